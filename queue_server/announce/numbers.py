@@ -63,7 +63,7 @@ LETTER_NAMES: dict[str, str] = {
     }.items()
 }  # fmt: skip
 
-_TICKET_RE = re.compile(r"^([^\W\d_]*)[\s\-.]*(\d+)$")
+_TICKET_RE = re.compile(r"^([^\W\d_]*)[\s\-.]*([0-9]+)$")
 
 
 @dataclass(frozen=True)
