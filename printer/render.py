@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from PIL import Image
 
-from printer.draw import Block, gap, logo_block, nfc, number_block, qr_block, rule, stack, text_block
+from printer.draw import (
+    Block,
+    gap,
+    logo_block,
+    nfc,
+    number_block,
+    qr_block,
+    rule,
+    stack,
+    text_block,
+)
 from printer.ticket import SlipLayout, TicketSlip
 
 
