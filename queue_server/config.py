@@ -1,0 +1,390 @@
+"""Site configuration: TOML in, validated frozen dataclasses out.
+
+Every problem is reported as `ConfigError` naming the file, the key and what is
+wrong, so a bad file stops start-up with one clear line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEVICE_ROLES = ("kiosk", "display")
+
+
+class ConfigError(Exception):
+    """A configuration problem: `file: key: what is wrong`."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source, self.key, self.problem = source, key, problem
+        super().__init__(f"{source}: {key}: {problem}")
+
+
+Hours = tuple[tuple[dt.time, dt.time], ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    name_en: str
+    address: str
+    timezone: str
+    daily_reset: dt.time
+    open_days: tuple[str, ...]
+    hours: Hours
+    holidays: frozenset[dt.date]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Sector:
+    id: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    name_en: str
+    sector: str
+    prefix: str  # letter series ("A" → A001), or "" for a numeric base
+    base: int  # numeric series: base + n (1000 → 1001); 0 for letter series
+    width: int
+    daily_cap: int
+    hours: Hours | None  # None: the site's hours
+
+
+@dataclass(frozen=True)
+class Counter:
+    number: int
+    name: str
+    services: tuple[str, ...]
+    secondary_services: tuple[str, ...] = ()
+
+    @property
+    def all_services(self) -> tuple[str, ...]:
+        return self.services + self.secondary_services
+
+
+@dataclass(frozen=True)
+class PriorityGroup:
+    id: str
+    name: str
+    name_en: str
+    rank: int  # 1 is served first
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A configured option with Vietnamese and English names (outcome, pause reason, rating)."""
+
+    id: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    role: str
+    token: str
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    source: str
+    site: Site
+    sectors: dict[str, Sector]
+    services: dict[str, Service]
+    counters: dict[int, Counter]
+    priority_groups: dict[str, PriorityGroup]
+    max_consecutive_priority: int
+    outcomes: dict[str, Choice]
+    pause_reasons: dict[str, Choice]
+    rating_scale: tuple[Choice, ...]
+    devices: dict[str, Device] = field(default_factory=dict)
+    default_service_minutes: float = 5.0
+    service_time_window: int = 50
+
+    @property
+    def default_outcome(self) -> str:
+        return next(iter(self.outcomes))
+
+
+def load_config(path: str | Path) -> SiteConfig:
+    """Read and validate a site configuration file."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(source, "(file)", f"cannot be read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(source, "(file)", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "(file)", f"is not valid TOML: {exc}") from None
+    return parse_config(data, source)
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
+    """Validate an already-parsed TOML document."""
+    r = _Reader(source)
+    site = _site(r, r.table(data, "site"))
+    sectors = _unique(r, "sectors", [_sector(r, t, k) for k, t in r.tables(data, "sectors")])
+    services = _unique(
+        r, "services", [_service(r, t, k, sectors) for k, t in r.tables(data, "services")]
+    )
+    _check_series_unique(r, services)
+    counters = _counters(r, data, services)
+    prio = r.table(data, "priority", required=False)
+    groups = _unique(
+        r, "priority.groups", [_group(r, t, k) for k, t in r.tables(prio, "groups", "priority")]
+    )
+    k_bound = r.integer(prio, "max_consecutive", "priority", default=3, low=1)
+    queue = r.table(data, "queue", required=False)
+    return SiteConfig(
+        source=source,
+        site=site,
+        sectors=sectors,
+        services=services,
+        counters=counters,
+        priority_groups=groups,
+        max_consecutive_priority=k_bound,
+        outcomes=_choices(r, data, "outcomes", required=True),
+        pause_reasons=_choices(r, data, "pause_reasons"),
+        rating_scale=tuple(_choices(r, data, "rating_scale").values()),
+        devices=_devices(r, data),
+        default_service_minutes=r.number(queue, "default_service_minutes", "queue", 5.0),
+        service_time_window=r.integer(queue, "service_time_window", "queue", default=50, low=1),
+    )
+
+
+class _Reader:
+    """Typed access to TOML tables that reports the full key path on error."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.source, key, problem)
+
+    def table(self, data: dict, key: str, required: bool = True) -> dict:
+        value = data.get(key)
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(key, "is missing" if value is None else "must be a table")
+        return value
+
+    def tables(self, data: dict, key: str, parent: str = "") -> list[tuple[str, dict]]:
+        path = f"{parent}.{key}" if parent else key
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+            raise self.fail(path, f"must be an array of tables ([[{path}]])")
+        return [(f"{path}[{i}]", t) for i, t in enumerate(value)]
+
+    def text(self, t: dict, key: str, path: str, default: str | None = None) -> str:
+        value = t.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{path}.{key}", "is missing" if value is None else "must be text")
+        return unicodedata.normalize("NFC", value.strip())
+
+    def ident(self, t: dict, key: str, path: str) -> str:
+        value = self.text(t, key, path)
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+            raise self.fail(f"{path}.{key}", f"{value!r} must be lower-case a-z, 0-9, '-' or '_'")
+        return value
+
+    def integer(self, t: dict, key: str, path: str, default: int | None = None,
+                low: int | None = None, high: int | None = None) -> int:
+        value = t.get(key, default)
+        full = f"{path}.{key}" if path else key
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(full, "is missing" if value is None else "must be a whole number")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise self.fail(full, f"{value} is out of range [{low}, {high}]")
+        return value
+
+    def number(self, t: dict, key: str, path: str, default: float) -> float:
+        value = t.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self.fail(f"{path}.{key}", "must be a positive number")
+        return float(value)
+
+    def time(self, value: Any, key: str) -> dt.time:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
+            raise self.fail(key, f"{value!r} must be a time written HH:MM")
+        try:
+            return dt.time.fromisoformat(value)
+        except ValueError:
+            raise self.fail(key, f"{value!r} is not a valid time") from None
+
+    def hours(self, value: Any, key: str) -> Hours:
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, 'must be a list of ["HH:MM", "HH:MM"] pairs')
+        spans = []
+        for i, span in enumerate(value):
+            if not isinstance(span, list) or len(span) != 2:
+                raise self.fail(f"{key}[{i}]", 'must be a pair ["HH:MM", "HH:MM"]')
+            start, end = self.time(span[0], f"{key}[{i}]"), self.time(span[1], f"{key}[{i}]")
+            if end <= start:
+                raise self.fail(f"{key}[{i}]", "must end after it starts")
+            spans.append((start, end))
+        return tuple(spans)
+
+
+def _site(r: _Reader, t: dict) -> Site:
+    tz = r.text(t, "timezone", "site", default="Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("site.timezone", f"{tz!r} is not a known time zone") from None
+    days = t.get("open_days", list(WEEKDAYS[:5]))
+    if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
+        raise r.fail("site.open_days", f"must be a list of {', '.join(WEEKDAYS)}")
+    holidays = set()
+    for i, day in enumerate(t.get("holidays", [])):
+        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+            raise r.fail(f"site.holidays[{i}]", f"{day!r} must be a date like 2026-09-02")
+        holidays.add(day)
+    return Site(
+        name=r.text(t, "name", "site"),
+        name_en=r.text(t, "name_en", "site", default=t.get("name")),
+        address=r.text(t, "address", "site", default="-"),
+        timezone=tz,
+        daily_reset=r.time(t.get("daily_reset", "00:00"), "site.daily_reset"),
+        open_days=tuple(days),
+        hours=r.hours(t.get("hours", [["07:00", "17:00"]]), "site.hours"),
+        holidays=frozenset(holidays),
+    )
+
+
+def _sector(r: _Reader, t: dict, path: str) -> Sector:
+    return Sector(r.ident(t, "id", path), r.text(t, "name", path),
+                  r.text(t, "name_en", path, default=t.get("name")))
+
+
+def _service(r: _Reader, t: dict, path: str, sectors: dict[str, Sector]) -> Service:
+    sector = r.text(t, "sector", path)
+    if sector not in sectors:
+        raise r.fail(f"{path}.sector", f"{sector!r} is not one of the [[sectors]]")
+    prefix, base = t.get("prefix"), t.get("base")
+    if (prefix is None) == (base is None):
+        raise r.fail(path, "needs exactly one of 'prefix' (letter series) or 'base' (numeric)")
+    if prefix is not None and (not isinstance(prefix, str)
+                               or not re.fullmatch(r"[A-Z]{1,2}", prefix)):
+        raise r.fail(f"{path}.prefix", f"{prefix!r} must be one or two capital letters A-Z")
+    width = r.integer(t, "width", path, default=3 if prefix else 4, low=1, high=6)
+    cap = r.integer(t, "daily_cap", path, default=10**width - 1, low=1)
+    if base is not None:
+        base = r.integer(t, "base", path, low=0)
+        if base + cap >= 10**width:
+            raise r.fail(f"{path}.base", f"base {base} + daily_cap {cap} needs more than "
+                         f"{width} digits")
+    elif cap >= 10**width:
+        raise r.fail(f"{path}.daily_cap", f"{cap} does not fit in {width} digits")
+    hours = t.get("hours")
+    return Service(
+        id=r.ident(t, "id", path),
+        name=r.text(t, "name", path),
+        name_en=r.text(t, "name_en", path, default=t.get("name")),
+        sector=sector,
+        prefix=prefix or "",
+        base=base or 0,
+        width=width,
+        daily_cap=cap,
+        hours=None if hours is None else r.hours(hours, f"{path}.hours"),
+    )
+
+
+def _check_series_unique(r: _Reader, services: dict[str, Service]) -> None:
+    """Two services printing the same number would confuse the hall: keep series apart."""
+    seen: list[Service] = []
+    for s in services.values():
+        for other in seen:
+            if s.prefix and s.prefix == other.prefix:
+                raise r.fail(f"services.{s.id}.prefix",
+                             f"{s.prefix!r} is already used by service {other.id!r}")
+            if not s.prefix and not other.prefix and (
+                other.base < s.base + s.daily_cap and s.base < other.base + other.daily_cap
+            ):
+                raise r.fail(f"services.{s.id}.base",
+                             f"numbers overlap with those of service {other.id!r}")
+        seen.append(s)
+
+
+def _counters(r: _Reader, data: dict, services: dict[str, Service]) -> dict[int, Counter]:
+    counters: dict[int, Counter] = {}
+    for path, t in r.tables(data, "counters"):
+        number = r.integer(t, "number", path, low=1, high=9999)
+        if number in counters:
+            raise r.fail(f"{path}.number", f"counter {number} is defined twice")
+        lists = []
+        for key in ("services", "secondary_services"):
+            ids = t.get(key, [] if key == "secondary_services" else None)
+            if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
+                raise r.fail(f"{path}.{key}", "must be a list of service ids")
+            for i in ids:
+                if i not in services:
+                    raise r.fail(f"{path}.{key}", f"{i!r} is not a configured service")
+            lists.append(tuple(ids))
+        if not lists[0]:
+            raise r.fail(f"{path}.services", "must name at least one service")
+        name = r.text(t, "name", path, default=f"Quầy {number}")
+        counters[number] = Counter(number, name, lists[0], lists[1])
+    if not counters:
+        raise r.fail("counters", "at least one [[counters]] is needed")
+    return counters
+
+
+def _group(r: _Reader, t: dict, path: str) -> PriorityGroup:
+    return PriorityGroup(r.ident(t, "id", path), r.text(t, "name", path),
+                         r.text(t, "name_en", path, default=t.get("name")),
+                         r.integer(t, "rank", path, low=1))
+
+
+def _choices(r: _Reader, data: dict, key: str, required: bool = False) -> dict[str, Choice]:
+    items = [Choice(r.ident(t, "id", p), r.text(t, "name", p),
+                    r.text(t, "name_en", p, default=t.get("name")))
+             for p, t in r.tables(data, key)]
+    if required and not items:
+        raise r.fail(key, f"at least one [[{key}]] is needed")
+    return _unique(r, key, items)
+
+
+def _devices(r: _Reader, data: dict) -> dict[str, Device]:
+    devices = []
+    for path, t in r.tables(data, "devices"):
+        role = r.text(t, "role", path)
+        if role not in DEVICE_ROLES:
+            raise r.fail(f"{path}.role", f"{role!r} must be one of {', '.join(DEVICE_ROLES)}")
+        token = r.text(t, "token", path)
+        if len(token) < 16:
+            raise r.fail(f"{path}.token", "must be at least 16 characters")
+        devices.append(Device(r.ident(t, "id", path), role, token))
+    tokens = [d.token for d in devices]
+    if len(set(tokens)) != len(tokens):
+        raise r.fail("devices", "two devices share a token")
+    return _unique(r, "devices", devices)
+
+
+def _unique(r: _Reader, key: str, items: list) -> dict:
+    out: dict = {}
+    for item in items:
+        if item.id in out:
+            raise r.fail(key, f"id {item.id!r} is used twice")
+        out[item.id] = item
+    return out

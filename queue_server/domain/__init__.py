@@ -1,0 +1,1 @@
+"""The rules of the queue, sans I/O: commands in, events out, time passed in."""

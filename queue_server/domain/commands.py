@@ -1,0 +1,82 @@
+"""What someone asks for. A command is checked against the state and becomes events.
+
+Time is not part of a command: the writer passes `now` with each batch, so the
+domain never reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    actor: str  # device id, officer username or "system"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartDay(Command):
+    day: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueTicket(Command):
+    service: str
+    public_id: str  # random, chosen at the edge: the domain has no randomness
+    priority: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoidTicket(Command):
+    ticket_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenCounter(Command):
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseCounter(Command):
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseCounter(Command):
+    counter: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResumeCounter(Command):
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallNext(Command):
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recall(Command):
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoShow(Command):
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finish(Command):
+    counter: int
+    outcome: str | None = None  # None: the first configured outcome
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transfer(Command):
+    counter: int
+    to_service: str
+    reason: str

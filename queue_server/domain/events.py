@@ -1,0 +1,128 @@
+"""What happened: every change to the queue is one of these, stored in the event log.
+
+Events carry everything needed to replay them (`QueueState.apply`) and to derive
+figures later: the time, the actor (a device id or an officer's username), the
+counter and the reason where there is one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    type: ClassVar[str]
+    at: float  # seconds since the epoch, UTC
+    actor: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayStarted(Event):
+    type = "day_started"
+    day: str  # the business day, ISO date in the site's time zone
+    next_ticket_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketIssued(Event):
+    type = "ticket_issued"
+    ticket_id: int
+    public_id: str
+    number: str
+    seq: int  # position in the service's series today, from 1
+    service: str
+    priority: str | None
+    request_id: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketCalled(Event):
+    type = "ticket_called"
+    ticket_id: int
+    counter: int
+    recall: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketFinished(Event):
+    type = "ticket_finished"
+    ticket_id: int
+    counter: int
+    outcome: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketNoShow(Event):
+    type = "ticket_no_show"
+    ticket_id: int
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketTransferred(Event):
+    type = "ticket_transferred"
+    ticket_id: int
+    counter: int
+    from_service: str
+    to_service: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketVoided(Event):
+    type = "ticket_voided"
+    ticket_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketExpired(Event):
+    type = "ticket_expired"
+    ticket_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CounterOpened(Event):
+    type = "counter_opened"
+    counter: int
+    officer: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CounterClosed(Event):
+    type = "counter_closed"
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CounterPaused(Event):
+    type = "counter_paused"
+    counter: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CounterResumed(Event):
+    type = "counter_resumed"
+    counter: int
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (DayStarted, TicketIssued, TicketCalled, TicketFinished, TicketNoShow,
+                TicketTransferred, TicketVoided, TicketExpired, CounterOpened, CounterClosed,
+                CounterPaused, CounterResumed)
+}
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """The inverse of `Event.to_dict`, for replaying the stored log."""
+    fields = dict(data)
+    cls = EVENT_TYPES[fields.pop("type")]
+    return cls(**fields)

@@ -1,0 +1,101 @@
+"""Who is called next: the waiting queues and the call-next policy.
+
+The order at a counter is, in this precedence:
+
+1. the counter's own services before its secondary ones (when it has any);
+2. priority groups by rank before normal tickets — except that after
+   `max_consecutive` priority calls in a row at that counter, a normal ticket
+   goes next if one waits (anti-starvation);
+3. the earliest effective time: the issue time, which a transfer keeps;
+4. the ticket id, so equal times still give one order.
+
+Each (service, rank) pair has its own heap, so choosing costs one peek per pair
+the counter serves, whatever the number of tickets waiting.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter as Tally
+from collections.abc import Iterable, Sequence
+
+NORMAL_RANK = 1_000_000  # ranks of priority groups are small positive numbers
+
+Entry = tuple[float, int]  # (effective time, ticket id)
+
+
+class WaitingQueues:
+    """The waiting tickets, one heap per (service, rank), with lazy removal."""
+
+    def __init__(self) -> None:
+        self._heaps: dict[tuple[str, int], list[Entry]] = {}
+        self._where: dict[int, tuple[str, int]] = {}
+        self._counts: Tally[str] = Tally()
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __contains__(self, ticket_id: int) -> bool:
+        return ticket_id in self._where
+
+    def add(self, ticket_id: int, service: str, rank: int, effective_at: float) -> None:
+        key = (service, rank)
+        heapq.heappush(self._heaps.setdefault(key, []), (effective_at, ticket_id))
+        self._where[ticket_id] = key
+        self._counts[service] += 1
+
+    def remove(self, ticket_id: int) -> None:
+        """Take a ticket out (called, voided, expired); its heap entry is dropped lazily."""
+        service, _ = self._where.pop(ticket_id)
+        self._counts[service] -= 1
+
+    def waiting(self, service: str) -> int:
+        return self._counts[service]
+
+    def ids(self) -> Iterable[int]:
+        return self._where.keys()
+
+    def _peek(self, key: tuple[str, int]) -> Entry | None:
+        heap = self._heaps.get(key)
+        while heap:
+            at, ticket_id = heap[0]
+            if self._where.get(ticket_id) == key:
+                return heap[0]
+            heapq.heappop(heap)  # stale: removed, or moved to another service
+        return None
+
+    def select(self, tiers: Sequence[Sequence[str]], ranks: Sequence[int],
+               normal_first: bool) -> int | None:
+        """The ticket a counter serving `tiers` calls next, or None if nobody waits.
+
+        `normal_first` is the anti-starvation switch: the counter has made its
+        allowed number of priority calls in a row.
+        """
+        best: tuple | None = None
+        best_normal: tuple | None = None
+        for tier, services in enumerate(tiers):
+            for service in services:
+                for rank in (*ranks, NORMAL_RANK):
+                    top = self._peek((service, rank))
+                    if top is None:
+                        continue
+                    key = (tier, rank, top[0], top[1])
+                    if best is None or key < best:
+                        best = key
+                    if rank == NORMAL_RANK and (best_normal is None or key < best_normal):
+                        best_normal = key
+            if best is not None and not (normal_first and best_normal is None):
+                break  # a lower tier is only looked at when this one has nothing fitting
+        chosen = best_normal if normal_first and best_normal is not None else best
+        return None if chosen is None else chosen[3]
+
+    def ahead_of(self, ticket_id: int, service: str, rank: int, effective_at: float) -> int:
+        """How many tickets of the same service would be called before this one."""
+        mine = (rank, effective_at, ticket_id)
+        ahead = 0
+        for (svc, r), heap in self._heaps.items():
+            if svc != service or r > rank:
+                continue
+            ahead += sum(1 for at, tid in heap
+                         if self._where.get(tid) == (svc, r) and (r, at, tid) < mine)
+        return ahead

@@ -1,0 +1,362 @@
+"""The state of the day and the rules that change it.
+
+`QueueState.handle(command, now)` checks a command against the state and returns
+the events it causes, without changing anything; `QueueState.apply(event)` is the
+only place the state changes. The writer calls both; start-up replays the stored
+events of the day through `apply` to rebuild the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..config import Service, SiteConfig
+from ..errors import QueueError
+from . import commands as c
+from . import events as e
+from .eta import ServiceTimes, estimate_wait
+from .hours import is_open
+from .lifecycle import (
+    CounterAction,
+    CounterStatus,
+    TicketAction,
+    TicketStatus,
+    next_counter_status,
+    next_ticket_status,
+)
+from .policy import NORMAL_RANK, WaitingQueues
+
+
+@dataclass
+class Ticket:
+    id: int
+    public_id: str
+    number: str
+    seq: int
+    service: str
+    priority: str | None
+    request_id: str | None
+    issued_at: float  # also the effective time in the queue: a transfer keeps it
+    issued_by: str
+    status: TicketStatus = TicketStatus.WAITING
+    counter: int | None = None
+    called_at: float | None = None
+    ended_at: float | None = None
+    outcome: str | None = None
+    recalls: int = 0
+    transfers: int = 0
+
+
+@dataclass
+class CounterState:
+    number: int
+    status: CounterStatus = CounterStatus.CLOSED
+    officer: str | None = None
+    ticket_id: int | None = None
+    pause_reason: str | None = None
+    priority_streak: int = 0  # priority calls in a row, for the anti-starvation bound
+
+
+def format_number(service: Service, seq: int) -> str:
+    """`A001` for a letter series, `1001` for a numeric base of 1000."""
+    if service.prefix:
+        return f"{service.prefix}{seq:0{service.width}d}"
+    return f"{service.base + seq:0{service.width}d}"
+
+
+class QueueState:
+    """Today's tickets, counters and number series for one site."""
+
+    def __init__(self, config: SiteConfig, *, next_ticket_id: int = 1,
+                 enforce_hours: bool = True) -> None:
+        self.config = config
+        self.enforce_hours = enforce_hours
+        self.day: str | None = None
+        self.next_ticket_id = next_ticket_id
+        self.tickets: dict[int, Ticket] = {}
+        self.by_request: dict[str, int] = {}
+        self.last_seq: dict[str, int] = {}
+        self.waiting = WaitingQueues()
+        self.counters = {n: CounterState(n) for n in config.counters}
+        self.service_times = ServiceTimes(config.service_time_window,
+                                          config.default_service_minutes * 60)
+        self._ranks = sorted({g.rank for g in config.priority_groups.values()})
+        self._handlers: dict[type, Callable[..., list[e.Event]]] = {
+            c.StartDay: self._start_day, c.IssueTicket: self._issue,
+            c.VoidTicket: self._void, c.OpenCounter: self._open, c.CloseCounter: self._close,
+            c.PauseCounter: self._pause, c.ResumeCounter: self._resume,
+            c.CallNext: self._call_next, c.Recall: self._recall, c.NoShow: self._no_show,
+            c.Finish: self._finish, c.Transfer: self._transfer,
+        }
+
+    # ----- reading -------------------------------------------------------
+
+    def rank(self, ticket: Ticket) -> int:
+        if ticket.priority is None:
+            return NORMAL_RANK
+        return self.config.priority_groups[ticket.priority].rank
+
+    def current_ticket(self, counter: int) -> Ticket | None:
+        tid = self.counters[counter].ticket_id
+        return None if tid is None else self.tickets[tid]
+
+    def ticket_by_request(self, request_id: str) -> Ticket | None:
+        tid = self.by_request.get(request_id)
+        return None if tid is None else self.tickets[tid]
+
+    def open_counters(self, service: str) -> int:
+        return sum(1 for n, cs in self.counters.items()
+                   if cs.status is CounterStatus.OPEN
+                   and service in self.config.counters[n].all_services)
+
+    def ahead(self, ticket: Ticket) -> int:
+        if ticket.id not in self.waiting:
+            return 0
+        return self.waiting.ahead_of(ticket.id, ticket.service, self.rank(ticket),
+                                     ticket.issued_at)
+
+    def estimated_wait(self, service: str, ahead: int | None = None) -> float:
+        """Seconds of waiting for a ticket with `ahead` before it (default: a new ticket)."""
+        if ahead is None:
+            ahead = self.waiting.waiting(service)
+        return estimate_wait(ahead, self.service_times.median(service),
+                             self.open_counters(service))
+
+    # ----- changing ------------------------------------------------------
+
+    def handle(self, command: c.Command, now: float) -> list[e.Event]:
+        """The events `command` causes at `now`, or `QueueError`; the state is not touched."""
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            raise QueueError("bad_request", f"unknown command {type(command).__name__}")
+        if self.day is None and not isinstance(command, c.StartDay):
+            raise QueueError("unavailable", "the day has not started")
+        return handler(command, now)
+
+    def execute(self, command: c.Command, now: float) -> list[e.Event]:
+        """`handle` then `apply`: for tests and tools that hold the state themselves."""
+        events = self.handle(command, now)
+        for event in events:
+            self.apply(event)
+        return events
+
+    def apply(self, event: e.Event) -> None:
+        getattr(self, f"_on_{event.type}")(event)
+
+    # ----- command handlers: check, then describe the change as events ---
+
+    def _start_day(self, cmd: c.StartDay, now: float) -> list[e.Event]:
+        if cmd.day == self.day:
+            return []
+        out: list[e.Event] = []
+        for tid in [t.id for t in self.tickets.values()
+                    if t.status in (TicketStatus.WAITING, TicketStatus.CALLED)]:
+            out.append(e.TicketExpired(at=now, actor=cmd.actor, ticket_id=tid))
+        for cs in self.counters.values():
+            if cs.status is not CounterStatus.CLOSED:
+                out.append(e.CounterClosed(at=now, actor=cmd.actor, counter=cs.number))
+        out.append(e.DayStarted(at=now, actor=cmd.actor, day=cmd.day,
+                                next_ticket_id=self.next_ticket_id))
+        return out
+
+    def _issue(self, cmd: c.IssueTicket, now: float) -> list[e.Event]:
+        if cmd.request_id is not None and cmd.request_id in self.by_request:
+            return []  # a retry: the caller reads the first answer back
+        service = self._service(cmd.service)
+        if cmd.priority is not None and cmd.priority not in self.config.priority_groups:
+            raise QueueError("unknown_priority", cmd.priority)
+        if self.enforce_hours and not is_open(self.config.site, service, now):
+            raise QueueError("service_closed", service.name)
+        seq = self.last_seq.get(service.id, 0) + 1
+        if seq > service.daily_cap:
+            raise QueueError("daily_cap_reached", service.name)
+        return [e.TicketIssued(
+            at=now, actor=cmd.actor, ticket_id=self.next_ticket_id, public_id=cmd.public_id,
+            number=format_number(service, seq), seq=seq, service=service.id,
+            priority=cmd.priority, request_id=cmd.request_id)]
+
+    def _void(self, cmd: c.VoidTicket, now: float) -> list[e.Event]:
+        ticket = self.tickets.get(cmd.ticket_id)
+        if ticket is None:
+            raise QueueError("unknown_ticket", str(cmd.ticket_id))
+        next_ticket_status(ticket.status, TicketAction.VOID)
+        return [e.TicketVoided(at=now, actor=cmd.actor, ticket_id=ticket.id, reason=cmd.reason)]
+
+    def _open(self, cmd: c.OpenCounter, now: float) -> list[e.Event]:
+        cs = self._counter(cmd.counter)
+        next_counter_status(cs.status, CounterAction.OPEN)
+        if cs.officer == cmd.actor:
+            return []
+        return [e.CounterOpened(at=now, actor=cmd.actor, counter=cs.number, officer=cmd.actor)]
+
+    def _close(self, cmd: c.CloseCounter, now: float) -> list[e.Event]:
+        cs = self._counter(cmd.counter)
+        next_counter_status(cs.status, CounterAction.CLOSE)
+        if cs.ticket_id is not None:
+            raise QueueError("counter_busy", self.tickets[cs.ticket_id].number)
+        return [e.CounterClosed(at=now, actor=cmd.actor, counter=cs.number)]
+
+    def _pause(self, cmd: c.PauseCounter, now: float) -> list[e.Event]:
+        cs = self._counter(cmd.counter)
+        next_counter_status(cs.status, CounterAction.PAUSE)
+        if cs.ticket_id is not None:
+            raise QueueError("counter_busy", self.tickets[cs.ticket_id].number)
+        return [e.CounterPaused(at=now, actor=cmd.actor, counter=cs.number, reason=cmd.reason)]
+
+    def _resume(self, cmd: c.ResumeCounter, now: float) -> list[e.Event]:
+        cs = self._counter(cmd.counter)
+        next_counter_status(cs.status, CounterAction.RESUME)
+        return [e.CounterResumed(at=now, actor=cmd.actor, counter=cs.number)]
+
+    def _call_next(self, cmd: c.CallNext, now: float) -> list[e.Event]:
+        """Call the next ticket; a ticket still being served is finished first."""
+        cs = self._counter(cmd.counter)
+        next_counter_status(cs.status, CounterAction.CALL)
+        counter = self.config.counters[cs.number]
+        tiers = [counter.services, counter.secondary_services]
+        starving = cs.priority_streak >= self.config.max_consecutive_priority
+        tid = self.waiting.select(tiers, self._ranks, normal_first=starving)
+        if tid is None:
+            raise QueueError("queue_empty")
+        out: list[e.Event] = []
+        if cs.ticket_id is not None:
+            out.append(e.TicketFinished(at=now, actor=cmd.actor, ticket_id=cs.ticket_id,
+                                        counter=cs.number, outcome=self.config.default_outcome))
+        out.append(e.TicketCalled(at=now, actor=cmd.actor, ticket_id=tid, counter=cs.number,
+                                  recall=False))
+        return out
+
+    def _recall(self, cmd: c.Recall, now: float) -> list[e.Event]:
+        ticket = self._serving(cmd.counter, TicketAction.RECALL)
+        return [e.TicketCalled(at=now, actor=cmd.actor, ticket_id=ticket.id,
+                               counter=cmd.counter, recall=True)]
+
+    def _no_show(self, cmd: c.NoShow, now: float) -> list[e.Event]:
+        ticket = self._serving(cmd.counter, TicketAction.NO_SHOW)
+        return [e.TicketNoShow(at=now, actor=cmd.actor, ticket_id=ticket.id,
+                               counter=cmd.counter)]
+
+    def _finish(self, cmd: c.Finish, now: float) -> list[e.Event]:
+        outcome = cmd.outcome or self.config.default_outcome
+        if outcome not in self.config.outcomes:
+            raise QueueError("unknown_outcome", outcome)
+        ticket = self._serving(cmd.counter, TicketAction.FINISH)
+        return [e.TicketFinished(at=now, actor=cmd.actor, ticket_id=ticket.id,
+                                 counter=cmd.counter, outcome=outcome)]
+
+    def _transfer(self, cmd: c.Transfer, now: float) -> list[e.Event]:
+        target = self._service(cmd.to_service)
+        ticket = self._serving(cmd.counter, TicketAction.TRANSFER)
+        if target.id == ticket.service:
+            raise QueueError("same_service", target.name)
+        return [e.TicketTransferred(at=now, actor=cmd.actor, ticket_id=ticket.id,
+                                    counter=cmd.counter, from_service=ticket.service,
+                                    to_service=target.id, reason=cmd.reason)]
+
+    def _service(self, service_id: str) -> Service:
+        try:
+            return self.config.services[service_id]
+        except KeyError:
+            raise QueueError("unknown_service", service_id) from None
+
+    def _counter(self, number: int) -> CounterState:
+        try:
+            return self.counters[number]
+        except KeyError:
+            raise QueueError("unknown_counter", str(number)) from None
+
+    def _serving(self, counter: int, action: TicketAction) -> Ticket:
+        """The ticket a counter is serving, checked for `action`."""
+        cs = self._counter(counter)
+        if cs.status is CounterStatus.CLOSED:
+            raise QueueError("counter_closed")
+        if cs.ticket_id is None:
+            raise QueueError("nothing_called")
+        ticket = self.tickets[cs.ticket_id]
+        next_ticket_status(ticket.status, action)
+        return ticket
+
+    # ----- event appliers: the only code that changes the state -----------
+
+    def _on_day_started(self, ev: e.DayStarted) -> None:
+        self.day = ev.day
+        self.next_ticket_id = max(self.next_ticket_id, ev.next_ticket_id)
+        self.tickets.clear()
+        self.by_request.clear()
+        self.last_seq.clear()
+        self.waiting = WaitingQueues()
+        for cs in self.counters.values():
+            cs.priority_streak = 0
+
+    def _on_ticket_issued(self, ev: e.TicketIssued) -> None:
+        ticket = Ticket(id=ev.ticket_id, public_id=ev.public_id, number=ev.number, seq=ev.seq,
+                        service=ev.service, priority=ev.priority, request_id=ev.request_id,
+                        issued_at=ev.at, issued_by=ev.actor)
+        self.tickets[ticket.id] = ticket
+        if ev.request_id is not None:
+            self.by_request[ev.request_id] = ticket.id
+        self.last_seq[ev.service] = max(self.last_seq.get(ev.service, 0), ev.seq)
+        self.next_ticket_id = max(self.next_ticket_id, ev.ticket_id + 1)
+        self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.issued_at)
+
+    def _on_ticket_called(self, ev: e.TicketCalled) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        cs = self.counters[ev.counter]
+        if ev.recall:
+            ticket.recalls += 1
+            return
+        self.waiting.remove(ticket.id)
+        ticket.status, ticket.counter, ticket.called_at = TicketStatus.CALLED, cs.number, ev.at
+        cs.ticket_id = ticket.id
+        cs.priority_streak = cs.priority_streak + 1 if ticket.priority else 0
+
+    def _end(self, ticket_id: int, status: TicketStatus, at: float) -> Ticket:
+        ticket = self.tickets[ticket_id]
+        if ticket.id in self.waiting:
+            self.waiting.remove(ticket.id)
+        if ticket.counter is not None and self.counters[ticket.counter].ticket_id == ticket.id:
+            self.counters[ticket.counter].ticket_id = None
+        ticket.status, ticket.ended_at = status, at
+        return ticket
+
+    def _on_ticket_finished(self, ev: e.TicketFinished) -> None:
+        ticket = self._end(ev.ticket_id, TicketStatus.DONE, ev.at)
+        ticket.outcome = ev.outcome
+        if ticket.called_at is not None:
+            self.service_times.add(ticket.service, ev.at - ticket.called_at)
+
+    def _on_ticket_no_show(self, ev: e.TicketNoShow) -> None:
+        self._end(ev.ticket_id, TicketStatus.NO_SHOW, ev.at)
+
+    def _on_ticket_voided(self, ev: e.TicketVoided) -> None:
+        self._end(ev.ticket_id, TicketStatus.VOIDED, ev.at)
+
+    def _on_ticket_expired(self, ev: e.TicketExpired) -> None:
+        self._end(ev.ticket_id, TicketStatus.EXPIRED, ev.at)
+
+    def _on_ticket_transferred(self, ev: e.TicketTransferred) -> None:
+        ticket = self._end(ev.ticket_id, TicketStatus.WAITING, ev.at)
+        ticket.ended_at = ticket.counter = ticket.called_at = None
+        ticket.service = ev.to_service
+        ticket.transfers += 1
+        self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.issued_at)
+
+    def _on_counter_opened(self, ev: e.CounterOpened) -> None:
+        cs = self.counters[ev.counter]
+        cs.status = next_counter_status(cs.status, CounterAction.OPEN)
+        cs.officer = ev.officer
+
+    def _on_counter_closed(self, ev: e.CounterClosed) -> None:
+        cs = self.counters[ev.counter]
+        cs.status, cs.officer, cs.pause_reason, cs.ticket_id = (
+            CounterStatus.CLOSED, None, None, None)
+
+    def _on_counter_paused(self, ev: e.CounterPaused) -> None:
+        cs = self.counters[ev.counter]
+        cs.status, cs.pause_reason = CounterStatus.PAUSED, ev.reason
+
+    def _on_counter_resumed(self, ev: e.CounterResumed) -> None:
+        cs = self.counters[ev.counter]
+        cs.status, cs.pause_reason = CounterStatus.OPEN, None
+
