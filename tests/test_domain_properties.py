@@ -166,6 +166,15 @@ class QueueMachine(RuleBasedStateMachine):
             assert t.issued_at == self.issued_at[t.id]
 
     @invariant()
+    def places_in_queue_match_brute_force(self):
+        waiting = [t for t in self.state.tickets.values() if t.status is TicketStatus.WAITING]
+        for t in waiting:
+            mine = (self.state.rank(t), t.issued_at, t.id)
+            expected = sum(1 for o in waiting if o.service == t.service
+                           and (self.state.rank(o), o.issued_at, o.id) < mine)
+            assert self.state.ahead(t) == expected
+
+    @invariant()
     def waiting_counts_match(self):
         for service in SERVICES:
             expected = sum(1 for t in self.state.tickets.values()

@@ -31,6 +31,8 @@ class WaitingQueues:
         self._heaps: dict[tuple[str, int], list[Entry]] = {}
         self._where: dict[int, tuple[str, int]] = {}
         self._counts: Tally[str] = Tally()
+        self._key_counts: Tally[tuple[str, int]] = Tally()
+        self._newest: dict[tuple[str, int], Entry] = {}
 
     def __len__(self) -> int:
         return len(self._where)
@@ -40,14 +42,18 @@ class WaitingQueues:
 
     def add(self, ticket_id: int, service: str, rank: int, effective_at: float) -> None:
         key = (service, rank)
-        heapq.heappush(self._heaps.setdefault(key, []), (effective_at, ticket_id))
+        entry = (effective_at, ticket_id)
+        heapq.heappush(self._heaps.setdefault(key, []), entry)
         self._where[ticket_id] = key
         self._counts[service] += 1
+        self._key_counts[key] += 1
+        self._newest[key] = max(entry, self._newest.get(key, entry))
 
     def remove(self, ticket_id: int) -> None:
         """Take a ticket out (called, voided, expired); its heap entry is dropped lazily."""
-        service, _ = self._where.pop(ticket_id)
-        self._counts[service] -= 1
+        key = self._where.pop(ticket_id)
+        self._counts[key[0]] -= 1
+        self._key_counts[key] -= 1
 
     def waiting(self, service: str) -> int:
         return self._counts[service]
@@ -90,12 +96,16 @@ class WaitingQueues:
         return None if chosen is None else chosen[3]
 
     def ahead_of(self, ticket_id: int, service: str, rank: int, effective_at: float) -> int:
-        """How many tickets of the same service would be called before this one."""
-        mine = (rank, effective_at, ticket_id)
-        ahead = 0
-        for (svc, r), heap in self._heaps.items():
-            if svc != service or r > rank:
-                continue
-            ahead += sum(1 for at, tid in heap
-                         if self._where.get(tid) == (svc, r) and (r, at, tid) < mine)
-        return ahead
+        """How many tickets of the same service would be called before this one.
+
+        Better ranks are all ahead; within the same rank only earlier tickets are.
+        The newest ticket (the usual question, right after issuing) costs O(ranks).
+        """
+        key = (service, rank)
+        ahead = sum(n for (svc, r), n in self._key_counts.items() if svc == service and r < rank)
+        mine = (effective_at, ticket_id)
+        if self._newest.get(key) == mine:
+            return ahead + self._key_counts[key] - 1
+        # a ticket transferred away and back has two equal entries: count ids, not entries
+        return ahead + len({tid for at, tid in self._heaps.get(key, ())
+                            if (at, tid) < mine and self._where.get(tid) == key})

@@ -39,6 +39,7 @@ class Ticket:
     request_id: str | None
     issued_at: float  # also the effective time in the queue: a transfer keeps it
     issued_by: str
+    day: str
     status: TicketStatus = TicketStatus.WAITING
     counter: int | None = None
     called_at: float | None = None
@@ -292,7 +293,7 @@ class QueueState:
     def _on_ticket_issued(self, ev: e.TicketIssued) -> None:
         ticket = Ticket(id=ev.ticket_id, public_id=ev.public_id, number=ev.number, seq=ev.seq,
                         service=ev.service, priority=ev.priority, request_id=ev.request_id,
-                        issued_at=ev.at, issued_by=ev.actor)
+                        issued_at=ev.at, issued_by=ev.actor, day=self.day or "")
         self.tickets[ticket.id] = ticket
         if ev.request_id is not None:
             self.by_request[ev.request_id] = ticket.id

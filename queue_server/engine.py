@@ -1,0 +1,194 @@
+"""The single writer: one task owns the domain state and the write connection.
+
+Commands queue up; the writer takes everything that has queued (a batch), runs
+each command through the domain, commits the batch's events in one transaction
+(group commit) and only then answers the callers and publishes the events. A
+refused command changes nothing and does not spoil the rest of its batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .config import SiteConfig
+from .domain import commands as c
+from .domain.events import DayStarted, Event
+from .domain.hours import business_day, next_reset
+from .domain.state import CounterState, QueueState, Ticket
+from .errors import QueueError
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: its events and the ticket it concerned (a snapshot), if any."""
+
+    events: list[Event]
+    ticket: dict | None = None
+
+
+@dataclass
+class _Pending:
+    command: c.Command
+    future: asyncio.Future = field(repr=False)
+
+
+Subscriber = Callable[[list[Event], QueueState], None]
+
+
+class Engine:
+    """Runs commands against the queue, durably, one batch at a time."""
+
+    def __init__(self, config: SiteConfig, store: Store, *, enforce_hours: bool = True,
+                 clock: Callable[[], float] = time.time, reset_check_seconds: float = 60) -> None:
+        self.config = config
+        self.reset_check_seconds = reset_check_seconds
+        self.store = store
+        self.clock = clock
+        self.enforce_hours = enforce_hours
+        self.state = QueueState(config, enforce_hours=enforce_hours)
+        self.batch_sizes: list[int] = []  # read by metrics, then cleared
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._subscribers: list[Subscriber] = []
+        self._tasks: list[asyncio.Task] = []
+
+    # ----- life cycle ------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._load()
+        self._tasks = [asyncio.create_task(self._writer(), name="queue-writer"),
+                       asyncio.create_task(self._daily_reset(), name="daily-reset")]
+        await self.submit(c.StartDay(actor="system", day=self.today()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        while not self._queue.empty():
+            self._queue.get_nowait().future.set_exception(QueueError("unavailable"))
+
+    async def _load(self) -> None:
+        events, next_id = await self.store.load_day()
+        self.state = QueueState(self.config, next_ticket_id=next_id,
+                                enforce_hours=self.enforce_hours)
+        for event in events:
+            self.state.apply(event)
+        log.info("loaded day %s: %d events, next ticket id %d",
+                 self.state.day, len(events), self.state.next_ticket_id)
+
+    def today(self) -> str:
+        return business_day(self.config.site, self.clock())
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Call `subscriber(events, state)` after every committed batch that changed something."""
+        self._subscribers.append(subscriber)
+
+    # ----- commands --------------------------------------------------------
+
+    async def submit(self, command: c.Command) -> Outcome:
+        """Run a command; returns once its effect is durable, or raises `QueueError`."""
+        if not self._tasks:
+            raise QueueError("unavailable", "the writer is not running")
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(command, future))
+        return await future
+
+    def new_public_id(self) -> str:
+        return secrets.token_urlsafe(9)
+
+    async def _writer(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._run_batch(batch)
+
+    async def _run_batch(self, batch: list[_Pending]) -> None:
+        now = self.clock()
+        results: list[Outcome | QueueError] = []
+        logged: list[tuple[str, Event]] = []
+        tickets: dict[int, Ticket] = {}
+        counters: dict[int, CounterState] = {}
+        for pending in batch:
+            try:
+                events = self.state.handle(pending.command, now)
+            except QueueError as err:
+                results.append(err)
+                continue
+            except Exception:  # a bug must not kill the writer: refuse and log it
+                log.exception("command %r failed", pending.command)
+                results.append(QueueError("internal"))
+                continue
+            ticket = None
+            for event in events:
+                self.state.apply(event)
+                logged.append((self.state.day or "", event))
+                tid = getattr(event, "ticket_id", None)
+                if tid is not None:
+                    ticket = tickets[tid] = self.state.tickets[tid]
+                number = getattr(event, "counter", None)
+                if number is not None and not isinstance(event, DayStarted):
+                    counters[number] = self.state.counters[number]
+            results.append(Outcome(events, self._snapshot(pending.command, ticket)))
+        if logged:
+            try:
+                await self.store.commit_batch(logged, tickets.values(), counters.values())
+            except Exception:
+                log.exception("commit failed; reloading the state from the database")
+                await self._load()
+                results = [QueueError("unavailable") for _ in batch]
+        self.batch_sizes.append(len(batch))
+        for pending, result in zip(batch, results, strict=True):
+            if pending.future.done():
+                continue
+            if isinstance(result, QueueError):
+                pending.future.set_exception(result)
+            else:
+                pending.future.set_result(result)
+        if logged:
+            events = [event for _, event in logged]
+            for subscriber in self._subscribers:
+                try:
+                    subscriber(events, self.state)
+                except Exception:
+                    log.exception("event subscriber failed")
+
+    def _snapshot(self, command: c.Command, ticket: Ticket | None) -> dict | None:
+        if ticket is None and isinstance(command, c.IssueTicket) and command.request_id:
+            ticket = self.state.ticket_by_request(command.request_id)  # a retry
+        return None if ticket is None else ticket_view(self.state, ticket)
+
+    async def _daily_reset(self) -> None:
+        """Start a new business day at the configured local time."""
+        while True:
+            wait = next_reset(self.config.site, self.clock()) - self.clock()
+            await asyncio.sleep(min(max(wait, 0.05), self.reset_check_seconds))
+            if self.today() != self.state.day:
+                try:
+                    await self.submit(c.StartDay(actor="system", day=self.today()))
+                except QueueError:
+                    log.warning("daily reset refused; retrying")
+
+
+def ticket_view(state: QueueState, ticket: Ticket) -> dict:
+    """A ticket as clients see it, with its place in the queue and estimated wait."""
+    ahead = state.ahead(ticket)
+    view = {
+        "id": ticket.id, "public_id": ticket.public_id, "number": ticket.number,
+        "service": ticket.service, "priority": ticket.priority, "status": ticket.status.value,
+        "counter": ticket.counter, "issued_at": ticket.issued_at, "called_at": ticket.called_at,
+        "ahead": ahead, "outcome": ticket.outcome, "recalls": ticket.recalls,
+    }
+    view["estimated_wait"] = (round(state.estimated_wait(ticket.service, ahead))
+                              if ticket.status.value == "waiting" else None)
+    return view

@@ -1,0 +1,63 @@
+"""A writer killed with SIGKILL while issuing loses no acknowledged ticket."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from queue_server.domain import commands as c
+from queue_server.engine import Engine
+from queue_server.store import Store
+from tests.siteconfig import small_site
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_and_kill(db: Path, acks_wanted: int) -> list[tuple[int, str]]:
+    proc = subprocess.Popen([sys.executable, "-m", "tests.crash_worker", str(db)], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    acked = []
+    try:
+        for line in proc.stdout:
+            if line.startswith("ACK "):
+                _, tid, number = line.split()
+                acked.append((int(tid), number))
+            if len(acked) >= acks_wanted:
+                break
+        os.kill(proc.pid, signal.SIGKILL)
+        acked += [(int(t), n) for _, t, n in
+                  (line.split() for line in proc.stdout if line.startswith("ACK "))]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    return acked
+
+
+async def test_sigkill_while_issuing_keeps_every_acknowledged_ticket(tmp_path):
+    db = tmp_path / "crash.db"
+    acked = run_and_kill(db, acks_wanted=400)
+    assert len(acked) >= 400
+    with sqlite3.connect(db) as conn:
+        stored = dict(conn.execute("SELECT id, number FROM tickets"))
+        numbers = [n for (n,) in conn.execute("SELECT number FROM tickets")]
+    for tid, number in acked:
+        assert stored.get(tid) == number, f"acknowledged ticket {number} lost or changed"
+    assert len(numbers) == len(set(numbers))
+
+    engine = Engine(small_site(), await Store.open(db), enforce_hours=False)
+    await engine.start()
+    try:
+        for service, prefix in (("khai-sinh", "A"), ("ket-hon", "B")):
+            seqs = sorted(int(n[1:]) for n in numbers if n.startswith(prefix))
+            assert seqs == list(range(1, len(seqs) + 1))  # no gap, no duplicate
+            out = await engine.submit(c.IssueTicket(actor="k", service=service,
+                                                    public_id=engine.new_public_id()))
+            assert out.ticket["number"] == f"{prefix}{len(seqs) + 1:03d}"
+    finally:
+        await engine.stop()
+        await engine.store.close()

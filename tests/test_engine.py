@@ -1,0 +1,129 @@
+"""The single writer on a real SQLite file: durability, group commit, daily reset."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from queue_server.domain import commands as c
+from queue_server.engine import Engine
+from queue_server.errors import QueueError
+from queue_server.store import Store
+from tests.siteconfig import WEDNESDAY_9AM, small_site
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def start_engine(path, clock=None, **kw) -> Engine:
+    store = await Store.open(path)
+    engine = Engine(small_site(), store, clock=clock or Clock(WEDNESDAY_9AM), **kw)
+    await engine.start()
+    return engine
+
+
+async def stop_engine(engine: Engine) -> None:
+    await engine.stop()
+    await engine.store.close()
+
+
+def issue(engine, service="khai-sinh", request_id=None, priority=None):
+    return engine.submit(c.IssueTicket(actor="kiosk-1", service=service, priority=priority,
+                                       public_id=engine.new_public_id(), request_id=request_id))
+
+
+async def test_tickets_survive_a_restart_and_numbering_continues(tmp_path):
+    db = tmp_path / "q.db"
+    engine = await start_engine(db)
+    first = [(await issue(engine)).ticket["number"] for _ in range(3)]
+    await stop_engine(engine)
+    engine = await start_engine(db)
+    assert [t.number for t in engine.state.tickets.values()] == first
+    assert (await issue(engine)).ticket["number"] == "A004"
+    await stop_engine(engine)
+
+
+async def test_concurrent_commands_are_group_committed_and_distinct(tmp_path):
+    engine = await start_engine(tmp_path / "q.db")
+    engine.batch_sizes.clear()
+    outcomes = await asyncio.gather(*(issue(engine) for _ in range(300)))
+    numbers = [o.ticket["number"] for o in outcomes]
+    assert sorted(numbers) == [f"A{i:03d}" for i in range(1, 301)]
+    assert max(engine.batch_sizes) > 1  # several commands shared one transaction
+    await stop_engine(engine)
+    with sqlite3.connect(tmp_path / "q.db") as db:
+        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT number) FROM tickets").fetchone() \
+            == (300, 300)
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_refused_command_does_not_spoil_its_batch(tmp_path):
+    engine = await start_engine(tmp_path / "q.db")
+    results = await asyncio.gather(
+        issue(engine), issue(engine, service="no-such-service"), issue(engine),
+        return_exceptions=True)
+    assert isinstance(results[1], QueueError) and results[1].code == "unknown_service"
+    assert [r.ticket["number"] for r in (results[0], results[2])] == ["A001", "A002"]
+    await stop_engine(engine)
+
+
+async def test_same_request_id_twice_gives_one_ticket_also_after_restart(tmp_path):
+    db = tmp_path / "q.db"
+    engine = await start_engine(db)
+    a, b = await asyncio.gather(issue(engine, request_id="tap-1"),
+                                issue(engine, request_id="tap-1"))
+    assert a.ticket["id"] == b.ticket["id"]
+    await stop_engine(engine)
+    engine = await start_engine(db)
+    again = await issue(engine, request_id="tap-1")
+    assert again.ticket["number"] == a.ticket["number"] and again.events == []
+    await stop_engine(engine)
+
+
+async def test_events_are_published_after_commit(tmp_path):
+    engine = await start_engine(tmp_path / "q.db")
+    seen = []
+
+    def on_events(events, state):
+        with sqlite3.connect(tmp_path / "q.db") as db:  # already durable when we hear of it
+            stored = db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+        seen.append(([e.type for e in events], stored))
+
+    engine.subscribe(on_events)
+    await issue(engine)
+    assert seen == [(["ticket_issued"], 1)]
+    await stop_engine(engine)
+
+
+async def test_daily_reset_expires_waiting_tickets_and_restarts_series(tmp_path):
+    clock = Clock(WEDNESDAY_9AM)
+    engine = await start_engine(tmp_path / "q.db", clock=clock, reset_check_seconds=0.05)
+    kept = await issue(engine)
+    await engine.submit(c.OpenCounter(actor="an", counter=1))
+    clock.now += 86400  # Thursday 09:00: the reset at 00:00 has passed
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if engine.state.day == "2026-05-28":
+            break
+    assert engine.state.day == "2026-05-28"
+    assert engine.state.counters[1].status.value == "closed"
+    assert (await issue(engine)).ticket["number"] == "A001"
+    await stop_engine(engine)
+    with sqlite3.connect(tmp_path / "q.db") as db:
+        assert db.execute("SELECT status FROM tickets WHERE id = ?",
+                          (kept.ticket["id"],)).fetchone() == ("expired",)
+
+
+async def test_stopped_engine_refuses(tmp_path):
+    engine = await start_engine(tmp_path / "q.db")
+    await stop_engine(engine)
+    with pytest.raises(QueueError) as err:
+        await issue(engine)
+    assert err.value.code == "unavailable"
