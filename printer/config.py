@@ -27,6 +27,7 @@ class PrinterConfig:
     image_mode: str = "bitImageRaster"
     hybrid: bool = False
     hybrid_text_size: int = 6
+    hybrid_native_qr: bool = True
     fragment_height: int = 240
     cut: str = "full"
     timeout: float = 5.0

@@ -16,14 +16,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from printer.ticket import SlipLayout
 
-WIDTHS = (384, 512, 576)
 BAND = 24  # column-mode images travel in 24-dot bands; keep heights a multiple of it
 _INK_THRESHOLD = 150
 
 
 @dataclass(frozen=True)
 class Block:
-    """A horizontal strip of the ticket; `text` is set for the big number."""
+    """A horizontal strip of the ticket; `text` holds the number or the QR link it shows."""
 
     name: str
     image: Image.Image
@@ -119,23 +118,36 @@ def number_block(number: str, layout: SlipLayout, width: int, pad: int = 10) -> 
     return Block("number", _to_1bit(canvas), text=number)
 
 
-def qr_block(url: str, width: int, target: int) -> Block:
-    """QR drawn module by module (whole dots per module) so scanners and tests read it."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+QR_BORDER = 4  # modules of quiet zone around the code
+
+
+def qr_matrix(url: str) -> list[list[bool]]:
+    """QR modules for `url` (error correction M), without the quiet zone."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(url)
     code.make(fit=True)
-    matrix = code.get_matrix()
-    box = max(3, target // len(matrix))
-    side = box * len(matrix)
+    return code.get_matrix()
+
+
+def qr_module_dots(url: str, target: int) -> int:
+    return max(3, target // (len(qr_matrix(url)) + 2 * QR_BORDER))
+
+
+def qr_block(url: str, width: int, target: int) -> Block:
+    """QR drawn module by module (whole dots per module) so scanners and tests read it."""
+    matrix = qr_matrix(url)
+    box = qr_module_dots(url, target)
+    side = box * (len(matrix) + 2 * QR_BORDER)
     img = Image.new("1", (width, side), 1)
     draw = ImageDraw.Draw(img)
-    x0 = (width - side) // 2
+    x0 = (width - side) // 2 + QR_BORDER * box
+    y0 = QR_BORDER * box
     for y, row in enumerate(matrix):
         for x, dark in enumerate(row):
             if dark:
-                draw.rectangle((x0 + x * box, y * box, x0 + x * box + box - 1,
-                                y * box + box - 1), fill=0)
-    return Block("qr", img)
+                draw.rectangle((x0 + x * box, y0 + y * box, x0 + x * box + box - 1,
+                                y0 + y * box + box - 1), fill=0)
+    return Block("qr", img, text=url)
 
 
 def logo_block(path: str, width: int, max_height: int) -> Block:
@@ -147,10 +159,10 @@ def logo_block(path: str, width: int, max_height: int) -> Block:
     return Block("logo", img)
 
 
-def stack(blocks: list[Block], width: int) -> Image.Image:
-    """Stack strips top to bottom; pad the height to a whole number of 24-dot bands."""
+def stack(blocks: list[Block], width: int, band: int = BAND) -> Image.Image:
+    """Stack strips top to bottom; pad the height to a whole number of bands."""
     height = sum(b.image.height for b in blocks)
-    height += -height % BAND
+    height += -height % band
     page = Image.new("1", (width, height), 1)
     y = 0
     for block in blocks:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import qrcode
 from PIL import Image
 
 if TYPE_CHECKING:
@@ -174,6 +175,39 @@ def _store_graphics(dec: Decoder, body: bytes) -> None:
     dec.graphics = img.resize((width * bx, height * by), Image.NEAREST) if bx * by > 1 else img
 
 
+_QR_EC = {48: "L", 49: "M", 50: "Q", 51: "H"}
+
+
+def code_2d(dec: Decoder, pos: int) -> int:  # GS ( k pL pH cn fn …: QR code (cn = 49)
+    head = dec._need(pos, 7)
+    size = _u16(head[3], head[4])
+    body = dec._need(pos + 5, size)
+    if body[0] == 49:
+        fn = body[1]
+        if fn == 67:
+            dec.qr["module"] = body[2]
+        elif fn == 69:
+            dec.qr["ec"] = _QR_EC.get(body[2], "L")
+        elif fn == 80:
+            dec.qr["data"] = body[3:]
+        elif fn == 81 and dec.qr.get("data"):
+            dec.paper.raster(qr_image(dec.qr), "GS ( k", dec.style)
+    return 5 + size
+
+
+def qr_image(qr: dict) -> Image.Image:
+    """The QR code the printer would print from its stored data (no quiet zone)."""
+    ec = getattr(qrcode.constants, f"ERROR_CORRECT_{qr.get('ec', 'L')}")
+    code = qrcode.QRCode(error_correction=ec, box_size=qr.get("module", 3), border=0)
+    code.add_data(bytes(qr["data"]))
+    code.make(fit=True)
+    modules = code.get_matrix()
+    box = qr.get("module", 3)
+    img = Image.new("1", (len(modules), len(modules)), 1)
+    img.putdata([0 if dark else 1 for row in modules for dark in row])
+    return img.resize((img.width * box, img.height * box), Image.NEAREST)
+
+
 def sized_block(dec: Decoder, pos: int) -> int:  # GS ( X pL pH …: skipped by its length
     head = dec._need(pos, 5)
     return 5 + _u16(head[3], head[4])
@@ -215,8 +249,8 @@ HANDLERS: dict[bytes, Callable[[Decoder, int], int]] = {
 def dispatch(dec: Decoder, pos: int) -> int:
     """Run the handler for the command at `pos`; unknown bytes are skipped one by one."""
     prefix = dec._need(pos, 2)
-    if prefix == b"\x1d(" and dec._need(pos, 3)[2] == ord("L"):
-        return graphics(dec, pos)
+    if prefix == b"\x1d(" and dec._need(pos, 3)[2] in (ord("L"), ord("k")):
+        return (graphics if dec.buffer[pos + 2] == ord("L") else code_2d)(dec, pos)
     if prefix == b"\x1dv" and dec._need(pos, 3)[2] != ord("0"):
         return 1
     handler = HANDLERS.get(prefix)

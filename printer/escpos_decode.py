@@ -29,6 +29,7 @@ class Decoder:
         self.events: list[StatusQuery | DecodedJob] = []
         self.graphics: Image.Image | None = None
         self.unknown: list[int] = []
+        self.qr: dict[str, object] = {}
 
     def feed(self, data: bytes) -> list[StatusQuery | DecodedJob]:
         self.buffer += data

@@ -17,6 +17,8 @@ from printer.draw import (
 )
 from printer.ticket import SlipLayout, TicketSlip
 
+WIDTHS = (384, 512, 576)  # 58 mm paper; 80 mm on Epson TM-T88 class; 80 mm on most others
+
 
 class _Writer:
     """Collects blocks at sizes scaled to the paper width."""

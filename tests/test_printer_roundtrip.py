@@ -16,7 +16,7 @@ from printer.config import PrinterConfig
 from printer.device import TicketPrinter
 from printer.encode import encode_ticket
 from printer.escpos_decode import DecodedJob, decode
-from printer.render import render_ticket
+from printer.render import render_ticket, ticket_blocks
 from printer.samples import sample_slip
 from printer.ticket import SlipLayout
 from printer.virtual import VirtualPrinter
@@ -67,9 +67,43 @@ def test_hybrid_prints_the_number_as_big_printer_text(mode: str) -> None:
     assert run.text == "B042" and run.align == "center"
     assert run.width_mult == run.height_mult == 4
     assert len(job.images) >= 5  # the Vietnamese lines travel as image strips
+    assert job.images[-1].command in ("GS v 0", "ESC *", "GS ( L")  # the footer, after the QR
+    assert "GS ( k" in {i.command for i in job.images}  # native QR code
+    full_page = render_ticket(sample_slip(number="B042"), LAYOUT, 576)
+    assert ink_bottom(job.page) > 0.9 * ink_bottom(full_page)
     full = encode_ticket(sample_slip(number="B042"), LAYOUT, PrinterConfig(image_mode=mode))
     assert len(data) < len(full) * 0.6
     assert b"B042" in data
+
+
+@pytest.mark.parametrize("width", [384, 576])
+@pytest.mark.parametrize("mode", MODES)
+def test_hybrid_strips_are_the_rendered_lines(mode: str, width: int) -> None:
+    """Every line but the number reaches paper pixel for pixel; raster and graphics modes
+    keep exact positions, column mode may pad a strip group to whole 24-dot bands."""
+    slip, size = sample_slip(), 4
+    blocks = ticket_blocks(slip, LAYOUT, width)
+    config = PrinterConfig(width=width, image_mode=mode, hybrid=True, hybrid_text_size=size)
+    (job,), _ = decode(encode_ticket(slip, LAYOUT, config), width)
+    y, shift = 0, 0
+    for block in blocks:
+        h = block.image.height
+        if block.name == "number":
+            shift += 24 * size - h
+        elif block.name not in ("gap", "rule"):
+            expected = y + shift
+            slack = range(0, 24) if mode == "bitImageColumn" else range(1)
+            found = [d for d in slack if job.page.crop((0, expected + d, width, expected + d + h))
+                     .tobytes() == block.image.tobytes()]
+            assert found, f"{block.name} not on paper near y={expected}"
+            shift += found[0]
+        y += h
+
+
+def ink_bottom(img: Image.Image) -> int:
+    box = ImageChops.invert(img.convert("L")).getbbox()
+    assert box is not None
+    return box[3]
 
 
 def zbar(path: Path) -> str:
