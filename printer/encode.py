@@ -70,34 +70,26 @@ def _native_qr(p, block: Block) -> None:
 
 
 def _ink_runs(img: Image.Image, band: int) -> list[tuple[int, int]]:
-    """Row ranges to send as images. For column mode (band 24) runs are joined across gaps
-    shorter than a band and rounded up to whole bands, since each band is padded to 24
-    dots: otherwise a dot below a letter would be pushed away from its line."""
+    """Row ranges to send as images: runs of ink rows, or for column mode (band 24) whole
+    bands laid from the first ink row on, so no band padding falls inside a text line."""
     ink = ImageChops.invert(img.convert("L"))
-    rows = [y for y in range(img.height) if ink.crop((0, y, img.width, y + 1)).getbbox()]
+    has_ink = [ink.crop((0, y, img.width, y + 1)).getbbox() is not None
+               for y in range(img.height)]
     runs: list[tuple[int, int]] = []
-    for y in rows:
-        if runs and y - runs[-1][1] < band:
-            runs[-1] = (runs[-1][0], y + 1)
+    y = 0
+    while y < img.height:
+        if not has_ink[y]:
+            y += 1
+        elif band > 1:
+            runs.append((y, min(y + band, img.height)))
+            y += band
         else:
-            runs.append((y, y + 1))
-    return _whole_bands(runs, band, img.height)
-
-
-def _whole_bands(runs: list[tuple[int, int]], band: int, height: int) -> list[tuple[int, int]]:
-    """Grow runs to whole bands, downwards or, at the bottom, upwards; merge overlaps."""
-    out: list[tuple[int, int]] = []
-    for start, end in runs:
-        while True:
-            if out and start < out[-1][1]:
-                prev_start, prev_end = out.pop()
-                start, end = prev_start, max(end, prev_end)
-            length = -(-(end - start) // band) * band
-            start = max(0, min(start, height - length))
-            if not (out and start < out[-1][1]):
-                break
-        out.append((start, start + length))
-    return out
+            end = y
+            while end < img.height and has_ink[end]:
+                end += 1
+            runs.append((y, end))
+            y = end
+    return runs
 
 
 def _feed(p, dots: int) -> None:
