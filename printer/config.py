@@ -50,6 +50,10 @@ class PrinterConfig:
             return self.require_status
         return self.connection not in _NO_READ_BACK
 
+    def transfer_seconds(self, nbytes: int) -> float:
+        """Time the bytes need on the wire; only a serial line is slow enough to matter."""
+        return nbytes * 10 / self.baudrate if self.connection == "serial" else 0.0
+
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "<dict>",
                   section: str = "printer") -> PrinterConfig:
@@ -88,6 +92,8 @@ class PrinterConfig:
                               f"for graphics mode at width {self.width} (64 KiB per block)")
         if not 1 <= self.hybrid_text_size <= 8:
             raise ConfigError(f"{where} 'hybrid_text_size' must be 1..8 (GS ! magnification)")
+        if self.baudrate <= 0:
+            raise ConfigError(f"{where} 'baudrate' must be > 0, got {self.baudrate}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"{where} 'port' must be 1..65535, got {self.port}")
         for key in ("timeout", "status_timeout"):

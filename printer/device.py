@@ -75,7 +75,7 @@ class TicketPrinter:
     async def print_ticket(self, slip: TicketSlip, layout: SlipLayout) -> None:
         """Print one ticket or raise a `PrintError` subclass saying why not."""
         data = await asyncio.to_thread(encode_ticket, slip, layout, self.config)
-        await self._call(lambda: self.send_sync(data))
+        await self._call(lambda: self.send_sync(data), self.config.transfer_seconds(len(data)))
 
     def status_sync(self) -> PrinterStatus:
         try:
@@ -101,18 +101,17 @@ class TicketPrinter:
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def _deadline(self) -> float:
+    def _deadline(self, transfer: float) -> float:
         c = self.config
-        return 2 * c.timeout + len(QUERIES) * c.status_timeout + 1.0
+        return 2 * c.timeout + len(QUERIES) * c.status_timeout + 1.5 * transfer + 1.0
 
-    async def _call(self, fn: Callable[[], T]) -> T:
+    async def _call(self, fn: Callable[[], T], transfer: float = 0.0) -> T:
         async with self._lock:
             if self._running is not None and not self._running.done():
                 raise PrinterTimeout("printer is still stuck in an earlier job")
             self._running = self._executor.submit(fn)
+            deadline = self._deadline(transfer)
             try:
-                return await asyncio.wait_for(asyncio.wrap_future(self._running),
-                                              self._deadline())
+                return await asyncio.wait_for(asyncio.wrap_future(self._running), deadline)
             except TimeoutError:
-                raise PrinterTimeout(f"printer did not finish within {self._deadline():g} s"
-                                     ) from None
+                raise PrinterTimeout(f"printer did not finish within {deadline:g} s") from None

@@ -22,9 +22,13 @@ class Link:
         self.device, self.config = device, config
 
     def write(self, data: bytes) -> None:
+        if self.config.connection == "serial":
+            # pyserial's write timeout covers the whole write: allow for 9600 baud
+            self.device.device.write_timeout = (self.config.timeout
+                                                + 1.5 * self.config.transfer_seconds(len(data)))
         try:
             self.device._raw(data)
-        except TimeoutError:
+        except (TimeoutError, _serial_timeout()):
             raise PrinterTimeout(f"printer took no data for {self.config.timeout:g} s") from None
         except OSError as exc:
             raise PrinterOffline(f"connection lost while sending: {exc}") from None
@@ -63,6 +67,14 @@ class Link:
     def close(self) -> None:
         with _escpos.root_logger_kept():
             self.device.close()
+
+
+def _serial_timeout() -> type[Exception]:
+    try:
+        from serial import SerialTimeoutException
+    except ImportError:
+        return TimeoutError
+    return SerialTimeoutException
 
 
 def open_link(config: PrinterConfig) -> Link:
