@@ -36,6 +36,7 @@ T = TypeVar("T")
 def query_status(link: Link, timeout: float) -> PrinterStatus:
     """Ask DLE EOT 1, 2, 4; stop at the first silence (it will not get chattier)."""
     replies: dict[int, int | None] = {}
+    link.discard_pending()
     for n in QUERIES:
         link.write(DLE_EOT + bytes([n]))
         replies[n] = link.read_byte(timeout)

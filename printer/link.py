@@ -39,9 +39,15 @@ class Link:
         data = reader(timeout) if reader else b""
         return data[-1] if data else None
 
+    def discard_pending(self) -> None:
+        """Drop bytes nobody asked for (e.g. automatic status back) before a query."""
+        if self.config.connection == "network":
+            while self._read_network(0.0):
+                pass
+
     def _read_network(self, timeout: float) -> bytes:
         sock: socket.socket = self.device.device
-        sock.settimeout(timeout)
+        sock.settimeout(timeout)  # 0.0: non-blocking
         try:
             return sock.recv(1)
         except (TimeoutError, OSError):
