@@ -47,7 +47,8 @@ def issue_cmd(i: int, engine: Engine | None = None) -> c.IssueTicket:
 async def writer_throughput(db: Path, n: int, concurrency: int = 200) -> dict:
     engine = Engine(CONFIG, await Store.open(db), enforce_hours=False)
     await engine.start()
-    engine.batch_sizes.clear()
+    sizes: list[int] = []
+    engine.batch_observers.append(sizes.append)
     counter = iter(range(n))
 
     async def kiosk() -> None:
@@ -57,7 +58,6 @@ async def writer_throughput(db: Path, n: int, concurrency: int = 200) -> dict:
     t0 = time.perf_counter()
     await asyncio.gather(*(kiosk() for _ in range(concurrency)))
     elapsed = time.perf_counter() - t0
-    sizes = engine.batch_sizes
     await engine.stop()
     await engine.store.close()
     return {"tickets": n, "seconds": round(elapsed, 3), "per_second": round(n / elapsed),

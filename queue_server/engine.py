@@ -56,7 +56,7 @@ class Engine:
         self.clock = clock
         self.enforce_hours = enforce_hours
         self.state = QueueState(config, enforce_hours=enforce_hours)
-        self.batch_sizes: list[int] = []  # read by metrics, then cleared
+        self.batch_observers: list[Callable[[int], None]] = []  # metrics, benchmarks
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._subscribers: list[Subscriber] = []
         self._tasks: list[asyncio.Task] = []
@@ -147,7 +147,8 @@ class Engine:
                 log.exception("commit failed; reloading the state from the database")
                 await self._load()
                 results = [QueueError("unavailable") for _ in batch]
-        self.batch_sizes.append(len(batch))
+        for observe in self.batch_observers:
+            observe(len(batch))
         for pending, result in zip(batch, results, strict=True):
             if pending.future.done():
                 continue

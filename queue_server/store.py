@@ -59,6 +59,29 @@ MIGRATIONS: list[str] = [
         pause_reason TEXT
     );
     """,
+    # 2: officers' accounts, their sessions and the audit log
+    """
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES users(username),
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
 ]
 
 _TICKET_COLUMNS = ("id", "day", "public_id", "number", "seq", "service", "priority",
@@ -77,37 +100,42 @@ _UPSERT_COUNTER = (
 )
 
 
+async def connect(path: str | Path) -> aiosqlite.Connection:
+    """A connection with the pragmas every connection to the queue database needs."""
+    db = await aiosqlite.connect(str(path), isolation_level=None)
+    try:
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
+                       "busy_timeout=5000"):
+            await db.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
 class Store:
     """One write connection (owned by the writer) and short read queries."""
 
-    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
-        self.db = db
+    def __init__(self, db: aiosqlite.Connection, reader: aiosqlite.Connection,
+                 path: str) -> None:
+        self.db = db  # the writer's: transactions span several awaits, nobody else uses it
+        self.reader = reader  # look-ups from the HTTP edge
         self.path = path
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
-        db = await aiosqlite.connect(str(path), isolation_level=None)
+        db = await connect(path)
         try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA synchronous=FULL")
-            await db.execute("PRAGMA foreign_keys=ON")
-            await db.execute("PRAGMA busy_timeout=5000")
-            store = cls(db, str(path))
-            await store._migrate()
+            await _migrate(db)
+            reader = await connect(path)
         except BaseException:
             await db.close()
             raise
-        return store
+        return cls(db, reader, str(path))
 
     async def close(self) -> None:
+        await self.reader.close()
         await self.db.close()
-
-    async def _migrate(self) -> None:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            (version,) = await cur.fetchone()
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            await self.db.executescript(
-                f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
     async def load_day(self) -> tuple[list[Event], int]:
         """The events since the latest day start, and the next free ticket id."""
@@ -143,12 +171,21 @@ class Store:
 
     async def ticket_by_public_id(self, public_id: str) -> dict | None:
         """A ticket of any day, as stored (for look-ups of tickets no longer in memory)."""
-        async with self.db.execute(
+        async with self.reader.execute(
             f"SELECT {', '.join(_TICKET_COLUMNS)} FROM tickets WHERE public_id = ?",
             (public_id,),
         ) as cur:
             row = await cur.fetchone()
         return None if row is None else dict(zip(_TICKET_COLUMNS, row, strict=True))
+
+
+async def _migrate(db: aiosqlite.Connection) -> None:
+    async with db.execute("PRAGMA user_version") as cur:
+        (version,) = await cur.fetchone()
+    if version > len(MIGRATIONS):
+        raise RuntimeError(f"the database is from a newer version (schema {version})")
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        await db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
 
 def _ticket_row(t: Ticket) -> tuple:

@@ -52,11 +52,12 @@ async def test_tickets_survive_a_restart_and_numbering_continues(tmp_path):
 
 async def test_concurrent_commands_are_group_committed_and_distinct(tmp_path):
     engine = await start_engine(tmp_path / "q.db")
-    engine.batch_sizes.clear()
+    sizes: list[int] = []
+    engine.batch_observers.append(sizes.append)
     outcomes = await asyncio.gather(*(issue(engine) for _ in range(300)))
     numbers = [o.ticket["number"] for o in outcomes]
     assert sorted(numbers) == [f"A{i:03d}" for i in range(1, 301)]
-    assert max(engine.batch_sizes) > 1  # several commands shared one transaction
+    assert max(sizes) > 1  # several commands shared one transaction
     await stop_engine(engine)
     with sqlite3.connect(tmp_path / "q.db") as db:
         assert db.execute("SELECT COUNT(*), COUNT(DISTINCT number) FROM tickets").fetchone() \

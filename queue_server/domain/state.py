@@ -77,6 +77,7 @@ class QueueState:
         self.next_ticket_id = next_ticket_id
         self.tickets: dict[int, Ticket] = {}
         self.by_request: dict[str, int] = {}
+        self.by_public: dict[str, int] = {}
         self.last_seq: dict[str, int] = {}
         self.waiting = WaitingQueues()
         self.counters = {n: CounterState(n) for n in config.counters}
@@ -104,6 +105,10 @@ class QueueState:
 
     def ticket_by_request(self, request_id: str) -> Ticket | None:
         tid = self.by_request.get(request_id)
+        return None if tid is None else self.tickets[tid]
+
+    def ticket_by_public_id(self, public_id: str) -> Ticket | None:
+        tid = self.by_public.get(public_id)
         return None if tid is None else self.tickets[tid]
 
     def open_counters(self, service: str) -> int:
@@ -285,6 +290,7 @@ class QueueState:
         self.next_ticket_id = max(self.next_ticket_id, ev.next_ticket_id)
         self.tickets.clear()
         self.by_request.clear()
+        self.by_public.clear()
         self.last_seq.clear()
         self.waiting = WaitingQueues()
         for cs in self.counters.values():
@@ -295,6 +301,7 @@ class QueueState:
                         service=ev.service, priority=ev.priority, request_id=ev.request_id,
                         issued_at=ev.at, issued_by=ev.actor, day=self.day or "")
         self.tickets[ticket.id] = ticket
+        self.by_public[ticket.public_id] = ticket.id
         if ev.request_id is not None:
             self.by_request[ev.request_id] = ticket.id
         self.last_seq[ev.service] = max(self.last_seq.get(ev.service, 0), ev.seq)

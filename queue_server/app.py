@@ -1,0 +1,298 @@
+"""The network edge: one aiohttp app serving HTTP and the WebSocket `/ws` on one port."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from . import messages
+from .auth import COUNTER_ROLES, Accounts
+from .config import SiteConfig
+from .domain import commands as c
+from .domain import events as e
+from .engine import Engine
+from .errors import QueueError
+from .hub import Connection, Hub
+from .metrics import Metrics
+from .protocol import (
+    MAX_FRAME_BYTES,
+    Hello,
+    ProtocolError,
+    Request,
+    encode,
+    parse_hello,
+    parse_request,
+    result_error,
+    result_ok,
+)
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+HELLO_TIMEOUT = 10.0
+CLOSE_REFUSED = 4001
+SERVER_KEY = web.AppKey("server", "QueueServer")
+
+
+class QueueServer:
+    """Owns the store, the writer, the accounts and the hub for one site."""
+
+    def __init__(self, config: SiteConfig, db_path: str | Path, *, enforce_hours: bool = True,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.db_path = db_path
+        self.enforce_hours = enforce_hours
+        self.clock = clock
+        self.hub = Hub()
+        self.metrics = Metrics()
+        self.calls: deque[dict] = deque(maxlen=20)
+        self.devices: dict[str, dict] = {}
+        self.tokens = {d.token: d for d in config.devices.values()}
+
+    async def start(self, _app: web.Application | None = None) -> None:
+        self.store = await Store.open(self.db_path)
+        self.accounts = await Accounts.open(self.db_path)
+        self.engine = Engine(self.config, self.store, enforce_hours=self.enforce_hours,
+                             clock=self.clock)
+        self.engine.batch_observers.append(self.metrics.batch_size.observe)
+        self.engine.subscribe(self._publish)
+        await self.engine.start()
+        self.calls.extend(messages.latest_calls(self.engine.state, self.calls.maxlen or 20))
+
+    async def stop(self, _app: web.Application | None = None) -> None:
+        await asyncio.gather(*(conn.close(1001, b"server stopping")
+                               for conn in list(self.hub.connections)))
+        await self.engine.stop()
+        await self.accounts.close()
+        await self.store.close()
+
+    @property
+    def state(self):
+        return self.engine.state
+
+    # ----- events out ------------------------------------------------------
+
+    def _publish(self, events: list[e.Event], state) -> None:
+        for ev in events:
+            if isinstance(ev, e.TicketIssued):
+                self.metrics.issued.inc()
+            elif isinstance(ev, e.TicketCalled):
+                self.metrics.called.inc()
+            elif isinstance(ev, e.DayStarted):
+                self.calls.clear()
+        for roles, msg in messages.event_messages(state, events, self.clock()):
+            if msg["type"] == "ticket_called":
+                self.calls.appendleft(msg)
+            self.hub.broadcast(encode(msg), roles)
+
+    # ----- WebSocket -------------------------------------------------------
+
+    async def handle_ws(self, request: web.Request) -> web.WebSocketResponse:
+        # Frames up to 1 MiB are read and refused politely; only larger ones close.
+        ws = web.WebSocketResponse(heartbeat=20, max_msg_size=16 * MAX_FRAME_BYTES,
+                                   compress=False)
+        await ws.prepare(request)
+        conn = await self._greet(ws, request.transport)
+        if conn is None:
+            return ws
+        self.metrics.connections.labels(conn.role).inc()
+        try:
+            async for msg in ws:
+                if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    conn.send(encode(await self._answer(conn, msg.data)))
+        finally:
+            self.hub.remove(conn)
+            self.metrics.connections.labels(conn.role).dec()
+            await conn.stop()
+        return ws
+
+    async def _greet(self, ws: web.WebSocketResponse,
+                     transport: asyncio.Transport | None) -> Connection | None:
+        """Read the hello, authenticate, register and send the welcome; None if refused."""
+        try:
+            msg = await ws.receive(timeout=HELLO_TIMEOUT)
+            if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                return None
+            hello = parse_hello(msg.data)
+            conn = await self._authenticate(ws, hello)
+        except TimeoutError:
+            conn, refusal = None, QueueError("unauthorized", "no hello in time")
+        except QueueError as err:
+            conn, refusal = None, err
+        if conn is None:
+            await ws.send_str(encode({"type": "error", "error": refusal.to_dict()}))
+            await ws.close(code=CLOSE_REFUSED, message=refusal.code.encode())
+            return None
+        # No await between registering and queueing the welcome: no event is missed.
+        conn.transport = transport
+        self.hub.add(conn)
+        conn.send(encode(messages.welcome(
+            self.state, conn.role, self.clock(), counter=conn.counter, calls=self.calls,
+            devices=self.devices)))
+        conn.start()
+        return conn
+
+    async def _authenticate(self, ws: web.WebSocketResponse, hello: Hello) -> Connection:
+        if hello.role == "public":
+            return Connection(ws, "public", "public")
+        if hello.token is None:
+            raise QueueError("unauthorized", "a token is needed")
+        if hello.role in ("kiosk", "display"):
+            device = self.tokens.get(hello.token)
+            if device is None or device.role != hello.role:
+                raise QueueError("unauthorized", "unknown device token")
+            return Connection(ws, hello.role, device.id)
+        officer = await self.accounts.session(hello.token)
+        if officer is None:
+            raise QueueError("unauthorized", "the session is not valid; sign in again")
+        if officer.role not in COUNTER_ROLES:
+            raise QueueError("forbidden", f"a {officer.role} does not serve at a counter")
+        if hello.counter not in self.config.counters:
+            raise QueueError("unknown_counter", str(hello.counter))
+        previous = self.state.counters[hello.counter].officer
+        await self.engine.submit(c.OpenCounter(actor=officer.username, counter=hello.counter))
+        await self.accounts.audit(officer.username, "counter_sign_in",
+                                  f"counter {hello.counter}" + (
+                                      f", taking over from {previous}"
+                                      if previous and previous != officer.username else ""))
+        return Connection(ws, "counter", officer.username, hello.counter)
+
+    async def _answer(self, conn: Connection, frame: str | bytes) -> dict[str, Any]:
+        started = time.perf_counter()
+        rid = None
+        try:
+            req = parse_request(frame, conn.role)
+            rid = req.id
+            body = await self._execute(conn, req)
+            self.metrics.command_seconds.labels(req.type).observe(time.perf_counter() - started)
+            return result_ok(rid, **body)
+        except ProtocolError as err:
+            return result_error(err.request_id, err)
+        except QueueError as err:
+            return result_error(rid, err)
+        except Exception:
+            log.exception("request failed: %.200r", frame)
+            return result_error(rid, QueueError("internal"))
+
+    async def _execute(self, conn: Connection, req: Request) -> dict[str, Any]:
+        f, actor = req.fields, conn.actor
+        if req.type == "device_status":
+            self._device_status(conn, f["printer"], f.get("message") or "")
+            return {}
+        if req.type == "void":
+            ticket = self.state.tickets.get(f["ticket_id"])
+            if ticket is not None and ticket.issued_by != actor:
+                raise QueueError("forbidden", "only the kiosk that issued a ticket voids it")
+            command: c.Command = c.VoidTicket(actor=actor, ticket_id=f["ticket_id"],
+                                              reason=f["reason"])
+        elif req.type == "issue":
+            command = c.IssueTicket(actor=actor, service=f["service"],
+                                    priority=f.get("priority"), request_id=f["request_id"],
+                                    public_id=self.engine.new_public_id())
+        else:
+            command = self._counter_command(conn, req)
+        outcome = await self.engine.submit(command)
+        if req.type in ("pause", "resume", "sign_out"):
+            if req.type == "sign_out":
+                await self.accounts.audit(actor, "counter_sign_out", f"counter {conn.counter}")
+            return {"counter": messages.counter_view(self.state, conn.counter or 0,
+                                                     private=True)}
+        return {"ticket": outcome.ticket}
+
+    def _counter_command(self, conn: Connection, req: Request) -> c.Command:
+        number, actor, f = conn.counter or 0, conn.actor, req.fields
+        officer = self.state.counters[number].officer
+        if officer is not None and officer != actor:
+            raise QueueError("forbidden", f"counter {number} is now served by {officer}")
+        if req.type == "pause" and f["reason"] not in self.config.pause_reasons:
+            raise QueueError("bad_request", f"unknown pause reason {f['reason']!r}")
+        return {
+            "call_next": lambda: c.CallNext(actor=actor, counter=number),
+            "recall": lambda: c.Recall(actor=actor, counter=number),
+            "no_show": lambda: c.NoShow(actor=actor, counter=number),
+            "finish": lambda: c.Finish(actor=actor, counter=number, outcome=f.get("outcome")),
+            "transfer": lambda: c.Transfer(actor=actor, counter=number,
+                                           to_service=f["service"], reason=f["reason"]),
+            "pause": lambda: c.PauseCounter(actor=actor, counter=number, reason=f["reason"]),
+            "resume": lambda: c.ResumeCounter(actor=actor, counter=number),
+            "sign_out": lambda: c.CloseCounter(actor=actor, counter=number),
+        }[req.type]()
+
+    def _device_status(self, conn: Connection, printer: str, message: str) -> None:
+        status = {"device": conn.actor, "printer": printer, "message": message,
+                  "at": self.clock()}
+        if self.devices.get(conn.actor, {}).get("printer") != printer:
+            log.info("device %s printer %s %s", conn.actor, printer, message)
+        self.devices[conn.actor] = status
+        self.hub.broadcast(encode({"type": "devices", **status}),
+                           messages.STAFF_AND_SCREENS)
+
+    # ----- HTTP ------------------------------------------------------------
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "day": self.state.day})
+
+    async def services(self, _request: web.Request) -> web.Response:
+        return _json({"services": messages.service_catalogue(self.state, self.clock())})
+
+    async def ticket(self, request: web.Request) -> web.Response:
+        public_id = request.match_info["public_id"]
+        ticket = self.state.ticket_by_public_id(public_id)
+        if ticket is not None:
+            return _json(messages.ticket_public(self.state, ticket))
+        row = await self.store.ticket_by_public_id(public_id) if len(public_id) < 64 else None
+        if row is None:
+            return _json({"error": QueueError("unknown_ticket").to_dict()}, status=404)
+        service = self.config.services.get(row["service"])
+        return _json({"number": row["number"], "service": row["service"],
+                      "service_name": service.name if service else row["service"],
+                      "status": row["status"], "counter": row["counter"], "ahead": 0,
+                      "estimated_wait": None, "issued_at": row["issued_at"],
+                      "called_at": row["called_at"], "priority": row["priority"]})
+
+    async def login(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            username, password = body["username"], body["password"]
+            if not isinstance(username, str) or not isinstance(password, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            err = QueueError("bad_request", "send JSON {username, password}")
+            return _json({"error": err.to_dict()}, status=400)
+        try:
+            token, role, expires = await self.accounts.login(
+                username, password, origin=request.remote or "")
+        except QueueError as err:
+            return _json({"error": err.to_dict()}, status=401)
+        return _json({"token": token, "role": role, "expires_at": expires})
+
+    async def metrics_text(self, _request: web.Request) -> web.Response:
+        return web.Response(body=self.metrics.render(),
+                            headers={"Content-Type": "text/plain; version=0.0.4"})
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=encode)
+
+
+def create_app(config: SiteConfig, db_path: str | Path, *, enforce_hours: bool = True,
+               clock: Callable[[], float] = time.time) -> web.Application:
+    server = QueueServer(config, db_path, enforce_hours=enforce_hours, clock=clock)
+    app = web.Application(client_max_size=64 * 1024)
+    app[SERVER_KEY] = server
+    app.on_startup.append(server.start)
+    app.on_shutdown.append(server.stop)
+    app.router.add_get("/ws", server.handle_ws)
+    app.router.add_get("/healthz", server.healthz)
+    app.router.add_get("/api/services", server.services)
+    app.router.add_get("/api/tickets/{public_id}", server.ticket)
+    app.router.add_post("/api/login", server.login)
+    app.router.add_get("/metrics", server.metrics_text)
+    return app

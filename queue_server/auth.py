@@ -1,0 +1,116 @@
+"""Officers' accounts, login sessions and the audit log.
+
+Passwords are stored as scrypt hashes. Session tokens are random and stored only
+as their SHA-256, so a copy of the database does not let anyone sign in. This
+module has its own connection: logins and audit lines never enter the queue
+writer's transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from .errors import QueueError
+from .store import connect
+
+ROLES = ("officer", "supervisor", "leader", "admin")
+COUNTER_ROLES = frozenset({"officer", "supervisor", "admin"})
+SESSION_SECONDS = 12 * 3600
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        actual = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n),
+                                r=int(r), p=int(p))
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual.hex(), digest)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Officer:
+    username: str
+    role: str
+
+
+class Accounts:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Accounts:
+        """Open the accounts of a database the `Store` has already migrated."""
+        return cls(await connect(path))
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def audit(self, actor: str, action: str, detail: str = "") -> None:
+        await self.db.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                              (time.time(), actor, action, detail))
+
+    async def add_user(self, username: str, role: str, password: str, *,
+                       actor: str = "cli") -> None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        if not username or not username.isprintable() or len(password) < 8:
+            raise ValueError("the username must be printable and the password 8+ characters")
+        hashed = await asyncio.to_thread(hash_password, password)
+        await self.db.execute(
+            "INSERT INTO users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
+            "password_hash=excluded.password_hash, disabled=0",
+            (username, role, hashed, time.time()))
+        await self.audit(actor, "user_add", f"{username} as {role}")
+
+    async def login(self, username: str, password: str, *, origin: str = "") -> tuple[str, str,
+                                                                                        float]:
+        """A new session token for a valid password: (token, role, expires_at)."""
+        async with self.db.execute(
+            "SELECT role, password_hash FROM users WHERE username = ? AND disabled = 0",
+            (username,),
+        ) as cur:
+            row = await cur.fetchone()
+        ok = row is not None and await asyncio.to_thread(verify_password, password, row[1])
+        if not ok:
+            await self.audit(username, "login_failed", origin)
+            raise QueueError("unauthorized", "sai tên đăng nhập hoặc mật khẩu")
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        await self.db.execute(
+            "INSERT INTO sessions (token_hash, username, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?)", (_token_hash(token), username, now, now + SESSION_SECONDS))
+        await self.audit(username, "login", origin)
+        return token, row[0], now + SESSION_SECONDS
+
+    async def session(self, token: str) -> Officer | None:
+        """The officer a token belongs to, while the session is valid."""
+        async with self.db.execute(
+            "SELECT u.username, u.role FROM sessions s JOIN users u USING (username) "
+            "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+            (_token_hash(token), time.time()),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else Officer(*row)

@@ -1,0 +1,143 @@
+"""Protocol v1, incoming side: frames to checked requests, sans I/O.
+
+Which request each role may send, and the fields each request takes, are the
+two tables below; `docs/protocol.md` describes the same.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import QueueError
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+ROLES = ("kiosk", "counter", "display", "public")
+
+_TEXT = (str,)
+_ID = (str, int)
+_OPTIONAL_TEXT = (str, type(None))
+
+# request type → {field: (accepted types, required)}
+REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
+    "issue": {"service": (_TEXT, True), "priority": (_OPTIONAL_TEXT, False),
+              "request_id": (_TEXT, True)},
+    "void": {"ticket_id": ((int,), True), "reason": (_TEXT, True)},
+    "device_status": {"printer": (_TEXT, True), "message": (_OPTIONAL_TEXT, False)},
+    "call_next": {},
+    "recall": {},
+    "no_show": {},
+    "finish": {"outcome": (_OPTIONAL_TEXT, False)},
+    "transfer": {"service": (_TEXT, True), "reason": (_TEXT, True)},
+    "pause": {"reason": (_TEXT, True)},
+    "resume": {},
+    "sign_out": {},
+}
+
+ROLE_REQUESTS: dict[str, frozenset[str]] = {
+    "kiosk": frozenset({"issue", "void", "device_status"}),
+    "counter": frozenset({"call_next", "recall", "no_show", "finish", "transfer", "pause",
+                          "resume", "sign_out"}),
+    "display": frozenset(),
+    "public": frozenset(),
+}
+
+PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
+
+
+class ProtocolError(QueueError):
+    """A frame that cannot be acted on; carries the request id when one was readable."""
+
+    def __init__(self, code: str, detail: str, request_id: Any = None) -> None:
+        super().__init__(code, detail)
+        self.request_id = request_id
+
+
+@dataclass(frozen=True)
+class Hello:
+    role: str
+    token: str | None
+    counter: int | None
+
+
+@dataclass(frozen=True)
+class Request:
+    type: str
+    id: str | int
+    fields: dict[str, Any]
+
+
+def decode(frame: str | bytes) -> dict[str, Any]:
+    if len(frame) > MAX_FRAME_BYTES:
+        raise ProtocolError("bad_request", f"frame larger than {MAX_FRAME_BYTES} bytes")
+    try:
+        data = json.loads(frame)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError("bad_request", "not JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("bad_request", "a frame must be a JSON object")
+    return data
+
+
+def parse_hello(frame: str | bytes) -> Hello:
+    data = decode(frame)
+    if data.get("type") != "hello":
+        raise ProtocolError("unauthorized", "the first frame must be hello")
+    if data.get("protocol") != PROTOCOL_VERSION:
+        raise ProtocolError("bad_request", f"protocol must be {PROTOCOL_VERSION}")
+    role, token, counter = data.get("role"), data.get("token"), data.get("counter")
+    if role not in ROLES:
+        raise ProtocolError("bad_request", f"role must be one of {', '.join(ROLES)}")
+    if token is not None and not isinstance(token, str):
+        raise ProtocolError("bad_request", "token must be text")
+    if role == "counter" and (isinstance(counter, bool) or not isinstance(counter, int)):
+        raise ProtocolError("bad_request", "a counter hello names its counter number")
+    return Hello(role, token, counter if role == "counter" else None)
+
+
+def parse_request(frame: str | bytes, role: str) -> Request:
+    """A checked request the role may send, or `ProtocolError` (with the id if readable)."""
+    data = decode(frame)
+    rid = data.get("id")
+    if isinstance(rid, bool) or not isinstance(rid, _ID):
+        raise ProtocolError("bad_request", "a request needs an id (text or number)")
+    kind = data.get("type")
+    spec = REQUEST_FIELDS.get(kind) if isinstance(kind, str) else None
+    if spec is None:
+        raise ProtocolError("bad_request", f"unknown request type {kind!r}", rid)
+    if kind not in ROLE_REQUESTS[role]:
+        raise ProtocolError("forbidden", f"a {role} may not send {kind}", rid)
+    fields: dict[str, Any] = {}
+    for name, (types, required) in spec.items():
+        if name not in data:
+            if required:
+                raise ProtocolError("bad_request", f"{kind} needs {name!r}", rid)
+            continue
+        value = data[name]
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise ProtocolError("bad_request", f"{name!r} has the wrong type", rid)
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFC", value.strip())
+            if required and not value:
+                raise ProtocolError("bad_request", f"{name!r} is empty", rid)
+            if len(value) > 500:
+                raise ProtocolError("bad_request", f"{name!r} is too long", rid)
+        fields[name] = value
+    if kind == "device_status" and fields["printer"] not in PRINTER_STATES:
+        raise ProtocolError("bad_request", f"printer must be one of {PRINTER_STATES}", rid)
+    return Request(kind, rid, fields)
+
+
+def result_ok(request_id: str | int, **body: Any) -> dict[str, Any]:
+    return {"type": "result", "id": request_id, "ok": True, **body}
+
+
+def result_error(request_id: Any, error: QueueError) -> dict[str, Any]:
+    return {"type": "result", "id": request_id, "ok": False, "error": error.to_dict()}
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

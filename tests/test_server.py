@@ -1,0 +1,238 @@
+"""The queue server on loopback: real WebSocket connections, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import uuid
+from collections import defaultdict
+
+import pytest
+
+from queue_server.config import Counter, load_config
+from tests.servers import (
+    DISPLAY_TOKEN,
+    KIOSK2_TOKEN,
+    KIOSK_TOKEN,
+    SAMPLE_CONFIG,
+    add_officer,
+    login,
+    peer,
+    running_server,
+)
+
+LAND, BIRTH = "cap-giay-chung-nhan", "khai-sinh-khai-tu"  # series A…, D…
+
+
+def rid() -> str:
+    return str(uuid.uuid4())
+
+
+async def test_thousand_concurrent_issues_over_twenty_connections(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, _):
+        kiosks = [await peer(base, "kiosk", KIOSK_TOKEN) for _ in range(20)]
+
+        async def burst(k):
+            # 50 requests in flight at once on one connection
+            ids = [f"k{k}-{i}" for i in range(50)]
+            for i, r in enumerate(ids):
+                service = (LAND, BIRTH)[(k + i) % 2]
+                await k_ws(k).send(json.dumps({"type": "issue", "id": r, "service": service,
+                                               "request_id": rid()}))
+            return [await kiosks[k].result(r) for r in ids]
+
+        def k_ws(k):
+            return kiosks[k].ws
+
+        results = [r for rs in await asyncio.gather(*(burst(k) for k in range(20))) for r in rs]
+        assert all(r["ok"] for r in results)
+        numbers = [r["ticket"]["number"] for r in results]
+        assert len(set(numbers)) == 1000
+        by_series = defaultdict(list)
+        for n in numbers:
+            by_series[n[0]].append(int(n[1:]))
+        for seqs in by_series.values():
+            assert sorted(seqs) == list(range(1, len(seqs) + 1))
+        for k in kiosks:
+            await k.close()
+
+
+async def test_eight_counters_at_once_call_every_ticket_exactly_once(tmp_path):
+    config = load_config(SAMPLE_CONFIG)
+    config = dataclasses.replace(config, counters={
+        n: Counter(n, f"Quầy {n}", ("giay-phep-lai-xe",)) for n in range(1, 9)})
+    async with running_server(tmp_path / "q.db", config) as (base, server):
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        for _ in range(400):
+            assert (await kiosk.request("issue", service="giay-phep-lai-xe",
+                                        request_id=rid()))["ok"]
+        counters = []
+        for n in range(1, 9):
+            await add_officer(server, f"can-bo-{n}")
+            counters.append(await peer(base, "counter", await login(base, f"can-bo-{n}"),
+                                       counter=n))
+        called: list[str] = []
+
+        async def work(p):
+            while True:
+                res = await p.request("call_next")
+                if not res["ok"]:
+                    assert res["error"]["code"] == "queue_empty"
+                    return
+                called.append(res["ticket"]["number"])
+
+        await asyncio.gather(*(work(p) for p in counters))
+        assert len(called) == 400 and len(set(called)) == 400
+        per_counter = defaultdict(int)
+        for t in server.state.tickets.values():
+            per_counter[t.counter] += 1
+        assert len(per_counter) == 8  # all eight really took part
+
+
+async def test_same_request_id_gives_one_ticket_also_across_a_reconnect(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        request_id = rid()
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        first = await kiosk.request("issue", service=LAND, request_id=request_id)
+        twice = await kiosk.request("issue", service=LAND, request_id=request_id)
+        await kiosk.close()
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        after = await kiosk.request("issue", service=LAND, request_id=request_id)
+        assert first["ticket"]["id"] == twice["ticket"]["id"] == after["ticket"]["id"]
+        assert len(server.state.tickets) == 1
+
+
+async def test_display_receives_the_call_and_counter_state(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "binh")
+        display = await peer(base, "display", DISPLAY_TOKEN)
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        ticket = (await kiosk.request("issue", service=BIRTH, request_id=rid()))["ticket"]
+        officer = await peer(base, "counter", await login(base, "binh"), counter=9)
+        assert officer.welcome["counter"]["officer"] == "binh"
+        res = await officer.request("call_next")
+        assert res["ticket"]["number"] == ticket["number"]
+        call = await display.wait_event("ticket_called", number=ticket["number"])
+        assert call["counter"] == 9 and call["counter_name"] == "Quầy 9" and not call["recall"]
+        await officer.request("recall")
+        assert (await display.wait_event("ticket_called", number=ticket["number"]))["recall"]
+        # a display connecting later sees the call in its snapshot
+        late = await peer(base, "display", DISPLAY_TOKEN)
+        assert late.welcome["calls"][0]["number"] == ticket["number"]
+
+
+async def test_welcome_and_events_fit_the_role(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        public = await peer(base, "public")
+        assert "counters" not in public.welcome and "counter" not in public.welcome
+        assert len(public.welcome["services"]) == 22
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        await kiosk.request("issue", service=LAND, request_id=rid())
+        queue = await public.wait_event("queue")
+        assert queue["services"][0] == {"id": LAND, "waiting": 1,
+                                        "estimated_wait": 480, "open": True, "opens_at": None}
+        assert not [e for e in public.events if e["type"] == "ticket_issued"]
+
+
+async def test_transfer_pause_and_refusals_over_the_wire(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "chi")
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        t = (await kiosk.request("issue", service=BIRTH, request_id=rid()))["ticket"]
+        officer = await peer(base, "counter", await login(base, "chi"), counter=9)
+        finish = await officer.request("finish")
+        assert finish["error"]["code"] == "nothing_called"
+        assert finish["error"]["message"] == "Quầy chưa gọi số nào."
+        await officer.request("call_next")
+        moved = await officer.request("transfer", service="ket-hon", reason="Nhầm dịch vụ")
+        assert moved["ticket"]["service"] == "ket-hon"
+        assert moved["ticket"]["issued_at"] == t["issued_at"]
+        paused = await officer.request("pause", reason="nghi-trua")
+        assert paused["counter"]["status"] == "paused"
+        refused = await officer.request("call_next")
+        assert refused["error"]["code"] == "counter_paused"
+        assert (await officer.request("resume"))["counter"]["status"] == "open"
+
+
+async def test_tracking_by_public_id_over_http(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    async with running_server(tmp_path / "q.db") as (base, server):
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        for _ in range(3):
+            await kiosk.request("issue", service=LAND, request_id=rid())
+        t = (await kiosk.request("issue", service=LAND, request_id=rid()))["ticket"]
+        assert t["public_id"] not in (t["number"], str(t["id"])) and len(t["public_id"]) >= 12
+
+        def get(path):
+            with urllib.request.urlopen(base + path, timeout=5) as resp:
+                return json.load(resp)
+
+        info = await asyncio.to_thread(get, f"/api/tickets/{t['public_id']}")
+        assert info["number"] == "A004" and info["ahead"] == 3 and info["status"] == "waiting"
+        with pytest.raises(urllib.error.HTTPError) as err:
+            await asyncio.to_thread(get, "/api/tickets/not-a-ticket")
+        assert err.value.code == 404
+        services = await asyncio.to_thread(get, "/api/services")
+        assert {s["id"]: s["waiting"] for s in services["services"]}[LAND] == 4
+        metrics = await asyncio.to_thread(
+            lambda: urllib.request.urlopen(base + "/metrics", timeout=5).read().decode())
+        assert "xephang_tickets_issued_total 4.0" in metrics
+        assert 'xephang_connections{role="kiosk"} 1.0' in metrics
+
+
+async def test_roles_and_tokens_are_enforced(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        with pytest.raises(PermissionError) as err:
+            await peer(base, "kiosk", "not-a-token")
+        assert err.value.args[0]["error"]["code"] == "unauthorized"
+        with pytest.raises(PermissionError):
+            await peer(base, "display", KIOSK_TOKEN)  # a kiosk token is not a display's
+        with pytest.raises(PermissionError):
+            await peer(base, "counter", "forged", counter=1)
+        await add_officer(server, "lanh-dao", role="leader")
+        with pytest.raises(PermissionError) as err:
+            await peer(base, "counter", await login(base, "lanh-dao"), counter=1)
+        assert err.value.args[0]["error"]["code"] == "forbidden"
+
+        display = await peer(base, "display", DISPLAY_TOKEN)
+        res = await display.request("issue", service=LAND, request_id=rid())
+        assert res["error"]["code"] == "forbidden"
+        kiosk1 = await peer(base, "kiosk", KIOSK_TOKEN)
+        kiosk2 = await peer(base, "kiosk", KIOSK2_TOKEN)
+        t = (await kiosk1.request("issue", service=LAND, request_id=rid()))["ticket"]
+        res = await kiosk2.request("void", ticket_id=t["id"], reason="x")
+        assert res["error"]["code"] == "forbidden"
+        assert server.state.tickets[t["id"]].status.value == "waiting"
+        assert (await kiosk1.request("void", ticket_id=t["id"], reason="kẹt giấy"))["ok"]
+
+        # an officer who lost the counter to a colleague can no longer act on it
+        await add_officer(server, "an")
+        await add_officer(server, "binh")
+        first = await peer(base, "counter", await login(base, "an"), counter=1)
+        await peer(base, "counter", await login(base, "binh"), counter=1)
+        res = await first.request("call_next")
+        assert res["error"]["code"] == "forbidden"
+        async with server.accounts.db.execute(
+                "SELECT actor, action FROM audit ORDER BY id") as cur:
+            audit = await cur.fetchall()
+        assert ("an", "counter_sign_in") in audit and ("binh", "counter_sign_in") in audit
+        assert ("lanh-dao", "login") in audit
+
+
+async def test_wrong_password_is_refused_and_audited(tmp_path):
+    import urllib.error
+
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "an")
+        with pytest.raises(urllib.error.HTTPError) as err:
+            await login(base, "an", "wrong-password")
+        assert err.value.code == 401
+        async with server.accounts.db.execute(
+                "SELECT password_hash FROM users") as cur:
+            (stored,) = await cur.fetchone()
+        assert stored.startswith("scrypt$") and "mat-khau" not in stored
+        async with server.accounts.db.execute("SELECT action FROM audit") as cur:
+            assert ("login_failed",) in await cur.fetchall()
