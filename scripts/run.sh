@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The run command: the whole system on its embedded defaults, on this machine.
+#   - the queue server on http://127.0.0.1:8765 (sample site: Bình Dương centre,
+#     SQLite file var/queue.db, opening hours ignored so the demo works any time)
+#   - the virtual ESC/POS printer on 127.0.0.1:9100, printing PNGs to var/printer/
+#   - a demo officer account "demo" (password "demo-1234") for the counter apps
+# Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+PY=.venv/bin/python
+mkdir -p var/printer
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+if [ ! -f var/queue.db ]; then
+  echo "demo-1234" | $PY -m queue_server user add demo --role officer --db var/queue.db
+fi
+
+$PY -m printer.virtual --host 127.0.0.1 --port 9100 --out var/printer --width 576 &
+pids+=($!)
+$PY -m queue_server --config assets/config/binh-duong.toml --db var/queue.db \
+  --host 127.0.0.1 --port 8765 --ignore-hours &
+pids+=($!)
+
+$PY - <<'PY'
+import time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen("http://127.0.0.1:8765/healthz", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.2)
+PY
+
+cat <<TXT
+
+  Xếp hàng is running / Xếp hàng đang chạy:
+    queue server      http://127.0.0.1:8765   (WebSocket ws://127.0.0.1:8765/ws)
+    services (JSON)   http://127.0.0.1:8765/api/services
+    metrics           http://127.0.0.1:8765/metrics
+    virtual printer   127.0.0.1:9100 → tickets as PNG in var/printer/
+    officer account   demo / demo-1234
+  Ctrl-C to stop / Ctrl-C để dừng.
+
+TXT
+wait -n "${pids[@]}"
