@@ -144,11 +144,13 @@ class QueueServer:
             return Connection(ws, "public", "public")
         if hello.token is None:
             raise QueueError("unauthorized", "a token is needed")
-        if hello.role in ("kiosk", "display"):
+        if hello.role in ("kiosk", "display", "rating"):
             device = self.tokens.get(hello.token)
             if device is None or device.role != hello.role:
                 raise QueueError("unauthorized", "unknown device token")
-            return Connection(ws, hello.role, device.id)
+            if hello.counter is not None and hello.counter not in self.config.counters:
+                raise QueueError("unknown_counter", str(hello.counter))
+            return Connection(ws, hello.role, device.id, hello.counter)
         officer = await self.accounts.session(hello.token)
         if officer is None:
             raise QueueError("unauthorized", "the session is not valid; sign in again")
@@ -192,6 +194,9 @@ class QueueServer:
                 raise QueueError("forbidden", "only the kiosk that issued a ticket voids it")
             command: c.Command = c.VoidTicket(actor=actor, ticket_id=f["ticket_id"],
                                               reason=f["reason"])
+        elif req.type == "rate":
+            command = c.RateTicket(actor=actor, counter=conn.counter or 0, number=f["number"],
+                                   rating=f["rating"])
         elif req.type == "issue":
             command = c.IssueTicket(actor=actor, service=f["service"],
                                     priority=f.get("priority"), request_id=f["request_id"],
@@ -204,6 +209,8 @@ class QueueServer:
                 await self.accounts.audit(actor, "counter_sign_out", f"counter {conn.counter}")
             return {"counter": messages.counter_view(self.state, conn.counter or 0,
                                                      private=True)}
+        if req.type == "rate":
+            return {"rated": f["number"]}
         return {"ticket": outcome.ticket}
 
     def _counter_command(self, conn: Connection, req: Request) -> c.Command:

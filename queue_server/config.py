@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEVICE_ROLES = ("kiosk", "display")
+DEVICE_ROLES = ("kiosk", "display", "rating")
 
 
 class ConfigError(Exception):

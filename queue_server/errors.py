@@ -32,6 +32,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This action is not allowed in the ticket's current state.",
     ),
     "same_service": ("Số này đã ở dịch vụ đó.", "The ticket is already in that service."),
+    "unknown_rating": ("Không có mức đánh giá này.", "Unknown rating."),
+    "not_ratable": (
+        "Số này chưa được phục vụ xong tại quầy này nên chưa thể đánh giá.",
+        "This ticket was not finished at this counter.",
+    ),
+    "already_rated": ("Số này đã được đánh giá rồi. Xin cảm ơn!", "Already rated."),
     "unauthorized": ("Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
     "forbidden": ("Không có quyền thực hiện thao tác này.", "Not allowed."),
     "unavailable": ("Hệ thống tạm thời không phục vụ.", "The system is unavailable."),

@@ -14,9 +14,9 @@ from .domain.hours import is_open, opens_at
 from .domain.state import QueueState, Ticket
 from .protocol import PROTOCOL_VERSION
 
-EVERYONE = frozenset({"kiosk", "counter", "display", "public"})
+EVERYONE = frozenset({"kiosk", "counter", "display", "rating", "public"})
 STAFF_AND_SCREENS = frozenset({"counter", "display"})
-NOT_KIOSKS = frozenset({"counter", "display", "public"})
+NOT_KIOSKS = frozenset({"counter", "display", "rating", "public"})
 
 _DONE_STATUS = {
     e.TicketFinished: "done", e.TicketNoShow: "no_show", e.TicketVoided: "voided",
@@ -99,6 +99,9 @@ def welcome(state: QueueState, role: str, now: float, *, counter: int | None,
     if role in STAFF_AND_SCREENS:
         msg["counters"] = [counter_view(state, n) for n in config.counters]
         msg["devices"] = list(devices.values())
+    if role == "rating" and counter is not None:
+        msg["counter"] = counter_view(state, counter)
+        msg["rating_scale"] = [_names(r) for r in config.rating_scale]
     if role == "counter" and counter is not None:
         msg["counter"] = counter_view(state, counter, private=True)
         msg["outcomes"] = [_names(o) for o in config.outcomes.values()]
@@ -113,6 +116,8 @@ def event_messages(state: QueueState, events: list[e.Event],
     services: set[str] = set()
     counters: set[int] = set()
     for ev in events:
+        if isinstance(ev, e.TicketRated):
+            continue  # anonymous: for the figures, not for the screens
         ticket = state.tickets.get(getattr(ev, "ticket_id", -1))
         if isinstance(ev, e.TicketIssued) and ticket is not None:
             services.add(ev.service)

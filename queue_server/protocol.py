@@ -15,7 +15,7 @@ from .errors import QueueError
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
-ROLES = ("kiosk", "counter", "display", "public")
+ROLES = ("kiosk", "counter", "display", "rating", "public")
 
 _TEXT = (str,)
 _ID = (str, int)
@@ -35,6 +35,7 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "pause": {"reason": (_TEXT, True)},
     "resume": {},
     "sign_out": {},
+    "rate": {"number": (_TEXT, True), "rating": (_TEXT, True)},
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
@@ -42,6 +43,7 @@ ROLE_REQUESTS: dict[str, frozenset[str]] = {
     "counter": frozenset({"call_next", "recall", "no_show", "finish", "transfer", "pause",
                           "resume", "sign_out"}),
     "display": frozenset(),
+    "rating": frozenset({"rate"}),
     "public": frozenset(),
 }
 
@@ -93,9 +95,10 @@ def parse_hello(frame: str | bytes) -> Hello:
         raise ProtocolError("bad_request", f"role must be one of {', '.join(ROLES)}")
     if token is not None and not isinstance(token, str):
         raise ProtocolError("bad_request", "token must be text")
-    if role == "counter" and (isinstance(counter, bool) or not isinstance(counter, int)):
-        raise ProtocolError("bad_request", "a counter hello names its counter number")
-    return Hello(role, token, counter if role == "counter" else None)
+    at_counter = role in ("counter", "rating")
+    if at_counter and (isinstance(counter, bool) or not isinstance(counter, int)):
+        raise ProtocolError("bad_request", f"a {role} hello names its counter number")
+    return Hello(role, token, counter if at_counter else None)
 
 
 def parse_request(frame: str | bytes, role: str) -> Request:

@@ -82,11 +82,16 @@ MIGRATIONS: list[str] = [
         detail TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 3: who finished a ticket and the citizen's rating of it
+    """
+    ALTER TABLE tickets ADD COLUMN officer TEXT;
+    ALTER TABLE tickets ADD COLUMN rating TEXT;
+    """,
 ]
 
 _TICKET_COLUMNS = ("id", "day", "public_id", "number", "seq", "service", "priority",
                    "request_id", "issued_at", "issued_by", "status", "counter", "called_at",
-                   "ended_at", "outcome", "recalls", "transfers")
+                   "ended_at", "outcome", "recalls", "transfers", "officer", "rating")
 _UPSERT_TICKET = (
     f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(_TICKET_COLUMNS))}) "
@@ -191,4 +196,4 @@ async def _migrate(db: aiosqlite.Connection) -> None:
 def _ticket_row(t: Ticket) -> tuple:
     return (t.id, t.day, t.public_id, t.number, t.seq, t.service, t.priority, t.request_id,
             t.issued_at, t.issued_by, t.status.value, t.counter, t.called_at, t.ended_at,
-            t.outcome, t.recalls, t.transfers)
+            t.outcome, t.recalls, t.transfers, t.officer, t.rating)

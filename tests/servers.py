@@ -27,6 +27,7 @@ SAMPLE_CONFIG = ROOT / "assets" / "config" / "binh-duong.toml"
 KIOSK_TOKEN = "kiosk-1-demo-token-change-me"
 KIOSK2_TOKEN = "kiosk-2-demo-token-change-me"
 DISPLAY_TOKEN = "hall-1-demo-token-change-me"
+RATING_TOKEN = "rating-pads-demo-token-change-me"
 PASSWORD = "mat-khau-thu-nghiem"
 
 

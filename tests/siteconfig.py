@@ -33,6 +33,9 @@ SMALL_SITE: dict[str, Any] = {
     "pause_reasons": [{"id": "nghi-trua", "name": "Nghỉ trưa"}],
     "devices": [{"id": "kiosk-1", "role": "kiosk", "token": "kiosk-1-token-0123456789"},
                 {"id": "hall-1", "role": "display", "token": "hall-1-token-0123456789"}],
+    "rating_scale": [{"id": "rat-hai-long", "name": "Rất hài lòng"},
+                     {"id": "hai-long", "name": "Hài lòng"},
+                     {"id": "khong-hai-long", "name": "Không hài lòng"}],
 }
 
 # A Wednesday, 09:00 in Ho Chi Minh City (UTC+7): the site is open.

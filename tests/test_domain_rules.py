@@ -210,3 +210,30 @@ def test_replaying_events_rebuilds_the_same_state():
         t.id: (t.status, t.number) for t in state.tickets.values()}
     assert copy.current_ticket(2).number == "A004"
     assert copy.last_seq == state.last_seq
+
+
+def test_one_rating_per_ticket_finished_at_that_counter():
+    state = new_state()
+    a, b = issue(state), issue(state)
+    open_counter(state, 1)
+    call(state, 1)
+
+    def rate(number, counter=1, rating="hai-long"):
+        return state.execute(c.RateTicket(actor="pad", counter=counter, number=number,
+                                          rating=rating), T0)
+
+    with pytest.raises(QueueError) as err:
+        rate(a.number)  # still being served
+    assert err.value.code == "not_ratable"
+    state.execute(c.Finish(actor="an", counter=1), T0 + 60)
+    for number, counter, rating, code in [(a.number, 2, "hai-long", "not_ratable"),
+                                          (b.number, 1, "hai-long", "not_ratable"),
+                                          (a.number, 1, "tuyet-voi", "unknown_rating")]:
+        with pytest.raises(QueueError) as err:
+            rate(number, counter, rating)
+        assert err.value.code == code
+    rate(a.number)
+    assert a.rating == "hai-long" and a.officer == "an"
+    with pytest.raises(QueueError) as err:
+        rate(a.number, rating="khong-hai-long")
+    assert err.value.code == "already_rated" and a.rating == "hai-long"

@@ -15,6 +15,7 @@ from tests.servers import (
     DISPLAY_TOKEN,
     KIOSK2_TOKEN,
     KIOSK_TOKEN,
+    RATING_TOKEN,
     SAMPLE_CONFIG,
     add_officer,
     login,
@@ -236,3 +237,27 @@ async def test_wrong_password_is_refused_and_audited(tmp_path):
         assert stored.startswith("scrypt$") and "mat-khau" not in stored
         async with server.accounts.db.execute("SELECT action FROM audit") as cur:
             assert ("login_failed",) in await cur.fetchall()
+
+
+async def test_rating_pad_rates_a_finished_ticket_once(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "dung")
+        pad = await peer(base, "rating", RATING_TOKEN, counter=9)
+        assert [r["name"] for r in pad.welcome["rating_scale"]] == [
+            "Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"]
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        await kiosk.request("issue", service=BIRTH, request_id=rid())
+        officer = await peer(base, "counter", await login(base, "dung"), counter=9)
+        called = (await officer.request("call_next"))["ticket"]
+        await officer.request("finish", outcome="hoan-thanh")
+        done = await pad.wait_event("ticket_done", number=called["number"])
+        assert done["status"] == "done" and done["counter"] == 9
+        assert (await pad.request("rate", number=called["number"], rating="hai-long"))["ok"]
+        again = await pad.request("rate", number=called["number"], rating="rat-hai-long")
+        assert again["error"]["code"] == "already_rated"
+        async with server.store.reader.execute(
+                "SELECT rating, officer, counter FROM tickets WHERE number = ?",
+                (called["number"],)) as cur:
+            assert await cur.fetchone() == ("hai-long", "dung", 9)
+        assert (await officer.request("issue", service=BIRTH, request_id="x"))["error"][
+            "code"] == "forbidden"

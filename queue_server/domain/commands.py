@@ -80,3 +80,10 @@ class Transfer(Command):
     counter: int
     to_service: str
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateTicket(Command):
+    counter: int
+    number: str  # today's ticket number, as the rating pad saw it finish
+    rating: str

@@ -88,6 +88,16 @@ class TicketExpired(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketRated(Event):
+    """A citizen's satisfaction, anonymous: tied to the service, not to a person."""
+
+    type = "ticket_rated"
+    ticket_id: int
+    counter: int
+    rating: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CounterOpened(Event):
     type = "counter_opened"
     counter: int
@@ -116,8 +126,8 @@ class CounterResumed(Event):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (DayStarted, TicketIssued, TicketCalled, TicketFinished, TicketNoShow,
-                TicketTransferred, TicketVoided, TicketExpired, CounterOpened, CounterClosed,
-                CounterPaused, CounterResumed)
+                TicketTransferred, TicketVoided, TicketExpired, TicketRated, CounterOpened,
+                CounterClosed, CounterPaused, CounterResumed)
 }
 
 

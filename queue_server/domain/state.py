@@ -47,6 +47,8 @@ class Ticket:
     outcome: str | None = None
     recalls: int = 0
     transfers: int = 0
+    officer: str | None = None  # who finished it, for figures by officer
+    rating: str | None = None
 
 
 @dataclass
@@ -89,7 +91,7 @@ class QueueState:
             c.VoidTicket: self._void, c.OpenCounter: self._open, c.CloseCounter: self._close,
             c.PauseCounter: self._pause, c.ResumeCounter: self._resume,
             c.CallNext: self._call_next, c.Recall: self._recall, c.NoShow: self._no_show,
-            c.Finish: self._finish, c.Transfer: self._transfer,
+            c.Finish: self._finish, c.Transfer: self._transfer, c.RateTicket: self._rate,
         }
 
     # ----- reading -------------------------------------------------------
@@ -260,6 +262,19 @@ class QueueState:
                                     counter=cmd.counter, from_service=ticket.service,
                                     to_service=target.id, reason=cmd.reason)]
 
+    def _rate(self, cmd: c.RateTicket, now: float) -> list[e.Event]:
+        """One rating per ticket, only for a ticket finished at the pad's counter."""
+        if cmd.rating not in {r.id for r in self.config.rating_scale}:
+            raise QueueError("unknown_rating", cmd.rating)
+        ticket = next((t for t in self.tickets.values() if t.number == cmd.number), None)
+        if ticket is None or ticket.status is not TicketStatus.DONE \
+                or ticket.counter != cmd.counter:
+            raise QueueError("not_ratable", cmd.number)
+        if ticket.rating is not None:
+            raise QueueError("already_rated", cmd.number)
+        return [e.TicketRated(at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cmd.counter,
+                              rating=cmd.rating)]
+
     def _service(self, service_id: str) -> Service:
         try:
             return self.config.services[service_id]
@@ -330,7 +345,7 @@ class QueueState:
 
     def _on_ticket_finished(self, ev: e.TicketFinished) -> None:
         ticket = self._end(ev.ticket_id, TicketStatus.DONE, ev.at)
-        ticket.outcome = ev.outcome
+        ticket.outcome, ticket.officer = ev.outcome, ev.actor
         if ticket.called_at is not None:
             self.service_times.add(ticket.service, ev.at - ticket.called_at)
 
@@ -349,6 +364,9 @@ class QueueState:
         ticket.service = ev.to_service
         ticket.transfers += 1
         self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.issued_at)
+
+    def _on_ticket_rated(self, ev: e.TicketRated) -> None:
+        self.tickets[ev.ticket_id].rating = ev.rating
 
     def _on_counter_opened(self, ev: e.CounterOpened) -> None:
         cs = self.counters[ev.counter]
