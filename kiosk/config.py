@@ -1,0 +1,92 @@
+"""Kiosk configuration: one TOML file with a `[printer]` table and an optional `[kiosk]` table."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from printer.config import PrinterConfig
+from printer.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class KioskSettings:
+    """Timings and wording of one kiosk (`[kiosk]`); every field has a sensible default."""
+
+    idle_seconds: float = 30.0          # an untouched screen goes back home
+    ticket_seconds: float = 15.0        # the number (or a notice) stays on screen this long
+    printer_poll_seconds: float = 5.0   # ask the printer how it is this often
+    issue_retry_seconds: float = 15.0   # keep retrying one tap this long across reconnects
+    timezone: str = "Asia/Ho_Chi_Minh"
+    slip_header: tuple[str, ...] = ()   # lines above the number, e.g. the province
+    slip_english: bool = True
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> KioskSettings:
+        where = f"{source}: [kiosk]"
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                raise ConfigError(f"{where} unknown key '{key}' (known: {', '.join(known)})")
+            default = known[key].default
+            if isinstance(default, float):
+                if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                    raise ConfigError(f"{where} '{key}' must be a number of seconds > 0, "
+                                      f"got {value!r}")
+                value = float(value)
+            elif isinstance(default, tuple):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ConfigError(f"{where} '{key}' must be a list of strings")
+                value = tuple(value)
+            elif not isinstance(value, type(default)):
+                raise ConfigError(f"{where} '{key}' must be {type(default).__name__}, "
+                                  f"got {value!r}")
+            values[key] = value
+        settings = cls(**values)
+        try:
+            settings.tz  # noqa: B018 - validate now, not at the first ticket
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{where} 'timezone': unknown time zone "
+                              f"{settings.timezone!r}") from None
+        return settings
+
+
+def load_kiosk_file(path: Path) -> tuple[PrinterConfig, KioskSettings]:
+    """Read the kiosk TOML file; `ConfigError` names the file and the key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"printer", "kiosk"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))} "
+                          "(known: printer, kiosk)")
+    if not isinstance(data.get("printer"), dict):
+        raise ConfigError(f"{path}: a [printer] table is required")
+    printer = PrinterConfig.from_dict(data["printer"], source=str(path))
+    return printer, KioskSettings.from_dict(data.get("kiosk", {}), source=str(path))
+
+
+def server_urls(server: str) -> tuple[str, str]:
+    """`http://host:port` or `ws://host:port/ws` → (HTTP base for links, WebSocket URL)."""
+    parts = urlsplit(server.strip())
+    scheme = {"http": "http", "ws": "http", "https": "https", "wss": "https"}.get(parts.scheme)
+    if scheme is None or not parts.netloc:
+        raise ValueError(f"--server must look like http://host:port, got {server!r}")
+    path = parts.path.rstrip("/")
+    if path.endswith("/ws"):
+        path = path[:-3]
+    base = urlunsplit((scheme, parts.netloc, path, "", ""))
+    ws = urlunsplit(("wss" if scheme == "https" else "ws", parts.netloc, path + "/ws", "", ""))
+    return base, ws

@@ -1,0 +1,598 @@
+"""The kiosk's brain: asyncio only, no Qt. Widgets render it and forward taps to it.
+
+It keeps what the citizen sees (`page`, `language`, the chosen sector, priority and search
+text), what the server said (the catalogue from the welcome, kept fresh by `queue`
+events) and how the printer is. One tap is one `Intent` with one request id: the ticket
+is issued by the server, printed, or, if printing fails after the server issued it,
+voided again. The server is the truth; with no server or no printer, no ticket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from printer.device import (
+    CoverOpen,
+    PaperOut,
+    PrinterOffline,
+    PrintError,
+    PrinterStatus,
+    PrinterTimeout,
+    StatusUnknown,
+    TicketPrinter,
+    refuse_unless_ready,
+)
+from printer.status import Paper
+from printer.ticket import SlipLayout, TicketSlip
+from queue_server.client import (
+    ClientError,
+    NotConnected,
+    QueueClient,
+    RequestTimeout,
+    new_request_id,
+)
+
+from .config import KioskSettings
+from .text import fold, matches, minutes, tr
+
+log = logging.getLogger(__name__)
+
+SERVER_TROUBLE = (NotConnected, RequestTimeout)
+PRINTABLE = ("ok", "paper_near_end")
+_ERROR_STATES: dict[type[PrintError], str] = {
+    PaperOut: "paper_out", CoverOpen: "cover_open", PrinterOffline: "offline",
+    PrinterTimeout: "offline", StatusUnknown: "unknown",
+}
+# Voiding a ticket that is already voided (or gone) has nothing left to do.
+_VOID_SETTLED = frozenset({"invalid_transition", "unknown_ticket"})
+
+
+class Page(StrEnum):
+    HOME = "home"
+    SECTOR = "sector"
+    SEARCH = "search"
+    PRIORITY = "priority"
+    BOOKING = "booking"
+    BOOKING_DONE = "booking_done"
+    PRINTING = "printing"
+    TICKET = "ticket"
+    NOTICE = "notice"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+class Phase(StrEnum):
+    """Where the current tap is; PRINTING means the server has issued the number."""
+
+    IDLE = "idle"
+    CHECKING = "checking"
+    ISSUING = "issuing"
+    PRINTING = "printing"
+
+
+@dataclass(frozen=True)
+class Sector:
+    id: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    name_en: str
+    sector: str
+    open: bool
+    opens_at: float | None
+    waiting: int
+    estimated_wait: int
+
+
+@dataclass(frozen=True)
+class PriorityGroup:
+    id: str
+    name: str
+    name_en: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One tap that asks for a ticket; its request id survives retries and reconnects."""
+
+    service: str
+    priority: str | None
+    request_id: str
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    id: int
+    number: str
+    service: Service
+    priority: PriorityGroup | None
+    ahead: int
+    estimated_wait: int
+    public_id: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message page after a tap that gave no ticket; `detail` is the server's wording."""
+
+    title: str
+    body: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PrinterHealth:
+    state: str  # a device_status value: ok, paper_near_end, paper_out, cover_open, offline…
+    detail: str = ""
+
+
+def printer_health(status: PrinterStatus, status_required: bool) -> PrinterHealth:
+    """What to tell the staff about a status answer (the same rules as printing uses)."""
+    try:
+        refuse_unless_ready(status, status_required)
+    except PrintError as exc:
+        return PrinterHealth(_ERROR_STATES.get(type(exc), "unknown"), status.detail or str(exc))
+    if status.paper is Paper.NEAR_END:
+        return PrinterHealth("paper_near_end", status.detail)
+    return PrinterHealth("ok" if status.known else "unknown", status.detail)
+
+
+class KioskModel:
+    """State and intents of one kiosk. Call `start()` inside a running loop."""
+
+    def __init__(self, client: QueueClient, printer: TicketPrinter, settings: KioskSettings,
+                 server_base: str, *, clock: Callable[[], float] = time.time) -> None:
+        self.client, self.printer, self.settings = client, printer, settings
+        self.server_base = server_base.rstrip("/")
+        self.clock = clock
+        self.layout = SlipLayout(header_lines=settings.slip_header,
+                                 show_english=settings.slip_english, display_tz=settings.tz)
+        # What the citizen sees.
+        self.page = Page.HOME
+        self.language = "vi"
+        self.sector_id: str | None = None
+        self.query = ""
+        self.booking_code = ""
+        self.priority: PriorityGroup | None = None
+        self.ticket: IssuedTicket | None = None
+        self.notice: Notice | None = None
+        self.phase = Phase.IDLE
+        # What the server and the printer said.
+        self.site_name = self.site_name_en = ""
+        self.sectors: list[Sector] = []
+        self.services: dict[str, Service] = {}
+        self.priority_groups: list[PriorityGroup] = []
+        self.catalogue_version = 0  # bumps on each welcome: widgets rebuild their tiles
+        self.printer_health = PrinterHealth("unknown", "not checked yet")
+        self._reported: PrinterHealth | None = None
+        self._intent: Intent | None = None
+        self._orphans: list[Intent] = []  # maybe issued, never printed: void once reachable
+        self._unvoided: list[tuple[int, str]] = []  # (ticket id, reason) still to void
+        self._listeners: list[Callable[[], None]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._idle: asyncio.TimerHandle | None = None
+        client.on_welcome(self._on_welcome)
+        client.on_event(self._on_event)
+        client.on_state(self._on_state)
+
+    # -- life cycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.client.start()
+        self._spawn(self._poll_printer())
+
+    async def stop(self) -> None:
+        if self._idle:
+            self._idle.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.client.stop()
+        self.printer.close()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """`listener()` after every change of anything a screen shows."""
+        self._listeners.append(listener)
+
+    # -- what to show -------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self.client.state == "connected" and bool(self.services)
+
+    @property
+    def printer_ready(self) -> bool:
+        state = self.printer_health.state
+        return state in PRINTABLE or (state == "unknown"
+                                      and not self.printer.config.status_required)
+
+    @property
+    def in_service(self) -> bool:
+        return self.connected and self.printer_ready
+
+    @property
+    def busy(self) -> bool:
+        return self._intent is not None
+
+    @property
+    def screen(self) -> Page:
+        """The page to show now: a tap in flight and its outcome win over everything."""
+        if self._intent is not None:
+            return Page.PRINTING
+        if self.page in (Page.TICKET, Page.NOTICE):
+            return self.page
+        if not self.in_service:
+            return Page.OUT_OF_SERVICE
+        return self.page
+
+    def out_of_service_reason(self) -> str:
+        """One line for the staff, in both languages."""
+        def both(key: str, **kw: object) -> str:
+            return f"{tr(key, 'vi', **kw)} / {tr(key, 'en', **kw)}"
+        state = self.client.state
+        if state == "refused":
+            return both("reason_refused", detail=self.client.last_error)
+        if not self.connected:
+            detail = self.client.last_error or state
+            return both("reason_server", url=self.server_base, detail=detail)
+        health = self.printer_health
+        key = f"printer_{health.state}"
+        return (f"{tr(key, 'vi')} / {tr(key, 'en')} "
+                f"({health.state}{': ' + health.detail if health.detail else ''})")
+
+    @property
+    def sector(self) -> Sector | None:
+        return next((s for s in self.sectors if s.id == self.sector_id), None)
+
+    def services_in(self, sector_id: str) -> list[Service]:
+        return [s for s in self.services.values() if s.sector == sector_id]
+
+    def sector_waiting(self, sector_id: str) -> int:
+        return sum(s.waiting for s in self.services_in(sector_id))
+
+    def search_results(self, query: str | None = None) -> list[Service]:
+        """Services whose name (or whose sector's name) holds every word, names first."""
+        query = self.query if query is None else query
+        if not fold(query):
+            return []
+        sectors = {s.id: s for s in self.sectors}
+        by_name, by_sector = [], []
+        for service in self.services.values():
+            sector = sectors.get(service.sector)
+            if matches(query, service.name, service.name_en):
+                by_name.append(service)
+            elif sector and matches(query, sector.name, sector.name_en, service.name,
+                                    service.name_en):
+                by_sector.append(service)
+        return by_name + by_sector
+
+    # -- what the citizen does ----------------------------------------------
+
+    def touch(self) -> None:
+        """Any touch: the idle clock starts again."""
+        self._arm_idle()
+
+    def go_home(self) -> None:
+        self._navigate(Page.HOME, sector_id=None, query="", booking_code="")
+
+    def open_sector(self, sector_id: str) -> None:
+        if any(s.id == sector_id for s in self.sectors):
+            self._navigate(Page.SECTOR, sector_id=sector_id)
+
+    def open_search(self) -> None:
+        self._navigate(Page.SEARCH, query="")
+
+    def set_query(self, text: str) -> None:
+        self._navigate(Page.SEARCH, query=text)
+
+    def open_priority(self) -> None:
+        self._navigate(Page.PRIORITY)
+
+    def choose_priority(self, group_id: str | None) -> None:
+        group = next((g for g in self.priority_groups if g.id == group_id), None)
+        self._navigate(Page.HOME, priority=group)
+
+    def open_booking(self) -> None:
+        self._navigate(Page.BOOKING, booking_code="")
+
+    def set_booking_code(self, text: str) -> None:
+        self._navigate(Page.BOOKING, booking_code=text)
+
+    def submit_booking(self, code: str | None = None) -> None:
+        """The server keeps no bookings yet: say so politely, issue nothing."""
+        code = (self.booking_code if code is None else code).strip()
+        if code and self.in_service and not self.busy:
+            self._navigate(Page.BOOKING_DONE, booking_code=code)
+
+    def toggle_language(self) -> None:
+        self.language = "en" if self.language == "vi" else "vi"
+        self._arm_idle()
+        self._changed()
+
+    def take_ticket(self, service_id: str) -> asyncio.Task[None] | None:
+        """Ask for a ticket; a second tap while one is in flight does nothing."""
+        self._arm_idle()
+        service = self.services.get(service_id)
+        if self._intent is not None or not self.in_service or service is None \
+                or not service.open:
+            return None
+        self._intent = Intent(service_id, self.priority.id if self.priority else None,
+                              new_request_id())
+        self.ticket = self.notice = None
+        self.phase = Phase.CHECKING
+        self._changed()
+        return self._spawn(self._fulfil(self._intent))
+
+    # -- one tap, start to end ----------------------------------------------
+
+    async def _fulfil(self, intent: Intent) -> None:
+        try:
+            await self.refresh_printer()
+            if not self.printer_ready:
+                self._reset()
+                return
+            self._set_phase(Phase.ISSUING)
+            try:
+                ticket = await self._issue(intent)
+            except ClientError as exc:
+                self._show_notice("refused", None, exc.message or exc.code)
+                return
+            except (*SERVER_TROUBLE, TimeoutError):
+                self._orphans.append(intent)
+                self._show_notice("not_issued", "not_issued_body")
+                return
+            self._set_phase(Phase.PRINTING)
+            if await self._print(ticket, intent):
+                self._show_ticket(ticket, intent)
+            else:
+                self._show_notice("print_failed", "print_failed_body")
+        finally:
+            self._intent = None
+            self.phase = Phase.IDLE
+            self._arm_idle()
+            self._changed()
+
+    async def _issue(self, intent: Intent) -> dict[str, Any]:
+        """Issue with the intent's request id, retrying through reconnects until the
+        deadline: the server answers a retry with the first ticket, never a second one."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.issue_retry_seconds
+        while True:
+            try:
+                result = await self.client.issue(intent.service, intent.priority,
+                                                 intent.request_id)
+                return result["ticket"]
+            except SERVER_TROUBLE:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise
+                log.info("issue %s not answered; retrying after reconnect", intent.request_id)
+                await self.client.wait_connected(remaining)
+
+    async def _print(self, ticket: dict[str, Any], intent: Intent) -> bool:
+        """Print; on any failure void the issued number so it does not stay in the queue."""
+        try:
+            await self.printer.print_ticket(self._slip(ticket, intent), self.layout)
+            return True
+        except PrintError as exc:
+            log.warning("ticket %s not printed: %s", ticket["number"], exc)
+            self._set_printer(PrinterHealth(_ERROR_STATES.get(type(exc), "unknown"), str(exc)))
+            reason = f"not_printed: {_ERROR_STATES.get(type(exc), 'unknown')}"
+        except Exception as exc:
+            log.exception("ticket %s not printed", ticket["number"])
+            reason = f"not_printed: {type(exc).__name__}"
+        await self._void(ticket["id"], reason)
+        return False
+
+    async def _void(self, ticket_id: int, reason: str) -> None:
+        try:
+            await self.client.void(ticket_id, reason)
+            log.info("ticket %s voided (%s)", ticket_id, reason)
+        except ClientError as exc:
+            if exc.code not in _VOID_SETTLED:
+                log.error("server refused to void ticket %s: %s", ticket_id, exc)
+        except SERVER_TROUBLE:
+            log.warning("ticket %s not voided yet: no server; will retry", ticket_id)
+            self._unvoided.append((ticket_id, reason))
+
+    async def _settle_leftovers(self) -> None:
+        """After a reconnect: void what a failed tap may have left in the queue."""
+        orphans, self._orphans = self._orphans, []
+        for intent in orphans:
+            try:
+                ticket = (await self.client.issue(intent.service, intent.priority,
+                                                  intent.request_id))["ticket"]
+            except ClientError:
+                continue  # it never was issued, and now cannot be: nothing to undo
+            except SERVER_TROUBLE:
+                self._orphans.append(intent)
+                continue
+            if ticket["status"] in ("waiting", "called"):
+                self._unvoided.append((ticket["id"], "not_printed: server unreachable"))
+        unvoided, self._unvoided = self._unvoided, []
+        for ticket_id, reason in unvoided:
+            await self._void(ticket_id, reason)
+
+    def _slip(self, ticket: dict[str, Any], intent: Intent) -> TicketSlip:
+        service = self.services[intent.service]
+        group = self._group(ticket.get("priority") or intent.priority)
+        return TicketSlip(
+            number=ticket["number"], service_name=service.name,
+            issued_at=datetime.fromtimestamp(ticket["issued_at"], self.settings.tz),
+            tracking_url=f"{self.server_base}/t/{ticket['public_id']}",
+            centre_name=self.site_name, waiting_ahead=max(0, int(ticket.get("ahead") or 0)),
+            estimated_wait_minutes=minutes(ticket.get("estimated_wait")),
+            priority_group=group.name if group else None)
+
+    def _group(self, group_id: str | None) -> PriorityGroup | None:
+        return next((g for g in self.priority_groups if g.id == group_id), None)
+
+    def _show_ticket(self, ticket: dict[str, Any], intent: Intent) -> None:
+        self.ticket = IssuedTicket(
+            id=ticket["id"], number=ticket["number"], service=self.services[intent.service],
+            priority=self._group(ticket.get("priority") or intent.priority),
+            ahead=int(ticket.get("ahead") or 0),
+            estimated_wait=int(ticket.get("estimated_wait") or 0),
+            public_id=ticket["public_id"])
+        self.priority = None  # the next citizen chooses again
+        self.page = Page.TICKET
+
+    def _show_notice(self, title: str, body: str | None, detail: str = "") -> None:
+        self.notice = Notice(title, body or "", detail)
+        self.priority = None
+        self.page = Page.NOTICE
+
+    def _set_phase(self, phase: Phase) -> None:
+        self.phase = phase
+        self._changed()
+
+    # -- the printer ----------------------------------------------------------
+
+    async def refresh_printer(self) -> PrinterHealth:
+        status = await self.printer.status()
+        self._set_printer(printer_health(status, self.printer.config.status_required))
+        return self.printer_health
+
+    async def _poll_printer(self) -> None:
+        while True:
+            if self._intent is None:
+                try:
+                    await self.refresh_printer()
+                except Exception:
+                    log.exception("printer status poll failed")
+            await asyncio.sleep(self.settings.printer_poll_seconds)
+
+    def _set_printer(self, health: PrinterHealth) -> None:
+        was_ready = self.printer_ready
+        state_changed = health.state != self.printer_health.state
+        self.printer_health = health
+        if state_changed:
+            log.info("printer %s %s", health.state, health.detail)
+            if was_ready and not self.printer_ready and self._intent is None:
+                self._reset()
+            self._changed()
+        self._report_printer()
+
+    def _report_printer(self, force: bool = False) -> None:
+        health = self.printer_health
+        if self.client.state != "connected":
+            return
+        if not force and self._reported and self._reported.state == health.state:
+            return
+        self._reported = health
+        message = tr(f"printer_{health.state}", "vi")
+        if health.detail:
+            message = f"{message}: {health.detail}"[:200]
+        self._spawn(self._send_status(health.state, message))
+
+    async def _send_status(self, state: str, message: str) -> None:
+        try:
+            await self.client.device_status(state, message)
+        except (ClientError, *SERVER_TROUBLE) as exc:
+            log.warning("printer state %s not reported: %s", state, exc)
+            self._reported = None  # say it again after the reconnect
+
+    # -- the server -----------------------------------------------------------
+
+    def _on_welcome(self, welcome: dict[str, Any]) -> None:
+        site = welcome.get("site") or {}
+        self.site_name, self.site_name_en = site.get("name", ""), site.get("name_en", "")
+        self.sectors = [Sector(s["id"], s["name"], s.get("name_en") or s["name"])
+                        for s in welcome.get("sectors", [])]
+        self.services = {s["id"]: Service(
+            s["id"], s["name"], s.get("name_en") or s["name"], s["sector"], bool(s["open"]),
+            s.get("opens_at"), int(s.get("waiting") or 0), int(s.get("estimated_wait") or 0))
+            for s in welcome.get("services", [])}
+        self.priority_groups = sorted(
+            (PriorityGroup(g["id"], g["name"], g.get("name_en") or g["name"], g.get("rank", 1))
+             for g in welcome.get("priority_groups", [])), key=lambda g: g.rank)
+        if self.priority is not None:
+            self.priority = self._group(self.priority.id)
+        self.catalogue_version += 1
+        self._reported = None  # a restarted server forgot our printer: tell it again
+        self._report_printer(force=True)
+        if self._orphans or self._unvoided:
+            self._spawn(self._settle_leftovers())
+        self._changed()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") != "queue":
+            return
+        for figures in event.get("services", []):
+            service = self.services.get(figures.get("id"))
+            if service is None:
+                continue
+            self.services[service.id] = replace(
+                service, waiting=int(figures.get("waiting") or 0),
+                estimated_wait=int(figures.get("estimated_wait") or 0),
+                open=bool(figures.get("open", service.open)),
+                opens_at=figures.get("opens_at", service.opens_at))
+        self._changed()
+
+    def _on_state(self, state: str) -> None:
+        if state != "connected" and self._intent is None:
+            self._reset()
+        self._changed()
+
+    # -- helpers --------------------------------------------------------------
+
+    def _navigate(self, page: Page, **changes: Any) -> None:
+        if self._intent is not None:
+            return  # nothing moves while a ticket is on its way
+        for key, value in changes.items():
+            setattr(self, key, value)
+        self.page = page
+        self._arm_idle()
+        self._changed()
+
+    def _reset(self) -> None:
+        """Back to the start for the next citizen: home, Vietnamese, no choices kept."""
+        self.page, self.language, self.sector_id = Page.HOME, "vi", None
+        self.query = self.booking_code = ""
+        self.priority = None
+        self.ticket = self.notice = None
+
+    def _arm_idle(self) -> None:
+        if self._idle:
+            self._idle.cancel()
+        delay = (self.settings.ticket_seconds if self.page in (Page.TICKET, Page.NOTICE,
+                                                                Page.BOOKING_DONE)
+                 else self.settings.idle_seconds)
+        with contextlib.suppress(RuntimeError):  # no loop yet: nothing to time
+            self._idle = asyncio.get_running_loop().call_later(delay, self._on_idle)
+
+    def _on_idle(self) -> None:
+        self._idle = None
+        if self._intent is not None:
+            self._arm_idle()
+            return
+        fresh = (self.page is Page.HOME and self.language == "vi" and self.priority is None)
+        if not fresh:
+            self._reset()
+            self._changed()
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("kiosk view failed to render")
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task

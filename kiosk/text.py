@@ -1,0 +1,131 @@
+"""Words on the kiosk screen (Vietnamese first, English second) and diacritic-free search.
+
+Every sentence the citizen reads lives in `STRINGS`, so a translator finds them in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, tzinfo
+
+Language = str  # "vi" or "en"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "choose_sector": ("Chọn lĩnh vực cần làm thủ tục", "Choose a sector"),
+    "choose_service": ("Chạm vào thủ tục để lấy số", "Tap a service to take a number"),
+    "search": ("Tìm thủ tục", "Search"),
+    "search_title": ("Gõ tên thủ tục (không cần dấu)", "Type the service name"),
+    "search_hint": ("Ví dụ: khai sinh, ho tich, dat dai", "e.g. birth, land, company"),
+    "search_none": ("Không tìm thấy thủ tục phù hợp. Hãy thử từ khác.",
+                    "No matching service. Try other words."),
+    "priority": ("Ưu tiên", "Priority"),
+    "priority_title": ("Chọn nhóm ưu tiên của quý khách", "Choose your priority group"),
+    "priority_note": ("Quý khách không cần xuất trình giấy tờ.",
+                      "You do not need to show any document."),
+    "priority_none": ("Không ưu tiên", "No priority"),
+    "priority_chosen": ("Ưu tiên: {group}", "Priority: {group}"),
+    "priority_cancel": ("Bỏ ưu tiên", "Cancel priority"),
+    "booking": ("Đã đặt lịch hẹn", "I have a booking"),
+    "booking_title": ("Nhập mã đặt lịch hoặc quét mã QR vào máy quét",
+                      "Type your booking code or scan its QR code"),
+    "booking_submit": ("Xác nhận", "Confirm"),
+    "booking_unsupported": (
+        "Xin lỗi, nơi đây chưa nhận lịch hẹn đặt trước.\n"
+        "Quý khách vui lòng lấy số thường hoặc hỏi quầy hướng dẫn.",
+        "Sorry, bookings cannot be checked in here yet.\n"
+        "Please take a number or ask at the information desk."),
+    "booking_code": ("Mã: {code}", "Code: {code}"),
+    "home": ("Trang đầu", "Home"),
+    "back": ("Quay lại", "Back"),
+    "done": ("Xong", "Done"),
+    "language": ("English", "Tiếng Việt"),
+    "waiting": ("{n} người đang chờ", "{n} waiting"),
+    "waiting_one": ("1 người đang chờ", "1 waiting"),
+    "waiting_none": ("Không có người chờ", "Nobody waiting"),
+    "wait_minutes": ("khoảng {m} phút", "about {m} min"),
+    "services_count": ("{n} thủ tục", "{n} services"),
+    "closed": ("Đã hết giờ nhận", "Closed now"),
+    "opens_at": ("Mở lúc {time}", "Opens at {time}"),
+    "opens_at_day": ("Mở lúc {time} ngày {date}", "Opens {date} at {time}"),
+    "printing": ("Đang in…", "Printing…"),
+    "printing_wait": ("Xin vui lòng chờ trong giây lát", "Please wait a moment"),
+    "your_number": ("Số thứ tự của quý khách", "Your number"),
+    "ahead": ("Số người chờ trước quý khách: {n}", "People ahead of you: {n}"),
+    "estimated": ("Thời gian chờ dự kiến: khoảng {m} phút", "Estimated wait: about {m} min"),
+    "estimated_none": ("Quý khách sẽ được gọi ngay", "You will be called shortly"),
+    "take_slip": ("Vui lòng nhận phiếu bên dưới và chờ gọi số",
+                  "Please take your ticket below and wait for your number"),
+    "print_failed": ("Không in được phiếu", "The ticket could not be printed"),
+    "print_failed_body": ("Số vừa lấy đã được hủy. Xin quý khách vui lòng hỏi quầy hướng dẫn.",
+                          "The number was cancelled. Please ask at the information desk."),
+    "not_issued": ("Chưa lấy được số", "No number was issued"),
+    "not_issued_body": ("Máy chủ không trả lời. Xin quý khách vui lòng hỏi quầy hướng dẫn.",
+                        "The server did not answer. Please ask at the information desk."),
+    "refused": ("Không lấy được số", "No number could be issued"),
+    "out_of_service": ("Tạm ngưng phục vụ", "Out of service"),
+    "out_of_service_body": ("Xin lỗi quý khách. Máy lấy số đang tạm ngưng, "
+                            "vui lòng hỏi quầy hướng dẫn.",
+                            "Sorry, this kiosk is paused. Please ask at the information desk."),
+    "reason_server": ("Mất kết nối máy chủ {url}: {detail}. Đang tự kết nối lại.",
+                      "No connection to the server {url}: {detail}. Reconnecting."),
+    "reason_refused": ("Máy chủ từ chối mã thiết bị: {detail}. Cần kiểm tra cấu hình.",
+                       "The server refused the device token: {detail}. Check the setup."),
+    "reason_printer": ("Máy in: {state} ({detail})", "Printer: {state} ({detail})"),
+    "printer_paper_out": ("Máy in hết giấy", "Printer out of paper"),
+    "printer_cover_open": ("Nắp máy in đang mở", "Printer cover open"),
+    "printer_offline": ("Máy in không hoạt động", "Printer offline"),
+    "printer_unknown": ("Máy in không trả lời", "Printer not answering"),
+    "printer_paper_near_end": ("Máy in sắp hết giấy", "Printer paper nearly out"),
+    "printer_ok": ("Máy in sẵn sàng", "Printer ready"),
+    "keyboard_space": ("Dấu cách", "Space"),
+    "keyboard_delete": ("Xóa", "Delete"),
+    "keyboard_clear": ("Xóa hết", "Clear"),
+}
+
+
+def tr(key: str, language: Language, **fields: object) -> str:
+    vi, en = STRINGS[key]
+    text = en if language == "en" else vi
+    return text.format(**fields) if fields else text
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for search: "Đăng Ký" → "dang ky".
+
+    Đ/đ is a letter of its own, not D with a mark, so NFD leaves it alone: map it by hand.
+    """
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", bare.casefold()).split())
+
+
+def matches(query: str, *haystacks: str) -> bool:
+    """Every word of the query appears somewhere in the folded haystacks."""
+    words = fold(query).split()
+    text = " ".join(fold(h) for h in haystacks)
+    return bool(words) and all(word in text for word in words)
+
+
+def waiting_text(n: int, language: Language) -> str:
+    if n <= 0:
+        return tr("waiting_none", language)
+    return tr("waiting_one", language) if n == 1 else tr("waiting", language, n=n)
+
+
+def minutes(seconds: float | None) -> int:
+    """Whole minutes, rounded up: a citizen would rather wait less than promised."""
+    if not seconds or seconds <= 0:
+        return 0
+    return int(-(-seconds // 60))
+
+
+def opens_text(opens_at: float | None, now: float, tz: tzinfo, language: Language) -> str:
+    if opens_at is None:
+        return tr("closed", language)
+    when = datetime.fromtimestamp(opens_at, tz)
+    today = datetime.fromtimestamp(now, tz).date()
+    if when.date() == today:
+        return tr("opens_at", language, time=when.strftime("%H:%M"))
+    return tr("opens_at_day", language, time=when.strftime("%H:%M"),
+              date=when.strftime("%d/%m"))

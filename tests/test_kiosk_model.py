@@ -1,0 +1,188 @@
+"""The kiosk model (no Qt) against the real server and a real virtual ESC/POS printer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from kiosk.model import KioskModel, Page, Phase
+from kiosk.text import fold, matches
+from tests.servers import add_officer, login, peer
+from tests.test_kiosk_support import (
+    BIRTH,
+    BIRTH_COUNTER,
+    MARRIAGE,
+    real_server,
+    running_kiosk,
+    until,
+    virtual_printer,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+async def server(tmp_path):
+    async with real_server(tmp_path / "q.db") as srv:
+        yield srv
+
+
+@pytest.fixture
+async def vp(tmp_path):
+    async with virtual_printer(tmp_path / "prints") as printer:
+        yield printer
+
+
+@pytest.fixture
+async def kiosk(server, vp):
+    async with running_kiosk(server.base, vp) as model:
+        yield model
+
+
+def test_fold_ignores_case_and_diacritics():
+    assert fold("Đăng Ký KINH doanh") == "dang ky kinh doanh"
+    assert fold("Hộ tịch") == "ho tich"
+    assert fold("Người có công, bảo trợ – xã hội") == "nguoi co cong bao tro xa hoi"
+    assert matches("ho tich", "Hộ tịch") and matches("HỘ TỊCH", "Hộ tịch")
+    assert matches("dang ky kinh doanh", "Đăng ký kinh doanh")
+    assert not matches("ho tich", "Đất đai") and not matches("", "Hộ tịch")
+
+
+async def test_search_with_and_without_diacritics(kiosk: KioskModel):
+    def ids(query: str) -> list[str]:
+        return [s.id for s in kiosk.search_results(query)]
+
+    assert set(ids("ho tich")) == {BIRTH, MARRIAGE}
+    assert ids("Hộ tịch") == ids("ho tich") == ids("HO TICH")
+    assert set(ids("dang ky kinh doanh")) == {"thanh-lap-doanh-nghiep", "thay-doi-doanh-nghiep"}
+    assert ids("khai sinh")[0] == BIRTH and ids("khai sinh") == ids("Khai Sinh")
+    assert ids("đất đai")[:2] == ids("dat dai")[:2] and "cap-giay-chung-nhan" in ids("dat dai")
+    assert ids("birth") == [BIRTH]  # English names too
+    assert ids("xyzzy") == [] and ids("  ") == []
+
+
+async def test_ticket_is_issued_printed_and_shown(kiosk: KioskModel, server, vp):
+    task = kiosk.take_ticket(BIRTH)
+    assert task is not None and kiosk.screen is Page.PRINTING
+    await task
+    assert kiosk.screen is Page.TICKET
+    (ticket,) = server.tickets(BIRTH)
+    assert kiosk.ticket is not None and kiosk.ticket.number == ticket.number == "D001"
+    assert ticket.status.value == "waiting"
+    (job,) = await vp.wait_for_jobs(1)
+    assert job.image.width == 576 and job.path is not None and job.path.exists()
+
+
+async def test_double_tap_gives_one_ticket(kiosk: KioskModel, server, vp):
+    first = kiosk.take_ticket(BIRTH)
+    assert kiosk.take_ticket(BIRTH) is None and kiosk.take_ticket(MARRIAGE) is None
+    await first
+    assert len(server.tickets()) == 1
+    await vp.wait_for_jobs(1)
+    await asyncio.sleep(0.3)
+    assert len(vp.jobs) == 1
+
+
+async def test_priority_ticket_is_called_first(kiosk: KioskModel, server):
+    await kiosk.take_ticket(BIRTH)
+    normal = kiosk.ticket
+    kiosk.open_priority()
+    kiosk.choose_priority("nguoi-cao-tuoi")
+    assert kiosk.page is Page.HOME and kiosk.priority is not None
+    await kiosk.take_ticket(BIRTH)
+    priority = kiosk.ticket
+    assert priority is not None and normal is not None
+    assert priority.priority is not None and priority.priority.id == "nguoi-cao-tuoi"
+    assert kiosk.priority is None  # the next citizen chooses again
+    stored = {t.number: t for t in server.tickets(BIRTH)}
+    assert stored[priority.number].priority == "nguoi-cao-tuoi"
+    assert stored[normal.number].priority is None
+    await add_officer(server.server, "an")
+    counter = await peer(server.base, "counter", await login(server.base, "an"),
+                         counter=BIRTH_COUNTER)
+    try:
+        first = await counter.request("call_next")
+        assert first["ticket"]["number"] == priority.number
+        second = await counter.request("call_next")
+        assert second["ticket"]["number"] == normal.number
+    finally:
+        await counter.close()
+
+
+async def test_paper_out_pauses_service_and_tells_the_server(kiosk: KioskModel, server, vp):
+    vp.set_state(paper="out")
+    await until(lambda: kiosk.screen is Page.OUT_OF_SERVICE, what="out of service")
+    assert kiosk.printer_health.state == "paper_out"
+    assert "paper_out" in kiosk.out_of_service_reason()
+    await until(lambda: server.device_printer() == "paper_out", what="device_status sent")
+    assert kiosk.take_ticket(BIRTH) is None
+    assert server.tickets() == [] and vp.jobs == []
+    vp.set_state(paper="ok")
+    await until(lambda: kiosk.in_service, what="back in service")
+    await until(lambda: server.device_printer() == "ok", what="ok reported")
+    await kiosk.take_ticket(BIRTH)
+    assert len(server.tickets()) == 1
+
+
+async def test_printer_checked_before_each_ticket(server, vp):
+    async with running_kiosk(server.base, vp, printer_poll_seconds=60) as kiosk:
+        vp.set_state(cover_open=True)  # the next poll is a minute away
+        await kiosk.take_ticket(BIRTH)
+        assert server.tickets() == [] and vp.jobs == []
+        assert kiosk.screen is Page.OUT_OF_SERVICE
+        assert kiosk.printer_health.state == "cover_open"
+        await until(lambda: server.device_printer() == "cover_open", what="cover reported")
+
+
+@pytest.mark.parametrize("failure", [{"paper": "out"}, {"mute": True}])
+async def test_print_failure_after_issue_voids_the_ticket(kiosk: KioskModel, server, vp,
+                                                          failure):
+    def fail_once_issued() -> None:
+        # The number exists on the server now; the printer fails before the job goes out.
+        if kiosk.phase is Phase.PRINTING and not vp.state.mute and vp.state.paper == "ok":
+            vp.set_state(**failure)
+
+    kiosk.on_change(fail_once_issued)
+    await kiosk.take_ticket(BIRTH)
+    (ticket,) = server.tickets(BIRTH)
+    assert ticket.status.value == "voided"
+    assert kiosk.screen is Page.NOTICE and kiosk.notice is not None
+    assert kiosk.notice.title == "print_failed"
+    assert vp.jobs == []
+    assert server.server.state.waiting.waiting(BIRTH) == 0
+    expected = "paper_out" if "paper" in failure else "unknown"
+    await until(lambda: server.device_printer() == expected, what="failure reported")
+
+
+async def test_server_down_then_back_without_restart(kiosk: KioskModel, server, vp):
+    await server.stop()
+    await until(lambda: kiosk.screen is Page.OUT_OF_SERVICE, what="out of service")
+    assert "127.0.0.1" in kiosk.out_of_service_reason()
+    assert kiosk.take_ticket(BIRTH) is None
+    assert vp.jobs == []
+    await server.start()
+    await until(lambda: kiosk.in_service, what="back in service")
+    await until(lambda: server.device_printer() == "ok", what="printer reported again")
+    await kiosk.take_ticket(BIRTH)
+    assert kiosk.ticket is not None and [t.number for t in server.tickets()] == ["D001"]
+
+
+async def test_retry_after_reconnect_reuses_the_request_id(kiosk: KioskModel, server, vp):
+    restarting: list[asyncio.Task] = []
+
+    def drop_server_while_issuing() -> None:
+        if kiosk.phase is Phase.ISSUING and not restarting:
+            async def bounce() -> None:
+                await server.stop()
+                await asyncio.sleep(0.3)
+                await server.start()
+            restarting.append(asyncio.create_task(bounce()))
+
+    kiosk.on_change(drop_server_while_issuing)
+    await kiosk.take_ticket(BIRTH)
+    await restarting[0]
+    assert kiosk.screen is Page.TICKET and kiosk.ticket is not None
+    tickets = server.tickets()
+    assert [t.number for t in tickets] == [kiosk.ticket.number]
+    assert len(await vp.wait_for_jobs(1)) == 1
