@@ -37,6 +37,9 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 10.0
+# Waiting figures go out at most this often: at peak a batch commits every few ms,
+# and every kiosk and phone does not need each intermediate count.
+QUEUE_UPDATE_SECONDS = 0.25
 CLOSE_REFUSED = 4001
 SERVER_KEY = web.AppKey("server", "QueueServer")
 
@@ -55,6 +58,8 @@ class QueueServer:
         self.calls: deque[dict] = deque(maxlen=20)
         self.devices: dict[str, dict] = {}
         self.tokens = {d.token: d for d in config.devices.values()}
+        self._dirty_services: set[str] = set()
+        self._queue_flush: asyncio.TimerHandle | None = None
 
     async def start(self, _app: web.Application | None = None) -> None:
         self.store = await Store.open(self.db_path)
@@ -67,6 +72,8 @@ class QueueServer:
         self.calls.extend(messages.latest_calls(self.engine.state, self.calls.maxlen or 20))
 
     async def stop(self, _app: web.Application | None = None) -> None:
+        if self._queue_flush is not None:
+            self._queue_flush.cancel()
         await asyncio.gather(*(conn.close(1001, b"server stopping")
                                for conn in list(self.hub.connections)))
         await self.engine.stop()
@@ -79,18 +86,35 @@ class QueueServer:
 
     # ----- events out ------------------------------------------------------
 
-    def _publish(self, events: list[e.Event], state) -> None:
-        for ev in events:
-            if isinstance(ev, e.TicketIssued):
-                self.metrics.issued.inc()
-            elif isinstance(ev, e.TicketCalled):
-                self.metrics.called.inc()
-            elif isinstance(ev, e.DayStarted):
-                self.calls.clear()
-        for roles, msg in messages.event_messages(state, events, self.clock()):
-            if msg["type"] == "ticket_called":
-                self.calls.appendleft(msg)
-            self.hub.broadcast(encode(msg), roles)
+    def _publish(self, events: list[e.Event], state) -> Callable[[], None]:
+        """Build the batch's messages now; send them when the writer says it is durable."""
+        out, services = messages.event_messages(state, events)
+        frames = [(roles, encode(msg), msg) for roles, msg in out]
+
+        def send() -> None:
+            for ev in events:
+                if isinstance(ev, e.TicketIssued):
+                    self.metrics.issued.inc()
+                elif isinstance(ev, e.TicketCalled):
+                    self.metrics.called.inc()
+                elif isinstance(ev, e.DayStarted):
+                    self.calls.clear()
+            for roles, text, msg in frames:
+                if msg["type"] == "ticket_called":
+                    self.calls.appendleft(msg)
+                self.hub.broadcast(text, roles)
+            self._dirty_services |= services
+            if self._dirty_services and self._queue_flush is None:
+                self._queue_flush = asyncio.get_running_loop().call_later(
+                    QUEUE_UPDATE_SECONDS, self._flush_queue)
+
+        return send
+
+    def _flush_queue(self) -> None:
+        self._queue_flush = None
+        services, self._dirty_services = self._dirty_services, set()
+        msg = messages.queue_message(self.state, services, self.clock())
+        self.hub.broadcast(encode(msg), messages.EVERYONE)
 
     # ----- WebSocket -------------------------------------------------------
 

@@ -42,7 +42,22 @@ class _Pending:
     future: asyncio.Future = field(repr=False)
 
 
-Subscriber = Callable[[list[Event], QueueState], None]
+@dataclass
+class _Applied:
+    """A batch run through the domain, waiting for its commit."""
+
+    batch: list[_Pending]
+    generation: int
+    results: list[Outcome | QueueError] = field(default_factory=list)
+    logged: list[tuple[str, Event]] = field(default_factory=list)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    counters: dict[int, CounterState] = field(default_factory=dict)
+    deliveries: list[Callable[[], None]] = field(default_factory=list)
+
+
+# Called with a batch's events and the state they produced, before the commit; returns
+# what to do once the batch is durable (send messages), or None.
+Subscriber = Callable[[list[Event], QueueState], Callable[[], None] | None]
 
 
 class Engine:
@@ -60,6 +75,8 @@ class Engine:
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._subscribers: list[Subscriber] = []
         self._tasks: list[asyncio.Task] = []
+        self._generation = 0  # bumped when the state is reloaded after a failed commit
+        self._reloading = False
 
     # ----- life cycle ------------------------------------------------------
 
@@ -90,7 +107,11 @@ class Engine:
         return business_day(self.config.site, self.clock())
 
     def subscribe(self, subscriber: Subscriber) -> None:
-        """Call `subscriber(events, state)` after every committed batch that changed something."""
+        """Call `subscriber(events, state)` for every batch that changes something.
+
+        It runs right after the batch is applied, so it sees the state those events
+        made; what it returns is called once the batch is durable.
+        """
         self._subscribers.append(subscriber)
 
     # ----- commands --------------------------------------------------------
@@ -107,62 +128,95 @@ class Engine:
         return secrets.token_urlsafe(9)
 
     async def _writer(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            await self._run_batch(batch)
+        """Apply a batch while the previous one commits; commits and answers stay in order."""
+        committing: asyncio.Task | None = None
+        try:
+            while True:
+                batch = [await self._queue.get()]
+                while len(batch) < MAX_BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                applied = self._apply(batch)
+                if committing is not None:
+                    await committing
+                committing = asyncio.create_task(self._commit(applied))
+        finally:
+            if committing is not None:
+                committing.cancel()
 
-    async def _run_batch(self, batch: list[_Pending]) -> None:
+    def _apply(self, batch: list[_Pending]) -> _Applied:
+        """Run a batch through the domain (no await: nothing interleaves)."""
+        applied = _Applied(batch, self._generation)
+        if self._reloading:
+            applied.results = [QueueError("unavailable") for _ in batch]
+            return applied
         now = self.clock()
-        results: list[Outcome | QueueError] = []
-        logged: list[tuple[str, Event]] = []
-        tickets: dict[int, Ticket] = {}
-        counters: dict[int, CounterState] = {}
         for pending in batch:
             try:
                 events = self.state.handle(pending.command, now)
             except QueueError as err:
-                results.append(err)
+                applied.results.append(err)
                 continue
             except Exception:  # a bug must not kill the writer: refuse and log it
                 log.exception("command %r failed", pending.command)
-                results.append(QueueError("internal"))
+                applied.results.append(QueueError("internal"))
                 continue
             ticket = None
             for event in events:
                 self.state.apply(event)
-                logged.append((self.state.day or "", event))
+                applied.logged.append((self.state.day or "", event))
                 tid = getattr(event, "ticket_id", None)
                 if tid is not None:
-                    ticket = tickets[tid] = self.state.tickets[tid]
+                    ticket = applied.tickets[tid] = self.state.tickets[tid]
                 number = getattr(event, "counter", None)
                 if number is not None and not isinstance(event, DayStarted):
-                    counters[number] = self.state.counters[number]
-            results.append(Outcome(events, self._snapshot(pending.command, ticket)))
-        if logged:
+                    applied.counters[number] = self.state.counters[number]
+            applied.results.append(Outcome(events, self._snapshot(pending.command, ticket)))
+        if applied.logged:
+            # Messages are built now, from the state these events made; sent once durable.
+            events = [event for _, event in applied.logged]
+            for prepare in self._subscribers:
+                try:
+                    send = prepare(events, self.state)
+                except Exception:
+                    log.exception("event subscriber failed")
+                    continue
+                if send is not None:
+                    applied.deliveries.append(send)
+        return applied
+
+    async def _commit(self, applied: _Applied) -> None:
+        """Make a batch durable, then answer its callers and deliver its events."""
+        results = applied.results
+        if applied.generation != self._generation:
+            results = [QueueError("unavailable") for _ in applied.batch]  # applied to lost state
+        elif applied.logged:
             try:
-                await self.store.commit_batch(logged, tickets.values(), counters.values())
+                await self.store.commit_batch(applied.logged, applied.tickets.values(),
+                                              applied.counters.values())
             except Exception:
                 log.exception("commit failed; reloading the state from the database")
-                await self._load()
-                results = [QueueError("unavailable") for _ in batch]
+                results = [QueueError("unavailable") for _ in applied.batch]
+                self._generation += 1
+                self._reloading = True
+                try:
+                    await self._load()
+                finally:
+                    self._reloading = False
         for observe in self.batch_observers:
-            observe(len(batch))
-        for pending, result in zip(batch, results, strict=True):
+            observe(len(applied.batch))
+        for pending, result in zip(applied.batch, results, strict=True):
             if pending.future.done():
                 continue
             if isinstance(result, QueueError):
                 pending.future.set_exception(result)
             else:
                 pending.future.set_result(result)
-        if logged:
-            events = [event for _, event in logged]
-            for subscriber in self._subscribers:
+        if results is applied.results:
+            for send in applied.deliveries:
                 try:
-                    subscriber(events, self.state)
+                    send()
                 except Exception:
-                    log.exception("event subscriber failed")
+                    log.exception("event delivery failed")
 
     def _snapshot(self, command: c.Command, ticket: Ticket | None) -> dict | None:
         if ticket is None and isinstance(command, c.IssueTicket) and command.request_id:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter as Tally
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -64,21 +64,22 @@ class Connection:
 class Hub:
     def __init__(self) -> None:
         self.connections: set[Connection] = set()
+        self._by_role: defaultdict[str, set[Connection]] = defaultdict(set)
         self._closing: set[asyncio.Task] = set()
 
     def add(self, conn: Connection) -> None:
         self.connections.add(conn)
+        self._by_role[conn.role].add(conn)
 
     def remove(self, conn: Connection) -> None:
         self.connections.discard(conn)
-
-    def by_role(self) -> Tally[str]:
-        return Tally(c.role for c in self.connections)
+        self._by_role[conn.role].discard(conn)
 
     def broadcast(self, text: str, roles: frozenset[str]) -> None:
-        for conn in list(self.connections):
-            if conn.role in roles and not conn.send(text):
-                self.drop(conn)
+        too_slow = [conn for role in roles for conn in self._by_role.get(role, ())
+                    if not conn.send(text)]
+        for conn in too_slow:
+            self.drop(conn)
 
     def drop(self, conn: Connection) -> None:
         log.warning("dropping %s %s: %d frames behind", conn.role, conn.actor,

@@ -109,9 +109,10 @@ def welcome(state: QueueState, role: str, now: float, *, counter: int | None,
     return msg
 
 
-def event_messages(state: QueueState, events: list[e.Event],
-                   now: float) -> list[tuple[frozenset[str], dict[str, Any]]]:
-    """The messages a committed batch sends, each with the roles entitled to it."""
+def event_messages(state: QueueState, events: list[e.Event]
+                   ) -> tuple[list[tuple[frozenset[str], dict[str, Any]]], set[str]]:
+    """The messages a committed batch sends, each with the roles entitled to it, and the
+    services whose waiting figures changed (sent later, coalesced, by `queue_message`)."""
     out: list[tuple[frozenset[str], dict[str, Any]]] = []
     services: set[str] = set()
     counters: set[int] = set()
@@ -149,7 +150,9 @@ def event_messages(state: QueueState, events: list[e.Event],
     for number in sorted(counters):
         out.append((STAFF_AND_SCREENS, {"type": "counter",
                                          "counter": counter_view(state, number)}))
-    if services:
-        out.append((EVERYONE, {"type": "queue", "services": [
-            service_view(state, s, now) for s in sorted(services)]}))
-    return out
+    return out, services
+
+
+def queue_message(state: QueueState, services: Iterable[str], now: float) -> dict[str, Any]:
+    return {"type": "queue", "services": [service_view(state, s, now)
+                                          for s in sorted(services)]}

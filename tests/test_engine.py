@@ -93,9 +93,11 @@ async def test_events_are_published_after_commit(tmp_path):
     seen = []
 
     def on_events(events, state):
-        with sqlite3.connect(tmp_path / "q.db") as db:  # already durable when we hear of it
-            stored = db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
-        seen.append(([e.type for e in events], stored))
+        def deliver():
+            with sqlite3.connect(tmp_path / "q.db") as db:  # already durable when delivered
+                stored = db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+            seen.append(([e.type for e in events], stored))
+        return deliver
 
     engine.subscribe(on_events)
     await issue(engine)
@@ -128,3 +130,25 @@ async def test_stopped_engine_refuses(tmp_path):
     with pytest.raises(QueueError) as err:
         await issue(engine)
     assert err.value.code == "unavailable"
+
+
+async def test_a_failed_commit_refuses_the_batch_and_reloads_the_durable_state(tmp_path):
+    engine = await start_engine(tmp_path / "q.db")
+    await issue(engine)
+    real_commit = engine.store.commit_batch
+    calls = 0
+
+    async def disk_full_once(*args):
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        await real_commit(*args)
+
+    engine.store.commit_batch = disk_full_once
+    with pytest.raises(QueueError) as err:
+        await issue(engine)
+    assert err.value.code == "unavailable"
+    assert [t.number for t in engine.state.tickets.values()] == ["A001"]  # nothing half-kept
+    assert (await issue(engine)).ticket["number"] == "A002"  # the number was never given out
+    await stop_engine(engine)
