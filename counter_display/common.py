@@ -1,0 +1,139 @@
+"""What every counter-side model shares, without Qt: the server binding and its clock.
+
+A model subclasses `LiveModel`, attaches a `QueueClient`, and rebuilds itself from
+every welcome (the server is the truth, also after a reconnect). Events are routed
+to `on_<type>` methods. Views `subscribe` and re-render on every change.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from queue_server.client import ClientError, NotConnected, QueueClient, RequestTimeout
+
+log = logging.getLogger(__name__)
+
+REQUEST_TROUBLE = (ClientError, NotConnected, RequestTimeout)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def endpoints(server: str) -> tuple[str, str]:
+    """`--server` (http://host:port, host:port or ws://host:port/ws) → (HTTP base, ws URL)."""
+    if "://" not in server:
+        server = "http://" + server
+    parts = urlsplit(server)
+    secure = parts.scheme in ("https", "wss")
+    http = urlunsplit(("https" if secure else "http", parts.netloc, "", "", ""))
+    ws = urlunsplit(("wss" if secure else "ws", parts.netloc, "/ws", "", ""))
+    return http, ws
+
+
+def error_text(exc: BaseException) -> str:
+    """The Vietnamese message of a refusal or a connection problem."""
+    message = getattr(exc, "message", "") or ""
+    return nfc(message or getattr(exc, "code", "") or str(exc))
+
+
+def clock_text(seconds: float | None) -> str:
+    """A duration as m:ss (or h:mm:ss); "–" when unknown."""
+    if seconds is None:
+        return "–"
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class LiveModel:
+    """Connection state, server clock, site and service catalogue of one client."""
+
+    def __init__(self, client: QueueClient | None = None) -> None:
+        self.client: QueueClient | None = None
+        self.connection = "disconnected"
+        self.ever_connected = False
+        self.clock_offset = 0.0  # server clock minus ours, from the latest welcome
+        self.site: dict[str, str] = {"name": "", "name_en": ""}
+        self.services: dict[str, dict[str, Any]] = {}
+        self.priority_groups: dict[str, dict[str, Any]] = {}
+        self._listeners: list[Callable[[], None]] = []
+        if client is not None:
+            self.attach(client)
+
+    # -- wiring --------------------------------------------------------------
+
+    def attach(self, client: QueueClient) -> None:
+        self.client = client
+        self.connection = client.state
+        client.on_state(self._on_state)
+        client.on_welcome(self._on_welcome)
+        client.on_event(self._on_event)
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after every change of the model."""
+        self._listeners.append(listener)
+
+    def changed(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("view %r failed to render", listener)
+
+    def now(self) -> float:
+        """The server's time now (the server clock is the one tickets are stamped with)."""
+        return time.time() + self.clock_offset
+
+    # -- from the client -----------------------------------------------------
+
+    def _on_state(self, state: str) -> None:
+        self.connection = state
+        self.connection_changed(state)
+        self.changed()
+
+    def _on_welcome(self, welcome: dict[str, Any]) -> None:
+        self.ever_connected = True
+        self.clock_offset = float(welcome.get("server_time", time.time())) - time.time()
+        self.site = welcome.get("site") or self.site
+        self.services = {s["id"]: dict(s) for s in welcome.get("services", [])}
+        self.priority_groups = {g["id"]: g for g in welcome.get("priority_groups", [])}
+        self.apply_welcome(welcome)
+        self.changed()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        handler = getattr(self, f"on_{event.get('type')}", None)
+        if handler is not None and handler(event) is not False:
+            self.changed()
+
+    # -- for subclasses ------------------------------------------------------
+
+    def apply_welcome(self, welcome: dict[str, Any]) -> None:
+        """Rebuild the whole model from a (new) welcome."""
+
+    def connection_changed(self, state: str) -> None:
+        """React to a change of the connection state (before views render)."""
+
+    def on_queue(self, event: dict[str, Any]) -> bool:
+        for figures in event.get("services", []):
+            self.services.setdefault(figures["id"], {"id": figures["id"]}).update(figures)
+        return True
+
+    # -- look-ups ------------------------------------------------------------
+
+    def service_name(self, service_id: str | None, english: bool = False) -> str:
+        service = self.services.get(service_id or "")
+        if service is None:
+            return service_id or ""
+        return service.get("name_en" if english else "name") or service_id or ""
+
+    def priority_name(self, group_id: str | None) -> str:
+        if not group_id:
+            return ""
+        return (self.priority_groups.get(group_id) or {}).get("name", group_id)

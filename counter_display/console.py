@@ -1,0 +1,439 @@
+"""The officer console: `python -m counter_display.console --server URL [--counter N]`.
+
+Widgets only render `ConsoleModel` and forward the officer's intent; every action
+has a button and two keys (F1…F6 and the numeric keypad, for a USB keypad).
+Choices (outcome, pause reason, transfer service) open in a panel: a digit picks a
+line, Enter confirms, Esc goes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .common import clock_text, endpoints
+from .console_model import ConsoleModel
+from .ui import ALERT, ConnectionBanner, FitLabel, base_arguments, font, run_app, show_window
+
+TRANSFER_REASONS = ("Nhầm dịch vụ", "Chuyển bộ phận chuyên môn", "Cần giải quyết thêm thủ tục")
+
+
+@dataclass(frozen=True)
+class Key:
+    action: str  # a console action, or "pause_resume"
+    label: str
+    function_key: Qt.Key
+    keypad_key: Qt.Key
+
+    @property
+    def hint(self) -> str:
+        number = self.function_key.value - Qt.Key.Key_F1.value + 1
+        return f"F{number} · Num {chr(self.keypad_key.value)}"
+
+
+KEYS = (
+    Key("call_next", "Gọi số tiếp", Qt.Key.Key_F1, Qt.Key.Key_1),
+    Key("recall", "Gọi lại", Qt.Key.Key_F2, Qt.Key.Key_2),
+    Key("no_show", "Vắng mặt", Qt.Key.Key_F3, Qt.Key.Key_3),
+    Key("transfer", "Chuyển dịch vụ", Qt.Key.Key_F4, Qt.Key.Key_4),
+    Key("finish", "Kết thúc", Qt.Key.Key_F5, Qt.Key.Key_5),
+    Key("pause_resume", "Tạm dừng", Qt.Key.Key_F6, Qt.Key.Key_6),
+)
+STATUS_TEXT = {"open": ("Đang mở", "#2e9d5b"), "paused": ("Tạm dừng", "#d08a00"),
+               "closed": ("Đóng", "#6b7280")}
+
+
+class SignInPage(QWidget):
+    def __init__(self, counter: int | None, submit: Callable[[str, str, int], None]) -> None:
+        super().__init__()
+        self._submit = submit
+        self.username = QLineEdit(placeholderText="Tên đăng nhập")
+        self.password = QLineEdit(placeholderText="Mật khẩu")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.counter = QSpinBox(minimum=1, maximum=999, value=counter or 1)
+        self.button = QPushButton("Đăng nhập")
+        self.message = QLabel(wordWrap=True)
+        self.message.setStyleSheet(f"color:{ALERT}")
+        title = QLabel("Đăng nhập quầy")
+        title.setFont(font(30, bold=True))
+        grid = QGridLayout()
+        for row, (text, field) in enumerate((("Cán bộ", self.username),
+                                             ("Mật khẩu", self.password),
+                                             ("Quầy số", self.counter))):
+            grid.addWidget(QLabel(text), row, 0)
+            grid.addWidget(field, row, 1)
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(title, alignment=Qt.AlignmentFlag.AlignCenter)
+        box.addLayout(grid)
+        box.addWidget(self.button)
+        box.addWidget(self.message)
+        box.addStretch(2)
+        box.setContentsMargins(360, 40, 360, 40)
+        for field in (self.username, self.password):
+            field.returnPressed.connect(self._go)
+        self.button.clicked.connect(self._go)
+        self.setFont(font(20))
+
+    def _go(self) -> None:
+        self._submit(self.username.text(), self.password.text(), self.counter.value())
+
+    def render(self, model: ConsoleModel) -> None:
+        busy = model.phase == "signing_in"
+        self.button.setEnabled(not busy)
+        self.button.setText("Đang đăng nhập…" if busy else "Đăng nhập")
+        self.message.setText(model.error or model.info or "")
+
+
+class ChoicePanel(QFrame):
+    """Pick one line (digit keys or arrows), optionally give a reason, Enter confirms."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel()
+        self.title.setFont(font(24, bold=True))
+        self.list = QListWidget()
+        self.list.setFont(font(20))
+        self.reason = QLineEdit(placeholderText="Lý do")
+        self.reason_box = QWidget()
+        reason_row = QHBoxLayout(self.reason_box)
+        reason_row.setContentsMargins(0, 0, 0, 0)
+        reason_row.addWidget(QLabel("Lý do:"))
+        reason_row.addWidget(self.reason, 1)
+        self.confirm = QPushButton("Xác nhận (Enter)")
+        self.cancel = QPushButton("Quay lại (Esc)")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.confirm)
+        box = QVBoxLayout(self)
+        box.addWidget(self.title)
+        box.addWidget(self.list, 1)
+        box.addWidget(self.reason_box)
+        box.addLayout(buttons)
+        self._on_confirm: Callable[[str, str], None] | None = None
+        self.confirm.clicked.connect(self._confirm)
+        self.cancel.clicked.connect(self.close_panel)
+        self.list.itemActivated.connect(lambda _item: self._confirm())
+        for widget in (self.list, self.reason):
+            widget.installEventFilter(self)
+        self.hide()
+
+    def open(self, title: str, options: list[tuple[str, str]],
+             on_confirm: Callable[[str, str], None], reason: str | None = None,
+             selected: int = 0) -> None:
+        self.title.setText(title)
+        self.list.clear()
+        for index, (option_id, name) in enumerate(options, start=1):
+            item = QListWidgetItem(f"{index}. {name}" if index < 10 else name)
+            item.setData(Qt.ItemDataRole.UserRole, option_id)
+            self.list.addItem(item)
+        self.list.setCurrentRow(min(selected, len(options) - 1))
+        self.reason_box.setVisible(reason is not None)
+        self.reason.setText(reason or "")
+        self._on_confirm = on_confirm
+        self.show()
+        self.list.setFocus()
+
+    def close_panel(self) -> None:
+        self._on_confirm = None
+        self.hide()
+        self.parentWidget().setFocus()
+
+    def _confirm(self) -> None:
+        item = self.list.currentItem()
+        callback = self._on_confirm
+        if item is None or callback is None:
+            return
+        reason = self.reason.text().strip()
+        if self.reason_box.isVisible() and not reason:
+            self.reason.setFocus()
+            return
+        self.close_panel()
+        callback(item.data(Qt.ItemDataRole.UserRole), reason)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.KeyPress:
+            return False
+        assert isinstance(event, QKeyEvent)
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._confirm()
+            return True
+        if key == Qt.Key.Key_Escape:
+            self.close_panel()
+            return True
+        if watched is self.list and Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+            row = key - Qt.Key.Key_1
+            if row < self.list.count():
+                self.list.setCurrentRow(row)
+            return True
+        return False
+
+
+class WorkPage(QWidget):
+    def __init__(self, model: ConsoleModel, on_action: Callable[[str], None],
+                 on_sign_out: Callable[[], None]) -> None:
+        super().__init__()
+        self.model = model
+        self.title = QLabel()
+        self.title.setFont(font(28, bold=True))
+        self.status = QLabel()
+        self.status.setFont(font(20, bold=True))
+        self.banner = ConnectionBanner(english=False)
+        self.message = QLabel(wordWrap=True)
+        self.message.setFont(font(20, bold=True))
+        self.message.setMinimumHeight(36)
+        self.sign_out = QPushButton("Đăng xuất")
+        self.sign_out.clicked.connect(on_sign_out)
+
+        self.number = FitLabel("—", max_pixels=150, color="#0b2a4a")
+        self.number.setMinimumHeight(170)
+        self.service = QLabel(wordWrap=True)
+        self.service.setFont(font(22))
+        self.priority = QLabel()
+        self.priority.setFont(font(20, bold=True))
+        self.priority.setStyleSheet("color:#b45309")
+        self.timers = QLabel()
+        self.timers.setFont(font(22))
+        ticket_box = QFrame(frameShape=QFrame.Shape.StyledPanel)
+        tbox = QVBoxLayout(ticket_box)
+        caption = QLabel("Số đang phục vụ")
+        caption.setFont(font(20))
+        for widget in (caption, self.number, self.service, self.priority, self.timers):
+            tbox.addWidget(widget)
+
+        self.waiting = QLabel(wordWrap=True)
+        self.waiting.setFont(font(20))
+        self.waiting.setTextFormat(Qt.TextFormat.RichText)
+        self.waiting.setAlignment(Qt.AlignmentFlag.AlignTop)
+        waiting_box = QFrame(frameShape=QFrame.Shape.StyledPanel)
+        wbox = QVBoxLayout(waiting_box)
+        wcaption = QLabel("Đang chờ tại quầy")
+        wcaption.setFont(font(20))
+        wbox.addWidget(wcaption)
+        wbox.addWidget(self.waiting, 1)
+
+        self.panel = ChoicePanel()
+        middle = QHBoxLayout()
+        middle.addWidget(ticket_box, 3)
+        middle.addWidget(waiting_box, 2)
+        middle.addWidget(self.panel, 3)
+
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key in KEYS:
+            button = QPushButton()
+            button.setFont(font(18, bold=True))
+            button.setMinimumHeight(84)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _=False, a=key.action: on_action(a))
+            self.buttons[key.action] = button
+            row.addWidget(button)
+
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.status)
+        head.addWidget(self.sign_out)
+        box = QVBoxLayout(self)
+        box.addLayout(head)
+        box.addWidget(self.banner)
+        box.addWidget(self.message)
+        box.addLayout(middle, 1)
+        box.addLayout(row)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def render(self) -> None:
+        m = self.model
+        counter = m.counter
+        self.title.setText(f"{counter.get('name') or 'Quầy'} · Cán bộ: "
+                           f"{counter.get('officer') or m.username}")
+        text, colour = STATUS_TEXT.get(counter.get("status", ""), ("", "#6b7280"))
+        reason = self._pause_reason_name(counter.get("pause_reason"))
+        self.status.setText(f" {text}{' – ' + reason if m.paused and reason else ''} ")
+        self.status.setStyleSheet(f"background:{colour}; color:white; padding:4px 10px;")
+        self.banner.show_state(m.connection, m.ever_connected)
+        if m.error:
+            self.message.setStyleSheet(f"color:{ALERT}")
+            self.message.setText(m.error)
+        else:
+            self.message.setStyleSheet("color:#1f6f3f")
+            self.message.setText(m.info or ("Đang xử lý…" if m.busy else ""))
+        self._render_ticket()
+        self._render_waiting()
+        for key in KEYS:
+            button = self.buttons[key.action]
+            action = self.action_of(key.action)
+            label = "Tiếp tục" if action == "resume" else key.label
+            button.setText(f"{label}\n{key.hint}")
+            button.setEnabled(m.can(action) and self.panel.isHidden())
+        self.sign_out.setEnabled(m.busy is None)
+
+    def action_of(self, key_action: str) -> str:
+        if key_action == "pause_resume":
+            return "resume" if self.model.paused else "pause"
+        return key_action
+
+    def _pause_reason_name(self, reason_id: str | None) -> str:
+        for reason in self.model.pause_reasons:
+            if reason["id"] == reason_id:
+                return reason["name"]
+        return reason_id or ""
+
+    def _render_ticket(self) -> None:
+        m, ticket = self.model, self.model.current
+        if ticket is None:
+            self.number.setText("—")
+            self.service.setText("Chưa gọi số nào. Nhấn F1 để gọi số tiếp.")
+            self.priority.setText("")
+            self.timers.setText("")
+            return
+        self.number.setText(ticket["number"])
+        self.service.setText(ticket.get("service_name") or m.service_name(ticket.get("service")))
+        group = m.priority_name(ticket.get("priority"))
+        self.priority.setText(f"Ưu tiên: {group}" if group else "")
+        self.update_timers()
+
+    def update_timers(self) -> None:
+        m = self.model
+        if m.current is None:
+            return
+        self.timers.setText(f"Đã chờ: {clock_text(m.waited())}   ·   "
+                            f"Đang phục vụ: {clock_text(m.serving())}")
+
+    def _render_waiting(self) -> None:
+        rows = []
+        for figures, secondary in self.model.counter_services:
+            name = figures.get("name", figures["id"])
+            minutes = round((figures.get("estimated_wait") or 0) / 60)
+            extra = " <i>(phụ)</i>" if secondary else ""
+            rows.append(f"<tr><td style='padding:4px 12px 4px 0'>{name}{extra}</td>"
+                        f"<td align=right style='padding:4px'><b style='font-size:28px'>"
+                        f"{figures.get('waiting', 0)}</b></td>"
+                        f"<td style='padding:4px; color:#4b5563'>≈ {minutes} phút</td></tr>")
+        self.waiting.setText(f"<table width='100%'>{''.join(rows)}</table>" if rows
+                             else "Quầy này chưa được giao dịch vụ nào.")
+
+
+class ConsoleWindow(QWidget):
+    def __init__(self, model: ConsoleModel, counter: int | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.signin = SignInPage(counter, self._sign_in)
+        self.work = WorkPage(model, self.trigger, self._sign_out)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.signin)
+        self.pages.addWidget(self.work)
+        QVBoxLayout(self).addWidget(self.pages)
+        self.setStyleSheet("QWidget { background:#f4f6f9; color:#111827; }"
+                           "QPushButton { background:#0b2a4a; color:white; border-radius:6px;"
+                           " padding:8px; } QPushButton:disabled { background:#9ca3af; }"
+                           "QFrame { background:white; }")
+        self.setFont(font(18))
+        self.shortcuts: list[QShortcut] = []
+        for key in KEYS:
+            for sequence in (QKeySequence(key.function_key),
+                             QKeySequence(QKeyCombination(Qt.KeyboardModifier.KeypadModifier,
+                                                          key.keypad_key))):
+                shortcut = QShortcut(sequence, self)
+                shortcut.activated.connect(lambda a=key.action: self.trigger(a))
+                self.shortcuts.append(shortcut)
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self.ticker = QTimer(self)
+        self.ticker.timeout.connect(self.work.update_timers)
+        self.ticker.start(1000)
+        model.subscribe(self.render)
+        self.render()
+
+    def render(self) -> None:
+        signed_in = self.model.phase == "signed_in"
+        self.pages.setCurrentWidget(self.work if signed_in else self.signin)
+        counter = self.model.counter
+        self.setWindowTitle(f"{counter.get('name')} – {counter.get('officer')} – Xếp hàng"
+                            if signed_in else "Đăng nhập quầy – Xếp hàng")
+        self.signin.render(self.model)
+        if signed_in:
+            self.work.render()
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(signed_in and self.work.panel.isHidden())
+
+    def trigger(self, key_action: str) -> None:
+        """A button or a key: run the action, or open its choice panel first."""
+        action = self.work.action_of(key_action)
+        if not self.model.can(action) or not self.work.panel.isHidden():
+            return
+        m, panel = self.model, self.work.panel
+        if action == "finish":
+            panel.open("Kết thúc – chọn kết quả xử lý",
+                       [(o["id"], o["name"]) for o in m.outcomes],
+                       lambda choice, _r: self._act("finish", outcome=choice))
+        elif action == "pause":
+            panel.open("Tạm dừng – chọn lý do", [(r["id"], r["name"]) for r in m.pause_reasons],
+                       lambda choice, _r: self._act("pause", reason=choice))
+        elif action == "transfer":
+            current = (m.current or {}).get("service")
+            options = [(sid, s.get("name", sid)) for sid, s in m.services.items()
+                       if sid != current]
+            panel.open("Chuyển sang dịch vụ", options,
+                       lambda choice, reason: self._act("transfer", service=choice,
+                                                        reason=reason),
+                       reason=TRANSFER_REASONS[0])
+        else:
+            self._act(action)
+            return
+        self.render()
+
+    def _act(self, action: str, **fields: Any) -> None:
+        self.model.act(action, **fields)
+        self.render()
+
+    def _sign_in(self, username: str, password: str, counter: int) -> None:
+        self._spawn(self.model.sign_in(username, password, counter))
+
+    def _sign_out(self) -> None:
+        self._spawn(self.model.sign_out())
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = base_arguments("Xếp hàng – bàn làm việc của cán bộ tại quầy")
+    parser.add_argument("--counter", type=int, default=None, help="the counter to sign in to")
+    args = parser.parse_args(argv)
+    http_base, ws_url = endpoints(args.server)
+
+    async def run(_app: QApplication, closed: asyncio.Event) -> None:
+        model = ConsoleModel(http_base, ws_url)
+        window = ConsoleWindow(model, args.counter)
+        show_window(window, args.fullscreen, args.size, (1280, 800))
+        await closed.wait()
+        await model.close()
+
+    return run_app(run, args.log_level)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,216 @@
+"""The officer console's brain: asyncio only, no Qt.
+
+It signs the officer in (POST /api/login, then hello as a counter), keeps the
+counter, its current ticket and the waiting figures from the welcome and the
+events, and runs one action at a time: while a request is in flight `busy` names
+it and the view disables the buttons. A refusal leaves the server's Vietnamese
+message in `error`. After a reconnect the new welcome replaces everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from queue_server.client import (
+    CONNECT_TIMEOUT,
+    ClientError,
+    NotConnected,
+    QueueClient,
+    login,
+)
+
+from .common import REQUEST_TROUBLE, LiveModel, error_text
+
+log = logging.getLogger(__name__)
+
+ACTIONS = ("call_next", "recall", "no_show", "transfer", "finish", "pause", "resume")
+NEEDS_TICKET = frozenset({"recall", "no_show", "transfer", "finish"})
+DONE_TEXT = {
+    "call_next": "Đã gọi số {number}.", "recall": "Đã gọi lại số {number}.",
+    "no_show": "Số {number}: công dân vắng mặt.", "transfer": "Đã chuyển số {number}.",
+    "finish": "Đã kết thúc số {number}.", "pause": "Quầy tạm dừng.",
+    "resume": "Quầy tiếp tục phục vụ.",
+}
+
+
+class ConsoleModel(LiveModel):
+    def __init__(self, http_base: str, ws_url: str, *,
+                 client_factory: Callable[..., QueueClient] = QueueClient) -> None:
+        super().__init__()
+        self.http_base, self.ws_url = http_base, ws_url
+        self._client_factory = client_factory
+        self.phase = "signed_out"  # signing_in, signed_in
+        self.username = ""
+        self.counter: dict[str, Any] = {}
+        self.current: dict[str, Any] | None = None
+        self.outcomes: list[dict[str, Any]] = []
+        self.pause_reasons: list[dict[str, Any]] = []
+        self.busy: str | None = None
+        self.error: str | None = None
+        self.info: str | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- signing in and out ----------------------------------------------------
+
+    async def sign_in(self, username: str, password: str, counter: int) -> bool:
+        if self.phase != "signed_out":
+            return False
+        self.phase, self.error, self.info = "signing_in", None, None
+        self.username = username.strip()
+        self.changed()
+        try:
+            token = await login(self.http_base, self.username, password)
+            client = self._client_factory(self.ws_url, role="counter", token=token,
+                                          counter=counter)
+            self.attach(client)
+            await client.start()
+            await client.wait_connected(CONNECT_TIMEOUT)
+        except (ClientError, NotConnected, TimeoutError) as exc:
+            await self._drop_client()
+            self.phase = "signed_out"
+            self.error = (error_text(exc) if not isinstance(exc, TimeoutError)
+                          else NotConnected.message)
+            self.changed()
+            return False
+        self.phase = "signed_in"
+        self.changed()
+        return True
+
+    async def sign_out(self) -> None:
+        """The officer leaves: the counter closes on the server, the console forgets it."""
+        if self.client is not None and self.connection == "connected":
+            try:
+                await self.client.sign_out()
+            except REQUEST_TROUBLE as exc:
+                log.warning("sign-out not confirmed: %s", exc)
+        await self.close()
+        self.info = "Đã đăng xuất."
+        self.changed()
+
+    async def close(self) -> None:
+        """Stop talking to the server (the counter stays as it is on the server)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await self._drop_client()
+        self.phase, self.counter, self.current, self.busy = "signed_out", {}, None, None
+
+    async def _drop_client(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            await client.stop()
+
+    # -- actions ---------------------------------------------------------------
+
+    def can(self, action: str) -> bool:
+        """Whether the view should offer `action` now (the server has the last word)."""
+        if self.phase != "signed_in" or self.connection != "connected" or self.busy:
+            return False
+        if action in NEEDS_TICKET:
+            return self.current is not None
+        return True
+
+    @property
+    def paused(self) -> bool:
+        return self.counter.get("status") == "paused"
+
+    def act(self, action: str, **fields: Any) -> asyncio.Task[None] | None:
+        """Start `action` now; `busy` is set before this returns. None if one is in flight."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        if self.busy or self.client is None:
+            return None
+        self.busy, self.error, self.info = action, None, None
+        self.changed()
+        task = asyncio.create_task(self._run(action, fields), name=f"console {action}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _run(self, action: str, fields: dict[str, Any]) -> None:
+        assert self.client is not None
+        try:
+            result = await self.client.request(action, **fields)
+        except REQUEST_TROUBLE as exc:
+            self.error = error_text(exc)
+        else:
+            self._apply_result(action, result)
+        finally:
+            self.busy = None
+            self.changed()
+
+    def _apply_result(self, action: str, result: dict[str, Any]) -> None:
+        if "counter" in result:
+            self.counter = result["counter"]
+            self.current = self.counter.get("ticket")
+        ticket = result.get("ticket")
+        if ticket is not None:
+            self.current = ticket if ticket.get("status") == "called" else None
+        number = (ticket or {}).get("number", "")
+        self.info = DONE_TEXT[action].format(number=number)
+
+    # -- from the server -------------------------------------------------------
+
+    def connection_changed(self, state: str) -> None:
+        if state == "refused" and self.phase == "signed_in":
+            self.phase = "signed_out"
+            self.error = "Phiên đăng nhập không còn hiệu lực; hãy đăng nhập lại."
+            task = asyncio.ensure_future(self._drop_client())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def apply_welcome(self, welcome: dict[str, Any]) -> None:
+        self.counter = dict(welcome.get("counter") or {})
+        self.current = self.counter.get("ticket")
+        self.outcomes = list(welcome.get("outcomes", []))
+        self.pause_reasons = list(welcome.get("pause_reasons", []))
+
+    def on_counter(self, event: dict[str, Any]) -> bool:
+        view = event.get("counter") or {}
+        if view.get("number") != self.counter.get("number"):
+            return False
+        for key in ("status", "pause_reason", "name"):
+            self.counter[key] = view.get(key)
+        number = view.get("ticket")
+        if number is None:
+            self.current = None
+        elif self.current is None or self.current.get("number") != number:
+            # Called from elsewhere (another console of this counter): the details
+            # come with the next welcome; the number is already true.
+            self.current = {"number": number}
+        return True
+
+    def on_ticket_called(self, event: dict[str, Any]) -> bool:
+        mine = event.get("counter") == self.counter.get("number")
+        if mine and self.current is not None and self.current.get("number") == event["number"]:
+            self.current.setdefault("service", event.get("service"))
+        return mine
+
+    def on_day_started(self, _event: dict[str, Any]) -> bool:
+        self.current = None
+        return True
+
+    # -- what the view shows -----------------------------------------------------
+
+    @property
+    def counter_services(self) -> list[tuple[dict[str, Any], bool]]:
+        """(service figures, secondary?) for every service this counter serves."""
+        main = [(s, False) for s in self.counter.get("services", [])]
+        extra = [(s, True) for s in self.counter.get("secondary_services", [])]
+        return [({"id": sid, **self.services.get(sid, {})}, secondary)
+                for sid, secondary in main + extra]
+
+    def waited(self) -> float | None:
+        """How long the current citizen waited (issue → call), live until called."""
+        ticket = self.current or {}
+        issued = ticket.get("issued_at")
+        if issued is None:
+            return None
+        return (ticket.get("called_at") or self.now()) - issued
+
+    def serving(self) -> float | None:
+        """How long the current citizen has been at the counter (since the call)."""
+        called = (self.current or {}).get("called_at")
+        return None if called is None else self.now() - called

@@ -1,0 +1,122 @@
+"""The screen over a counter:
+`python -m counter_display.counter --server URL --counter N --token DISPLAY_TOKEN`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+
+from queue_server.client import QueueClient
+
+from .common import endpoints
+from .display_model import CounterDisplayModel
+from .ui import (
+    ACCENT,
+    BACKGROUND,
+    MUTED,
+    TEXT,
+    ConnectionBanner,
+    FitLabel,
+    base_arguments,
+    bilingual,
+    font,
+    run_app,
+    show_window,
+)
+
+IDLE = {
+    "open": ("Mời công dân chờ gọi số", "Please wait for your number"),
+    "paused": ("Tạm dừng", "Paused"),
+    "closed": ("Quầy chưa mở", "Counter closed"),
+}
+
+
+class CounterWindow(QWidget):
+    def __init__(self, model: CounterDisplayModel) -> None:
+        super().__init__()
+        self.model = model
+        self.setStyleSheet(f"background:{BACKGROUND}; color:{TEXT};")
+        self.title = FitLabel(max_pixels=140, color=TEXT)
+        self.title_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.title_en.setStyleSheet(f"color:{MUTED}")
+        self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.number = FitLabel(max_pixels=900, color=ACCENT)
+        self.status = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.banner = ConnectionBanner()
+        box = QVBoxLayout(self)
+        box.addWidget(self.banner)
+        box.addWidget(self.title, 2)
+        box.addWidget(self.title_en)
+        box.addWidget(self.caption)
+        box.addWidget(self.number, 7)
+        box.addWidget(self.status, 7)
+        self._blink_on = True
+        self.blinker = QTimer(self)
+        self.blinker.timeout.connect(self._blink)
+        self.blinker.start(500)
+        model.subscribe(self.render)
+        self.render()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        height = max(self.height(), 300)
+        self.title_en.setFont(font(height * 0.04))
+        self.caption.setFont(font(height * 0.055, bold=True))
+        self.status.setFont(font(height * 0.11, bold=True))
+        super().resizeEvent(event)
+
+    def render(self) -> None:
+        m = self.model
+        self.setWindowTitle(f"{m.name} – Xếp hàng")
+        self.banner.show_state(m.connection, m.ever_connected)
+        self.title.setText(m.name.upper())
+        self.title_en.setText(f"COUNTER {m.number}")
+        if not m.known:
+            self._show_status("Không có quầy này", f"No counter {m.number} on this server")
+            return
+        ticket = m.ticket
+        if ticket is None:
+            self._show_status(*IDLE.get(m.status, IDLE["closed"]))
+            return
+        self.caption.setText(bilingual("Đang phục vụ số", "Now serving"))
+        self.caption.show()
+        self.number.setText(ticket)
+        self.number.show()
+        self.status.hide()
+
+    def _show_status(self, vi: str, en: str) -> None:
+        self.caption.hide()
+        self.number.hide()
+        self.status.setText(bilingual(vi, en))
+        self.status.show()
+
+    def _blink(self) -> None:
+        self._blink_on = not self._blink_on
+        flashing = self.model.flashing() and not self._blink_on
+        self.number.set_color(TEXT if flashing else ACCENT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = base_arguments("Xếp hàng – màn hình tại quầy")
+    parser.add_argument("--counter", type=int, required=True, help="the counter number")
+    parser.add_argument("--token", required=True, help="a display device token")
+    args = parser.parse_args(argv)
+    _, ws_url = endpoints(args.server)
+
+    async def run(_app: QApplication, closed: asyncio.Event) -> None:
+        client = QueueClient(ws_url, role="display", token=args.token)
+        window = CounterWindow(CounterDisplayModel(args.counter, client))
+        show_window(window, args.fullscreen, args.size, (1280, 720))
+        await client.start()
+        await closed.wait()
+        await client.stop()
+
+    return run_app(run, args.log_level)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
