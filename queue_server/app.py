@@ -89,7 +89,10 @@ class QueueServer:
     def _publish(self, events: list[e.Event], state) -> Callable[[], None]:
         """Build the batch's messages now; send them when the writer says it is durable."""
         out, services = messages.event_messages(state, events)
-        frames = [(roles, encode(msg), msg) for roles, msg in out]
+        # Calls first: the hall is waiting for them, the rest can follow.
+        out.sort(key=lambda item: item[1]["type"] != "ticket_called")
+        calls = [msg for _, msg in out if msg["type"] == "ticket_called"]
+        frames = [(roles, encode(msg)) for roles, msg in out if self.hub.reaches(roles)]
 
         def send() -> None:
             for ev in events:
@@ -99,9 +102,8 @@ class QueueServer:
                     self.metrics.called.inc()
                 elif isinstance(ev, e.DayStarted):
                     self.calls.clear()
-            for roles, text, msg in frames:
-                if msg["type"] == "ticket_called":
-                    self.calls.appendleft(msg)
+            self.calls.extendleft(calls)
+            for roles, text in frames:
                 self.hub.broadcast(text, roles)
             self._dirty_services |= services
             if self._dirty_services and self._queue_flush is None:

@@ -75,6 +75,10 @@ class Hub:
         self.connections.discard(conn)
         self._by_role[conn.role].discard(conn)
 
+    def reaches(self, roles: frozenset[str]) -> bool:
+        """Whether anyone of these roles is connected (no need to encode otherwise)."""
+        return any(self._by_role.get(role) for role in roles)
+
     def broadcast(self, text: str, roles: frozenset[str]) -> None:
         too_slow = [conn for role in roles for conn in self._by_role.get(role, ())
                     if not conn.send(text)]

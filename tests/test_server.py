@@ -264,3 +264,17 @@ async def test_rating_pad_rates_a_finished_ticket_once(tmp_path):
             assert await cur.fetchone() == ("hai-long", "dung", 9)
         assert (await officer.request("issue", service=BIRTH, request_id="x"))["error"][
             "code"] == "forbidden"
+
+
+async def test_a_display_connecting_later_gets_the_latest_calls_newest_first(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "em")
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        numbers = [(await kiosk.request("issue", service=BIRTH, request_id=rid()))["ticket"][
+            "number"] for _ in range(2)]
+        officer = await peer(base, "counter", await login(base, "em"), counter=9)
+        await officer.request("call_next")
+        await officer.request("call_next")
+        await officer.close()
+        display = await peer(base, "display", DISPLAY_TOKEN)
+        assert [c["number"] for c in display.welcome["calls"][:2]] == numbers[::-1]
