@@ -207,6 +207,10 @@ class KioskModel:
         """`listener()` after every change of anything a screen shows."""
         self._listeners.append(listener)
 
+    def off_change(self, listener: Callable[[], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     # -- what to show -------------------------------------------------------
 
     @property

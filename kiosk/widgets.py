@@ -1,0 +1,170 @@
+"""Building blocks: a big tile button with wrapped text, and the on-screen keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QScrollArea,
+    QScroller,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .style import TOUCH_PX
+from .text import tr
+
+
+def label(text: str = "", role: str = "body", wrap: bool = True,
+          align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QLabel:
+    widget = QLabel(text)
+    widget.setProperty("role", role)
+    widget.setWordWrap(wrap)
+    widget.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
+    return widget
+
+
+def button(text: str, kind: str = "", on_click: Callable[[], None] | None = None) -> QPushButton:
+    widget = QPushButton(text)
+    if kind:
+        widget.setProperty("kind", kind)
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the scanner, not to focus
+    if on_click is not None:
+        widget.clicked.connect(on_click)
+    return widget
+
+
+class Tile(QPushButton):
+    """A big button with a wrapped title and a detail line (waiting, estimate, opening)."""
+
+    def __init__(self, key: str, on_click: Callable[[str], None], min_height: int) -> None:
+        super().__init__()
+        self.key = key
+        self.setProperty("kind", "tile")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.title = label(role="tile_title")
+        self.detail = label(role="detail")
+        for child in (self.title, self.detail):
+            child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 10, 22, 12)
+        layout.setSpacing(6)
+        layout.addWidget(self.title, 1)
+        layout.addWidget(self.detail)
+        self._min_height = min_height
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.clicked.connect(lambda: on_click(self.key))
+
+    def set_text(self, title: str, detail: str) -> None:
+        if self.title.text() != title:
+            self.title.setText(title)
+        if self.detail.text() != detail:
+            self.detail.setText(detail)
+        self.setAccessibleName(f"{title}. {detail}")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        # Stylesheets ignore an ancestor's :disabled, so the labels carry the state.
+        if event.type() == QEvent.Type.EnabledChange:
+            for child in (self.title, self.detail):
+                child.setProperty("dim", not self.isEnabled())
+                child.style().unpolish(child)
+                child.style().polish(child)
+        super().changeEvent(event)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = self.layout().sizeHint()
+        return QSize(max(hint.width(), 300), max(hint.height(), self._min_height))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(TOUCH_PX * 2, self._min_height)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        return max(self._min_height, self.layout().totalHeightForWidth(width))
+
+
+class TileGrid(QScrollArea):
+    """Tiles in as many columns as the orientation allows, scrolled by touch if they overflow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget()
+        self.grid = QGridLayout(inner)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(16)
+        self.grid.setSizeConstraint(QLayout.SizeConstraint.SetMinAndMaxSize)
+        self.setWidget(inner)
+        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.tiles: list[Tile] = []
+        self.columns = 1
+
+    def set_tiles(self, tiles: list[Tile], columns: int) -> None:
+        for tile in self.tiles:
+            if tile not in tiles:
+                tile.deleteLater()
+        self.tiles = tiles
+        self.columns = -1
+        self.set_columns(columns)
+
+    def set_columns(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        while self.grid.count():
+            self.grid.takeAt(0)
+        for i, tile in enumerate(self.tiles):
+            self.grid.addWidget(tile, i // columns, i % columns)
+            tile.show()  # now, not at the next event-loop turn: a tap may come first
+        for c in range(max(self.grid.columnCount(), 4)):
+            self.grid.setColumnStretch(c, 1 if c < columns else 0)
+        rows = (len(self.tiles) + columns - 1) // columns
+        for r in range(max(self.grid.rowCount(), rows + 1)):
+            # Tiles keep their size; the space left gathers below the last row.
+            self.grid.setRowStretch(r, 1 if r == rows else 0)
+
+
+class Keyboard(QWidget):
+    """Plain letters and digits, space, delete, clear: there is no physical keyboard."""
+
+    typed = Signal(str)
+    deleted = Signal()
+    cleared = Signal()
+
+    ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
+
+    def __init__(self) -> None:
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(10)
+        self.keys: dict[str, QPushButton] = {}
+        for row, letters in enumerate(self.ROWS):
+            offset = 2 if row == 3 else (20 - 2 * len(letters)) // 2  # half a key at a time
+            for i, letter in enumerate(letters):
+                key = button(letter, "key", lambda _=False, ch=letter: self.typed.emit(ch))
+                self.keys[letter] = key
+                grid.addWidget(key, row, offset + 2 * i, 1, 2)
+        self.delete = button("", "key", self.deleted.emit)
+        self.space = button("", "key", lambda: self.typed.emit(" "))
+        self.clear = button("", "key", self.cleared.emit)
+        grid.addWidget(self.delete, 3, 16, 1, 4)
+        grid.addWidget(self.space, 4, 0, 1, 14)
+        grid.addWidget(self.clear, 4, 14, 1, 6)
+        for c in range(20):
+            grid.setColumnStretch(c, 1)
+
+    def set_language(self, language: str) -> None:
+        self.delete.setText("⌫ " + tr("keyboard_delete", language))
+        self.space.setText(tr("keyboard_space", language))
+        self.clear.setText(tr("keyboard_clear", language))

@@ -1,0 +1,530 @@
+"""The kiosk's Qt side: pages that render the model and forward taps to it, nothing more."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QBoxLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .model import KioskModel, Page, Service
+from .text import minutes, opens_text, tr, waiting_text
+from .widgets import Keyboard, Tile, TileGrid, button, label
+
+CENTER = Qt.AlignmentFlag.AlignHCenter
+
+
+def service_detail(model: KioskModel, service: Service) -> str:
+    lang = model.language
+    if not service.open:
+        return opens_text(service.opens_at, model.clock(), model.settings.tz, lang)
+    text = waiting_text(service.waiting, lang)
+    wait = minutes(service.estimated_wait)
+    return f"{text} · {tr('wait_minutes', lang, m=wait)}" if wait else text
+
+
+def service_name(model: KioskModel, service: Service) -> str:
+    return service.name_en if model.language == "en" else service.name
+
+
+class PageWidget(QWidget):
+    """One page; `render` reads the model, `set_portrait` adapts to the screen."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.portrait = True
+
+    def render(self) -> None:
+        raise NotImplementedError
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.portrait = portrait
+
+
+def header(model: KioskModel) -> tuple[QHBoxLayout, QPushButton, QLabel]:
+    row = QHBoxLayout()
+    row.setSpacing(24)
+    back = button("", "", model.go_home)
+    back.setMinimumWidth(260)
+    title = label(role="title")
+    row.addWidget(back, 0, Qt.AlignmentFlag.AlignTop)
+    row.addWidget(title, 1)
+    return row, back, title
+
+
+class HomePage(PageWidget):
+    """Sector tiles and the three other ways in: search, priority, booking."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        self.layout_ = QGridLayout(self)
+        self.layout_.setSpacing(20)
+        self.title = label(role="title")
+        self.grid = TileGrid()
+        self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.actions.setSpacing(20)
+        self.search = button("", "search", model.open_search)
+        self.priority = button("", "priority", model.open_priority)
+        self.booking = button("", "booking", model.open_booking)
+        for widget in (self.search, self.priority, self.booking):
+            widget.setMinimumHeight(130)
+            self.actions.addWidget(widget, 1)
+        self._version = -1
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.language
+        if self._version != m.catalogue_version:
+            self._version = m.catalogue_version
+            self.grid.set_tiles([Tile(s.id, m.open_sector, 120) for s in m.sectors],
+                                self._columns())
+        self.title.setText(tr("choose_sector", lang))
+        for tile, sector in zip(self.grid.tiles, m.sectors, strict=True):
+            waiting = m.sector_waiting(sector.id)
+            tile.set_text(sector.name_en if lang == "en" else sector.name,
+                          waiting_text(waiting, lang))
+        self.search.setText(tr("search", lang))
+        self.priority.setText(tr("priority", lang))
+        self.booking.setText(tr("booking", lang))
+
+    def _columns(self) -> int:
+        return 2 if self.portrait else 3
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Portrait: title, tiles, then the three ways in side by side. Landscape: the
+        tiles take the whole height (15 sectors fit without scrolling), with the title and
+        the ways in stacked beside them."""
+        super().set_portrait(portrait)
+        self.grid.set_columns(self._columns())
+        grid = self.layout_
+        for item in (self.title, self.grid, self.actions):
+            grid.removeItem(item) if isinstance(item, QBoxLayout) else grid.removeWidget(item)
+        if portrait:
+            grid.addWidget(self.title, 0, 0)
+            grid.addWidget(self.grid, 1, 0)
+            grid.addLayout(self.actions, 2, 0)
+            grid.setRowStretch(1, 1)
+            grid.setColumnStretch(1, 0)
+        else:
+            grid.addWidget(self.grid, 0, 0, 2, 1)
+            grid.addWidget(self.title, 0, 1, Qt.AlignmentFlag.AlignTop)
+            grid.addLayout(self.actions, 1, 1)
+            grid.setRowStretch(1, 1)
+            grid.setColumnStretch(0, 1)
+        self.actions.setDirection(QBoxLayout.Direction.LeftToRight if portrait
+                                  else QBoxLayout.Direction.TopToBottom)
+        for widget in (self.search, self.priority, self.booking):
+            widget.setMinimumWidth(0 if portrait else 380)
+            widget.setMaximumWidth(16777215 if portrait else 380)
+        self.title.setMaximumWidth(16777215 if portrait else 380)
+
+
+class ServiceList:
+    """Service tiles that take a ticket on tap (sector page and search results)."""
+
+    def __init__(self, model: KioskModel) -> None:
+        self.model = model
+        self.grid = TileGrid()
+        self.ids: list[str] = []
+
+    def show(self, services: list[Service], columns: int) -> None:
+        ids = [s.id for s in services]
+        if ids != self.ids:
+            self.ids = ids
+            self.grid.set_tiles([Tile(i, self.model.take_ticket, 170) for i in ids], columns)
+        for tile, service in zip(self.grid.tiles, services, strict=True):
+            tile.set_text(service_name(self.model, service), service_detail(self.model, service))
+            tile.setEnabled(service.open and not self.model.busy)
+
+
+class SectorPage(PageWidget):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(20)
+        row, self.back, self.title = header(model)
+        self.hint = label()
+        self.list = ServiceList(model)
+        layout.addLayout(row)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.list.grid, 1)
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.language
+        sector = m.sector
+        self.back.setText("‹ " + tr("back", lang))
+        self.title.setText("" if sector is None else
+                           sector.name_en if lang == "en" else sector.name)
+        self.hint.setText(tr("choose_service", lang))
+        self.list.show(m.services_in(sector.id) if sector else [], 1 if self.portrait else 2)
+
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        self.list.grid.set_columns(1 if portrait else 2)
+
+
+class SearchPage(PageWidget):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(16)
+        row, self.back, self.title = header(model)
+        self.field = QLineEdit()
+        self.field.setReadOnly(True)
+        self.field.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.none = label(role="body")
+        self.list = ServiceList(model)
+        self.keyboard = Keyboard()
+        self.keyboard.typed.connect(lambda ch: model.set_query(model.query + ch))
+        self.keyboard.deleted.connect(lambda: model.set_query(model.query[:-1]))
+        self.keyboard.cleared.connect(lambda: model.set_query(""))
+        results = QVBoxLayout()
+        results.addWidget(self.none)
+        results.addWidget(self.list.grid, 1)
+        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.body.setSpacing(24)
+        self.body.addLayout(results, 1)
+        self.body.addWidget(self.keyboard)
+        layout.addLayout(row)
+        layout.addWidget(self.field)
+        layout.addLayout(self.body, 1)
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.language
+        self.back.setText("‹ " + tr("back", lang))
+        self.title.setText(tr("search_title", lang))
+        self.field.setText(m.query)
+        self.field.setPlaceholderText(tr("search_hint", lang))
+        results = m.search_results()
+        self.none.setVisible(bool(m.query.strip()) and not results)
+        self.none.setText(tr("search_none", lang))
+        self.list.show(results, 1)
+        self.keyboard.set_language(lang)
+
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        self.body.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                               else QBoxLayout.Direction.LeftToRight)
+        self.keyboard.setMaximumWidth(16777215 if portrait else 980)
+
+
+class PriorityPage(PageWidget):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(20)
+        row, self.back, self.title = header(model)
+        self.note = label()
+        self.grid = TileGrid()
+        layout.addLayout(row)
+        layout.addWidget(self.note)
+        layout.addWidget(self.grid, 1)
+        self._version = -1
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.language
+        if self._version != m.catalogue_version:
+            self._version = m.catalogue_version
+            keys = [g.id for g in m.priority_groups] + [""]
+            self.grid.set_tiles([Tile(k, self._choose, 130) for k in keys], self._columns())
+        self.back.setText("‹ " + tr("back", lang))
+        self.title.setText(tr("priority_title", lang))
+        self.note.setText(tr("priority_note", lang))
+        for tile, group in zip(self.grid.tiles, m.priority_groups, strict=False):
+            tile.set_text(group.name_en if lang == "en" else group.name, "")
+            tile.detail.hide()
+        none = self.grid.tiles[-1]
+        none.set_text(tr("priority_none", lang), "")
+        none.detail.hide()
+
+    def _choose(self, key: str) -> None:
+        self.model.choose_priority(key or None)
+
+    def _columns(self) -> int:
+        return 1 if self.portrait else 2
+
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        self.grid.set_columns(self._columns())
+
+
+class BookingPage(PageWidget):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(20)
+        row, self.back, self.title = header(model)
+        self.field = QLineEdit()
+        self.field.setReadOnly(True)
+        self.field.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.submit = button("", "search", lambda: model.submit_booking())
+        self.keyboard = Keyboard()
+        self.keyboard.typed.connect(lambda ch: model.set_booking_code(model.booking_code + ch))
+        self.keyboard.deleted.connect(lambda: model.set_booking_code(model.booking_code[:-1]))
+        self.keyboard.cleared.connect(lambda: model.set_booking_code(""))
+        entry = QHBoxLayout()
+        entry.addWidget(self.field, 1)
+        entry.addWidget(self.submit)
+        layout.addLayout(row)
+        layout.addLayout(entry)
+        layout.addStretch(1)
+        layout.addWidget(self.keyboard)
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.language
+        self.back.setText("‹ " + tr("back", lang))
+        self.title.setText(tr("booking_title", lang))
+        self.field.setText(m.booking_code)
+        self.submit.setText(tr("booking_submit", lang))
+        self.submit.setEnabled(bool(m.booking_code.strip()))
+        self.keyboard.set_language(lang)
+
+
+class MessagePage(PageWidget):
+    """Printing, notices, the booking answer and out of service: words, and maybe "Done"."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self)
+        self.card = QFrame()
+        card = QVBoxLayout(self.card)
+        card.setContentsMargins(48, 64, 48, 64)
+        card.setSpacing(32)
+        self.title = label(role="big", align=CENTER)
+        self.title_en = label(role="title", align=CENTER)
+        self.body = label(role="body", align=CENTER)
+        self.detail = label(role="small", align=CENTER)
+        self.done = button("", "", model.go_home)
+        self.done.setMinimumWidth(360)
+        for widget in (self.title, self.title_en, self.body, self.detail):
+            card.addWidget(widget)
+        card.addWidget(self.done, 0, CENTER)
+        layout.addStretch(1)
+        layout.addWidget(self.card)
+        layout.addStretch(2)
+
+    def render(self) -> None:
+        m, lang, screen = self.model, self.model.language, self.model.screen
+        self.card.setObjectName("outofservice" if screen is Page.OUT_OF_SERVICE else "")
+        self.card.style().unpolish(self.card)
+        self.card.style().polish(self.card)
+        for child in self.card.findChildren(QLabel):
+            child.style().unpolish(child)
+            child.style().polish(child)
+        title, title_en, body, detail, done = "", "", "", "", True
+        if screen is Page.OUT_OF_SERVICE:
+            title, title_en = tr("out_of_service", "vi"), tr("out_of_service", "en")
+            body = f"{tr('out_of_service_body', 'vi')}\n{tr('out_of_service_body', 'en')}"
+            detail, done = m.out_of_service_reason(), False
+        elif screen is Page.PRINTING:
+            title, body, done = tr("printing", lang), tr("printing_wait", lang), False
+        elif screen is Page.BOOKING_DONE:
+            title = tr("booking", lang)
+            body = (f"{tr('booking_unsupported', 'vi')}\n\n{tr('booking_unsupported', 'en')}")
+            detail = tr("booking_code", lang, code=m.booking_code)
+        elif screen is Page.NOTICE and m.notice is not None:
+            title = tr(m.notice.title, lang)
+            body = tr(m.notice.body, lang) if m.notice.body else m.notice.detail
+            detail = m.notice.detail if m.notice.body else ""
+        self.title.setText(title)
+        self.title_en.setText(title_en)
+        self.title_en.setVisible(bool(title_en))
+        self.body.setText(body)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        self.done.setText(tr("done", lang))
+        self.done.setVisible(done)
+
+
+class TicketPage(PageWidget):
+    """The number, large, with the service and the people ahead."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self)
+        card_frame = QFrame()
+        card_frame.setObjectName("ticketcard")
+        self.card = QBoxLayout(QBoxLayout.Direction.TopToBottom, card_frame)
+        self.card.setContentsMargins(40, 40, 40, 40)
+        self.card.setSpacing(40)
+        self.caption = label(role="title", align=CENTER)
+        self.number = label(role="number", wrap=False, align=CENTER)
+        self.service = label(role="title", align=CENTER)
+        self.priority = label(role="body", align=CENTER)
+        self.ahead = label(role="body", align=CENTER)
+        self.estimate = label(role="body", align=CENTER)
+        self.slip = label(role="body", align=CENTER)
+        self.done = button("", "", model.go_home)
+        self.done.setMinimumWidth(360)
+        big, facts = QVBoxLayout(), QVBoxLayout()
+        facts.setSpacing(18)
+        big.addWidget(self.caption)
+        big.addWidget(self.number)
+        for widget in (self.service, self.priority, self.ahead, self.estimate, self.slip):
+            facts.addWidget(widget)
+        facts.addWidget(self.done, 0, CENTER)
+        self.card.addLayout(big, 1)
+        self.card.addLayout(facts, 1)
+        layout.addStretch(1)
+        layout.addWidget(card_frame)
+        layout.addStretch(1)
+
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        self.card.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                               else QBoxLayout.Direction.LeftToRight)
+
+    def render(self) -> None:
+        m, lang, ticket = self.model, self.model.language, self.model.ticket
+        if ticket is None:
+            return
+        self.caption.setText(tr("your_number", lang))
+        self.number.setText(ticket.number)
+        self.service.setText(service_name(m, ticket.service))
+        group = ticket.priority
+        self.priority.setVisible(group is not None)
+        if group is not None:
+            self.priority.setText(tr("priority_chosen", lang,
+                                     group=group.name_en if lang == "en" else group.name))
+        self.ahead.setText(tr("ahead", lang, n=ticket.ahead))
+        wait = minutes(ticket.estimated_wait)
+        self.estimate.setText(tr("estimated", lang, m=wait) if wait
+                              else tr("estimated_none", lang))
+        self.slip.setText(tr("take_slip", lang))
+        self.done.setText(tr("done", lang))
+
+
+class KioskWindow(QWidget):
+    """The whole screen: top bar, priority banner, and the page the model says."""
+
+    closed = Signal()
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.setObjectName("kiosk")
+        self.setWindowTitle("Xếp hàng – Lấy số")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        outer = QVBoxLayout(self)
+        # The screen decides the size; a page too tall for it must adapt, not grow the window.
+        outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self._top_bar())
+        body = QVBoxLayout()
+        body.setContentsMargins(30, 16, 30, 20)
+        body.setSpacing(20)
+        body.addWidget(self._banner())
+        self.stack = QStackedWidget()
+        body.addWidget(self.stack, 1)
+        outer.addLayout(body, 1)
+        message = MessagePage(model)
+        self.home, self.sector, self.search = HomePage(model), SectorPage(model), SearchPage(model)
+        self.priority, self.booking = PriorityPage(model), BookingPage(model)
+        self.ticket, self.message = TicketPage(model), message
+        self.pages: dict[Page, PageWidget] = {
+            Page.HOME: self.home, Page.SECTOR: self.sector, Page.SEARCH: self.search,
+            Page.PRIORITY: self.priority, Page.BOOKING: self.booking, Page.TICKET: self.ticket,
+            Page.PRINTING: message, Page.NOTICE: message, Page.BOOKING_DONE: message,
+            Page.OUT_OF_SERVICE: message,
+        }
+        for page in dict.fromkeys(self.pages.values()):
+            self.stack.addWidget(page)
+        self.scanner = ScannerInput(model)
+        QApplication.instance().installEventFilter(self.scanner)
+        model.on_change(self.render)
+        self.render()
+
+    def _top_bar(self) -> QFrame:
+        bar = QFrame()
+        bar.setObjectName("topbar")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(30, 8, 30, 8)
+        self.site = label(role="")
+        self.site.setObjectName("site")
+        self.language = button("", "", self.model.toggle_language)
+        self.language.setObjectName("language")
+        self.language.setMinimumWidth(280)
+        row.addWidget(self.site, 1)
+        row.addWidget(self.language)
+        return bar
+
+    def _banner(self) -> QFrame:
+        self.banner = QFrame()
+        self.banner.setObjectName("banner")
+        row = QHBoxLayout(self.banner)
+        row.setContentsMargins(24, 10, 10, 10)
+        self.banner_text = label(role="")
+        self.banner_cancel = button("", "", lambda: self.model.choose_priority(None))
+        row.addWidget(self.banner_text, 1)
+        row.addWidget(self.banner_cancel)
+        return self.banner
+
+    def render(self) -> None:
+        m, lang, screen = self.model, self.model.language, self.model.screen
+        self.site.setText(m.site_name_en if lang == "en" and m.site_name_en else m.site_name)
+        self.language.setText(tr("language", lang))
+        self.language.setVisible(screen not in (Page.OUT_OF_SERVICE, Page.PRINTING))
+        group = m.priority
+        self.banner.setVisible(group is not None and screen in (Page.HOME, Page.SECTOR,
+                                                                 Page.SEARCH))
+        if group is not None:
+            self.banner_text.setText(tr("priority_chosen", lang, group=group.name_en
+                                        if lang == "en" else group.name))
+            self.banner_cancel.setText(tr("priority_cancel", lang))
+        page = self.pages[screen]
+        page.render()
+        self.stack.setCurrentWidget(page)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        portrait = event.size().height() >= event.size().width()
+        for page in dict.fromkeys(self.pages.values()):
+            page.set_portrait(portrait)
+        super().resizeEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        QApplication.instance().removeEventFilter(self.scanner)
+        self.model.off_change(self.render)
+        super().closeEvent(event)
+        self.closed.emit()
+
+
+class ScannerInput(QObject):
+    """Every touch restarts the idle clock; typed keys come from the 2D scanner (a
+    keyboard wedge: it types the QR content and presses Enter) and check a booking in."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.buffer = ""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+            self.model.touch()
+        elif kind == QEvent.Type.KeyPress and isinstance(watched, QWidget) \
+                and watched.isWindow():
+            self._key(event)  # type: ignore[arg-type]
+            return True
+        return False
+
+    def _key(self, event: QKeyEvent) -> None:
+        self.model.touch()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            code, self.buffer = self.buffer.strip(), ""
+            if code:
+                self.model.submit_booking(code)
+        elif event.text() and event.text().isprintable():
+            self.buffer = (self.buffer + event.text())[-512:]
