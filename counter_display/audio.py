@@ -114,8 +114,11 @@ class RecordingPlayer:
         entry = Played(wav, duration, loop.time())
         self.played.append(entry)
         self._playing = True
+        deadline = entry.started + duration / self.speed
         try:
-            await asyncio.sleep(duration / self.speed)
+            # Qt's coarse timers (under qasync) may fire a little early: sleep it all out.
+            while (left := deadline - loop.time()) > 0:
+                await asyncio.sleep(left)
         finally:
             self._playing = False
             entry.ended = loop.time()

@@ -42,11 +42,14 @@ class CounterWindow(QWidget):
         self.title = FitLabel(max_pixels=140, color=TEXT)
         self.title_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.title_en.setStyleSheet(f"color:{MUTED}")
+        self._unit = 7.2
         self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.caption.setFont(font(40, bold=True))
         self.number = FitLabel(max_pixels=900, color=ACCENT)
-        self.status = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.status = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.setFont(font(80, bold=True))
         self.banner = ConnectionBanner()
         box = QVBoxLayout(self)
         box.addWidget(self.banner)
@@ -63,11 +66,10 @@ class CounterWindow(QWidget):
         self.render()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
-        height = max(self.height(), 300)
-        self.title_en.setFont(font(height * 0.04))
-        self.caption.setFont(font(height * 0.055, bold=True))
-        self.status.setFont(font(height * 0.11, bold=True))
+        self._unit = max(self.height(), 300) / 100  # text sizes follow the screen height
+        self.title_en.setFont(font(self._unit * 4))
         super().resizeEvent(event)
+        self.render()
 
     def render(self) -> None:
         m = self.model
@@ -82,7 +84,7 @@ class CounterWindow(QWidget):
         if ticket is None:
             self._show_status(*IDLE.get(m.status, IDLE["closed"]))
             return
-        self.caption.setText(bilingual("Đang phục vụ số", "Now serving"))
+        self.caption.setText(bilingual("Đang phục vụ số", "Now serving", self._unit * 5.5))
         self.caption.show()
         self.number.setText(ticket)
         self.number.show()
@@ -91,7 +93,7 @@ class CounterWindow(QWidget):
     def _show_status(self, vi: str, en: str) -> None:
         self.caption.hide()
         self.number.hide()
-        self.status.setText(bilingual(vi, en))
+        self.status.setText(bilingual(vi, en, self._unit * 11))
         self.status.show()
 
     def _blink(self) -> None:

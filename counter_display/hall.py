@@ -127,7 +127,7 @@ class HallWindow(QWidget):
         self.recent.setStyleSheet(f"background:{PANEL}; border-radius:12px;")
         self.rows = QGridLayout(self.recent)
         self.row_labels: list[tuple[QLabel, QLabel]] = []
-        header = (QLabel(bilingual("Số", "Number")), QLabel(bilingual("Quầy", "Counter")))
+        header = (QLabel(bilingual("Số", "Number", 40)), QLabel(bilingual("Quầy", "Counter", 40)))
         for column, label in enumerate(header):
             label.setFont(font(36, bold=True))
             label.setStyleSheet(f"color:{MUTED}")
@@ -172,19 +172,21 @@ class HallWindow(QWidget):
         m = self.model
         self.setWindowTitle(f"{m.site.get('name', '')} – Xếp hàng")
         self.banner.show_state(m.connection, m.ever_connected)
-        self.site.setText(bilingual(m.site.get("name", ""), m.site.get("name_en", "")))
+        self.site.setText(bilingual(m.site.get("name", ""), m.site.get("name_en", ""), 44))
         self._tick()
         newest = m.calls[0] if m.calls else None
         if newest is None:
             self.newest_caption.setText(bilingual("Xin mời công dân chờ gọi số",
-                                                  "Please wait for your number"))
+                                                  "Please wait for your number", 50))
             self.newest_number.setText("")
             self.newest_counter.setText("")
         else:
-            self.newest_caption.setText(bilingual("Mời công dân có số", "Now calling number"))
+            self.newest_caption.setText(bilingual("Mời công dân có số", "Now calling number",
+                                                  50))
             self.newest_number.setText(newest["number"])
             self.newest_counter.setText(
-                bilingual(f"đến {m.counter_name(newest)}", f"to counter {newest['counter']}"))
+                bilingual(f"đến {m.counter_name(newest)}", f"to counter {newest['counter']}",
+                          96))
         for index, (number, counter) in enumerate(self.row_labels, start=1):
             call = m.calls[index] if index < len(m.calls) else None
             number.setText(call["number"] if call else "")
@@ -194,8 +196,8 @@ class HallWindow(QWidget):
     def _tick(self) -> None:
         now = datetime.fromtimestamp(self.model.now())
         date = f"{WEEKDAYS[now.weekday()]}, {now:%d/%m/%Y}"
-        self.clock.setText(f"{now:%H:%M:%S}<br><span style='font-size:45%; color:{MUTED}'>"
-                           f"{date}</span>")
+        self.clock.setText(f"<span style='font-size:64px'>{now:%H:%M:%S}</span><br>"
+                           f"<span style='font-size:26px; color:{MUTED}'>{date}</span>")
 
     def _blink(self) -> None:
         self._blink_on = not self._blink_on

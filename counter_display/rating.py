@@ -47,7 +47,7 @@ def scale_colour(index: int, count: int) -> str:
 
 
 def text_block(vi: str, en: str, pixels: int) -> QLabel:
-    label = QLabel(bilingual(vi, en), alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+    label = QLabel(bilingual(vi, en, pixels), alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setFont(font(pixels, bold=True))
     return label
@@ -153,7 +153,7 @@ class RatingWindow(QWidget):
         m = self.model
         self.setWindowTitle(f"{m.counter_name} – Đánh giá – Xếp hàng")
         self.banner.show_state(m.connection, m.ever_connected)
-        self.header.setText(bilingual(m.counter_name, f"Counter {m.number}"))
+        self.header.setText(bilingual(m.counter_name, f"Counter {m.number}", 34))
         self._build_scale()
         if m.phase in ("asking", "sending"):
             self.ticket.setText(f"Số {m.ticket} · Number {m.ticket}")
@@ -164,7 +164,7 @@ class RatingWindow(QWidget):
         elif m.phase in ("thanks", "refused"):
             self.done_note.setText(m.message or "")
             self.done_note.setVisible(m.phase == "refused")
-            self.done_text.setText(bilingual(*THANKS))
+            self.done_text.setText(bilingual(*THANKS, 84))
             self.pages.setCurrentWidget(self.done)
         else:
             self.pages.setCurrentWidget(self.idle)

@@ -7,29 +7,39 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from .ui import load_fonts
+from .ui import GuiThreadGarbage, load_fonts
 
 T = TypeVar("T")
 
 
 def run_scenario(scenario: Coroutine[Any, Any, T], timeout: float = 60) -> T:
-    """Run `scenario` on a fresh qasync loop (Qt timers and painting keep working)."""
+    """Run `scenario` on a fresh qasync loop (Qt timers and painting keep working).
+
+    The widgets it made are freed here, in the GUI thread, also when it fails (the
+    failure's frames are cleared), so no later test collects them from another thread.
+    """
     app = QApplication.instance()
     assert isinstance(app, QApplication), "create the QApplication first (the qtbot fixture)"
     load_fonts()
+    garbage = GuiThreadGarbage()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         return loop.run_until_complete(asyncio.wait_for(scenario, timeout))
+    except BaseException as exc:
+        traceback.clear_frames(exc.__traceback__)
+        raise
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        garbage.restore()
 
 
 async def until(condition: Callable[[], Any], timeout: float = 10, what: str = "") -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -56,10 +57,16 @@ def font(pixels: int, bold: bool = False, family: str = SANS) -> QFont:
     return f
 
 
-def bilingual(vi: str, en: str) -> str:
-    """Vietnamese first, English second (rich text: the English smaller and muted)."""
-    return (f"{nfc(vi)}<br><span style='font-size:60%; color:{MUTED}'>{en}</span>"
-            if en else nfc(vi))
+def bilingual(vi: str, en: str, pixels: int, english_scale: float = 0.62) -> str:
+    """Vietnamese first, English second: rich text, the English smaller and muted.
+
+    Qt's rich text ignores percentages, so both sizes are given in pixels.
+    """
+    first = f"<span style='font-size:{int(pixels)}px'>{nfc(vi)}</span>"
+    if not en:
+        return first
+    return (f"{first}<br><span style='font-size:{int(pixels * english_scale)}px;"
+            f" color:{MUTED}'>{en}</span>")
 
 
 class FitLabel(QWidget):
@@ -152,6 +159,31 @@ class ConnectionBanner(QLabel):
         self.show()
 
 
+class GuiThreadGarbage:
+    """Python collects reference cycles in whichever thread happens to allocate; a cycle
+    holding a QWidget collected in a worker thread (aiohttp's resolver, aiosqlite)
+    deletes the widget off the GUI thread and can crash Qt. So automatic collection
+    is off while Qt runs and the GUI thread collects instead (`collect`, or a timer).
+    """
+
+    def __init__(self, every_ms: int = 5000) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+        self.timer = QTimer()
+        self.timer.timeout.connect(self.collect)
+        self.timer.start(every_ms)
+
+    @staticmethod
+    def collect() -> None:
+        gc.collect()
+
+    def restore(self) -> None:
+        self.timer.stop()
+        self.collect()
+        if self.was_enabled:
+            gc.enable()
+
+
 def base_arguments(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--server", default="http://127.0.0.1:8765",
@@ -197,6 +229,10 @@ def run_app(main: Callable[[QApplication, asyncio.Event], Coroutine[Any, Any, No
     ticker = QTimer()
     ticker.timeout.connect(lambda: None)
     ticker.start(300)
-    with loop:
-        loop.run_until_complete(main(app, closed))
+    garbage = GuiThreadGarbage()
+    try:
+        with loop:
+            loop.run_until_complete(main(app, closed))
+    finally:
+        garbage.restore()
     return 0

@@ -1,0 +1,267 @@
+"""The hall display against the real server: calls on screen, read aloud in order and
+never over each other, big digits at 1920×1080, zones, and no sound device at all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import stat
+import uuid
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPixmap
+
+from counter_display.audio import Announcer, AudioUnavailable, CommandPlayer, RecordingPlayer
+from counter_display.common import endpoints
+from counter_display.display_model import HallModel
+from counter_display.hall import HallWindow
+from counter_display.testing import run_scenario, until
+from counter_display.ui import ACCENT, PANEL
+from queue_server.announce import build_call_announcement, render_announcement, wav_duration
+from queue_server.client import QueueClient
+from tests.servers import DISPLAY_TOKEN, KIOSK_TOKEN, add_officer, login, peer, running_server
+
+pytestmark = pytest.mark.timeout(90)
+
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# counter → a service it serves
+COUNTERS = {5: "bien-dong-dat-dai", 9: "khai-sinh-khai-tu", 21: "giay-phep-lai-xe"}
+
+
+async def officers(base: str, server) -> dict[int, object]:
+    """One signed-in officer peer per counter in COUNTERS, each with a waiting ticket."""
+    kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+    at: dict[int, object] = {}
+    for index, (number, service) in enumerate(COUNTERS.items()):
+        name = f"can-bo-{index}"
+        await add_officer(server, name)
+        at[number] = await peer(base, "counter", await login(base, name), counter=number)
+        for _ in range(3):
+            await kiosk.request("issue", service=service, request_id=str(uuid.uuid4()))
+    await kiosk.close()
+    return at
+
+
+async def close_all(peers) -> None:
+    for p in peers:
+        await p.close()
+
+
+def hall_window(qtbot, model: HallModel, **kw) -> HallWindow:
+    window = HallWindow(model, **kw)
+    qtbot.addWidget(window)
+    window.resize(1920, 1080)
+    window.show()
+    return window
+
+
+def test_three_quick_calls_are_read_in_order_and_never_overlap(qtbot, tmp_path):
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            at = await officers(base, server)
+            _, ws = endpoints(base)
+            client = QueueClient(ws, role="display", token=DISPLAY_TOKEN)
+            seen: list[tuple[str, int]] = []
+            client.on_event(lambda ev: ev["type"] == "ticket_called"
+                            and seen.append((ev["number"], ev["counter"])))
+            player = RecordingPlayer(speed=25)
+            announcer = Announcer(player, repeat=2)
+            model = HallModel(client, announcer=announcer, highlight_seconds=1.5)
+            hall = hall_window(qtbot, model)
+            announcer.start()
+            try:
+                await client.start()
+                await until(lambda: model.connection == "connected", what="connected")
+                # Three counters call at (almost) the same moment.
+                results = await asyncio.gather(*(o.request("call_next") for o in at.values()))
+                assert all(r["ok"] for r in results)
+                await until(lambda: len(model.calls) == 3, what="three calls on screen")
+                assert [c["number"] for c in model.calls] == [n for n, _ in reversed(seen)]
+                assert hall.newest_number.text() == seen[-1][0]
+                assert [row[0].text() for row in hall.row_labels[:2]] == [
+                    seen[1][0], seen[0][0]]
+                await until(lambda: len(player.played) == 3 and player.played[-1].ended,
+                            timeout=30, what="three announcements played")
+
+                expected = [build_call_announcement(n, c, repeat=2) for n, c in seen]
+                assert [a.caption for a in announcer.spoken] == [e.caption for e in expected]
+                for played, announcement in zip(player.played, expected, strict=True):
+                    wav = render_announcement(announcement)
+                    assert played.wav == wav  # one joined WAV per call, as built
+                    assert played.duration == pytest.approx(wav_duration(wav))
+                    assert played.duration > 5  # chime + the sentence twice
+                for before, after in zip(player.played, player.played[1:], strict=False):
+                    assert after.started >= before.ended  # one at a time
+                    assert after.started - before.started >= before.duration / player.speed
+                assert announcer.sound_ok
+
+                # The newest blinks for a while, then stays calm.
+                await until(lambda: ACCENT in hall.newest.styleSheet(), what="lit")
+                await until(lambda: PANEL in hall.newest.styleSheet(), what="blink off")
+                await until(lambda: not model.highlighted(), what="highlight over")
+                await asyncio.sleep(0.6)  # let a blink tick pass: it must stay calm
+                assert PANEL in hall.newest.styleSheet()
+
+                # Recall: read again and back at the top.
+                oldest = seen[0]
+                recall = await at[oldest[1]].request("recall")
+                assert recall["ok"]
+                await until(lambda: len(player.played) == 4, what="recall announced")
+                assert announcer.spoken[-1].ticket == oldest[0]
+                assert model.calls[0]["number"] == oldest[0] and len(model.calls) == 3
+            finally:
+                await client.stop()
+                await announcer.stop()
+                await close_all(at.values())
+
+    run_scenario(scenario())
+
+
+def test_digits_are_big_enough_for_ten_metres_and_the_screen_is_complete(qtbot, tmp_path):
+    logo = tmp_path / "logo.png"
+    pixmap = QPixmap(220, 220)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setBrush(QColor("#d32f2f"))
+    painter.drawEllipse(10, 10, 200, 200)
+    painter.setBrush(QColor("#ffd600"))
+    painter.drawEllipse(75, 75, 70, 70)
+    painter.end()
+    assert pixmap.save(str(logo))
+
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            at = await officers(base, server)
+            for _ in range(2):  # six calls: more than the list shows
+                for officer in at.values():
+                    assert (await officer.request("call_next"))["ok"]
+            _, ws = endpoints(base)
+            client = QueueClient(ws, role="display", token=DISPLAY_TOKEN)
+            model = HallModel(client, limit=5)
+            hall = hall_window(qtbot, model, logo=logo)
+            try:
+                await client.start()
+                await until(lambda: model.connection == "connected", what="connected")
+                # The welcome brings the latest calls: history, neither blinking nor read.
+                assert len(model.calls) == 5 and not model.highlighted()
+                assert len({c["number"] for c in model.calls}) == 5
+                assert hall.newest_number.text() == "1002"  # counter 21 called last
+                await until(lambda: hall.newest_number.height() > 300, what="laid out")
+                metrics = QFontMetricsF(hall.newest_number.text_font())
+                digits = metrics.tightBoundingRect("0123456789").height()
+                assert digits >= 160, f"digits only {digits:.0f} px tall"
+                row_font = hall.row_labels[0][0].font()
+                assert QFontMetricsF(row_font).tightBoundingRect("0123456789").height() >= 40
+                assert "Trung tâm Hành chính công tỉnh Bình Dương" in hall.site.text()
+                assert "Binh Duong Public Administration Centre" in hall.site.text()
+                assert hall.logo.isVisible()
+                assert ":" in hall.clock.text()
+                target = SHOTS if os.environ.get("XEPHANG_SCREENSHOTS") == "1" else tmp_path
+                hall.ticker.offset = 900  # the notice part-way across, as on the wall
+                image = hall.grab()
+                assert (image.width(), image.height()) == (1920, 1080)
+                assert image.save(str(target / "hall.png"))
+                assert (target / "hall.png").stat().st_size < 300_000
+            finally:
+                await client.stop()
+                await close_all(at.values())
+
+    run_scenario(scenario())
+
+
+def test_a_zone_shows_and_reads_only_its_own_counters(qtbot, tmp_path):
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            at = await officers(base, server)
+            _, ws = endpoints(base)
+            client = QueueClient(ws, role="display", token=DISPLAY_TOKEN)
+            player = RecordingPlayer(speed=50)
+            announcer = Announcer(player, repeat=1)
+            model = HallModel(client, counters=[9, 21], services=["khai-sinh-khai-tu"],
+                              announcer=announcer)
+            announcer.start()
+            try:
+                await client.start()
+                await until(lambda: model.connection == "connected", what="connected")
+                for officer in at.values():
+                    assert (await officer.request("call_next"))["ok"]
+                await until(lambda: model.calls, what="the zone's call")
+                await until(lambda: len(player.played) == 1, what="read")
+                await asyncio.sleep(0.3)  # give the other calls every chance to sneak in
+                assert [c["number"] for c in model.calls] == ["D001"]
+                assert [a.ticket for a in announcer.spoken] == ["D001"]
+            finally:
+                await client.stop()
+                await announcer.stop()
+                await close_all(at.values())
+
+    run_scenario(scenario())
+
+
+def test_without_a_sound_device_the_screen_still_updates_and_it_is_logged_once(
+        qtbot, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="counter_display.audio")
+    no_players = tmp_path / "empty-bin"
+    no_players.mkdir()
+
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            at = await officers(base, server)
+            _, ws = endpoints(base)
+            client = QueueClient(ws, role="display", token=DISPLAY_TOKEN)
+            announcer = Announcer(CommandPlayer(path=str(no_players)))
+            model = HallModel(client, announcer=announcer)
+            hall = hall_window(qtbot, model)
+            announcer.start()
+            try:
+                await client.start()
+                await until(lambda: model.connection == "connected", what="connected")
+                for officer in at.values():
+                    assert (await officer.request("call_next"))["ok"]
+                    await until(lambda o=officer: hall.newest_number.text()
+                                == model.calls[0]["number"] and announcer.pending == 0,
+                                what="shown")
+                await until(lambda: len(announcer.spoken) == 3, what="all three tried")
+                assert [c["counter"] for c in model.calls] == [21, 9, 5]
+                assert not announcer.sound_ok
+            finally:
+                await client.stop()
+                await announcer.stop()
+                await close_all(at.values())
+
+    run_scenario(scenario())
+    warnings = [r for r in caplog.records if r.name == "counter_display.audio"
+                and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert "no audio device" in warnings[0].getMessage()
+
+
+def fake_player(directory: Path, name: str, body: str) -> None:
+    script = directory / name
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def test_command_player_hands_the_wav_to_the_system_player(qtbot, tmp_path):
+    """`aplay` here is a stand-in script that keeps what it was given (no sound card)."""
+    bin_dir, out = tmp_path / "bin", tmp_path / "out"
+    bin_dir.mkdir()
+    out.mkdir()
+    fake_player(bin_dir, "aplay", f'[ "$1" = "-q" ] || exit 3\ncp "$2" "{out}/played.wav"\n')
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    fake_player(broken, "paplay", 'echo "Connection refused" >&2\nexit 1\n')
+    wav = render_announcement(build_call_announcement("A015", 5, repeat=1))
+
+    async def scenario():
+        player = CommandPlayer(path=str(bin_dir))
+        assert player.command is not None and player.command[0].endswith("aplay")
+        await player.play(wav)
+        assert (out / "played.wav").read_bytes() == wav
+        with pytest.raises(AudioUnavailable, match="paplay exited with 1: Connection refused"):
+            await CommandPlayer(path=str(broken)).play(wav)
+
+    run_scenario(scenario())
