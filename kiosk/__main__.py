@@ -36,10 +36,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def quiet_escpos(record: logging.LogRecord) -> bool:
+    """python-escpos logs every connection at INFO on the root logger: once per status poll."""
+    return record.levelno > logging.INFO or "escpos" not in record.pathname
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(quiet_escpos)
     try:
         printer_config, settings = load_kiosk_file(args.printer)
         http_base, ws_url = server_urls(args.server)

@@ -177,6 +177,7 @@ class KioskModel:
         self.priority_groups: list[PriorityGroup] = []
         self.catalogue_version = 0  # bumps on each welcome: widgets rebuild their tiles
         self.printer_health = PrinterHealth("unknown", "not checked yet")
+        self._printer_checked = False  # report nothing to the staff before the first answer
         self._reported: PrinterHealth | None = None
         self._intent: Intent | None = None
         self._orphans: list[Intent] = []  # maybe issued, never printed: void once reachable
@@ -483,6 +484,7 @@ class KioskModel:
         was_ready = self.printer_ready
         state_changed = health.state != self.printer_health.state
         self.printer_health = health
+        self._printer_checked = True
         if state_changed:
             log.info("printer %s %s", health.state, health.detail)
             if was_ready and not self.printer_ready and self._intent is None:
@@ -492,7 +494,7 @@ class KioskModel:
 
     def _report_printer(self, force: bool = False) -> None:
         health = self.printer_health
-        if self.client.state != "connected":
+        if self.client.state != "connected" or not self._printer_checked:
             return
         if not force and self._reported and self._reported.state == health.state:
             return

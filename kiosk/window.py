@@ -326,7 +326,7 @@ class MessagePage(PageWidget):
         title, title_en, body, detail, done = "", "", "", "", True
         if screen is Page.OUT_OF_SERVICE:
             title, title_en = tr("out_of_service", "vi"), tr("out_of_service", "en")
-            body = f"{tr('out_of_service_body', 'vi')}\n{tr('out_of_service_body', 'en')}"
+            body = f"{tr('out_of_service_body', 'vi')}\n\n{tr('out_of_service_body', 'en')}"
             detail, done = m.out_of_service_reason(), False
         elif screen is Page.PRINTING:
             title, body, done = tr("printing", lang), tr("printing_wait", lang), False

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
-from kiosk.model import KioskModel, Page, Phase
+from kiosk.config import load_kiosk_file, server_urls
+from kiosk.model import Intent, KioskModel, Page, Phase
 from kiosk.text import fold, matches
+from printer.errors import ConfigError
 from tests.servers import add_officer, login, peer
 from tests.test_kiosk_support import (
     BIRTH,
@@ -20,6 +23,7 @@ from tests.test_kiosk_support import (
 )
 
 pytestmark = pytest.mark.timeout(60)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -186,3 +190,43 @@ async def test_retry_after_reconnect_reuses_the_request_id(kiosk: KioskModel, se
     tickets = server.tickets()
     assert [t.number for t in tickets] == [kiosk.ticket.number]
     assert len(await vp.wait_for_jobs(1)) == 1
+
+
+def test_config_file_and_server_address(tmp_path):
+    printer, settings = load_kiosk_file(ROOT / "kiosk" / "printer-virtual.toml")
+    assert (printer.connection, printer.host, printer.port, printer.width) == (
+        "network", "127.0.0.1", 9100, 576)
+    assert settings.idle_seconds == 30 and settings.printer_poll_seconds == 5
+    assert server_urls("http://10.0.0.5:8765") == ("http://10.0.0.5:8765",
+                                                   "ws://10.0.0.5:8765/ws")
+    assert server_urls("ws://10.0.0.5:8765/ws/") == ("http://10.0.0.5:8765",
+                                                     "ws://10.0.0.5:8765/ws")
+    assert server_urls("https://xephang.gov.vn/q")[1] == "wss://xephang.gov.vn/q/ws"
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text('[printer]\nconnection = "dummy"\n[kiosk]\nidle_second = 30\n')
+    with pytest.raises(ConfigError, match=r"kiosk.toml: \[kiosk\] unknown key 'idle_second'"):
+        load_kiosk_file(bad)
+    bad.write_text('[printer]\nconnection = "dummy"\n[kiosk]\ntimezone = "Mars/Olympus"\n')
+    with pytest.raises(ConfigError, match="timezone"):
+        load_kiosk_file(bad)
+    with pytest.raises(ValueError):
+        server_urls("127.0.0.1:8765")
+
+
+async def test_slip_carries_what_the_citizen_needs(kiosk: KioskModel, server, vp):
+    kiosk.choose_priority("nguoi-khuyet-tat")
+    await kiosk.take_ticket(BIRTH)
+    ticket = kiosk.ticket
+    assert ticket is not None
+    intent = Intent(BIRTH, "nguoi-khuyet-tat", "x")
+    stored = next(t for t in server.tickets() if t.number == ticket.number)
+    slip = kiosk._slip({"number": stored.number, "issued_at": stored.issued_at,
+                        "public_id": stored.public_id, "ahead": 0, "estimated_wait": 125,
+                        "priority": stored.priority}, intent)
+    assert slip.centre_name == "Trung tâm Hành chính công tỉnh Bình Dương"
+    assert slip.service_name == "Đăng ký khai sinh, khai tử"
+    assert slip.priority_group == "Người khuyết tật"
+    assert slip.tracking_url == f"{server.base}/t/{stored.public_id}"
+    assert slip.estimated_wait_minutes == 3 and slip.issued_at.utcoffset().seconds == 7 * 3600
+    (job,) = await vp.wait_for_jobs(1)
+    assert job.image.height > 600  # a whole slip, not an empty cut

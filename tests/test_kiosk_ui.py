@@ -218,8 +218,12 @@ def test_idle_screen_returns_home(run_kiosk):
         assert shown(window) is window.sector
         await until(lambda: shown(window) is window.home, what="home after idle")
         assert model.language == "vi"
+        tap(tile(window.home.grid.tiles, "ho-tich"))
+        tap(tile(window.sector.list.grid.tiles, BIRTH))
+        await until(lambda: shown(window) is window.ticket, what="the ticket")
+        await until(lambda: shown(window) is window.home, what="home after the ticket")
 
-    run_kiosk(scenario, idle_seconds=0.5)
+    run_kiosk(scenario, idle_seconds=0.5, ticket_seconds=1.0)
 
 
 def grab(window: KioskWindow, name: str, out: Path) -> Path:
