@@ -126,6 +126,19 @@ def test_next_shows_everywhere_and_recall_is_announced_again(qtbot, tmp_path):
                 qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.KeypadModifier)
                 await until(lambda: window.work.number.text() == "B002", what="B002 called")
                 await until(lambda: counter.number.text() == "B002", what="counter shows B002")
+
+                # A priority ticket goes first and says so.
+                for _ in range(3):
+                    await issue(kiosk)
+                elder = await kiosk.request("issue", service=LAND_CHANGES,
+                                            priority="nguoi-cao-tuoi",
+                                            request_id=str(uuid.uuid4()))
+                qtbot.keyClick(window, Qt.Key.Key_F1)
+                await until(lambda: window.work.number.text() == elder["ticket"]["number"],
+                            what="the priority ticket called")
+                assert window.work.priority.text() == "Ưu tiên: Người cao tuổi (từ 75 tuổi)"
+                await until(lambda: "<b style='font-size:28px'>3</b>"
+                            in window.work.waiting.text(), what="3 waiting")
                 save_shot(window, "console.png", tmp_path)
             finally:
                 await kiosk.close()
