@@ -16,6 +16,7 @@ from tests.test_kiosk_support import (
     BIRTH,
     BIRTH_COUNTER,
     MARRIAGE,
+    kiosk_model,
     real_server,
     running_kiosk,
     until,
@@ -230,3 +231,39 @@ async def test_slip_carries_what_the_citizen_needs(kiosk: KioskModel, server, vp
     assert slip.estimated_wait_minutes == 3 and slip.issued_at.utcoffset().seconds == 7 * 3600
     (job,) = await vp.wait_for_jobs(1)
     assert job.image.height > 600  # a whole slip, not an empty cut
+
+
+async def test_unanswered_tap_is_undone_after_the_reconnect(server, vp):
+    async with running_kiosk(server.base, vp, issue_retry_seconds=1.0) as kiosk:
+        down: list[asyncio.Task] = []
+
+        def drop_server_while_issuing() -> None:
+            if kiosk.phase is Phase.ISSUING and not down:
+                down.append(asyncio.create_task(server.stop()))
+
+        kiosk.on_change(drop_server_while_issuing)
+        await kiosk.take_ticket(BIRTH)
+        await down[0]
+        assert kiosk.screen is Page.NOTICE and kiosk.notice is not None
+        assert kiosk.notice.title == "not_issued"
+        assert vp.jobs == []
+        await server.start()
+        await until(lambda: kiosk.in_service, what="back in service")
+        # Whether or not the first frame reached the server, nothing may wait in the queue.
+        await until(lambda: all(t.status.value == "voided" for t in server.tickets()),
+                    what="the orphan voided")
+        assert len(server.tickets()) == 1 and vp.jobs == []
+        assert server.server.state.waiting.waiting(BIRTH) == 0
+
+
+async def test_wrong_token_is_out_of_service(server, vp):
+    model = kiosk_model(server.base, vp)
+    model.client.token = "not-a-device-token"
+    await model.start()
+    try:
+        await until(lambda: model.client.state == "refused", what="refused")
+        assert model.screen is Page.OUT_OF_SERVICE
+        assert "token" in model.out_of_service_reason()
+        assert model.take_ticket(BIRTH) is None
+    finally:
+        await model.stop()
