@@ -30,6 +30,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "booking_title": ("Nhập mã đặt lịch hoặc quét mã QR vào máy quét",
                       "Type your booking code or scan its QR code"),
     "booking_submit": ("Xác nhận", "Confirm"),
+    "booking_done": ("Lịch hẹn đặt trước", "Booking check-in"),
     "booking_unsupported": (
         "Xin lỗi, nơi đây chưa nhận lịch hẹn đặt trước.\n"
         "Quý khách vui lòng lấy số thường hoặc hỏi quầy hướng dẫn.",

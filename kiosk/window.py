@@ -331,7 +331,7 @@ class MessagePage(PageWidget):
         elif screen is Page.PRINTING:
             title, body, done = tr("printing", lang), tr("printing_wait", lang), False
         elif screen is Page.BOOKING_DONE:
-            title = tr("booking", lang)
+            title = tr("booking_done", lang)
             body = (f"{tr('booking_unsupported', 'vi')}\n\n{tr('booking_unsupported', 'en')}")
             detail = tr("booking_code", lang, code=m.booking_code)
         elif screen is Page.NOTICE and m.notice is not None:
