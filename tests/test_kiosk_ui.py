@@ -231,8 +231,9 @@ def grab(window: KioskWindow, name: str, out: Path) -> Path:
     path = out / f"kiosk-{name}.png"
     raw = out / f"raw-{name}.png"
     assert window.grab().save(str(raw))
-    image = Image.open(raw).convert("RGB").quantize(colors=64, dither=Image.Dither.NONE)
-    image.save(path, optimize=True)
+    with Image.open(raw) as image:
+        image.convert("RGB").quantize(colors=64, dither=Image.Dither.NONE).save(
+            path, optimize=True)
     raw.unlink()
     return path
 
@@ -246,7 +247,8 @@ def test_screenshots_portrait_and_landscape(run_kiosk, tmp_path):
                 window.resize(*size)
                 await asyncio.sleep(0.05)
                 path = grab(window, f"{name}-{orientation}", out)
-                assert Image.open(path).size == size
+                with Image.open(path) as image:
+                    assert image.size == size
                 assert path.stat().st_size < 300_000
             window.resize(*PORTRAIT)
 
