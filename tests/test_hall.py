@@ -69,7 +69,7 @@ def test_three_quick_calls_are_read_in_order_and_never_overlap(qtbot, tmp_path):
                             and seen.append((ev["number"], ev["counter"])))
             player = RecordingPlayer(speed=25)
             announcer = Announcer(player, repeat=2)
-            model = HallModel(client, announcer=announcer, highlight_seconds=1.5)
+            model = HallModel(client, announcer=announcer, highlight_seconds=4)
             hall = hall_window(qtbot, model)
             announcer.start()
             try:
@@ -83,6 +83,9 @@ def test_three_quick_calls_are_read_in_order_and_never_overlap(qtbot, tmp_path):
                 assert hall.newest_number.text() == seen[-1][0]
                 assert [row[0].text() for row in hall.row_labels[:2]] == [
                     seen[1][0], seen[0][0]]
+                # The newest blinks for a while (then stays calm, below).
+                await until(lambda: ACCENT in hall.newest.styleSheet(), what="lit")
+                await until(lambda: PANEL in hall.newest.styleSheet(), what="blink off")
                 await until(lambda: len(player.played) == 3 and player.played[-1].ended,
                             timeout=30, what="three announcements played")
 
@@ -98,9 +101,6 @@ def test_three_quick_calls_are_read_in_order_and_never_overlap(qtbot, tmp_path):
                     assert after.started - before.started >= before.duration / player.speed
                 assert announcer.sound_ok
 
-                # The newest blinks for a while, then stays calm.
-                await until(lambda: ACCENT in hall.newest.styleSheet(), what="lit")
-                await until(lambda: PANEL in hall.newest.styleSheet(), what="blink off")
                 await until(lambda: not model.highlighted(), what="highlight over")
                 await asyncio.sleep(0.6)  # let a blink tick pass: it must stay calm
                 assert PANEL in hall.newest.styleSheet()
