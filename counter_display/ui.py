@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "DejaVuSansMono-Bold.ttf")
 SANS = "Noto Sans"
-MONO = "DejaVu Sans Mono"
 
 # Colours of the citizen-facing screens: light text on deep blue, calls in amber.
 BACKGROUND = "#0b2a4a"

@@ -310,3 +310,20 @@ def test_network_blip_shows_lost_connection_and_comes_back_to_the_truth(qtbot, t
                 await link.stop()
 
     run_scenario(scenario())
+
+
+def test_sign_out_closes_the_counter_and_shows_the_sign_in_page(qtbot, tmp_path):
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            await add_officer(server, "an")
+            window = await signed_in_console(qtbot, base)
+            assert server.state.counters[COUNTER].status.value == "open"
+            qtbot.mouseClick(window.work.sign_out, Qt.MouseButton.LeftButton)
+            await until(lambda: window.model.phase == "signed_out" and window.model.info,
+                        what="signed out")
+            assert server.state.counters[COUNTER].status.value == "closed"
+            assert window.pages.currentWidget() is window.signin
+            assert window.signin.message.text() == "Đã đăng xuất."
+            assert window.windowTitle() == "Đăng nhập quầy – Xếp hàng"
+
+    run_scenario(scenario())
