@@ -117,6 +117,20 @@ class QueueServer:
         services, self._dirty_services = self._dirty_services, set()
         msg = messages.queue_message(self.state, services, self.clock())
         self.hub.broadcast(encode(msg), messages.EVERYONE)
+        self._send_upcoming(services)
+
+    def _send_upcoming(self, services: set[str]) -> None:
+        """Each signed-in counter whose services changed gets its new preview."""
+        lists: dict[int, str] = {}
+        for conn in self.hub.counters():
+            number = conn.counter or 0
+            if not services.intersection(self.config.counters[number].all_services):
+                continue
+            if number not in lists:
+                lists[number] = encode({"type": "next", "counter": number,
+                                        "tickets": messages.upcoming(self.state, number)})
+            if not conn.send(lists[number]):
+                self.hub.drop(conn)
 
     # ----- WebSocket -------------------------------------------------------
 

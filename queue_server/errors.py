@@ -57,8 +57,15 @@ class QueueError(Exception):
 
     @property
     def message(self) -> str:
-        base = MESSAGES[self.code][0]
-        return f"{base} ({self.detail})" if self.detail else base
+        """The Vietnamese sentence a citizen or an officer reads."""
+        return MESSAGES[self.code][0]
+
+    @property
+    def message_en(self) -> str:
+        return MESSAGES[self.code][1]
 
     def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        out = {"code": self.code, "message": self.message, "message_en": self.message_en}
+        if self.detail:
+            out["detail"] = self.detail  # for staff and logs: which item, in plain words
+        return out

@@ -75,6 +75,9 @@ class Hub:
         self.connections.discard(conn)
         self._by_role[conn.role].discard(conn)
 
+    def counters(self) -> list[Connection]:
+        return list(self._by_role.get("counter", ()))
+
     def reaches(self, roles: frozenset[str]) -> bool:
         """Whether anyone of these roles is connected (no need to encode otherwise)."""
         return any(self._by_role.get(role) for role in roles)

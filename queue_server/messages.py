@@ -51,8 +51,15 @@ def counter_view(state: QueueState, number: int, *, private: bool = False) -> di
     if private:
         view |= {"officer": cs.officer, "services": list(counter.services),
                  "secondary_services": list(counter.secondary_services),
-                 "ticket": ticket_public(state, ticket) if ticket else None}
+                 "ticket": ticket_public(state, ticket) if ticket else None,
+                 "next": upcoming(state, number)}
     return view
+
+
+def upcoming(state: QueueState, counter: int) -> list[dict[str, Any]]:
+    """The next few tickets a counter would call, for its officer's screen."""
+    return [{"number": t.number, "service": t.service, "priority": t.priority,
+             "issued_at": t.issued_at} for t in state.upcoming(counter)]
 
 
 def ticket_public(state: QueueState, ticket: Ticket) -> dict[str, Any]:
@@ -89,7 +96,8 @@ def welcome(state: QueueState, role: str, now: float, *, counter: int | None,
     msg: dict[str, Any] = {
         "type": "welcome", "protocol": PROTOCOL_VERSION, "role": role, "server_time": now,
         "day": state.day,
-        "site": {"name": config.site.name, "name_en": config.site.name_en},
+        "site": {"name": config.site.name, "name_en": config.site.name_en,
+                 "timezone": config.site.timezone},
         "sectors": [_names(s) for s in config.sectors.values()],
         "services": service_catalogue(state, now),
         "priority_groups": [{**_names(g), "rank": g.rank}
@@ -99,13 +107,13 @@ def welcome(state: QueueState, role: str, now: float, *, counter: int | None,
     if role in STAFF_AND_SCREENS:
         msg["counters"] = [counter_view(state, n) for n in config.counters]
         msg["devices"] = list(devices.values())
+        msg["pause_reasons"] = [_names(r) for r in config.pause_reasons.values()]
     if role == "rating" and counter is not None:
         msg["counter"] = counter_view(state, counter)
         msg["rating_scale"] = [_names(r) for r in config.rating_scale]
     if role == "counter" and counter is not None:
         msg["counter"] = counter_view(state, counter, private=True)
         msg["outcomes"] = [_names(o) for o in config.outcomes.values()]
-        msg["pause_reasons"] = [_names(r) for r in config.pause_reasons.values()]
     return msg
 
 

@@ -99,6 +99,9 @@ class QueueMachine(RuleBasedStateMachine):
     def call_next(self, counter):
         expected = oracle_next(self.state, counter)
         cs = self.state.counters[counter]
+        preview = [t.id for t in self.state.upcoming(counter)]
+        if cs.priority_streak < K:  # the preview leaves out the anti-starvation switch
+            assert preview[:1] == ([expected] if expected is not None else [])
         normal_waiting = any(
             t.status is TicketStatus.WAITING and t.priority is None
             and t.service in CONFIG.counters[counter].all_services

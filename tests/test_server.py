@@ -278,3 +278,22 @@ async def test_a_display_connecting_later_gets_the_latest_calls_newest_first(tmp
         await officer.close()
         display = await peer(base, "display", DISPLAY_TOKEN)
         assert [c["number"] for c in display.welcome["calls"][:2]] == numbers[::-1]
+
+
+async def test_officer_sees_the_next_tickets_in_call_order(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "giang")
+        officer = await peer(base, "counter", await login(base, "giang"), counter=9)
+        assert officer.welcome["counter"]["next"] == []
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        normal = [(await kiosk.request("issue", service=BIRTH, request_id=rid()))["ticket"]
+                  for _ in range(3)]
+        elder = (await kiosk.request("issue", service=BIRTH, priority="nguoi-cao-tuoi",
+                                     request_id=rid()))["ticket"]
+        expected = [t["number"] for t in [elder, *normal]]
+        preview = await officer.wait_event("next", counter=9)
+        while [t["number"] for t in preview["tickets"]] != expected:
+            preview = await officer.wait_event("next", counter=9)
+        assert preview["tickets"][0]["priority"] == "nguoi-cao-tuoi"
+        called = (await officer.request("call_next"))["ticket"]
+        assert called["number"] == elder["number"]  # the preview told the truth

@@ -95,6 +95,23 @@ class WaitingQueues:
         chosen = best_normal if normal_first and best_normal is not None else best
         return None if chosen is None else chosen[3]
 
+    def upcoming(self, tiers: Sequence[Sequence[str]], ranks: Sequence[int],
+                 limit: int) -> list[int]:
+        """The next `limit` tickets in call order, for the officer's preview.
+
+        It follows the precedence above but not the anti-starvation switch, which
+        depends on calls not yet made.
+        """
+        found: dict[int, tuple] = {}
+        for tier, services in enumerate(tiers):
+            for service in services:
+                for rank in (*ranks, NORMAL_RANK):
+                    key = (service, rank)
+                    live = (e for e in self._heaps.get(key, ()) if self._where.get(e[1]) == key)
+                    for at, tid in heapq.nsmallest(limit, live):
+                        found[tid] = (tier, rank, at, tid)
+        return [key[3] for key in sorted(found.values())[:limit]]
+
     def ahead_of(self, ticket_id: int, service: str, rank: int, effective_at: float) -> int:
         """How many tickets of the same service would be called before this one.
 

@@ -118,6 +118,12 @@ class QueueState:
                    if cs.status is CounterStatus.OPEN
                    and service in self.config.counters[n].all_services)
 
+    def upcoming(self, counter: int, limit: int = 5) -> list[Ticket]:
+        """The tickets this counter would call next, in order (a preview for the officer)."""
+        config = self.config.counters[counter]
+        tiers = [config.services, config.secondary_services]
+        return [self.tickets[tid] for tid in self.waiting.upcoming(tiers, self._ranks, limit)]
+
     def ahead(self, ticket: Ticket) -> int:
         if ticket.id not in self.waiting:
             return 0
