@@ -331,8 +331,14 @@ class WorkPage(QWidget):
                         f"<td align=right style='padding:4px'><b style='font-size:28px'>"
                         f"{figures.get('waiting', 0)}</b></td>"
                         f"<td style='padding:4px; color:#4b5563'>≈ {minutes} phút</td></tr>")
-        self.waiting.setText(f"<table width='100%'>{''.join(rows)}</table>" if rows
-                             else "Quầy này chưa được giao dịch vụ nào.")
+        table = (f"<table width='100%'>{''.join(rows)}</table>" if rows
+                 else "Quầy này chưa được giao dịch vụ nào.")
+        upcoming = " · ".join(
+            f"<b>{t['number']}</b>" + (" <span style='color:#b45309'>(ưu tiên)</span>"
+                                       if t.get("priority") else "")
+            for t in self.model.upcoming)
+        self.waiting.setText(table + "<p style='margin-top:12px'>Số tiếp theo: "
+                             + (upcoming or "<i>không còn ai chờ</i>") + "</p>")
 
 
 class ConsoleWindow(QWidget):

@@ -48,6 +48,7 @@ class ConsoleModel(LiveModel):
         self.current: dict[str, Any] | None = None
         self.outcomes: list[dict[str, Any]] = []
         self.pause_reasons: list[dict[str, Any]] = []
+        self.upcoming: list[dict[str, Any]] = []  # the next tickets, in call order
         self.busy: str | None = None
         self.error: str | None = None
         self.info: str | None = None
@@ -166,6 +167,13 @@ class ConsoleModel(LiveModel):
         self.current = self.counter.get("ticket")
         self.outcomes = list(welcome.get("outcomes", []))
         self.pause_reasons = list(welcome.get("pause_reasons", []))
+        self.upcoming = list(self.counter.get("next") or [])
+
+    def on_next(self, event: dict[str, Any]) -> bool:
+        if event.get("counter") != self.counter.get("number"):
+            return False
+        self.upcoming = list(event.get("tickets") or [])
+        return True
 
     def on_counter(self, event: dict[str, Any]) -> bool:
         view = event.get("counter") or {}

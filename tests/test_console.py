@@ -133,6 +133,11 @@ def test_next_shows_everywhere_and_recall_is_announced_again(qtbot, tmp_path):
                 elder = await kiosk.request("issue", service=LAND_CHANGES,
                                             priority="nguoi-cao-tuoi",
                                             request_id=str(uuid.uuid4()))
+                await until(lambda: [t["number"] for t in window.model.upcoming[:2]]
+                            == [elder["ticket"]["number"], "B003"], what="the preview")
+                assert (f"Số tiếp theo: <b>{elder['ticket']['number']}</b> "
+                        "<span style='color:#b45309'>(ưu tiên)</span> · <b>B003</b>"
+                        in window.work.waiting.text())
                 qtbot.keyClick(window, Qt.Key.Key_F1)
                 await until(lambda: window.work.number.text() == elder["ticket"]["number"],
                             what="the priority ticket called")
