@@ -4,6 +4,8 @@
 #     SQLite file var/queue.db, opening hours ignored so the demo works any time)
 #   - the virtual ESC/POS printer on 127.0.0.1:9100, printing PNGs to var/printer/
 #   - a demo officer account "demo" (password "demo-1234") for the counter apps
+#   - on a machine with a screen: the kiosk, an officer console, the display over
+#     counter 1, the hall display and the rating pad of counter 1
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +37,25 @@ for _ in range(100):
         time.sleep(0.2)
 PY
 
+SERVER=http://127.0.0.1:8765
+apps=(
+  "kiosk --server $SERVER --token kiosk-1-demo-token-change-me --printer kiosk/printer-virtual.toml --windowed"
+  "counter_display.console --server $SERVER --counter 1"
+  "counter_display.counter --server $SERVER --counter 1 --token counter-displays-demo-token"
+  "counter_display.hall --server $SERVER --token hall-1-demo-token-change-me"
+  "counter_display.rating --server $SERVER --counter 1 --token rating-pads-demo-token-change-me"
+)
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  for app in "${apps[@]}"; do
+    # shellcheck disable=SC2086
+    $PY -m $app &
+    pids+=($!)
+  done
+  APPS="started: kiosk, officer console, counter 1 display, hall display, rating pad"
+else
+  APPS="no screen here: start them on a desktop with .venv/bin/python -m <app> (docs/displays.md, docs/kiosk.md)"
+fi
+
 cat <<TXT
 
   Xếp hàng is running / Xếp hàng đang chạy:
@@ -42,7 +63,8 @@ cat <<TXT
     services (JSON)   http://127.0.0.1:8765/api/services
     metrics           http://127.0.0.1:8765/metrics
     virtual printer   127.0.0.1:9100 → tickets as PNG in var/printer/
-    officer account   demo / demo-1234
+    officer account   demo / demo-1234 (console: counter 1)
+    desktop apps      $APPS
   Ctrl-C to stop / Ctrl-C để dừng.
 
 TXT
