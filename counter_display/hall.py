@@ -13,6 +13,7 @@ import asyncio
 import logging
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPixmap
@@ -194,7 +195,7 @@ class HallWindow(QWidget):
         self._paint_newest()
 
     def _tick(self) -> None:
-        now = datetime.fromtimestamp(self.model.now())
+        now = datetime.fromtimestamp(self.model.now(), site_zone(self.model.site))
         date = f"{WEEKDAYS[now.weekday()]}, {now:%d/%m/%Y}"
         self.clock.setText(f"<span style='font-size:64px'>{now:%H:%M:%S}</span><br>"
                            f"<span style='font-size:26px; color:{MUTED}'>{date}</span>")
@@ -267,3 +268,11 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def site_zone(site: dict) -> ZoneInfo | None:
+    """The centre's time zone from the welcome (the TV's own clock setting may be wrong)."""
+    try:
+        return ZoneInfo(site.get("timezone") or "Asia/Ho_Chi_Minh")
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
