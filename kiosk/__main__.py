@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from printer.device import TicketPrinter
     from queue_server.client import QueueClient
 
+    from .collect import GuiThreadCollector
     from .model import KioskModel
     from .style import load_fonts
     from .window import KioskWindow
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     load_fonts(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    collector = GuiThreadCollector()
     client = QueueClient(ws_url, role="kiosk", token=args.token)
     model = KioskModel(client, TicketPrinter(printer_config), settings, http_base)
     window = KioskWindow(model)
@@ -95,8 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             await model.stop()
 
-    with loop:
-        loop.run_until_complete(run())
+    try:
+        with loop:
+            loop.run_until_complete(run())
+    finally:
+        collector.close()
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
+from kiosk.collect import GuiThreadCollector
 from kiosk.model import KioskModel, Page
 from kiosk.style import load_fonts
 from kiosk.widgets import Tile
@@ -64,11 +66,16 @@ def run_kiosk(qapp, tmp_path):
 
         loop = qasync.QEventLoop(qapp)
         asyncio.set_event_loop(loop)
+        collector = GuiThreadCollector()  # widgets must die in this thread, see kiosk.collect
         try:
             loop.run_until_complete(asyncio.wait_for(main(), 75))
+        except BaseException as exc:
+            traceback.clear_frames(exc.__traceback__)  # frames holding widgets die here too
+            raise
         finally:
             loop.close()
             asyncio.set_event_loop(None)
+            collector.close()
 
     return run
 
