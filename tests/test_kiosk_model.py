@@ -1,8 +1,12 @@
-"""The kiosk model (no Qt) against the real server and a real virtual ESC/POS printer."""
+"""The kiosk model (no Qt) against the real server and a real virtual ESC/POS printer;
+and `python -m kiosk` as a process."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,7 @@ from kiosk.config import load_kiosk_file, server_urls
 from kiosk.model import Intent, KioskModel, Page, Phase
 from kiosk.text import fold, matches
 from printer.errors import ConfigError
-from tests.servers import add_officer, login, peer
+from tests.servers import KIOSK_TOKEN, add_officer, login, peer
 from tests.test_kiosk_support import (
     BIRTH,
     BIRTH_COUNTER,
@@ -267,3 +271,28 @@ async def test_wrong_token_is_out_of_service(server, vp):
         assert model.take_ticket(BIRTH) is None
     finally:
         await model.stop()
+
+
+async def test_python_m_kiosk_starts_reports_and_stops(server, vp, tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[printer]\nconnection = "network"\nhost = "127.0.0.1"\n'
+                      f'port = {vp.port}\nstatus_timeout = 0.5\n'
+                      f'[kiosk]\nprinter_poll_seconds = 0.5\n')
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "kiosk", "--server", server.base, "--token", KIOSK_TOKEN,
+        "--printer", str(config), "--windowed", "--size", "1920x1080", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        await until(lambda: server.device_printer() == "ok" or proc.returncode is not None,
+                    timeout=40, what="the kiosk connected and reported its printer")
+        assert proc.returncode is None
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()
+        assert b"Traceback" not in err, err.decode()
+        assert b"Network printer enabled" not in err  # python-escpos' chatter is filtered
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
