@@ -240,6 +240,15 @@ def arguments() -> argparse.ArgumentParser:
     return parser
 
 
+
+def site_zone(site: dict) -> ZoneInfo | None:
+    """The centre's time zone from the welcome (the TV's own clock setting may be wrong)."""
+    try:
+        return ZoneInfo(site.get("timezone") or "Asia/Ho_Chi_Minh")
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
     _, ws_url = endpoints(args.server)
@@ -268,11 +277,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def site_zone(site: dict) -> ZoneInfo | None:
-    """The centre's time zone from the welcome (the TV's own clock setting may be wrong)."""
-    try:
-        return ZoneInfo(site.get("timezone") or "Asia/Ho_Chi_Minh")
-    except (ZoneInfoNotFoundError, ValueError):
-        return None

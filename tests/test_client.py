@@ -225,14 +225,21 @@ async def test_refused_token_stops_without_reconnect_loop(server, no_tracebacks)
 
 
 async def test_timeout_and_no_leaked_tasks(server, no_tracebacks):
-    base, _ = server
+    base, queue_server = server
+    real_commit = queue_server.store.commit_batch
+
+    async def slow_disk(*args):  # the answer cannot come within the client's timeout
+        await asyncio.sleep(0.5)
+        await real_commit(*args)
+
+    queue_server.store.commit_batch = slow_disk
     before = asyncio.all_tasks()
     client = QueueClient(ws_url(base), role="kiosk", token=KIOSK_TOKEN,
-                         request_timeout=0.001)
+                         request_timeout=0.1)
     await client.start()
     await client.wait_connected(5)
     with pytest.raises(RequestTimeout):
-        await client.issue(LAND)  # a committed write takes longer than a millisecond
+        await client.issue(LAND)
     await client.stop()
     await asyncio.sleep(0)
     assert asyncio.all_tasks() - before == set()
