@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian 12 / Ubuntu 24.04 machine: the Debian libraries that
-# Qt (offscreen), the QR reader and the tests need, a virtual environment in
+# Qt (offscreen), the QR reader and the browser tests (Chromium) need, a virtual environment in
 # .venv and the project with its extras. Safe to run again: it only installs
 # what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  python3-venv zbar-tools
+  python3-venv zbar-tools chromium
   libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1
   libfreetype6 libxkbcommon0 libpulse0 libxrandr2
 )
