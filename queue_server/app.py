@@ -146,7 +146,7 @@ class QueueServer:
         try:
             async for msg in ws:
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                    conn.send(encode(await self._answer(conn, msg.data)))
+                    await conn.reply(encode(await self._answer(conn, msg.data)))
         finally:
             self.hub.remove(conn)
             self.metrics.connections.labels(conn.role).dec()
@@ -213,7 +213,7 @@ class QueueServer:
             req = parse_request(frame, conn.role)
             rid = req.id
             body = await self._execute(conn, req)
-            self.metrics.command_seconds.labels(req.type).observe(time.perf_counter() - started)
+            self.metrics.command_timer(req.type).observe(time.perf_counter() - started)
             return result_ok(rid, **body)
         except ProtocolError as err:
             return result_error(err.request_id, err)

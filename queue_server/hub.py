@@ -30,6 +30,7 @@ class Connection:
     queue: asyncio.Queue[str | None] = field(
         default_factory=lambda: asyncio.Queue(SEND_QUEUE_LIMIT))
     sender: asyncio.Task | None = None
+    _sending: bool = False  # a frame is being written (by the sender or a direct reply)
 
     def send(self, text: str) -> bool:
         """Queue a frame; False (and the connection is closing) when it is too far behind."""
@@ -39,9 +40,24 @@ class Connection:
         except asyncio.QueueFull:
             return False
 
+    async def reply(self, text: str) -> None:
+        """Send an answer: straight away when nothing waits before it, else in order."""
+        if self.queue.empty() and not self._sending:
+            self._sending = True
+            try:
+                await self.ws.send_str(text)
+            finally:
+                self._sending = False
+        elif not self.send(text):
+            raise ConnectionError("too far behind")
+
     async def _send_loop(self) -> None:
         while (text := await self.queue.get()) is not None:
-            await self.ws.send_str(text)
+            self._sending = True
+            try:
+                await self.ws.send_str(text)
+            finally:
+                self._sending = False
 
     def start(self) -> None:
         self.sender = asyncio.create_task(self._send_loop(), name=f"send-{self.actor}")

@@ -21,6 +21,14 @@ class Metrics:
         self.batch_size = Histogram(
             "xephang_writer_batch_size", "Commands per writer transaction",
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000), registry=self.registry)
+        self._timers: dict = {}
+
+    def command_timer(self, command: str):
+        """The histogram child for one command (labels() costs a lock and a lookup)."""
+        child = self._timers.get(command)
+        if child is None:
+            child = self._timers[command] = self.command_seconds.labels(command)
+        return child
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -83,6 +83,10 @@ class QueueState:
         self.last_seq: dict[str, int] = {}
         self.waiting = WaitingQueues()
         self.counters = {n: CounterState(n) for n in config.counters}
+        self._counters_of: dict[str, list[CounterState]] = {}  # service → counters serving it
+        for number, counter in config.counters.items():
+            for service in counter.all_services:
+                self._counters_of.setdefault(service, []).append(self.counters[number])
         self.service_times = ServiceTimes(config.service_time_window,
                                           config.default_service_minutes * 60)
         self._ranks = sorted({g.rank for g in config.priority_groups.values()})
@@ -114,9 +118,8 @@ class QueueState:
         return None if tid is None else self.tickets[tid]
 
     def open_counters(self, service: str) -> int:
-        return sum(1 for n, cs in self.counters.items()
-                   if cs.status is CounterStatus.OPEN
-                   and service in self.config.counters[n].all_services)
+        return sum(1 for cs in self._counters_of.get(service, ())
+                   if cs.status is CounterStatus.OPEN)
 
     def upcoming(self, counter: int, limit: int = 5) -> list[Ticket]:
         """The tickets this counter would call next, in order (a preview for the officer)."""
