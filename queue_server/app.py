@@ -6,13 +6,13 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from . import messages
+from . import citizens, messages
 from .auth import COUNTER_ROLES, Accounts
 from .config import SiteConfig
 from .domain import commands as c
@@ -60,6 +60,8 @@ class QueueServer:
         self.tokens = {d.token: d for d in config.devices.values()}
         self._dirty_services: set[str] = set()
         self._queue_flush: asyncio.TimerHandle | None = None
+        # request type → handler(connection, fields) → result body: the citizens' web side
+        self.handlers: dict[str, Callable[[Connection, dict], Awaitable[dict]]] = {}
 
     async def start(self, _app: web.Application | None = None) -> None:
         self.store = await Store.open(self.db_path)
@@ -225,6 +227,8 @@ class QueueServer:
 
     async def _execute(self, conn: Connection, req: Request) -> dict[str, Any]:
         f, actor = req.fields, conn.actor
+        if req.type in self.handlers:
+            return await self.handlers[req.type](conn, f)
         if req.type == "device_status":
             self._device_status(conn, f["printer"], f.get("message") or "")
             return {}
@@ -342,4 +346,5 @@ def create_app(config: SiteConfig, db_path: str | Path, *, enforce_hours: bool =
     app.router.add_get("/api/tickets/{public_id}", server.ticket)
     app.router.add_post("/api/login", server.login)
     app.router.add_get("/metrics", server.metrics_text)
+    citizens.setup(app, server)
     return app

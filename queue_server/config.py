@@ -103,6 +103,41 @@ class Device:
 
 
 @dataclass(frozen=True)
+class SlotCapacity:
+    """Places per booking slot for a service (or every service) at a time of day."""
+
+    places: int
+    service: str | None = None  # None: every service
+    start: dt.time = dt.time(0, 0)  # slots starting in [start, end)
+    end: dt.time = dt.time(23, 59, 59)
+
+
+@dataclass(frozen=True)
+class BookingConfig:
+    """Online booking (`[booking]`): horizon, slots, check-in window, personal data."""
+
+    enabled: bool = True
+    horizon_days: int = 14
+    slot_minutes: int = 30
+    checkin_before_minutes: int = 30
+    checkin_after_minutes: int = 15
+    default_capacity: int = 4
+    capacity: tuple[SlotCapacity, ...] = ()  # read in order: the last match wins
+    services: tuple[str, ...] | None = None  # None: every service may be booked
+    cccd_services: frozenset[str] = frozenset()
+    retention_days: int = 30
+    notice_version: str = "2026-01"
+    requests_per_hour: int = 20  # booking and cancel requests per client address
+
+    def places(self, service: str, start: dt.time) -> int:
+        places = self.default_capacity
+        for rule in self.capacity:
+            if rule.service in (None, service) and rule.start <= start < rule.end:
+                places = rule.places
+        return places
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     source: str
     site: Site
@@ -117,6 +152,7 @@ class SiteConfig:
     devices: dict[str, Device] = field(default_factory=dict)
     default_service_minutes: float = 5.0
     service_time_window: int = 50
+    booking: BookingConfig = field(default_factory=BookingConfig)
 
     @property
     def default_outcome(self) -> str:
@@ -169,6 +205,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         devices=_devices(r, data),
         default_service_minutes=r.number(queue, "default_service_minutes", "queue", 5.0),
         service_time_window=r.integer(queue, "service_time_window", "queue", default=50, low=1),
+        booking=_booking(r, r.table(data, "booking", required=False), services),
     )
 
 
@@ -379,6 +416,53 @@ def _devices(r: _Reader, data: dict) -> dict[str, Device]:
     if len(set(tokens)) != len(tokens):
         raise r.fail("devices", "two devices share a token")
     return _unique(r, "devices", devices)
+
+
+def _booking(r: _Reader, t: dict, services: dict[str, Service]) -> BookingConfig:
+    def service_ids(key: str) -> tuple[str, ...]:
+        ids = t.get(key, [])
+        if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
+            raise r.fail(f"booking.{key}", "must be a list of service ids")
+        for i in ids:
+            if i not in services:
+                raise r.fail(f"booking.{key}", f"{i!r} is not a configured service")
+        return tuple(ids)
+
+    enabled = t.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise r.fail("booking.enabled", "must be true or false")
+    slot = r.integer(t, "slot_minutes", "booking", default=30, low=5, high=240)
+    rules = []
+    for path, rule in r.tables(t, "capacity", "booking"):
+        service = rule.get("service")
+        if service is not None and service not in services:
+            raise r.fail(f"{path}.service", f"{service!r} is not a configured service")
+        start = r.time(rule.get("from", "00:00"), f"{path}.from")
+        end = r.time(rule["to"], f"{path}.to") if "to" in rule else dt.time(23, 59, 59)
+        if end <= start:
+            raise r.fail(f"{path}.to", "must be after 'from'")
+        rules.append(SlotCapacity(r.integer(rule, "places", path, low=0, high=10_000),
+                                  service, start, end))
+    version = t.get("notice_version", "2026-01")
+    if not isinstance(version, str) or not version.strip():
+        raise r.fail("booking.notice_version", "must be text, e.g. \"2026-01\"")
+    return BookingConfig(
+        enabled=enabled,
+        horizon_days=r.integer(t, "horizon_days", "booking", default=14, low=1, high=90),
+        slot_minutes=slot,
+        checkin_before_minutes=r.integer(t, "checkin_before_minutes", "booking", default=30,
+                                         low=0, high=240),
+        checkin_after_minutes=r.integer(t, "checkin_after_minutes", "booking", default=15,
+                                        low=0, high=240),
+        default_capacity=r.integer(t, "default_capacity", "booking", default=4, low=0,
+                                   high=10_000),
+        capacity=tuple(rules),
+        services=service_ids("services") if "services" in t else None,
+        cccd_services=frozenset(service_ids("cccd_services")),
+        retention_days=r.integer(t, "retention_days", "booking", default=30, low=1, high=3650),
+        notice_version=version.strip(),
+        requests_per_hour=r.integer(t, "requests_per_hour", "booking", default=20, low=1),
+    )
 
 
 def _unique(r: _Reader, key: str, items: list) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import logging
 import secrets
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 from .config import SiteConfig
 from .domain import commands as c
+from .domain.booking import Booking
 from .domain.events import DayStarted, Event
 from .domain.hours import business_day, next_reset
 from .domain.state import CounterState, QueueState, Ticket
@@ -53,6 +55,7 @@ class _Applied:
     logged: list[tuple[str, Event]] = field(default_factory=list)
     tickets: dict[int, Ticket] = field(default_factory=dict)
     counters: dict[int, CounterState] = field(default_factory=dict)
+    bookings: dict[str, Booking] = field(default_factory=dict)
     deliveries: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -100,6 +103,9 @@ class Engine:
         events, next_id = await self.store.load_day()
         self.state = QueueState(self.config, next_ticket_id=next_id,
                                 enforce_hours=self.enforce_hours)
+        yesterday = dt.date.fromisoformat(self.today()) - dt.timedelta(days=1)
+        for booking in await self.store.load_bookings(yesterday.isoformat()):
+            self.state.bookings.add(booking)  # they outlive the day: not in the day's events
         for event in events:
             self.state.apply(event)
         log.info("loaded day %s: %d events, next ticket id %d",
@@ -173,6 +179,9 @@ class Engine:
                 tid = getattr(event, "ticket_id", None)
                 if tid is not None:
                     ticket = applied.tickets[tid] = self.state.tickets[tid]
+                code = getattr(event, "code", None)
+                if code is not None and code in self.state.bookings:
+                    applied.bookings[code] = self.state.bookings.by_code[code]
                 number = getattr(event, "counter", None)
                 if number is not None and not isinstance(event, DayStarted):
                     applied.counters[number] = self.state.counters[number]
@@ -198,7 +207,8 @@ class Engine:
         elif applied.logged:
             try:
                 await self.store.commit_batch(applied.logged, applied.tickets.values(),
-                                              applied.counters.values())
+                                              applied.counters.values(),
+                                              applied.bookings.values())
             except Exception:
                 log.exception("commit failed; reloading the state from the database")
                 results = [QueueError("unavailable") for _ in applied.batch]
@@ -225,7 +235,8 @@ class Engine:
                     log.exception("event delivery failed")
 
     def _snapshot(self, command: c.Command, ticket: Ticket | None) -> dict | None:
-        if ticket is None and isinstance(command, c.IssueTicket) and command.request_id:
+        if ticket is None and isinstance(command, c.IssueTicket | c.CheckIn) \
+                and command.request_id:
             ticket = self.state.ticket_by_request(command.request_id)  # a retry
         return None if ticket is None else ticket_view(self.state, ticket)
 

@@ -36,15 +36,17 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "resume": {},
     "sign_out": {},
     "rate": {"number": (_TEXT, True), "rating": (_TEXT, True)},
+    "checkin": {"code": (_TEXT, True), "request_id": (_TEXT, True)},
+    "track": {"ticket": (_TEXT, True)},
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
-    "kiosk": frozenset({"issue", "void", "device_status"}),
+    "kiosk": frozenset({"issue", "void", "device_status", "checkin"}),
     "counter": frozenset({"call_next", "recall", "no_show", "finish", "transfer", "pause",
                           "resume", "sign_out"}),
     "display": frozenset(),
     "rating": frozenset({"rate"}),
-    "public": frozenset(),
+    "public": frozenset({"track"}),
 }
 
 PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from .domain.booking import Booking, BookingStatus
 from .domain.events import DayStarted, Event, event_from_dict
 from .domain.state import CounterState, Ticket
 
@@ -91,6 +92,28 @@ MIGRATIONS: list[str] = [
     ALTER TABLE tickets ADD COLUMN officer TEXT;
     ALTER TABLE tickets ADD COLUMN rating TEXT;
     """,
+    # 4: online bookings; name, phone and CCCD are erased after the retention period
+    """
+    CREATE TABLE bookings (
+        code TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        day TEXT NOT NULL,
+        slot_at REAL NOT NULL,
+        created_at REAL NOT NULL,
+        notice_version TEXT NOT NULL,
+        name TEXT,
+        phone TEXT,
+        cccd TEXT,
+        cancel_hash TEXT NOT NULL,
+        status TEXT NOT NULL,
+        ticket_id INTEGER,
+        checked_in_at REAL,
+        late INTEGER,
+        cancelled_at REAL,
+        purged_at REAL
+    );
+    CREATE INDEX bookings_day ON bookings(day);
+    """,
 ]
 
 _TICKET_COLUMNS = ("id", "day", "public_id", "number", "seq", "service", "priority",
@@ -108,6 +131,16 @@ _UPSERT_COUNTER = (
     "officer=excluded.officer, ticket_id=excluded.ticket_id, pause_reason=excluded.pause_reason"
 )
 
+_BOOKING_COLUMNS = ("code", "service", "day", "slot_at", "created_at", "notice_version", "name",
+                    "phone", "cccd", "cancel_hash", "status", "ticket_id", "checked_in_at",
+                    "late", "cancelled_at")
+_UPSERT_BOOKING = (
+    f"INSERT INTO bookings ({', '.join(_BOOKING_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_BOOKING_COLUMNS))}) "
+    "ON CONFLICT(code) DO UPDATE SET status=excluded.status, ticket_id=excluded.ticket_id, "
+    "checked_in_at=excluded.checked_in_at, late=excluded.late, "
+    "cancelled_at=excluded.cancelled_at"
+)
 
 T = TypeVar("T")
 _PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=5000")
@@ -177,7 +210,8 @@ class Store:
         return [event_from_dict(json.loads(data)) for (data,) in rows], next_id
 
     async def commit_batch(self, events: Iterable[tuple[str, Event]],
-                           tickets: Iterable[Ticket], counters: Iterable[CounterState]) -> None:
+                           tickets: Iterable[Ticket], counters: Iterable[CounterState],
+                           bookings: Iterable[Booking] = ()) -> None:
         """Write one batch of (business day, event) in one transaction; all of it or none."""
         rows = [(day, ev.at, ev.type, ev.actor, getattr(ev, "counter", None),
                  getattr(ev, "ticket_id", None), json.dumps(ev.to_dict(), ensure_ascii=False))
@@ -185,10 +219,11 @@ class Store:
         ticket_rows = [_ticket_row(t) for t in tickets]
         counter_rows = [(cs.number, cs.status.value, cs.officer, cs.ticket_id, cs.pause_reason)
                         for cs in counters]
-        await self._run(self._write, rows, ticket_rows, counter_rows)
+        booking_rows = [_booking_row(b) for b in bookings]
+        await self._run(self._write, rows, ticket_rows, counter_rows, booking_rows)
 
     def _write(self, rows: list[tuple], ticket_rows: list[tuple],
-               counter_rows: list[tuple]) -> None:
+               counter_rows: list[tuple], booking_rows: list[tuple] = ()) -> None:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -196,6 +231,8 @@ class Store:
                              "data) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             conn.executemany(_UPSERT_TICKET, ticket_rows)
             conn.executemany(_UPSERT_COUNTER, counter_rows)
+            if booking_rows:
+                conn.executemany(_UPSERT_BOOKING, booking_rows)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -209,6 +246,38 @@ class Store:
         ) as cur:
             row = await cur.fetchone()
         return None if row is None else dict(zip(_TICKET_COLUMNS, row, strict=True))
+
+    async def load_bookings(self, since_day: str) -> list[Booking]:
+        """The bookings of `since_day` and later, for the writer's state at start-up."""
+        return await self._run(self._load_bookings, since_day)
+
+    def _load_bookings(self, since_day: str) -> list[Booking]:
+        rows = self._conn.execute(
+            f"SELECT {', '.join(_BOOKING_COLUMNS)} FROM bookings WHERE day >= ?",
+            (since_day,)).fetchall()
+        out = []
+        for row in rows:
+            data = dict(zip(_BOOKING_COLUMNS, row, strict=True))
+            data["status"] = BookingStatus(data["status"])
+            data["late"] = None if data["late"] is None else bool(data["late"])
+            out.append(Booking(**data))
+        return out
+
+    async def purge_personal_data(self, before_day: str, now: float) -> int:
+        """Erase name, phone and CCCD of bookings for days before `before_day`; how many."""
+        return await self._run(self._purge, before_day, now)
+
+    def _purge(self, before_day: str, now: float) -> int:
+        cur = self._conn.execute(
+            "UPDATE bookings SET name = NULL, phone = NULL, cccd = NULL, purged_at = ? "
+            "WHERE day < ? AND purged_at IS NULL", (now, before_day))
+        return cur.rowcount
+
+
+def _booking_row(b: Booking) -> tuple:
+    return (b.code, b.service, b.day, b.slot_at, b.created_at, b.notice_version, b.name,
+            b.phone, b.cccd, b.cancel_hash, b.status.value, b.ticket_id, b.checked_in_at,
+            None if b.late is None else int(b.late), b.cancelled_at)
 
 
 def _open_writer(path: str) -> sqlite3.Connection:

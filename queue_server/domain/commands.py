@@ -87,3 +87,33 @@ class RateTicket(Command):
     counter: int
     number: str  # today's ticket number, as the rating pad saw it finish
     rating: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookSlot(Command):
+    """Book a place in a slot: checked against the slot's capacity inside the writer."""
+
+    code: str  # random, chosen at the edge
+    service: str
+    day: str
+    slot_at: float
+    name: str
+    phone: str  # already normalised to 0xxxxxxxxx
+    cccd: str | None
+    notice_version: str  # the purpose notice the citizen accepted
+    cancel_hash: str  # SHA-256 of the cancel key given to the citizen
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelBooking(Command):
+    code: str
+    cancel_hash: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckIn(Command):
+    """A booking code at the kiosk becomes a ticket."""
+
+    code: str
+    request_id: str
+    public_id: str

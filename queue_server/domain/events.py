@@ -39,6 +39,8 @@ class TicketIssued(Event):
     service: str
     priority: str | None
     request_id: str | None
+    effective_at: float | None = None  # its time in the queue, if not `at`: a booked slot
+    booking: str | None = None  # the booking code it was checked in with
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,11 +125,55 @@ class CounterResumed(Event):
     counter: int
 
 
+BOOKING_PRIVATE_FIELDS = ("name", "phone", "cccd", "cancel_hash")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingMade(Event):
+    """A place booked online; the citizen accepted notice `notice_version` at `at`.
+
+    The personal fields go to the bookings table (which is purged), never to the
+    event log: `to_dict` leaves them out, and a replayed event has them empty.
+    """
+
+    type = "booking_made"
+    code: str
+    service: str
+    day: str
+    slot_at: float
+    notice_version: str
+    name: str | None = None
+    phone: str | None = None
+    cccd: str | None = None
+    cancel_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        for name in BOOKING_PRIVATE_FIELDS:
+            del data[name]
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingCancelled(Event):
+    type = "booking_cancelled"
+    code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingCheckedIn(Event):
+    type = "booking_checked_in"
+    code: str
+    ticket_id: int
+    late: bool  # after the check-in window: an ordinary ticket
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (DayStarted, TicketIssued, TicketCalled, TicketFinished, TicketNoShow,
                 TicketTransferred, TicketVoided, TicketExpired, TicketRated, CounterOpened,
-                CounterClosed, CounterPaused, CounterResumed)
+                CounterClosed, CounterPaused, CounterResumed, BookingMade, BookingCancelled,
+                BookingCheckedIn)
 }
 
 

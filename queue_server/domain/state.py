@@ -8,6 +8,7 @@ events of the day through `apply` to rebuild the same state.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,15 @@ from ..config import Service, SiteConfig
 from ..errors import QueueError
 from . import commands as c
 from . import events as e
+from .booking import (
+    Booking,
+    BookingBook,
+    BookingStatus,
+    bookable,
+    booking_days,
+    checkin_window,
+    find_slot,
+)
 from .eta import ServiceTimes, estimate_wait
 from .hours import is_open
 from .lifecycle import (
@@ -37,7 +47,7 @@ class Ticket:
     service: str
     priority: str | None
     request_id: str | None
-    issued_at: float  # also the effective time in the queue: a transfer keeps it
+    issued_at: float
     issued_by: str
     day: str
     status: TicketStatus = TicketStatus.WAITING
@@ -49,6 +59,8 @@ class Ticket:
     transfers: int = 0
     officer: str | None = None  # who finished it, for figures by officer
     rating: str | None = None
+    effective_at: float = 0.0  # its time in the queue: issue time or booked slot; kept on transfer
+    booking: str | None = None
 
 
 @dataclass
@@ -80,6 +92,7 @@ class QueueState:
         self.tickets: dict[int, Ticket] = {}
         self.by_request: dict[str, int] = {}
         self.by_public: dict[str, int] = {}
+        self.bookings = BookingBook()  # today's and future ones: not cleared at the day start
         self.last_seq: dict[str, int] = {}
         self.waiting = WaitingQueues()
         self.counters = {n: CounterState(n) for n in config.counters}
@@ -96,6 +109,8 @@ class QueueState:
             c.PauseCounter: self._pause, c.ResumeCounter: self._resume,
             c.CallNext: self._call_next, c.Recall: self._recall, c.NoShow: self._no_show,
             c.Finish: self._finish, c.Transfer: self._transfer, c.RateTicket: self._rate,
+            c.BookSlot: self._book, c.CancelBooking: self._cancel_booking,
+            c.CheckIn: self._check_in,
         }
 
     # ----- reading -------------------------------------------------------
@@ -131,7 +146,7 @@ class QueueState:
         if ticket.id not in self.waiting:
             return 0
         return self.waiting.ahead_of(ticket.id, ticket.service, self.rank(ticket),
-                                     ticket.issued_at)
+                                     ticket.effective_at)
 
     def estimated_wait(self, service: str, ahead: int | None = None) -> float:
         """Seconds of waiting for a ticket with `ahead` before it (default: a new ticket)."""
@@ -180,18 +195,87 @@ class QueueState:
     def _issue(self, cmd: c.IssueTicket, now: float) -> list[e.Event]:
         if cmd.request_id is not None and cmd.request_id in self.by_request:
             return []  # a retry: the caller reads the first answer back
-        service = self._service(cmd.service)
         if cmd.priority is not None and cmd.priority not in self.config.priority_groups:
             raise QueueError("unknown_priority", cmd.priority)
+        return [self._new_ticket(cmd.actor, cmd.service, now, public_id=cmd.public_id,
+                                 priority=cmd.priority, request_id=cmd.request_id)]
+
+    def _new_ticket(self, actor: str, service_id: str, now: float, *, public_id: str,
+                    priority: str | None, request_id: str | None,
+                    effective_at: float | None = None, booking: str | None = None
+                    ) -> e.TicketIssued:
+        service = self._service(service_id)
         if self.enforce_hours and not is_open(self.config.site, service, now):
             raise QueueError("service_closed", service.name)
         seq = self.last_seq.get(service.id, 0) + 1
         if seq > service.daily_cap:
             raise QueueError("daily_cap_reached", service.name)
-        return [e.TicketIssued(
-            at=now, actor=cmd.actor, ticket_id=self.next_ticket_id, public_id=cmd.public_id,
+        return e.TicketIssued(
+            at=now, actor=actor, ticket_id=self.next_ticket_id, public_id=public_id,
             number=format_number(service, seq), seq=seq, service=service.id,
-            priority=cmd.priority, request_id=cmd.request_id)]
+            priority=priority, request_id=request_id, effective_at=effective_at,
+            booking=booking)
+
+    def _book(self, cmd: c.BookSlot, now: float) -> list[e.Event]:
+        """A place in a slot, if the slot still has one: the check and the booking are one."""
+        config = self.config
+        if cmd.service not in config.services:
+            raise QueueError("unknown_service", cmd.service)
+        if not bookable(config, cmd.service):
+            raise QueueError("not_bookable", cmd.service)
+        if cmd.day not in {d.isoformat() for d in booking_days(config, now)}:
+            raise QueueError("booking_day_closed", cmd.day)
+        slot = find_slot(config, cmd.service, dt.date.fromisoformat(cmd.day), cmd.slot_at)
+        if slot is None or slot.start <= now:
+            raise QueueError("bad_slot", f"{cmd.day} {cmd.slot_at}")
+        if cmd.service in config.booking.cccd_services and not cmd.cccd:
+            raise QueueError("bad_cccd", "this service needs the CCCD")
+        if self.bookings.taken(cmd.service, slot.start) >= slot.places:
+            raise QueueError("slot_full", f"{cmd.day} {slot.label}")
+        if self.bookings.holder_of(cmd.phone, cmd.service, cmd.day) is not None:
+            raise QueueError("already_booked", f"{cmd.service} {cmd.day}")
+        if cmd.code in self.bookings:
+            raise QueueError("unavailable", "booking code collision; retry")
+        return [e.BookingMade(at=now, actor=cmd.actor, code=cmd.code, service=cmd.service,
+                              day=cmd.day, slot_at=slot.start, notice_version=cmd.notice_version,
+                              name=cmd.name, phone=cmd.phone, cccd=cmd.cccd,
+                              cancel_hash=cmd.cancel_hash)]
+
+    def _booking(self, code: str) -> Booking:
+        booking = self.bookings.get(code)
+        if booking is None:
+            raise QueueError("unknown_booking", code)
+        if booking.status is BookingStatus.CANCELLED:
+            raise QueueError("booking_cancelled", code)
+        return booking
+
+    def _cancel_booking(self, cmd: c.CancelBooking, now: float) -> list[e.Event]:
+        booking = self.bookings.get(cmd.code)
+        if booking is None or booking.cancel_hash != cmd.cancel_hash:
+            raise QueueError("bad_cancel_link", cmd.code)
+        if self._booking(cmd.code).status is BookingStatus.CHECKED_IN:
+            raise QueueError("booking_used", cmd.code)
+        return [e.BookingCancelled(at=now, actor=cmd.actor, code=cmd.code)]
+
+    def _check_in(self, cmd: c.CheckIn, now: float) -> list[e.Event]:
+        """Inside the window the ticket queues at the slot's start; later, as a walk-in."""
+        if cmd.request_id in self.by_request:
+            return []  # a retry: the caller reads the first answer back
+        booking = self._booking(cmd.code)
+        if booking.status is BookingStatus.CHECKED_IN:
+            raise QueueError("booking_used", cmd.code)
+        if booking.day != self.day:
+            raise QueueError("booking_wrong_day", booking.day)
+        opens, closes = checkin_window(self.config, booking.slot_at)
+        if now < opens:
+            raise QueueError("checkin_too_early", f"from {opens}")
+        late = now > closes
+        issued = self._new_ticket(cmd.actor, booking.service, now, public_id=cmd.public_id,
+                                  priority=None, request_id=cmd.request_id,
+                                  effective_at=None if late else booking.slot_at,
+                                  booking=booking.code)
+        return [issued, e.BookingCheckedIn(at=now, actor=cmd.actor, code=booking.code,
+                                           ticket_id=issued.ticket_id, late=late)]
 
     def _void(self, cmd: c.VoidTicket, now: float) -> list[e.Event]:
         ticket = self.tickets.get(cmd.ticket_id)
@@ -317,20 +401,23 @@ class QueueState:
         self.by_public.clear()
         self.last_seq.clear()
         self.waiting = WaitingQueues()
+        self.bookings.drop_before(ev.day)
         for cs in self.counters.values():
             cs.priority_streak = 0
 
     def _on_ticket_issued(self, ev: e.TicketIssued) -> None:
         ticket = Ticket(id=ev.ticket_id, public_id=ev.public_id, number=ev.number, seq=ev.seq,
                         service=ev.service, priority=ev.priority, request_id=ev.request_id,
-                        issued_at=ev.at, issued_by=ev.actor, day=self.day or "")
+                        issued_at=ev.at, issued_by=ev.actor, day=self.day or "",
+                        effective_at=ev.at if ev.effective_at is None else ev.effective_at,
+                        booking=ev.booking)
         self.tickets[ticket.id] = ticket
         self.by_public[ticket.public_id] = ticket.id
         if ev.request_id is not None:
             self.by_request[ev.request_id] = ticket.id
         self.last_seq[ev.service] = max(self.last_seq.get(ev.service, 0), ev.seq)
         self.next_ticket_id = max(self.next_ticket_id, ev.ticket_id + 1)
-        self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.issued_at)
+        self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.effective_at)
 
     def _on_ticket_called(self, ev: e.TicketCalled) -> None:
         ticket = self.tickets[ev.ticket_id]
@@ -372,7 +459,7 @@ class QueueState:
         ticket.ended_at = ticket.counter = ticket.called_at = None
         ticket.service = ev.to_service
         ticket.transfers += 1
-        self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.issued_at)
+        self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.effective_at)
 
     def _on_ticket_rated(self, ev: e.TicketRated) -> None:
         self.tickets[ev.ticket_id].rating = ev.rating
@@ -395,3 +482,19 @@ class QueueState:
         cs = self.counters[ev.counter]
         cs.status, cs.pause_reason = CounterStatus.OPEN, None
 
+
+    def _on_booking_made(self, ev: e.BookingMade) -> None:
+        self.bookings.add(Booking(
+            code=ev.code, service=ev.service, day=ev.day, slot_at=ev.slot_at, created_at=ev.at,
+            notice_version=ev.notice_version, name=ev.name, phone=ev.phone, cccd=ev.cccd,
+            cancel_hash=ev.cancel_hash))
+
+    def _on_booking_cancelled(self, ev: e.BookingCancelled) -> None:
+        if ev.code in self.bookings:
+            self.bookings.cancel(ev.code, ev.at)
+
+    def _on_booking_checked_in(self, ev: e.BookingCheckedIn) -> None:
+        booking = self.bookings.get(ev.code)
+        if booking is not None:
+            booking.status, booking.ticket_id = BookingStatus.CHECKED_IN, ev.ticket_id
+            booking.checked_in_at, booking.late = ev.at, ev.late

@@ -1,0 +1,334 @@
+"""Online booking at the edge: the JSON API, the kiosk's `checkin`, abuse limits, purging.
+
+The rules live in `domain/booking.py` and `domain/state.py`; here requests are
+read, the citizen's details checked (a refusal stores nothing), random codes
+chosen, and the check-and-book handed to the single writer as one command, so
+a slot is never oversold however many people take its last place at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import io
+import logging
+import secrets
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import qrcode
+import qrcode.image.svg
+from aiohttp import web
+
+from .domain import commands as c
+from .domain.booking import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    Booking,
+    bookable,
+    booking_days,
+    checkin_window,
+    find_slot,
+    format_code,
+    normalize_cccd,
+    normalize_code,
+    normalize_name,
+    normalize_phone,
+    slots,
+)
+from .domain.events import DayStarted, Event
+from .domain.hours import local_time
+from .errors import QueueError
+from .hub import Connection
+from .protocol import encode
+
+if TYPE_CHECKING:
+    from .app import QueueServer
+
+log = logging.getLogger(__name__)
+
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_STATUS = {"bad_request": 400, "bad_phone": 400, "bad_cccd": 400, "bad_name": 400,
+           "consent_required": 400, "unknown_service": 404, "unknown_booking": 404,
+           "too_many_requests": 429, "unavailable": 503, "internal": 500,
+           "bad_cancel_link": 403}
+
+
+def purpose_notice(config) -> dict[str, str]:
+    """What is collected, why and for how long (Law 91/2025/QH15, Decree 356/2025)."""
+    days = config.booking.retention_days
+    site = config.site
+    return {
+        "version": config.booking.notice_version,
+        "vi": (f"{site.name} thu thập họ tên, số điện thoại di động và (chỉ với dịch vụ cần) số "
+               "căn cước công dân của bạn để giữ chỗ, nhận diện lịch hẹn khi bạn đến và liên hệ "
+               "khi lịch hẹn thay đổi. Dữ liệu không dùng cho mục đích khác, không chia sẻ cho "
+               f"bên thứ ba và được xoá {days} ngày sau ngày hẹn. Bạn có thể huỷ lịch hẹn bất "
+               "cứ lúc nào bằng liên kết được cấp; khi huỷ, dữ liệu cũng được xoá theo thời hạn "
+               "trên."),
+        "en": (f"{site.name_en} collects your name, mobile number and (only for services "
+               "that need it) your citizen ID number to hold your place, recognise your "
+               "booking when you arrive and contact you if it changes. The data is used for "
+               f"nothing else, shared with no one, and erased {days} days after the booked "
+               "day. You can cancel at any time with the link you receive."),
+    }
+
+
+class RateLimit:
+    """At most `limit` requests per client address in any hour (a sliding window)."""
+
+    def __init__(self, limit: int, window: float = 3600.0) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, client: str, now: float) -> bool:
+        if len(self._seen) > 10_000:
+            self._forget(now)
+        seen = self._seen.setdefault(client, deque())
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        if len(seen) >= self.limit:
+            return False
+        seen.append(now)
+        return True
+
+    def _forget(self, now: float) -> None:
+        for client in [k for k, v in self._seen.items() if not v or v[-1] <= now - self.window]:
+            del self._seen[client]
+
+
+def qr_svg(text: str) -> str:
+    """The QR code as inline SVG (no image file, no outside service)."""
+    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10,
+                      border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    out = io.BytesIO()
+    img.save(out)
+    svg = out.getvalue().decode()
+    return svg[svg.index("<svg"):]  # drop the XML declaration: it goes inside HTML
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class BookingDesk:
+    """HTTP booking API and the kiosk's check-in, for one `QueueServer`."""
+
+    def __init__(self, server: QueueServer) -> None:
+        self.server = server
+        self.config = server.config
+        self.limit = RateLimit(self.config.booking.requests_per_hour)
+        self._purging: set[asyncio.Task] = set()
+
+    async def start(self, _app: web.Application | None = None) -> None:
+        self.server.engine.subscribe(self._on_batch)
+        self._purge()
+
+    # ----- reading ----------------------------------------------------------
+
+    def _service_list(self) -> list[dict[str, Any]]:
+        cfg = self.config
+        return [{"id": s.id, "name": s.name, "name_en": s.name_en, "sector": s.sector,
+                 "needs_cccd": s.id in cfg.booking.cccd_services}
+                for s in cfg.services.values() if bookable(cfg, s.id)]
+
+    def options(self, now: float) -> dict[str, Any]:
+        cfg = self.config
+        return {
+            "services": self._service_list(),
+            "sectors": [{"id": s.id, "name": s.name, "name_en": s.name_en}
+                        for s in cfg.sectors.values()],
+            "days": [{"day": d.isoformat(), "weekday": WEEKDAYS[d.weekday()],
+                      "weekday_en": WEEKDAYS_EN[d.weekday()], "label": f"{d:%d/%m}"}
+                     for d in booking_days(cfg, now)],
+            "notice": purpose_notice(cfg),
+            "checkin_before_minutes": cfg.booking.checkin_before_minutes,
+            "checkin_after_minutes": cfg.booking.checkin_after_minutes,
+        }
+
+    def slot_list(self, service: str, day: str, now: float) -> list[dict[str, Any]]:
+        if not bookable(self.config, service):
+            raise QueueError("not_bookable" if service in self.config.services
+                             else "unknown_service", service)
+        date = self._day(day, now)
+        book = self.server.state.bookings
+        return [{"time": s.label, "start": s.start, "places": s.places,
+                 "remaining": max(0, s.places - book.taken(service, s.start))}
+                for s in slots(self.config, service, date) if s.start > now]
+
+    def _day(self, day: str, now: float) -> dt.date:
+        try:
+            date = dt.date.fromisoformat(day)
+        except (TypeError, ValueError):
+            raise QueueError("booking_day_closed", str(day)[:20]) from None
+        if date not in booking_days(self.config, now):
+            raise QueueError("booking_day_closed", day)
+        return date
+
+    def booking_view(self, booking: Booking) -> dict[str, Any]:
+        service = self.config.services[booking.service]
+        opens, closes = checkin_window(self.config, booking.slot_at)
+        site = self.config.site
+        slot = local_time(site, booking.slot_at)
+        return {
+            "code": booking.code, "code_display": format_code(booking.code),
+            "service": service.id, "service_name": service.name,
+            "service_name_en": service.name_en, "day": booking.day,
+            "weekday": WEEKDAYS[slot.weekday()], "weekday_en": WEEKDAYS_EN[slot.weekday()],
+            "date": f"{slot:%d/%m/%Y}", "time": f"{slot:%H:%M}", "slot_at": booking.slot_at,
+            "checkin_from": f"{local_time(site, opens):%H:%M}",
+            "checkin_until": f"{local_time(site, closes):%H:%M}",
+            "status": booking.status.value,
+        }
+
+    # ----- HTTP -------------------------------------------------------------
+
+    async def get_options(self, _request: web.Request) -> web.Response:
+        return _json(self.options(self.server.clock()))
+
+    async def get_slots(self, request: web.Request) -> web.Response:
+        service, day = request.query.get("service", ""), request.query.get("day", "")
+        try:
+            found = self.slot_list(service, day, self.server.clock())
+        except QueueError as err:
+            return _error(err)
+        return _json({"service": service, "day": day, "slots": found})
+
+    async def post_booking(self, request: web.Request) -> web.Response:
+        now = self.server.clock()
+        if not self.limit.allow(request.remote or "?", time.monotonic()):
+            return _error(QueueError("too_many_requests"))
+        try:
+            command, key = self._book_command(await _body(request), now)
+            await self.server.engine.submit(command)
+        except QueueError as err:
+            return _error(err)
+        booking = self.server.state.bookings.by_code[command.code]
+        log.info("booking %s for %s at %s", booking.code, booking.service, booking.day)
+        return _json({"booking": self.booking_view(booking), "qr_svg": qr_svg(booking.code),
+                      "cancel_key": key}, status=201)
+
+    def _book_command(self, body: dict[str, Any], now: float) -> tuple[c.BookSlot, str]:
+        """The command for a booking request, or the refusal of its first bad field."""
+        if body.get("consent") is not True:
+            raise QueueError("consent_required")
+        if body.get("notice_version") != self.config.booking.notice_version:
+            raise QueueError("consent_required", "the notice has changed; read it again")
+        service = _text(body, "service")
+        if not bookable(self.config, service):
+            raise QueueError("not_bookable" if service in self.config.services
+                             else "unknown_service", service)
+        name = normalize_name(_text(body, "name"))
+        phone = normalize_phone(_text(body, "phone"))
+        cccd = None
+        if service in self.config.booking.cccd_services:  # only where it is needed
+            cccd = normalize_cccd(_text(body, "cccd"))
+        date = self._day(_text(body, "day"), now)
+        slot = self._slot(service, date, _text(body, "time"))
+        key = secrets.token_urlsafe(18)
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        return c.BookSlot(actor="web", code=code, service=service, day=date.isoformat(),
+                          slot_at=slot, name=name, phone=phone, cccd=cccd,
+                          notice_version=self.config.booking.notice_version,
+                          cancel_hash=_hash(key)), key
+
+    def _slot(self, service: str, date: dt.date, label: str) -> float:
+        try:
+            start = dt.time.fromisoformat(label)
+        except ValueError:
+            raise QueueError("bad_slot", label[:20]) from None
+        at = dt.datetime.combine(date, start, self.config.site.tz).timestamp()
+        if find_slot(self.config, service, date, at) is None:
+            raise QueueError("bad_slot", f"{date} {label}")
+        return at
+
+    async def post_cancel(self, request: web.Request) -> web.Response:
+        if not self.limit.allow(request.remote or "?", time.monotonic()):
+            return _error(QueueError("too_many_requests"))
+        try:
+            code = normalize_code(request.match_info["code"])
+            body = await _body(request)
+            await self.server.engine.submit(c.CancelBooking(
+                actor="web", code=code, cancel_hash=_hash(_text(body, "key"))))
+        except QueueError as err:
+            return _error(err)
+        log.info("booking %s cancelled", code)
+        return _json({"booking": self.booking_view(self.server.state.bookings.by_code[code])})
+
+    # ----- the kiosk --------------------------------------------------------
+
+    async def checkin(self, conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
+        """`checkin` over the protocol: a booking code becomes a ticket (see docs)."""
+        code = normalize_code(fields["code"])
+        outcome = await self.server.engine.submit(c.CheckIn(
+            actor=conn.actor, code=code, request_id=fields["request_id"],
+            public_id=self.server.engine.new_public_id()))
+        booking = self.server.state.bookings.get(code)
+        view = self.booking_view(booking) if booking else {"code": code}
+        late = bool(booking and booking.late)
+        if late:
+            message = (f"Bạn đến sau giờ hẹn {view['time']}. Số của bạn được xếp như số lấy "
+                       "trực tiếp tại quầy. Xin cảm ơn bạn đã thông cảm.",
+                       f"You arrived after your {view['time']} booking, so your number "
+                       "queues like a walk-in ticket. Thank you for understanding.")
+        else:
+            message = (f"Đã nhận lịch hẹn {view.get('time', '')}. Số của bạn được xếp theo "
+                       "giờ hẹn.", "Booking checked in: your number queues by your booked "
+                       "time.")
+        return {"ticket": outcome.ticket, "checkin": {
+            **view, "late": late, "message": message[0], "message_en": message[1]}}
+
+    # ----- personal data ----------------------------------------------------
+
+    def _on_batch(self, events: list[Event], _state) -> Any:
+        if any(isinstance(ev, DayStarted) for ev in events):
+            return self._purge
+        return None
+
+    def _purge(self) -> None:
+        """Erase the details of bookings older than the retention period (daily reset)."""
+        today = dt.date.fromisoformat(self.server.engine.today())
+        cutoff = today - dt.timedelta(days=self.config.booking.retention_days)
+        task = asyncio.create_task(self.purge(cutoff.isoformat()))
+        self._purging.add(task)
+        task.add_done_callback(self._purging.discard)
+
+    async def purge(self, before_day: str) -> int:
+        try:
+            count = await self.server.store.purge_personal_data(before_day, self.server.clock())
+        except Exception:
+            log.exception("purging personal data failed; it runs again at the next reset")
+            return 0
+        if count:
+            log.info("personal data of %d bookings before %s erased", count, before_day)
+        return count
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise QueueError("bad_request", "send a JSON object") from None
+    if not isinstance(body, dict):
+        raise QueueError("bad_request", "send a JSON object")
+    return body
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key, "")
+    if not isinstance(value, str):
+        raise QueueError("bad_request", f"{key!r} must be text")
+    return value.strip()[:200]
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=encode,
+                             headers={"Cache-Control": "no-store"})
+
+
+def _error(err: QueueError) -> web.Response:
+    return _json({"error": err.to_dict()}, status=_STATUS.get(err.code, 409))
+

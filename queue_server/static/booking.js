@@ -1,0 +1,134 @@
+/* Booking page: diacritic-insensitive service search, live free places, submit, show code. */
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const form = $("booking");
+  const search = document.getElementById("search");
+  const slotsList = document.getElementById("slots");
+  const slotsNote = document.getElementById("slots-note");
+  const errorBox = document.getElementById("error");
+  const submit = document.getElementById("submit");
+  const cccdBox = document.getElementById("cccd-box");
+
+  function fold(text) {
+    return text.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  search.addEventListener("input", () => {
+    const words = fold(search.value).split(/\s+/).filter(Boolean);
+    let shown = 0;
+    document.querySelectorAll("#services .sector").forEach((sector) => {
+      let any = false;
+      sector.querySelectorAll("li[data-search]").forEach((li) => {
+        const hit = words.every((w) => li.dataset.search.includes(w));
+        li.hidden = !hit;
+        if (hit) { any = true; shown += 1; }
+      });
+      sector.hidden = !any;
+    });
+    document.getElementById("search-count").textContent = shown ? "" : T.no_match;
+  });
+
+  function selected(name) {
+    const el = form.querySelector(`input[name="${name}"]:checked`);
+    return el ? el.value : "";
+  }
+
+  let slotRequest = 0;
+  async function loadSlots() {
+    const service = selected("service"), day = selected("day");
+    const svc = form.querySelector('input[name="service"]:checked');
+    cccdBox.hidden = !(svc && svc.dataset.cccd === "1");
+    slotsList.textContent = "";
+    if (!service || !day) { slotsNote.textContent = T.pick_service_first; return; }
+    slotsNote.textContent = T.loading;
+    const mine = ++slotRequest;
+    let data;
+    try {
+      const res = await fetch(`/api/booking/slots?service=${encodeURIComponent(service)}` +
+                              `&day=${encodeURIComponent(day)}`);
+      data = await res.json();
+      if (!res.ok) throw data.error;
+    } catch (err) {
+      if (mine === slotRequest) slotsNote.textContent = err && err.message ? errorText(err) : "";
+      return;
+    }
+    if (mine !== slotRequest) return;  // the citizen chose again meanwhile
+    const free = data.slots.filter((s) => s.remaining > 0).length;
+    slotsNote.textContent = free ? "" : T.no_slots;
+    for (const slot of data.slots) {
+      const id = "slot-" + slot.time.replace(":", "");
+      const li = document.createElement("li");
+      const input = Object.assign(document.createElement("input"),
+        {type: "radio", name: "time", id, value: slot.time, disabled: slot.remaining <= 0});
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.append(slot.time);
+      const small = document.createElement("small");
+      small.textContent = slot.remaining > 0 ? fmt(T.places_left, {n: slot.remaining}) : T.full;
+      label.append(small);
+      li.append(input, label);
+      slotsList.append(li);
+    }
+  }
+  form.addEventListener("change", (ev) => {
+    if (ev.target.name === "service" || ev.target.name === "day") loadSlots();
+  });
+
+  function showError(error, field) {
+    errorBox.textContent = errorText(error);
+    errorBox.hidden = false;
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    const el = field && document.getElementById(field);
+    if (el) { el.setAttribute("aria-invalid", "true"); el.focus(); } else errorBox.focus();
+  }
+  const FIELD = {bad_phone: "phone", bad_cccd: "cccd", bad_name: "name",
+                 consent_required: "consent"};
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    errorBox.hidden = true;
+    const body = {service: selected("service"), day: selected("day"), time: selected("time"),
+                  name: $("name").value, phone: $("phone").value, cccd: $("cccd").value,
+                  consent: $("consent").checked, notice_version: PAGE.notice_version};
+    const missing = !body.service ? "step-service" : !body.day ? "step-day"
+      : !body.time ? "step-time" : "";
+    if (missing) {
+      const legend = document.querySelector(`#${missing} legend`).textContent;
+      showError({message: `Vui lòng chọn: ${legend}`, message_en: `Please choose: ${legend}`});
+      return;
+    }
+    submit.disabled = true;
+    submit.textContent = T.sending;
+    const answer = await postJSON("/api/bookings", body);
+    submit.disabled = false;
+    submit.textContent = T.submit;
+    if (!answer.ok) {
+      showError(answer.error, FIELD[answer.error.code]);
+      if (answer.error.code === "slot_full") loadSlots();
+      return;
+    }
+    showDone(answer.data);
+  });
+
+  function showDone(data) {
+    const b = data.booking;
+    form.hidden = true;
+    document.querySelector("main > h1").hidden = true;
+    document.querySelector("main > .intro").hidden = true;
+    document.getElementById("done-code").textContent = b.code_display;
+    document.getElementById("done-qr").innerHTML = data.qr_svg;  // SVG made by our server
+    const en = PAGE.lang === "en";
+    document.getElementById("done-service").textContent = en ? b.service_name_en : b.service_name;
+    document.getElementById("done-when").textContent =
+      `${en ? b.weekday_en : b.weekday}, ${b.date} – ${b.time}`;
+    document.getElementById("done-window").textContent =
+      fmt(T.checkin_window, {from: b.checkin_from, until: b.checkin_until});
+    document.getElementById("done-cancel").href =
+      `${PAGE.paths.cancel}/${b.code}#k=${encodeURIComponent(data.cancel_key)}`;
+    const done = document.getElementById("done");
+    done.hidden = false;
+    document.getElementById("done-title").focus();
+  }
+})();

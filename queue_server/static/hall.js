@@ -1,0 +1,121 @@
+/* Hall display in a browser: latest calls, the newest highlighted, clock, notice, voice.
+   Public and read-only: it says hello as "public" and only listens.
+   Options in the address: ?calls=7&counters=1,2&services=a,b&voice=0&highlight=8&notice=… */
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const q = new URLSearchParams(location.search);
+  const list = (key) => (q.get(key) || "").split(",").map((s) => s.trim()).filter(Boolean);
+  const LIMIT = Math.max(2, parseInt(q.get("calls") || "7", 10));
+  const COUNTERS = list("counters").map(Number), SERVICES = list("services");
+  const VOICE = q.get("voice") !== "0";
+  const HIGHLIGHT_MS = 1000 * parseFloat(q.get("highlight") || "8");
+  const NOTICE = q.get("notice") || "Công dân vui lòng theo dõi số thứ tự trên màn hình và " +
+    "loa thông báo, chuẩn bị sẵn hồ sơ khi được mời lên quầy.   •   Please watch the screen " +
+    "and listen for your number; have your documents ready.";
+  let calls = [], zone = "Asia/Ho_Chi_Minh", offset = 0, newestAt = 0;
+
+  const wanted = (c) => (!COUNTERS.length || COUNTERS.includes(c.counter)) &&
+                        (!SERVICES.length || SERVICES.includes(c.service));
+
+  function render() {
+    const newest = calls[0];
+    $("caption-vi").textContent = newest ? "Mời công dân có số" : "Xin mời công dân chờ gọi số";
+    $("caption-en").textContent = newest ? "Now calling number" : "Please wait for your number";
+    $("newest-number").textContent = newest ? newest.number : "";
+    $("to-vi").textContent = newest ? `đến ${newest.counter_name || "Quầy " + newest.counter}` : "";
+    $("to-en").textContent = newest ? `to counter ${newest.counter}` : "";
+    const body = $("recent");
+    body.textContent = "";
+    for (let i = 1; i < LIMIT; i++) {
+      const call = calls[i], tr = document.createElement("tr");
+      for (const text of [call ? call.number : "\u00a0", call ? call.counter : ""]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+  }
+
+  function tick() {
+    const now = new Date(Date.now() + offset);
+    const opts = {timeZone: zone};
+    $("time").textContent = now.toLocaleTimeString("vi-VN", {...opts, hour12: false,
+      hour: "2-digit", minute: "2-digit", second: "2-digit"});
+    const weekday = now.toLocaleDateString("vi-VN", {...opts, weekday: "long"});
+    const date = now.toLocaleDateString("en-GB", {...opts, day: "2-digit", month: "2-digit",
+                                                  year: "numeric"});
+    $("date").textContent = `${weekday.charAt(0).toUpperCase()}${weekday.slice(1)}, ${date}`;
+    const lit = Date.now() - newestAt < HIGHLIGHT_MS && Math.floor(Date.now() / 500) % 2 === 0;
+    $("newest").classList.toggle("lit", lit);
+  }
+
+  // ----- the voice: one announcement at a time, in order -----
+  const queue = [];
+  let playing = false;
+  function announce(call) {
+    if (!VOICE) return;
+    queue.push(`/api/announcements/${encodeURIComponent(call.number)}/${call.counter}.wav`);
+    playNext();
+  }
+  function playNext() {
+    if (playing || !queue.length) return;
+    playing = true;
+    const audio = new Audio(queue[0]);
+    const done = () => { queue.shift(); playing = false; playNext(); };
+    audio.onended = done;
+    audio.onerror = done;  // never let the sound hold the screen back
+    audio.play().then(() => { $("sound").hidden = true; }).catch((err) => {
+      playing = false;
+      if (err && err.name === "NotAllowedError") $("sound").hidden = false;  // needs one click
+      else done();
+    });
+  }
+  $("sound").addEventListener("click", () => { $("sound").hidden = true; playNext(); });
+  window.hallAudioQueue = queue;  // for tests and for a look in the console
+
+  // ----- the connection -----
+  let delay = 500;
+  function connect() {
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") +
+                             location.host + "/ws");
+    ws.onopen = () => ws.send(JSON.stringify({type: "hello", protocol: 1, role: "public"}));
+    ws.onmessage = (ev) => {
+      const msg = JSON.parse(ev.data);
+      if (msg.type === "welcome") {
+        delay = 500;
+        $("banner").hidden = true;
+        offset = msg.server_time * 1000 - Date.now();
+        zone = (msg.site && msg.site.timezone) || zone;
+        calls = [];
+        for (const c of msg.calls || []) {
+          if (wanted(c) && !calls.some((x) => x.number === c.number)) calls.push(c);
+        }
+        calls = calls.slice(0, LIMIT);
+        newestAt = 0;  // calls from before the connection are not news
+        render();
+      } else if (msg.type === "ticket_called" && wanted(msg)) {
+        calls = [msg, ...calls.filter((c) => c.number !== msg.number)].slice(0, LIMIT);
+        newestAt = Date.now();
+        render();
+        announce(msg);
+      } else if (msg.type === "day_started") {
+        calls = [];
+        render();
+      }
+    };
+    ws.onclose = () => {
+      $("banner").textContent = "Mất kết nối máy chủ – đang kết nối lại…  Reconnecting…";
+      $("banner").hidden = false;
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    };
+  }
+
+  $("notice").textContent = NOTICE;
+  render();
+  tick();
+  setInterval(tick, 250);
+  connect();
+})();

@@ -1,0 +1,86 @@
+/* Tracking page: follows one ticket live; a call fills the screen, rings and vibrates. */
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const en = PAGE.lang === "en";
+  let lastStatus = null;  // opened while already called: show the call at once
+  let lastRecalls = 0;
+  let audio = null;
+
+  function render(t) {
+    if (!t || !t.number) {
+      if (t && t.status) $("status").textContent = T["status_" + t.status] || t.status;
+      return;
+    }
+    $("number").textContent = t.number;
+    $("service").textContent = (en ? t.service_name_en : t.service_name) || t.service_name || "";
+    $("status").textContent = T["status_" + t.status] || t.status;
+    const waiting = t.status === "waiting";
+    $("ahead").textContent = waiting ? (t.ahead ? String(t.ahead) : T.nobody) : "–";
+    $("wait").textContent = !waiting || t.estimated_wait == null ? "–"
+      : t.estimated_wait < 60 ? T.soon
+      : `${T.about} ${Math.round(t.estimated_wait / 60)} ${T.minutes}`;
+    $("serving").textContent = t.now_serving || "–";
+    const called = t.status === "called";
+    if (called && (lastStatus !== "called" || (t.recalls || 0) > lastRecalls)) alert_(t);
+    if (!called) $("called").hidden = true;
+    lastStatus = t.status;
+    lastRecalls = t.recalls || 0;
+  }
+
+  function alert_(t) {
+    $("called-counter").textContent = t.counter;
+    $("called-number").textContent = `${T.your_number}: ${t.number}`;
+    $("called").hidden = false;
+    $("called-ok").focus();
+    document.title = `${T.called} ${t.counter} – ${t.number}`;
+    if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 800]);
+    ring();
+  }
+
+  function ring() {
+    if (!audio) return;
+    const now = audio.currentTime;
+    [0, 0.45, 0.9].forEach((offset, i) => {
+      const osc = audio.createOscillator(), gain = audio.createGain();
+      osc.frequency.value = i === 2 ? 988 : 784;
+      gain.gain.setValueAtTime(0.0001, now + offset);
+      gain.gain.exponentialRampToValueAtTime(0.5, now + offset + 0.03);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + offset + 0.4);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(now + offset);
+      osc.stop(now + offset + 0.42);
+    });
+  }
+
+  $("sound").addEventListener("click", () => {
+    // Phones allow sound only after a tap: this tap unlocks it for the call later.
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (Ctx && !audio) audio = new Ctx();
+    if (audio) { audio.resume(); ring(); }
+    if (navigator.vibrate) navigator.vibrate(100);
+    $("sound").setAttribute("aria-pressed", "true");
+    $("sound").textContent = T.sound_ready;
+  });
+  $("called-ok").addEventListener("click", () => { $("called").hidden = true; $("sound").focus(); });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && !$("called").hidden) $("called-ok").click();
+  });
+
+  if (PAGE.ticket) render(PAGE.ticket);
+  if (!PAGE.ticket || PAGE.ticket.old) {
+    $("error").textContent = PAGE.ticket ? "" : T.unknown_ticket;
+    $("error").hidden = !!PAGE.ticket;
+    $("conn").hidden = true;
+    return;  // not today's ticket: nothing live to follow
+  }
+  liveSocket({type: "hello", protocol: 1, role: "public"},
+    (ws) => ws.send(JSON.stringify({type: "track", id: "track", ticket: PAGE.public_id})),
+    (msg) => {
+      if (msg.type === "result" && msg.id === "track") {
+        if (msg.ok) render(msg.ticket);
+        else { $("error").textContent = T.unknown_ticket; $("error").hidden = false; }
+      } else if (msg.type === "ticket") render(msg.ticket);
+    },
+    (state) => { $("conn").textContent = T[state]; });
+})();

@@ -1,0 +1,136 @@
+"""Following one ticket from a phone: the `track` request and the `ticket` pushes.
+
+A public connection sends `track` with a ticket's public id and from then on gets
+`{"type": "ticket", "ticket": {…}}` whenever that ticket changes (at once: a call
+must reach the phone quickly) or its queue moves (coalesced, at most once a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from .domain import events as e
+from .domain.state import QueueState, Ticket
+from .errors import QueueError
+from .hub import Connection
+from .messages import ticket_public
+from .protocol import encode
+
+if TYPE_CHECKING:
+    from .app import QueueServer
+
+QUEUE_PUSH_SECONDS = 1.0
+MAX_TRACKED_PER_CONNECTION = 5
+
+
+class Tracker:
+    def __init__(self, server: QueueServer) -> None:
+        self.server = server
+        self._followers: dict[int, set[Connection]] = {}  # ticket id → connections
+        self._sent: dict[tuple[int, int], str] = {}  # (id(conn), ticket id) → last frame
+        self._serving: dict[str, str] = {}  # service → the number called last
+        self._dirty: set[str] = set()
+        self._flush: asyncio.TimerHandle | None = None
+
+    async def start(self, _app=None) -> None:
+        state = self.server.state
+        for ticket in sorted((t for t in state.tickets.values() if t.called_at),
+                             key=lambda t: t.called_at or 0):
+            self._serving[ticket.service] = ticket.number
+        self.server.engine.subscribe(self._on_batch)
+
+    async def stop(self, _app=None) -> None:
+        if self._flush is not None:
+            self._flush.cancel()
+
+    def view(self, state: QueueState, ticket: Ticket) -> dict[str, Any]:
+        config = state.config
+        view = ticket_public(state, ticket)
+        counter = config.counters.get(ticket.counter) if ticket.counter else None
+        return {**view, "public_id": ticket.public_id,
+                "service_name_en": config.services[ticket.service].name_en,
+                "counter_name": counter.name if counter else None,
+                "now_serving": self._serving.get(ticket.service),
+                "recalls": ticket.recalls, "booked": ticket.booking is not None}
+
+    async def track(self, conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
+        """The `track` request: answer with the ticket and follow it from now on."""
+        ticket = self.server.state.ticket_by_public_id(fields["ticket"])
+        if ticket is None:
+            raise QueueError("unknown_ticket", fields["ticket"][:40])
+        mine = [tid for tid, conns in self._followers.items() if conn in conns]
+        if ticket.id not in mine and len(mine) >= MAX_TRACKED_PER_CONNECTION:
+            raise QueueError("bad_request", f"at most {MAX_TRACKED_PER_CONNECTION} tickets")
+        self._followers.setdefault(ticket.id, set()).add(conn)
+        view = self.view(self.server.state, ticket)
+        self._sent[(id(conn), ticket.id)] = encode({"type": "ticket", "ticket": view})
+        return {"ticket": view}
+
+    # ----- pushing ----------------------------------------------------------
+
+    def _on_batch(self, events: list[e.Event], state: QueueState):
+        """Build the frames for tickets these events touched; send once durable."""
+        frames: list[tuple[int, str]] = []
+        services: set[str] = set()
+        restart = False
+        for ev in events:
+            ticket = state.tickets.get(getattr(ev, "ticket_id", -1))
+            if isinstance(ev, e.TicketCalled) and ticket is not None and not ev.recall:
+                self._serving[ticket.service] = ticket.number
+            if ticket is not None:
+                services.add(ticket.service)
+                if ticket.id in self._followers:
+                    frames.append((ticket.id, encode({"type": "ticket",
+                                                      "ticket": self.view(state, ticket)})))
+            elif isinstance(ev, e.DayStarted):
+                restart = True
+            elif isinstance(ev, e.CounterOpened | e.CounterClosed | e.CounterPaused
+                            | e.CounterResumed):
+                services.update(state.config.counters[ev.counter].all_services)
+        if not (frames or services or restart):
+            return None
+
+        def send() -> None:
+            if restart:
+                self._day_started()
+            for tid, text in frames:
+                self._deliver(tid, text)
+            self._dirty |= services
+            if self._dirty and self._flush is None and self._followers:
+                self._flush = asyncio.get_running_loop().call_later(
+                    QUEUE_PUSH_SECONDS, self._flush_queue)
+
+        return send
+
+    def _day_started(self) -> None:
+        expired = encode({"type": "ticket", "ticket": {"status": "expired"}})
+        for tid in list(self._followers):
+            self._deliver(tid, expired)
+        self._followers.clear()
+        self._sent.clear()
+        self._serving.clear()
+
+    def _flush_queue(self) -> None:
+        self._flush = None
+        services, self._dirty = self._dirty, set()
+        state = self.server.state
+        for tid in list(self._followers):
+            ticket = state.tickets.get(tid)
+            if ticket is not None and ticket.service in services:
+                self._deliver(tid, encode({"type": "ticket", "ticket": self.view(state, ticket)}))
+
+    def _deliver(self, tid: int, text: str) -> None:
+        """Send to the ticket's followers what they have not seen yet; forget closed ones."""
+        live = self.server.hub.connections
+        followers = self._followers.get(tid, set())
+        for conn in list(followers):
+            key = (id(conn), tid)
+            if conn not in live:
+                followers.discard(conn)
+                self._sent.pop(key, None)
+            elif self._sent.get(key) != text:
+                self._sent[key] = text
+                conn.send(text)
+        if not followers:
+            self._followers.pop(tid, None)

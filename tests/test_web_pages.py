@@ -1,0 +1,132 @@
+"""The citizens' pages in real headless Chromium: book, check in, track, the hall.
+
+Set XEPHANG_SCREENSHOTS=1 to write the pages' pictures to docs/screenshots/web-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.servers import ROOT, add_officer, login, peer, running_server
+from tests.test_booking import KIOSK, TODAY, WEDNESDAY_9AM, Clock, post, request, site
+
+playwright = pytest.importorskip("playwright.async_api")
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required"]
+PHONE = {"width": 390, "height": 844}
+TV = {"width": 1920, "height": 1080}
+SHOTS = ROOT / "docs" / "screenshots"
+
+
+async def shot(page, name: str, tmp_path: Path) -> None:
+    target = SHOTS if os.environ.get("XEPHANG_SCREENSHOTS") else tmp_path
+    path = target / f"web-{name}.png"
+    await page.screenshot(path=str(path))
+    assert path.stat().st_size < 300_000
+
+
+async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
+    clock = Clock(WEDNESDAY_9AM - 3600)  # 08:00 on a working Wednesday
+    async with running_server(tmp_path / "q.db", site(), clock=clock) as (base, server), \
+            playwright.async_playwright() as pw, aiohttp.ClientSession() as http:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        outside: list[str] = []
+        # bypass_csp: the pages forbid eval, which Playwright's wait_for_function uses
+        context = await browser.new_context(viewport=PHONE, device_scale_factor=1,
+                                            locale="vi-VN", bypass_csp=True)
+        context.on("request", lambda r: None if r.url.startswith(base)
+                   else outside.append(r.url))
+        page = await context.new_page()
+
+        # ----- book: search without marks, choose day and time, details, consent
+        await page.goto(f"{base}/dat-lich")
+        assert await page.get_attribute("html", "lang") == "vi"
+        await page.fill("#search", "khai sinh")
+        assert not await page.is_visible("label[for=svc-ket-hon]")
+        await page.click("label[for=svc-khai-sinh]")
+        await page.click(f"label[for=day-{TODAY}]")
+        await page.wait_for_selector("label[for=slot-0900]")
+        assert "còn 10 chỗ" in await page.inner_text("label[for=slot-0900]")
+        await page.click("label[for=slot-0900]")
+        await page.fill("#name", "Trần Thị Bình")
+        await page.fill("#phone", "+84 912 345 678")
+        await page.click("#submit")  # no consent yet: refused, nothing stored
+        await page.wait_for_selector("#error:not([hidden])")
+        assert "đồng ý" in await page.inner_text("#error")
+        await page.check("#consent")
+        await page.evaluate("window.scrollTo(0, 0)")
+        await shot(page, "booking", tmp_path)
+        await page.evaluate("document.getElementById('step-time').scrollIntoView()")
+        await shot(page, "booking-details", tmp_path)
+        await page.click("#submit")
+        await page.wait_for_selector("#done:not([hidden])")
+        code = (await page.inner_text("#done-code")).replace("-", "")
+        assert len(code) == 8
+        assert await page.is_visible("#done-qr svg")
+        assert "09:00" in await page.inner_text("#done-when")
+        await shot(page, "booking-done", tmp_path)
+        cancel_link = await page.get_attribute("#done-cancel", "href")
+        assert cancel_link.startswith(f"/dat-lich/huy/{code}#k=")
+
+        # ----- check in at 09:05 over the protocol, after a walk-in at 09:02
+        kiosk = await peer(base, "kiosk", KIOSK)
+        clock.now = WEDNESDAY_9AM + 120
+        walk_in = (await kiosk.request("issue", service="khai-sinh", request_id="w"))["ticket"]
+        clock.now = WEDNESDAY_9AM + 300
+        checked = await kiosk.request("checkin", code=code, request_id="c")
+        ticket = checked["ticket"]
+        assert ticket["ahead"] == 0 and not checked["checkin"]["late"]
+
+        # ----- track it on the phone; a counter calls it: "Mời đến quầy số 1"
+        await page.goto(f"{base}/t/{ticket['public_id']}")
+        await page.wait_for_function("document.getElementById('conn').textContent"
+                                     ".includes('trực tiếp')")
+        assert await page.inner_text("#number") == ticket["number"]
+        assert await page.inner_text("#ahead") == "Không ai"
+        await shot(page, "track", tmp_path)
+        await add_officer(server, "an")
+        counter = await peer(base, "counter", await login(base, "an"), counter=1)
+        assert (await counter.request("call_next"))["ticket"]["number"] == ticket["number"]
+        await page.wait_for_selector("#called:not([hidden])", timeout=10_000)
+        assert "Mời đến quầy số" in await page.inner_text("#called")
+        assert await page.inner_text("#called-counter") == "1"
+        await shot(page, "track-called", tmp_path)
+
+        # ----- the hall on a TV: the next call appears and its voice is fetched
+        hall = await browser.new_page(viewport=TV, bypass_csp=True)
+        await hall.goto(f"{base}/hall")
+        await hall.wait_for_function("document.getElementById('newest-number').textContent"
+                                     f" === '{ticket['number']}'")
+        async with hall.expect_response(lambda r: "/api/announcements/" in r.url) as wav:
+            await counter.request("call_next")
+            await hall.wait_for_function("document.getElementById('newest-number')"
+                                         f".textContent === '{walk_in['number']}'")
+        assert (await wav.value).status == 200
+        assert ticket["number"] in await hall.inner_text("#recent")
+        assert "đến Quầy 1" in await hall.inner_text("#newest")
+        await hall.wait_for_function(  # the server's clock in the site's zone, not the TV's
+            "document.getElementById('time').textContent.startsWith('09:0')")
+        assert "27/05/2026" in await hall.inner_text("#date")
+        await shot(hall, "hall", tmp_path)
+
+        # ----- cancel page (another booking), in English
+        other = (await post(http, base, "/api/bookings", request(phone="0987654321")))[1]
+        await page.goto(f"{base}/en/booking/cancel/{other['booking']['code']}"
+                        f"#k={other['cancel_key']}")
+        assert await page.get_attribute("html", "lang") == "en"
+        await page.click("#cancel")
+        await page.wait_for_selector("#result:not([hidden])")
+        assert "cancelled" in await page.inner_text("#result")
+        await shot(page, "cancel", tmp_path)
+
+        assert outside == []  # nothing fetched from outside the server
+        for p in (kiosk, counter):
+            await p.close()
+        await browser.close()
