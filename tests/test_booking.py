@@ -344,3 +344,17 @@ async def test_announcement_wav_is_served(tmp_path):
         for bad in ("A015/99.wav", "A0%3C15/2.wav", "A015/x.wav"):
             async with http.get(f"{base}/api/announcements/{bad}") as resp:
                 assert resp.status == 404
+
+
+async def test_personal_data_past_retention_is_erased_at_start_up(tmp_path):
+    db = tmp_path / "q.db"
+    async with running_server(db, site(), clock=Clock(WEDNESDAY_9AM)) as (
+            base, _), aiohttp.ClientSession() as http:
+        await post(http, base, "/api/bookings", request())
+    later = Clock(WEDNESDAY_9AM + 40 * 86400)  # the daily reset after the retention period
+    async with running_server(db, site(), clock=later):
+        for _ in range(100):
+            if stored_bookings(db)[0][1] is None:
+                break
+            await asyncio.sleep(0.05)
+    assert stored_bookings(db)[0][1:] == (None, None, "active")

@@ -130,3 +130,45 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
         for p in (kiosk, counter):
             await p.close()
         await browser.close()
+
+
+async def test_booking_page_in_english_by_keyboard_alone(tmp_path):
+    async with running_server(tmp_path / "q.db", site(), clock=Clock(WEDNESDAY_9AM - 3600)) as (
+            base, _), playwright.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = await browser.new_page(viewport=PHONE, bypass_csp=True)
+        await page.goto(f"{base}/en/booking")
+        assert await page.get_attribute("html", "lang") == "en"
+        await page.keyboard.press("Tab")  # the skip link comes first
+        assert await page.evaluate("document.activeElement.className") == "skip"
+        await page.focus("#search")
+        for query in ("đất", "DAT DAI", "dang ky dat"):  # with or without marks, any case
+            await page.fill("#search", query)
+            assert await page.is_visible("label[for=svc-dat-dai]")
+            assert not await page.is_visible("label[for=svc-khai-sinh]")
+        await page.keyboard.press("Tab")
+        await page.keyboard.press("Space")
+        assert await page.is_checked("#svc-dat-dai")
+        assert await page.is_visible("#cccd")  # this service asks for the CCCD
+        await page.keyboard.press("Tab")  # to the days: arrows move between them
+        await page.keyboard.press("ArrowRight")
+        assert await page.evaluate("document.activeElement.name") == "day"
+        assert await page.is_checked("#day-2026-05-28")
+        await page.wait_for_selector("label[for=slot-0730]")
+        await page.keyboard.press("Tab")
+        await page.keyboard.press("Space")
+        assert await page.is_checked("#slot-0730")
+        for field, value in (("#name", "Lê Văn Cường"), ("#phone", "0912345678"),
+                             ("#cccd", "123")):
+            await page.keyboard.press("Tab")
+            assert await page.evaluate("'#' + document.activeElement.id") == field
+            await page.keyboard.type(value)
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.id") == "consent"
+        await page.keyboard.press("Space")
+        await page.keyboard.press("Enter")  # submits the form
+        await page.wait_for_selector("#error:not([hidden])")
+        assert "12 digits" in await page.inner_text("#error")
+        assert await page.evaluate("document.activeElement.id") == "cccd"
+        assert await page.get_attribute("#cccd", "aria-invalid") == "true"
+        await browser.close()
