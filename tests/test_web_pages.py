@@ -109,8 +109,15 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
             await hall.wait_for_function("document.getElementById('newest-number')"
                                          f".textContent === '{walk_in['number']}'")
         assert (await wav.value).status == 200
+        for n in range(3):  # a few more calls, for a fuller screen
+            await kiosk.request("issue", service="ket-hon", request_id=f"more{n}")
+        counter2 = await peer(base, "counter", await login(base, "an"), counter=2)
+        for _ in range(3):
+            last = (await counter2.request("call_next"))["ticket"]["number"]
+        await hall.wait_for_function("document.getElementById('newest-number').textContent"
+                                     f" === '{last}'")
         assert ticket["number"] in await hall.inner_text("#recent")
-        assert "đến Quầy 1" in await hall.inner_text("#newest")
+        assert "đến Quầy 2" in await hall.inner_text("#newest")
         await hall.wait_for_function(  # the server's clock in the site's zone, not the TV's
             "document.getElementById('time').textContent.startsWith('09:0')")
         assert "27/05/2026" in await hall.inner_text("#date")
@@ -127,7 +134,12 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
         await shot(page, "cancel", tmp_path)
 
         assert outside == []  # nothing fetched from outside the server
-        for p in (kiosk, counter):
+        await page.evaluate("document.fonts.ready")
+        assert await page.evaluate("document.fonts.check('700 16px \"Noto Sans\"', 'Việt')")
+        loaded = await page.evaluate("[...document.fonts].filter(f => f.status === 'loaded')"
+                                     ".map(f => f.family)")
+        assert "Noto Sans" in " ".join(loaded)
+        for p in (kiosk, counter, counter2):
             await p.close()
         await browser.close()
 
