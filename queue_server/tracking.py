@@ -71,6 +71,14 @@ class Tracker:
 
     def _on_batch(self, events: list[e.Event], state: QueueState):
         """Build the frames for tickets these events touched; send once durable."""
+        if not self._followers:  # the usual case under load: only keep `now_serving` right
+            for ev in events:
+                if isinstance(ev, e.TicketCalled) and not ev.recall:
+                    ticket = state.tickets[ev.ticket_id]
+                    self._serving[ticket.service] = ticket.number
+                elif isinstance(ev, e.DayStarted):
+                    self._serving.clear()
+            return None
         frames: list[tuple[int, str]] = []
         services: set[str] = set()
         restart = False

@@ -93,6 +93,8 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
         await shot(page, "track", tmp_path)
         await add_officer(server, "an")
         counter = await peer(base, "counter", await login(base, "an"), counter=1)
+        for conn in [c for c in server.hub.connections if c.role == "public"]:
+            await conn.close(1001, b"the phone slept")  # it reconnects and asks again
         assert (await counter.request("call_next"))["ticket"]["number"] == ticket["number"]
         await page.wait_for_selector("#called:not([hidden])", timeout=10_000)
         assert "Mời đến quầy số" in await page.inner_text("#called")
