@@ -60,6 +60,9 @@ cat <<TXT
 
   Xếp hàng is running / Xếp hàng đang chạy:
     queue server      http://127.0.0.1:8765   (WebSocket ws://127.0.0.1:8765/ws)
+    đặt lịch / booking http://127.0.0.1:8765/dat-lich  (English: /en/booking)
+    hall display (web) http://127.0.0.1:8765/hall
+    ticket tracking    http://127.0.0.1:8765/t/<public id>  (the QR on every ticket)
     services (JSON)   http://127.0.0.1:8765/api/services
     metrics           http://127.0.0.1:8765/metrics
     virtual printer   127.0.0.1:9100 → tickets as PNG in var/printer/
