@@ -72,13 +72,10 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done": "Đã phục vụ xong", "status_no_show": "Đã gọi nhưng vắng mặt",
         "status_voided": "Số đã huỷ", "status_expired": "Số đã hết hạn (sang ngày mới)",
         "status_transferred": "Đã chuyển sang dịch vụ khác",
-        "hall_title": "Màn hình sảnh chờ", "wait_call": "Xin mời công dân chờ gọi số",
-        "calling": "Mời công dân có số", "to_counter": "đến", "number": "Số",
-        "counter": "Quầy", "enable_sound": "Bấm để bật âm thanh thông báo",
         "places_left": "còn {n} chỗ", "full": "hết chỗ", "no_slots": "Ngày này không còn "
         "khung giờ trống.", "loading": "Đang tải…",
         "need_js": "Trang này cần bật JavaScript.",
-        "sectors_all": "Tất cả lĩnh vực", "checkin_window": "Đến máy lấy số từ {from} đến {until}",
+        "checkin_window": "Đến máy lấy số từ {from} đến {until}",
     },
     "en": {
         "lang_switch": "Tiếng Việt", "lang_switch_lang": "vi", "skip": "Skip to main content",
@@ -117,12 +114,9 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done": "Served", "status_no_show": "Called, not present",
         "status_voided": "Cancelled", "status_expired": "Expired (a new day began)",
         "status_transferred": "Moved to another service",
-        "hall_title": "Hall display", "wait_call": "Please wait for your number",
-        "calling": "Now calling number", "to_counter": "to", "number": "Number",
-        "counter": "Counter", "enable_sound": "Click to turn on the announcements",
         "places_left": "{n} left", "full": "full", "no_slots": "No free time slots on this day.",
         "loading": "Loading…", "need_js": "This page needs JavaScript.",
-        "sectors_all": "All sectors", "checkin_window": "Check in at the kiosk from {from} to "
+        "checkin_window": "Check in at the kiosk from {from} to "
         "{until}",
     },
 }
@@ -236,9 +230,8 @@ class Pages:
 
     async def hall(self, request: web.Request) -> web.Response:
         site = self.config.site
-        page = _template("hall.html").substitute(
-            site=_esc(site.name), site_en=_esc(site.name_en),
-            data=_script_json({"vi": TEXT["vi"], "en": TEXT["en"]}))
+        page = _template("hall.html").substitute(site=_esc(site.name),
+                                                 site_en=_esc(site.name_en))
         return web.Response(text=page, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store",
                                      "Content-Security-Policy": _CSP})
