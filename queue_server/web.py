@@ -249,7 +249,7 @@ class Pages:
                             headers={"Cache-Control": "public, max-age=86400"})
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=32)  # ~330 KB each: a recall or a second hall TV hits it
 def _announcement_wav(number: str, counter: int) -> bytes:
     return render_announcement(build_call_announcement(number, counter), DEFAULT_VOICE_DIR)
 
