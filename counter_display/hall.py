@@ -111,6 +111,7 @@ class HallWindow(QWidget):
         head.addWidget(self.site, 1)
         head.addWidget(self.clock)
 
+        self._captions = (("", ""), ("", ""))
         self.newest = QFrame()
         self.newest_caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.newest_caption.setTextFormat(Qt.TextFormat.RichText)
@@ -177,17 +178,13 @@ class HallWindow(QWidget):
         self._tick()
         newest = m.calls[0] if m.calls else None
         if newest is None:
-            self.newest_caption.setText(bilingual("Xin mời công dân chờ gọi số",
-                                                  "Please wait for your number", 50))
+            self._captions = (("Xin mời công dân chờ gọi số", "Please wait for your number"),
+                              ("", ""))
             self.newest_number.setText("")
-            self.newest_counter.setText("")
         else:
-            self.newest_caption.setText(bilingual("Mời công dân có số", "Now calling number",
-                                                  50))
+            self._captions = (("Mời công dân có số", "Now calling number"),
+                              (f"đến {m.counter_name(newest)}", f"to counter {newest['counter']}"))
             self.newest_number.setText(newest["number"])
-            self.newest_counter.setText(
-                bilingual(f"đến {m.counter_name(newest)}", f"to counter {newest['counter']}",
-                          96))
         for index, (number, counter) in enumerate(self.row_labels, start=1):
             call = m.calls[index] if index < len(m.calls) else None
             number.setText(call["number"] if call else "")
@@ -208,6 +205,12 @@ class HallWindow(QWidget):
         lit = self.model.highlighted() and self._blink_on
         self.newest.setStyleSheet(f"background:{ACCENT if lit else PANEL}; border-radius:12px;")
         self.newest_number.set_color(BACKGROUND if lit else ACCENT)
+        # On the yellow highlight every line turns dark, or the captions could not be read.
+        colors = {"color": BACKGROUND, "muted": BACKGROUND} if lit else {}
+        (caption_vi, caption_en), (counter_vi, counter_en) = self._captions
+        self.newest_caption.setText(bilingual(caption_vi, caption_en, 50, **colors))
+        self.newest_counter.setText(bilingual(counter_vi, counter_en, 96, **colors)
+                                    if counter_vi else "")
 
 
 def csv(kind: type) -> object:

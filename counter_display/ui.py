@@ -56,16 +56,18 @@ def font(pixels: int, bold: bool = False, family: str = SANS) -> QFont:
     return f
 
 
-def bilingual(vi: str, en: str, pixels: int, english_scale: float = 0.62) -> str:
+def bilingual(vi: str, en: str, pixels: int, english_scale: float = 0.62, *,
+              color: str | None = None, muted: str = MUTED) -> str:
     """Vietnamese first, English second: rich text, the English smaller and muted.
 
     Qt's rich text ignores percentages, so both sizes are given in pixels.
     """
-    first = f"<span style='font-size:{int(pixels)}px'>{nfc(vi)}</span>"
+    tint = f" color:{color};" if color else ""
+    first = f"<span style='font-size:{int(pixels)}px;{tint}'>{nfc(vi)}</span>"
     if not en:
         return first
     return (f"{first}<br><span style='font-size:{int(pixels * english_scale)}px;"
-            f" color:{MUTED}'>{en}</span>")
+            f" color:{muted}'>{en}</span>")
 
 
 class FitLabel(QWidget):

@@ -19,7 +19,7 @@ from counter_display.common import endpoints
 from counter_display.display_model import HallModel
 from counter_display.hall import HallWindow
 from counter_display.testing import run_scenario, until
-from counter_display.ui import ACCENT, PANEL
+from counter_display.ui import ACCENT, BACKGROUND, PANEL
 from queue_server.announce import build_call_announcement, render_announcement, wav_duration
 from queue_server.client import QueueClient
 from tests.servers import DISPLAY_TOKEN, KIOSK_TOKEN, add_officer, login, peer, running_server
@@ -85,7 +85,13 @@ def test_three_quick_calls_are_read_in_order_and_never_overlap(qtbot, tmp_path):
                     seen[1][0], seen[0][0]]
                 # The newest blinks for a while (then stays calm, below).
                 await until(lambda: ACCENT in hall.newest.styleSheet(), what="lit")
+                # lit: the captions turn dark on the yellow, so they stay readable
+                assert f"color:{BACKGROUND}" in hall.newest_caption.text()
+                if os.environ.get("XEPHANG_SCREENSHOTS") == "1":
+                    hall.grab().save(str(Path(__file__).parent.parent / "docs" / "screenshots"
+                                         / "hall-lit.png"))
                 await until(lambda: PANEL in hall.newest.styleSheet(), what="blink off")
+                assert f"color:{BACKGROUND}" not in hall.newest_caption.text()
                 await until(lambda: len(player.played) == 3 and player.played[-1].ended,
                             timeout=30, what="three announcements played")
 
