@@ -2,9 +2,11 @@
 
 It keeps what the citizen sees (`page`, `language`, the chosen sector, priority and search
 text), what the server said (the catalogue from the welcome, kept fresh by `queue`
-events) and how the printer is. One tap is one `Intent` with one request id: the ticket
-is issued by the server, printed, or, if printing fails after the server issued it,
-voided again. The server is the truth; with no server or no printer, no ticket.
+events) and how the printer is. One tap on a service, or one booking code typed or
+scanned, is one `Intent` with one request id: the ticket is issued by the server (`issue`
+or `checkin`), printed, or, if printing fails after the server issued it, voided again.
+Both kinds share that one path. The server is the truth; with no server or no printer,
+no ticket.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
@@ -39,6 +42,7 @@ from queue_server.client import (
     RequestTimeout,
     new_request_id,
 )
+from queue_server.errors import MESSAGES as SERVER_MESSAGES
 
 from .config import KioskSettings
 from .text import fold, matches, minutes, tr
@@ -61,7 +65,6 @@ class Page(StrEnum):
     SEARCH = "search"
     PRIORITY = "priority"
     BOOKING = "booking"
-    BOOKING_DONE = "booking_done"
     PRINTING = "printing"
     TICKET = "ticket"
     NOTICE = "notice"
@@ -106,11 +109,13 @@ class PriorityGroup:
 
 @dataclass(frozen=True)
 class Intent:
-    """One tap that asks for a ticket; its request id survives retries and reconnects."""
+    """One tap on a service, or one booking code to check in, that asks for a ticket; its
+    request id survives retries and reconnects. A check-in's service is the server's answer."""
 
-    service: str
+    service: str | None
     priority: str | None
     request_id: str
+    booking: str | None = None  # the code as typed or scanned: `checkin` instead of `issue`
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,9 @@ class IssuedTicket:
     ahead: int
     estimated_wait: int
     public_id: str
+    booking: str | None = None  # the booking code (normalised) this ticket checked in
+    message: str = ""           # the server's check-in message (a late arrival, …)
+    message_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,20 @@ class Notice:
     title: str
     body: str
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The server's "no" to a booking code (unknown, cancelled, another day, too early…)."""
+
+    code: str
+    message: str
+    message_en: str
+
+
+def booking_key(code: str) -> str:
+    """A booking code as the server reads it: case, spaces and the dash do not matter."""
+    return re.sub(r"[\s\-]", "", code).upper()
 
 
 @dataclass(frozen=True)
@@ -166,6 +188,7 @@ class KioskModel:
         self.sector_id: str | None = None
         self.query = ""
         self.booking_code = ""
+        self.booking_refusal: Refusal | None = None  # shown on the booking page
         self.priority: PriorityGroup | None = None
         self.ticket: IssuedTicket | None = None
         self.notice: Notice | None = None
@@ -291,7 +314,8 @@ class KioskModel:
         self._arm_idle()
 
     def go_home(self) -> None:
-        self._navigate(Page.HOME, sector_id=None, query="", booking_code="")
+        self._navigate(Page.HOME, sector_id=None, query="", booking_code="",
+                       booking_refusal=None)
 
     def open_sector(self, sector_id: str) -> None:
         if any(s.id == sector_id for s in self.sectors):
@@ -311,16 +335,25 @@ class KioskModel:
         self._navigate(Page.HOME, priority=group)
 
     def open_booking(self) -> None:
-        self._navigate(Page.BOOKING, booking_code="")
+        self._navigate(Page.BOOKING, booking_code="", booking_refusal=None)
 
     def set_booking_code(self, text: str) -> None:
-        self._navigate(Page.BOOKING, booking_code=text)
+        self._navigate(Page.BOOKING, booking_code=text, booking_refusal=None)
 
-    def submit_booking(self, code: str | None = None) -> None:
-        """The server keeps no bookings yet: say so politely, issue nothing."""
-        code = (self.booking_code if code is None else code).strip()
-        if code and self.in_service and not self.busy:
-            self._navigate(Page.BOOKING_DONE, booking_code=code)
+    def submit_booking(self, code: str | None = None) -> asyncio.Task[None] | None:
+        """Check a booking in: the code typed on the booking page, or `code` from the
+        scanner (on any screen). The same way to a printed ticket as `take_ticket`; a
+        second code while one is in flight, or the code of the ticket on screen scanned
+        again, does nothing."""
+        self._arm_idle()
+        code = " ".join((self.booking_code if code is None else code).split())[:64]
+        if not code or self._intent is not None or not self.in_service:
+            return None
+        if self.page is Page.TICKET and self.ticket is not None \
+                and self.ticket.booking == booking_key(code):
+            return None  # a double scan: the number is already printed and on screen
+        self.booking_code = code
+        return self._start(Intent(None, None, new_request_id(), booking=code))
 
     def toggle_language(self) -> None:
         self.language = "en" if self.language == "vi" else "vi"
@@ -334,14 +367,17 @@ class KioskModel:
         if self._intent is not None or not self.in_service or service is None \
                 or not service.open:
             return None
-        self._intent = Intent(service_id, self.priority.id if self.priority else None,
-                              new_request_id())
-        self.ticket = self.notice = None
+        return self._start(Intent(service_id, self.priority.id if self.priority else None,
+                                  new_request_id()))
+
+    # -- one intent, start to end -------------------------------------------
+
+    def _start(self, intent: Intent) -> asyncio.Task[None]:
+        self._intent = intent
+        self.ticket = self.notice = self.booking_refusal = None
         self.phase = Phase.CHECKING
         self._changed()
-        return self._spawn(self._fulfil(self._intent))
-
-    # -- one tap, start to end ----------------------------------------------
+        return self._spawn(self._fulfil(intent))
 
     async def _fulfil(self, intent: Intent) -> None:
         try:
@@ -351,17 +387,21 @@ class KioskModel:
                 return
             self._set_phase(Phase.ISSUING)
             try:
-                ticket = await self._issue(intent)
+                answer = await self._issue(intent)
             except ClientError as exc:
-                self._show_notice("refused", None, exc.message or exc.code)
+                if intent.booking is not None:
+                    self._refuse_booking(intent.booking, exc)
+                else:
+                    self._show_notice("refused", None, exc.message or exc.code)
                 return
             except (*SERVER_TROUBLE, TimeoutError):
                 self._orphans.append(intent)
                 self._show_notice("not_issued", "not_issued_body")
                 return
+            ticket = answer["ticket"]
             self._set_phase(Phase.PRINTING)
             if await self._print(ticket, intent):
-                self._show_ticket(ticket, intent)
+                self._show_ticket(ticket, intent, answer.get("checkin"))
             else:
                 self._show_notice("print_failed", "print_failed_body")
         finally:
@@ -370,16 +410,22 @@ class KioskModel:
             self._arm_idle()
             self._changed()
 
+    async def _send(self, intent: Intent) -> dict[str, Any]:
+        """One try: `checkin` for a booking code, `issue` for a service; the result."""
+        if intent.booking is not None:
+            return await self.client.request("checkin", code=intent.booking,
+                                             request_id=intent.request_id)
+        assert intent.service is not None
+        return await self.client.issue(intent.service, intent.priority, intent.request_id)
+
     async def _issue(self, intent: Intent) -> dict[str, Any]:
-        """Issue with the intent's request id, retrying through reconnects until the
+        """Send with the intent's request id, retrying through reconnects until the
         deadline: the server answers a retry with the first ticket, never a second one."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.issue_retry_seconds
         while True:
             try:
-                result = await self.client.issue(intent.service, intent.priority,
-                                                 intent.request_id)
-                return result["ticket"]
+                return await self._send(intent)
             except SERVER_TROUBLE:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
@@ -418,8 +464,7 @@ class KioskModel:
         orphans, self._orphans = self._orphans, []
         for intent in orphans:
             try:
-                ticket = (await self.client.issue(intent.service, intent.priority,
-                                                  intent.request_id))["ticket"]
+                ticket = (await self._send(intent))["ticket"]
             except ClientError:
                 continue  # it never was issued, and now cannot be: nothing to undo
             except SERVER_TROUBLE:
@@ -431,8 +476,12 @@ class KioskModel:
         for ticket_id, reason in unvoided:
             await self._void(ticket_id, reason)
 
+    def _service(self, ticket: dict[str, Any], intent: Intent) -> Service:
+        """The ticket's service: the server's answer (a check-in names it), else the tap's."""
+        return self.services[ticket.get("service") or intent.service or ""]
+
     def _slip(self, ticket: dict[str, Any], intent: Intent) -> TicketSlip:
-        service = self.services[intent.service]
+        service = self._service(ticket, intent)
         group = self._group(ticket.get("priority") or intent.priority)
         return TicketSlip(
             number=ticket["number"], service_name=service.name,
@@ -445,15 +494,30 @@ class KioskModel:
     def _group(self, group_id: str | None) -> PriorityGroup | None:
         return next((g for g in self.priority_groups if g.id == group_id), None)
 
-    def _show_ticket(self, ticket: dict[str, Any], intent: Intent) -> None:
+    def _show_ticket(self, ticket: dict[str, Any], intent: Intent,
+                     checkin: dict[str, Any] | None = None) -> None:
+        checkin = checkin or {}
         self.ticket = IssuedTicket(
-            id=ticket["id"], number=ticket["number"], service=self.services[intent.service],
+            id=ticket["id"], number=ticket["number"], service=self._service(ticket, intent),
             priority=self._group(ticket.get("priority") or intent.priority),
             ahead=int(ticket.get("ahead") or 0),
             estimated_wait=int(ticket.get("estimated_wait") or 0),
-            public_id=ticket["public_id"])
+            public_id=ticket["public_id"],
+            booking=booking_key(intent.booking) if intent.booking is not None else None,
+            message=str(checkin.get("message") or ""),
+            message_en=str(checkin.get("message_en") or checkin.get("message") or ""))
         self.priority = None  # the next citizen chooses again
         self.page = Page.TICKET
+
+    def _refuse_booking(self, code: str, exc: ClientError) -> None:
+        """Back to the booking page with the code and the server's words; nothing issued.
+        The client keeps only the Vietnamese message: the English is the server's own
+        table for that code (the one its `message_en` comes from)."""
+        message = exc.message or exc.code
+        english = SERVER_MESSAGES.get(exc.code, ("", ""))[1] or message
+        self.booking_refusal = Refusal(exc.code, message, english)
+        self.booking_code = code
+        self.page = Page.BOOKING
 
     def _show_notice(self, title: str, body: str | None, detail: str = "") -> None:
         self.notice = Notice(title, body or "", detail)
@@ -569,13 +633,12 @@ class KioskModel:
         self.page, self.language, self.sector_id = Page.HOME, "vi", None
         self.query = self.booking_code = ""
         self.priority = None
-        self.ticket = self.notice = None
+        self.ticket = self.notice = self.booking_refusal = None
 
     def _arm_idle(self) -> None:
         if self._idle:
             self._idle.cancel()
-        delay = (self.settings.ticket_seconds if self.page in (Page.TICKET, Page.NOTICE,
-                                                                Page.BOOKING_DONE)
+        delay = (self.settings.ticket_seconds if self.page in (Page.TICKET, Page.NOTICE)
                  else self.settings.idle_seconds)
         with contextlib.suppress(RuntimeError):  # no loop yet: nothing to time
             self._idle = asyncio.get_running_loop().call_later(delay, self._on_idle)

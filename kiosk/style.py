@@ -56,6 +56,11 @@ QLabel[role="body"] {{ font-size: {BODY_PT}pt; }}
 QLabel[role="small"] {{ font-size: 14pt; color: #374151; }}
 QLabel[role="number"] {{ font-size: {NUMBER_PT}pt; font-weight: bold; color: {NAVY}; }}
 QLabel[role="big"] {{ font-size: 60pt; font-weight: bold; }}
+QLabel[role="checkin"] {{ font-size: {BODY_PT}pt; font-weight: bold; color: {TEAL}; }}
+QLabel[role="refusal"] {{
+    font-size: {BODY_PT}pt; font-weight: bold; color: white; background: {RED};
+    border-radius: 14px; padding: 16px 24px;
+}}
 QPushButton {{
     font-size: {BODY_PT}pt; font-weight: bold; border-radius: 14px;
     min-height: {TOUCH_PX - 24}px; padding: 8px 24px;  /* + border: {TOUCH_PX} px in all */

@@ -29,14 +29,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "booking": ("Đã đặt lịch hẹn", "I have a booking"),
     "booking_title": ("Nhập mã đặt lịch hoặc quét mã QR vào máy quét",
                       "Type your booking code or scan its QR code"),
-    "booking_submit": ("Xác nhận", "Confirm"),
-    "booking_done": ("Lịch hẹn đặt trước", "Booking check-in"),
-    "booking_unsupported": (
-        "Xin lỗi, nơi đây chưa nhận lịch hẹn đặt trước.\n"
-        "Quý khách vui lòng lấy số thường hoặc hỏi quầy hướng dẫn.",
-        "Sorry, bookings cannot be checked in here yet.\n"
-        "Please take a number or ask at the information desk."),
-    "booking_code": ("Mã: {code}", "Code: {code}"),
+    "booking_hint": ("Mã gồm 8 chữ và số, có trên trang đặt lịch và trong mã QR. "
+                     "Không cần gõ dấu gạch ngang.",
+                     "The code has 8 letters and digits, as shown when you booked and in "
+                     "its QR code. No need to type the dash."),
+    "booking_placeholder": ("Ví dụ: KMZZ-UJVW", "e.g. KMZZ-UJVW"),
+    "booking_submit": ("Lấy số", "Get my number"),
     "home": ("Trang đầu", "Home"),
     "back": ("Quay lại", "Back"),
     "done": ("Xong", "Done"),

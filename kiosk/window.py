@@ -261,14 +261,19 @@ class PriorityPage(PageWidget):
 
 
 class BookingPage(PageWidget):
+    """The booking code, typed on the keyboard (or scanned: see `ScannerInput`), and the
+    server's refusal when it gave no ticket for it."""
+
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
         layout = QVBoxLayout(self)
         layout.setSpacing(20)
         row, self.back, self.title = header(model)
+        self.hint = label()
         self.field = QLineEdit()
         self.field.setReadOnly(True)
         self.field.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.refusal = label(role="refusal")
         self.submit = button("", "search", lambda: model.submit_booking())
         self.keyboard = Keyboard()
         self.keyboard.typed.connect(lambda ch: model.set_booking_code(model.booking_code + ch))
@@ -277,23 +282,45 @@ class BookingPage(PageWidget):
         entry = QHBoxLayout()
         entry.addWidget(self.field, 1)
         entry.addWidget(self.submit)
+        code = QVBoxLayout()
+        code.setSpacing(20)
+        code.addWidget(self.hint)
+        code.addLayout(entry)
+        code.addWidget(self.refusal)
+        code.addStretch(1)
+        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.body.setSpacing(24)
+        self.body.addLayout(code, 1)
+        self.body.addWidget(self.keyboard)
         layout.addLayout(row)
-        layout.addLayout(entry)
-        layout.addStretch(1)
-        layout.addWidget(self.keyboard)
+        layout.addLayout(self.body, 1)
 
     def render(self) -> None:
         m, lang = self.model, self.model.language
         self.back.setText("‹ " + tr("back", lang))
         self.title.setText(tr("booking_title", lang))
+        self.hint.setText(tr("booking_hint", lang))
         self.field.setText(m.booking_code)
+        self.field.setPlaceholderText(tr("booking_placeholder", lang))
+        refusal = m.booking_refusal
+        self.refusal.setVisible(refusal is not None)
+        if refusal is not None:
+            self.refusal.setText(refusal.message_en if lang == "en" else refusal.message)
         self.submit.setText(tr("booking_submit", lang))
-        self.submit.setEnabled(bool(m.booking_code.strip()))
+        self.submit.setEnabled(bool(m.booking_code.strip()) and not m.busy)
         self.keyboard.set_language(lang)
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Portrait: the code above the keyboard; landscape: side by side, so the
+        refusal has room without squeezing the keyboard off the screen."""
+        super().set_portrait(portrait)
+        self.body.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                               else QBoxLayout.Direction.LeftToRight)
+        self.keyboard.setMaximumWidth(16777215 if portrait else 980)
 
 
 class MessagePage(PageWidget):
-    """Printing, notices, the booking answer and out of service: words, and maybe "Done"."""
+    """Printing, notices and out of service: words, and maybe "Done"."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
@@ -330,10 +357,6 @@ class MessagePage(PageWidget):
             detail, done = m.out_of_service_reason(), False
         elif screen is Page.PRINTING:
             title, body, done = tr("printing", lang), tr("printing_wait", lang), False
-        elif screen is Page.BOOKING_DONE:
-            title = tr("booking_done", lang)
-            body = (f"{tr('booking_unsupported', 'vi')}\n\n{tr('booking_unsupported', 'en')}")
-            detail = tr("booking_code", lang, code=m.booking_code)
         elif screen is Page.NOTICE and m.notice is not None:
             title = tr(m.notice.title, lang)
             body = tr(m.notice.body, lang) if m.notice.body else m.notice.detail
@@ -349,7 +372,8 @@ class MessagePage(PageWidget):
 
 
 class TicketPage(PageWidget):
-    """The number, large, with the service and the people ahead."""
+    """The number, large, with the service, the people ahead and, for a booking checked
+    in, the server's check-in message."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
@@ -363,6 +387,7 @@ class TicketPage(PageWidget):
         self.number = label(role="number", wrap=False, align=CENTER)
         self.service = label(role="title", align=CENTER)
         self.priority = label(role="body", align=CENTER)
+        self.checkin = label(role="checkin", align=CENTER)
         self.ahead = label(role="body", align=CENTER)
         self.estimate = label(role="body", align=CENTER)
         self.slip = label(role="body", align=CENTER)
@@ -372,7 +397,8 @@ class TicketPage(PageWidget):
         facts.setSpacing(18)
         big.addWidget(self.caption)
         big.addWidget(self.number)
-        for widget in (self.service, self.priority, self.ahead, self.estimate, self.slip):
+        for widget in (self.service, self.priority, self.checkin, self.ahead, self.estimate,
+                       self.slip):
             facts.addWidget(widget)
         facts.addWidget(self.done, 0, CENTER)
         self.card.addLayout(big, 1)
@@ -398,6 +424,9 @@ class TicketPage(PageWidget):
         if group is not None:
             self.priority.setText(tr("priority_chosen", lang,
                                      group=group.name_en if lang == "en" else group.name))
+        message = ticket.message_en if lang == "en" else ticket.message
+        self.checkin.setVisible(bool(message))
+        self.checkin.setText(message)
         self.ahead.setText(tr("ahead", lang, n=ticket.ahead))
         wait = minutes(ticket.estimated_wait)
         self.estimate.setText(tr("estimated", lang, m=wait) if wait
@@ -437,8 +466,7 @@ class KioskWindow(QWidget):
         self.pages: dict[Page, PageWidget] = {
             Page.HOME: self.home, Page.SECTOR: self.sector, Page.SEARCH: self.search,
             Page.PRIORITY: self.priority, Page.BOOKING: self.booking, Page.TICKET: self.ticket,
-            Page.PRINTING: message, Page.NOTICE: message, Page.BOOKING_DONE: message,
-            Page.OUT_OF_SERVICE: message,
+            Page.PRINTING: message, Page.NOTICE: message, Page.OUT_OF_SERVICE: message,
         }
         for page in dict.fromkeys(self.pages.values()):
             self.stack.addWidget(page)
@@ -503,7 +531,8 @@ class KioskWindow(QWidget):
 
 class ScannerInput(QObject):
     """Every touch restarts the idle clock; typed keys come from the 2D scanner (a
-    keyboard wedge: it types the QR content and presses Enter) and check a booking in."""
+    keyboard wedge: it types the QR content, the booking code, and presses Enter) and
+    check that booking in, whatever the screen shows."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__()

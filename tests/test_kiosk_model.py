@@ -10,16 +10,22 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import ImageChops
 
 from kiosk.config import load_kiosk_file, server_urls
 from kiosk.model import Intent, KioskModel, Page, Phase
 from kiosk.text import fold, matches
 from printer.errors import ConfigError
+from printer.render import render_ticket
 from tests.servers import KIOSK_TOKEN, add_officer, login, peer
 from tests.test_kiosk_support import (
     BIRTH,
     BIRTH_COUNTER,
     MARRIAGE,
+    WEDNESDAY,
+    WEDNESDAY_9AM,
+    Clock,
+    book,
     kiosk_model,
     real_server,
     running_kiosk,
@@ -296,3 +302,177 @@ async def test_python_m_kiosk_starts_reports_and_stops(server, vp, tmp_path):
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+# ----- a booking checked in at the kiosk ----------------------------------------------
+
+
+@pytest.fixture
+async def booked(tmp_path, vp):
+    """A server whose clock reads 08:00 on a working Wednesday, a place booked for 09:00
+    through the JSON API, and a kiosk; yields (server, clock, booking, kiosk)."""
+    clock = Clock(WEDNESDAY_9AM - 3600)
+    async with real_server(tmp_path / "q.db", clock=clock) as server:
+        booking = await book(server.base, BIRTH, WEDNESDAY, "09:00")
+        async with running_kiosk(server.base, vp) as model:
+            yield server, clock, booking, model
+
+
+def printed_exactly(job, kiosk: KioskModel, stored, ahead: int, wait: int) -> bool:
+    """The paper starts with the slip rendered from the server's own ticket."""
+    slip = kiosk._slip({"number": stored.number, "issued_at": stored.issued_at,
+                        "public_id": stored.public_id, "service": stored.service,
+                        "priority": stored.priority, "ahead": ahead, "estimated_wait": wait},
+                       Intent(None, None, "x", booking="x"))
+    render = render_ticket(slip, kiosk.layout, job.image.width).convert("1")
+    top = job.image.convert("1").crop((0, 0, render.width, render.height))
+    return ImageChops.difference(top.convert("L"), render.convert("L")).getbbox() is None
+
+
+async def test_scanned_booking_is_printed_and_called_before_a_later_walk_in(booked, vp):
+    server, clock, booking, kiosk = booked
+    clock.now = WEDNESDAY_9AM + 120  # 09:02: a walk-in takes a number
+    await kiosk.take_ticket(BIRTH)
+    walk_in = kiosk.ticket
+    assert walk_in is not None and walk_in.booking is None and walk_in.message == ""
+    await vp.wait_for_jobs(1)
+    clock.now = WEDNESDAY_9AM + 300  # 09:05: the booked citizen scans the QR, in time
+    task = kiosk.submit_booking(booking["code_display"].lower())
+    assert task is not None and kiosk.screen is Page.PRINTING
+    await task
+    assert kiosk.screen is Page.TICKET and kiosk.ticket is not None
+    ticket = kiosk.ticket
+    assert ticket.booking == booking["code"] and ticket.service.id == BIRTH
+    assert "theo giờ hẹn" in ticket.message and "booked time" in ticket.message_en
+    assert ticket.ahead == 0  # the slot's start is earlier than the walk-in's 09:02
+    stored = {t.number: t for t in server.tickets(BIRTH)}
+    assert set(stored) == {walk_in.number, ticket.number}
+    mine = stored[ticket.number]
+    assert mine.booking == booking["code"] and mine.status.value == "waiting"
+    assert mine.effective_at == booking["slot_at"] == WEDNESDAY_9AM  # queued by the slot
+    jobs = await vp.wait_for_jobs(2)
+    assert len(jobs) == 2
+    assert printed_exactly(jobs[1], kiosk, mine, ticket.ahead, ticket.estimated_wait)
+    assert not printed_exactly(jobs[0], kiosk, mine, ticket.ahead, ticket.estimated_wait)
+    await add_officer(server.server, "an")
+    counter = await peer(server.base, "counter", await login(server.base, "an"),
+                         counter=BIRTH_COUNTER)
+    try:
+        first = await counter.request("call_next")
+        second = await counter.request("call_next")
+    finally:
+        await counter.close()
+    assert [first["ticket"]["number"], second["ticket"]["number"]] == [
+        ticket.number, walk_in.number]
+
+
+async def test_double_scan_gives_one_ticket(booked, vp):
+    server, clock, booking, kiosk = booked
+    clock.now = WEDNESDAY_9AM - 600  # 08:50: inside the window
+    code = booking["code"]
+    first = kiosk.submit_booking(code)
+    assert first is not None
+    assert kiosk.submit_booking(code) is None  # the scanner fired twice: ignored in flight
+    assert kiosk.take_ticket(BIRTH) is None
+    await first
+    assert kiosk.screen is Page.TICKET and kiosk.ticket is not None
+    number = kiosk.ticket.number
+    assert kiosk.submit_booking(booking["code_display"]) is None  # its number is on screen
+    assert kiosk.screen is Page.TICKET and kiosk.ticket.number == number
+    await vp.wait_for_jobs(1)
+    await asyncio.sleep(0.3)
+    assert [t.number for t in server.tickets()] == [number] and len(vp.jobs) == 1
+
+
+async def test_unknown_or_used_code_shows_the_server_refusal_and_prints_nothing(booked, vp):
+    server, clock, booking, kiosk = booked
+    clock.now = WEDNESDAY_9AM
+    kiosk.open_booking()
+    for ch in "ZZZZZZZZ":
+        kiosk.set_booking_code(kiosk.booking_code + ch)
+    await kiosk.submit_booking()
+    assert kiosk.screen is Page.BOOKING and kiosk.booking_code == "ZZZZZZZZ"
+    refusal = kiosk.booking_refusal
+    assert refusal is not None and refusal.code == "unknown_booking"
+    assert refusal.message == "Không tìm thấy lịch hẹn với mã này. Vui lòng kiểm tra lại mã."
+    assert refusal.message_en == "No booking with this code."
+    assert server.tickets() == [] and vp.jobs == []
+    kiosk.set_booking_code("")  # typing again clears the refusal
+    assert kiosk.booking_refusal is None
+    # Scanned from the home screen: the refusal still shows on the booking page.
+    kiosk.go_home()
+    await kiosk.submit_booking("12")
+    assert kiosk.screen is Page.BOOKING and kiosk.booking_refusal is not None
+    assert kiosk.booking_refusal.code == "unknown_booking"
+    assert server.tickets() == [] and vp.jobs == []
+    # A booking already checked in is refused too, with its own message.
+    await kiosk.submit_booking(booking["code"])
+    assert kiosk.screen is Page.TICKET
+    kiosk.go_home()
+    await kiosk.submit_booking(booking["code"])
+    assert kiosk.booking_refusal is not None and kiosk.booking_refusal.code == "booking_used"
+    assert "đã được dùng" in kiosk.booking_refusal.message
+    assert len(server.tickets()) == 1 and len(await vp.wait_for_jobs(1)) == 1
+
+
+async def test_late_check_in_is_a_walk_in_with_a_polite_message(booked, vp):
+    server, clock, booking, kiosk = booked
+    clock.now = WEDNESDAY_9AM + 40 * 60  # 09:40: after the window
+    await kiosk.submit_booking(booking["code_display"])
+    assert kiosk.screen is Page.TICKET and kiosk.ticket is not None
+    assert "sau giờ hẹn" in kiosk.ticket.message and "walk-in" in kiosk.ticket.message_en
+    (stored,) = server.tickets()
+    assert stored.effective_at == stored.issued_at == clock.now
+    await vp.wait_for_jobs(1)
+
+
+async def test_too_early_is_refused_before_anything_is_issued(booked, vp):
+    server, clock, booking, kiosk = booked
+    kiosk.toggle_language()
+    await kiosk.submit_booking(booking["code"])  # 08:00: the window opens at 08:30
+    assert kiosk.booking_refusal is not None
+    assert kiosk.booking_refusal.code == "checkin_too_early"
+    assert kiosk.booking_refusal.message_en.startswith("Too early")
+    assert kiosk.language == "en" and server.tickets() == [] and vp.jobs == []
+
+
+async def test_booking_print_failure_voids_the_checked_in_ticket(booked, vp):
+    server, clock, booking, kiosk = booked
+    clock.now = WEDNESDAY_9AM
+
+    def fail_once_issued() -> None:
+        if kiosk.phase is Phase.PRINTING and vp.state.paper == "ok":
+            vp.set_state(paper="out")
+
+    kiosk.on_change(fail_once_issued)
+    await kiosk.submit_booking(booking["code"])
+    (ticket,) = server.tickets()
+    assert ticket.status.value == "voided" and ticket.booking == booking["code"]
+    assert kiosk.screen is Page.NOTICE and kiosk.notice is not None
+    assert kiosk.notice.title == "print_failed" and vp.jobs == []
+    vp.set_state(paper="ok")
+    await until(lambda: kiosk.in_service, what="printer back")
+    await kiosk.submit_booking(booking["code"])  # the code stays used: the desk re-issues
+    assert kiosk.booking_refusal is not None and kiosk.booking_refusal.code == "booking_used"
+    assert len(server.tickets()) == 1 and vp.jobs == []
+
+
+async def test_booking_retry_after_reconnect_reuses_the_request_id(booked, vp):
+    server, clock, booking, kiosk = booked
+    clock.now = WEDNESDAY_9AM
+    restarting: list[asyncio.Task] = []
+
+    def drop_server_while_issuing() -> None:
+        if kiosk.phase is Phase.ISSUING and not restarting:
+            async def bounce() -> None:
+                await server.stop()
+                await asyncio.sleep(0.3)
+                await server.start()
+            restarting.append(asyncio.create_task(bounce()))
+
+    kiosk.on_change(drop_server_while_issuing)
+    await kiosk.submit_booking(booking["code"])
+    await restarting[0]
+    assert kiosk.screen is Page.TICKET and kiosk.ticket is not None
+    assert [t.number for t in server.tickets()] == [kiosk.ticket.number]
+    assert len(await vp.wait_for_jobs(1)) == 1

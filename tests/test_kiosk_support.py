@@ -1,5 +1,6 @@
-"""Shared parts of the kiosk tests (no tests here): a restartable real server on a fixed port,
-a real virtual printer, a kiosk model wired to both, and polling waits.
+"""Shared parts of the kiosk tests (no tests here): a restartable real server on a fixed port
+(on the real clock, or on a settable one for bookings), a real virtual printer, a kiosk model
+wired to both, booking through the server's JSON API, and polling waits.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from kiosk.config import KioskSettings, server_urls
@@ -24,13 +27,26 @@ from tests.servers import KIOSK_TOKEN, SAMPLE_CONFIG, free_port
 
 BIRTH, MARRIAGE, LAND = "khai-sinh-khai-tu", "ket-hon", "cap-giay-chung-nhan"
 BIRTH_COUNTER = 9  # counter 9 serves only BIRTH
+# A Wednesday, 09:00 in Ho Chi Minh City (UTC+7): the sample site is open, bookings are taken.
+WEDNESDAY_9AM = 1_779_847_200.0  # 2026-05-27 09:00 +07:00
+WEDNESDAY = "2026-05-27"
+
+
+class Clock:
+    """The server's "now", set by the test (`clock.now = …`)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class Server:
     """The real queue server in this process, stoppable and restartable on one port and db."""
 
-    def __init__(self, db: Path) -> None:
-        self.db, self.port = db, free_port()
+    def __init__(self, db: Path, clock: Callable[[], float] = time.time) -> None:
+        self.db, self.port, self.clock = db, free_port(), clock
         self.runner: web.AppRunner | None = None
         self.server: QueueServer | None = None
 
@@ -39,7 +55,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        app = create_app(load_config(SAMPLE_CONFIG), self.db, enforce_hours=False)
+        app = create_app(load_config(SAMPLE_CONFIG), self.db, enforce_hours=False,
+                         clock=self.clock)
         self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
@@ -62,13 +79,26 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def real_server(db: Path) -> AsyncIterator[Server]:
-    server = Server(db)
+async def real_server(db: Path, clock: Callable[[], float] = time.time
+                      ) -> AsyncIterator[Server]:
+    server = Server(db, clock)
     await server.start()
     try:
         yield server
     finally:
         await server.stop()
+
+
+async def book(base: str, service: str, day: str, slot: str,
+               phone: str = "0912345678") -> dict[str, Any]:
+    """Book a place through `POST /api/bookings`, as the web page does; the booking."""
+    body = {"service": service, "day": day, "time": slot, "name": "Nguyễn Văn An",
+            "phone": phone, "consent": True, "notice_version": "2026-01"}
+    async with aiohttp.ClientSession() as http, \
+            http.post(f"{base}/api/bookings", json=body) as resp:
+        answer = await resp.json()
+    assert resp.status == 201, answer
+    return answer["booking"]
 
 
 def printer_config(vp: VirtualPrinter) -> PrinterConfig:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -26,10 +27,16 @@ from kiosk.style import load_fonts
 from kiosk.widgets import Tile
 from kiosk.window import KioskWindow
 from printer.virtual import VirtualPrinter
+from tests.servers import add_officer, login, peer
 from tests.test_kiosk_support import (
     BIRTH,
+    BIRTH_COUNTER,
     MARRIAGE,
+    WEDNESDAY,
+    WEDNESDAY_9AM,
+    Clock,
     Server,
+    book,
     real_server,
     running_kiosk,
     until,
@@ -49,9 +56,10 @@ def run_kiosk(qapp, tmp_path):
     load_fonts(qapp)
     qapp.setQuitOnLastWindowClosed(False)  # closing a test window must not stop the loop
 
-    def run(scenario: Scenario, size: tuple[int, int] = PORTRAIT, **settings: object) -> None:
+    def run(scenario: Scenario, size: tuple[int, int] = PORTRAIT,
+            clock: Callable[[], float] = time.time, **settings: object) -> None:
         async def main() -> None:
-            async with real_server(tmp_path / "q.db") as server, \
+            async with real_server(tmp_path / "q.db", clock) as server, \
                     virtual_printer(tmp_path / "prints") as vp, \
                     running_kiosk(server.base, vp, **settings) as model:
                 window = KioskWindow(model)
@@ -186,16 +194,88 @@ def test_priority_choice_english_and_booking_scan(run_kiosk):
         assert window.ticket.priority.text() == "Priority: Pregnant women"
         tap(window.ticket.done)
         assert not window.banner.isVisible()
-        # A keyboard-wedge scanner types the booking QR and presses Enter.
-        QTest.keyClicks(window, "BK-2026-0042")
-        QTest.keyClick(window, Qt.Key.Key_Return)
-        assert model.screen is Page.BOOKING_DONE and shown(window) is window.message
-        assert "chưa nhận lịch hẹn" in window.message.body.text()
-        assert "cannot be checked in" in window.message.body.text()
-        assert "BK-2026-0042" in window.message.detail.text()
-        assert len(server.tickets()) == 1
+        # A keyboard-wedge scanner types a code the server does not know and presses Enter:
+        # its refusal, in the kiosk's language, on the booking page; nothing issued.
+        assert model.language == "en"  # still this citizen's screen
+        scan(window, "ZZZZ-ZZZZ")
+        await until(lambda: shown(window) is window.booking and window.booking.refusal
+                    .isVisible(), what="the refusal")
+        assert window.booking.refusal.text() == "No booking with this code."
+        assert window.booking.field.text() == "ZZZZ-ZZZZ"
+        tap(window.language)
+        assert window.booking.refusal.text().startswith("Không tìm thấy lịch hẹn")
+        assert len(server.tickets()) == 1 and len(vp.jobs) == 1
 
     run_kiosk(scenario)
+
+
+def scan(window: KioskWindow, text: str) -> None:
+    """A keyboard-wedge 2D scanner: the QR's characters, then Enter."""
+    QTest.keyClicks(window, text)
+    QTest.keyClick(window, Qt.Key.Key_Return)
+
+
+def test_booking_scanned_on_any_screen_prints_and_goes_first(run_kiosk):
+    clock = Clock(WEDNESDAY_9AM - 3600)  # 08:00, to book the 09:00 slot
+
+    async def scenario(window, model, server, vp):
+        booking = await book(server.base, BIRTH, WEDNESDAY, "09:00")
+        clock.now = WEDNESDAY_9AM + 120  # 09:02: a walk-in takes a number
+        tap(tile(window.home.grid.tiles, "ho-tich"))
+        tap(tile(window.sector.list.grid.tiles, BIRTH))
+        await until(lambda: shown(window) is window.ticket, what="the walk-in's ticket")
+        walk_in = window.ticket.number.text()
+        assert not window.ticket.checkin.isVisible()
+        clock.now = WEDNESDAY_9AM + 300  # 09:05: the booked citizen scans, on that screen
+        scan(window, booking["code_display"])
+        scan(window, booking["code_display"])  # the scanner fires twice
+        await until(lambda: shown(window) is window.ticket
+                    and window.ticket.number.text() != walk_in, what="the booked ticket")
+        number = window.ticket.number.text()
+        assert window.ticket.checkin.isVisible()
+        assert "theo giờ hẹn" in window.ticket.checkin.text()
+        assert window.ticket.service.text() == "Đăng ký khai sinh, khai tử"
+        tap(window.language)
+        assert "booked time" in window.ticket.checkin.text()
+        await vp.wait_for_jobs(2)
+        await asyncio.sleep(0.5)
+        assert sorted(t.number for t in server.tickets()) == sorted([walk_in, number])
+        assert len(vp.jobs) == 2
+        await add_officer(server.server, "an")
+        counter = await peer(server.base, "counter", await login(server.base, "an"),
+                             counter=BIRTH_COUNTER)
+        try:
+            assert (await counter.request("call_next"))["ticket"]["number"] == number
+        finally:
+            await counter.close()
+
+    run_kiosk(scenario, clock=clock)
+
+
+def test_booking_typed_on_screen_keyboard(run_kiosk):
+    clock = Clock(WEDNESDAY_9AM - 3600)
+
+    async def scenario(window, model, server, vp):
+        booking = await book(server.base, BIRTH, WEDNESDAY, "09:00")
+        tap(window.home.booking)
+        assert shown(window) is window.booking and not window.booking.submit.isEnabled()
+        assert "Không cần gõ dấu gạch ngang" in window.booking.hint.text()
+        assert not window.booking.refusal.isVisible()
+        type_on_screen(window.booking.keyboard, booking["code"])
+        assert window.booking.field.text() == booking["code"]
+        tap(window.booking.submit)  # 08:00: too early
+        await until(lambda: window.booking.refusal.isVisible(), what="too early")
+        assert "Chưa đến giờ" in window.booking.refusal.text()
+        assert server.tickets() == [] and vp.jobs == []
+        clock.now = WEDNESDAY_9AM
+        tap(window.booking.submit)  # the same code, now in the window
+        await until(lambda: shown(window) is window.ticket, what="the ticket")
+        (ticket,) = server.tickets()
+        assert window.ticket.number.text() == ticket.number
+        assert ticket.booking == booking["code"]
+        await vp.wait_for_jobs(1)
+
+    run_kiosk(scenario, clock=clock)
 
 
 def test_out_of_service_when_server_or_printer_fails(run_kiosk):
@@ -247,6 +327,7 @@ def grab(window: KioskWindow, name: str, out: Path) -> Path:
 
 def test_screenshots_portrait_and_landscape(run_kiosk, tmp_path):
     out = ROOT / "docs" / "screenshots" if os.environ.get("KIOSK_SCREENSHOTS") else tmp_path
+    clock = Clock(WEDNESDAY_9AM - 3600)  # 08:00, so a place can be booked for 09:00
 
     async def scenario(window, model, server, vp):
         async def both(name: str) -> None:
@@ -279,8 +360,21 @@ def test_screenshots_portrait_and_landscape(run_kiosk, tmp_path):
         await until(lambda: shown(window) is window.ticket, what="the ticket")
         await both("ticket")
         tap(window.ticket.done)
+        booking = await book(server.base, BIRTH, WEDNESDAY, "09:00")
+        tap(window.home.booking)
+        type_on_screen(window.booking.keyboard, booking["code"][:6])
+        await both("booking")
+        type_on_screen(window.booking.keyboard, "ZZ")
+        tap(window.booking.submit)
+        await until(lambda: window.booking.refusal.isVisible(), what="the refusal")
+        await both("booking-refused")
+        clock.now = WEDNESDAY_9AM + 300
+        scan(window, booking["code_display"])
+        await until(lambda: shown(window) is window.ticket, what="the booked ticket")
+        await both("booking-ticket")
+        tap(window.ticket.done)
         vp.set_state(cover_open=True)
         await until(lambda: shown(window) is window.message, what="out of service")
         await both("out-of-service")
 
-    run_kiosk(scenario)
+    run_kiosk(scenario, clock=clock)
