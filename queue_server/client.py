@@ -47,10 +47,11 @@ Callback = Callable[[Any], None]
 class ClientError(Exception):
     """The server refused a request (or the hello): its stable code and Vietnamese message."""
 
-    def __init__(self, code: str, message: str = "") -> None:
+    def __init__(self, code: str, message: str = "", message_en: str = "") -> None:
         super().__init__(f"{code}: {message}" if message else code)
         self.code = code
         self.message = message
+        self.message_en = message_en or message
 
 
 class NotConnected(ConnectionError):
@@ -279,7 +280,8 @@ class QueueClient:
             self._pending.pop(rid, None)
         if not result.get("ok"):
             error = result.get("error") or {}
-            raise ClientError(error.get("code", "internal"), error.get("message", ""))
+            raise ClientError(error.get("code", "internal"), error.get("message", ""),
+                              error.get("message_en", ""))
         return result
 
     async def issue(
