@@ -311,6 +311,28 @@ async def test_bookings_survive_a_restart(tmp_path):
         assert body["error"]["code"] == "slot_full"
 
 
+async def test_a_voided_check_in_gives_the_booking_back_also_after_a_restart(tmp_path):
+    db, clock = tmp_path / "q.db", Clock(WEDNESDAY_9AM - 3600)
+    async with running_server(db, site(), clock=clock) as (
+            base, _), aiohttp.ClientSession() as http:
+        code = (await post(http, base, "/api/bookings", request(day=TODAY)))[1][
+            "booking"]["code"]
+        kiosk = await peer(base, "kiosk", KIOSK)
+        clock.now = WEDNESDAY_9AM
+        first = await kiosk.request("checkin", code=code, request_id="c1")
+        assert (await kiosk.request("void", ticket_id=first["ticket"]["id"],
+                                    reason="not_printed: paper_out"))["ok"]
+        await kiosk.close()
+    async with running_server(db, site(), clock=clock) as (base, server):
+        kiosk = await peer(base, "kiosk", KIOSK)
+        again = await kiosk.request("checkin", code=code, request_id="c2")
+        assert again["ok"] and again["ticket"]["id"] != first["ticket"]["id"]
+        assert not again["checkin"]["late"]
+        used = await kiosk.request("checkin", code=code, request_id="c3")
+        assert used["error"]["code"] == "booking_used"  # reopened once, used once
+        await kiosk.close()
+
+
 # ----- tracking and the hall's voice ----------------------------------------------
 
 

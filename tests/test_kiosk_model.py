@@ -440,8 +440,11 @@ async def test_booking_print_failure_voids_the_checked_in_ticket(booked, vp):
     server, clock, booking, kiosk = booked
     clock.now = WEDNESDAY_9AM
 
+    failed = []
+
     def fail_once_issued() -> None:
-        if kiosk.phase is Phase.PRINTING and vp.state.paper == "ok":
+        if kiosk.phase is Phase.PRINTING and vp.state.paper == "ok" and not failed:
+            failed.append(True)
             vp.set_state(paper="out")
 
     kiosk.on_change(fail_once_issued)
@@ -452,9 +455,12 @@ async def test_booking_print_failure_voids_the_checked_in_ticket(booked, vp):
     assert kiosk.notice.title == "print_failed" and vp.jobs == []
     vp.set_state(paper="ok")
     await until(lambda: kiosk.in_service, what="printer back")
-    await kiosk.submit_booking(booking["code"])  # the code stays used: the desk re-issues
-    assert kiosk.booking_refusal is not None and kiosk.booking_refusal.code == "booking_used"
-    assert len(server.tickets()) == 1 and vp.jobs == []
+    await kiosk.submit_booking(booking["code"])  # the slip never came out: the code works again
+    assert kiosk.booking_refusal is None
+    voided, again = server.tickets()
+    assert voided.status.value == "voided" and again.status.value == "waiting"
+    assert again.booking == booking["code"] and again.number != voided.number
+    await vp.wait_for_jobs(1)
 
 
 async def test_booking_retry_after_reconnect_reuses_the_request_id(booked, vp):

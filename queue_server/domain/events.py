@@ -168,12 +168,21 @@ class BookingCheckedIn(Event):
     late: bool  # after the check-in window: an ordinary ticket
 
 
+@dataclass(frozen=True, kw_only=True)
+class BookingReopened(Event):
+    """The ticket a booking was checked in for was voided (never printed): the code works again."""
+
+    type = "booking_reopened"
+    code: str
+    ticket_id: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (DayStarted, TicketIssued, TicketCalled, TicketFinished, TicketNoShow,
                 TicketTransferred, TicketVoided, TicketExpired, TicketRated, CounterOpened,
                 CounterClosed, CounterPaused, CounterResumed, BookingMade, BookingCancelled,
-                BookingCheckedIn)
+                BookingCheckedIn, BookingReopened)
 }
 
 

@@ -282,7 +282,14 @@ class QueueState:
         if ticket is None:
             raise QueueError("unknown_ticket", str(cmd.ticket_id))
         next_ticket_status(ticket.status, TicketAction.VOID)
-        return [e.TicketVoided(at=now, actor=cmd.actor, ticket_id=ticket.id, reason=cmd.reason)]
+        out: list[e.Event] = [e.TicketVoided(at=now, actor=cmd.actor, ticket_id=ticket.id,
+                                             reason=cmd.reason)]
+        booking = self.bookings.get(ticket.booking) if ticket.booking else None
+        if booking is not None and booking.ticket_id == ticket.id:
+            # The citizen never got the slip: let the same code check in again.
+            out.append(e.BookingReopened(at=now, actor=cmd.actor, code=booking.code,
+                                         ticket_id=ticket.id))
+        return out
 
     def _open(self, cmd: c.OpenCounter, now: float) -> list[e.Event]:
         cs = self._counter(cmd.counter)
@@ -492,6 +499,12 @@ class QueueState:
     def _on_booking_cancelled(self, ev: e.BookingCancelled) -> None:
         if ev.code in self.bookings:
             self.bookings.cancel(ev.code, ev.at)
+
+    def _on_booking_reopened(self, ev: e.BookingReopened) -> None:
+        booking = self.bookings.get(ev.code)
+        if booking is not None and booking.ticket_id == ev.ticket_id:
+            booking.status, booking.ticket_id = BookingStatus.ACTIVE, None
+            booking.checked_in_at, booking.late = None, None
 
     def _on_booking_checked_in(self, ev: e.BookingCheckedIn) -> None:
         booking = self.bookings.get(ev.code)
