@@ -215,9 +215,7 @@ class SearchPage(PageWidget):
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
-        self.body.setDirection(QBoxLayout.Direction.TopToBottom if portrait
-                               else QBoxLayout.Direction.LeftToRight)
-        self.keyboard.setMaximumWidth(16777215 if portrait else 980)
+        place_keyboard(self.body, self.keyboard, portrait)
 
 
 class PriorityPage(PageWidget):
@@ -311,12 +309,16 @@ class BookingPage(PageWidget):
         self.keyboard.set_language(lang)
 
     def set_portrait(self, portrait: bool) -> None:
-        """Portrait: the code above the keyboard; landscape: side by side, so the
-        refusal has room without squeezing the keyboard off the screen."""
         super().set_portrait(portrait)
-        self.body.setDirection(QBoxLayout.Direction.TopToBottom if portrait
-                               else QBoxLayout.Direction.LeftToRight)
-        self.keyboard.setMaximumWidth(16777215 if portrait else 980)
+        place_keyboard(self.body, self.keyboard, portrait)
+
+
+def place_keyboard(body: QBoxLayout, keyboard: QWidget, portrait: bool) -> None:
+    """Portrait: the text above the keyboard; landscape: side by side, so a message
+    has room without squeezing the keyboard off the screen."""
+    body.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                      else QBoxLayout.Direction.LeftToRight)
+    keyboard.setMaximumWidth(16777215 if portrait else 980)
 
 
 class MessagePage(PageWidget):

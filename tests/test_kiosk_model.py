@@ -183,7 +183,8 @@ async def test_server_down_then_back_without_restart(kiosk: KioskModel, server, 
     assert kiosk.ticket is not None and [t.number for t in server.tickets()] == ["D001"]
 
 
-async def test_retry_after_reconnect_reuses_the_request_id(kiosk: KioskModel, server, vp):
+def restart_server_while_issuing(kiosk: KioskModel, server) -> list[asyncio.Task]:
+    """Stop and restart the server once, the moment the kiosk has sent its request."""
     restarting: list[asyncio.Task] = []
 
     def drop_server_while_issuing() -> None:
@@ -195,6 +196,11 @@ async def test_retry_after_reconnect_reuses_the_request_id(kiosk: KioskModel, se
             restarting.append(asyncio.create_task(bounce()))
 
     kiosk.on_change(drop_server_while_issuing)
+    return restarting
+
+
+async def test_retry_after_reconnect_reuses_the_request_id(kiosk: KioskModel, server, vp):
+    restarting = restart_server_while_issuing(kiosk, server)
     await kiosk.take_ticket(BIRTH)
     await restarting[0]
     assert kiosk.screen is Page.TICKET and kiosk.ticket is not None
@@ -466,17 +472,7 @@ async def test_booking_print_failure_voids_the_checked_in_ticket(booked, vp):
 async def test_booking_retry_after_reconnect_reuses_the_request_id(booked, vp):
     server, clock, booking, kiosk = booked
     clock.now = WEDNESDAY_9AM
-    restarting: list[asyncio.Task] = []
-
-    def drop_server_while_issuing() -> None:
-        if kiosk.phase is Phase.ISSUING and not restarting:
-            async def bounce() -> None:
-                await server.stop()
-                await asyncio.sleep(0.3)
-                await server.start()
-            restarting.append(asyncio.create_task(bounce()))
-
-    kiosk.on_change(drop_server_while_issuing)
+    restarting = restart_server_while_issuing(kiosk, server)
     await kiosk.submit_booking(booking["code"])
     await restarting[0]
     assert kiosk.screen is Page.TICKET and kiosk.ticket is not None
