@@ -26,6 +26,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from queue_server import eventloop
 from queue_server.client import ClientError, NotConnected, QueueClient, RequestTimeout
 
 CONNECT_CONCURRENCY = 25  # a burst of hundreds of SYNs overflows the listen backlog
@@ -92,6 +93,60 @@ async def _kiosks(url: str, token: str, n: int, services: list[str], pipe: Conne
                         "wall_s": wall}))
 
 
+async def _kiosks_at_rate(url: str, token: str, n: int, services: list[str], rate: float,
+                          pipe: Connection) -> None:
+    """Open loop: `rate` issues per second over `n` connections, whatever the answers do.
+
+    A request's latency runs from the moment it was due by the schedule, not from
+    when it was sent: if this process falls behind, that delay counts too (no
+    "coordinated omission"). A connection may have several requests outstanding.
+    """
+    clients = await _connect_all(url, "kiosk", token, n)
+    pipe.send(("ready", len(clients)))
+    _, start, measure_from, deadline = await _recv(pipe)
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    latencies: list[float] = []
+    lags: list[float] = []
+    acked_in_window = sent_in_window = 0
+    errors: defaultdict[str, int] = defaultdict(int)
+    running: set[asyncio.Task] = set()
+
+    async def one(client: QueueClient, service: str, due: float) -> None:
+        nonlocal acked_in_window
+        if due >= measure_from:
+            lags.append(time.monotonic() - due)
+        try:
+            await client.issue(service)
+        except (ClientError, NotConnected, RequestTimeout) as exc:
+            errors[getattr(exc, "code", type(exc).__name__)] += 1
+            return
+        done = time.monotonic()
+        if due >= measure_from:
+            latencies.append(done - due)
+        if measure_from <= done <= deadline:
+            acked_in_window += 1
+
+    i = 0
+    while (due := start + i / rate) < deadline:
+        now = time.monotonic()
+        if due > now:
+            await asyncio.sleep(due - now)
+        while (due := start + i / rate) <= time.monotonic() and due < deadline:
+            if due >= measure_from:
+                sent_in_window += 1
+            task = asyncio.create_task(one(clients[i % n], services[i % len(services)], due))
+            running.add(task)
+            task.add_done_callback(running.discard)
+            i += 1
+    if running:
+        await asyncio.wait(running, timeout=30)
+    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    await asyncio.gather(*(c.stop() for c in clients))
+    pipe.send(("done", {"latencies": latencies, "lags": lags, "acked_in_window": acked_in_window,
+                        "sent_in_window": sent_in_window, "unanswered": len(running),
+                        "errors": dict(errors), "cpu_s": cpu, "wall_s": wall}))
+
+
 async def _displays(url: str, token: str, n: int, pipe: Connection) -> None:
     received: defaultdict[str, list[float]] = defaultdict(list)
     frames = 0
@@ -115,12 +170,18 @@ async def _displays(url: str, token: str, n: int, pipe: Connection) -> None:
 
 def kiosk_worker(url: str, token: str, n: int, services: list[str], pipe: Connection) -> None:
     """Process entry: `n` kiosk connections issuing tickets between "go" and the deadline."""
-    asyncio.run(_kiosks(url, token, n, services, pipe))
+    eventloop.run(_kiosks(url, token, n, services, pipe))
+
+
+def kiosk_rate_worker(url: str, token: str, n: int, services: list[str], rate: float,
+                      pipe: Connection) -> None:
+    """Process entry: `n` kiosk connections issuing `rate` tickets/s between "go" and the end."""
+    eventloop.run(_kiosks_at_rate(url, token, n, services, rate, pipe))
 
 
 def display_worker(url: str, token: str, n: int, pipe: Connection) -> None:
     """Process entry: `n` display connections recording when each `ticket_called` arrives."""
-    asyncio.run(_displays(url, token, n, pipe))
+    eventloop.run(_displays(url, token, n, pipe))
 
 
 # -- the bare broadcast baseline ----------------------------------------------
@@ -169,7 +230,8 @@ def main() -> None:
     base = sub.add_parser("baseline", help="run the bare broadcast server")
     base.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    web.run_app(baseline_app(), host="127.0.0.1", port=args.port, print=None, access_log=None)
+    web.run_app(baseline_app(), host="127.0.0.1", port=args.port, print=None, access_log=None,
+                loop=eventloop.new_event_loop())
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from aiohttp import web
 from .app import create_app
 from .auth import ROLES, Accounts
 from .config import ConfigError, load_config
+from .eventloop import loop_name, new_event_loop
 from .store import Store
 
 DEFAULT_CONFIG = "assets/config/binh-duong.toml"
@@ -46,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _ensure_parent(args.db)
     app = create_app(config, args.db, enforce_hours=not args.ignore_hours)
+    logging.getLogger("queue_server").info("event loop: %s", loop_name())
     web.run_app(app, host=args.host, port=args.port, print=None,
-                access_log=None, handle_signals=True)
+                access_log=None, handle_signals=True, loop=new_event_loop())
     return 0
 
 

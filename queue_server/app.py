@@ -19,7 +19,8 @@ from .domain import commands as c
 from .domain import events as e
 from .engine import Engine
 from .errors import QueueError
-from .hub import Connection, Hub
+from .hub import Connection, Hub, text_frame
+from .jsoncodec import dumps
 from .metrics import Metrics
 from .protocol import (
     MAX_FRAME_BYTES,
@@ -94,7 +95,11 @@ class QueueServer:
         # Calls first: the hall is waiting for them, the rest can follow.
         out.sort(key=lambda item: item[1]["type"] != "ticket_called")
         calls = [msg for _, msg in out if msg["type"] == "ticket_called"]
-        frames = [(roles, encode(msg)) for roles, msg in out if self.hub.reaches(roles)]
+        frames = [(roles, text_frame(dumps(msg))) for roles, msg in out
+                  if self.hub.reaches(roles)]
+        # One write per connection for the whole batch: each role's frames, joined.
+        by_role = {role: b"".join(frame for roles, frame in frames if role in roles)
+                   for role in {role for roles, _ in frames for role in roles}}
 
         def send() -> None:
             for ev in events:
@@ -105,8 +110,8 @@ class QueueServer:
                 elif isinstance(ev, e.DayStarted):
                     self.calls.clear()
             self.calls.extendleft(calls)
-            for roles, text in frames:
-                self.hub.broadcast(text, roles)
+            for role, joined in by_role.items():
+                self.hub.broadcast_frames(joined, frozenset((role,)))
             self._dirty_services |= services
             if self._dirty_services and self._queue_flush is None:
                 self._queue_flush = asyncio.get_running_loop().call_later(
@@ -131,8 +136,7 @@ class QueueServer:
             if number not in lists:
                 lists[number] = encode({"type": "next", "counter": number,
                                         "tickets": messages.upcoming(self.state, number)})
-            if not conn.send(lists[number]):
-                self.hub.drop(conn)
+            self.hub.send(conn, lists[number])
 
     # ----- WebSocket -------------------------------------------------------
 
@@ -148,11 +152,10 @@ class QueueServer:
         try:
             async for msg in ws:
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                    await conn.reply(encode(await self._answer(conn, msg.data)))
+                    self.hub.send(conn, dumps(await self._answer(conn, msg.data)))
         finally:
             self.hub.remove(conn)
             self.metrics.connections.labels(conn.role).dec()
-            await conn.stop()
         return ws
 
     async def _greet(self, ws: web.WebSocketResponse,
@@ -175,10 +178,9 @@ class QueueServer:
         # No await between registering and queueing the welcome: no event is missed.
         conn.transport = transport
         self.hub.add(conn)
-        conn.send(encode(messages.welcome(
+        self.hub.send(conn, dumps(messages.welcome(
             self.state, conn.role, self.clock(), counter=conn.counter, calls=self.calls,
             devices=self.devices)))
-        conn.start()
         return conn
 
     async def _authenticate(self, ws: web.WebSocketResponse, hello: Hello) -> Connection:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import random
 import uuid
@@ -32,6 +31,8 @@ import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.uri import parse_uri
+
+from .jsoncodec import dumps, loads
 
 logger = logging.getLogger(__name__)
 
@@ -267,10 +268,10 @@ class QueueClient:
         rid = next(self._ids)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[rid] = future
-        frame = json.dumps({"type": type, "id": rid, **fields}, ensure_ascii=False)
+        frame = dumps({"type": type, "id": rid, **fields})
         try:
             async with asyncio.timeout(self.request_timeout):
-                await ws.send(frame)
+                await ws.send(frame, text=True)
                 result = await future
         except ConnectionClosed:
             raise NotConnected("connection closed") from None
@@ -389,16 +390,16 @@ class QueueClient:
             self._ws = ws
             try:
                 async with asyncio.timeout(CONNECT_TIMEOUT):
-                    await ws.send(json.dumps(self._hello(), ensure_ascii=False))
-                    first = json.loads(await ws.recv())
+                    await ws.send(dumps(self._hello()), text=True)
+                    first = loads(await ws.recv(decode=False))
             except ConnectionClosed as exc:
                 if exc.rcvd is not None and exc.rcvd.code == AUTH_CLOSE_CODE:
                     raise ClientError("unauthorized", exc.rcvd.reason) from None
                 raise
             self._accept_welcome(first)
             try:
-                async for raw in ws:
-                    self._dispatch(json.loads(raw))
+                while True:
+                    self._dispatch(loads(await ws.recv(decode=False)))
             except ConnectionClosed:
                 pass
             code = ws.close_code

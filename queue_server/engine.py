@@ -16,6 +16,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from .config import SiteConfig
 from .domain import commands as c
@@ -82,6 +83,7 @@ class Engine:
         self._random = b""
         self._generation = 0  # bumped when the state is reloaded after a failed commit
         self._reloading = False
+        self._after_reload: list[Callable[[], None]] = []
 
     # ----- life cycle ------------------------------------------------------
 
@@ -140,20 +142,20 @@ class Engine:
         return base64.urlsafe_b64encode(chunk).decode()
 
     async def _writer(self) -> None:
-        """Apply a batch while the previous one commits; commits and answers stay in order."""
-        committing: asyncio.Task | None = None
-        try:
-            while True:
-                batch = [await self._queue.get()]
-                while len(batch) < MAX_BATCH and not self._queue.empty():
-                    batch.append(self._queue.get_nowait())
-                applied = self._apply(batch)
-                if committing is not None:
-                    await committing
-                committing = asyncio.create_task(self._commit(applied))
-        finally:
-            if committing is not None:
-                committing.cancel()
+        """Apply what has queued up, hand it to the store, go on with the next batch.
+
+        The store writes batches in the order they come and says when each is durable;
+        only then are its callers answered and its events sent (`_committed`).
+        """
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            applied = self._apply(batch)
+            durable = self.store.commit_batch(applied.logged, applied.tickets.values(),
+                                              applied.counters.values(),
+                                              applied.bookings.values())
+            durable.add_done_callback(partial(self._committed, applied))
 
     def _apply(self, batch: list[_Pending]) -> _Applied:
         """Run a batch through the domain (no await: nothing interleaves)."""
@@ -199,40 +201,49 @@ class Engine:
                     applied.deliveries.append(send)
         return applied
 
-    async def _commit(self, applied: _Applied) -> None:
-        """Make a batch durable, then answer its callers and deliver its events."""
-        results = applied.results
-        if applied.generation != self._generation:
-            results = [QueueError("unavailable") for _ in applied.batch]  # applied to lost state
-        elif applied.logged:
-            try:
-                await self.store.commit_batch(applied.logged, applied.tickets.values(),
-                                              applied.counters.values(),
-                                              applied.bookings.values())
-            except Exception:
-                log.exception("commit failed; reloading the state from the database")
-                results = [QueueError("unavailable") for _ in applied.batch]
-                self._generation += 1
-                self._reloading = True
-                try:
-                    await self._load()
-                finally:
-                    self._reloading = False
+    def _committed(self, applied: _Applied, durable: asyncio.Future) -> None:
+        """A batch is durable (or not): answer its callers, then deliver its events."""
         for observe in self.batch_observers:
             observe(len(applied.batch))
-        for pending, result in zip(applied.batch, results, strict=True):
+        error = None if durable.cancelled() else durable.exception()
+        if error is None and applied.generation == self._generation:
+            self._answer(applied.batch, applied.results)
+            for send in applied.deliveries:
+                try:
+                    send()
+                except Exception:
+                    log.exception("event delivery failed")
+            return
+        refused: list[Outcome | QueueError] = [QueueError("unavailable")] * len(applied.batch)
+        if error is not None and applied.generation == self._generation:
+            # The first failure: what was applied since is lost; rebuild from the disk.
+            log.error("commit failed (%s); reloading the state from the database", error)
+            self._generation += 1
+            self._reloading = True
+            self._tasks.append(asyncio.create_task(self._reload(), name="queue-reload"))
+        if self._reloading:  # answer once a retry can succeed
+            self._after_reload.append(partial(self._answer, applied.batch, refused))
+        else:
+            self._answer(applied.batch, refused)
+
+    @staticmethod
+    def _answer(batch: list[_Pending], results: list[Outcome | QueueError]) -> None:
+        for pending, result in zip(batch, results, strict=True):
             if pending.future.done():
                 continue
             if isinstance(result, QueueError):
                 pending.future.set_exception(result)
             else:
                 pending.future.set_result(result)
-        if results is applied.results:
-            for send in applied.deliveries:
-                try:
-                    send()
-                except Exception:
-                    log.exception("event delivery failed")
+
+    async def _reload(self) -> None:
+        try:
+            await self._load()
+        finally:
+            self._reloading = False
+            answers, self._after_reload = self._after_reload, []
+            for answer in answers:
+                answer()
 
     def _snapshot(self, command: c.Command, ticket: Ticket | None) -> dict | None:
         if ticket is None and isinstance(command, c.IssueTicket | c.CheckIn) \

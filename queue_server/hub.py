@@ -1,13 +1,21 @@
-"""Fan-out of messages to connections: each has a bounded queue and its own sender.
+"""Fan-out of messages to connections, written straight to each socket.
 
-A slow or dead client fills its own queue and is then closed; nobody waits for it.
+A message is encoded and framed once (RFC 6455: a server's frames are not masked)
+and the same bytes go to every connection that should have them, with one write
+each and no task per connection: a broadcast to a thousand displays costs a
+thousand `transport.write` calls and nothing more. Writing outside aiohttp's
+`send_str` is safe because uncompressed frames are written whole and at once there
+too, so frames never interleave.
+
+A slow or dead client is one whose unsent bytes pile up past `SEND_BUFFER_LIMIT`
+in our process: it is closed (1013); nobody waits for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import struct
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -15,9 +23,19 @@ from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-SEND_QUEUE_LIMIT = 1000
+SEND_BUFFER_LIMIT = 1 << 20  # bytes not yet taken by the client's socket
 CLOSE_TOO_SLOW = 1013  # "try again later"
 CLOSE_TIMEOUT = 2.0
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One final, unmasked text frame carrying `payload` (UTF-8 JSON)."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, n) + payload
+    return struct.pack("!BBQ", 0x81, 127, n) + payload
 
 
 @dataclass(eq=False)
@@ -27,40 +45,23 @@ class Connection:
     actor: str
     counter: int | None = None
     transport: asyncio.Transport | None = field(default=None, repr=False)
-    queue: asyncio.Queue[str | None] = field(
-        default_factory=lambda: asyncio.Queue(SEND_QUEUE_LIMIT))
-    sender: asyncio.Task | None = None
-    _sending: bool = False  # a frame is being written (by the sender or a direct reply)
 
-    def send(self, text: str) -> bool:
-        """Queue a frame; False (and the connection is closing) when it is too far behind."""
-        try:
-            self.queue.put_nowait(text)
-            return True
-        except asyncio.QueueFull:
+    def write(self, frame: bytes) -> bool:
+        """Write framed bytes now; False when the client is too far behind to take more."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return True  # going away: its handler removes it
+        if transport.get_write_buffer_size() > SEND_BUFFER_LIMIT:
             return False
+        transport.write(frame)
+        return True
 
-    async def reply(self, text: str) -> None:
-        """Send an answer: straight away when nothing waits before it, else in order."""
-        if self.queue.empty() and not self._sending:
-            self._sending = True
-            try:
-                await self.ws.send_str(text)
-            finally:
-                self._sending = False
-        elif not self.send(text):
-            raise ConnectionError("too far behind")
+    def send(self, payload: str | bytes) -> bool:
+        """Send one message (encoded JSON); False when too far behind, as `write`."""
+        return self.write(text_frame(payload.encode() if isinstance(payload, str) else payload))
 
-    async def _send_loop(self) -> None:
-        while (text := await self.queue.get()) is not None:
-            self._sending = True
-            try:
-                await self.ws.send_str(text)
-            finally:
-                self._sending = False
-
-    def start(self) -> None:
-        self.sender = asyncio.create_task(self._send_loop(), name=f"send-{self.actor}")
+    def backlog(self) -> int:
+        return 0 if self.transport is None else self.transport.get_write_buffer_size()
 
     async def close(self, code: int, message: bytes) -> None:
         """Close politely, or cut the line if the client does not even take the close frame."""
@@ -69,12 +70,6 @@ class Connection:
         except (TimeoutError, ConnectionError, RuntimeError):
             if self.transport is not None:
                 self.transport.abort()
-
-    async def stop(self) -> None:
-        if self.sender is not None:
-            self.sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
-                await self.sender
 
 
 class Hub:
@@ -98,15 +93,27 @@ class Hub:
         """Whether anyone of these roles is connected (no need to encode otherwise)."""
         return any(self._by_role.get(role) for role in roles)
 
-    def broadcast(self, text: str, roles: frozenset[str]) -> None:
+    def send(self, conn: Connection, payload: str | bytes) -> None:
+        """One message to one connection, which is dropped if it is too far behind."""
+        if not conn.send(payload):
+            self.drop(conn)
+
+    def broadcast(self, payload: str | bytes, roles: frozenset[str]) -> None:
+        """One message to every connection of these roles."""
+        self.broadcast_frames(
+            text_frame(payload.encode() if isinstance(payload, str) else payload), roles)
+
+    def broadcast_frames(self, frames: bytes, roles: frozenset[str]) -> None:
+        """Framed bytes (one frame or several in a row) to every connection of these roles."""
         too_slow = [conn for role in roles for conn in self._by_role.get(role, ())
-                    if not conn.send(text)]
+                    if not conn.write(frames)]
         for conn in too_slow:
             self.drop(conn)
 
     def drop(self, conn: Connection) -> None:
-        log.warning("dropping %s %s: %d frames behind", conn.role, conn.actor,
-                    conn.queue.qsize())
+        if conn not in self.connections:
+            return
+        log.warning("dropping %s %s: %d bytes behind", conn.role, conn.actor, conn.backlog())
         self.remove(conn)
         task = asyncio.create_task(conn.close(CLOSE_TOO_SLOW, b"too slow"))
         self._closing.add(task)

@@ -6,12 +6,12 @@ two tables below; `docs/protocol.md` describes the same.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import QueueError
+from .jsoncodec import dumps_text, loads
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
@@ -78,7 +78,7 @@ def decode(frame: str | bytes) -> dict[str, Any]:
     if len(frame) > MAX_FRAME_BYTES:
         raise ProtocolError("bad_request", f"frame larger than {MAX_FRAME_BYTES} bytes")
     try:
-        data = json.loads(frame)
+        data = loads(frame)
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError("bad_request", "not JSON") from None
     if not isinstance(data, dict):
@@ -145,4 +145,4 @@ def result_error(request_id: Any, error: QueueError) -> dict[str, Any]:
 
 
 def encode(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    return dumps_text(message)

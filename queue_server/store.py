@@ -7,10 +7,12 @@ power cut. Schema changes are numbered migrations tracked in `PRAGMA user_versio
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +21,7 @@ import aiosqlite
 from .domain.booking import Booking, BookingStatus
 from .domain.events import DayStarted, Event, event_from_dict
 from .domain.state import CounterState, Ticket
+from .jsoncodec import dumps_text, loads
 
 MIGRATIONS: list[str] = [
     # 1: the event log and the current state of tickets and counters
@@ -158,43 +161,76 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
     return db
 
 
-class Store:
-    """The writer's connection, on a thread of its own, and a reader for look-ups.
+class StaleBatch(Exception):
+    """A batch queued behind one whose commit failed: built on state that was lost."""
 
-    A whole batch is written in one trip to the writer thread: under load every trip
-    back to a busy event loop costs about a millisecond, so a transaction made of
-    five aiosqlite awaits took five times longer than the work in it.
+
+@dataclass
+class _Call:
+    fn: Callable[..., Any]
+    args: tuple
+    future: asyncio.Future
+
+
+@dataclass
+class _Commit:
+    epoch: int
+    rows: list[tuple]
+    ticket_rows: list[tuple]
+    counter_rows: list[tuple]
+    booking_rows: list[tuple]
+    future: asyncio.Future
+
+
+class Store:
+    """The writer's connection on a thread of its own, and a reader for look-ups.
+
+    The writer thread takes every job queued for it at once. Consecutive batches
+    become one transaction (one fsync for all of them), and the thread goes on to
+    the next transaction without waiting for the event loop: under load a trip back
+    to a busy loop costs milliseconds, more than the SQLite work itself. Callers
+    hear of each batch once it is durable, in the order they queued them.
+
+    When a transaction fails, every batch queued before the event loop has heard
+    of it is refused too (`StaleBatch`): those were applied on top of the lost
+    state.
     """
 
-    def __init__(self, path: str, thread: ThreadPoolExecutor, conn: sqlite3.Connection,
+    def __init__(self, path: str, loop: asyncio.AbstractEventLoop, conn: sqlite3.Connection,
                  reader: aiosqlite.Connection) -> None:
         self.path = path
-        self._thread = thread
-        self._conn = conn  # only ever used on self._thread
+        self._loop = loop
+        self._conn = conn  # only ever used on the writer thread
         self.reader = reader  # look-ups from the HTTP edge
+        self._jobs: queue.SimpleQueue[_Call | _Commit | None] = queue.SimpleQueue()
+        self._epoch = 0  # bumped (on the loop) after a failed transaction
+        self._failed_epoch = -1  # written and read on the writer thread only
+        self.transactions = 0  # durable transactions so far, for the metrics
+        self._thread = threading.Thread(target=self._work, name="queue-db-writer",
+                                        daemon=True)
+        self._thread.start()
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
-        thread = ThreadPoolExecutor(1, thread_name_prefix="queue-db-writer")
-        loop = asyncio.get_running_loop()
-        conn = reader = None
+        conn = await asyncio.to_thread(_open_writer, str(path))
         try:
-            conn = await loop.run_in_executor(thread, _open_writer, str(path))
             reader = await connect(path)  # after the writer migrated the schema
         except BaseException:
-            if conn is not None:
-                await loop.run_in_executor(thread, conn.close)
-            thread.shutdown()
+            conn.close()
             raise
-        return cls(str(path), thread, conn, reader)
+        return cls(str(path), asyncio.get_running_loop(), conn, reader)
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+    def _run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Run `fn(*args)` on the writer thread, after everything queued before it."""
+        future = self._loop.create_future()
+        self._jobs.put(_Call(fn, args, future))
+        return future
 
     async def close(self) -> None:
         await self.reader.close()
         await self._run(self._conn.close)
-        self._thread.shutdown()
+        self._jobs.put(None)
+        await asyncio.to_thread(self._thread.join)
 
     async def load_day(self) -> tuple[list[Event], int]:
         """The events since the latest day start, and the next free ticket id."""
@@ -207,20 +243,75 @@ class Store:
             (DayStarted.type,)).fetchall()
         (next_id,) = self._conn.execute(
             "SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()
-        return [event_from_dict(json.loads(data)) for (data,) in rows], next_id
+        return [event_from_dict(loads(data)) for (data,) in rows], next_id
 
-    async def commit_batch(self, events: Iterable[tuple[str, Event]],
-                           tickets: Iterable[Ticket], counters: Iterable[CounterState],
-                           bookings: Iterable[Booking] = ()) -> None:
-        """Write one batch of (business day, event) in one transaction; all of it or none."""
+    def commit_batch(self, events: Iterable[tuple[str, Event]], tickets: Iterable[Ticket],
+                     counters: Iterable[CounterState],
+                     bookings: Iterable[Booking] = ()) -> asyncio.Future[None]:
+        """Queue one batch of (business day, event) to be written in one transaction.
+
+        Returns at once; the future is done when the batch is durable (or failed,
+        all of it). An empty batch writes nothing but still keeps its place in line.
+        """
         rows = [(day, ev.at, ev.type, ev.actor, getattr(ev, "counter", None),
-                 getattr(ev, "ticket_id", None), json.dumps(ev.to_dict(), ensure_ascii=False))
+                 getattr(ev, "ticket_id", None), dumps_text(ev.to_dict()))
                 for day, ev in events]
-        ticket_rows = [_ticket_row(t) for t in tickets]
-        counter_rows = [(cs.number, cs.status.value, cs.officer, cs.ticket_id, cs.pause_reason)
-                        for cs in counters]
-        booking_rows = [_booking_row(b) for b in bookings]
-        await self._run(self._write, rows, ticket_rows, counter_rows, booking_rows)
+        future = self._loop.create_future()
+        self._jobs.put(_Commit(self._epoch, rows, [_ticket_row(t) for t in tickets],
+                               [(cs.number, cs.status.value, cs.officer, cs.ticket_id,
+                                 cs.pause_reason) for cs in counters],
+                               [_booking_row(b) for b in bookings], future))
+        return future
+
+    # ----- the writer thread -------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            jobs = [self._jobs.get()]
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    jobs.append(self._jobs.get_nowait())
+            commits: list[_Commit] = []
+            for job in jobs:
+                if isinstance(job, _Commit):
+                    commits.append(job)
+                    continue
+                self._commit(commits)  # what came before this job, first
+                commits = []
+                if job is None:
+                    return
+                try:
+                    result = job.fn(*job.args)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    self._loop.call_soon_threadsafe(_settle, [(job.future, None, exc)])
+                else:
+                    self._loop.call_soon_threadsafe(_settle, [(job.future, result, None)])
+            self._commit(commits)
+
+    def _commit(self, commits: list[_Commit]) -> None:
+        if not commits:
+            return
+        live = [job for job in commits if job.epoch > self._failed_epoch]
+        error: BaseException | None = None
+        if any(job.rows or job.ticket_rows or job.counter_rows or job.booking_rows
+               for job in live):
+            try:
+                self._write([r for job in live for r in job.rows],
+                            [r for job in live for r in job.ticket_rows],
+                            [r for job in live for r in job.counter_rows],
+                            [r for job in live for r in job.booking_rows])
+                self.transactions += 1
+            except BaseException as exc:  # noqa: BLE001 - handed to the callers
+                error = exc
+                self._failed_epoch = max(job.epoch for job in live)
+        settled = [(job.future, None, error if job in live else StaleBatch())
+                   for job in commits]
+        self._loop.call_soon_threadsafe(self._settle_commits, settled, error is not None)
+
+    def _settle_commits(self, settled: list, failed: bool) -> None:
+        if failed:  # later batches start a new epoch; the ones before it are refused
+            self._epoch += 1
+        _settle(settled)
 
     def _write(self, rows: list[tuple], ticket_rows: list[tuple],
                counter_rows: list[tuple], booking_rows: list[tuple] = ()) -> None:
@@ -272,6 +363,17 @@ class Store:
             "UPDATE bookings SET name = NULL, phone = NULL, cccd = NULL, purged_at = ? "
             "WHERE day < ? AND purged_at IS NULL", (now, before_day))
         return cur.rowcount
+
+
+def _settle(settled: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+    """On the loop: hand the writer thread's results to their futures, in order."""
+    for future, result, error in settled:
+        if future.done():  # its caller gave up waiting
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
 
 
 def _booking_row(b: Booking) -> tuple:

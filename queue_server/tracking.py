@@ -139,6 +139,6 @@ class Tracker:
                 self._sent.pop(key, None)
             elif self._sent.get(key) != text:
                 self._sent[key] = text
-                conn.send(text)
+                self.server.hub.send(conn, text)
         if not followers:
             self._followers.pop(tid, None)

@@ -226,13 +226,13 @@ async def test_refused_token_stops_without_reconnect_loop(server, no_tracebacks)
 
 async def test_timeout_and_no_leaked_tasks(server, no_tracebacks):
     base, queue_server = server
-    real_commit = queue_server.store.commit_batch
+    real_write = queue_server.store._write  # runs on the writer thread
 
-    async def slow_disk(*args):  # the answer cannot come within the client's timeout
-        await asyncio.sleep(0.5)
-        await real_commit(*args)
+    def slow_disk(*args):  # the answer cannot come within the client's timeout
+        time.sleep(0.5)
+        real_write(*args)
 
-    queue_server.store.commit_batch = slow_disk
+    queue_server.store._write = slow_disk
     before = asyncio.all_tasks()
     client = QueueClient(ws_url(base), role="kiosk", token=KIOSK_TOKEN,
                          request_timeout=0.1)

@@ -135,17 +135,17 @@ async def test_stopped_engine_refuses(tmp_path):
 async def test_a_failed_commit_refuses_the_batch_and_reloads_the_durable_state(tmp_path):
     engine = await start_engine(tmp_path / "q.db")
     await issue(engine)
-    real_commit = engine.store.commit_batch
+    real_write = engine.store._write  # runs on the writer thread
     calls = 0
 
-    async def disk_full_once(*args):
+    def disk_full_once(*args):
         nonlocal calls
         calls += 1
         if calls == 1:
             raise sqlite3.OperationalError("database or disk is full")
-        await real_commit(*args)
+        real_write(*args)
 
-    engine.store.commit_batch = disk_full_once
+    engine.store._write = disk_full_once
     with pytest.raises(QueueError) as err:
         await issue(engine)
     assert err.value.code == "unavailable"

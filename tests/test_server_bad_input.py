@@ -120,7 +120,7 @@ def stalled_websocket(base: str) -> socket.socket:
 
 
 async def test_a_stalled_client_is_dropped_and_others_keep_receiving(tmp_path, monkeypatch):
-    monkeypatch.setattr(hub, "SEND_QUEUE_LIMIT", 50)
+    monkeypatch.setattr(hub, "SEND_BUFFER_LIMIT", 16 * 1024)
     async with running_server(tmp_path / "q.db") as (base, server):
         stalled = await asyncio.to_thread(stalled_websocket, base)
         await asyncio.sleep(0.2)
