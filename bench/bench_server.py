@@ -143,17 +143,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def mean_batch_size(http_base: str) -> float | None:
-    """Commands per writer transaction so far, from the server's Prometheus metrics."""
+def writer_figures(http_base: str) -> dict[str, float]:
+    """Commands, batches and transactions of the writer so far, from the server's metrics."""
     with urllib.request.urlopen(f"{http_base}/metrics", timeout=5) as resp:
         text = resp.read().decode()
-    values = {}
+    names = {"xephang_writer_batch_size_sum": "commands",
+             "xephang_writer_batch_size_count": "batches",
+             "xephang_writer_transactions": "transactions"}
+    values = dict.fromkeys(names.values(), 0.0)
     for line in text.splitlines():
         name, _, value = line.partition(" ")
-        if name in ("xephang_writer_batch_size_sum", "xephang_writer_batch_size_count"):
-            values[name] = float(value)
-    count = values.get("xephang_writer_batch_size_count")
-    return round(values["xephang_writer_batch_size_sum"] / count, 1) if count else None
+        if name in names:
+            values[names[name]] = float(value)
+    return values
+
+
+def writer_share(before: dict[str, float], after: dict[str, float]) -> dict[str, float | None]:
+    """Mean commands per writer batch and per SQLite transaction between two readings."""
+    delta = {k: after[k] - before[k] for k in after}
+    return {"commands_per_batch": round(delta["commands"] / delta["batches"], 1)
+            if delta["batches"] else None,
+            "commands_per_transaction": round(delta["commands"] / delta["transactions"], 1)
+            if delta["transactions"] else None}
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -288,13 +299,15 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                                            "event_loop": eventloop.loop_name()}}
     with child(server_args, port, tmp / "server.log") as server:
         if "issue" in args.phases:
-            issue = await issue_phase(url, args.kiosks, args.procs, args.seconds,
-                                      args.warmup, server.pid)
-            issue["mean_writer_batch"] = mean_batch_size(http_base)
-            figures["issue"] = issue
+            before = writer_figures(http_base)
+            figures["issue"] = await issue_phase(url, args.kiosks, args.procs, args.seconds,
+                                                 args.warmup, server.pid)
+            figures["issue"]["writer"] = writer_share(before, writer_figures(http_base))
         if "rate" in args.phases:
+            before = writer_figures(http_base)
             figures["issue_at_rate"] = await rate_phase(
                 url, args.kiosks, args.procs, args.rate, args.seconds, args.warmup, server.pid)
+            figures["issue_at_rate"]["writer"] = writer_share(before, writer_figures(http_base))
         if "call" in args.phases:
             token = await login(http_base, OFFICER, PASSWORD)
             call = await call_phase(url, args.displays, args.procs, args.calls, args.gap,

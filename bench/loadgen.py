@@ -129,8 +129,8 @@ async def _kiosks_at_rate(url: str, token: str, n: int, services: list[str], rat
     i = 0
     while (due := start + i / rate) < deadline:
         now = time.monotonic()
-        if due > now:
-            await asyncio.sleep(due - now)
+        # A shorter sleep is rounded to 0 by the loop's millisecond timers: a busy spin.
+        await asyncio.sleep(max(due - now, 0.001))
         while (due := start + i / rate) <= time.monotonic() and due < deadline:
             if due >= measure_from:
                 sent_in_window += 1

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     _ensure_parent(args.db)
-    app = create_app(config, args.db, enforce_hours=not args.ignore_hours)
+    app = create_app(config, args.db, enforce_hours=not args.ignore_hours, tune_gc=True)
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
     web.run_app(app, host=args.host, port=args.port, print=None,
                 access_log=None, handle_signals=True, loop=new_event_loop())

@@ -7,12 +7,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from . import citizens, messages
+from . import citizens, heap, messages
 from .auth import COUNTER_ROLES, Accounts
 from .config import SiteConfig
 from .domain import commands as c
@@ -25,7 +26,6 @@ from .metrics import Metrics
 from .protocol import (
     MAX_FRAME_BYTES,
     Hello,
-    ProtocolError,
     Request,
     encode,
     parse_hello,
@@ -42,6 +42,10 @@ HELLO_TIMEOUT = 10.0
 # and every kiosk and phone does not need each intermediate count.
 QUEUE_UPDATE_SECONDS = 0.25
 CLOSE_REFUSED = 4001
+# Requests of one connection queued for the writer at once; past this it waits for one.
+MAX_IN_FLIGHT = 64
+# Counter requests answered with the ticket they concern (the rest with the counter).
+_TICKET_COMMANDS = frozenset({"call_next", "recall", "no_show", "finish", "transfer"})
 SERVER_KEY = web.AppKey("server", "QueueServer")
 
 
@@ -49,8 +53,10 @@ class QueueServer:
     """Owns the store, the writer, the accounts and the hub for one site."""
 
     def __init__(self, config: SiteConfig, db_path: str | Path, *, enforce_hours: bool = True,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, tune_gc: bool = False) -> None:
         self.config = config
+        self.tune_gc = tune_gc  # a process of its own: freeze the heap (see heap.py)
+        self._heap_task: asyncio.Task | None = None
         self.db_path = db_path
         self.enforce_hours = enforce_hours
         self.clock = clock
@@ -70,13 +76,18 @@ class QueueServer:
         self.engine = Engine(self.config, self.store, enforce_hours=self.enforce_hours,
                              clock=self.clock)
         self.engine.batch_observers.append(self.metrics.batch_size.observe)
+        self.metrics.transactions.set_function(lambda: self.store.transactions)
         self.engine.subscribe(self._publish)
         await self.engine.start()
         self.calls.extend(messages.latest_calls(self.engine.state, self.calls.maxlen or 20))
+        if self.tune_gc:
+            self._heap_task = asyncio.create_task(heap.freeze_survivors(), name="heap")
 
     async def stop(self, _app: web.Application | None = None) -> None:
         if self._queue_flush is not None:
             self._queue_flush.cancel()
+        if self._heap_task is not None:
+            self._heap_task.cancel()
         await asyncio.gather(*(conn.close(1001, b"server stopping")
                                for conn in list(self.hub.connections)))
         await self.engine.stop()
@@ -109,6 +120,8 @@ class QueueServer:
                     self.metrics.called.inc()
                 elif isinstance(ev, e.DayStarted):
                     self.calls.clear()
+                    if self.tune_gc:
+                        heap.thaw()  # yesterday's tickets are gone: collect once, at night
             self.calls.extendleft(calls)
             for role, joined in by_role.items():
                 self.hub.broadcast_frames(joined, frozenset((role,)))
@@ -152,7 +165,9 @@ class QueueServer:
         try:
             async for msg in ws:
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                    self.hub.send(conn, dumps(await self._answer(conn, msg.data)))
+                    pending = self._receive(conn, msg.data)
+                    if pending is not None:
+                        await pending
         finally:
             self.hub.remove(conn)
             self.metrics.connections.labels(conn.role).dec()
@@ -210,22 +225,75 @@ class QueueServer:
                                       if previous and previous != officer.username else ""))
         return Connection(ws, "counter", officer.username, hello.counter)
 
-    async def _answer(self, conn: Connection, frame: str | bytes) -> dict[str, Any]:
+    def _receive(self, conn: Connection, frame: str | bytes) -> Awaitable | None:
+        """Act on one request frame; what the connection must await before reading on.
+
+        A request that is one command for the writer is queued and answered from a
+        callback once durable: the connection reads its next request meanwhile (up to
+        `MAX_IN_FLIGHT` of them). Anything else is answered by a coroutine, in turn.
+        """
         started = time.perf_counter()
         rid = None
         try:
             req = parse_request(frame, conn.role)
             rid = req.id
-            body = await self._execute(conn, req)
-            self.metrics.command_timer(req.type).observe(time.perf_counter() - started)
-            return result_ok(rid, **body)
-        except ProtocolError as err:
-            return result_error(err.request_id, err)
-        except QueueError as err:
-            return result_error(rid, err)
+            command = self._writer_command(conn, req)
+            if command is None:
+                return self._answer(conn, req, started)
+            future = self.engine.enqueue(command)
+        except QueueError as err:  # a ProtocolError carries the id when it was readable
+            rid = getattr(err, "request_id", rid) if rid is None else rid
+            self.hub.send(conn, dumps(result_error(rid, err)))
+            return None
         except Exception:
             log.exception("request failed: %.200r", frame)
-            return result_error(rid, QueueError("internal"))
+            self.hub.send(conn, dumps(result_error(rid, QueueError("internal"))))
+            return None
+        conn.in_flight += 1
+        future.add_done_callback(partial(self._answer_command, conn, req, started))
+        return future if conn.in_flight >= MAX_IN_FLIGHT else None
+
+    def _answer_command(self, conn: Connection, req: Request, started: float,
+                        done: asyncio.Future) -> None:
+        conn.in_flight -= 1
+        error = QueueError("unavailable") if done.cancelled() else done.exception()
+        if error is None:
+            self.metrics.command_timer(req.type).observe(time.perf_counter() - started)
+            result = result_ok(req.id, ticket=done.result().ticket)
+        elif isinstance(error, QueueError):
+            result = result_error(req.id, error)
+        else:
+            log.error("command %s failed: %r", req.type, error)
+            result = result_error(req.id, QueueError("internal"))
+        self.hub.send(conn, dumps(result))
+
+    def _writer_command(self, conn: Connection, req: Request) -> c.Command | None:
+        """The writer command a request is, when its answer is just that command's ticket."""
+        f, actor = req.fields, conn.actor
+        if req.type == "issue":
+            return c.IssueTicket(actor=actor, service=f["service"], priority=f.get("priority"),
+                                 request_id=f["request_id"],
+                                 public_id=self.engine.new_public_id())
+        if req.type == "void":
+            ticket = self.state.tickets.get(f["ticket_id"])
+            if ticket is not None and ticket.issued_by != actor:
+                raise QueueError("forbidden", "only the kiosk that issued a ticket voids it")
+            return c.VoidTicket(actor=actor, ticket_id=f["ticket_id"], reason=f["reason"])
+        if req.type in _TICKET_COMMANDS:
+            return self._counter_command(conn, req)
+        return None
+
+    async def _answer(self, conn: Connection, req: Request, started: float) -> None:
+        try:
+            body = await self._execute(conn, req)
+            self.metrics.command_timer(req.type).observe(time.perf_counter() - started)
+            result = result_ok(req.id, **body)
+        except QueueError as err:
+            result = result_error(req.id, err)
+        except Exception:
+            log.exception("request %s failed", req.type)
+            result = result_error(req.id, QueueError("internal"))
+        self.hub.send(conn, dumps(result))
 
     async def _execute(self, conn: Connection, req: Request) -> dict[str, Any]:
         f, actor = req.fields, conn.actor
@@ -234,30 +302,14 @@ class QueueServer:
         if req.type == "device_status":
             self._device_status(conn, f["printer"], f.get("message") or "")
             return {}
-        if req.type == "void":
-            ticket = self.state.tickets.get(f["ticket_id"])
-            if ticket is not None and ticket.issued_by != actor:
-                raise QueueError("forbidden", "only the kiosk that issued a ticket voids it")
-            command: c.Command = c.VoidTicket(actor=actor, ticket_id=f["ticket_id"],
-                                              reason=f["reason"])
-        elif req.type == "rate":
-            command = c.RateTicket(actor=actor, counter=conn.counter or 0, number=f["number"],
-                                   rating=f["rating"])
-        elif req.type == "issue":
-            command = c.IssueTicket(actor=actor, service=f["service"],
-                                    priority=f.get("priority"), request_id=f["request_id"],
-                                    public_id=self.engine.new_public_id())
-        else:
-            command = self._counter_command(conn, req)
-        outcome = await self.engine.submit(command)
-        if req.type in ("pause", "resume", "sign_out"):
-            if req.type == "sign_out":
-                await self.accounts.audit(actor, "counter_sign_out", f"counter {conn.counter}")
-            return {"counter": messages.counter_view(self.state, conn.counter or 0,
-                                                     private=True)}
         if req.type == "rate":
+            await self.engine.submit(c.RateTicket(actor=actor, counter=conn.counter or 0,
+                                                  number=f["number"], rating=f["rating"]))
             return {"rated": f["number"]}
-        return {"ticket": outcome.ticket}
+        await self.engine.submit(self._counter_command(conn, req))
+        if req.type == "sign_out":
+            await self.accounts.audit(actor, "counter_sign_out", f"counter {conn.counter}")
+        return {"counter": messages.counter_view(self.state, conn.counter or 0, private=True)}
 
     def _counter_command(self, conn: Connection, req: Request) -> c.Command:
         number, actor, f = conn.counter or 0, conn.actor, req.fields
@@ -336,8 +388,10 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 
 def create_app(config: SiteConfig, db_path: str | Path, *, enforce_hours: bool = True,
-               clock: Callable[[], float] = time.time) -> web.Application:
-    server = QueueServer(config, db_path, enforce_hours=enforce_hours, clock=clock)
+               clock: Callable[[], float] = time.time, tune_gc: bool = False
+               ) -> web.Application:
+    server = QueueServer(config, db_path, enforce_hours=enforce_hours, clock=clock,
+                         tune_gc=tune_gc)
     app = web.Application(client_max_size=64 * 1024)
     app[SERVER_KEY] = server
     app.on_startup.append(server.start)

@@ -30,6 +30,9 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 2000
+# After the first command of a batch, the writer waits this long for more: under load a
+# batch of 20 costs little more than a batch of 2; at a counter nobody notices 2 ms.
+BATCH_WINDOW = 0.002
 
 
 @dataclass(frozen=True)
@@ -128,11 +131,15 @@ class Engine:
 
     async def submit(self, command: c.Command) -> Outcome:
         """Run a command; returns once its effect is durable, or raises `QueueError`."""
+        return await self.enqueue(command)
+
+    def enqueue(self, command: c.Command) -> asyncio.Future[Outcome]:
+        """Queue a command; the future is done once its effect is durable (or refused)."""
         if not self._tasks:
             raise QueueError("unavailable", "the writer is not running")
         future = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(command, future))
-        return await future
+        return future
 
     def new_public_id(self) -> str:
         """12 URL-safe characters (72 random bits), unguessable from the ticket number."""
@@ -149,6 +156,7 @@ class Engine:
         """
         while True:
             batch = [await self._queue.get()]
+            await asyncio.sleep(BATCH_WINDOW)  # what arrives meanwhile joins the batch
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             applied = self._apply(batch)

@@ -45,6 +45,7 @@ class Connection:
     actor: str
     counter: int | None = None
     transport: asyncio.Transport | None = field(default=None, repr=False)
+    in_flight: int = 0  # requests queued for the writer, not yet answered
 
     def write(self, frame: bytes) -> bool:
         """Write framed bytes now; False when the client is too far behind to take more."""

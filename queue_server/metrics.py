@@ -21,6 +21,10 @@ class Metrics:
         self.batch_size = Histogram(
             "xephang_writer_batch_size", "Commands per writer transaction",
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000), registry=self.registry)
+        self.transactions = Gauge(
+            "xephang_writer_transactions", "Durable SQLite transactions so far (a transaction "
+            "carries every batch that queued while the one before it was written)",
+            registry=self.registry)
         self._timers: dict = {}
 
     def command_timer(self, command: str):

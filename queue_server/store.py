@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import queue
 import sqlite3
 import threading
@@ -119,31 +120,56 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+@dataclass(frozen=True)
+class _Insert:
+    """An INSERT of many rows in few statements.
+
+    Each statement is one step inside SQLite, and the sqlite3 module gives the GIL
+    up and takes it back at every step: with `executemany` that was twice a row,
+    each time waiting for the busy event loop's thread. Rows go in chunks of fixed
+    sizes, so only a few distinct statements need compiling.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    tail: str = ""  # an ON CONFLICT clause
+
+    CHUNKS = (256, 64, 16, 4, 1)
+
+    @functools.cache  # noqa: B019 - a handful of module-level constants
+    def sql(self, rows: int) -> str:
+        group = f"({', '.join('?' * len(self.columns))})"
+        return (f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
+                f"VALUES {', '.join([group] * rows)}{self.tail}")
+
+    def run(self, conn: sqlite3.Connection, rows: list[tuple]) -> None:
+        i = 0
+        for size in self.CHUNKS:
+            while len(rows) - i >= size:
+                conn.execute(self.sql(size), [v for row in rows[i:i + size] for v in row])
+                i += size
+
+
+def _updating(columns: tuple[str, ...]) -> str:
+    return " DO UPDATE SET " + ", ".join(f"{c}=excluded.{c}" for c in columns)
+
+
+_INSERT_EVENT = _Insert("events", ("day", "at", "type", "actor", "counter", "ticket_id", "data"))
 _TICKET_COLUMNS = ("id", "day", "public_id", "number", "seq", "service", "priority",
                    "request_id", "issued_at", "issued_by", "status", "counter", "called_at",
                    "ended_at", "outcome", "recalls", "transfers", "officer", "rating")
-_UPSERT_TICKET = (
-    f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_TICKET_COLUMNS))}) "
-    "ON CONFLICT(id) DO UPDATE SET "
-    + ", ".join(f"{c}=excluded.{c}" for c in _TICKET_COLUMNS[5:])
-)
-_UPSERT_COUNTER = (
-    "INSERT INTO counters (number, status, officer, ticket_id, pause_reason) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET status=excluded.status, "
-    "officer=excluded.officer, ticket_id=excluded.ticket_id, pause_reason=excluded.pause_reason"
-)
-
+_UPSERT_TICKET = _Insert("tickets", _TICKET_COLUMNS,
+                         " ON CONFLICT(id)" + _updating(_TICKET_COLUMNS[5:]))
+_UPSERT_COUNTER = _Insert(
+    "counters", ("number", "status", "officer", "ticket_id", "pause_reason"),
+    " ON CONFLICT(number)" + _updating(("status", "officer", "ticket_id", "pause_reason")))
 _BOOKING_COLUMNS = ("code", "service", "day", "slot_at", "created_at", "notice_version", "name",
                     "phone", "cccd", "cancel_hash", "status", "ticket_id", "checked_in_at",
                     "late", "cancelled_at")
-_UPSERT_BOOKING = (
-    f"INSERT INTO bookings ({', '.join(_BOOKING_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_BOOKING_COLUMNS))}) "
-    "ON CONFLICT(code) DO UPDATE SET status=excluded.status, ticket_id=excluded.ticket_id, "
-    "checked_in_at=excluded.checked_in_at, late=excluded.late, "
-    "cancelled_at=excluded.cancelled_at"
-)
+_UPSERT_BOOKING = _Insert(
+    "bookings", _BOOKING_COLUMNS,
+    " ON CONFLICT(code)" + _updating(("status", "ticket_id", "checked_in_at", "late",
+                                      "cancelled_at")))
 
 T = TypeVar("T")
 _PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=5000")
@@ -318,12 +344,10 @@ class Store:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany("INSERT INTO events (day, at, type, actor, counter, ticket_id, "
-                             "data) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            conn.executemany(_UPSERT_TICKET, ticket_rows)
-            conn.executemany(_UPSERT_COUNTER, counter_rows)
-            if booking_rows:
-                conn.executemany(_UPSERT_BOOKING, booking_rows)
+            for insert, table_rows in ((_INSERT_EVENT, rows), (_UPSERT_TICKET, ticket_rows),
+                                       (_UPSERT_COUNTER, counter_rows),
+                                       (_UPSERT_BOOKING, booking_rows)):
+                insert.run(conn, table_rows)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

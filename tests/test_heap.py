@@ -1,0 +1,23 @@
+"""The heap policy of a served process: survivors frozen, everything thawed at day start."""
+
+import asyncio
+import gc
+
+from queue_server import heap
+
+
+async def test_survivors_are_frozen_and_thawed_at_the_day_reset():
+    gc.unfreeze()
+    kept = [[i] for i in range(1000)]  # long-lived objects the collector tracks
+    task = asyncio.create_task(heap.freeze_survivors(interval=0.01))
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if gc.get_freeze_count() >= len(kept):
+                break
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        task.cancel()
+    heap.thaw()
+    assert gc.get_freeze_count() == 0
+    assert kept[-1] == [999]
