@@ -309,6 +309,9 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 url, args.kiosks, args.procs, args.rate, args.seconds, args.warmup, server.pid)
             figures["issue_at_rate"]["writer"] = writer_share(before, writer_figures(http_base))
         if "call" in args.phases:
+            async with QueueClient(url, role="kiosk", token=KIOSK_TOKEN) as kiosk:
+                for i in range(args.calls):  # someone to call, whatever ran before
+                    await kiosk.issue(SERVICES[i % len(SERVICES)])
             token = await login(http_base, OFFICER, PASSWORD)
             call = await call_phase(url, args.displays, args.procs, args.calls, args.gap,
                                     token)
@@ -350,8 +353,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured issue lead-in")
     parser.add_argument("--kiosks", type=int, default=200)
     parser.add_argument("--displays", type=int, default=1000)
-    parser.add_argument("--procs", type=int, default=4, help="load processes per phase")
-    parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--procs", type=int, default=3, help="load processes per phase")
+    parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--gap", type=float, default=0.3, help="seconds between calls")
     parser.add_argument("--rate", type=float, default=GOALS["tickets_per_s"],
                         help="offered issues per second in the open-loop phase")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -102,29 +102,41 @@ class QueueServer:
 
     def _publish(self, events: list[e.Event], state) -> Callable[[], None]:
         """Build the batch's messages now; send them when the writer says it is durable."""
-        out, services = messages.event_messages(state, events)
-        # Calls first: the hall is waiting for them, the rest can follow.
-        out.sort(key=lambda item: item[1]["type"] != "ticket_called")
+        out, services = messages.event_messages(state, events, self.hub.reaches)
         calls = [msg for _, msg in out if msg["type"] == "ticket_called"]
-        frames = [(roles, text_frame(dumps(msg))) for roles, msg in out
-                  if self.hub.reaches(roles)]
-        # One write per connection for the whole batch: each role's frames, joined.
-        by_role = {role: b"".join(frame for roles, frame in frames if role in roles)
-                   for role in {role for roles, _ in frames for role in roles}}
+        # At most two writes per connection: first the calls, which every screen gets
+        # before anyone gets the rest (the hall is waiting for them), then the rest of
+        # the batch; each is the role's frames joined.
+        parts: tuple[defaultdict[str, list[bytes]], ...] = (defaultdict(list), defaultdict(list))
+        for roles, msg in out:
+            if self.hub.reaches(roles):
+                frame = text_frame(dumps(msg))
+                for role in roles:
+                    parts[msg["type"] != "ticket_called"][role].append(frame)
+        passes = [{role: b"".join(frames) for role, frames in part.items()} for part in parts]
 
-        def send() -> None:
-            for ev in events:
-                if isinstance(ev, e.TicketIssued):
-                    self.metrics.issued.inc()
-                elif isinstance(ev, e.TicketCalled):
-                    self.metrics.called.inc()
-                elif isinstance(ev, e.DayStarted):
-                    self.calls.clear()
-                    if self.tune_gc:
-                        heap.thaw()  # yesterday's tickets are gone: collect once, at night
-            self.calls.extendleft(calls)
+        issued = sum(1 for ev in events if type(ev) is e.TicketIssued)
+        called = sum(1 for ev in events if type(ev) is e.TicketCalled)
+        new_day = any(type(ev) is e.DayStarted for ev in events)
+
+        def broadcast(by_role: dict[str, bytes]) -> None:
             for role, joined in by_role.items():
                 self.hub.broadcast_frames(joined, frozenset((role,)))
+
+        def send() -> None:
+            if issued:
+                self.metrics.issued.inc(issued)
+            if called:
+                self.metrics.called.inc(called)
+            if new_day:
+                self.calls.clear()
+                if self.tune_gc:
+                    heap.thaw()  # yesterday's tickets are gone: collect once, at night
+            self.calls.extendleft(calls)
+            urgent, rest = passes
+            broadcast(urgent)
+            if rest:  # on the loop's next turn: answers and other calls go first
+                asyncio.get_running_loop().call_soon(broadcast, rest)
             self._dirty_services |= services
             if self._dirty_services and self._queue_flush is None:
                 self._queue_flush = asyncio.get_running_loop().call_later(

@@ -6,7 +6,7 @@ audience each message names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .domain import events as e
@@ -117,11 +117,17 @@ def welcome(state: QueueState, role: str, now: float, *, counter: int | None,
     return msg
 
 
-def event_messages(state: QueueState, events: list[e.Event]
+def event_messages(state: QueueState, events: list[e.Event],
+                   listening: Callable[[frozenset[str]], bool] = lambda _roles: True,
                    ) -> tuple[list[tuple[frozenset[str], dict[str, Any]]], set[str]]:
     """The messages a committed batch sends, each with the roles entitled to it, and the
-    services whose waiting figures changed (sent later, coalesced, by `queue_message`)."""
+    services whose waiting figures changed (sent later, coalesced, by `queue_message`).
+
+    `listening(roles)` says whether anyone of those roles is connected: at the busiest
+    moments kiosks issue thousands of tickets a second and no screen may be listening.
+    """
     out: list[tuple[frozenset[str], dict[str, Any]]] = []
+    screens = listening(STAFF_AND_SCREENS)
     services: set[str] = set()
     counters: set[int] = set()
     for ev in events:
@@ -130,9 +136,10 @@ def event_messages(state: QueueState, events: list[e.Event]
         ticket = state.tickets.get(getattr(ev, "ticket_id", -1))
         if isinstance(ev, e.TicketIssued) and ticket is not None:
             services.add(ev.service)
-            out.append((STAFF_AND_SCREENS, {"type": "ticket_issued", "ticket": {
-                "number": ev.number, "service": ev.service, "priority": ev.priority,
-                "issued_at": ev.at}}))
+            if screens:
+                out.append((STAFF_AND_SCREENS, {"type": "ticket_issued", "ticket": {
+                    "number": ev.number, "service": ev.service, "priority": ev.priority,
+                    "issued_at": ev.at}}))
         elif isinstance(ev, e.TicketCalled) and ticket is not None:
             services.add(ticket.service)
             counters.add(ev.counter)
@@ -155,7 +162,7 @@ def event_messages(state: QueueState, events: list[e.Event]
             out.append((EVERYONE, {"type": "day_started", "day": ev.day}))
             services.update(state.config.services)
             counters.update(state.config.counters)
-    for number in sorted(counters):
+    for number in sorted(counters) if screens else ():
         out.append((STAFF_AND_SCREENS, {"type": "counter",
                                          "counter": counter_view(state, number)}))
     return out, services

@@ -1,7 +1,10 @@
 """The durable store: an append-only event log and current-state tables in SQLite.
 
-WAL with `synchronous=FULL`: once `commit_batch` returns, the batch survives a
-power cut. Schema changes are numbered migrations tracked in `PRAGMA user_version`.
+WAL with `synchronous=FULL`: once a batch's future is done, its events (with the
+counters' state and the bookings, which are not in the log) survive a power cut.
+The `tickets` table is a projection of the log, written behind it (at most
+`PROJECTION_SECONDS`) in big transactions, and brought up to date from the log at
+every start. Schema changes are numbered migrations tracked in `PRAGMA user_version`.
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
+import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +178,12 @@ _UPSERT_BOOKING = _Insert(
                                       "cancelled_at")))
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+# The tickets table follows the event log at most this far behind (or this many rows).
+PROJECTION_SECONDS = 0.5
+# Rows per projection transaction: a few milliseconds of SQLite work, so that durable
+# commits queued meanwhile never wait long behind it.
+PROJECTION_SLICE = 200
 _PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=5000")
 
 
@@ -232,6 +244,10 @@ class Store:
         self._epoch = 0  # bumped (on the loop) after a failed transaction
         self._failed_epoch = -1  # written and read on the writer thread only
         self.transactions = 0  # durable transactions so far, for the metrics
+        # The tickets table is a projection of the event log, written behind it in big
+        # transactions: ticket id → its newest row (writer thread only).
+        self._projection: dict[int, tuple] = {}
+        self._projected_at = time.monotonic()
         self._thread = threading.Thread(target=self._work, name="queue-db-writer",
                                         daemon=True)
         self._thread.start()
@@ -267,9 +283,20 @@ class Store:
             "SELECT data FROM events WHERE id >= COALESCE("
             "(SELECT MAX(id) FROM events WHERE type = ?), 0) ORDER BY id",
             (DayStarted.type,)).fetchall()
+        # The event log is ahead of the tickets table after a crash: ask both.
         (next_id,) = self._conn.execute(
-            "SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()
+            "SELECT MAX(COALESCE((SELECT MAX(id) FROM tickets), 0), "
+            "COALESCE((SELECT MAX(ticket_id) FROM events), 0)) + 1").fetchone()
         return [event_from_dict(loads(data)) for (data,) in rows], next_id
+
+    async def sync_tickets(self, tickets: Iterable[Ticket]) -> None:
+        """Write these tickets' rows now (at start: a crash may have left the table behind)."""
+        rows = [_ticket_row(t) for t in tickets]
+        await self._run(self._sync_tickets, rows)
+
+    def _sync_tickets(self, rows: list[tuple]) -> None:
+        self._projection.update((row[0], row) for row in rows)
+        self._project()
 
     def commit_batch(self, events: Iterable[tuple[str, Event]], tickets: Iterable[Ticket],
                      counters: Iterable[CounterState],
@@ -293,7 +320,12 @@ class Store:
 
     def _work(self) -> None:
         while True:
-            jobs = [self._jobs.get()]
+            try:
+                jobs = [self._jobs.get(timeout=PROJECTION_SECONDS if self._projection
+                                       else None)]
+            except queue.Empty:
+                self._project_slice()
+                continue
             with contextlib.suppress(queue.Empty):
                 while True:
                     jobs.append(self._jobs.get_nowait())
@@ -304,6 +336,7 @@ class Store:
                     continue
                 self._commit(commits)  # what came before this job, first
                 commits = []
+                self._project()  # a call sees the tickets table up to date
                 if job is None:
                     return
                 try:
@@ -313,23 +346,27 @@ class Store:
                 else:
                     self._loop.call_soon_threadsafe(_settle, [(job.future, result, None)])
             self._commit(commits)
+            if (len(self._projection) >= PROJECTION_SLICE
+                    or time.monotonic() - self._projected_at >= PROJECTION_SECONDS):
+                self._project_slice()
 
     def _commit(self, commits: list[_Commit]) -> None:
         if not commits:
             return
         live = [job for job in commits if job.epoch > self._failed_epoch]
         error: BaseException | None = None
-        if any(job.rows or job.ticket_rows or job.counter_rows or job.booking_rows
-               for job in live):
+        if any(job.rows or job.counter_rows or job.booking_rows for job in live):
             try:
                 self._write([r for job in live for r in job.rows],
-                            [r for job in live for r in job.ticket_rows],
                             [r for job in live for r in job.counter_rows],
                             [r for job in live for r in job.booking_rows])
                 self.transactions += 1
             except BaseException as exc:  # noqa: BLE001 - handed to the callers
                 error = exc
                 self._failed_epoch = max(job.epoch for job in live)
+        if error is None:
+            for job in live:
+                self._projection.update((row[0], row) for row in job.ticket_rows)
         settled = [(job.future, None, error if job in live else StaleBatch())
                    for job in commits]
         self._loop.call_soon_threadsafe(self._settle_commits, settled, error is not None)
@@ -339,14 +376,42 @@ class Store:
             self._epoch += 1
         _settle(settled)
 
-    def _write(self, rows: list[tuple], ticket_rows: list[tuple],
-               counter_rows: list[tuple], booking_rows: list[tuple] = ()) -> None:
+    def _write(self, rows: list[tuple], counter_rows: list[tuple],
+               booking_rows: list[tuple]) -> None:
+        """The durable part: events, counters and bookings (bookings are not in the log)."""
+        self._transaction(((_INSERT_EVENT, rows), (_UPSERT_COUNTER, counter_rows),
+                           (_UPSERT_BOOKING, booking_rows)))
+
+    def _project(self) -> None:
+        """Bring the tickets table up to the events written so far."""
+        while self._projection and self._project_slice():
+            pass
+
+    def _project_slice(self) -> bool:
+        """Write the oldest `PROJECTION_SLICE` pending ticket rows; False if that failed."""
+        self._projected_at = time.monotonic()
+        ids = list(itertools.islice(self._projection, PROJECTION_SLICE))
+        if not ids:
+            return True
+        # No fsync of its own: the log can rebuild it, and the next durable commit's
+        # fsync covers these pages of the write-ahead log too.
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            self._transaction(((_UPSERT_TICKET, [self._projection[i] for i in ids]),))
+        except sqlite3.Error as exc:  # the events are safe; try again next time
+            log.warning("tickets table not updated (%s); will retry", exc)
+            return False
+        finally:
+            self._conn.execute("PRAGMA synchronous=FULL")
+        for i in ids:
+            del self._projection[i]
+        return True
+
+    def _transaction(self, work: tuple[tuple[_Insert, list[tuple]], ...]) -> None:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for insert, table_rows in ((_INSERT_EVENT, rows), (_UPSERT_TICKET, ticket_rows),
-                                       (_UPSERT_COUNTER, counter_rows),
-                                       (_UPSERT_BOOKING, booking_rows)):
+            for insert, table_rows in work:
                 insert.run(conn, table_rows)
             conn.execute("COMMIT")
         except BaseException:

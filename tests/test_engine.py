@@ -95,7 +95,8 @@ async def test_events_are_published_after_commit(tmp_path):
     def on_events(events, state):
         def deliver():
             with sqlite3.connect(tmp_path / "q.db") as db:  # already durable when delivered
-                stored = db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+                stored = db.execute("SELECT COUNT(*) FROM events "
+                                    "WHERE type = 'ticket_issued'").fetchone()[0]
             seen.append(([e.type for e in events], stored))
         return deliver
 

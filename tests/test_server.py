@@ -258,10 +258,16 @@ async def test_rating_pad_rates_a_finished_ticket_once(tmp_path):
         assert (await pad.request("rate", number=called["number"], rating="hai-long"))["ok"]
         again = await pad.request("rate", number=called["number"], rating="rat-hai-long")
         assert again["error"]["code"] == "already_rated"
-        async with server.store.reader.execute(
-                "SELECT rating, officer, counter FROM tickets WHERE number = ?",
-                (called["number"],)) as cur:
-            assert await cur.fetchone() == ("hai-long", "dung", 9)
+        rated = None
+        for _ in range(100):  # the tickets table follows the event log within a second
+            async with server.store.reader.execute(
+                    "SELECT rating, officer, counter FROM tickets WHERE number = ?",
+                    (called["number"],)) as cur:
+                rated = await cur.fetchone()
+            if rated is not None and rated[0] is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert rated == ("hai-long", "dung", 9)
         assert (await officer.request("issue", service=BIRTH, request_id="x"))["error"][
             "code"] == "forbidden"
 

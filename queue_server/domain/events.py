@@ -18,8 +18,9 @@ class Event:
     actor: str
 
     def to_dict(self) -> dict[str, Any]:
-        # every field is a plain value: no need for asdict's deep copy (10× slower)
-        return {"type": self.type, **{f: getattr(self, f) for f in self.__dataclass_fields__}}
+        # every field is a plain value: no need for asdict's deep copy (10× slower);
+        # __dict__ holds exactly the fields, in their order
+        return {"type": self.type, **self.__dict__}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -106,11 +106,28 @@ class WaitingQueues:
         for tier, services in enumerate(tiers):
             for service in services:
                 for rank in (*ranks, NORMAL_RANK):
-                    key = (service, rank)
-                    live = (e for e in self._heaps.get(key, ()) if self._where.get(e[1]) == key)
-                    for at, tid in heapq.nsmallest(limit, live):
+                    for at, tid in self._smallest_live((service, rank), limit):
                         found[tid] = (tier, rank, at, tid)
         return [key[3] for key in sorted(found.values())[:limit]]
+
+    def _smallest_live(self, key: tuple[str, int], limit: int) -> list[Entry]:
+        """The `limit` first live entries of one heap, in order, without a full scan.
+
+        A heap's array is a tree whose parents come before their children, so a
+        best-first walk from the root visits entries in order: it costs about
+        `limit` steps (plus the stale entries on the way), whatever the heap's size.
+        """
+        heap = self._heaps.get(key, [])
+        out: list[Entry] = []
+        frontier = [(heap[0], 0)] if heap else []
+        while frontier and len(out) < limit:
+            entry, i = heapq.heappop(frontier)
+            if self._where.get(entry[1]) == key:
+                out.append(entry)
+            for child in (2 * i + 1, 2 * i + 2):
+                if child < len(heap):
+                    heapq.heappush(frontier, (heap[child], child))
+        return out
 
     def ahead_of(self, ticket_id: int, service: str, rank: int, effective_at: float) -> int:
         """How many tickets of the same service would be called before this one.
@@ -119,7 +136,11 @@ class WaitingQueues:
         The newest ticket (the usual question, right after issuing) costs O(ranks).
         """
         key = (service, rank)
-        ahead = sum(n for (svc, r), n in self._key_counts.items() if svc == service and r < rank)
+        if rank == NORMAL_RANK:  # every priority ticket of the service is ahead
+            ahead = self._counts[service] - self._key_counts[key]
+        else:
+            ahead = sum(n for (svc, r), n in self._key_counts.items()
+                        if svc == service and r < rank)
         mine = (effective_at, ticket_id)
         if self._newest.get(key) == mine:
             return ahead + self._key_counts[key] - 1

@@ -9,6 +9,7 @@ events of the day through `apply` to rebuild the same state.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,8 +77,13 @@ class CounterState:
 def format_number(service: Service, seq: int) -> str:
     """`A001` for a letter series, `1001` for a numeric base of 1000."""
     if service.prefix:
-        return f"{service.prefix}{seq:0{service.width}d}"
-    return f"{service.base + seq:0{service.width}d}"
+        return _number_format(service.prefix, service.width).format(seq)
+    return _number_format("", service.width).format(service.base + seq)
+
+
+@functools.cache
+def _number_format(prefix: str, width: int) -> str:
+    return prefix.replace("{", "{{").replace("}", "}}") + f"{{:0{width}d}}"
 
 
 class QueueState:
