@@ -124,6 +124,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX bookings_day ON bookings(day);
     """,
+    # 5: two fewer indexes to update on every event: the day starts alone are indexed
+    """
+    DROP INDEX events_day_started;
+    DROP INDEX events_ticket;
+    CREATE INDEX events_day_starts ON events(id) WHERE type = 'day_started';
+    """,
 ]
 
 @dataclass(frozen=True)
@@ -279,15 +285,16 @@ class Store:
         return await self._run(self._load_day)
 
     def _load_day(self) -> tuple[list[Event], int]:
+        # The literal matches the partial index events_day_starts (a parameter would not).
+        (start,) = self._conn.execute(
+            f"SELECT COALESCE(MAX(id), 0) FROM events WHERE type = '{DayStarted.type}'"
+        ).fetchone()
         rows = self._conn.execute(
-            "SELECT data FROM events WHERE id >= COALESCE("
-            "(SELECT MAX(id) FROM events WHERE type = ?), 0) ORDER BY id",
-            (DayStarted.type,)).fetchall()
-        # The event log is ahead of the tickets table after a crash: ask both.
-        (next_id,) = self._conn.execute(
-            "SELECT MAX(COALESCE((SELECT MAX(id) FROM tickets), 0), "
-            "COALESCE((SELECT MAX(ticket_id) FROM events), 0)) + 1").fetchone()
-        return [event_from_dict(loads(data)) for (data,) in rows], next_id
+            "SELECT ticket_id, data FROM events WHERE id >= ? ORDER BY id", (start,)).fetchall()
+        # After a crash the event log is ahead of the tickets table: ask both.
+        (stored,) = self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()
+        next_id = max([stored, *(tid for tid, _ in rows if tid is not None)]) + 1
+        return [event_from_dict(loads(data)) for _, data in rows], next_id
 
     async def sync_tickets(self, tickets: Iterable[Ticket]) -> None:
         """Write these tickets' rows now (at start: a crash may have left the table behind)."""
