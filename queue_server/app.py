@@ -41,6 +41,11 @@ HELLO_TIMEOUT = 10.0
 # Waiting figures go out at most this often: at peak a batch commits every few ms,
 # and every kiosk and phone does not need each intermediate count.
 QUEUE_UPDATE_SECONDS = 0.25
+# On screens, the rest of a batch with calls in it (ticket_done, counter states) follows
+# the calls this much later, so that no screen's call waits behind the bookkeeping of
+# a thousand others. Staff apps get everything at once, in order.
+SCREENS_LATER = 0.02
+SCREENS = frozenset({"display", "public"})
 CLOSE_REFUSED = 4001
 # Requests of one connection queued for the writer at once; past this it waits for one.
 MAX_IN_FLIGHT = 64
@@ -67,6 +72,8 @@ class QueueServer:
         self.tokens = {d.token: d for d in config.devices.values()}
         self._dirty_services: set[str] = set()
         self._queue_flush: asyncio.TimerHandle | None = None
+        self._screens_later: list[dict[str, bytes]] = []  # see SCREENS_LATER
+        self._screens_timer: asyncio.TimerHandle | None = None
         # request type → handler(connection, fields) → result body: the citizens' web side
         self.handlers: dict[str, Callable[[Connection, dict], Awaitable[dict]]] = {}
 
@@ -84,8 +91,9 @@ class QueueServer:
             self._heap_task = asyncio.create_task(heap.freeze_survivors(), name="heap")
 
     async def stop(self, _app: web.Application | None = None) -> None:
-        if self._queue_flush is not None:
-            self._queue_flush.cancel()
+        for timer in (self._queue_flush, self._screens_timer):
+            if timer is not None:
+                timer.cancel()
         if self._heap_task is not None:
             self._heap_task.cancel()
         await asyncio.gather(*(conn.close(1001, b"server stopping")
@@ -119,10 +127,6 @@ class QueueServer:
         called = sum(1 for ev in events if type(ev) is e.TicketCalled)
         new_day = any(type(ev) is e.DayStarted for ev in events)
 
-        def broadcast(by_role: dict[str, bytes]) -> None:
-            for role, joined in by_role.items():
-                self.hub.broadcast_frames(joined, frozenset((role,)))
-
         def send() -> None:
             if issued:
                 self.metrics.issued.inc(issued)
@@ -134,15 +138,34 @@ class QueueServer:
                     heap.thaw()  # yesterday's tickets are gone: collect once, at night
             self.calls.extendleft(calls)
             urgent, rest = passes
-            broadcast(urgent)
-            if rest:  # on the loop's next turn: answers and other calls go first
-                asyncio.get_running_loop().call_soon(broadcast, rest)
+            self._broadcast(urgent)
+            self._broadcast({role: frames for role, frames in rest.items()
+                             if role not in SCREENS})
+            later = {role: frames for role, frames in rest.items() if role in SCREENS}
+            if later and (urgent or self._screens_later):  # keeps the order of what waits
+                self._screens_later.append(later)
+                if self._screens_timer is None:
+                    self._screens_timer = asyncio.get_running_loop().call_later(
+                        SCREENS_LATER, self._flush_screens)
+            else:
+                self._broadcast(later)
             self._dirty_services |= services
             if self._dirty_services and self._queue_flush is None:
                 self._queue_flush = asyncio.get_running_loop().call_later(
                     QUEUE_UPDATE_SECONDS, self._flush_queue)
 
         return send
+
+    def _broadcast(self, by_role: dict[str, bytes]) -> None:
+        """Each role's joined frames to every connection of that role."""
+        for role, joined in by_role.items():
+            self.hub.broadcast_frames(joined, frozenset((role,)))
+
+    def _flush_screens(self) -> None:
+        self._screens_timer = None
+        waiting, self._screens_later = self._screens_later, []
+        for by_role in waiting:
+            self._broadcast(by_role)
 
     def _flush_queue(self) -> None:
         self._queue_flush = None

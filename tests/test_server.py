@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import time
 import uuid
 from collections import defaultdict
 
@@ -121,6 +122,46 @@ async def test_display_receives_the_call_and_counter_state(tmp_path):
         # a display connecting later sees the call in its snapshot
         late = await peer(base, "display", DISPLAY_TOKEN)
         assert late.welcome["calls"][0]["number"] == ticket["number"]
+
+
+async def drain(who, seconds: float) -> list[dict]:
+    """Every frame that reaches a peer within `seconds` (after those it already holds)."""
+    frames, who.events = who.events, []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            frames.append(json.loads(await asyncio.wait_for(who.ws.recv(), left)))
+        except TimeoutError:
+            break
+    return frames
+
+
+async def test_screens_get_calls_first_and_end_with_the_true_counter_state(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "binh")
+        display = await peer(base, "display", DISPLAY_TOKEN)
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        first, second = [(await kiosk.request("issue", service=BIRTH, request_id=rid())
+                          )["ticket"]["number"] for _ in range(2)]
+        officer = await peer(base, "counter", await login(base, "binh"), counter=9)
+        await drain(display, 0.3)
+        for n in (1, 2):  # two calls at once: a double press
+            await officer.ws.send(json.dumps({"type": "call_next", "id": f"c{n}"}))
+        on_screen = [f for f in await drain(display, 0.5) if f["type"] != "queue"]
+        at_counter = [f for f in await drain(officer, 0.5)
+                      if f["type"] in ("ticket_called", "counter")]
+        calls = [f["number"] for f in on_screen if f["type"] == "ticket_called"]
+        assert calls == [first, second]
+        states = [f["counter"] for f in on_screen if f["type"] == "counter"
+                  and f["counter"]["number"] == 9]
+        assert states and states[-1]["ticket"] == second  # the screen ends on the truth
+        # staff apps get everything at once and in order (both calls may share a batch)
+        seen = [(f["type"], f.get("number") or f["counter"]["ticket"]) for f in at_counter]
+        assert [n for kind, n in seen if kind == "ticket_called"] == [first, second]
+        assert seen[-1] == ("counter", second)
+        for i, (kind, number) in enumerate(seen):
+            if kind == "counter":
+                assert ("ticket_called", number) in seen[:i]
 
 
 async def test_welcome_and_events_fit_the_role(tmp_path):
