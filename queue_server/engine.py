@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 2000
 # After the first command of a batch, the writer waits this long for more when it is
 # busy: a batch of 20 costs little more than a batch of 2.
-BATCH_WINDOW = 0.002
+BATCH_WINDOW = 0.001
 BUSY_BATCH = 4  # commands in a batch that make the writer wait for the next one
 
 
