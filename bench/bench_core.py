@@ -102,6 +102,7 @@ async def engine_call_next(db: Path, waiting: int, calls: int = 300) -> float:
         await asyncio.gather(*(engine.submit(issue_cmd(i))
                                for i in range(start, min(start + 5000, waiting + calls))))
     await engine.submit(c.OpenCounter(actor="b", counter=1))
+    await engine.store.sync_tickets(())  # let the tickets table catch up with the burst
     t0 = time.perf_counter()
     for _ in range(calls):
         await engine.submit(c.CallNext(actor="b", counter=1))

@@ -297,7 +297,11 @@ class Store:
         return [event_from_dict(loads(data)) for _, data in rows], next_id
 
     async def sync_tickets(self, tickets: Iterable[Ticket]) -> None:
-        """Write these tickets' rows now (at start: a crash may have left the table behind)."""
+        """Write these tickets' rows, and every row still pending, before returning.
+
+        At start (a crash may have left the table behind the log); with no tickets,
+        it waits for the table to catch up (benchmarks).
+        """
         rows = [_ticket_row(t) for t in tickets]
         await self._run(self._sync_tickets, rows)
 
