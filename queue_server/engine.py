@@ -1,9 +1,11 @@
-"""The single writer: one task owns the domain state and the write connection.
+"""The single writer: one task owns the domain state; the store's thread owns the disk.
 
 Commands queue up; the writer takes everything that has queued (a batch), runs
-each command through the domain, commits the batch's events in one transaction
-(group commit) and only then answers the callers and publishes the events. A
-refused command changes nothing and does not spoil the rest of its batch.
+each command through the domain and hands the batch's events to the store, whose
+thread commits every batch queued meanwhile in one transaction (group commit);
+the writer goes straight on with the next batch. Only once a batch is durable are
+its callers answered and its events published, in order. A refused command
+changes nothing and does not spoil the rest of its batch.
 """
 
 from __future__ import annotations
