@@ -124,6 +124,26 @@ async def test_display_receives_the_call_and_counter_state(tmp_path):
         assert late.welcome["calls"][0]["number"] == ticket["number"]
 
 
+async def test_pipelined_requests_are_all_answered_by_id(tmp_path, monkeypatch):
+    from queue_server import app
+    monkeypatch.setattr(app, "MAX_IN_FLIGHT", 8)  # past this the server waits, not drops
+    async with running_server(tmp_path / "q.db") as (base, _server):
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        for n in range(100):  # sent without waiting for any answer
+            await kiosk.ws.send(json.dumps({"type": "issue", "id": n, "service": BIRTH,
+                                            "request_id": f"pipe-{n}"}))
+        await kiosk.ws.send(json.dumps({"type": "issue", "id": "bad", "service": "nope",
+                                        "request_id": "pipe-bad"}))
+        answers = {}
+        while len(answers) < 101:
+            frame = json.loads(await asyncio.wait_for(kiosk.ws.recv(), 10))
+            if frame["type"] == "result":
+                answers[frame["id"]] = frame
+        assert answers["bad"]["error"]["code"] == "unknown_service"
+        numbers = [answers[n]["ticket"]["number"] for n in range(100)]
+        assert sorted(numbers) == [f"D{i:03d}" for i in range(1, 101)]
+
+
 async def drain(who, seconds: float) -> list[dict]:
     """Every frame that reaches a peer within `seconds` (after those it already holds)."""
     frames, who.events = who.events, []
