@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from .ui import GuiThreadGarbage, load_fonts
+from qtcommon.garbage import GuiThreadGarbage
+
+from .ui import load_fonts
 
 T = TypeVar("T")
 
@@ -39,7 +41,7 @@ def run_scenario(scenario: Coroutine[Any, Any, T], timeout: float = 60) -> T:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
-        garbage.restore()
+        garbage.close()
 
 
 async def until(condition: Callable[[], Any], timeout: float = 10, what: str = "") -> None:

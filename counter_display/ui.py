@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -18,6 +17,8 @@ import qasync
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
+
+from qtcommon.garbage import GuiThreadGarbage
 
 from .common import nfc
 
@@ -160,31 +161,6 @@ class ConnectionBanner(QLabel):
         self.show()
 
 
-class GuiThreadGarbage:
-    """Python collects reference cycles in whichever thread happens to allocate; a cycle
-    holding a QWidget collected in a worker thread (aiohttp's resolver, aiosqlite)
-    deletes the widget off the GUI thread and can crash Qt. So automatic collection
-    is off while Qt runs and the GUI thread collects instead (`collect`, or a timer).
-    """
-
-    def __init__(self, every_ms: int = 5000) -> None:
-        self.was_enabled = gc.isenabled()
-        gc.disable()
-        self.timer = QTimer()
-        self.timer.timeout.connect(self.collect)
-        self.timer.start(every_ms)
-
-    @staticmethod
-    def collect() -> None:
-        gc.collect()
-
-    def restore(self) -> None:
-        self.timer.stop()
-        self.collect()
-        if self.was_enabled:
-            gc.enable()
-
-
 def base_arguments(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--server", default="http://127.0.0.1:8765",
@@ -235,5 +211,5 @@ def run_app(main: Callable[[QApplication, asyncio.Event], Coroutine[Any, Any, No
         with loop:
             loop.run_until_complete(main(app, closed))
     finally:
-        garbage.restore()
+        garbage.close()
     return 0

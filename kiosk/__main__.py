@@ -61,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from printer.device import TicketPrinter
+    from qtcommon.garbage import GuiThreadGarbage
     from queue_server.client import QueueClient
 
-    from .collect import GuiThreadCollector
     from .model import KioskModel
     from .style import load_fonts
     from .window import KioskWindow
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     load_fonts(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    collector = GuiThreadCollector()
+    garbage = GuiThreadGarbage()
     client = QueueClient(ws_url, role="kiosk", token=args.token)
     model = KioskModel(client, TicketPrinter(printer_config), settings, http_base)
     window = KioskWindow(model)
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         with loop:
             loop.run_until_complete(run())
     finally:
-        collector.close()
+        garbage.close()
     return 0
 
 

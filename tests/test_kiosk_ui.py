@@ -21,12 +21,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from kiosk.collect import GuiThreadCollector
 from kiosk.model import KioskModel, Page
 from kiosk.style import load_fonts
 from kiosk.widgets import Tile
 from kiosk.window import KioskWindow
 from printer.virtual import VirtualPrinter
+from qtcommon.garbage import GuiThreadGarbage
 from tests.servers import add_officer, login, peer
 from tests.test_kiosk_support import (
     BIRTH,
@@ -74,7 +74,7 @@ def run_kiosk(qapp, tmp_path):
 
         loop = qasync.QEventLoop(qapp)
         asyncio.set_event_loop(loop)
-        collector = GuiThreadCollector()  # widgets must die in this thread, see kiosk.collect
+        garbage = GuiThreadGarbage()  # widgets must die in this thread, see qtcommon.garbage
         try:
             loop.run_until_complete(asyncio.wait_for(main(), 75))
         except BaseException as exc:
@@ -83,7 +83,7 @@ def run_kiosk(qapp, tmp_path):
         finally:
             loop.close()
             asyncio.set_event_loop(None)
-            collector.close()
+            garbage.close()
 
     return run
 

@@ -1,12 +1,10 @@
 """Garbage collection in the GUI thread only.
 
 Python collects reference cycles in whichever thread happens to allocate. A cycle that
-holds a QWidget (the model's listener is the window's bound method; a tile's click
-handler refers to the tile) collected in a worker thread (the printer's I/O thread,
-aiohttp's resolver) deletes the widget off the GUI thread and crashes Qt. So while Qt
+holds a QWidget (a model's listener is a window's bound method; a tile's click handler
+refers to the tile) collected in a worker thread (the printer's I/O thread, aiohttp's
+resolver, aiosqlite) deletes the widget off the GUI thread and crashes Qt. So while Qt
 runs, automatic collection is off and a GUI-thread timer collects instead.
-
-(counter_display.ui has the same guard; a shared home for both would be better.)
 """
 
 from __future__ import annotations
@@ -16,7 +14,9 @@ import gc
 from PySide6.QtCore import QTimer
 
 
-class GuiThreadCollector:
+class GuiThreadGarbage:
+    """Automatic collection off, a GUI-thread timer collecting, until `close`."""
+
     def __init__(self, every_ms: int = 5000) -> None:
         self.was_enabled = gc.isenabled()
         gc.disable()

@@ -1,0 +1,1 @@
+"""What the desktop apps (kiosk, counter-side apps) share about running under Qt."""
