@@ -22,7 +22,7 @@ def sample_slip(**changes: object) -> TicketSlip:
         "service_name": LONG_SERVICE,
         "issued_at": datetime(2026, 3, 2, 8, 15, tzinfo=VIETNAM),
         "tracking_url": "https://xephang.example.vn/t/A015-7F3K",
-        "centre_name": "Trung tâm Phục vụ Hành chính công tỉnh Thừa Thiên Huế",
+        "centre_name": "Trung tâm Phục vụ Hành chính công tỉnh Bình Dương",
         "waiting_ahead": 7,
         "estimated_wait_minutes": 25,
         "priority_group": "Người cao tuổi",
