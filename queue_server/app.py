@@ -33,6 +33,7 @@ from .protocol import (
     result_error,
     result_ok,
 )
+from .ratelimit import RateLimit
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ QUEUE_UPDATE_SECONDS = 0.25
 SCREENS_LATER = 0.02
 SCREENS = frozenset({"display", "public"})
 CLOSE_REFUSED = 4001
+# Failed logins from one address before it must wait (sliding window).
+LOGIN_FAILURES, LOGIN_FAILURE_SECONDS = 10, 900.0
 # Requests of one connection queued for the writer at once; past this it waits for one.
 MAX_IN_FLIGHT = 64
 # Counter requests answered with the ticket they concern (the rest with the counter).
@@ -71,6 +74,7 @@ class QueueServer:
         self.devices: dict[str, dict] = {}
         self.tokens = {d.token: d for d in config.devices.values()}
         self._dirty_services: set[str] = set()
+        self.login_failures = RateLimit(LOGIN_FAILURES, LOGIN_FAILURE_SECONDS)
         self._queue_flush: asyncio.TimerHandle | None = None
         self._screens_later: list[dict[str, bytes]] = []  # see SCREENS_LATER
         self._screens_timer: asyncio.TimerHandle | None = None
@@ -406,10 +410,14 @@ class QueueServer:
         except (ValueError, KeyError, TypeError):
             err = QueueError("bad_request", "send JSON {username, password}")
             return _json({"error": err.to_dict()}, status=400)
+        origin, now = request.remote or "?", time.monotonic()
+        if self.login_failures.full(origin, now):  # guessing passwords: wait a while
+            return _json({"error": QueueError("too_many_requests").to_dict()}, status=429)
         try:
-            token, role, expires = await self.accounts.login(
-                username, password, origin=request.remote or "")
+            token, role, expires = await self.accounts.login(username, password,
+                                                             origin=origin)
         except QueueError as err:
+            self.login_failures.allow(origin, now)  # counts the failure
             return _json({"error": err.to_dict()}, status=401)
         return _json({"token": token, "role": role, "expires_at": expires})
 

@@ -15,7 +15,6 @@ import io
 import logging
 import secrets
 import time
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import qrcode
@@ -43,6 +42,7 @@ from .domain.hours import local_time
 from .errors import QueueError
 from .hub import Connection
 from .protocol import encode
+from .ratelimit import RateLimit
 
 if TYPE_CHECKING:
     from .app import QueueServer
@@ -77,27 +77,6 @@ def purpose_notice(config) -> dict[str, str]:
     }
 
 
-class RateLimit:
-    """At most `limit` requests per client address in any hour (a sliding window)."""
-
-    def __init__(self, limit: int, window: float = 3600.0) -> None:
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = {}
-
-    def allow(self, client: str, now: float) -> bool:
-        if len(self._seen) > 10_000:
-            self._forget(now)
-        seen = self._seen.setdefault(client, deque())
-        while seen and seen[0] <= now - self.window:
-            seen.popleft()
-        if len(seen) >= self.limit:
-            return False
-        seen.append(now)
-        return True
-
-    def _forget(self, now: float) -> None:
-        for client in [k for k, v in self._seen.items() if not v or v[-1] <= now - self.window]:
-            del self._seen[client]
 
 
 def qr_svg(text: str) -> str:

@@ -6,6 +6,8 @@ import asyncio
 import dataclasses
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import defaultdict
 
@@ -16,6 +18,7 @@ from tests.servers import (
     DISPLAY_TOKEN,
     KIOSK2_TOKEN,
     KIOSK_TOKEN,
+    PASSWORD,
     RATING_TOKEN,
     SAMPLE_CONFIG,
     add_officer,
@@ -122,6 +125,28 @@ async def test_display_receives_the_call_and_counter_state(tmp_path):
         # a display connecting later sees the call in its snapshot
         late = await peer(base, "display", DISPLAY_TOKEN)
         assert late.welcome["calls"][0]["number"] == ticket["number"]
+
+
+async def test_password_guessing_from_one_address_is_stopped(tmp_path):
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "chi")
+
+        def attempt(password: str) -> int:
+            req = urllib.request.Request(f"{base}/api/login", method="POST", data=json.dumps(
+                {"username": "chi", "password": password}).encode())
+            try:
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    return resp.status
+            except urllib.error.HTTPError as err:
+                return err.code
+
+        assert await asyncio.to_thread(attempt, PASSWORD) == 200  # successes do not count
+        for _ in range(10):
+            assert await asyncio.to_thread(attempt, "doan-bua") == 401
+        assert await asyncio.to_thread(attempt, PASSWORD) == 429  # even the right one, now
+        async with server.accounts.db.execute(
+                "SELECT COUNT(*) FROM audit WHERE action = 'login_failed'") as cur:
+            assert (await cur.fetchone())[0] == 10
 
 
 async def test_pipelined_requests_are_all_answered_by_id(tmp_path, monkeypatch):

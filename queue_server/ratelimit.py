@@ -1,0 +1,33 @@
+"""Per-address limits on what strangers may do (bookings, password guesses)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+
+class RateLimit:
+    """At most `limit` requests per client address in any `window` seconds (sliding)."""
+
+    def __init__(self, limit: int, window: float = 3600.0) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, client: str, now: float) -> bool:
+        """Count one request from `client`; False (and not counted) past the limit."""
+        if self.full(client, now):
+            return False
+        self._seen.setdefault(client, deque()).append(now)
+        return True
+
+    def full(self, client: str, now: float) -> bool:
+        """Whether `client` has used up its requests (counts nothing)."""
+        if len(self._seen) > 10_000:
+            self._forget(now)
+        seen = self._seen.get(client)
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        return seen is not None and len(seen) >= self.limit
+
+    def _forget(self, now: float) -> None:
+        for client in [k for k, v in self._seen.items() if not v or v[-1] <= now - self.window]:
+            del self._seen[client]
