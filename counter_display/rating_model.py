@@ -68,7 +68,7 @@ class RatingModel(LiveModel):
     async def _send(self, ticket: str, rating: str) -> None:
         assert self.client is not None
         try:
-            await self.client.request("rate", number=ticket, rating=rating)
+            await self.client.rate(ticket, rating)
         except ClientError as exc:
             self.phase, self.message = "refused", error_text(exc)
             self._later(self.thanks_seconds)

@@ -332,6 +332,10 @@ class QueueClient:
         """The officer leaves; the counter closes."""
         return await self.request("sign_out")
 
+    async def rate(self, number: str, rating: str) -> dict[str, Any]:
+        """The citizen's satisfaction with a ticket finished at this pad's counter."""
+        return await self.request("rate", number=number, rating=rating)
+
     async def void(self, ticket_id: int, reason: str) -> dict[str, Any]:
         """Take a ticket this kiosk could not print out of the queue."""
         return await self.request("void", ticket_id=ticket_id, reason=reason)
