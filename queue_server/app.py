@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict, deque
@@ -205,8 +206,9 @@ class QueueServer:
             async for msg in ws:
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                     pending = self._receive(conn, msg.data)
-                    if pending is not None:
-                        await pending
+                    if pending is not None:  # its answer, even a refusal, went out already
+                        with contextlib.suppress(Exception):
+                            await pending
         finally:
             self.hub.remove(conn)
             self.metrics.connections.labels(conn.role).dec()

@@ -409,8 +409,8 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         try:
             self._transaction(((_UPSERT_TICKET, [self._projection[i] for i in ids]),))
-        except sqlite3.Error as exc:  # the events are safe; try again next time
-            log.warning("tickets table not updated (%s); will retry", exc)
+        except Exception:  # the events are safe; try again next time
+            log.exception("tickets table not updated; will retry")
             return False
         finally:
             self._conn.execute("PRAGMA synchronous=FULL")
