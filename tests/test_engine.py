@@ -153,3 +153,43 @@ async def test_a_failed_commit_refuses_the_batch_and_reloads_the_durable_state(t
     assert [t.number for t in engine.state.tickets.values()] == ["A001"]  # nothing half-kept
     assert (await issue(engine)).ticket["number"] == "A002"  # the number was never given out
     await stop_engine(engine)
+
+
+async def test_batches_queued_behind_a_failed_commit_are_refused_not_half_kept(tmp_path):
+    db = tmp_path / "q.db"
+    engine = await start_engine(db)
+    real_write = engine.store._write  # runs on the writer thread
+    writes = 0
+
+    def slow_then_full(*args):
+        nonlocal writes
+        writes += 1
+        if writes == 2:  # while this one is slow, more batches queue behind it
+            import time
+            time.sleep(0.2)
+            raise sqlite3.OperationalError("database or disk is full")
+        real_write(*args)
+
+    engine.store._write = slow_then_full
+
+    async def one(delay: float = 0) -> str | None:
+        await asyncio.sleep(delay)  # in waves: batches queue up behind the failing one
+        try:
+            return (await issue(engine)).ticket["number"]
+        except QueueError as err:
+            assert err.code == "unavailable"
+            return None
+
+    first = [await one()]  # the first write succeeds alone
+    answers = first + await asyncio.gather(*(one(i // 20 * 0.03) for i in range(200)))
+    acked = [n for n in answers if n is not None]
+    assert first[0] == "A001" and len(acked) < len(answers)  # some were refused
+    engine.store._write = real_write
+    after = (await issue(engine)).ticket["number"]
+    await stop_engine(engine)
+    with sqlite3.connect(db) as conn:
+        stored = [n for (n,) in conn.execute(
+            "SELECT json_extract(data, '$.number') FROM events "
+            "WHERE type = 'ticket_issued' ORDER BY id")]
+    assert stored == [*acked, after]  # exactly what was acknowledged, in order
+    assert stored == [f"A{i:03d}" for i in range(1, len(stored) + 1)]  # no gap, no repeat
