@@ -130,6 +130,38 @@ MIGRATIONS: list[str] = [
     DROP INDEX events_ticket;
     CREATE INDEX events_day_starts ON events(id) WHERE type = 'day_started';
     """,
+    # 6: no unique index on request ids (random, so every insert touched a random page,
+    # half the cost of writing a ticket row); the writer's state refuses a second
+    # ticket for a request id, rebuilt from the event log at every start
+    """
+    CREATE TABLE tickets_new (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        public_id TEXT NOT NULL UNIQUE,
+        number TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        service TEXT NOT NULL,
+        priority TEXT,
+        request_id TEXT,
+        issued_at REAL NOT NULL,
+        issued_by TEXT NOT NULL,
+        status TEXT NOT NULL,
+        counter INTEGER,
+        called_at REAL,
+        ended_at REAL,
+        outcome TEXT,
+        recalls INTEGER NOT NULL DEFAULT 0,
+        transfers INTEGER NOT NULL DEFAULT 0,
+        officer TEXT,
+        rating TEXT,
+        UNIQUE (day, number)
+    );
+    INSERT INTO tickets_new SELECT id, day, public_id, number, seq, service, priority,
+        request_id, issued_at, issued_by, status, counter, called_at, ended_at, outcome,
+        recalls, transfers, officer, rating FROM tickets;
+    DROP TABLE tickets;
+    ALTER TABLE tickets_new RENAME TO tickets;
+    """,
 ]
 
 @dataclass(frozen=True)
