@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -187,13 +188,11 @@ def ms_percentiles(seconds: list[float]) -> dict[str, float | None]:
             "max_ms": round(max(seconds) * 1000, 2)}
 
 
-async def issue_phase(url: str, kiosks: int, procs: int, seconds: float,
-                      warmup: float, server_pid: int) -> dict[str, Any]:
-    workers = Workers(loadgen.kiosk_worker,
-                      [(url, KIOSK_TOKEN, n, SERVICES) for n in split(kiosks, procs)])
-    connected = sum(await workers.gather("ready"))
-    measure_from = time.monotonic() + 0.2 + warmup  # 0.2 s for "go" to reach every worker
-    workers.send(("go", measure_from, measure_from + seconds))
+async def measured_window(workers: Workers, go: tuple, measure_from: float, seconds: float,
+                          warmup: float, server_pid: int) -> tuple[list[dict], dict[str, Any]]:
+    """Start the kiosk workers, time the server's CPU over the measured window, collect
+    their reports; returns them and the figures both issue phases give."""
+    workers.send(go)
     await asyncio.sleep(measure_from - time.monotonic())
     server_cpu = cpu_seconds(server_pid)
     await asyncio.sleep(seconds)
@@ -201,19 +200,31 @@ async def issue_phase(url: str, kiosks: int, procs: int, seconds: float,
     reports = await workers.gather("done", timeout=seconds + warmup + 60)
     workers.join()
     wall = max(r["wall_s"] for r in reports)
-    latencies = [x for r in reports for x in r["latencies"]]
-    acked = sum(r["acked_in_window"] for r in reports)
-    errors: dict[str, int] = {}
+    errors: Counter[str] = Counter()
     for r in reports:
-        for code, n in r["errors"].items():
-            errors[code] = errors.get(code, 0) + n
-    return {"kiosk_connections": connected, "processes": procs, "seconds": seconds,
-            "warmup_seconds": warmup, "tickets_acknowledged": acked,
-            "tickets_per_s": round(acked / seconds), "errors": errors,
-            "latency": ms_percentiles(latencies),
-            # Who used the 2 cores: a server near 1.0 is saturated (it is one process).
-            "server_cpu_share": round(server_cpu / seconds, 2),
-            "loadgen_cpu_share": round(sum(r["cpu_s"] for r in reports) / wall, 2),
+        errors.update(r["errors"])
+    acked = sum(r["acked_in_window"] for r in reports)
+    return reports, {
+        "seconds": seconds, "warmup_seconds": warmup, "tickets_acknowledged": acked,
+        "tickets_per_s": round(acked / seconds), "errors": dict(errors),
+        # Who used the 2 cores: the server's event loop is one thread of one process.
+        "server_cpu_share": round(server_cpu / seconds, 2),
+        "loadgen_cpu_share": round(sum(r["cpu_s"] for r in reports) / wall, 2)}
+
+
+async def issue_phase(url: str, kiosks: int, procs: int, seconds: float,
+                      warmup: float, server_pid: int) -> dict[str, Any]:
+    """Capacity: every connection sends the next `issue` as soon as the last is answered."""
+    workers = Workers(loadgen.kiosk_worker,
+                      [(url, KIOSK_TOKEN, n, SERVICES) for n in split(kiosks, procs)])
+    connected = sum(await workers.gather("ready"))
+    measure_from = time.monotonic() + 0.2 + warmup  # 0.2 s for "go" to reach every worker
+    reports, figures = await measured_window(
+        workers, ("go", measure_from, measure_from + seconds), measure_from, seconds, warmup,
+        server_pid)
+    wall = max(r["wall_s"] for r in reports)
+    return {"kiosk_connections": connected, "processes": procs, **figures,
+            "latency": ms_percentiles([x for r in reports for x in r["latencies"]]),
             "events_to_kiosks_per_s": round(sum(r["events"] for r in reports) / wall)}
 
 
@@ -226,29 +237,15 @@ async def rate_phase(url: str, kiosks: int, procs: int, rate: float, seconds: fl
     connected = sum(await workers.gather("ready"))
     start = time.monotonic() + 0.2  # for "go" to reach every worker
     measure_from = start + warmup
-    workers.send(("go", start, measure_from, measure_from + seconds))
-    await asyncio.sleep(measure_from - time.monotonic())
-    server_cpu = cpu_seconds(server_pid)
-    await asyncio.sleep(seconds)
-    server_cpu = cpu_seconds(server_pid) - server_cpu
-    reports = await workers.gather("done", timeout=seconds + warmup + 60)
-    workers.join()
-    wall = max(r["wall_s"] for r in reports)
-    errors: dict[str, int] = {}
-    for r in reports:
-        for code, n in r["errors"].items():
-            errors[code] = errors.get(code, 0) + n
-    acked = sum(r["acked_in_window"] for r in reports)
-    return {"kiosk_connections": connected, "processes": procs, "seconds": seconds,
-            "warmup_seconds": warmup, "offered_per_s": rate,
+    reports, figures = await measured_window(
+        workers, ("go", start, measure_from, measure_from + seconds), measure_from, seconds,
+        warmup, server_pid)
+    return {"kiosk_connections": connected, "processes": procs, "offered_per_s": rate,
             "sent_in_window": sum(r["sent_in_window"] for r in reports),
-            "tickets_acknowledged": acked, "tickets_per_s": round(acked / seconds),
-            "unanswered": sum(r["unanswered"] for r in reports), "errors": errors,
+            "unanswered": sum(r["unanswered"] for r in reports), **figures,
             "latency_from_due_time": ms_percentiles([x for r in reports for x in r["latencies"]]),
             # How late the load processes sent, behind their schedule (counted in the latency).
-            "send_lag": ms_percentiles([x for r in reports for x in r["lags"]]),
-            "server_cpu_share": round(server_cpu / seconds, 2),
-            "loadgen_cpu_share": round(sum(r["cpu_s"] for r in reports) / wall, 2)}
+            "send_lag": ms_percentiles([x for r in reports for x in r["lags"]])}
 
 
 async def call_phase(url: str, displays: int, procs: int, calls: int, gap: float,

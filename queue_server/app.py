@@ -164,7 +164,7 @@ class QueueServer:
     def _broadcast(self, by_role: dict[str, bytes]) -> None:
         """Each role's joined frames to every connection of that role."""
         for role, joined in by_role.items():
-            self.hub.broadcast_frames(joined, frozenset((role,)))
+            self.hub.broadcast_frames(joined, (role,))
 
     def _flush_screens(self) -> None:
         self._screens_timer = None

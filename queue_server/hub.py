@@ -17,6 +17,7 @@ import asyncio
 import logging
 import struct
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -104,7 +105,7 @@ class Hub:
         self.broadcast_frames(
             text_frame(payload.encode() if isinstance(payload, str) else payload), roles)
 
-    def broadcast_frames(self, frames: bytes, roles: frozenset[str]) -> None:
+    def broadcast_frames(self, frames: bytes, roles: Iterable[str]) -> None:
         """Framed bytes (one frame or several in a row) to every connection of these roles."""
         too_slow = [conn for role in roles for conn in self._by_role.get(role, ())
                     if not conn.write(frames)]

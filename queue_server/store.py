@@ -241,14 +241,14 @@ class StaleBatch(Exception):
     """A batch queued behind one whose commit failed: built on state that was lost."""
 
 
-@dataclass
+@dataclass(eq=False)
 class _Call:
     fn: Callable[..., Any]
     args: tuple
     future: asyncio.Future
 
 
-@dataclass
+@dataclass(eq=False)
 class _Commit:
     epoch: int
     rows: list[tuple]
@@ -396,7 +396,8 @@ class Store:
     def _commit(self, commits: list[_Commit]) -> None:
         if not commits:
             return
-        live = [job for job in commits if job.epoch > self._failed_epoch]
+        stale = self._failed_epoch  # batches of this epoch or older rest on lost state
+        live = [job for job in commits if job.epoch > stale]
         error: BaseException | None = None
         if any(job.rows or job.counter_rows or job.booking_rows for job in live):
             try:
@@ -410,7 +411,7 @@ class Store:
         if error is None:
             for job in live:
                 self._projection.update((row[0], row) for row in job.ticket_rows)
-        settled = [(job.future, None, error if job in live else StaleBatch())
+        settled = [(job.future, None, error if job.epoch > stale else StaleBatch())
                    for job in commits]
         self._loop.call_soon_threadsafe(self._settle_commits, settled, error is not None)
 
