@@ -113,6 +113,8 @@ class TicketPrinter:
             self._running = self._executor.submit(fn)
             deadline = self._deadline(transfer)
             try:
-                return await asyncio.wait_for(asyncio.wrap_future(self._running), deadline)
+                # Not `wait_for`: on Python 3.11 it swallows a cancel that meets the answer.
+                async with asyncio.timeout(deadline):
+                    return await asyncio.wrap_future(self._running)
             except TimeoutError:
                 raise PrinterTimeout(f"printer did not finish within {deadline:g} s") from None

@@ -190,7 +190,8 @@ class QueueClient:
         ws = self._ws
         if ws is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(), 2.0)
+                async with asyncio.timeout(2.0):
+                    await ws.close()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

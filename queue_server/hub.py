@@ -68,7 +68,8 @@ class Connection:
     async def close(self, code: int, message: bytes) -> None:
         """Close politely, or cut the line if the client does not even take the close frame."""
         try:
-            await asyncio.wait_for(self.ws.close(code=code, message=message), CLOSE_TIMEOUT)
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self.ws.close(code=code, message=message)
         except (TimeoutError, ConnectionError, RuntimeError):
             if self.transport is not None:
                 self.transport.abort()

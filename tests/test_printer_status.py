@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from printer.config import PrinterConfig
 from printer.device import TicketPrinter
 from printer.errors import CoverOpen, PaperOut, PrinterOffline, PrinterTimeout, StatusUnknown
 from printer.samples import sample_slip
-from printer.status import Paper, encode_replies, parse_status
+from printer.status import Paper, PrinterStatus, encode_replies, parse_status
 from printer.ticket import SlipLayout
 from printer.virtual import PrinterState, VirtualPrinter
 
@@ -164,3 +165,28 @@ async def test_state_file_changes_a_running_printer(vp: VirtualPrinter, tmp_path
 def test_state_rejects_unknown_paper_value() -> None:
     with pytest.raises(ValueError):
         PrinterState(paper="lots")
+
+
+async def test_a_cancel_that_meets_the_printers_answer_still_cancels() -> None:
+    """A kiosk stopping just as a status poll comes back must stop (Python 3.11's
+    `wait_for` returned the answer instead and the poll loop slept on for ever)."""
+    printer = TicketPrinter(PrinterConfig(connection="network", host="127.0.0.1", port=9))
+    release, answered = threading.Event(), threading.Event()
+
+    def slow_status() -> PrinterStatus:
+        release.wait(5)
+        return PrinterStatus()
+
+    printer.status_sync = slow_status  # type: ignore[method-assign]
+    poll = asyncio.create_task(printer.status())
+    while printer._running is None:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # the poll now awaits the worker
+    # Called after the loop's own callback: once this runs, the answer is on its way in.
+    printer._running.add_done_callback(lambda _: answered.set())
+    release.set()
+    assert answered.wait(5)
+    poll.cancel()  # before the loop has seen the answer
+    with pytest.raises(asyncio.CancelledError):
+        await poll
+    printer.close()
