@@ -65,8 +65,30 @@ class CounterDisplayModel(LiveModel):
                 and time.monotonic() - self._called_at < self.flash_seconds)
 
 
+# A call made while the hall was cut off is read aloud when it is back, if it is at most
+# this old: the citizen may still be looking for their counter. Older ones are only shown.
+MISSED_CALLS_SECONDS = 120.0
+
+
+def missed_calls(calls: Iterable[dict[str, Any]], heard_until: float | None,
+                 server_time: float) -> list[dict[str, Any]]:
+    """The calls of a welcome made after `heard_until` (server clock; None: never
+    connected, nothing was missed) and recently enough to read aloud; oldest first, a
+    number once (its latest call)."""
+    if heard_until is None:
+        return []
+    latest: dict[str, dict[str, Any]] = {}
+    for call in calls:
+        at = call.get("at", 0)
+        if at > heard_until and at >= server_time - MISSED_CALLS_SECONDS and (
+                call["number"] not in latest or at > latest[call["number"]].get("at", 0)):
+            latest[call["number"]] = call
+    return sorted(latest.values(), key=lambda c: c.get("at", 0))
+
+
 class HallModel(LiveModel):
-    """The latest calls of the hall (or of one zone), newest first; each call announced."""
+    """The latest calls of the hall (or of one zone), newest first; each call announced,
+    also one made while the hall was cut off (`missed_calls`)."""
 
     def __init__(self, client: QueueClient | None = None, *, limit: int = 6,
                  counters: Iterable[int] = (), services: Iterable[str] = (),
@@ -79,6 +101,7 @@ class HallModel(LiveModel):
         self.calls: list[dict[str, Any]] = []
         self.counter_names: dict[int, str] = {}
         self._newest_at: float | None = None  # monotonic time of the latest live call
+        self._heard_until: float | None = None  # server time up to which calls were heard
         super().__init__(client)
 
     def wanted(self, call: dict[str, Any]) -> bool:
@@ -93,17 +116,29 @@ class HallModel(LiveModel):
             if self.wanted(call) and all(c["number"] != call["number"] for c in self.calls):
                 self.calls.append(call)
         del self.calls[self.limit:]
-        self._newest_at = None  # calls from before the (re)connection are not news
+        server_time = welcome.get("server_time", time.time())
+        missed = missed_calls(filter(self.wanted, welcome.get("calls", [])),
+                              self._heard_until, server_time)
+        self._heard_until = max(server_time, self._heard_until or 0)
+        # Calls from before the first connection are not news; those missed during a
+        # blip are, for a while.
+        self._newest_at = time.monotonic() if missed else None
+        for call in missed:
+            self._announce(call)
 
     def on_ticket_called(self, event: dict[str, Any]) -> bool:
+        self._heard_until = max(event.get("at", 0), self._heard_until or 0)
         if not self.wanted(event):
             return False
         self.calls = [event] + [c for c in self.calls if c["number"] != event["number"]]
         del self.calls[self.limit:]
         self._newest_at = time.monotonic()
-        if self.announcer is not None:
-            self.announcer.announce(event["number"], event["counter"])
+        self._announce(event)
         return True
+
+    def _announce(self, call: dict[str, Any]) -> None:
+        if self.announcer is not None:
+            self.announcer.announce(call["number"], call["counter"])
 
     def on_day_started(self, _event: dict[str, Any]) -> bool:
         self.calls = []

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPixmap
 
 from counter_display.audio import Announcer, AudioUnavailable, CommandPlayer, RecordingPlayer
 from counter_display.common import endpoints
-from counter_display.display_model import HallModel
+from counter_display.display_model import MISSED_CALLS_SECONDS, HallModel, missed_calls
 from counter_display.hall import HallWindow
 from counter_display.testing import run_scenario, until
 from counter_display.ui import ACCENT, BACKGROUND, PANEL
@@ -173,6 +173,67 @@ def test_digits_are_big_enough_for_ten_metres_and_the_screen_is_complete(qtbot, 
                 assert (target / "hall.png").stat().st_size < 300_000
             finally:
                 await client.stop()
+                await close_all(at.values())
+
+    run_scenario(scenario())
+
+
+def call(number: str, counter: int, at: float) -> dict:
+    return {"type": "ticket_called", "number": number, "service": "s", "counter": counter,
+            "counter_name": f"Quầy {counter}", "recall": False, "at": at}
+
+
+def test_missed_calls_are_the_recent_ones_after_the_last_heard_oldest_first() -> None:
+    now = 10_000.0
+    calls = [call("A9", 2, now - 1), call("A7", 3, now - 5), call("A9", 2, now - 8),
+             call("A5", 1, now - 30), call("A2", 4, now - MISSED_CALLS_SECONDS - 1),
+             call("A1", 4, now - 500)]
+    assert missed_calls(calls, None, now) == []  # first connection: nothing is news
+    # heard up to now-30 (A5 was heard live): A9 once (its latest call), after A7
+    assert [(c["number"], c["at"]) for c in missed_calls(calls, now - 30, now)] == [
+        ("A7", now - 5), ("A9", now - 1)]
+    # cut off for long: only the last MISSED_CALLS_SECONDS are read
+    assert [c["number"] for c in missed_calls(calls, now - 1000, now)] == ["A5", "A7", "A9"]
+    assert missed_calls(calls, now, now) == []
+
+
+def test_calls_made_while_the_hall_was_cut_off_are_read_when_it_is_back(qtbot, tmp_path):
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            at = await officers(base, server)
+            first, second, third = at
+            assert (await at[first].request("call_next"))["ok"]  # before the hall is on
+            _, ws = endpoints(base)
+            # Slow to come back, so that the calls below surely fall in the gap.
+            client = QueueClient(ws, role="display", token=DISPLAY_TOKEN, backoff_min=4.0)
+            player = RecordingPlayer(speed=50)
+            announcer = Announcer(player, repeat=1)
+            model = HallModel(client, announcer=announcer)
+            states: list[str] = []
+            client.on_state(states.append)
+            announcer.start()
+            try:
+                await client.start()
+                await until(lambda: model.connection == "connected", what="connected")
+                live = (await at[second].request("call_next"))["ticket"]["number"]
+                await until(lambda: len(announcer.spoken) == 1, what="the live call read")
+                assert model.highlighted()
+                for conn in [c for c in server.hub.connections if c.role == "display"]:
+                    await conn.close(1001, b"the network blips")
+                await until(lambda: model.connection == "disconnected", what="cut off")
+                missed = [(await at[third].request("call_next"))["ticket"]["number"],
+                          (await at[second].request("call_next"))["ticket"]["number"]]
+                assert model.connection == "disconnected"  # both calls fell in the gap
+                await until(lambda: len(announcer.spoken) == 3, what="missed calls read")
+                assert states.count("connected") == 2
+                assert [a.ticket for a in announcer.spoken] == [live, *missed]
+                assert [c["number"] for c in model.calls[:2]] == missed[::-1]
+                assert model.highlighted()
+                await asyncio.sleep(0.3)  # nothing else (the first call) sneaks in
+                assert len(announcer.spoken) == 3
+            finally:
+                await client.stop()
+                await announcer.stop()
                 await close_all(at.values())
 
     run_scenario(scenario())

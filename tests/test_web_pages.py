@@ -146,6 +146,57 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
         await browser.close()
 
 
+async def test_the_hall_reads_the_calls_it_missed_while_cut_off(tmp_path):
+    clock = Clock(WEDNESDAY_9AM)
+    async with running_server(tmp_path / "q.db", site(), clock=clock) as (base, server), \
+            playwright.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        hall = await browser.new_page(viewport=TV, bypass_csp=True)
+        voice: list[str] = []
+        hall.on("request", lambda r: "/api/announcements/" in r.url and voice.append(
+            r.url.rsplit("/", 2)[1]))
+        network_up = True
+
+        async def wire(route) -> None:  # the TV's network: through, or down
+            if network_up:
+                route.connect_to_server()
+            else:
+                await route.close(code=1006)
+
+        await hall.route_web_socket("**/ws", wire)
+        kiosk = await peer(base, "kiosk", KIOSK)
+        numbers = [(await kiosk.request("issue", service="khai-sinh", request_id=f"r{n}")
+                    )["ticket"]["number"] for n in range(4)]
+        await add_officer(server, "an")
+        counter = await peer(base, "counter", await login(base, "an"), counter=1)
+        await counter.request("call_next")  # before the TV is on: shown, not read
+        await hall.goto(f"{base}/hall")
+        await hall.wait_for_function(f"document.getElementById('newest-number').textContent"
+                                     f" === '{numbers[0]}'")
+        clock.now += 30
+        await counter.request("call_next")  # heard live
+        await hall.wait_for_function(f"document.getElementById('newest-number').textContent"
+                                     f" === '{numbers[1]}'")
+        network_up = False
+        for conn in [c for c in server.hub.connections if c.role == "public"]:
+            await conn.close(1001, b"the network blips")
+        await hall.wait_for_selector("#banner:not([hidden])")
+        for _ in range(2):  # called while the TV is cut off
+            clock.now += 30
+            await counter.request("call_next")
+        assert await hall.is_visible("#banner")
+        network_up = True
+        await hall.wait_for_function(f"document.getElementById('newest-number').textContent"
+                                     f" === '{numbers[3]}'", timeout=20_000)
+        # Every call since the TV came on is read once, in the order called (read or in
+        # the voice's queue); the call from before it came on was never news.
+        queued = await hall.evaluate("window.hallAudioQueue.map((u) => u.split('/')[3])")
+        assert voice + [n for n in queued if n not in voice] == numbers[1:]
+        await kiosk.close()
+        await counter.close()
+        await browser.close()
+
+
 async def test_booking_page_in_english_by_keyboard_alone(tmp_path):
     async with running_server(tmp_path / "q.db", site(), clock=Clock(WEDNESDAY_9AM - 3600)) as (
             base, _), playwright.async_playwright() as pw:

@@ -13,10 +13,25 @@
   const NOTICE = q.get("notice") || "Công dân vui lòng theo dõi số thứ tự trên màn hình và " +
     "loa thông báo, chuẩn bị sẵn hồ sơ khi được mời lên quầy.   •   Please watch the screen " +
     "and listen for your number; have your documents ready.";
+  // A call made while the TV was cut off is read aloud when it is back, if at most this
+  // old (as counter_display.display_model.missed_calls does for the Qt hall).
+  const MISSED_S = 120;
   let calls = [], zone = "Asia/Ho_Chi_Minh", offset = 0, newestAt = 0;
+  let heardUntil = null;  // server time up to which calls were heard; null: never connected
 
   const wanted = (c) => (!COUNTERS.length || COUNTERS.includes(c.counter)) &&
                         (!SERVICES.length || SERVICES.includes(c.service));
+
+  function missedCalls(welcome) {
+    if (heardUntil === null) return [];  // the first connection: nothing is news
+    const latest = new Map();
+    for (const c of welcome.calls || []) {
+      const at = c.at || 0;
+      if (wanted(c) && at > heardUntil && at >= welcome.server_time - MISSED_S &&
+          !(latest.has(c.number) && latest.get(c.number).at >= at)) latest.set(c.number, c);
+    }
+    return [...latest.values()].sort((a, b) => a.at - b.at);
+  }
 
   function render() {
     const newest = calls[0];
@@ -93,9 +108,14 @@
           if (wanted(c) && !calls.some((x) => x.number === c.number)) calls.push(c);
         }
         calls = calls.slice(0, LIMIT);
-        newestAt = 0;  // calls from before the connection are not news
+        const missed = missedCalls(msg);
+        heardUntil = Math.max(msg.server_time, heardUntil || 0);
+        newestAt = missed.length ? Date.now() : 0;  // older calls are not news
         render();
-      } else if (msg.type === "ticket_called" && wanted(msg)) {
+        missed.forEach(announce);
+      } else if (msg.type === "ticket_called") {
+        heardUntil = Math.max(msg.at || 0, heardUntil || 0);
+        if (!wanted(msg)) return;
         calls = [msg, ...calls.filter((c) => c.number !== msg.number)].slice(0, LIMIT);
         newestAt = Date.now();
         render();
