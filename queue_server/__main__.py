@@ -1,6 +1,7 @@
 """`python -m queue_server`: run the server, or manage officers' accounts.
 
     python -m queue_server --config FILE --db FILE [--host H] [--port P]
+                           [--trusted-proxy ADDRESS ...]
     python -m queue_server user add NAME --role officer --db FILE   (password on stdin)
 """
 
@@ -19,6 +20,7 @@ from .app import create_app
 from .auth import ROLES, Accounts
 from .config import ConfigError, load_config
 from .eventloop import loop_name, new_event_loop
+from .proxy import parse_networks
 from .store import Store
 
 DEFAULT_CONFIG = "assets/config/binh-duong.toml"
@@ -39,14 +41,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--ignore-hours", action="store_true",
                         help="issue tickets outside opening hours (demo, tests)")
+    parser.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                        help="a reverse proxy (address or network, repeatable) whose "
+                             "X-Forwarded-For names the client")
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
-    except ConfigError as err:
+        proxies = parse_networks(args.trusted_proxy)
+    except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     _ensure_parent(args.db)
-    app = create_app(config, args.db, enforce_hours=not args.ignore_hours, tune_gc=True)
+    app = create_app(config, args.db, enforce_hours=not args.ignore_hours, tune_gc=True,
+                     trusted_proxies=proxies)
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
     web.run_app(app, host=args.host, port=args.port, print=None,
                 access_log=None, handle_signals=True, loop=new_event_loop())

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from . import citizens, heap, messages
+from . import citizens, heap, messages, proxy
 from .auth import COUNTER_ROLES, Accounts
 from .config import SiteConfig
 from .domain import commands as c
@@ -433,11 +433,14 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 
 def create_app(config: SiteConfig, db_path: str | Path, *, enforce_hours: bool = True,
-               clock: Callable[[], float] = time.time, tune_gc: bool = False
-               ) -> web.Application:
+               clock: Callable[[], float] = time.time, tune_gc: bool = False,
+               trusted_proxies: tuple[proxy.Network, ...] = ()) -> web.Application:
+    """The server's aiohttp app; `trusted_proxies` may tell it the client's address in
+    `X-Forwarded-For` (`queue_server.proxy`)."""
     server = QueueServer(config, db_path, enforce_hours=enforce_hours, clock=clock,
                          tune_gc=tune_gc)
-    app = web.Application(client_max_size=64 * 1024)
+    middlewares = [proxy.middleware(trusted_proxies)] if trusted_proxies else []
+    app = web.Application(client_max_size=64 * 1024, middlewares=middlewares)
     app[SERVER_KEY] = server
     app.on_startup.append(server.start)
     app.on_shutdown.append(server.stop)

@@ -14,6 +14,7 @@ from collections import defaultdict
 import pytest
 
 from queue_server.config import Counter, load_config
+from queue_server.proxy import client_address, parse_networks
 from tests.servers import (
     DISPLAY_TOKEN,
     KIOSK2_TOKEN,
@@ -127,18 +128,24 @@ async def test_display_receives_the_call_and_counter_state(tmp_path):
         assert late.welcome["calls"][0]["number"] == ticket["number"]
 
 
+def login_status(base: str, username: str, password: str, forwarded_for: str = "") -> int:
+    req = urllib.request.Request(f"{base}/api/login", method="POST", data=json.dumps(
+        {"username": username, "password": password}).encode())
+    if forwarded_for:
+        req.add_header("X-Forwarded-For", forwarded_for)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
 async def test_password_guessing_from_one_address_is_stopped(tmp_path):
     async with running_server(tmp_path / "q.db") as (base, server):
         await add_officer(server, "chi")
 
-        def attempt(password: str) -> int:
-            req = urllib.request.Request(f"{base}/api/login", method="POST", data=json.dumps(
-                {"username": "chi", "password": password}).encode())
-            try:
-                with urllib.request.urlopen(req, timeout=5) as resp:
-                    return resp.status
-            except urllib.error.HTTPError as err:
-                return err.code
+        def attempt(password: str) -> int:  # each from another made-up address: no matter
+            return login_status(base, "chi", password, forwarded_for=str(uuid.uuid4()))
 
         assert await asyncio.to_thread(attempt, PASSWORD) == 200  # successes do not count
         for _ in range(10):
@@ -147,6 +154,45 @@ async def test_password_guessing_from_one_address_is_stopped(tmp_path):
         async with server.accounts.db.execute(
                 "SELECT COUNT(*) FROM audit WHERE action = 'login_failed'") as cur:
             assert (await cur.fetchone())[0] == 10
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_limit(tmp_path):
+    async with running_server(tmp_path / "q.db",
+                              trusted_proxies=parse_networks(["127.0.0.0/8"])) as (base, server):
+        await add_officer(server, "chi")
+        guesser, officer = "203.0.113.5", "198.51.100.7"
+
+        def attempt(password: str, client: str) -> int:  # a made-up leftmost hop is ignored
+            return login_status(base, "chi", password, forwarded_for=f"6.6.6.6, {client}")
+
+        for _ in range(10):
+            assert await asyncio.to_thread(attempt, "doan-bua", guesser) == 401
+        assert await asyncio.to_thread(attempt, PASSWORD, guesser) == 429
+        assert await asyncio.to_thread(attempt, PASSWORD, officer) == 200  # not locked out
+        async with server.accounts.db.execute(
+                "SELECT action, detail FROM audit WHERE action LIKE 'login%'") as cur:
+            rows = [tuple(r) for r in await cur.fetchall()]
+        assert rows == [("login_failed", guesser)] * 10 + [("login", officer)]
+
+
+@pytest.mark.parametrize(("peer", "header", "client"), [
+    ("10.0.0.2", "203.0.113.5", "203.0.113.5"),
+    ("10.0.0.2", "1.2.3.4, 203.0.113.5", "203.0.113.5"),  # the client wrote the first
+    ("10.0.0.2", "203.0.113.5, 10.0.0.9", "203.0.113.5"),  # two proxies in a row
+    ("10.0.0.2", "not-an-ip, 203.0.113.5", "203.0.113.5"),
+    ("10.0.0.2", "203.0.113.5, garbage", "10.0.0.2"),  # nothing good after the proxy
+    ("10.0.0.2", "", "10.0.0.2"),
+    ("192.0.2.1", "203.0.113.5", "192.0.2.1"),  # not our proxy: its header is not believed
+    ("2001:db8::1", "203.0.113.5", "2001:db8::1"),
+])
+def test_the_client_address_is_read_from_the_right(peer: str, header: str, client: str):
+    assert client_address(peer, header, parse_networks(["10.0.0.0/24"])) == client
+
+
+def test_a_bad_trusted_proxy_is_refused_at_start(capsys):
+    from queue_server.__main__ import main
+    assert main(["--trusted-proxy", "proxy.local"]) == 2
+    assert "not an IP address or network: 'proxy.local'" in capsys.readouterr().err
 
 
 async def test_pipelined_requests_are_all_answered_by_id(tmp_path, monkeypatch):
