@@ -35,6 +35,7 @@ from .protocol import (
     result_ok,
 )
 from .ratelimit import RateLimit
+from .reports import ReportDesk
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -450,5 +451,8 @@ def create_app(config: SiteConfig, db_path: str | Path, *, enforce_hours: bool =
     app.router.add_get("/api/tickets/{public_id}", server.ticket)
     app.router.add_post("/api/login", server.login)
     app.router.add_get("/metrics", server.metrics_text)
+    reports = ReportDesk(server)
+    app.router.add_get("/api/reports", reports.figures)
+    app.router.add_get("/api/reports/tickets.csv", reports.tickets_csv)
     citizens.setup(app, server)
     return app

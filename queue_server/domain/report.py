@@ -1,0 +1,256 @@
+"""Leaders' figures, folded from the event log: pure, no I/O.
+
+The definitions (also in docs/reports.md), chosen to be honest rather than flattering:
+
+- A ticket *waits* from the moment it joins a queue — its issue; a booking checked in
+  before its slot: the slot; after a transfer: the transfer — until its next call.
+  A recall is not a new call. Waits of tickets still waiting are not in the wait
+  figures (they have not ended); `waiting_now` and `longest_wait_now` show them.
+- A ticket is *in service* from a call to the finish or the transfer that ends it;
+  a no-show is not service.
+- Percentiles by nearest rank; every time in seconds.
+- *Satisfied*: the ratings in the better half of the configured scale (listed best
+  first), as a share of all ratings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter as Tally
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..config import SiteConfig
+from . import events as e
+
+
+def stats(values: list[float]) -> dict[str, float | int | None]:
+    """count, mean, p50, p90 and max of `values` (nearest-rank percentiles)."""
+    if not values:
+        return {"count": 0, "mean": None, "p50": None, "p90": None, "max": None}
+    ordered = sorted(values)
+
+    def rank(p: float) -> float:
+        return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+    return {"count": len(ordered), "mean": round(sum(ordered) / len(ordered), 1),
+            "p50": round(rank(0.5), 1), "p90": round(rank(0.9), 1),
+            "max": round(ordered[-1], 1)}
+
+
+@dataclass
+class Figures:
+    """What is counted for one group: a day, a service, a counter, an officer, an hour."""
+
+    issued: int = 0
+    served: int = 0
+    no_show: int = 0
+    voided: int = 0
+    expired: int = 0
+    transferred: int = 0
+    waits: list[float] = field(default_factory=list)
+    service_times: list[float] = field(default_factory=list)
+    ratings: Tally[str] = field(default_factory=Tally)
+
+    def to_dict(self, satisfied: frozenset[str]) -> dict[str, Any]:
+        rated = sum(self.ratings.values())
+        happy = sum(n for r, n in self.ratings.items() if r in satisfied)
+        return {"issued": self.issued, "served": self.served, "no_show": self.no_show,
+                "voided": self.voided, "expired": self.expired,
+                "transferred": self.transferred, "wait": stats(self.waits),
+                "service": stats(self.service_times), "ratings": dict(self.ratings),
+                "rated": rated, "satisfied": round(happy / rated, 3) if rated else None}
+
+
+@dataclass
+class TicketRecord:
+    """One ticket of the period, as the per-ticket export shows it."""
+
+    day: str
+    id: int
+    number: str
+    service: str  # the service it was issued for
+    priority: str | None
+    booked: bool
+    issued_at: float
+    queued_at: float | None  # when its current wait began; None while not waiting
+    first_called_at: float | None = None
+    called_at: float | None = None  # the current call; None when not being served
+    ended_at: float | None = None
+    counter: int | None = None
+    officer: str | None = None
+    current_service: str = ""
+    outcome: str = "waiting"  # waiting, called, finished, no_show, voided, expired
+    transfers: int = 0
+    rating: str | None = None
+    wait_seconds: float = 0.0  # all its ended waits
+    service_seconds: float = 0.0  # all its ended services
+
+
+class Report:
+    """Feed it events in log order (`add`), then read `to_dict(now)` or `tickets`."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self.tz = ZoneInfo(config.site.timezone)
+        scale = [choice.id for choice in config.rating_scale]
+        self.satisfied = frozenset(scale[:len(scale) // 2])
+        self.tickets: dict[int, TicketRecord] = {}
+        self.totals = Figures()
+        self.days: dict[str, Figures] = {}
+        self.services: dict[str, Figures] = {}
+        self.counters: dict[int, Figures] = {}
+        self.officers: dict[str, Figures] = {}
+        self.hours: dict[int, Figures] = {}
+        self.day = ""
+        self._officer_at: dict[int, str] = {}  # counter → who is signed in there
+
+    # -- folding ---------------------------------------------------------------
+
+    def add(self, events: Iterable[e.Event]) -> None:
+        for event in events:
+            handler = getattr(self, f"_on_{event.type}", None)
+            if handler is not None:
+                handler(event)
+
+    def _groups(self, t: TicketRecord, service: str | None = None,
+                staff: bool = False) -> list[Figures]:
+        """Where something that happened to `t` counts (its counter and officer too when
+        `staff`)."""
+        groups = [self.totals, self.days.setdefault(t.day, Figures()),
+                  self.services.setdefault(service or t.current_service, Figures())]
+        if staff and t.counter is not None:
+            groups.append(self.counters.setdefault(t.counter, Figures()))
+            if t.officer:
+                groups.append(self.officers.setdefault(t.officer, Figures()))
+        return groups
+
+    def _hour(self, at: float) -> Figures:
+        return self.hours.setdefault(dt.datetime.fromtimestamp(at, self.tz).hour, Figures())
+
+    def _on_day_started(self, ev: e.DayStarted) -> None:
+        self.day = ev.day
+        self._officer_at.clear()
+
+    def _on_counter_opened(self, ev: e.CounterOpened) -> None:
+        self._officer_at[ev.counter] = ev.officer
+
+    def _on_counter_closed(self, ev: e.CounterClosed) -> None:
+        self._officer_at.pop(ev.counter, None)
+
+    def _on_ticket_issued(self, ev: e.TicketIssued) -> None:
+        queued = max(ev.at, ev.effective_at or ev.at)
+        t = TicketRecord(day=self.day, id=ev.ticket_id, number=ev.number, service=ev.service,
+                         priority=ev.priority, booked=ev.booking is not None,
+                         issued_at=ev.at, queued_at=queued, current_service=ev.service)
+        self.tickets[t.id] = t
+        for g in self._groups(t):
+            g.issued += 1
+        self._hour(ev.at).issued += 1
+
+    def _on_ticket_called(self, ev: e.TicketCalled) -> None:
+        t = self.tickets.get(ev.ticket_id)
+        if t is None or ev.recall:
+            return
+        t.counter, t.officer = ev.counter, self._officer_at.get(ev.counter)
+        t.called_at, t.outcome = ev.at, "called"
+        if t.first_called_at is None:
+            t.first_called_at = ev.at
+        if t.queued_at is not None:
+            wait = max(0.0, ev.at - t.queued_at)
+            t.wait_seconds += wait
+            for g in self._groups(t):
+                g.waits.append(wait)
+            self._hour(t.queued_at).waits.append(wait)
+            t.queued_at = None
+
+    def _end_service(self, t: TicketRecord, at: float) -> None:
+        if t.called_at is not None:
+            spent = max(0.0, at - t.called_at)
+            t.service_seconds += spent
+            for g in self._groups(t, staff=True):
+                g.service_times.append(spent)
+        t.called_at = None
+
+    def _on_ticket_finished(self, ev: e.TicketFinished) -> None:
+        if (t := self.tickets.get(ev.ticket_id)) is None:
+            return
+        self._end_service(t, ev.at)
+        t.outcome, t.ended_at = "finished", ev.at
+        for g in self._groups(t, staff=True):
+            g.served += 1
+
+    def _on_ticket_transferred(self, ev: e.TicketTransferred) -> None:
+        if (t := self.tickets.get(ev.ticket_id)) is None:
+            return
+        self._end_service(t, ev.at)
+        for g in self._groups(t, ev.from_service, staff=True):
+            g.transferred += 1
+        t.transfers += 1
+        t.current_service, t.queued_at, t.outcome = ev.to_service, ev.at, "waiting"
+
+    def _on_ticket_no_show(self, ev: e.TicketNoShow) -> None:
+        if (t := self.tickets.get(ev.ticket_id)) is None:
+            return
+        t.called_at, t.outcome, t.ended_at = None, "no_show", ev.at
+        for g in self._groups(t, staff=True):
+            g.no_show += 1
+
+    def _on_ticket_voided(self, ev: e.TicketVoided) -> None:
+        if (t := self.tickets.get(ev.ticket_id)) is None:
+            return
+        t.queued_at = t.called_at = None
+        t.outcome, t.ended_at = "voided", ev.at
+        for g in self._groups(t):
+            g.voided += 1
+
+    def _on_ticket_expired(self, ev: e.TicketExpired) -> None:
+        if (t := self.tickets.get(ev.ticket_id)) is None:
+            return
+        t.queued_at = t.called_at = None
+        t.outcome, t.ended_at = "expired", ev.at
+        for g in self._groups(t):
+            g.expired += 1
+
+    def _on_ticket_rated(self, ev: e.TicketRated) -> None:
+        if (t := self.tickets.get(ev.ticket_id)) is None:
+            return
+        t.rating = ev.rating
+        for g in self._groups(t, staff=True):
+            g.ratings[ev.rating] += 1
+
+    # -- reading -----------------------------------------------------------------
+
+    def to_dict(self, now: float) -> dict[str, Any]:
+        cfg, ok = self.config, self.satisfied
+        waiting = [t for t in self.tickets.values() if t.queued_at is not None]
+        serving = [t for t in self.tickets.values() if t.called_at is not None]
+        longest = max((now - t.queued_at for t in waiting if t.queued_at is not None),
+                      default=None)
+
+        def named(key: object, kind: str) -> dict[str, str]:
+            item = getattr(cfg, kind).get(key)
+            name = item.name if item else str(key)
+            return {"name": name, "name_en": getattr(item, "name_en", None) or name}
+
+        return {
+            "timezone": cfg.site.timezone,
+            "totals": {**self.totals.to_dict(ok), "waiting_now": len(waiting),
+                       "in_service_now": len(serving),
+                       "longest_wait_now": None if longest is None else round(longest, 1)},
+            "days": [{"day": d, **f.to_dict(ok)} for d, f in sorted(self.days.items())],
+            "services": [{"id": s, **named(s, "services"), **f.to_dict(ok),
+                          "waiting_now": sum(t.current_service == s for t in waiting)}
+                         for s, f in sorted(self.services.items(),
+                                            key=lambda kv: (-kv[1].issued, kv[0]))],
+            "counters": [{"number": n, **named(n, "counters"), **f.to_dict(ok)}
+                         for n, f in sorted(self.counters.items())],
+            "officers": [{"username": o, **f.to_dict(ok)}
+                         for o, f in sorted(self.officers.items())],
+            "hours": [{"hour": h, **f.to_dict(ok)} for h, f in sorted(self.hours.items())],
+            "rating_scale": [{"id": c.id, "name": c.name, "name_en": c.name_en,
+                              "satisfied": c.id in ok} for c in cfg.rating_scale],
+        }

@@ -1,0 +1,137 @@
+"""The leaders' report over HTTP: the figures of a period, and every ticket as CSV.
+
+| path | what |
+|---|---|
+| `GET /api/reports?from=YYYY-MM-DD&to=YYYY-MM-DD` | figures (`domain/report.py`) as JSON |
+| `GET /api/reports/tickets.csv?from=…&to=…` | one row per ticket, for a spreadsheet |
+
+Both need `Authorization: Bearer TOKEN` of a leader, supervisor or admin (from
+`POST /api/login`); both read the committed event log on the look-up connection, and
+fold it on a worker thread, so the queue never waits for a report. Without `from` and
+`to`: today. At most `MAX_DAYS` days at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .auth import Officer
+from .domain.events import event_from_dict
+from .domain.hours import business_day
+from .domain.report import Report
+from .errors import QueueError
+from .jsoncodec import dumps_text, loads
+
+if TYPE_CHECKING:
+    from .app import QueueServer
+
+REPORT_ROLES = frozenset({"leader", "supervisor", "admin"})
+MAX_DAYS = 92
+
+CSV_COLUMNS = (  # (header: Vietnamese first, English second; TicketRecord field or key)
+    ("Ngày / Day", "day"), ("Số / Number", "number"), ("Dịch vụ / Service", "service"),
+    ("Dịch vụ cuối / Last service", "current_service"), ("Ưu tiên / Priority", "priority"),
+    ("Đặt lịch / Booked", "booked"), ("Lấy số lúc / Issued", "issued_at"),
+    ("Gọi lần đầu / First called", "first_called_at"), ("Kết thúc / Ended", "ended_at"),
+    ("Chờ (giây) / Wait (s)", "wait_seconds"),
+    ("Phục vụ (giây) / Service (s)", "service_seconds"), ("Quầy / Counter", "counter"),
+    ("Cán bộ / Officer", "officer"), ("Kết quả / Outcome", "outcome"),
+    ("Chuyển / Transfers", "transfers"), ("Đánh giá / Rating", "rating"),
+)
+
+
+class Refused(Exception):
+    def __init__(self, status: int, error: QueueError) -> None:
+        self.status, self.error = status, error
+
+
+class ReportDesk:
+    def __init__(self, server: QueueServer) -> None:
+        self.server = server
+
+    async def figures(self, request: web.Request) -> web.Response:
+        try:
+            _, first, last = await self._ask(request)
+        except Refused as no:
+            return _error(no)
+        report = await self._report(first, last)
+        body = {"from": first, "to": last, "generated_at": self.server.clock(),
+                **report.to_dict(self.server.clock())}
+        return web.json_response(body, dumps=dumps_text)
+
+    async def tickets_csv(self, request: web.Request) -> web.Response:
+        try:
+            who, first, last = await self._ask(request)
+        except Refused as no:
+            return _error(no)
+        report = await self._report(first, last)
+        await self.server.accounts.audit(who.username, "report_export", f"{first}…{last}")
+        text = await asyncio.to_thread(_csv, report)
+        return web.Response(
+            body=("\ufeff" + text).encode(),  # the BOM makes Excel read UTF-8 Vietnamese
+            headers={"Content-Type": "text/csv; charset=utf-8",
+                     "Content-Disposition":
+                         f'attachment; filename="xep-hang-{first}-{last}.csv"'})
+
+    async def _ask(self, request: web.Request) -> tuple[Officer, str, str]:
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        who = await self.server.accounts.session(token) if token else None
+        if who is None:
+            raise Refused(401, QueueError("unauthorized"))
+        if who.role not in REPORT_ROLES:
+            raise Refused(403, QueueError("forbidden", detail="reports are for leaders, "
+                                                              "supervisors and admins"))
+        today = business_day(self.server.config.site, self.server.clock())
+        try:
+            first = dt.date.fromisoformat(request.query.get("from", today))
+            last = dt.date.fromisoformat(request.query.get("to", first.isoformat()))
+        except ValueError:
+            raise Refused(400, QueueError("bad_request", detail="from and to: YYYY-MM-DD")
+                          ) from None
+        if last < first or (last - first).days >= MAX_DAYS:
+            raise Refused(400, QueueError(
+                "bad_request", detail=f"from ≤ to, at most {MAX_DAYS} days"))
+        return who, first.isoformat(), last.isoformat()
+
+    async def _report(self, first: str, last: str) -> Report:
+        rows = await self.server.store.events_of_days(first, last)
+        return await asyncio.to_thread(_fold, self.server, rows)
+
+
+def _fold(server: QueueServer, rows: list[str]) -> Report:
+    report = Report(server.config)
+    report.add(event_from_dict(loads(data)) for data in rows)
+    return report
+
+
+def _error(no: Refused) -> web.Response:
+    return web.json_response({"error": no.error.to_dict()}, status=no.status,
+                             dumps=dumps_text)
+
+
+MOMENTS = frozenset({"issued_at", "first_called_at", "ended_at"})
+
+
+def _csv(report: Report) -> str:
+    def cell(key: str, value: Any) -> Any:
+        if value is None:
+            return ""
+        if key in MOMENTS:  # local time, as on the centre's clocks
+            return dt.datetime.fromtimestamp(value, report.tz).strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, bool):
+            return "có" if value else "không"
+        return round(value) if isinstance(value, float) else value
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header for header, _ in CSV_COLUMNS)
+    for t in report.tickets.values():
+        writer.writerow(cell(key, getattr(t, key)) for _, key in CSV_COLUMNS)
+    return out.getvalue()
