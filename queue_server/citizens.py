@@ -6,6 +6,7 @@
 | `/dat-lich/huy/{code}`, `/en/booking/cancel/{code}` | cancel (the key is in the `#k=` fragment) |
 | `/t/{public_id}`, `/en/t/{public_id}` | follow a ticket live (the QR on every ticket) |
 | `/hall` | the hall display in a browser (public, read-only) |
+| `/bao-cao`, `/en/report` | the leaders' report (its data: `queue_server.reports`, signed in) |
 | `GET /api/booking/options`, `GET /api/booking/slots` | what can be booked, free places |
 | `POST /api/bookings`, `POST /api/bookings/{code}/cancel` | book, cancel |
 | `GET /api/announcements/{number}/{counter}.wav` | the spoken call, as the Qt hall says it |
@@ -40,6 +41,8 @@ def setup(app: web.Application, server: QueueServer) -> None:
     for path in ("/t/{public_id}", "/en/t/{public_id}"):
         r.add_get(path, pages.track)
     r.add_get("/hall", pages.hall)
+    for path in ("/bao-cao", "/en/report"):
+        r.add_get(path, pages.report)
     r.add_get("/api/booking/options", desk.get_options)
     r.add_get("/api/booking/slots", desk.get_slots)
     r.add_post("/api/bookings", desk.post_booking)

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from .announce import DEFAULT_VOICE_DIR, build_call_announcement, render_announcement
 from .domain.booking import fold, normalize_code
+from .domain.hours import business_day
 from .errors import QueueError
 
 if TYPE_CHECKING:
@@ -76,6 +77,29 @@ TEXT: dict[str, dict[str, str]] = {
         "khung giờ trống.", "loading": "Đang tải…",
         "need_js": "Trang này cần bật JavaScript.",
         "checkin_window": "Đến máy lấy số từ {from} đến {until}",
+        "report_title": "Báo cáo hoạt động", "report_intro": "Số liệu lấy từ nhật ký "
+        "sự kiện của hệ thống: thời gian chờ, thời gian phục vụ, mức độ hài lòng.",
+        "report_login": "Đăng nhập (lãnh đạo, giám sát, quản trị)", "username": "Tên đăng nhập",
+        "password": "Mật khẩu", "sign_in": "Đăng nhập", "sign_out": "Đăng xuất",
+        "report_from": "Từ ngày", "report_to": "Đến ngày", "report_show": "Xem báo cáo",
+        "report_csv": "Tải danh sách số (CSV)", "report_empty": "Không có số nào trong "
+        "khoảng thời gian này.",
+        "fig_issued": "Số đã cấp", "fig_served": "Đã phục vụ", "fig_no_show": "Vắng mặt",
+        "fig_voided": "Huỷ do lỗi in", "fig_transferred": "Chuyển dịch vụ",
+        "fig_waiting_now": "Đang chờ", "fig_longest": "Chờ lâu nhất hiện tại",
+        "fig_wait": "Thời gian chờ", "fig_wait_p50": "Chờ (trung vị)",
+        "fig_wait_p90": "Chờ (90% số không quá)", "fig_service_p50": "Phục vụ (trung vị)",
+        "fig_service_p90": "Phục vụ (90% số không quá)",
+        "hour_line": "{n} số · chờ trung vị {wait}",
+        "fig_satisfied": "Hài lòng", "fig_rated": "lượt đánh giá",
+        "by_hour": "Theo giờ lấy số", "by_service": "Theo dịch vụ", "by_counter": "Theo quầy",
+        "by_officer": "Theo cán bộ", "by_day": "Theo ngày", "col_service": "Dịch vụ",
+        "col_counter": "Quầy", "col_officer": "Cán bộ", "col_day": "Ngày", "col_hour": "Giờ",
+        "definitions": "Cách tính: thời gian chờ tính từ lúc vào hàng (lấy số; người đặt lịch "
+        "đến sớm: giờ hẹn; sau khi chuyển: lúc chuyển) đến lần gọi kế tiếp, gọi lại không "
+        "tính là gọi mới; số đang chờ chưa được tính. Thời gian phục vụ: từ lúc gọi đến lúc "
+        "xong hoặc chuyển. Trung vị: một nửa số chờ không lâu hơn. Hài lòng: tỷ lệ đánh giá "
+        "thuộc nửa trên của thang đánh giá.",
     },
     "en": {
         "lang_switch": "Tiếng Việt", "lang_switch_lang": "vi", "skip": "Skip to main content",
@@ -118,12 +142,36 @@ TEXT: dict[str, dict[str, str]] = {
         "loading": "Loading…", "need_js": "This page needs JavaScript.",
         "checkin_window": "Check in at the kiosk from {from} to "
         "{until}",
+        "report_title": "Activity report", "report_intro": "Figures from the system's event "
+        "log: waiting times, service times, satisfaction.",
+        "report_login": "Sign in (leaders, supervisors, admins)", "username": "Username",
+        "password": "Password", "sign_in": "Sign in", "sign_out": "Sign out",
+        "report_from": "From", "report_to": "To", "report_show": "Show report",
+        "report_csv": "Download tickets (CSV)", "report_empty": "No tickets in this period.",
+        "fig_issued": "Tickets issued", "fig_served": "Served", "fig_no_show": "No-shows",
+        "fig_voided": "Voided (print failed)", "fig_transferred": "Transferred",
+        "fig_waiting_now": "Waiting now", "fig_longest": "Longest wait now",
+        "fig_wait": "Waiting time", "fig_wait_p50": "Wait (median)",
+        "fig_wait_p90": "Wait (90% within)", "fig_service_p50": "Service (median)",
+        "fig_service_p90": "Service (90% within)",
+        "hour_line": "{n} tickets · median wait {wait}",
+        "fig_satisfied": "Satisfied", "fig_rated": "ratings",
+        "by_hour": "By hour of issue", "by_service": "By service", "by_counter": "By counter",
+        "by_officer": "By officer", "by_day": "By day", "col_service": "Service",
+        "col_counter": "Counter", "col_officer": "Officer", "col_day": "Day", "col_hour": "Hour",
+        "definitions": "How it is counted: a wait runs from joining a queue (the ticket; an "
+        "early booking: its slot; after a transfer: the transfer) to the next call; a recall "
+        "is not a new call; tickets still waiting are not yet counted. Service runs from the "
+        "call to the finish or transfer. Median: half the waits were no longer. Satisfied: "
+        "the share of ratings in the better half of the scale.",
     },
 }
 
 PATHS = {
-    "vi": {"booking": "/dat-lich", "cancel": "/dat-lich/huy", "track": "/t"},
-    "en": {"booking": "/en/booking", "cancel": "/en/booking/cancel", "track": "/en/t"},
+    "vi": {"booking": "/dat-lich", "cancel": "/dat-lich/huy", "track": "/t",
+           "report": "/bao-cao"},
+    "en": {"booking": "/en/booking", "cancel": "/en/booking/cancel", "track": "/en/t",
+           "report": "/en/report"},
 }
 
 
@@ -225,6 +273,15 @@ class Pages:
         return self._page(lang, "track.html", TEXT[lang]["track_title"], other,
                           {"number": _esc(view["number"] if view else "–")},
                           {"public_id": public_id, "ticket": view})
+
+    # ----- the leaders' report ---------------------------------------------------
+
+    async def report(self, request: web.Request) -> web.Response:
+        lang = _lang(request)
+        today = business_day(self.config.site, self.server.clock())
+        return self._page(lang, "report.html", TEXT[lang]["report_title"],
+                          PATHS[_other(lang)]["report"], {"today": today},
+                          {"today": today, "timezone": self.config.site.timezone})
 
     # ----- the hall -------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 #   - the queue server on http://127.0.0.1:8765 (sample site: Bình Dương centre,
 #     SQLite file var/queue.db, opening hours ignored so the demo works any time)
 #   - the virtual ESC/POS printer on 127.0.0.1:9100, printing PNGs to var/printer/
-#   - a demo officer account "demo" (password "demo-1234") for the counter apps
+#   - a demo officer account "demo" (password "demo-1234") for the counter apps, and a
+#     leader "lanh-dao" (password "lanh-dao-1234") for the report at /bao-cao
 #   - on a machine with a screen: the kiosk, an officer console, the display over
 #     counter 1, the hall display and the rating pad of counter 1
 # Ctrl-C stops everything.
@@ -17,9 +18,9 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-if [ ! -f var/queue.db ]; then
-  echo "demo-1234" | $PY -m queue_server user add demo --role officer --db var/queue.db
-fi
+# The demo accounts (saved again at every start: their passwords are public).
+echo "demo-1234" | $PY -m queue_server user add demo --role officer --db var/queue.db
+echo "lanh-dao-1234" | $PY -m queue_server user add lanh-dao --role leader --db var/queue.db
 
 $PY -m printer.virtual --host 127.0.0.1 --port 9100 --out var/printer --width 576 &
 pids+=($!)
@@ -67,6 +68,7 @@ cat <<TXT
     metrics           http://127.0.0.1:8765/metrics
     virtual printer   127.0.0.1:9100 → tickets as PNG in var/printer/
     officer account   demo / demo-1234 (console: counter 1)
+    báo cáo / report  http://127.0.0.1:8765/bao-cao  (leader: lanh-dao / lanh-dao-1234)
     desktop apps      $APPS
   Ctrl-C to stop / Ctrl-C để dừng.
 

@@ -11,7 +11,18 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.servers import ROOT, add_officer, login, peer, running_server
+from tests.servers import (
+    KIOSK_TOKEN as SAMPLE_KIOSK,
+)
+from tests.servers import (
+    PASSWORD,
+    RATING_TOKEN,
+    ROOT,
+    add_officer,
+    login,
+    peer,
+    running_server,
+)
 from tests.test_booking import KIOSK, TODAY, WEDNESDAY_9AM, Clock, post, request, site
 
 playwright = pytest.importorskip("playwright.async_api")
@@ -194,6 +205,104 @@ async def test_the_hall_reads_the_calls_it_missed_while_cut_off(tmp_path):
         assert voice + [n for n in queued if n not in voice] == numbers[1:]
         await kiosk.close()
         await counter.close()
+        await browser.close()
+
+
+async def a_busy_morning(base: str, server, clock: Clock) -> int:
+    """07:30–11:30 at three counters of the sample centre: tickets, calls, finishes,
+    no-shows and ratings, by the protocol. Returns how many tickets were issued."""
+    counters = {5: "bien-dong-dat-dai", 9: "khai-sinh-khai-tu", 21: "giay-phep-lai-xe"}
+    kiosk = await peer(base, "kiosk", SAMPLE_KIOSK)
+    staff, pads, since = {}, {}, {}
+    for n, (counter, _) in enumerate(counters.items()):
+        await add_officer(server, f"can-bo-{n + 1}")
+        staff[counter] = await peer(base, "counter", await login(base, f"can-bo-{n + 1}"),
+                                    counter=counter)
+        pads[counter] = await peer(base, "rating", RATING_TOKEN, counter=counter)
+    ratings = ["rat-hai-long", "hai-long", "rat-hai-long", "binh-thuong", "hai-long",
+               "khong-hai-long"]
+    start, issued, done = clock.now, 0, 0
+    for step in range(80):  # every 3 minutes
+        clock.now = start + step * 180
+        busy = 2 if 18 <= step < 50 else 1  # the morning rush
+        for k in range(busy):
+            service = list(counters.values())[(step + k) % 3]
+            await kiosk.request("issue", service=service, request_id=f"m{step}-{k}")
+            issued += 1
+        for counter, officer in staff.items():
+            serving = since.get(counter)
+            if serving is not None and clock.now - serving[1] >= 180 * (2 + counter % 3):
+                done += 1
+                if done % 9 == 0:
+                    await officer.request("no_show")
+                else:
+                    await officer.request("finish")
+                    await pads[counter].request("rate", number=serving[0],
+                                                rating=ratings[done % len(ratings)])
+                since.pop(counter)
+            if counter not in since:
+                called = await officer.request("call_next")
+                if called["ok"]:
+                    since[counter] = (called["ticket"]["number"], clock.now)
+    for p in (kiosk, *staff.values(), *pads.values()):
+        await p.close()
+    return issued
+
+
+async def test_the_leaders_report_in_a_browser(tmp_path):
+    clock = Clock(WEDNESDAY_9AM - 90 * 60)  # 07:30
+    async with running_server(tmp_path / "q.db", clock=clock) as (base, server), \
+            playwright.async_playwright() as pw:
+        issued = await a_busy_morning(base, server, clock)
+        await add_officer(server, "lanh-dao", role="leader")
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = await browser.new_context(viewport={"width": 1440, "height": 900},
+                                            locale="vi-VN", bypass_csp=True,
+                                            accept_downloads=True)
+        page = await context.new_page()
+        await page.goto(f"{base}/bao-cao")
+        assert await page.is_visible("#login") and not await page.is_visible("#report")
+        await shot(page, "report-login", tmp_path)
+        # An officer's account may not read it: refused, still at the door
+        await page.fill("#username", "can-bo-1")
+        await page.fill("#password", PASSWORD)
+        await page.click("#login button")
+        await page.wait_for_selector("#error:not([hidden])")
+        assert "Không có quyền" in await page.inner_text("#error")
+        assert await page.is_visible("#login")
+        await page.fill("#username", "lanh-dao")
+        await page.fill("#password", PASSWORD)
+        await page.click("#login button")
+        await page.wait_for_selector("#tiles .tile")
+        tiles = await page.inner_text("#tiles")
+        assert f"{issued}\nSố đã cấp" in tiles and "Hài lòng (" in tiles
+        assert "phút" in tiles
+        services = await page.inner_text("#services")
+        for service in ("bien-dong-dat-dai", "khai-sinh-khai-tu", "giay-phep-lai-xe"):
+            assert server.config.services[service].name in services
+        assert await page.locator("#services tbody tr").count() == 3
+        assert await page.locator("#officers tbody tr").count() == 3
+        assert await page.locator("#hours .bar").count() == 5  # 07:00 … 11:00
+        assert not await page.is_visible("#days-block")  # one day
+        await shot(page, "report", tmp_path)
+        await page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
+
+        async with page.expect_download() as download:
+            await page.click("#csv")
+        path = await (await download.value).path()
+        text = Path(path).read_bytes()
+        assert text.startswith("\ufeff".encode())
+        assert len(text.decode("utf-8-sig").strip().splitlines()) == issued + 1
+
+        # English, same tab: still signed in
+        await page.click("a.lang")
+        await page.wait_for_selector("#tiles .tile")
+        assert await page.inner_text("h1") == "Activity report"
+        assert "Tickets issued" in await page.inner_text("#tiles")
+        assert "median wait" in await page.inner_text("#hours")
+        await shot(page, "report-en", tmp_path)
+        await page.click("#sign-out")
+        assert await page.is_visible("#login")
         await browser.close()
 
 

@@ -1,6 +1,7 @@
 """Leaders' figures, folded from the event log: pure, no I/O.
 
-The definitions (also in docs/reports.md), chosen to be honest rather than flattering:
+The definitions (also in docs/protocol.md and on the page), chosen to be honest
+rather than flattering:
 
 - A ticket *waits* from the moment it joins a queue — its issue; a booking checked in
   before its slot: the slot; after a transfer: the transfer — until its next call.
