@@ -3,9 +3,11 @@
 - issue throughput through the single writer (group commit, synchronous=FULL)
   beside a bare aiosqlite loop of one INSERT + COMMIT per ticket, on the same disk;
 - call_next cost with 100 and with 100,000 tickets waiting, in the pure domain and
-  through the writer.
+  through the writer;
+- the leaders' report of a day of tickets (issued, called, finished at 8 counters):
+  reading the event log page by page alone, and read + decode + fold.
 
-Run: .venv/bin/python -m bench.bench_core [--tickets 20000] [--dir DIR]
+Run: .venv/bin/python -m bench.bench_core [--tickets 20000] [--report-tickets 20000] [--dir DIR]
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from queue_server.config import parse_config
 from queue_server.domain import commands as c
 from queue_server.domain.state import QueueState
 from queue_server.engine import Engine
+from queue_server.errors import QueueError
+from queue_server.reports import build_report
 from queue_server.store import Store
 
 SITE = {
@@ -112,10 +116,43 @@ async def engine_call_next(db: Path, waiting: int, calls: int = 300) -> float:
     return elapsed
 
 
+async def report_day(db: Path, n: int) -> dict:
+    """Seconds to report on a day of `n` served tickets, beside only reading its log."""
+    engine = Engine(CONFIG, await Store.open(db), enforce_hours=False)
+    await engine.start()
+    await asyncio.gather(*(engine.submit(issue_cmd(i)) for i in range(n)))
+    await asyncio.gather(*(engine.submit(c.OpenCounter(actor="b", counter=k))
+                           for k in range(1, 9)))
+
+    async def counter(k: int) -> None:
+        while True:
+            try:
+                await engine.submit(c.CallNext(actor="b", counter=k))
+            except QueueError:  # nobody left
+                return
+            await engine.submit(c.Finish(actor="b", counter=k, outcome="ok"))
+
+    await asyncio.gather(*(counter(k) for k in range(1, 9)))
+    day = engine.state.day
+    t0 = time.perf_counter()
+    events = sum([len(page) async for page in engine.store.events_of_days(day, day)])
+    read = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report = await build_report(CONFIG, engine.store, day, day)
+    served = report.to_dict(time.time())["totals"]["served"]
+    full = time.perf_counter() - t0
+    await engine.stop()
+    await engine.store.close()
+    return {"tickets": n, "served": served, "events": events, "read_seconds": round(read, 3),
+            "report_seconds": round(full, 3), "events_per_second": round(events / full),
+            "report_vs_read_ratio": round(full / read, 1)}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=20_000)
     parser.add_argument("--bare-tickets", type=int, default=3_000)
+    parser.add_argument("--report-tickets", type=int, default=20_000)
     parser.add_argument("--dir", default=None, help="where the databases go (same disk)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -124,6 +161,7 @@ async def main() -> None:
         bare = await bare_loop(d / "bare.db", args.bare_tickets)
         dom = {n: domain_call_next(n) for n in (100, 100_000)}
         eng = {n: await engine_call_next(d / f"call{n}.db", n) for n in (100, 100_000)}
+        report = await report_day(d / "report.db", args.report_tickets)
     print(json.dumps({
         "issue_through_writer": writer,
         "issue_bare_insert_commit": bare,
@@ -132,6 +170,7 @@ async def main() -> None:
         "call_next_domain_ratio_100k_vs_100": round(dom[100_000] / dom[100], 2),
         "call_next_writer_ms": {str(k): round(v, 3) for k, v in eng.items()},
         "call_next_writer_ratio_100k_vs_100": round(eng[100_000] / eng[100], 2),
+        "report_of_a_day": report,
     }, indent=2))
 
 

@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .auth import Officer
+from .config import SiteConfig
 from .domain.events import event_from_dict
 from .domain.hours import business_day
 from .domain.report import Report
 from .errors import QueueError
 from .jsoncodec import dumps_text, loads
+from .store import Store
 
 if TYPE_CHECKING:
     from .app import QueueServer
@@ -101,14 +103,20 @@ class ReportDesk:
         return who, first.isoformat(), last.isoformat()
 
     async def _report(self, first: str, last: str) -> Report:
-        rows = await self.server.store.events_of_days(first, last)
-        return await asyncio.to_thread(_fold, self.server, rows)
+        return await build_report(self.server.config, self.server.store, first, last)
 
 
-def _fold(server: QueueServer, rows: list[str]) -> Report:
-    report = Report(server.config)
-    report.add(event_from_dict(loads(data)) for data in rows)
+async def build_report(config: SiteConfig, store: Store, first: str, last: str) -> Report:
+    """The report of the business days `first`…`last`, folded a page at a time on a
+    worker thread."""
+    report = Report(config)
+    async for page in store.events_of_days(first, last):
+        await asyncio.to_thread(_fold, report, page)
     return report
+
+
+def _fold(report: Report, page: list[str]) -> None:
+    report.add(event_from_dict(loads(data)) for data in page)
 
 
 def _error(no: Refused) -> web.Response:

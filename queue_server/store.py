@@ -18,7 +18,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -462,22 +462,25 @@ class Store:
             conn.execute("ROLLBACK")
             raise
 
-    async def events_of_days(self, first: str, last: str) -> list[str]:
-        """The JSON of every event of the business days `first`…`last`, in log order,
-        as committed so far (read on the look-up connection: the writer goes on)."""
+    async def events_of_days(self, first: str, last: str, page: int = 5000
+                             ) -> AsyncIterator[list[str]]:
+        """The JSON of every event of the business days `first`…`last`, in log order, a
+        page at a time, as committed so far (short reads on the look-up connection: the
+        writer goes on, and no snapshot is held between pages)."""
         async with self.reader.execute(  # the literal matches the partial index
                 f"SELECT id, day FROM events WHERE type = '{DayStarted.type}' ORDER BY id"
         ) as cur:
             starts = await cur.fetchall()
         begin = next((i for i, day in starts if day >= first), None)
-        if begin is None:
-            return []
         end = next((i for i, day in starts if day > last), None)
-        sql, args = "SELECT data FROM events WHERE id >= ?", [begin]
-        if end is not None:
-            sql, args = sql + " AND id < ?", [begin, end]
-        async with self.reader.execute(sql + " ORDER BY id", args) as cur:
-            return [data for (data,) in await cur.fetchall()]
+        while begin is not None:
+            async with self.reader.execute(
+                    "SELECT id, data FROM events WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                    (begin, end if end is not None else 2**62, page)) as cur:
+                rows = await cur.fetchall()
+            if rows:
+                yield [data for _, data in rows]
+            begin = rows[-1][0] + 1 if len(rows) == page else None
 
     async def ticket_by_public_id(self, public_id: str) -> dict | None:
         """A ticket of any day, as stored (for look-ups of tickets no longer in memory)."""

@@ -13,6 +13,7 @@ import pytest
 
 from queue_server.domain import events as e
 from queue_server.domain.report import Report, stats
+from queue_server.reports import build_report
 from tests.servers import KIOSK_TOKEN, RATING_TOKEN, add_officer, login, peer, running_server
 from tests.siteconfig import WEDNESDAY_9AM, small_site
 from tests.test_booking import Clock
@@ -210,3 +211,37 @@ async def test_supervisors_and_admins_may_read_it_too(tmp_path, role):
                             headers={"Authorization": f"Bearer {token}"}) as resp:
             assert resp.status == 200
             assert (await resp.json())["totals"]["issued"] == 0
+
+
+async def test_a_period_of_days_is_read_page_by_page_and_split_by_day(tmp_path):
+    from queue_server.domain import commands as c
+    clock = Clock(T0)
+    async with running_server(tmp_path / "q.db", clock=clock) as (base, server):
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        for day, count in ((0, 4), (1, 3)):
+            clock.now = T0 + day * 86400
+            if day:
+                await server.engine.submit(c.StartDay(actor="system", day="2026-05-28"))
+            for n in range(count):
+                await kiosk.request("issue", service="khai-sinh-khai-tu",
+                                    request_id=f"d{day}-{n}")
+        await kiosk.close()
+        store = server.store
+
+        async def read(first: str, last: str, page: int) -> list[str]:
+            return [data async for chunk in store.events_of_days(first, last, page)
+                    for data in chunk]
+
+        both = await read("2026-05-27", "2026-05-28", 10_000)
+        assert await read("2026-05-27", "2026-05-28", 3) == both  # pages join seamlessly
+        first, second = [await read(d, d, 2) for d in ("2026-05-27", "2026-05-28")]
+        assert first + second == both and first and second
+        assert await read("2026-05-29", "2026-06-30", 5) == []
+        assert await read("2026-01-01", "2026-05-26", 5) == []
+
+        report = await build_report(server.config, store, "2026-05-27", "2026-05-28")
+        out = report.to_dict(clock.now)
+        assert [(d["day"], d["issued"]) for d in out["days"]] == [
+            ("2026-05-27", 4), ("2026-05-28", 3)]
+        # the first day's four were still waiting at the reset: expired, not waiting now
+        assert (out["totals"]["expired"], out["totals"]["waiting_now"]) == (4, 3)

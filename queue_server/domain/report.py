@@ -66,7 +66,7 @@ class Figures:
                 "rated": rated, "satisfied": round(happy / rated, 3) if rated else None}
 
 
-@dataclass
+@dataclass(slots=True)
 class TicketRecord:
     """One ticket of the period, as the per-ticket export shows it."""
 
