@@ -25,7 +25,7 @@ from .auth import Officer
 from .config import SiteConfig
 from .domain.events import event_from_dict
 from .domain.hours import business_day
-from .domain.report import Report
+from .domain.report import Report, booking_figures
 from .errors import QueueError
 from .jsoncodec import dumps_text, loads
 from .store import Store
@@ -112,6 +112,7 @@ async def build_report(config: SiteConfig, store: Store, first: str, last: str) 
     report = Report(config)
     async for page in store.events_of_days(first, last):
         await asyncio.to_thread(_fold, report, page)
+    report.bookings = booking_figures(await store.booking_counts(first, last))
     return report
 
 

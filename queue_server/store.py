@@ -482,6 +482,13 @@ class Store:
                 yield [data for _, data in rows]
             begin = rows[-1][0] + 1 if len(rows) == page else None
 
+    async def booking_counts(self, first: str, last: str) -> dict[tuple[str, bool], int]:
+        """(status, late) → how many bookings for the days `first`…`last`."""
+        async with self.reader.execute(
+                "SELECT status, COALESCE(late, 0), COUNT(*) FROM bookings "
+                "WHERE day BETWEEN ? AND ? GROUP BY 1, 2", (first, last)) as cur:
+            return {(status, bool(late)): n for status, late, n in await cur.fetchall()}
+
     async def ticket_by_public_id(self, public_id: str) -> dict | None:
         """A ticket of any day, as stored (for look-ups of tickets no longer in memory)."""
         async with self.reader.execute(

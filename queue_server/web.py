@@ -91,6 +91,8 @@ TEXT: dict[str, dict[str, str]] = {
         "fig_wait_p90": "Chờ (90% số không quá)", "fig_service_p50": "Phục vụ (trung vị)",
         "fig_service_p90": "Phục vụ (90% số không quá)",
         "hour_line": "{n} số · chờ trung vị {wait}",
+        "fig_bookings": "Lịch hẹn trực tuyến: {checked_in} đã đến ({late} trễ), "
+        "{cancelled} huỷ, {not_come} chưa đến",
         "fig_satisfied": "Hài lòng", "fig_rated": "lượt đánh giá",
         "by_hour": "Theo giờ lấy số", "by_service": "Theo dịch vụ", "by_counter": "Theo quầy",
         "by_officer": "Theo cán bộ", "by_day": "Theo ngày", "col_service": "Dịch vụ",
@@ -155,6 +157,8 @@ TEXT: dict[str, dict[str, str]] = {
         "fig_wait_p90": "Wait (90% within)", "fig_service_p50": "Service (median)",
         "fig_service_p90": "Service (90% within)",
         "hour_line": "{n} tickets · median wait {wait}",
+        "fig_bookings": "Online bookings: {checked_in} came ({late} late), "
+        "{cancelled} cancelled, {not_come} not come",
         "fig_satisfied": "Satisfied", "fig_rated": "ratings",
         "by_hour": "By hour of issue", "by_service": "By service", "by_counter": "By counter",
         "by_officer": "By officer", "by_day": "By day", "col_service": "Service",

@@ -245,3 +245,32 @@ async def test_a_period_of_days_is_read_page_by_page_and_split_by_day(tmp_path):
             ("2026-05-27", 4), ("2026-05-28", 3)]
         # the first day's four were still waiting at the reset: expired, not waiting now
         assert (out["totals"]["expired"], out["totals"]["waiting_now"]) == (4, 3)
+
+
+async def test_bookings_count_by_the_day_booked(tmp_path):
+    from tests.test_booking import KIOSK, TODAY, post, request, site
+    clock = Clock(T0 - 3600)  # 08:00
+    async with running_server(tmp_path / "q.db", site(), clock=clock) as (base, server), \
+            aiohttp.ClientSession() as http:
+        made = [(await post(http, base, "/api/bookings",
+                            request(day=TODAY, time=time, phone=f"09123456{n:02d}")))[1]
+                for n, time in enumerate(("09:00", "09:00", "09:30", "10:00"))]
+        tomorrow = (await post(http, base, "/api/bookings", request(phone="0987654321")))[1]
+        assert tomorrow["booking"]["day"] != TODAY
+        gone = made[1]
+        status, _ = await post(http, base, f"/api/bookings/{gone['booking']['code']}/cancel",
+                               {"key": gone["cancel_key"]})
+        assert status == 200
+        kiosk = await peer(base, "kiosk", KIOSK)
+        clock.now = T0 - 10 * MIN  # 08:50: on time for 09:00
+        assert (await kiosk.request("checkin", code=made[0]["booking"]["code"],
+                                    request_id="c0"))["ok"]
+        clock.now = T0 + 50 * MIN  # 09:50: after the 09:30 window closed (15 min late)
+        late = await kiosk.request("checkin", code=made[2]["booking"]["code"], request_id="c2")
+        assert late["ok"] and late["checkin"]["late"]
+        await kiosk.close()
+        report = (await build_report(server.config, server.store, TODAY, TODAY)).to_dict(
+            clock.now)
+        assert report["bookings"] == {"made": 4, "checked_in": 2, "late": 1, "cancelled": 1,
+                                      "not_come": 1}
+        assert report["totals"]["issued"] == 2  # the two check-ins took tickets

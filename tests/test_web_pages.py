@@ -253,6 +253,10 @@ async def test_the_leaders_report_in_a_browser(tmp_path):
     clock = Clock(WEDNESDAY_9AM - 90 * 60)  # 07:30
     async with running_server(tmp_path / "q.db", clock=clock) as (base, server), \
             playwright.async_playwright() as pw:
+        async with aiohttp.ClientSession() as http:  # one booking, for 10:00, never used
+            status, answer = await post(http, base, "/api/bookings", request(
+                service="giay-phep-lai-xe", day=TODAY, time="10:00"))
+            assert status == 201, answer
         issued = await a_busy_morning(base, server, clock)
         await add_officer(server, "lanh-dao", role="leader")
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -277,6 +281,7 @@ async def test_the_leaders_report_in_a_browser(tmp_path):
         tiles = await page.inner_text("#tiles")
         assert f"{issued}\nSố đã cấp" in tiles and "Hài lòng (" in tiles
         assert "phút" in tiles
+        assert "Lịch hẹn trực tuyến: 0 đã đến (0 trễ), 0 huỷ, 1 chưa đến" in tiles
         services = await page.inner_text("#services")
         for service in ("bien-dong-dat-dai", "khai-sinh-khai-tu", "giay-phep-lai-xe"):
             assert server.config.services[service].name in services

@@ -12,6 +12,8 @@ rather than flattering:
 - Percentiles by nearest rank; every time in seconds.
 - *Satisfied*: the ratings in the better half of the configured scale (listed best
   first), as a share of all ratings.
+- Bookings count by the day booked: made, checked in (on time or late), cancelled,
+  and not come (neither, so far).
 """
 
 from __future__ import annotations
@@ -91,6 +93,16 @@ class TicketRecord:
     service_seconds: float = 0.0  # all its ended services
 
 
+def booking_figures(counts: dict[tuple[str, bool], int]) -> dict[str, int]:
+    """From (status, late) → count, as `Store.booking_counts` gives them."""
+    def total(status: str) -> int:
+        return sum(n for (s, _), n in counts.items() if s == status)
+
+    return {"made": sum(counts.values()), "checked_in": total("checked_in"),
+            "late": counts.get(("checked_in", True), 0), "cancelled": total("cancelled"),
+            "not_come": total("active")}
+
+
 class Report:
     """Feed it events in log order (`add`), then read `to_dict(now)` or `tickets`."""
 
@@ -107,6 +119,7 @@ class Report:
         self.officers: dict[str, Figures] = {}
         self.hours: dict[int, Figures] = {}
         self.day = ""
+        self.bookings: dict[str, int] = booking_figures({})
         self._officer_at: dict[int, str] = {}  # counter → who is signed in there
 
     # -- folding ---------------------------------------------------------------
@@ -252,6 +265,7 @@ class Report:
             "officers": [{"username": o, **f.to_dict(ok)}
                          for o, f in sorted(self.officers.items())],
             "hours": [{"hour": h, **f.to_dict(ok)} for h, f in sorted(self.hours.items())],
+            "bookings": self.bookings,
             "rating_scale": [{"id": c.id, "name": c.name, "name_en": c.name_en,
                               "satisfied": c.id in ok} for c in cfg.rating_scale],
         }

@@ -104,6 +104,10 @@
       tile(share(t.satisfied), T.fig_satisfied, `${NUM.format(t.rated)} ${T.fig_rated}`));
     if (t.longest_wait_now !== null) $("tiles").append(tile(minutes(t.longest_wait_now), T.fig_longest));
     if (t.voided) $("tiles").append(tile(NUM.format(t.voided), T.fig_voided));
+    const b = r.bookings;
+    if (b.made) {
+      $("tiles").append(tile(NUM.format(b.made), fmt(T.fig_bookings, b)));
+    }
 
     const hours = $("hours");
     hours.textContent = "";
