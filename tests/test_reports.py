@@ -89,6 +89,10 @@ def test_the_figures_of_a_morning_follow_the_definitions() -> None:
     assert [r["satisfied"] for r in out["rating_scale"]] == [True, False, False]
 
     services = {s["id"]: s for s in out["services"]}
+    assert (services["khai-sinh"]["waiting_now"], services["khai-sinh"]["longest_wait_now"]
+            ) == (1, 600)
+    assert (services["ket-hon"]["waiting_now"], services["ket-hon"]["longest_wait_now"]
+            ) == (0, None)
     assert services["khai-sinh"]["issued"] == 6 and services["ket-hon"]["issued"] == 0
     assert services["khai-sinh"]["transferred"] == 1  # counted where it left
     assert services["ket-hon"]["wait"]["count"] == 1  # its second wait, where it waited

@@ -242,8 +242,11 @@ class Report:
         cfg, ok = self.config, self.satisfied
         waiting = [t for t in self.tickets.values() if t.queued_at is not None]
         serving = [t for t in self.tickets.values() if t.called_at is not None]
-        longest = max((now - t.queued_at for t in waiting if t.queued_at is not None),
-                      default=None)
+
+        def queue_now(tickets: list[TicketRecord]) -> dict[str, float | int | None]:
+            longest = max((now - (t.queued_at or now) for t in tickets), default=None)
+            return {"waiting_now": len(tickets),
+                    "longest_wait_now": None if longest is None else round(longest, 1)}
 
         def named(key: object, kind: str) -> dict[str, str]:
             item = getattr(cfg, kind).get(key)
@@ -252,12 +255,11 @@ class Report:
 
         return {
             "timezone": cfg.site.timezone,
-            "totals": {**self.totals.to_dict(ok), "waiting_now": len(waiting),
-                       "in_service_now": len(serving),
-                       "longest_wait_now": None if longest is None else round(longest, 1)},
+            "totals": {**self.totals.to_dict(ok), **queue_now(waiting),
+                       "in_service_now": len(serving)},
             "days": [{"day": d, **f.to_dict(ok)} for d, f in sorted(self.days.items())],
             "services": [{"id": s, **named(s, "services"), **f.to_dict(ok),
-                          "waiting_now": sum(t.current_service == s for t in waiting)}
+                          **queue_now([t for t in waiting if t.current_service == s])}
                          for s, f in sorted(self.services.items(),
                                             key=lambda kv: (-kv[1].issued, kv[0]))],
             "counters": [{"number": n, **named(n, "counters"), **f.to_dict(ok)}

@@ -124,8 +124,10 @@
       n.textContent = fmt(T.hour_line, {n: NUM.format(h.issued), wait: minutes(h.wait.p50)});
       hours.append(label, bar, n);
     }
-    table($("services"), [T.col_service, ...FIGURES.map(([l]) => l), T.fig_waiting_now],
-          r.services.map((s) => [...rows([s], name, FIGURES)[0], s.waiting_now]));
+    table($("services"), [T.col_service, ...FIGURES.map(([l]) => l), T.fig_waiting_now,
+                          T.fig_longest],
+          r.services.map((s) => [...rows([s], name, FIGURES)[0], s.waiting_now,
+                                 minutes(s.longest_wait_now)]));
     table($("counters"), [T.col_counter, ...STAFF.map(([l]) => l)],
           rows(r.counters, (c) => c.name, STAFF));
     table($("officers"), [T.col_officer, ...STAFF.map(([l]) => l)],
@@ -168,6 +170,11 @@
     sessionStorage.removeItem(KEY);
     signedIn(false);
   });
+
+  // A period that includes today stays current by itself (supervisors watch the floor).
+  setInterval(() => {
+    if (!$("report").hidden && !document.hidden && $("to").value >= PAGE.today) load();
+  }, 30000);
 
   const signed = Boolean(sessionStorage.getItem(KEY));
   signedIn(signed);
