@@ -126,14 +126,28 @@ def _error(no: Refused) -> web.Response:
 
 
 MOMENTS = frozenset({"issued_at", "first_called_at", "ended_at"})
+OUTCOMES = {"waiting": "đang chờ (waiting)", "called": "đang phục vụ (in service)",
+            "finished": "đã phục vụ (served)", "no_show": "vắng mặt (no-show)",
+            "voided": "huỷ do lỗi in (voided)", "expired": "hết hạn (expired)"}
 
 
 def _csv(report: Report) -> str:
+    cfg = report.config
+    names: dict[str, dict[Any, str]] = {  # ids → the names people know
+        "service": {k: v.name for k, v in cfg.services.items()},
+        "priority": {k: v.name for k, v in cfg.priority_groups.items()},
+        "rating": {c.id: c.name for c in cfg.rating_scale},
+        "outcome": OUTCOMES,
+    }
+    names["current_service"] = names["service"]
+
     def cell(key: str, value: Any) -> Any:
         if value is None:
             return ""
         if key in MOMENTS:  # local time, as on the centre's clocks
             return dt.datetime.fromtimestamp(value, report.tz).strftime("%Y-%m-%d %H:%M:%S")
+        if key in names:
+            return names[key].get(value, value)
         if isinstance(value, bool):
             return "có" if value else "không"
         return round(value) if isinstance(value, float) else value

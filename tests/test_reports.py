@@ -195,8 +195,10 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
         assert (first["Lấy số lúc / Issued"], first["Chờ (giây) / Wait (s)"],
                 first["Phục vụ (giây) / Service (s)"], first["Cán bộ / Officer"],
                 first["Kết quả / Outcome"], first["Đánh giá / Rating"]) == (
-            "2026-05-27 09:00:00", "600", "300", "an", "finished", "hai-long")
-        assert rows[2]["Kết quả / Outcome"] == "waiting" and rows[2]["Quầy / Counter"] == ""
+            "2026-05-27 09:00:00", "600", "300", "an", "đã phục vụ (served)", "Hài lòng")
+        assert first["Dịch vụ / Service"] == "Đăng ký khai sinh, khai tử"
+        assert rows[2]["Kết quả / Outcome"] == "đang chờ (waiting)"
+        assert rows[2]["Quầy / Counter"] == ""
         async with server.accounts.db.execute(
                 "SELECT actor, detail FROM audit WHERE action = 'report_export'") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [
