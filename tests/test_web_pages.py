@@ -292,6 +292,10 @@ async def test_the_leaders_report_in_a_browser(tmp_path):
         await shot(page, "report", tmp_path)
         await page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
 
+        await page.emulate_media(media="print")  # on paper: figures, no buttons
+        assert not await page.is_visible("#csv") and await page.is_visible("#tiles")
+        await page.emulate_media(media="screen")
+
         async with page.expect_download() as download:
             await page.click("#csv")
         path = await (await download.value).path()
