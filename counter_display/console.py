@@ -204,6 +204,9 @@ class WorkPage(QWidget):
         self.message = QLabel(wordWrap=True)
         self.message.setFont(font(20, bold=True))
         self.message.setMinimumHeight(36)
+        self.my_day = QLabel()  # this officer's own figures today
+        self.my_day.setFont(font(18))
+        self.my_day.setStyleSheet("color:#374151")
         self.sign_out = QPushButton("Đăng xuất")
         self.sign_out.clicked.connect(on_sign_out)
 
@@ -260,6 +263,7 @@ class WorkPage(QWidget):
         box.addWidget(self.banner)
         box.addWidget(self.message)
         box.addLayout(middle, 1)
+        box.addWidget(self.my_day)
         box.addLayout(row)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -281,6 +285,7 @@ class WorkPage(QWidget):
             self.message.setText(m.info or ("Đang xử lý…" if m.busy else ""))
         self._render_ticket()
         self._render_waiting()
+        self.my_day.setText(my_day_text(m.my_day))
         for key in KEYS:
             button = self.buttons[key.action]
             action = self.action_of(key.action)
@@ -339,6 +344,24 @@ class WorkPage(QWidget):
             for t in self.model.upcoming)
         self.waiting.setText(table + "<p style='margin-top:12px'>Số tiếp theo: "
                              + (upcoming or "<i>không còn ai chờ</i>") + "</p>")
+
+
+def my_day_text(figures: dict[str, Any] | None) -> str:
+    """One line of the officer's own day, by the leaders' report's definitions."""
+    if not figures:
+        return ""
+    parts = [f"Hôm nay: {figures['served']} đã phục vụ"]
+    if figures.get("no_show"):
+        parts.append(f"{figures['no_show']} vắng mặt")
+    if figures.get("transferred"):
+        parts.append(f"{figures['transferred']} chuyển")
+    median = (figures.get("service") or {}).get("p50")
+    if median is not None:
+        parts.append(f"phục vụ trung vị {clock_text(median)}")
+    if figures.get("rated"):
+        parts.append(f"hài lòng {round(100 * figures['satisfied'])} % "
+                     f"({figures['rated']} đánh giá)")
+    return "   ·   ".join(parts)
 
 
 class ConsoleWindow(QWidget):

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 ACTIONS = ("call_next", "recall", "no_show", "transfer", "finish", "pause", "resume")
 NEEDS_TICKET = frozenset({"recall", "no_show", "transfer", "finish"})
+# After these the officer's figures of the day change (call_next finishes the ticket
+# still at the counter first).
+ENDS_SERVICE = frozenset({"call_next", "no_show", "transfer", "finish"})
 DONE_TEXT = {
     "call_next": "Đã gọi số {number}.", "recall": "Đã gọi lại số {number}.",
     "no_show": "Số {number}: công dân vắng mặt.", "transfer": "Đã chuyển số {number}.",
@@ -52,6 +55,7 @@ class ConsoleModel(LiveModel):
         self.busy: str | None = None
         self.error: str | None = None
         self.info: str | None = None
+        self.my_day: dict[str, Any] | None = None  # this officer's figures today (server's)
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- signing in and out ----------------------------------------------------
@@ -97,6 +101,7 @@ class ConsoleModel(LiveModel):
             task.cancel()
         await self._drop_client()
         self.phase, self.counter, self.current, self.busy = "signed_out", {}, None, None
+        self.my_day = None
 
     async def _drop_client(self) -> None:
         client, self.client = self.client, None
@@ -125,10 +130,25 @@ class ConsoleModel(LiveModel):
             return None
         self.busy, self.error, self.info = action, None, None
         self.changed()
-        task = asyncio.create_task(self._run(action, fields), name=f"console {action}")
+        return self._spawn(self._run(action, fields), f"console {action}")
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    async def _refresh_my_day(self) -> None:
+        """Ask for this officer's figures today; they are a nicety: no error shown."""
+        if self.client is None:
+            return
+        try:
+            result = await self.client.request("my_day")
+        except REQUEST_TROUBLE as exc:
+            log.debug("my_day not fetched: %s", exc)
+            return
+        self.my_day = result.get("figures")
+        self.changed()
 
     async def _run(self, action: str, fields: dict[str, Any]) -> None:
         assert self.client is not None
@@ -151,6 +171,8 @@ class ConsoleModel(LiveModel):
             self.current = ticket if ticket.get("status") == "called" else None
         number = (ticket or {}).get("number", "")
         self.info = DONE_TEXT[action].format(number=number)
+        if action in ENDS_SERVICE:
+            self._spawn(self._refresh_my_day(), "console my_day")
 
     # -- from the server -------------------------------------------------------
 
@@ -168,6 +190,7 @@ class ConsoleModel(LiveModel):
         self.outcomes = list(welcome.get("outcomes", []))
         self.pause_reasons = list(welcome.get("pause_reasons", []))
         self.upcoming = list(self.counter.get("next") or [])
+        self._spawn(self._refresh_my_day(), "console my_day")
 
     def on_next(self, event: dict[str, Any]) -> bool:
         if event.get("counter") != self.counter.get("number"):

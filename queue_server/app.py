@@ -452,6 +452,7 @@ def create_app(config: SiteConfig, db_path: str | Path, *, enforce_hours: bool =
     app.router.add_post("/api/login", server.login)
     app.router.add_get("/metrics", server.metrics_text)
     reports = ReportDesk(server)
+    server.handlers["my_day"] = reports.my_day
     app.router.add_get("/api/reports", reports.figures)
     app.router.add_get("/api/reports/tickets.csv", reports.tickets_csv)
     citizens.setup(app, server)

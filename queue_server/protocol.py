@@ -38,12 +38,13 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "rate": {"number": (_TEXT, True), "rating": (_TEXT, True)},
     "checkin": {"code": (_TEXT, True), "request_id": (_TEXT, True)},
     "track": {"ticket": (_TEXT, True)},
+    "my_day": {},
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
     "kiosk": frozenset({"issue", "void", "device_status", "checkin"}),
     "counter": frozenset({"call_next", "recall", "no_show", "finish", "transfer", "pause",
-                          "resume", "sign_out"}),
+                          "resume", "sign_out", "my_day"}),
     "display": frozenset(),
     "rating": frozenset({"rate"}),
     "public": frozenset({"track"}),

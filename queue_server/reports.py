@@ -4,6 +4,7 @@
 |---|---|
 | `GET /api/reports?from=YYYY-MM-DD&to=YYYY-MM-DD` | figures (`domain/report.py`) as JSON |
 | `GET /api/reports/tickets.csv?from=…&to=…` | one row per ticket, for a spreadsheet |
+| `my_day` (WebSocket, counter role) | the signed-in officer's own figures today |
 
 Both need `Authorization: Bearer TOKEN` of a leader, supervisor or admin (from
 `POST /api/login`); both read the committed event log on the look-up connection, and
@@ -25,13 +26,14 @@ from .auth import Officer
 from .config import SiteConfig
 from .domain.events import event_from_dict
 from .domain.hours import business_day
-from .domain.report import Report, booking_figures
+from .domain.report import Figures, Report, booking_figures
 from .errors import QueueError
 from .jsoncodec import dumps_text, loads
 from .store import Store
 
 if TYPE_CHECKING:
     from .app import QueueServer
+    from .hub import Connection
 
 REPORT_ROLES = frozenset({"leader", "supervisor", "admin"})
 MAX_DAYS = 92
@@ -56,6 +58,28 @@ class Refused(Exception):
 class ReportDesk:
     def __init__(self, server: QueueServer) -> None:
         self.server = server
+        # Today's report, kept and brought up to date with the events since (`my_day`).
+        self._today: Report | None = None
+        self._today_last_id = 0
+        self._today_lock = asyncio.Lock()
+
+    async def my_day(self, conn: Connection, _fields: dict[str, Any]) -> dict[str, Any]:
+        """The `my_day` request of a counter: the signed-in officer's own figures today,
+        by the report's definitions."""
+        report = await self._today_report()
+        figures = report.officers.get(conn.actor, Figures()).to_dict(report.satisfied)
+        return {"day": report.day, "officer": conn.actor, "figures": figures}
+
+    async def _today_report(self) -> Report:
+        async with self._today_lock:  # one fold at a time; the next reuses it
+            today = business_day(self.server.config.site, self.server.clock())
+            if self._today is None or self._today.day not in ("", today):
+                self._today, self._today_last_id = Report(self.server.config), 0
+            async for page in self.server.store.events_of_days(today, today,
+                                                               after=self._today_last_id):
+                await asyncio.to_thread(_fold, self._today, page)
+                self._today_last_id = page[-1][0]
+            return self._today
 
     async def figures(self, request: web.Request) -> web.Response:
         try:
@@ -116,8 +140,8 @@ async def build_report(config: SiteConfig, store: Store, first: str, last: str) 
     return report
 
 
-def _fold(report: Report, page: list[str]) -> None:
-    report.add(event_from_dict(loads(data)) for data in page)
+def _fold(report: Report, page: list[tuple[int, str]]) -> None:
+    report.add(event_from_dict(loads(data)) for _, data in page)
 
 
 def _error(no: Refused) -> web.Response:

@@ -462,24 +462,26 @@ class Store:
             conn.execute("ROLLBACK")
             raise
 
-    async def events_of_days(self, first: str, last: str, page: int = 5000
-                             ) -> AsyncIterator[list[str]]:
-        """The JSON of every event of the business days `first`…`last`, in log order, a
-        page at a time, as committed so far (short reads on the look-up connection: the
-        writer goes on, and no snapshot is held between pages)."""
+    async def events_of_days(self, first: str, last: str, page: int = 5000, after: int = 0
+                             ) -> AsyncIterator[list[tuple[int, str]]]:
+        """(id, JSON) of every event of the business days `first`…`last` (with an id
+        above `after`), in log order, a page at a time, as committed so far (short reads
+        on the look-up connection: the writer goes on, no snapshot is held between pages)."""
         async with self.reader.execute(  # the literal matches the partial index
                 f"SELECT id, day FROM events WHERE type = '{DayStarted.type}' ORDER BY id"
         ) as cur:
             starts = await cur.fetchall()
         begin = next((i for i, day in starts if day >= first), None)
         end = next((i for i, day in starts if day > last), None)
+        if begin is not None:
+            begin = max(begin, after + 1)
         while begin is not None:
             async with self.reader.execute(
                     "SELECT id, data FROM events WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
                     (begin, end if end is not None else 2**62, page)) as cur:
-                rows = await cur.fetchall()
+                rows = [tuple(row) for row in await cur.fetchall()]
             if rows:
-                yield [data for _, data in rows]
+                yield rows
             begin = rows[-1][0] + 1 if len(rows) == page else None
 
     async def booking_counts(self, first: str, last: str) -> dict[tuple[str, bool], int]:

@@ -176,6 +176,10 @@ def test_finish_with_an_outcome_and_transfer_keeps_the_issue_time(qtbot, tmp_pat
                             what="finished")
                 ticket = server.state.tickets[first["id"]]
                 assert (ticket.status.value, ticket.outcome) == ("done", "thieu-ho-so")
+                # The officer's own day, by the report's definitions, below the ticket
+                await until(lambda: work.my_day.text().startswith("Hôm nay: 1 đã phục vụ"),
+                            what="my day")
+                assert "phục vụ trung vị 0:" in work.my_day.text()
 
                 qtbot.keyClick(window, Qt.Key.Key_F1)
                 await until(lambda: work.number.text() == "B002", what="B002 called")
@@ -194,6 +198,7 @@ def test_finish_with_an_outcome_and_transfer_keeps_the_issue_time(qtbot, tmp_pat
                 assert moved.issued_at == second["issued_at"]  # its original time
                 assert server.state.waiting.waiting(MARRIAGE) == 1
                 assert window.work.message.text() == "Đã chuyển số B002."
+                await until(lambda: "1 chuyển" in work.my_day.text(), what="transfer counted")
 
                 # Esc closes a panel without doing anything.
                 qtbot.keyClick(window, Qt.Key.Key_F6)

@@ -203,6 +203,20 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
                 "SELECT actor, detail FROM audit WHERE action = 'report_export'") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [
                 ("lanh-dao", "2026-05-27…2026-05-27")]
+        # The officer's own day, over the counter's connection, kept up to date
+        mine = await officer.request("my_day")
+        assert mine["ok"] and (mine["day"], mine["officer"]) == ("2026-05-27", "an")
+        assert (mine["figures"]["served"], mine["figures"]["no_show"]) == (1, 1)
+        assert mine["figures"]["service"] == stats([5 * MIN])
+        assert mine["figures"]["ratings"] == {"hai-long": 1}
+        assert (await officer.request("call_next"))["ok"]
+        clock.now = T0 + 27 * MIN
+        assert (await officer.request("finish"))["ok"]
+        mine = await officer.request("my_day")
+        assert mine["figures"]["served"] == 2
+        assert mine["figures"]["service"] == stats([5 * MIN, 7 * MIN])
+        refused = await kiosk.request("my_day")
+        assert not refused["ok"] and refused["error"]["code"] == "forbidden"
         for p in (officer, kiosk, pad):
             await p.close()
 
@@ -236,7 +250,7 @@ async def test_a_period_of_days_is_read_page_by_page_and_split_by_day(tmp_path):
 
         async def read(first: str, last: str, page: int) -> list[str]:
             return [data async for chunk in store.events_of_days(first, last, page)
-                    for data in chunk]
+                    for _, data in chunk]
 
         both = await read("2026-05-27", "2026-05-28", 10_000)
         assert await read("2026-05-27", "2026-05-28", 3) == both  # pages join seamlessly
