@@ -3,12 +3,15 @@
     python -m queue_server --config FILE --db FILE [--host H] [--port P]
                            [--trusted-proxy ADDRESS ...]
     python -m queue_server user add NAME --role officer --db FILE   (password on stdin)
+    python -m queue_server user disable NAME --db FILE
+    python -m queue_server user list --db FILE
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import logging
 import sys
@@ -63,31 +66,51 @@ def main(argv: list[str] | None = None) -> int:
 def _user(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m queue_server user")
     sub = parser.add_subparsers(dest="action", required=True)
-    add = sub.add_parser("add", help="create an account or reset its password and role")
+    add = sub.add_parser("add", help="create an account, or reset its password and role "
+                                     "(and enable it again)")
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, required=True)
-    add.add_argument("--db", default=DEFAULT_DB)
+    disable = sub.add_parser("disable", help="an account that may no longer sign in")
+    disable.add_argument("name")
+    listing = sub.add_parser("list", help="every account, its role and last sign-in")
+    for command in (add, disable, listing):
+        command.add_argument("--db", default=DEFAULT_DB)
     args = parser.parse_args(argv)
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"Mật khẩu cho {args.name}: ")
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = ""
+    if args.action == "add":
+        if sys.stdin.isatty():
+            password = getpass.getpass(f"Mật khẩu cho {args.name}: ")
+        else:
+            password = sys.stdin.readline().rstrip("\n")
     _ensure_parent(args.db)
     try:
-        asyncio.run(_add_user(args.db, args.name, args.role, password))
+        print(asyncio.run(_accounts(args, password)))
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"user {args.name} ({args.role}) saved")
     return 0
 
 
-async def _add_user(db: str, name: str, role: str, password: str) -> None:
-    store = await Store.open(db)  # migrates a new database
+async def _accounts(args: argparse.Namespace, password: str) -> str:
+    """Do what `python -m queue_server user …` asked; what to print."""
+    store = await Store.open(args.db)  # migrates a new database
     await store.close()
-    accounts = await Accounts.open(db)
+    accounts = await Accounts.open(args.db)
     try:
-        await accounts.add_user(name, role, password)
+        if args.action == "add":
+            await accounts.add_user(args.name, args.role, password)
+            return f"user {args.name} ({args.role}) saved"
+        if args.action == "disable":
+            await accounts.disable_user(args.name)
+            return f"user {args.name} disabled; its sessions ended"
+        lines = []
+        for user in await accounts.users():
+            last = user.last_login
+            when = "never" if last is None else dt.datetime.fromtimestamp(last).strftime(
+                "%Y-%m-%d %H:%M")
+            state = "disabled" if user.disabled else "active"
+            lines.append(f"{user.username:<20} {user.role:<10} {state:<8} last sign-in {when}")
+        return "\n".join(lines) or "no accounts"
     finally:
         await accounts.close()
 

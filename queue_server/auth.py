@@ -55,6 +55,14 @@ class Officer:
     role: str
 
 
+@dataclass(frozen=True)
+class Account:
+    username: str
+    role: str
+    disabled: bool
+    last_login: float | None  # when it last signed in, if ever
+
+
 class Accounts:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
@@ -84,6 +92,27 @@ class Accounts:
             "password_hash=excluded.password_hash, disabled=0",
             (username, role, hashed, time.time()))
         await self.audit(actor, "user_add", f"{username} as {role}")
+
+    async def disable_user(self, username: str, *, actor: str = "cli") -> None:
+        """The account can no longer sign in; its sessions end (at its next request or
+        reconnect). `add_user` enables it again."""
+        cur = await self.db.execute("UPDATE users SET disabled = 1 WHERE username = ?",
+                                    (username,))
+        if cur.rowcount == 0:
+            raise ValueError(f"no account named {username!r}")
+        await self.db.execute("DELETE FROM sessions WHERE username = ?", (username,))
+        await self.audit(actor, "user_disable", username)
+
+    async def users(self) -> list[Account]:
+        """Every account, by name."""
+        async with self.db.execute(
+            "SELECT u.username, u.role, u.disabled, "
+            "(SELECT MAX(at) FROM audit a WHERE a.actor = u.username AND a.action = 'login') "
+            "FROM users u ORDER BY u.username",
+        ) as cur:
+            rows = await cur.fetchall()
+        return [Account(name, role, bool(disabled), last)
+                for name, role, disabled, last in rows]
 
     async def login(self, username: str, password: str, *, origin: str = "") -> tuple[str, str,
                                                                                         float]:

@@ -376,6 +376,44 @@ async def test_wrong_password_is_refused_and_audited(tmp_path):
             assert ("login_failed",) in await cur.fetchall()
 
 
+async def test_a_disabled_account_is_locked_out_of_a_running_server(tmp_path):
+    """The admin's CLI, on the database a server is using: the officer's session ends
+    (the next hello is refused) and a new sign-in fails; `add` enables it again."""
+    import subprocess
+    import sys
+    import urllib.error
+
+    db = tmp_path / "q.db"
+    async with running_server(db) as (base, server):
+        await add_officer(server, "an")
+        token = await login(base, "an")
+        officer = await peer(base, "counter", token, counter=9)
+        await officer.close()
+
+        def run(*args: str, password: str = "") -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "-m", "queue_server", "user", *args,
+                                   "--db", str(db)], input=password, text=True,
+                                  capture_output=True, check=False)
+
+        done = await asyncio.to_thread(run, "disable", "an")
+        assert done.returncode == 0 and "an disabled" in done.stdout
+        with pytest.raises(PermissionError):  # the old session no longer opens the counter
+            await peer(base, "counter", token, counter=9)
+        with pytest.raises(urllib.error.HTTPError):
+            await login(base, "an")
+        assert (await asyncio.to_thread(run, "disable", "khong-ai")).returncode == 2
+        listing = (await asyncio.to_thread(run, "list")).stdout
+        assert "an" in listing and "officer" in listing and "disabled" in listing
+        again = await asyncio.to_thread(run, "add", "an", "--role", "officer",
+                                        password=PASSWORD + "\n")
+        assert again.returncode == 0
+        assert await login(base, "an")
+        async with server.accounts.db.execute(
+                "SELECT actor, action, detail FROM audit WHERE action LIKE 'user_%'") as cur:
+            rows = [tuple(r) for r in await cur.fetchall()]
+        assert rows[-2:] == [("cli", "user_disable", "an"), ("cli", "user_add", "an as officer")]
+
+
 async def test_rating_pad_rates_a_finished_ticket_once(tmp_path):
     async with running_server(tmp_path / "q.db") as (base, server):
         await add_officer(server, "dung")
