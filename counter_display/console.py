@@ -271,7 +271,7 @@ class WorkPage(QWidget):
         m = self.model
         counter = m.counter
         self.title.setText(f"{counter.get('name') or 'Quầy'} · Cán bộ: "
-                           f"{counter.get('officer') or m.username}")
+                           f"{counter.get('officer_name') or counter.get('officer') or m.username}")
         text, colour = STATUS_TEXT.get(counter.get("status", ""), ("", "#6b7280"))
         reason = self._pause_reason_name(counter.get("pause_reason"))
         self.status.setText(f" {text}{' – ' + reason if m.paused and reason else ''} ")

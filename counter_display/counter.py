@@ -50,6 +50,8 @@ class CounterWindow(QWidget):
         self.status = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.status.setFont(font(80, bold=True))
+        self.officer = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.officer.setStyleSheet(f"color:{MUTED}")
         self.banner = ConnectionBanner()
         box = QVBoxLayout(self)
         box.addWidget(self.banner)
@@ -58,6 +60,7 @@ class CounterWindow(QWidget):
         box.addWidget(self.caption)
         box.addWidget(self.number, 7)
         box.addWidget(self.status, 7)
+        box.addWidget(self.officer)
         self._blink_on = True
         self.blinker = QTimer(self)
         self.blinker.timeout.connect(self._blink)
@@ -68,6 +71,7 @@ class CounterWindow(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._unit = max(self.height(), 300) / 100  # text sizes follow the screen height
         self.title_en.setFont(font(self._unit * 4))
+        self.officer.setFont(font(self._unit * 4))
         super().resizeEvent(event)
         self.render()
 
@@ -77,6 +81,9 @@ class CounterWindow(QWidget):
         self.banner.show_state(m.connection, m.ever_connected)
         self.title.setText(m.name.upper())
         self.title_en.setText(f"COUNTER {m.number}")
+        name = m.officer_name if m.known else ""
+        self.officer.setText(f"Cán bộ: {name}  ·  Officer" if name else "")
+        self.officer.setVisible(bool(name))
         if not m.known:
             self._show_status("Không có quầy này", f"No counter {m.number} on this server")
             return

@@ -57,6 +57,13 @@ class CounterDisplayModel(LiveModel):
         return (self.counter or {}).get("status") or "closed"
 
     @property
+    def officer_name(self) -> str:
+        """Who serves here (full name), while the counter is not closed; "" if unknown."""
+        if self.status == "closed":
+            return ""
+        return (self.counter or {}).get("officer_name") or ""
+
+    @property
     def ticket(self) -> str | None:
         return (self.counter or {}).get("ticket") if self.status == "open" else None
 

@@ -2,7 +2,8 @@
 
     python -m queue_server --config FILE --db FILE [--host H] [--port P]
                            [--trusted-proxy ADDRESS ...]
-    python -m queue_server user add NAME --role officer --db FILE   (password on stdin)
+    python -m queue_server user add NAME --role officer [--full-name "Nguyễn Thị Hoa"]
+                           --db FILE   (password on stdin)
     python -m queue_server user disable NAME --db FILE
     python -m queue_server user list --db FILE
 """
@@ -70,6 +71,8 @@ def _user(argv: list[str]) -> int:
                                      "(and enable it again)")
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--full-name", default="", metavar="NAME",
+                     help='shown on the counter screens, e.g. "Nguyễn Thị Hoa"')
     disable = sub.add_parser("disable", help="an account that may no longer sign in")
     disable.add_argument("name")
     listing = sub.add_parser("list", help="every account, its role and last sign-in")
@@ -98,7 +101,7 @@ async def _accounts(args: argparse.Namespace, password: str) -> str:
     accounts = await Accounts.open(args.db)
     try:
         if args.action == "add":
-            await accounts.add_user(args.name, args.role, password)
+            await accounts.add_user(args.name, args.role, password, full_name=args.full_name)
             return f"user {args.name} ({args.role}) saved"
         if args.action == "disable":
             await accounts.disable_user(args.name)
@@ -109,7 +112,8 @@ async def _accounts(args: argparse.Namespace, password: str) -> str:
             when = "never" if last is None else dt.datetime.fromtimestamp(last).strftime(
                 "%Y-%m-%d %H:%M")
             state = "disabled" if user.disabled else "active"
-            lines.append(f"{user.username:<20} {user.role:<10} {state:<8} last sign-in {when}")
+            lines.append(f"{user.username:<16} {user.role:<10} {state:<8} last sign-in "
+                         f"{when:<16}  {user.full_name}")
         return "\n".join(lines) or "no accounts"
     finally:
         await accounts.close()

@@ -260,7 +260,8 @@ class QueueServer:
         if hello.counter not in self.config.counters:
             raise QueueError("unknown_counter", str(hello.counter))
         previous = self.state.counters[hello.counter].officer
-        await self.engine.submit(c.OpenCounter(actor=officer.username, counter=hello.counter))
+        await self.engine.submit(c.OpenCounter(actor=officer.username, counter=hello.counter,
+                                               officer_name=officer.full_name))
         await self.accounts.audit(officer.username, "counter_sign_in",
                                   f"counter {hello.counter}" + (
                                       f", taking over from {previous}"

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +54,14 @@ def _token_hash(token: str) -> str:
 class Officer:
     username: str
     role: str
+    full_name: str = ""  # "Nguyễn Thị Hoa", shown on the counter screens; may be empty
 
 
 @dataclass(frozen=True)
 class Account:
     username: str
     role: str
+    full_name: str
     disabled: bool
     last_login: float | None  # when it last signed in, if ever
 
@@ -80,17 +83,21 @@ class Accounts:
                               (time.time(), actor, action, detail))
 
     async def add_user(self, username: str, role: str, password: str, *,
-                       actor: str = "cli") -> None:
+                       full_name: str = "", actor: str = "cli") -> None:
+        """Create the account, or reset its password and role and enable it again; a
+        full name replaces the one stored (none given: it stays)."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if not username or not username.isprintable() or len(password) < 8:
             raise ValueError("the username must be printable and the password 8+ characters")
         hashed = await asyncio.to_thread(hash_password, password)
         await self.db.execute(
-            "INSERT INTO users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
-            "password_hash=excluded.password_hash, disabled=0",
-            (username, role, hashed, time.time()))
+            "INSERT INTO users (username, role, password_hash, created_at, full_name) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
+            "password_hash=excluded.password_hash, disabled=0, "
+            "full_name=COALESCE(NULLIF(excluded.full_name, ''), users.full_name)",
+            (username, role, hashed, time.time(),
+             unicodedata.normalize("NFC", " ".join(full_name.split()))))
         await self.audit(actor, "user_add", f"{username} as {role}")
 
     async def disable_user(self, username: str, *, actor: str = "cli") -> None:
@@ -106,13 +113,13 @@ class Accounts:
     async def users(self) -> list[Account]:
         """Every account, by name."""
         async with self.db.execute(
-            "SELECT u.username, u.role, u.disabled, "
+            "SELECT u.username, u.role, u.full_name, u.disabled, "
             "(SELECT MAX(at) FROM audit a WHERE a.actor = u.username AND a.action = 'login') "
             "FROM users u ORDER BY u.username",
         ) as cur:
             rows = await cur.fetchall()
-        return [Account(name, role, bool(disabled), last)
-                for name, role, disabled, last in rows]
+        return [Account(name, role, full, bool(disabled), last)
+                for name, role, full, disabled, last in rows]
 
     async def login(self, username: str, password: str, *, origin: str = "") -> tuple[str, str,
                                                                                         float]:
@@ -137,7 +144,8 @@ class Accounts:
     async def session(self, token: str) -> Officer | None:
         """The officer a token belongs to, while the session is valid."""
         async with self.db.execute(
-            "SELECT u.username, u.role FROM sessions s JOIN users u USING (username) "
+            "SELECT u.username, u.role, u.full_name FROM sessions s "
+            "JOIN users u USING (username) "
             "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
             (_token_hash(token), time.time()),
         ) as cur:

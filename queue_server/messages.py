@@ -47,7 +47,8 @@ def counter_view(state: QueueState, number: int, *, private: bool = False) -> di
     cs, counter = state.counters[number], state.config.counters[number]
     ticket = state.current_ticket(number)
     view = {"number": number, "name": counter.name, "status": cs.status.value,
-            "ticket": ticket.number if ticket else None, "pause_reason": cs.pause_reason}
+            "ticket": ticket.number if ticket else None, "pause_reason": cs.pause_reason,
+            "officer_name": cs.officer_name}  # public: citizens see who serves them
     if private:
         view |= {"officer": cs.officer, "services": list(counter.services),
                  "secondary_services": list(counter.secondary_services),

@@ -164,6 +164,7 @@ def _csv(report: Report) -> str:
         "outcome": OUTCOMES,
     }
     names["current_service"] = names["service"]
+    names["officer"] = {o: report.officer_label(o) for o in report.officer_names}
 
     def cell(key: str, value: Any) -> Any:
         if value is None:

@@ -162,6 +162,10 @@ MIGRATIONS: list[str] = [
     DROP TABLE tickets;
     ALTER TABLE tickets_new RENAME TO tickets;
     """,
+    # 7: an officer's full name, for the counter screens and the report
+    """
+    ALTER TABLE users ADD COLUMN full_name TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 @dataclass(frozen=True)

@@ -54,8 +54,9 @@ async def running_server(db: Path, config: SiteConfig | None = None,
         await runner.cleanup()
 
 
-async def add_officer(server: QueueServer, name: str, role: str = "officer") -> None:
-    await server.accounts.add_user(name, role, PASSWORD, actor="test")
+async def add_officer(server: QueueServer, name: str, role: str = "officer",
+                      full_name: str = "") -> None:
+    await server.accounts.add_user(name, role, PASSWORD, full_name=full_name, actor="test")
 
 
 async def login(base: str, name: str, password: str = PASSWORD) -> str:

@@ -72,7 +72,7 @@ def save_shot(widget, name: str, tmp_path: Path) -> Path:
 def test_next_shows_everywhere_and_recall_is_announced_again(qtbot, tmp_path):
     async def scenario():
         async with running_server(tmp_path / "q.db") as (base, server):
-            await add_officer(server, "an")
+            await add_officer(server, "an", full_name="Nguyễn Văn An")
             _, ws = endpoints(base)
             display = QueueClient(ws, role="display", token=DISPLAY_TOKEN)
             hall_client = QueueClient(ws, role="display", token=DISPLAY_TOKEN)
@@ -91,7 +91,7 @@ def test_next_shows_everywhere_and_recall_is_announced_again(qtbot, tmp_path):
                 await issue(kiosk)
                 window = await signed_in_console(qtbot, base)
                 assert "Quầy 5" in window.windowTitle() and "an" in window.windowTitle()
-                assert "Quầy 5 · Cán bộ: an" == window.work.title.text()
+                assert "Quầy 5 · Cán bộ: Nguyễn Văn An" == window.work.title.text()
                 await until(lambda: "<b style='font-size:28px'>2</b>"
                             in window.work.waiting.text(), what="2 waiting")
                 assert not enabled(window, "recall")  # nothing called yet
@@ -164,6 +164,7 @@ def test_finish_with_an_outcome_and_transfer_keeps_the_issue_time(qtbot, tmp_pat
                 first, second = await issue(kiosk), await issue(kiosk)
                 window = await signed_in_console(qtbot, base)
                 work, panel = window.work, window.work.panel
+                assert work.title.text() == "Quầy 5 · Cán bộ: an"  # no full name: the login
 
                 qtbot.keyClick(window, Qt.Key.Key_F1)
                 await until(lambda: work.number.text() == "B001", what="B001 called")

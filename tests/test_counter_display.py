@@ -31,7 +31,7 @@ def shot(widget, name: str, tmp_path: Path) -> None:
 def test_counter_display_follows_its_counter(qtbot, tmp_path):
     async def scenario():
         async with running_server(tmp_path / "q.db") as (base, server):
-            await add_officer(server, "chi")
+            await add_officer(server, "chi", full_name="Trần Thị Chi")
             _, ws = endpoints(base)
             client = QueueClient(ws, role="display", token=DISPLAY_TOKEN)
             model = CounterDisplayModel(13, client, flash_seconds=30)
@@ -47,9 +47,13 @@ def test_counter_display_follows_its_counter(qtbot, tmp_path):
                 assert "Quầy chưa mở" in screen.status.text()
                 assert "Counter closed" in screen.status.text()
                 assert screen.title.text() == "QUẦY 13"
+                assert screen.officer.isHidden()  # nobody serves at a closed counter
                 officer = await peer(base, "counter", await login(base, "chi"), counter=13)
                 await until(lambda: "Mời công dân chờ gọi số" in screen.status.text(),
                             what="open, waiting")
+                # who serves here, by the full name of the account that signed in
+                assert screen.officer.isVisible()
+                assert screen.officer.text() == "Cán bộ: Trần Thị Chi  ·  Officer"
                 await kiosk.request("issue", service="chung-thuc", request_id=str(uuid.uuid4()))
                 assert (await officer.request("call_next"))["ok"]
                 await until(lambda: screen.number.text() == "G001", what="G001 shown")
@@ -66,7 +70,11 @@ def test_counter_display_follows_its_counter(qtbot, tmp_path):
                 assert (await officer.request("pause", reason="hop"))["ok"]
                 await until(lambda: "Tạm dừng" in screen.status.text(), what="paused")
                 assert "Paused" in screen.status.text() and screen.number.isHidden()
+                assert "Trần Thị Chi" in screen.officer.text()
                 shot(screen, "counter-paused.png", tmp_path)
+                assert (await officer.request("sign_out"))["ok"]
+                await until(lambda: "Quầy chưa mở" in screen.status.text(), what="closed")
+                assert screen.officer.isHidden()
             finally:
                 await client.stop()
                 await kiosk.close()

@@ -127,7 +127,7 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
     clock = Clock(T0)
     async with running_server(tmp_path / "q.db", clock=clock) as (base, server), \
             aiohttp.ClientSession() as http:
-        await add_officer(server, "an")
+        await add_officer(server, "an", full_name="Lê Văn An")
         await add_officer(server, "lanh-dao", role="leader")
         officer = await peer(base, "counter", await login(base, "an"), counter=9)
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
@@ -176,8 +176,8 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
         assert totals["service"] == stats([5 * MIN])
         assert (totals["waiting_now"], totals["longest_wait_now"]) == (1, 18 * MIN)
         assert totals["ratings"] == {"hai-long": 1} and totals["satisfied"] == 1.0
-        assert [(o["username"], o["served"], o["no_show"]) for o in report["officers"]] == [
-            ("an", 1, 1)]
+        assert [(o["username"], o["name"], o["served"], o["no_show"])
+                for o in report["officers"]] == [("an", "Lê Văn An", 1, 1)]
         assert [(c["number"], c["name"]) for c in report["counters"]] == [(9, "Quầy 9")]
         assert report["services"][0]["name"] == "Đăng ký khai sinh, khai tử"
         # another day has nothing
@@ -195,7 +195,8 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
         assert (first["Lấy số lúc / Issued"], first["Chờ (giây) / Wait (s)"],
                 first["Phục vụ (giây) / Service (s)"], first["Cán bộ / Officer"],
                 first["Kết quả / Outcome"], first["Đánh giá / Rating"]) == (
-            "2026-05-27 09:00:00", "600", "300", "an", "đã phục vụ (served)", "Hài lòng")
+            "2026-05-27 09:00:00", "600", "300", "Lê Văn An (an)", "đã phục vụ (served)",
+            "Hài lòng")
         assert first["Dịch vụ / Service"] == "Đăng ký khai sinh, khai tử"
         assert rows[2]["Kết quả / Outcome"] == "đang chờ (waiting)"
         assert rows[2]["Quầy / Counter"] == ""

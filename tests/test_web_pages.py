@@ -214,8 +214,9 @@ async def a_busy_morning(base: str, server, clock: Clock) -> int:
     counters = {5: "bien-dong-dat-dai", 9: "khai-sinh-khai-tu", 21: "giay-phep-lai-xe"}
     kiosk = await peer(base, "kiosk", SAMPLE_KIOSK)
     staff, pads, since = {}, {}, {}
+    names = ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Minh Châu"]
     for n, (counter, _) in enumerate(counters.items()):
-        await add_officer(server, f"can-bo-{n + 1}")
+        await add_officer(server, f"can-bo-{n + 1}", full_name=names[n])
         staff[counter] = await peer(base, "counter", await login(base, f"can-bo-{n + 1}"),
                                     counter=counter)
         pads[counter] = await peer(base, "rating", RATING_TOKEN, counter=counter)
@@ -287,6 +288,7 @@ async def test_the_leaders_report_in_a_browser(tmp_path):
             assert server.config.services[service].name in services
         assert await page.locator("#services tbody tr").count() == 3
         assert await page.locator("#officers tbody tr").count() == 3
+        assert "Nguyễn Thị Hoa (can-bo-1)" in await page.inner_text("#officers")
         assert await page.locator("#hours .bar").count() == 5  # 07:00 … 11:00
         assert not await page.is_visible("#days-block")  # one day
         await shot(page, "report", tmp_path)

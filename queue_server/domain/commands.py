@@ -36,6 +36,7 @@ class VoidTicket(Command):
 @dataclass(frozen=True, kw_only=True)
 class OpenCounter(Command):
     counter: int
+    officer_name: str = ""  # the officer's full name, if the account has one
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -105,6 +105,7 @@ class CounterOpened(Event):
     type = "counter_opened"
     counter: int
     officer: str
+    officer_name: str = ""  # the full name at the time (older logs have none)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -121,6 +121,7 @@ class Report:
         self.day = ""
         self.bookings: dict[str, int] = booking_figures({})
         self._officer_at: dict[int, str] = {}  # counter → who is signed in there
+        self.officer_names: dict[str, str] = {}  # username → full name, where known
 
     # -- folding ---------------------------------------------------------------
 
@@ -151,6 +152,13 @@ class Report:
 
     def _on_counter_opened(self, ev: e.CounterOpened) -> None:
         self._officer_at[ev.counter] = ev.officer
+        if ev.officer_name:
+            self.officer_names[ev.officer] = ev.officer_name
+
+    def officer_label(self, username: str | None) -> str:
+        """"Nguyễn Văn An (an)", or the username alone when no full name is known."""
+        name = self.officer_names.get(username or "")
+        return f"{name} ({username})" if name else (username or "")
 
     def _on_counter_closed(self, ev: e.CounterClosed) -> None:
         self._officer_at.pop(ev.counter, None)
@@ -264,7 +272,7 @@ class Report:
                                             key=lambda kv: (-kv[1].issued, kv[0]))],
             "counters": [{"number": n, **named(n, "counters"), **f.to_dict(ok)}
                          for n, f in sorted(self.counters.items())],
-            "officers": [{"username": o, **f.to_dict(ok)}
+            "officers": [{"username": o, "name": self.officer_names.get(o, ""), **f.to_dict(ok)}
                          for o, f in sorted(self.officers.items())],
             "hours": [{"hour": h, **f.to_dict(ok)} for h, f in sorted(self.hours.items())],
             "bookings": self.bookings,

@@ -69,6 +69,7 @@ class CounterState:
     number: int
     status: CounterStatus = CounterStatus.CLOSED
     officer: str | None = None
+    officer_name: str = ""
     ticket_id: int | None = None
     pause_reason: str | None = None
     priority_streak: int = 0  # priority calls in a row, for the anti-starvation bound
@@ -300,9 +301,10 @@ class QueueState:
     def _open(self, cmd: c.OpenCounter, now: float) -> list[e.Event]:
         cs = self._counter(cmd.counter)
         next_counter_status(cs.status, CounterAction.OPEN)
-        if cs.officer == cmd.actor:
+        if cs.officer == cmd.actor and cs.officer_name == cmd.officer_name:
             return []
-        return [e.CounterOpened(at=now, actor=cmd.actor, counter=cs.number, officer=cmd.actor)]
+        return [e.CounterOpened(at=now, actor=cmd.actor, counter=cs.number, officer=cmd.actor,
+                                officer_name=cmd.officer_name)]
 
     def _close(self, cmd: c.CloseCounter, now: float) -> list[e.Event]:
         cs = self._counter(cmd.counter)
@@ -480,12 +482,12 @@ class QueueState:
     def _on_counter_opened(self, ev: e.CounterOpened) -> None:
         cs = self.counters[ev.counter]
         cs.status = next_counter_status(cs.status, CounterAction.OPEN)
-        cs.officer = ev.officer
+        cs.officer, cs.officer_name = ev.officer, ev.officer_name
 
     def _on_counter_closed(self, ev: e.CounterClosed) -> None:
         cs = self.counters[ev.counter]
-        cs.status, cs.officer, cs.pause_reason, cs.ticket_id = (
-            CounterStatus.CLOSED, None, None, None)
+        cs.status, cs.officer, cs.officer_name, cs.pause_reason, cs.ticket_id = (
+            CounterStatus.CLOSED, None, "", None, None)
 
     def _on_counter_paused(self, ev: e.CounterPaused) -> None:
         cs = self.counters[ev.counter]

@@ -131,7 +131,7 @@
     table($("counters"), [T.col_counter, ...STAFF.map(([l]) => l)],
           rows(r.counters, (c) => c.name, STAFF));
     table($("officers"), [T.col_officer, ...STAFF.map(([l]) => l)],
-          rows(r.officers, (o) => o.username, STAFF));
+          rows(r.officers, (o) => (o.name ? `${o.name} (${o.username})` : o.username), STAFF));
     $("days-block").hidden = r.days.length < 2;
     table($("days"), [T.col_day, ...FIGURES.map(([l]) => l)], rows(r.days, (d) => d.day, FIGURES));
     $("status").textContent = t.issued ? "" : T.report_empty;
