@@ -19,8 +19,10 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 # The demo accounts (saved again at every start: their passwords are public).
-echo "demo-1234" | $PY -m queue_server user add demo --role officer --db var/queue.db
-echo "lanh-dao-1234" | $PY -m queue_server user add lanh-dao --role leader --db var/queue.db
+echo "demo-1234" | $PY -m queue_server user add demo --role officer --full-name "Nguyễn Văn An" \
+  --db var/queue.db
+echo "lanh-dao-1234" | $PY -m queue_server user add lanh-dao --role leader \
+  --full-name "Lãnh đạo Trung tâm" --db var/queue.db
 
 $PY -m printer.virtual --host 127.0.0.1 --port 9100 --out var/printer --width 576 &
 pids+=($!)
