@@ -173,6 +173,11 @@ async def test_behind_a_trusted_proxy_each_client_has_its_own_limit(tmp_path):
                 "SELECT action, detail FROM audit WHERE action LIKE 'login%'") as cur:
             rows = [tuple(r) for r in await cur.fetchall()]
         assert rows == [("login_failed", guesser)] * 10 + [("login", officer)]
+        # the websocket comes through the proxy too, with the header on its upgrade
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN,
+                           additional_headers={"X-Forwarded-For": guesser})
+        assert (await kiosk.request("issue", service=BIRTH, request_id="via-proxy"))["ok"]
+        await kiosk.close()
 
 
 @pytest.mark.parametrize(("peer", "header", "client"), [
