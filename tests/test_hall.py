@@ -224,7 +224,8 @@ def test_calls_made_while_the_hall_was_cut_off_are_read_when_it_is_back(qtbot, t
                 missed = [(await at[third].request("call_next"))["ticket"]["number"],
                           (await at[second].request("call_next"))["ticket"]["number"]]
                 assert model.connection == "disconnected"  # both calls fell in the gap
-                await until(lambda: len(announcer.spoken) == 3, what="missed calls read")
+                await until(lambda: len(announcer.spoken) == 3, timeout=20,
+                            what="missed calls read")
                 assert states.count("connected") == 2
                 assert [a.ticket for a in announcer.spoken] == [live, *missed]
                 assert [c["number"] for c in model.calls[:2]] == missed[::-1]
