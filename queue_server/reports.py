@@ -29,6 +29,7 @@ from .domain.hours import business_day
 from .domain.report import Figures, Report, booking_figures
 from .errors import QueueError
 from .jsoncodec import dumps_text, loads
+from .messages import counter_view
 from .store import Store
 
 if TYPE_CHECKING:
@@ -87,9 +88,20 @@ class ReportDesk:
         except Refused as no:
             return _error(no)
         report = await self._report(first, last)
-        body = {"from": first, "to": last, "generated_at": self.server.clock(),
-                **report.to_dict(self.server.clock())}
+        now = self.server.clock()
+        body = {"from": first, "to": last, "generated_at": now, **report.to_dict(now)}
+        if last >= business_day(self.server.config.site, now):  # the floor right now
+            body["counters_now"] = self._counters_now()
         return web.json_response(body, dumps=dumps_text)
+
+    def _counters_now(self) -> list[dict[str, Any]]:
+        """Every counter as the screens see it, with its pause reason's name."""
+        reasons = self.server.config.pause_reasons
+        views = [counter_view(self.server.state, n) for n in self.server.config.counters]
+        for view in views:
+            reason = reasons.get(view["pause_reason"] or "")
+            view["pause_reason_name"] = reason.name if reason else view["pause_reason"]
+        return views
 
     async def tickets_csv(self, request: web.Request) -> web.Response:
         try:

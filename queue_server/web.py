@@ -96,6 +96,10 @@ TEXT: dict[str, dict[str, str]] = {
         "fig_satisfied": "Hài lòng", "fig_rated": "lượt đánh giá",
         "by_hour": "Theo giờ lấy số", "by_service": "Theo dịch vụ", "by_counter": "Theo quầy",
         "by_officer": "Theo cán bộ", "by_day": "Theo ngày", "col_service": "Dịch vụ",
+        "counters_now": "Các quầy lúc này", "col_status": "Trạng thái",
+        "col_serving": "Đang phục vụ số", "status_open": "Đang mở",
+        "status_paused": "Tạm dừng", "status_closed": "Đóng",
+        "now_summary": "{open} quầy đang mở, {paused} tạm dừng, {closed} đóng.",
         "col_counter": "Quầy", "col_officer": "Cán bộ", "col_day": "Ngày", "col_hour": "Giờ",
         "definitions": "Cách tính: thời gian chờ tính từ lúc vào hàng (lấy số; người đặt lịch "
         "đến sớm: giờ hẹn; sau khi chuyển: lúc chuyển) đến lần gọi kế tiếp, gọi lại không "
@@ -162,6 +166,10 @@ TEXT: dict[str, dict[str, str]] = {
         "fig_satisfied": "Satisfied", "fig_rated": "ratings",
         "by_hour": "By hour of issue", "by_service": "By service", "by_counter": "By counter",
         "by_officer": "By officer", "by_day": "By day", "col_service": "Service",
+        "counters_now": "Counters now", "col_status": "Status",
+        "col_serving": "Now serving", "status_open": "Open",
+        "status_paused": "Paused", "status_closed": "Closed",
+        "now_summary": "{open} counters open, {paused} paused, {closed} closed.",
         "col_counter": "Counter", "col_officer": "Officer", "col_day": "Day", "col_hour": "Hour",
         "definitions": "How it is counted: a wait runs from joining a queue (the ticket; an "
         "early booking: its slot; after a transfer: the transfer) to the next call; a recall "

@@ -180,9 +180,17 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
                 for o in report["officers"]] == [("an", "Lê Văn An", 1, 1)]
         assert [(c["number"], c["name"]) for c in report["counters"]] == [(9, "Quầy 9")]
         assert report["services"][0]["name"] == "Đăng ký khai sinh, khai tử"
-        # another day has nothing
+        # today's report also shows the floor right now: who is at which counter
+        now = {c["number"]: c for c in report["counters_now"]}
+        assert len(now) == len(server.config.counters)
+        assert {k: now[9][k] for k in ("status", "officer_name", "ticket")} == {
+            "status": "open", "officer_name": "Lê Văn An", "ticket": None}
+        assert now[1]["status"] == "closed" and now[1]["officer_name"] == ""
+        # another day has no tickets; a past one no "now"
         status, _, body = await get("/api/reports", leader, **{"from": "2026-05-28"})
         assert status == 200 and json.loads(body)["totals"]["issued"] == 0
+        status, _, body = await get("/api/reports", leader, **{"from": "2026-05-26"})
+        assert status == 200 and "counters_now" not in json.loads(body)
 
         # The export: a spreadsheet row per ticket, Vietnamese first, UTF-8 for Excel
         status, headers, body = await get("/api/reports/tickets.csv", leader)

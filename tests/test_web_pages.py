@@ -291,6 +291,9 @@ async def test_the_leaders_report_in_a_browser(tmp_path):
         assert "Nguyễn Thị Hoa (can-bo-1)" in await page.inner_text("#officers")
         assert await page.locator("#hours .bar").count() == 5  # 07:00 … 11:00
         assert not await page.is_visible("#days-block")  # one day
+        assert await page.inner_text("#now-summary") == "3 quầy đang mở, 0 tạm dừng, 29 đóng."
+        staffed = await page.inner_text("#now")
+        assert "Quầy 5\tĐang mở\tNguyễn Thị Hoa" in staffed
         await shot(page, "report", tmp_path)
         await page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
 

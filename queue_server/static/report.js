@@ -134,7 +134,23 @@
           rows(r.officers, (o) => (o.name ? `${o.name} (${o.username})` : o.username), STAFF));
     $("days-block").hidden = r.days.length < 2;
     table($("days"), [T.col_day, ...FIGURES.map(([l]) => l)], rows(r.days, (d) => d.day, FIGURES));
+    renderNow(r.counters_now);
     $("status").textContent = t.issued ? "" : T.report_empty;
+  }
+
+  function renderNow(counters) {  // only when the period includes today
+    $("now-block").hidden = !counters;
+    if (!counters) return;
+    const count = (s) => counters.filter((c) => c.status === s).length;
+    $("now-summary").textContent = fmt(T.now_summary, {open: count("open"),
+      paused: count("paused"), closed: count("closed")});
+    const staffed = counters.filter((c) => c.status !== "closed");
+    table($("now"), [T.col_counter, T.col_status, T.col_officer, T.col_serving],
+          staffed.map((c) => [
+            c.name,
+            c.status === "paused" && c.pause_reason_name
+              ? `${T.status_paused} – ${c.pause_reason_name}` : T[`status_${c.status}`],
+            c.officer_name || "–", c.ticket || "–"]));
   }
 
   async function load() {
