@@ -6,6 +6,7 @@
                            --db FILE   (password on stdin)
     python -m queue_server user disable NAME --db FILE
     python -m queue_server user list --db FILE
+    python -m queue_server backup --db FILE --to DIR [--keep 14]
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import datetime as dt
 import getpass
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from .auth import ROLES, Accounts
 from .config import ConfigError, load_config
 from .eventloop import loop_name, new_event_loop
 from .proxy import parse_networks
-from .store import Store
+from .store import Store, backup
 
 DEFAULT_CONFIG = "assets/config/binh-duong.toml"
 DEFAULT_DB = "var/queue.db"
@@ -37,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if argv[:1] == ["user"]:
         return _user(argv[1:])
+    if argv[:1] == ["backup"]:
+        return _backup(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m queue_server",
                                      description="Xếp hàng queue server")
     parser.add_argument("--config", default=DEFAULT_CONFIG, help="site configuration (TOML)")
@@ -117,6 +121,23 @@ async def _accounts(args: argparse.Namespace, password: str) -> str:
         return "\n".join(lines) or "no accounts"
     finally:
         await accounts.close()
+
+
+def _backup(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m queue_server backup",
+        description="copy the database safely, also while the server runs")
+    parser.add_argument("--db", default=DEFAULT_DB)
+    parser.add_argument("--to", required=True, metavar="DIR", help="where the copies go")
+    parser.add_argument("--keep", type=int, default=14, help="newest copies to keep")
+    args = parser.parse_args(argv)
+    try:
+        target = backup(args.db, args.to, keep=max(1, args.keep))
+    except (OSError, RuntimeError, sqlite3.Error) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"backup written: {target}")
+    return 0
 
 
 def _ensure_parent(path: str) -> None:

@@ -568,3 +568,38 @@ def _ticket_row(t: Ticket) -> tuple:
     return (t.id, t.day, t.public_id, t.number, t.seq, t.service, t.priority, t.request_id,
             t.issued_at, t.issued_by, t.status.value, t.counter, t.called_at, t.ended_at,
             t.outcome, t.recalls, t.transfers, t.officer, t.rating)
+
+
+BACKUP_PATTERN = "queue-*.db"
+
+
+def backup(path: str | Path, directory: str | Path, *, keep: int = 14,
+           now: float | None = None) -> Path:
+    """A consistent copy of the database at `path` in `directory`, safe while the server
+    writes (SQLite's online backup of one read snapshot), checked with
+    `PRAGMA integrity_check`; then only the newest `keep` copies stay. Its path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(time.time() if now is None else now))
+    target = directory / BACKUP_PATTERN.replace("*", stamp)
+    partial = target.with_suffix(".partial")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no database at {path}")
+    source = sqlite3.connect(str(path))  # only read, but a WAL reader needs the -shm
+    try:
+        source.execute("PRAGMA busy_timeout=5000")
+        with sqlite3.connect(partial) as copy:
+            # One step, one read snapshot: in WAL mode a reader never blocks the writer,
+            # and a copy made in many steps would start over at every commit.
+            source.backup(copy)
+            (verdict,) = copy.execute("PRAGMA integrity_check").fetchone()
+        copy.close()
+    finally:
+        source.close()
+    if verdict != "ok":
+        partial.unlink(missing_ok=True)
+        raise RuntimeError(f"the copy failed its integrity check: {verdict}")
+    partial.replace(target)
+    for old in sorted(directory.glob(BACKUP_PATTERN))[:-keep]:
+        old.unlink()
+    return target
