@@ -77,6 +77,8 @@ TEXT: dict[str, dict[str, str]] = {
         "khung giờ trống.", "loading": "Đang tải…",
         "need_js": "Trang này cần bật JavaScript.",
         "checkin_window": "Đến máy lấy số từ {from} đến {until}",
+        "near": "Sắp đến lượt bạn: còn {n} người phía trước. Hãy quay lại gần khu vực "
+        "các quầy.", "next_up": "Bạn là người kế tiếp. Hãy đến gần khu vực các quầy.",
         "report_title": "Báo cáo hoạt động", "report_intro": "Số liệu lấy từ nhật ký "
         "sự kiện của hệ thống: thời gian chờ, thời gian phục vụ, mức độ hài lòng.",
         "report_login": "Đăng nhập (lãnh đạo, giám sát, quản trị)", "username": "Tên đăng nhập",
@@ -148,6 +150,8 @@ TEXT: dict[str, dict[str, str]] = {
         "loading": "Loading…", "need_js": "This page needs JavaScript.",
         "checkin_window": "Check in at the kiosk from {from} to "
         "{until}",
+        "near": "Your turn is near: {n} people ahead of you. Please come back near the "
+        "counters.", "next_up": "You are next. Please come near the counters.",
         "report_title": "Activity report", "report_intro": "Figures from the system's event "
         "log: waiting times, service times, satisfaction.",
         "report_login": "Sign in (leaders, supervisors, admins)", "username": "Username",

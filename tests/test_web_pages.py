@@ -320,6 +320,49 @@ async def test_the_leaders_report_in_a_browser(tmp_path):
         await browser.close()
 
 
+async def test_the_tracking_page_says_when_the_turn_is_near(tmp_path):
+    async with running_server(tmp_path / "q.db", site(), clock=Clock(WEDNESDAY_9AM)) as (
+            base, server), playwright.async_playwright() as pw:
+        kiosk = await peer(base, "kiosk", KIOSK)
+        tickets = [(await kiosk.request("issue", service="khai-sinh", request_id=f"n{n}")
+                    )["ticket"] for n in range(5)]
+        await add_officer(server, "an")
+        counter = await peer(base, "counter", await login(base, "an"), counter=1)
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = await browser.new_page(viewport=PHONE, bypass_csp=True)
+        await page.add_init_script(  # count the phone's vibrations
+            "window.buzz = 0; navigator.vibrate = () => { window.buzz += 1; return true; };")
+        await page.goto(f"{base}/t/{tickets[4]['public_id']}")
+        await page.wait_for_function("document.getElementById('ahead').textContent === '4'")
+        assert not await page.is_visible("#near")
+
+        async def call_and_see(ahead: str) -> None:
+            assert (await counter.request("call_next"))["ok"]
+            await page.wait_for_function(
+                f"document.getElementById('ahead').textContent === '{ahead}'")
+
+        await call_and_see("3")
+        assert not await page.is_visible("#near")
+        await call_and_see("2")  # now it is near: said once, with a nudge
+        assert await page.inner_text("#near") == (
+            "Sắp đến lượt bạn: còn 2 người phía trước. Hãy quay lại gần khu vực các quầy.")
+        assert await page.evaluate("window.buzz") == 1
+        await shot(page, "track-near", tmp_path)
+        await call_and_see("1")
+        assert "còn 1 người" in await page.inner_text("#near")
+        await call_and_see("Không ai")
+        assert await page.inner_text("#near") == (
+            "Bạn là người kế tiếp. Hãy đến gần khu vực các quầy.")
+        assert await page.evaluate("window.buzz") == 1  # no nudge at every step
+        assert (await counter.request("call_next"))["ticket"]["number"] == tickets[4]["number"]
+        await page.wait_for_selector("#called:not([hidden])")
+        assert not await page.is_visible("#near")
+        assert await page.evaluate("window.buzz") == 2  # the call itself
+        for p in (kiosk, counter):
+            await p.close()
+        await browser.close()
+
+
 async def test_booking_page_in_english_by_keyboard_alone(tmp_path):
     async with running_server(tmp_path / "q.db", site(), clock=Clock(WEDNESDAY_9AM - 3600)) as (
             base, _), playwright.async_playwright() as pw:

@@ -5,7 +5,9 @@
   const en = PAGE.lang === "en";
   let lastStatus = null;  // opened while already called: show the call at once
   let lastRecalls = 0;
+  let lastAhead = null;  // to notice the moment the turn comes near
   let audio = null;
+  const NEAR = 2;  // this many people ahead or fewer: "come back near the counters"
 
   function render(t) {
     if (!t || !t.number) {
@@ -21,11 +23,23 @@
       : t.estimated_wait < 60 ? T.soon
       : `${T.about} ${Math.round(t.estimated_wait / 60)} ${T.minutes}`;
     $("serving").textContent = t.now_serving || "–";
+    near(waiting ? t.ahead || 0 : null);
     const called = t.status === "called";
     if (called && (lastStatus !== "called" || (t.recalls || 0) > lastRecalls)) alert_(t);
     if (!called) $("called").hidden = true;
     lastStatus = t.status;
     lastRecalls = t.recalls || 0;
+  }
+
+  function near(ahead) {
+    const close = ahead !== null && ahead <= NEAR;
+    $("near").hidden = !close;
+    if (close) $("near").textContent = ahead ? fmt(T.near, {n: ahead}) : T.next_up;
+    if (close && lastAhead !== null && lastAhead > NEAR) {  // it just came near: a nudge
+      if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+      chime(1);
+    }
+    lastAhead = ahead;
   }
 
   function alert_(t) {
@@ -35,13 +49,13 @@
     $("called-ok").focus();
     document.title = `${T.called} ${t.counter} – ${t.number}`;
     if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 800]);
-    ring();
+    chime(3);
   }
 
-  function ring() {
+  function chime(notes) {  // three notes for the call, one for "near"
     if (!audio) return;
     const now = audio.currentTime;
-    [0, 0.45, 0.9].forEach((offset, i) => {
+    [0, 0.45, 0.9].slice(0, notes).forEach((offset, i) => {
       const osc = audio.createOscillator(), gain = audio.createGain();
       osc.frequency.value = i === 2 ? 988 : 784;
       gain.gain.setValueAtTime(0.0001, now + offset);
@@ -57,7 +71,7 @@
     // Phones allow sound only after a tap: this tap unlocks it for the call later.
     const Ctx = window.AudioContext || window.webkitAudioContext;
     if (Ctx && !audio) audio = new Ctx();
-    if (audio) { audio.resume(); ring(); }
+    if (audio) { audio.resume(); chime(3); }
     if (navigator.vibrate) navigator.vibrate(100);
     $("sound").setAttribute("aria-pressed", "true");
     $("sound").textContent = T.sound_ready;
