@@ -21,11 +21,13 @@ import qrcode
 import qrcode.image.svg
 from aiohttp import web
 
+from .calendar import booking_ics
 from .domain import commands as c
 from .domain.booking import (
     CODE_ALPHABET,
     CODE_LENGTH,
     Booking,
+    BookingStatus,
     bookable,
     booking_days,
     checkin_window,
@@ -236,6 +238,20 @@ class BookingDesk:
             return _error(err)
         log.info("booking %s cancelled", code)
         return _json({"booking": self.booking_view(self.server.state.bookings.by_code[code])})
+
+    async def get_ics(self, request: web.Request) -> web.Response:
+        """The booking as a calendar event; anyone holding the code (no personal data)."""
+        try:
+            code = normalize_code(request.match_info["code"])
+        except QueueError as err:
+            return _error(err)
+        booking = self.server.state.bookings.get(code)
+        if booking is None or booking.status is not BookingStatus.ACTIVE:
+            return _error(QueueError("unknown_booking", code))
+        text = booking_ics(self.config, self.booking_view(booking), self.server.clock())
+        return web.Response(text=text, content_type="text/calendar", charset="utf-8",
+                            headers={"Content-Disposition":
+                                     f'attachment; filename="lich-hen-{code}.ics"'})
 
     # ----- the kiosk --------------------------------------------------------
 

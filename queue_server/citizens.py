@@ -9,6 +9,7 @@
 | `/bao-cao`, `/en/report` | the leaders' report (its data: `queue_server.reports`, signed in) |
 | `GET /api/booking/options`, `GET /api/booking/slots` | what can be booked, free places |
 | `POST /api/bookings`, `POST /api/bookings/{code}/cancel` | book, cancel |
+| `GET /api/bookings/{code}.ics` | the booking as an event for the phone's calendar |
 | `GET /api/announcements/{number}/{counter}.wav` | the spoken call, as the Qt hall says it |
 """
 
@@ -47,6 +48,7 @@ def setup(app: web.Application, server: QueueServer) -> None:
     r.add_get("/api/booking/slots", desk.get_slots)
     r.add_post("/api/bookings", desk.post_booking)
     r.add_post("/api/bookings/{code}/cancel", desk.post_cancel)
+    r.add_get("/api/bookings/{code}.ics", desk.get_ics)
     r.add_get("/api/announcements/{number}/{counter}.wav", pages.announcement)
     r.add_static("/static/", STATIC_DIR)
     r.add_static("/fonts/", FONT_DIR)

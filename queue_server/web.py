@@ -57,6 +57,7 @@ TEXT: dict[str, dict[str, str]] = {
         "done_keep": "Hãy chụp màn hình hoặc ghi lại mã này. Tại trung tâm, nhập mã hoặc quét "
                      "mã QR ở máy lấy số.",
         "done_cancel": "Huỷ lịch hẹn này", "done_again": "Đặt lịch khác",
+        "done_ics": "Thêm vào lịch của điện thoại (nhắc trước 1 giờ)",
         "cancel_title": "Huỷ lịch hẹn", "cancel_confirm": "Bạn muốn huỷ lịch hẹn có mã",
         "cancel_button": "Huỷ lịch hẹn", "cancel_done": "Đã huỷ lịch hẹn. Chỗ của bạn đã được "
         "nhường cho người khác.", "cancel_nokey": "Liên kết huỷ không đầy đủ. Hãy mở đúng "
@@ -130,6 +131,7 @@ TEXT: dict[str, dict[str, str]] = {
         "done_keep": "Take a screenshot or write the code down. At the centre, type it or "
                      "scan the QR code at the ticket kiosk.",
         "done_cancel": "Cancel this booking", "done_again": "Make another booking",
+        "done_ics": "Add to my phone's calendar (reminder 1 hour before)",
         "cancel_title": "Cancel a booking", "cancel_confirm": "Do you want to cancel booking",
         "cancel_button": "Cancel the booking", "cancel_done": "The booking is cancelled. "
         "Your place is free for someone else.", "cancel_nokey": "The cancel link is "

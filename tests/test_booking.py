@@ -217,6 +217,47 @@ async def test_cancel_needs_the_key_and_frees_the_place(tmp_path):
         assert (await post(http, base, "/api/bookings", request()))[0] == 201
 
 
+async def test_a_booking_goes_into_the_phones_calendar_without_personal_data(tmp_path):
+    async with running_server(tmp_path / "q.db", site(), clock=Clock(WEDNESDAY_9AM)) as (
+            base, _), aiohttp.ClientSession() as http:
+        _, made = await post(http, base, "/api/bookings", request(
+            service="ket-hon", time="10:30", name="Phạm Thị Dung", phone="0912345678"))
+        code, key = made["booking"]["code"], made["cancel_key"]
+        async with http.get(f"{base}/api/bookings/{code}.ics") as resp:
+            assert resp.status == 200
+            assert resp.headers["Content-Type"] == "text/calendar; charset=utf-8"
+            raw = await resp.read()
+        assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # octets, RFC 5545
+        text = raw.decode().replace("\r\n ", "")  # unfolded
+        lines = text.split("\r\n")
+        assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR"
+        fields: dict[str, str] = {}
+        for line in lines:  # the event's own fields come before its alarm's
+            if ":" in line:
+                fields.setdefault(*line.split(":", 1))
+        # 10:30 in Ho Chi Minh City is 03:30 UTC; a 30-minute slot
+        assert fields["DTSTART"] == "20260528T033000Z" and fields["DTEND"] == "20260528T040000Z"
+        assert fields["SUMMARY"] == "Đăng ký kết hôn – Trung tâm Hành chính công thử nghiệm"
+        code_display = made["booking"]["code_display"]
+        assert f"Mã đặt lịch: {code_display}" in fields["DESCRIPTION"]
+        assert "\\n" in fields["DESCRIPTION"] and "TRIGGER:-PT1H" in lines
+        assert "Dung" not in text and "0912345678" not in text and "345" not in text
+        await post(http, base, f"/api/bookings/{code}/cancel", {"key": key})
+        async with http.get(f"{base}/api/bookings/{code}.ics") as resp:
+            assert resp.status == 404  # a cancelled booking is no event
+        async with http.get(f"{base}/api/bookings/not-a-code.ics") as resp:
+            assert resp.status in (400, 404)
+
+
+def test_calendar_lines_fold_between_characters_and_escape_text():
+    from queue_server.calendar import _escape, _fold
+    line = "SUMMARY:" + "Đăng ký biến động đất đai, chuyển nhượng quyền sử dụng đất; " * 3
+    folded = _fold(_escape(line)).encode()
+    assert all(len(part) <= 75 for part in folded.split(b"\r\n"))
+    assert folded.decode().replace("\r\n ", "") == _escape(line)  # whole characters
+    assert _escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+
+
 async def test_personal_data_stays_out_of_the_event_log_and_is_purged(tmp_path):
     db = tmp_path / "q.db"
     async with running_server(db, site(), clock=Clock(WEDNESDAY_9AM)) as (

@@ -83,6 +83,10 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
         assert await page.is_visible("#done-qr svg")
         assert "09:00" in await page.inner_text("#done-when")
         await shot(page, "booking-done", tmp_path)
+        async with page.expect_download() as download:  # into the phone's calendar
+            await page.click("#done-ics")
+        event = Path(await (await download.value).path()).read_text(encoding="utf-8")
+        assert "DTSTART:20260527T020000Z" in event  # 09:00 in the centre's zone
         cancel_link = await page.get_attribute("#done-cancel", "href")
         assert cancel_link.startswith(f"/dat-lich/huy/{code}#k=")
 

@@ -125,6 +125,7 @@
       `${en ? b.weekday_en : b.weekday}, ${b.date} – ${b.time}`;
     document.getElementById("done-window").textContent =
       fmt(T.checkin_window, {from: b.checkin_from, until: b.checkin_until});
+    document.getElementById("done-ics").href = `/api/bookings/${b.code}.ics`;
     document.getElementById("done-cancel").href =
       `${PAGE.paths.cancel}/${b.code}#k=${encodeURIComponent(data.cancel_key)}`;
     const done = document.getElementById("done");

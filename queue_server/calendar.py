@@ -1,0 +1,64 @@
+"""A booking as an iCalendar event (RFC 5545), for the citizen's phone calendar.
+
+Pure text: no personal data goes in (no name, no phone), only what the booking code
+already tells — the service, the time, where, and how to check in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .config import SiteConfig
+
+REMIND_BEFORE = "-PT1H"  # the phone reminds an hour before
+
+
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """Lines of at most 75 octets, continued with a space, never inside a character."""
+    out, current = [], ""
+    for char in line:
+        limit = 75 if not out else 74  # a continuation starts with one space
+        if len((current + char).encode()) > limit:
+            out.append(current)
+            current = ""
+        current += char
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def _utc(moment: float) -> str:
+    return dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def booking_ics(config: SiteConfig, view: dict[str, Any], now: float) -> str:
+    """The event of a booking; `view` is `BookingDesk.booking_view(booking)`."""
+    site = config.site
+    start = view["slot_at"]
+    end = start + config.booking.slot_minutes * 60
+    code = view["code_display"]
+    window = f"{view['checkin_from']}–{view['checkin_until']}"
+    description = (
+        f"Mã đặt lịch: {code}. Đến máy lấy số từ {window}, nhập mã hoặc quét mã QR.\n"
+        f"Booking code: {code}. At the ticket kiosk between {window}, type the code or "
+        f"scan the QR code.")
+    summary = f"{view['service_name']} – {site.name}"
+    where = site.name if site.address in ("", "-") else f"{site.name}, {site.address}"
+    reminder = f"Lịch hẹn {code} lúc {view['time']}"
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Xep hang//Dat lich//VI",
+        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
+        f"UID:{view['code']}@xephang", f"DTSTAMP:{_utc(now)}",
+        f"DTSTART:{_utc(start)}", f"DTEND:{_utc(end)}",
+        f"SUMMARY:{_escape(summary)}", f"LOCATION:{_escape(where)}",
+        f"DESCRIPTION:{_escape(description)}",
+        "BEGIN:VALARM", "ACTION:DISPLAY", f"TRIGGER:{REMIND_BEFORE}",
+        f"DESCRIPTION:{_escape(reminder)}",
+        "END:VALARM", "END:VEVENT", "END:VCALENDAR",
+    ]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
