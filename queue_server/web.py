@@ -93,6 +93,8 @@ TEXT: dict[str, dict[str, str]] = {
         "fig_wait": "Thời gian chờ", "fig_wait_p50": "Chờ (trung vị)",
         "fig_wait_p90": "Chờ (90% số không quá)", "fig_service_p50": "Phục vụ (trung vị)",
         "fig_service_p90": "Phục vụ (90% số không quá)",
+        "fig_open": "Mở quầy", "fig_paused": "Tạm dừng",
+        "fig_busy": "Tỷ lệ phục vụ",
         "hour_line": "{n} số · chờ trung vị {wait}",
         "fig_bookings": "Lịch hẹn trực tuyến: {checked_in} đã đến ({late} trễ), "
         "{cancelled} huỷ, {not_come} chưa đến",
@@ -108,7 +110,8 @@ TEXT: dict[str, dict[str, str]] = {
         "đến sớm: giờ hẹn; sau khi chuyển: lúc chuyển) đến lần gọi kế tiếp, gọi lại không "
         "tính là gọi mới; số đang chờ chưa được tính. Thời gian phục vụ: từ lúc gọi đến lúc "
         "xong hoặc chuyển. Trung vị: một nửa số chờ không lâu hơn. Hài lòng: tỷ lệ đánh giá "
-        "thuộc nửa trên của thang đánh giá.",
+        "thuộc nửa trên của thang đánh giá. Mở quầy: thời gian cán bộ đăng nhập quầy, trừ "
+        "tạm dừng; tỷ lệ phục vụ: phần thời gian đó dành cho phục vụ công dân.",
     },
     "en": {
         "lang_switch": "Tiếng Việt", "lang_switch_lang": "vi", "skip": "Skip to main content",
@@ -166,6 +169,7 @@ TEXT: dict[str, dict[str, str]] = {
         "fig_wait": "Waiting time", "fig_wait_p50": "Wait (median)",
         "fig_wait_p90": "Wait (90% within)", "fig_service_p50": "Service (median)",
         "fig_service_p90": "Service (90% within)",
+        "fig_open": "Open", "fig_paused": "Paused", "fig_busy": "Busy serving",
         "hour_line": "{n} tickets · median wait {wait}",
         "fig_bookings": "Online bookings: {checked_in} came ({late} late), "
         "{cancelled} cancelled, {not_come} not come",
@@ -181,7 +185,8 @@ TEXT: dict[str, dict[str, str]] = {
         "early booking: its slot; after a transfer: the transfer) to the next call; a recall "
         "is not a new call; tickets still waiting are not yet counted. Service runs from the "
         "call to the finish or transfer. Median: half the waits were no longer. Satisfied: "
-        "the share of ratings in the better half of the scale.",
+        "the share of ratings in the better half of the scale. Open: signed in at the "
+        "counter, less pauses; busy: the share of it spent serving.",
     },
 }
 

@@ -54,12 +54,15 @@ def a_morning() -> list[e.Event]:
         e.TicketCalled(at=m(16), actor="an", ticket_id=3, counter=1, recall=False),
         e.TicketTransferred(at=m(20), actor="an", ticket_id=3, counter=1,
                             from_service="khai-sinh", to_service="ket-hon", reason="sai"),
+        e.CounterPaused(at=m(20), actor="binh", counter=2, reason="nghi-trua"),
+        e.CounterResumed(at=m(25), actor="binh", counter=2),
         e.TicketCalled(at=m(30), actor="binh", ticket_id=3, counter=2, recall=False),
         e.TicketCalled(at=m(35), actor="an", ticket_id=4, counter=1, recall=False),
         e.TicketFinished(at=m(40), actor="binh", ticket_id=3, counter=2, outcome="hoan-thanh"),
         e.TicketRated(at=m(41), actor="pad", ticket_id=3, counter=2, rating="khong-hai-long"),
         e.TicketFinished(at=m(45), actor="an", ticket_id=4, counter=1, outcome="hoan-thanh"),
         issued(6, "A006", m(50)),
+        e.CounterClosed(at=m(50), actor="an", counter=1),
     ]
 
 
@@ -102,7 +105,14 @@ def test_the_figures_of_a_morning_follow_the_definitions() -> None:
     counters = {c["number"]: c for c in out["counters"]}
     assert counters[1]["service"] == stats([300, 240, 600]) and counters[1]["served"] == 2
     assert counters[2]["no_show"] == 1 and counters[2]["service"] == stats([600])
+    # signed-in time: counter 1 from 08:55 to its close at 09:50; counter 2 from 08:55
+    # until now (10:00), less its 5-minute pause; busy = serving ÷ open time
+    assert (counters[1]["open_seconds"], counters[1]["paused_seconds"]) == (55 * MIN, 0)
+    assert counters[1]["busy"] == round(1140 / (55 * MIN), 3)
+    assert (counters[2]["open_seconds"], counters[2]["paused_seconds"]) == (60 * MIN, 5 * MIN)
+    assert counters[2]["busy"] == round(600 / (60 * MIN), 3)
     officers = {o["username"]: o for o in out["officers"]}
+    assert officers["binh"]["open_seconds"] == 60 * MIN
     assert officers["an"]["ratings"] == {"hai-long": 1} and officers["an"]["transferred"] == 1
     assert officers["binh"]["ratings"] == {"khong-hai-long": 1}
     hours = {h["hour"]: h for h in out["hours"]}
@@ -303,3 +313,25 @@ async def test_bookings_count_by_the_day_booked(tmp_path):
         assert report["bookings"] == {"made": 4, "checked_in": 2, "late": 1, "cancelled": 1,
                                       "not_come": 1}
         assert report["totals"]["issued"] == 2  # the two check-ins took tickets
+
+
+def test_a_takeover_during_a_pause_splits_the_time_between_the_officers() -> None:
+    def m(minutes: float) -> float:
+        return T0 + minutes * MIN
+
+    report = Report(small_site())
+    report.add([
+        e.DayStarted(at=m(-60), actor="system", day="2026-05-27", next_ticket_id=1),
+        e.CounterOpened(at=m(0), actor="an", counter=3, officer="an"),
+        e.CounterPaused(at=m(10), actor="an", counter=3, reason="nghi-trua"),
+        e.CounterOpened(at=m(20), actor="binh", counter=3, officer="binh"),  # still paused
+        e.CounterResumed(at=m(30), actor="binh", counter=3),
+        e.CounterClosed(at=m(40), actor="binh", counter=3),
+    ])
+    out = report.to_dict(now=m(90))
+    officers = {o["username"]: o for o in out["officers"]}
+    assert (officers["an"]["open_seconds"], officers["an"]["paused_seconds"]) == (600, 600)
+    assert (officers["binh"]["open_seconds"], officers["binh"]["paused_seconds"]) == (600, 600)
+    (counter,) = out["counters"]
+    assert (counter["open_seconds"], counter["paused_seconds"], counter["busy"]) == (
+        1200, 1200, 0.0)

@@ -292,7 +292,9 @@ async def test_the_leaders_report_in_a_browser(tmp_path):
             assert server.config.services[service].name in services
         assert await page.locator("#services tbody tr").count() == 3
         assert await page.locator("#officers tbody tr").count() == 3
-        assert "Nguyễn Thị Hoa (can-bo-1)" in await page.inner_text("#officers")
+        officers = await page.inner_text("#officers")
+        assert "Nguyễn Thị Hoa (can-bo-1)" in officers
+        assert "Mở quầy" in officers and "3 giờ 57 phút" in officers  # 07:30 to 11:27
         assert await page.locator("#hours .bar").count() == 5  # 07:00 … 11:00
         assert not await page.is_visible("#days-block")  # one day
         assert await page.inner_text("#now-summary") == "3 quầy đang mở, 0 tạm dừng, 29 đóng."

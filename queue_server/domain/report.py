@@ -14,6 +14,8 @@ rather than flattering:
   first), as a share of all ratings.
 - Bookings count by the day booked: made, checked in (on time or late), cancelled,
   and not come (neither, so far).
+- A counter (and the officer signed in there) is *open* from sign-in to sign-out or
+  the daily reset, minus its pauses; *busy* is the share of open time spent serving.
 """
 
 from __future__ import annotations
@@ -57,15 +59,23 @@ class Figures:
     waits: list[float] = field(default_factory=list)
     service_times: list[float] = field(default_factory=list)
     ratings: Tally[str] = field(default_factory=Tally)
+    open_seconds: float = 0.0  # counters and officers: signed in and not paused
+    paused_seconds: float = 0.0
 
-    def to_dict(self, satisfied: frozenset[str]) -> dict[str, Any]:
+    def to_dict(self, satisfied: frozenset[str],
+                running: tuple[float, float] = (0.0, 0.0)) -> dict[str, Any]:
+        """`running`: open and paused seconds of a shift still going on."""
         rated = sum(self.ratings.values())
         happy = sum(n for r, n in self.ratings.items() if r in satisfied)
+        open_s, paused_s = self.open_seconds + running[0], self.paused_seconds + running[1]
         return {"issued": self.issued, "served": self.served, "no_show": self.no_show,
                 "voided": self.voided, "expired": self.expired,
                 "transferred": self.transferred, "wait": stats(self.waits),
                 "service": stats(self.service_times), "ratings": dict(self.ratings),
-                "rated": rated, "satisfied": round(happy / rated, 3) if rated else None}
+                "rated": rated, "satisfied": round(happy / rated, 3) if rated else None,
+                "open_seconds": round(open_s, 1), "paused_seconds": round(paused_s, 1),
+                "busy": round(min(1.0, sum(self.service_times) / open_s), 3)
+                if open_s >= 60 else None}
 
 
 @dataclass(slots=True)
@@ -121,6 +131,7 @@ class Report:
         self.day = ""
         self.bookings: dict[str, int] = booking_figures({})
         self._officer_at: dict[int, str] = {}  # counter → who is signed in there
+        self._shift: dict[int, tuple[float, bool]] = {}  # counter → (since, paused?)
         self.officer_names: dict[str, str] = {}  # username → full name, where known
 
     # -- folding ---------------------------------------------------------------
@@ -147,13 +158,43 @@ class Report:
         return self.hours.setdefault(dt.datetime.fromtimestamp(at, self.tz).hour, Figures())
 
     def _on_day_started(self, ev: e.DayStarted) -> None:
+        for counter in list(self._shift):
+            self._clock(counter, ev.at)
         self.day = ev.day
         self._officer_at.clear()
 
+    def _staff(self, counter: int) -> list[Figures]:
+        """The counter's figures and those of the officer signed in there."""
+        groups = [self.counters.setdefault(counter, Figures())]
+        if (officer := self._officer_at.get(counter)) is not None:
+            groups.append(self.officers.setdefault(officer, Figures()))
+        return groups
+
+    def _clock(self, counter: int, at: float, paused: bool | None = None) -> None:
+        """End the counter's running stretch at `at`; start a new one unless `paused`
+        is None (signed out)."""
+        if (stretch := self._shift.pop(counter, None)) is not None:
+            since, was_paused = stretch
+            for g in self._staff(counter):
+                if was_paused:
+                    g.paused_seconds += max(0.0, at - since)
+                else:
+                    g.open_seconds += max(0.0, at - since)
+        if paused is not None:
+            self._shift[counter] = (at, paused)
+
     def _on_counter_opened(self, ev: e.CounterOpened) -> None:
-        self._officer_at[ev.counter] = ev.officer
+        stretch = self._shift.get(ev.counter)
+        self._clock(ev.counter, ev.at, paused=bool(stretch and stretch[1]))  # a takeover
+        self._officer_at[ev.counter] = ev.officer                           # keeps a pause
         if ev.officer_name:
             self.officer_names[ev.officer] = ev.officer_name
+
+    def _on_counter_paused(self, ev: e.CounterPaused) -> None:
+        self._clock(ev.counter, ev.at, paused=True)
+
+    def _on_counter_resumed(self, ev: e.CounterResumed) -> None:
+        self._clock(ev.counter, ev.at, paused=False)
 
     def officer_label(self, username: str | None) -> str:
         """"Nguyễn Văn An (an)", or the username alone when no full name is known."""
@@ -161,6 +202,7 @@ class Report:
         return f"{name} ({username})" if name else (username or "")
 
     def _on_counter_closed(self, ev: e.CounterClosed) -> None:
+        self._clock(ev.counter, ev.at)
         self._officer_at.pop(ev.counter, None)
 
     def _on_ticket_issued(self, ev: e.TicketIssued) -> None:
@@ -256,6 +298,14 @@ class Report:
             return {"waiting_now": len(tickets),
                     "longest_wait_now": None if longest is None else round(longest, 1)}
 
+        running: dict[int, tuple[float, float]] = {}  # id(Figures) → shifts still going
+        for counter, (since, paused) in self._shift.items():
+            spent = max(0.0, now - since)
+            for g in self._staff(counter):
+                open_s, paused_s = running.get(id(g), (0.0, 0.0))
+                running[id(g)] = (open_s, paused_s + spent) if paused else (open_s + spent,
+                                                                            paused_s)
+
         def named(key: object, kind: str) -> dict[str, str]:
             item = getattr(cfg, kind).get(key)
             name = item.name if item else str(key)
@@ -270,9 +320,11 @@ class Report:
                           **queue_now([t for t in waiting if t.current_service == s])}
                          for s, f in sorted(self.services.items(),
                                             key=lambda kv: (-kv[1].issued, kv[0]))],
-            "counters": [{"number": n, **named(n, "counters"), **f.to_dict(ok)}
+            "counters": [{"number": n, **named(n, "counters"),
+                          **f.to_dict(ok, running.get(id(f), (0.0, 0.0)))}
                          for n, f in sorted(self.counters.items())],
-            "officers": [{"username": o, "name": self.officer_names.get(o, ""), **f.to_dict(ok)}
+            "officers": [{"username": o, "name": self.officer_names.get(o, ""),
+                          **f.to_dict(ok, running.get(id(f), (0.0, 0.0)))}
                          for o, f in sorted(self.officers.items())],
             "hours": [{"hour": h, **f.to_dict(ok)} for h, f in sorted(self.hours.items())],
             "bookings": self.bookings,

@@ -18,6 +18,12 @@
   function minutes(seconds) {
     return seconds === null || seconds === undefined ? "–" : `${NUM.format(seconds / 60)} ${MIN}`;
   }
+  function duration(seconds) {  // a shift: "3 giờ 05 phút"
+    if (!seconds) return "–";
+    const h = Math.floor(seconds / 3600), m = Math.round((seconds % 3600) / 60);
+    return h ? `${h} ${PAGE.lang === "vi" ? "giờ" : "h"} ${String(m).padStart(2, "0")} ${MIN}`
+             : `${m} ${MIN}`;
+  }
   const share = (s) => (s === null || s === undefined ? "–" : `${NUM.format(100 * s)} %`);
 
   function signedIn(yes) {
@@ -87,6 +93,8 @@
     [T.fig_service_p50, (f) => minutes(f.service.p50)],
     [T.fig_service_p90, (f) => minutes(f.service.p90)],
     [T.fig_satisfied, (f) => (f.rated ? `${share(f.satisfied)} / ${f.rated}` : "–")],
+    [T.fig_open, (f) => duration(f.open_seconds)], [T.fig_paused, (f) => duration(f.paused_seconds)],
+    [T.fig_busy, (f) => share(f.busy)],
   ];
 
   function rows(items, first, columns) {
