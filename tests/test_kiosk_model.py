@@ -14,7 +14,7 @@ from PIL import ImageChops
 
 from kiosk.config import load_kiosk_file, server_urls
 from kiosk.model import Intent, KioskModel, Page, Phase
-from kiosk.text import fold, matches
+from kiosk.text import fold, matches, telex_plain
 from printer.errors import ConfigError
 from printer.render import render_ticket
 from tests.servers import KIOSK_TOKEN, add_officer, login, peer
@@ -75,6 +75,21 @@ async def test_search_with_and_without_diacritics(kiosk: KioskModel):
     assert ids("đất đai")[:2] == ids("dat dai")[:2] and "cap-giay-chung-nhan" in ids("dat dai")
     assert ids("birth") == [BIRTH]  # English names too
     assert ids("xyzzy") == [] and ids("  ") == []
+    # typed the Telex way on the on-screen keyboard (the habit of most Vietnamese users)
+    assert ids("hoj tichj") == ids("ho tich")
+    assert ids("ddaast ddai") == ids("dat dai")
+    assert set(ids("ddawng kys kinh doanh")) == set(ids("dang ky kinh doanh"))
+    assert ids("xay dung") and ids("xay dung") == ids("xaay duwngj")  # x, s, r lead
+
+
+@pytest.mark.parametrize(("typed", "plain"), [
+    ("hoj", "ho"), ("tichj", "tich"), ("ddaast", "dat"), ("dduwowngf", "duong"),
+    ("chuwsng", "chung"), ("thucwj", "thuc"), ("thwcj", "thuc"), ("nhw", "nhu"),
+    ("giaasy", "giay"), ("nghieepj", "nghiep"), ("trowj", "tro"), ("xax", "xa"),
+    ("sinh", "sinh"), ("rowif", "roi"), ("trung", "trung"), ("doanh", "doanh"),
+])
+def test_telex_keystrokes_are_read_as_marks(typed: str, plain: str) -> None:
+    assert telex_plain(typed) == plain
 
 
 async def test_ticket_is_issued_printed_and_shown(kiosk: KioskModel, server, vp):
