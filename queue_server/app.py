@@ -41,6 +41,9 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 10.0
+# How often the officers' connections are checked against their sessions: an account
+# disabled, or a session expired, ends the connection within this many seconds.
+SESSION_CHECK_SECONDS = 30.0
 # Waiting figures go out at most this often: at peak a batch commits every few ms,
 # and every kiosk and phone does not need each intermediate count.
 QUEUE_UPDATE_SECONDS = 0.25
@@ -67,6 +70,7 @@ class QueueServer:
         self.config = config
         self.tune_gc = tune_gc  # a process of its own: freeze the heap (see heap.py)
         self._heap_task: asyncio.Task | None = None
+        self._sessions_task: asyncio.Task | None = None
         self.db_path = db_path
         self.enforce_hours = enforce_hours
         self.clock = clock
@@ -95,13 +99,15 @@ class QueueServer:
         self.calls.extend(messages.latest_calls(self.engine.state, self.calls.maxlen or 20))
         if self.tune_gc:
             self._heap_task = asyncio.create_task(heap.freeze_survivors(), name="heap")
+        self._sessions_task = asyncio.create_task(self._watch_sessions(), name="sessions")
 
     async def stop(self, _app: web.Application | None = None) -> None:
         for timer in (self._queue_flush, self._screens_timer):
             if timer is not None:
                 timer.cancel()
-        if self._heap_task is not None:
-            self._heap_task.cancel()
+        for task in (self._heap_task, self._sessions_task):
+            if task is not None:
+                task.cancel()
         await asyncio.gather(*(conn.close(1001, b"server stopping")
                                for conn in list(self.hub.connections)))
         await self.engine.stop()
@@ -266,7 +272,24 @@ class QueueServer:
                                   f"counter {hello.counter}" + (
                                       f", taking over from {previous}"
                                       if previous and previous != officer.username else ""))
-        return Connection(ws, "counter", officer.username, hello.counter)
+        return Connection(ws, "counter", officer.username, hello.counter, token=hello.token)
+
+    async def _watch_sessions(self) -> None:
+        """End officers' connections whose session is no longer valid (the account was
+        disabled, or the session expired while connected)."""
+        while True:
+            await asyncio.sleep(SESSION_CHECK_SECONDS)
+            for conn in [x for x in self.hub.connections if x.token is not None]:
+                try:
+                    valid = await self.accounts.session(conn.token or "")
+                except Exception:  # the database is busy or gone: try again later
+                    log.warning("session check failed", exc_info=True)
+                    break
+                if valid is None and conn in self.hub.connections:
+                    log.info("session of %s at counter %s ended", conn.actor, conn.counter)
+                    err = QueueError("unauthorized", "the session has ended; sign in again")
+                    conn.send(encode({"type": "error", "error": err.to_dict()}))
+                    await conn.close(CLOSE_REFUSED, b"unauthorized")
 
     def _receive(self, conn: Connection, frame: str | bytes) -> Awaitable | None:
         """Act on one request frame; what the connection must await before reading on.

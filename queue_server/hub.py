@@ -46,6 +46,7 @@ class Connection:
     actor: str
     counter: int | None = None
     transport: asyncio.Transport | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)  # an officer's session token
     in_flight: int = 0  # requests queued for the writer, not yet answered
 
     def write(self, frame: bytes) -> bool:

@@ -338,3 +338,21 @@ def test_sign_out_closes_the_counter_and_shows_the_sign_in_page(qtbot, tmp_path)
             assert window.windowTitle() == "Đăng nhập quầy – Xếp hàng"
 
     run_scenario(scenario())
+
+
+def test_a_disabled_account_is_sent_back_to_the_sign_in_page(qtbot, tmp_path, monkeypatch):
+    from queue_server import app
+    monkeypatch.setattr(app, "SESSION_CHECK_SECONDS", 0.1)
+
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            await add_officer(server, "an")
+            window = await signed_in_console(qtbot, base)
+            await server.accounts.disable_user("an", actor="admin")
+            await until(lambda: window.model.phase == "signed_out", what="sent back")
+            assert window.pages.currentWidget() is window.signin
+            assert window.signin.message.text() == (
+                "Phiên đăng nhập không còn hiệu lực; hãy đăng nhập lại.")
+            await window.model.close()
+
+    run_scenario(scenario())

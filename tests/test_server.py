@@ -419,6 +419,25 @@ async def test_a_disabled_account_is_locked_out_of_a_running_server(tmp_path):
         assert rows[-2:] == [("cli", "user_disable", "an"), ("cli", "user_add", "an as officer")]
 
 
+async def test_a_counter_connection_ends_when_its_session_does(tmp_path, monkeypatch):
+    from queue_server import app
+    monkeypatch.setattr(app, "SESSION_CHECK_SECONDS", 0.1)
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "an")
+        officer = await peer(base, "counter", await login(base, "an"), counter=9)
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        await asyncio.sleep(0.3)
+        assert (await officer.request("resume"))["error"]["code"] != "unauthorized"  # alive
+        await server.accounts.disable_user("an", actor="admin")
+        ended = await officer.wait_event("error", timeout=5)
+        assert ended["error"]["code"] == "unauthorized"
+        await asyncio.wait_for(officer.ws.wait_closed(), 5)
+        assert officer.ws.close_code == 4001  # the console shows "sign in again"
+        # devices are not officers: the kiosk goes on
+        assert (await kiosk.request("issue", service=BIRTH, request_id="still"))["ok"]
+        await kiosk.close()
+
+
 async def test_rating_pad_rates_a_finished_ticket_once(tmp_path):
     async with running_server(tmp_path / "q.db") as (base, server):
         await add_officer(server, "dung")
