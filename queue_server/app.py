@@ -71,6 +71,7 @@ class QueueServer:
         self.tune_gc = tune_gc  # a process of its own: freeze the heap (see heap.py)
         self._heap_task: asyncio.Task | None = None
         self._sessions_task: asyncio.Task | None = None
+        self._closing: set[asyncio.Task] = set()
         self.db_path = db_path
         self.enforce_hours = enforce_hours
         self.clock = clock
@@ -95,6 +96,7 @@ class QueueServer:
         self.engine.batch_observers.append(self.metrics.batch_size.observe)
         self.metrics.transactions.set_function(lambda: self.store.transactions)
         self.engine.subscribe(self._publish)
+        self.engine.reload_observers.append(self._resync_everyone)
         await self.engine.start()
         self.calls.extend(messages.latest_calls(self.engine.state, self.calls.maxlen or 20))
         if self.tune_gc:
@@ -273,6 +275,16 @@ class QueueServer:
                                       f", taking over from {previous}"
                                       if previous and previous != officer.username else ""))
         return Connection(ws, "counter", officer.username, hello.counter, token=hello.token)
+
+    def _resync_everyone(self) -> None:
+        """After a failed commit the state was rebuilt from the disk; a welcome sent
+        meanwhile may hold what was lost. Every client reconnects (1012: come back) and
+        gets a snapshot of the truth; a kiosk's retry keeps its request id."""
+        log.warning("state reloaded: asking %d clients to reconnect", len(self.hub.connections))
+        for conn in list(self.hub.connections):
+            task = asyncio.create_task(conn.close(1012, b"state reloaded"))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def _watch_sessions(self) -> None:
         """End officers' connections whose session is no longer valid (the account was

@@ -90,6 +90,9 @@ class Engine:
         self._generation = 0  # bumped when the state is reloaded after a failed commit
         self._reloading = False
         self._after_reload: list[Callable[[], None]] = []
+        # Called after the state was rebuilt from the disk: snapshots handed out since
+        # the lost batch may show what never became durable.
+        self.reload_observers: list[Callable[[], None]] = []
 
     # ----- life cycle ------------------------------------------------------
 
@@ -260,6 +263,11 @@ class Engine:
             answers, self._after_reload = self._after_reload, []
             for answer in answers:
                 answer()
+            for observer in self.reload_observers:
+                try:
+                    observer()
+                except Exception:
+                    log.exception("reload observer failed")
 
     def _snapshot(self, command: c.Command, ticket: Ticket | None) -> dict | None:
         if ticket is None and isinstance(command, c.IssueTicket | c.CheckIn) \

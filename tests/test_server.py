@@ -438,6 +438,48 @@ async def test_a_counter_connection_ends_when_its_session_does(tmp_path, monkeyp
         await kiosk.close()
 
 
+async def test_after_a_failed_commit_every_client_comes_back_to_the_truth(tmp_path):
+    """A snapshot handed out between a lost batch and the reload may show a ticket that
+    never became durable: after the reload every client is asked to reconnect."""
+    import sqlite3
+
+    from queue_server.client import QueueClient
+    async with running_server(tmp_path / "q.db") as (base, server):
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        assert (await kiosk.request("issue", service=BIRTH, request_id="kept"))["ok"]
+        hall = QueueClient(base.replace("http", "ws", 1) + "/ws", role="display",
+                           token=DISPLAY_TOKEN, backoff_min=0.05)
+        welcomes: list[dict] = []
+        hall.on_welcome(welcomes.append)
+        await hall.start()
+        await hall.wait_connected(5)
+        real_write, failed = server.store._write, []
+
+        def disk_full_once(*args):
+            if not failed:
+                failed.append(True)
+                raise sqlite3.OperationalError("database or disk is full")
+            real_write(*args)
+
+        server.store._write = disk_full_once
+        lost = await kiosk.request("issue", service=BIRTH, request_id="lost")
+        assert lost["error"]["code"] == "unavailable"
+        await asyncio.wait_for(kiosk.ws.wait_closed(), 5)
+        assert kiosk.ws.close_code == 1012  # come back
+        for _ in range(100):  # the hall reconnects by itself
+            if len(welcomes) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert len(welcomes) >= 2
+        waiting = {s["id"]: s["waiting"] for s in welcomes[-1]["services"]}
+        assert waiting[BIRTH] == 1  # the durable ticket only
+        again = await peer(base, "kiosk", KIOSK_TOKEN)  # the retry: same request id
+        retry = await again.request("issue", service=BIRTH, request_id="lost")
+        assert retry["ok"] and retry["ticket"]["number"] == "D002"  # no gap
+        await again.close()
+        await hall.stop()
+
+
 async def test_rating_pad_rates_a_finished_ticket_once(tmp_path):
     async with running_server(tmp_path / "q.db") as (base, server):
         await add_officer(server, "dung")
