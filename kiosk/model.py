@@ -50,6 +50,7 @@ from .text import fold, matches, minutes, tr
 log = logging.getLogger(__name__)
 
 SERVER_TROUBLE = (NotConnected, RequestTimeout)
+RETRY_PAUSE = 0.3  # seconds before asking again after an "unavailable" refusal
 PRINTABLE = ("ok", "paper_near_end")
 _ERROR_STATES: dict[type[PrintError], str] = {
     PaperOut: "paper_out", CoverOpen: "cover_open", PrinterOffline: "offline",
@@ -432,6 +433,11 @@ class KioskModel:
                     raise
                 log.info("issue %s not answered; retrying after reconnect", intent.request_id)
                 await self.client.wait_connected(remaining)
+            except ClientError as exc:  # "unavailable": the server lost a commit, reloads
+                if exc.code != "unavailable" or loop.time() + RETRY_PAUSE > deadline:
+                    raise
+                log.info("issue %s refused for now; retrying", intent.request_id)
+                await asyncio.sleep(RETRY_PAUSE)
 
     async def _print(self, ticket: dict[str, Any], intent: Intent) -> bool:
         """Print; on any failure void the issued number so it does not stay in the queue."""

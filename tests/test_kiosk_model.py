@@ -104,6 +104,31 @@ async def test_ticket_is_issued_printed_and_shown(kiosk: KioskModel, server, vp)
     assert job.image.width == 576 and job.path is not None and job.path.exists()
 
 
+async def test_a_commit_lost_on_the_server_is_retried_and_printed_once(kiosk: KioskModel,
+                                                                       server, vp):
+    """A full disk on the server: the batch is refused `unavailable`, the server reloads
+    and asks everyone to reconnect; the kiosk asks again with the same request id."""
+    import sqlite3
+
+    store = server.server.store
+    real_write, failed = store._write, []
+
+    def disk_full_once(*args):
+        if not failed:
+            failed.append(True)
+            raise sqlite3.OperationalError("database or disk is full")
+        real_write(*args)
+
+    store._write = disk_full_once
+    task = kiosk.take_ticket(BIRTH)
+    assert task is not None
+    await task
+    assert failed and kiosk.screen is Page.TICKET
+    (ticket,) = server.tickets(BIRTH)
+    assert kiosk.ticket is not None and kiosk.ticket.number == ticket.number == "D001"
+    assert len(await vp.wait_for_jobs(1)) == 1
+
+
 async def test_double_tap_gives_one_ticket(kiosk: KioskModel, server, vp):
     first = kiosk.take_ticket(BIRTH)
     assert kiosk.take_ticket(BIRTH) is None and kiosk.take_ticket(MARRIAGE) is None
