@@ -22,20 +22,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench.bench_server import (
     KIOSK_TOKEN,
-    ROOT,
     SERVICES,
     Workers,
+    accepts,
     bench_config,
     child,
     free_port,
@@ -47,30 +43,6 @@ from kiosk.model import KioskModel, Phase
 from printer.config import PrinterConfig
 from printer.device import TicketPrinter
 from queue_server.client import QueueClient
-
-
-@contextmanager
-def virtual_printer(port: int, out: Path, log: Path):
-    """The virtual printer as a child process, accepting connections inside the block."""
-    with open(log, "wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "printer.virtual", "--host", "127.0.0.1", "--port",
-             str(port), "--out", str(out), "--width", "576"], cwd=ROOT, stdout=sink,
-            stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the virtual printer did not start; see {log}") from None
-                time.sleep(0.1)
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 async def taps(model: KioskModel, count: int, gap: float) -> dict[str, Any]:
@@ -117,8 +89,10 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     config.write_text(bench_config(), encoding="utf-8")
     server = ["queue_server", "--config", str(config), "--db", str(tmp / "kiosk.db"),
               "--host", "127.0.0.1", "--port", str(port), "--ignore-hours"]
+    printer_args = ["printer.virtual", "--host", "127.0.0.1", "--port", str(printer_port),
+                    "--out", str(tmp / "prints"), "--width", "576"]
     with child(server, port, tmp / "server.log"), \
-            virtual_printer(printer_port, tmp / "prints", tmp / "printer.log"):
+            child(printer_args, printer_port, tmp / "printer.log", ready=accepts):
         base = f"http://127.0.0.1:{port}"
         client = QueueClient(f"ws://127.0.0.1:{port}/ws", role="kiosk", token=KIOSK_TOKEN)
         printer = TicketPrinter(PrinterConfig(connection="network", host="127.0.0.1",

@@ -40,6 +40,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def answers_healthz(port: int) -> None:
+    """Returns once a server on 127.0.0.1:port answers /healthz; OSError before."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+        pass
+
+
+def accepts(port: int) -> None:
+    """Returns once something on 127.0.0.1:port takes a connection; OSError before."""
+    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
 @contextmanager
-def child(args: list[str], port: int, log: Path):
-    """A server child process on 127.0.0.1:port, up (healthz answers) inside the block."""
+def child(args: list[str], port: int, log: Path,
+          ready: Callable[[int], None] = answers_healthz):
+    """`python -m ARGS` as a child process listening on 127.0.0.1:port, up (`ready`
+    returns) inside the block."""
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, stdout=out,
                                 stderr=subprocess.STDOUT)
@@ -88,8 +102,8 @@ def child(args: list[str], port: int, log: Path):
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    break
+                ready(port)
+                break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{args[0]} did not start; see {log}") from None

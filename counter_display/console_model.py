@@ -180,9 +180,7 @@ class ConsoleModel(LiveModel):
         if state == "refused" and self.phase == "signed_in":
             self.phase = "signed_out"
             self.error = "Phiên đăng nhập không còn hiệu lực; hãy đăng nhập lại."
-            task = asyncio.ensure_future(self._drop_client())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._drop_client(), "console drop")
 
     def apply_welcome(self, welcome: dict[str, Any]) -> None:
         self.counter = dict(welcome.get("counter") or {})

@@ -264,20 +264,19 @@ class Report:
             g.no_show += 1
 
     def _on_ticket_voided(self, ev: e.TicketVoided) -> None:
-        if (t := self.tickets.get(ev.ticket_id)) is None:
-            return
-        t.queued_at = t.called_at = None
-        t.outcome, t.ended_at = "voided", ev.at
-        for g in self._groups(t):
-            g.voided += 1
+        self._gone(ev.ticket_id, ev.at, "voided")
 
     def _on_ticket_expired(self, ev: e.TicketExpired) -> None:
-        if (t := self.tickets.get(ev.ticket_id)) is None:
+        self._gone(ev.ticket_id, ev.at, "expired")
+
+    def _gone(self, ticket_id: int, at: float, outcome: str) -> None:
+        """A ticket that left without service: `outcome` is also the figure it counts in."""
+        if (t := self.tickets.get(ticket_id)) is None:
             return
         t.queued_at = t.called_at = None
-        t.outcome, t.ended_at = "expired", ev.at
+        t.outcome, t.ended_at = outcome, at
         for g in self._groups(t):
-            g.expired += 1
+            setattr(g, outcome, getattr(g, outcome) + 1)
 
     def _on_ticket_rated(self, ev: e.TicketRated) -> None:
         if (t := self.tickets.get(ev.ticket_id)) is None:
