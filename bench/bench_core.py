@@ -22,13 +22,13 @@ from pathlib import Path
 
 import aiosqlite
 
-from queue_server.config import parse_config
+from queue_protocol.errors import QueueError
+from queue_server.core.engine import Engine
+from queue_server.core.store import Store
 from queue_server.domain import commands as c
+from queue_server.domain.config import parse_config
 from queue_server.domain.state import QueueState
-from queue_server.engine import Engine
-from queue_server.errors import QueueError
-from queue_server.reports import build_report
-from queue_server.store import Store
+from queue_server.web.reports import build_report
 
 SITE = {
     "site": {"name": "Bench"},

@@ -42,7 +42,7 @@ from kiosk.config import KioskSettings
 from kiosk.model import KioskModel, Phase
 from printer.config import PrinterConfig
 from printer.device import TicketPrinter
-from queue_server.client import QueueClient
+from queue_protocol.client import QueueClient
 
 
 async def taps(model: KioskModel, count: int, gap: float) -> dict[str, Any]:

@@ -46,8 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import loadgen
-from queue_server import eventloop
-from queue_server.client import QueueClient, login
+from queue_protocol.client import QueueClient, login
+from queue_server.core import eventloop
 
 ROOT = Path(__file__).resolve().parent.parent
 KIOSK_TOKEN = "bench-kiosk-token-0123456789"

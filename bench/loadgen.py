@@ -26,8 +26,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from queue_server import eventloop
-from queue_server.client import ClientError, NotConnected, QueueClient, RequestTimeout
+from queue_protocol.client import ClientError, NotConnected, QueueClient, RequestTimeout
+from queue_server.core import eventloop
 
 CONNECT_CONCURRENCY = 25  # a burst of hundreds of SYNs overflows the listen backlog
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from queue_server.announce import (
+from announce import (
     DEFAULT_VOICE_DIR,
     Announcement,
     ReadingOptions,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from queue_server.client import ClientError, NotConnected, QueueClient, RequestTimeout
+from queue_protocol.client import ClientError, NotConnected, QueueClient, RequestTimeout
 
 log = logging.getLogger(__name__)
 

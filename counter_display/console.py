@@ -31,9 +31,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .common import clock_text, endpoints
-from .console_model import ConsoleModel
-from .ui import ALERT, ConnectionBanner, FitLabel, base_arguments, font, run_app, show_window
+from counter_display.common import clock_text, endpoints
+from counter_display.console_model import ConsoleModel
+from counter_display.ui import (
+    ALERT,
+    ConnectionBanner,
+    FitLabel,
+    base_arguments,
+    font,
+    run_app,
+    show_window,
+)
 
 TRANSFER_REASONS = ("Nhầm dịch vụ", "Chuyển bộ phận chuyên môn", "Cần giải quyết thêm thủ tục")
 

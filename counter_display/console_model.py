@@ -14,15 +14,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from queue_server.client import (
+from counter_display.common import REQUEST_TROUBLE, LiveModel, error_text
+from queue_protocol.client import (
     CONNECT_TIMEOUT,
     ClientError,
     NotConnected,
     QueueClient,
     login,
 )
-
-from .common import REQUEST_TROUBLE, LiveModel, error_text
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,9 @@ import asyncio
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from queue_server.client import QueueClient
-
-from .common import endpoints
-from .display_model import CounterDisplayModel
-from .ui import (
+from counter_display.common import endpoints
+from counter_display.display_model import CounterDisplayModel
+from counter_display.ui import (
     ACCENT,
     BACKGROUND,
     MUTED,
@@ -26,6 +24,7 @@ from .ui import (
     run_app,
     show_window,
 )
+from queue_protocol.client import QueueClient
 
 IDLE = {
     "open": ("Mời công dân chờ gọi số", "Please wait for your number"),

@@ -10,10 +10,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from queue_server.client import QueueClient
-
-from .audio import Announcer
-from .common import LiveModel
+from counter_display.audio import Announcer
+from counter_display.common import LiveModel
+from queue_protocol.client import QueueClient
 
 
 class CounterDisplayModel(LiveModel):

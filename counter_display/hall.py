@@ -27,13 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from queue_server.announce import DEFAULT_VOICE_DIR, ReadingOptions
-from queue_server.client import QueueClient
-
-from .audio import Announcer, CommandPlayer
-from .common import endpoints, nfc
-from .display_model import HallModel
-from .ui import (
+from announce import DEFAULT_VOICE_DIR, ReadingOptions
+from counter_display.audio import Announcer, CommandPlayer
+from counter_display.common import endpoints, nfc
+from counter_display.display_model import HallModel
+from counter_display.ui import (
     ACCENT,
     BACKGROUND,
     MUTED,
@@ -47,6 +45,7 @@ from .ui import (
     run_app,
     show_window,
 )
+from queue_protocol.client import QueueClient
 
 log = logging.getLogger(__name__)
 

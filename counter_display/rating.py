@@ -19,11 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from queue_server.client import QueueClient
-
-from .common import endpoints, nfc
-from .rating_model import QUESTION, THANKS, RatingModel
-from .ui import (
+from counter_display.common import endpoints, nfc
+from counter_display.rating_model import QUESTION, THANKS, RatingModel
+from counter_display.ui import (
     BACKGROUND,
     MUTED,
     TEXT,
@@ -34,6 +32,7 @@ from .ui import (
     run_app,
     show_window,
 )
+from queue_protocol.client import QueueClient
 
 WELCOME = ("Xin kính chào Ông/Bà", "Welcome")
 INVITE = ("Sau khi được phục vụ, xin Ông/Bà đánh giá mức độ hài lòng tại đây.",

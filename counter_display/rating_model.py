@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from queue_server.client import ClientError, QueueClient
-
-from .common import REQUEST_TROUBLE, LiveModel, error_text
+from counter_display.common import REQUEST_TROUBLE, LiveModel, error_text
+from queue_protocol.client import ClientError, QueueClient
 
 QUESTION = ("Ông/Bà có hài lòng với việc giải quyết hồ sơ?",
             "Are you satisfied with how your application was handled?")

@@ -14,9 +14,8 @@ from typing import Any, TypeVar
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from counter_display.ui import load_fonts
 from qtcommon.garbage import GuiThreadGarbage
-
-from .ui import load_fonts
 
 T = TypeVar("T")
 

@@ -10,7 +10,6 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 import qasync
@@ -18,13 +17,13 @@ from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
+import assets
+from counter_display.common import nfc
 from qtcommon.garbage import GuiThreadGarbage
-
-from .common import nfc
 
 log = logging.getLogger(__name__)
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+FONT_DIR = assets.FONTS
 FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "DejaVuSansMono-Bold.ttf")
 SANS = "Noto Sans"
 

@@ -13,9 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
+from kiosk.config import load_kiosk_file, server_urls
 from printer.errors import ConfigError
-
-from .config import load_kiosk_file, server_urls
 
 log = logging.getLogger("kiosk")
 
@@ -60,13 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.model import KioskModel
+    from kiosk.style import load_fonts
+    from kiosk.window import KioskWindow
     from printer.device import TicketPrinter
     from qtcommon.garbage import GuiThreadGarbage
-    from queue_server.client import QueueClient
-
-    from .model import KioskModel
-    from .style import load_fonts
-    from .window import KioskWindow
+    from queue_protocol.client import QueueClient
 
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)  # closing ends `run` below, which cleans up first

@@ -22,6 +22,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from kiosk.config import KioskSettings
+from kiosk.text import fold, matches, minutes, tr
 from printer.device import (
     CoverOpen,
     PaperOut,
@@ -35,17 +37,14 @@ from printer.device import (
 )
 from printer.status import Paper
 from printer.ticket import SlipLayout, TicketSlip
-from queue_server.client import (
+from queue_protocol.client import (
     ClientError,
     NotConnected,
     QueueClient,
     RequestTimeout,
     new_request_id,
 )
-from queue_server.errors import MESSAGES as SERVER_MESSAGES
-
-from .config import KioskSettings
-from .text import fold, matches, minutes, tr
+from queue_protocol.errors import MESSAGES as SERVER_MESSAGES
 
 log = logging.getLogger(__name__)
 

@@ -6,12 +6,12 @@ Sizes are for a 22" touch screen at 1080p (≈ 4 px per mm): touch targets at le
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+import assets
+
+FONT_DIR = assets.FONTS
 FAMILY = "Noto Sans"
 
 NAVY = "#0B3D91"      # tiles, top bar: white on it is 10:1

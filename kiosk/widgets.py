@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .style import TOUCH_PX
-from .text import tr
+from kiosk.style import TOUCH_PX
+from kiosk.text import tr
 
 
 def label(text: str = "", role: str = "body", wrap: bool = True,

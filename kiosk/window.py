@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .model import KioskModel, Page, Service
-from .text import minutes, opens_text, tr, waiting_text
-from .widgets import Keyboard, Tile, TileGrid, button, label
+from kiosk.model import KioskModel, Page, Service
+from kiosk.text import minutes, opens_text, tr, waiting_text
+from kiosk.widgets import Keyboard, Tile, TileGrid, button, label
 
 CENTER = Qt.AlignmentFlag.AlignHCenter
 

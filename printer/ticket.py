@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+import assets
+
+FONT_DIR = assets.FONTS
 
 
 @dataclass(frozen=True)

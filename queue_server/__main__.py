@@ -22,12 +22,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .app import create_app
-from .auth import ROLES, Accounts
-from .config import ConfigError, load_config
-from .eventloop import loop_name, new_event_loop
-from .proxy import parse_networks
-from .store import Store, backup
+from queue_server.app import create_app
+from queue_server.core.accounts import ROLES, Accounts
+from queue_server.core.eventloop import loop_name, new_event_loop
+from queue_server.core.siteconfig import load_config
+from queue_server.core.store import Store, backup
+from queue_server.domain.config import ConfigError
+from queue_server.web.proxy import parse_networks
 
 DEFAULT_CONFIG = "assets/config/binh-duong.toml"
 DEFAULT_DB = "var/queue.db"

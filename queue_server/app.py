@@ -14,17 +14,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from . import citizens, heap, messages, proxy
-from .auth import COUNTER_ROLES, Accounts
-from .config import SiteConfig
-from .domain import commands as c
-from .domain import events as e
-from .engine import Engine
-from .errors import QueueError
-from .hub import Connection, Hub, text_frame
-from .jsoncodec import dumps
-from .metrics import Metrics
-from .protocol import (
+from queue_protocol.codec import dumps
+from queue_protocol.errors import QueueError
+from queue_protocol.messages import (
     MAX_FRAME_BYTES,
     Hello,
     Request,
@@ -34,9 +26,20 @@ from .protocol import (
     result_error,
     result_ok,
 )
-from .ratelimit import RateLimit
-from .reports import ReportDesk
-from .store import Store
+from queue_server import citizens
+from queue_server.core import heap
+from queue_server.core import views as messages
+from queue_server.core.accounts import COUNTER_ROLES, Accounts
+from queue_server.core.engine import Engine
+from queue_server.core.hub import Connection, Hub, text_frame
+from queue_server.core.metrics import Metrics
+from queue_server.core.store import Store
+from queue_server.domain import commands as c
+from queue_server.domain import events as e
+from queue_server.domain.config import SiteConfig
+from queue_server.web import proxy
+from queue_server.web.ratelimit import RateLimit
+from queue_server.web.reports import ReportDesk
 
 log = logging.getLogger(__name__)
 
@@ -473,7 +476,7 @@ def create_app(config: SiteConfig, db_path: str | Path, *, enforce_hours: bool =
                clock: Callable[[], float] = time.time, tune_gc: bool = False,
                trusted_proxies: tuple[proxy.Network, ...] = ()) -> web.Application:
     """The server's aiohttp app; `trusted_proxies` may tell it the client's address in
-    `X-Forwarded-For` (`queue_server.proxy`)."""
+    `X-Forwarded-For` (`queue_server.web.proxy`)."""
     server = QueueServer(config, db_path, enforce_hours=enforce_hours, clock=clock,
                          tune_gc=tune_gc)
     middlewares = [proxy.middleware(trusted_proxies)] if trusted_proxies else []

@@ -6,7 +6,7 @@
 | `/dat-lich/huy/{code}`, `/en/booking/cancel/{code}` | cancel (the key is in the `#k=` fragment) |
 | `/t/{public_id}`, `/en/t/{public_id}` | follow a ticket live (the QR on every ticket) |
 | `/hall` | the hall display in a browser (public, read-only) |
-| `/bao-cao`, `/en/report` | the leaders' report (its data: `queue_server.reports`, signed in) |
+| `/bao-cao`, `/en/report` | the leaders' report (its data: `queue_server.web.reports`, signed in) |
 | `GET /api/booking/options`, `GET /api/booking/slots` | what can be booked, free places |
 | `POST /api/bookings`, `POST /api/bookings/{code}/cancel` | book, cancel |
 | `GET /api/bookings/{code}.ics` | the booking as an event for the phone's calendar |
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .booking import BookingDesk
-from .tracking import Tracker
-from .web import FONT_DIR, STATIC_DIR, Pages
+from queue_server.web.booking import BookingDesk
+from queue_server.web.pages import FONT_DIR, STATIC_DIR, Pages
+from queue_server.web.tracking import Tracker
 
 if TYPE_CHECKING:
-    from .app import QueueServer
+    from queue_server.app import QueueServer
 
 
 def setup(app: web.Application, server: QueueServer) -> None:

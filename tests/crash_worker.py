@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from queue_server.core.engine import Engine
+from queue_server.core.store import Store
 from queue_server.domain import commands as c
-from queue_server.engine import Engine
-from queue_server.store import Store
 from tests.siteconfig import small_site
 
 

@@ -20,7 +20,8 @@ from aiohttp import web
 from websockets.asyncio.client import ClientConnection
 
 from queue_server.app import SERVER_KEY, QueueServer, create_app
-from queue_server.config import SiteConfig, load_config
+from queue_server.core.siteconfig import load_config
+from queue_server.domain.config import SiteConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = ROOT / "assets" / "config" / "binh-duong.toml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from queue_server.config import SiteConfig, parse_config
+from queue_server.domain.config import SiteConfig, parse_config
 
 SMALL_SITE: dict[str, Any] = {
     "site": {"name": "Trung tâm Hành chính công thử nghiệm", "hours": [["07:30", "17:00"]],

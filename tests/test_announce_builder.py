@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.announce import (
+from announce import (
     CHIME,
     PAUSE,
     PHRASE_CALL,
@@ -23,7 +23,7 @@ from queue_server.announce import (
     silence,
     wav_duration,
 )
-from queue_server.announce.voice import DEFAULT_VOICE_DIR
+from announce.voice import DEFAULT_VOICE_DIR
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 NUMBER_1024 = ["một", "nghìn", "không", "trăm", "hai", "mươi", "tư"]

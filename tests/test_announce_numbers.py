@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queue_server.announce.numbers import (
+from announce.numbers import (
     LETTER_NAMES,
     MAX_NUMBER,
     ReadingOptions,
@@ -17,7 +17,7 @@ from queue_server.announce.numbers import (
     read_ticket,
     spell_letters,
 )
-from queue_server.announce.voice import load_manifest
+from announce.voice import load_manifest
 
 NORTH = {
     0: "không",

@@ -6,9 +6,9 @@ import wave
 
 import pytest
 
-from queue_server.announce import CHIME, PAUSE, PHRASE_CALL, PHRASE_COUNTER, load_manifest
-from queue_server.announce.numbers import all_tokens
-from queue_server.announce.voice import DEFAULT_VOICE_DIR, clip_slug
+from announce import CHIME, PAUSE, PHRASE_CALL, PHRASE_COUNTER, load_manifest
+from announce.numbers import all_tokens
+from announce.voice import DEFAULT_VOICE_DIR, clip_slug
 
 MANIFEST = load_manifest()
 SOUNDS = {CHIME, PAUSE}

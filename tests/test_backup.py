@@ -8,7 +8,7 @@ import subprocess
 import sys
 import uuid
 
-from queue_server.store import Store, backup
+from queue_server.core.store import Store, backup
 from tests.servers import KIOSK_TOKEN, ROOT, peer, running_server
 
 BIRTH = "khai-sinh-khai-tu"

@@ -10,11 +10,12 @@ import uuid
 import aiohttp
 import pytest
 
-from queue_server.config import ConfigError, load_config
+from queue_protocol.errors import QueueError
+from queue_server.core.siteconfig import load_config
 from queue_server.domain import commands as c
 from queue_server.domain.booking import fold, normalize_cccd, normalize_phone, slots
+from queue_server.domain.config import ConfigError
 from queue_server.domain.state import QueueState
-from queue_server.errors import QueueError
 from tests.servers import SAMPLE_CONFIG, add_officer, login, peer, running_server
 from tests.siteconfig import SMALL_SITE, WEDNESDAY_9AM, small_site
 
@@ -101,7 +102,7 @@ def test_slots_follow_opening_hours_and_capacity_rules():
     ({"retention_days": -1}, "booking.retention_days"),
 ])
 def test_bad_booking_config_names_the_key(booking, key):
-    from queue_server.config import parse_config
+    from queue_server.domain.config import parse_config
     with pytest.raises(ConfigError) as err:
         parse_config(SMALL_SITE | {"booking": booking}, "site.toml")
     assert err.value.key == key
@@ -250,7 +251,7 @@ async def test_a_booking_goes_into_the_phones_calendar_without_personal_data(tmp
 
 
 def test_calendar_lines_fold_between_characters_and_escape_text():
-    from queue_server.calendar import _escape, _fold
+    from queue_server.web.calendar import _escape, _fold
     line = "SUMMARY:" + "Đăng ký biến động đất đai, chuyển nhượng quyền sử dụng đất; " * 3
     folded = _fold(_escape(line)).encode()
     assert all(len(part) <= 75 for part in folded.split(b"\r\n"))

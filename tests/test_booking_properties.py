@@ -7,9 +7,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from queue_protocol.errors import QueueError
 from queue_server.domain import commands as c
 from queue_server.domain.state import QueueState
-from queue_server.errors import QueueError
 from tests.siteconfig import WEDNESDAY_9AM, small_site
 
 CONFIG = small_site(booking={"default_capacity": 3, "slot_minutes": 60})

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from queue_server.client import (
+from queue_protocol.client import (
     ClientError,
     NotConnected,
     QueueClient,
@@ -44,10 +44,10 @@ async def server(tmp_path):
 @pytest.fixture
 def no_tracebacks(caplog):
     """Fails the test if the client logged a traceback (normal disconnects must not)."""
-    caplog.set_level(logging.DEBUG, logger="queue_server.client")
+    caplog.set_level(logging.DEBUG, logger="queue_protocol.client")
     yield caplog
     noisy = [r for r in caplog.records
-             if r.name == "queue_server.client" and (r.exc_info or r.levelno >= logging.ERROR)]
+             if r.name == "queue_protocol.client" and (r.exc_info or r.levelno >= logging.ERROR)]
     assert noisy == []
 
 

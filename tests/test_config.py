@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from queue_server.config import ConfigError, load_config, parse_config
+from queue_server.core.siteconfig import load_config
+from queue_server.domain.config import ConfigError, parse_config
 from tests.servers import ROOT, SAMPLE_CONFIG
 from tests.siteconfig import SMALL_SITE
 

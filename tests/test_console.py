@@ -18,7 +18,7 @@ from counter_display.counter import CounterWindow
 from counter_display.display_model import CounterDisplayModel, HallModel
 from counter_display.hall import HallWindow
 from counter_display.testing import CuttableLink, run_scenario, until
-from queue_server.client import QueueClient
+from queue_protocol.client import QueueClient
 from queue_server.domain import commands as c
 from tests.servers import (
     DISPLAY_TOKEN,

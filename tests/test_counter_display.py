@@ -14,7 +14,7 @@ from counter_display.common import endpoints
 from counter_display.counter import CounterWindow
 from counter_display.display_model import CounterDisplayModel
 from counter_display.testing import run_scenario, until
-from queue_server.client import QueueClient
+from queue_protocol.client import QueueClient
 from tests.servers import DISPLAY_TOKEN, KIOSK_TOKEN, add_officer, login, peer, running_server
 
 pytestmark = pytest.mark.timeout(60)

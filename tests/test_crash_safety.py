@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from queue_server.core.engine import Engine
+from queue_server.core.store import Store
 from queue_server.domain import commands as c
-from queue_server.engine import Engine
-from queue_server.store import Store
 from tests.siteconfig import small_site
 
 ROOT = Path(__file__).resolve().parent.parent

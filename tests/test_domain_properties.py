@@ -12,11 +12,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from queue_protocol.errors import QueueError
 from queue_server.domain import commands as c
 from queue_server.domain.lifecycle import TicketStatus
 from queue_server.domain.policy import NORMAL_RANK
 from queue_server.domain.state import QueueState
-from queue_server.errors import QueueError
 from tests.siteconfig import WEDNESDAY_9AM, small_site
 
 CONFIG = small_site()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from queue_protocol.errors import QueueError
 from queue_server.domain import commands as c
 from queue_server.domain.lifecycle import CounterStatus, TicketStatus
 from queue_server.domain.state import QueueState
-from queue_server.errors import QueueError
 from tests.siteconfig import WEDNESDAY_9AM, small_site
 
 T0 = WEDNESDAY_9AM

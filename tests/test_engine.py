@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 
+from queue_protocol.errors import QueueError
+from queue_server.core.engine import Engine
+from queue_server.core.store import Store
 from queue_server.domain import commands as c
-from queue_server.engine import Engine
-from queue_server.errors import QueueError
-from queue_server.store import Store
 from tests.siteconfig import WEDNESDAY_9AM, small_site
 
 

@@ -14,14 +14,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPixmap
 
+from announce import build_call_announcement, render_announcement, wav_duration
 from counter_display.audio import Announcer, AudioUnavailable, CommandPlayer, RecordingPlayer
 from counter_display.common import endpoints
 from counter_display.display_model import MISSED_CALLS_SECONDS, HallModel, missed_calls
 from counter_display.hall import HallWindow
 from counter_display.testing import run_scenario, until
 from counter_display.ui import ACCENT, BACKGROUND, PANEL
-from queue_server.announce import build_call_announcement, render_announcement, wav_duration
-from queue_server.client import QueueClient
+from queue_protocol.client import QueueClient
 from tests.servers import DISPLAY_TOKEN, KIOSK_TOKEN, add_officer, login, peer, running_server
 
 pytestmark = pytest.mark.timeout(90)

@@ -3,7 +3,7 @@
 import asyncio
 import gc
 
-from queue_server import heap
+from queue_server.core import heap
 
 
 async def test_survivors_are_frozen_and_thawed_at_the_day_reset():

@@ -20,9 +20,9 @@ from kiosk.model import KioskModel
 from printer.config import PrinterConfig
 from printer.device import TicketPrinter
 from printer.virtual import VirtualPrinter
+from queue_protocol.client import QueueClient
 from queue_server.app import SERVER_KEY, QueueServer, create_app
-from queue_server.client import QueueClient
-from queue_server.config import load_config
+from queue_server.core.siteconfig import load_config
 from tests.servers import KIOSK_TOKEN, SAMPLE_CONFIG, free_port
 
 BIRTH, MARRIAGE, LAND = "khai-sinh-khai-tu", "ket-hon", "cap-giay-chung-nhan"

@@ -14,7 +14,7 @@ from counter_display.common import endpoints
 from counter_display.rating import RatingWindow
 from counter_display.rating_model import RatingModel
 from counter_display.testing import run_scenario, until
-from queue_server.client import QueueClient
+from queue_protocol.client import QueueClient
 from tests.servers import KIOSK_TOKEN, RATING_TOKEN, add_officer, login, peer, running_server
 
 pytestmark = pytest.mark.timeout(60)

@@ -13,7 +13,7 @@ import pytest
 
 from queue_server.domain import events as e
 from queue_server.domain.report import Report, stats
-from queue_server.reports import build_report
+from queue_server.web.reports import build_report
 from tests.servers import KIOSK_TOKEN, RATING_TOKEN, add_officer, login, peer, running_server
 from tests.siteconfig import WEDNESDAY_9AM, small_site
 from tests.test_booking import Clock

@@ -13,8 +13,9 @@ from collections import defaultdict
 
 import pytest
 
-from queue_server.config import Counter, load_config
-from queue_server.proxy import client_address, parse_networks
+from queue_server.core.siteconfig import load_config
+from queue_server.domain.config import Counter
+from queue_server.web.proxy import client_address, parse_networks
 from tests.servers import (
     DISPLAY_TOKEN,
     KIOSK2_TOKEN,
@@ -443,7 +444,7 @@ async def test_after_a_failed_commit_every_client_comes_back_to_the_truth(tmp_pa
     never became durable: after the reload every client is asked to reconnect."""
     import sqlite3
 
-    from queue_server.client import QueueClient
+    from queue_protocol.client import QueueClient
     async with running_server(tmp_path / "q.db") as (base, server):
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
         assert (await kiosk.request("issue", service=BIRTH, request_id="kept"))["ok"]

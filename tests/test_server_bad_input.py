@@ -13,7 +13,7 @@ import uuid
 import pytest
 import websockets
 
-from queue_server import hub
+from queue_server.core import hub
 from tests.servers import DISPLAY_TOKEN, KIOSK_TOKEN, add_officer, login, peer, running_server
 
 LAND = "cap-giay-chung-nhan"

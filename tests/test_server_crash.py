@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from collections import defaultdict
 
-from queue_server.client import NotConnected, QueueClient, RequestTimeout, new_request_id
+from queue_protocol.client import NotConnected, QueueClient, RequestTimeout, new_request_id
 from tests.servers import KIOSK_TOKEN, ServerProcess
 
 SERVICES = ("cap-giay-chung-nhan", "khai-sinh-khai-tu", "giay-phep-lai-xe")

@@ -14,9 +14,9 @@ from collections import Counter as Tally
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..config import SiteConfig
-from ..errors import QueueError
-from .hours import _is_working_day, local_time
+from queue_protocol.errors import QueueError
+from queue_server.domain.config import SiteConfig
+from queue_server.domain.hours import _is_working_day, local_time
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud, typed on a kiosk
 CODE_LENGTH = 8

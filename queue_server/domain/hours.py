@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..config import WEEKDAYS, Service, Site
+from queue_server.domain.config import WEEKDAYS, Service, Site
 
 
 def local_time(site: Site, now: float) -> dt.datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ..errors import QueueError
+from queue_protocol.errors import QueueError
 
 
 class TicketStatus(StrEnum):

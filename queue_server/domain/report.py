@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..config import SiteConfig
-from . import events as e
+from queue_server.domain import events as e
+from queue_server.domain.config import SiteConfig
 
 
 def stats(values: list[float]) -> dict[str, float | int | None]:

@@ -13,11 +13,10 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config import Service, SiteConfig
-from ..errors import QueueError
-from . import commands as c
-from . import events as e
-from .booking import (
+from queue_protocol.errors import QueueError
+from queue_server.domain import commands as c
+from queue_server.domain import events as e
+from queue_server.domain.booking import (
     Booking,
     BookingBook,
     BookingStatus,
@@ -26,9 +25,10 @@ from .booking import (
     checkin_window,
     find_slot,
 )
-from .eta import ServiceTimes, estimate_wait
-from .hours import is_open
-from .lifecycle import (
+from queue_server.domain.config import Service, SiteConfig
+from queue_server.domain.eta import ServiceTimes, estimate_wait
+from queue_server.domain.hours import is_open
+from queue_server.domain.lifecycle import (
     CounterAction,
     CounterStatus,
     TicketAction,
@@ -36,7 +36,7 @@ from .lifecycle import (
     next_counter_status,
     next_ticket_status,
 )
-from .policy import NORMAL_RANK, WaitingQueues
+from queue_server.domain.policy import NORMAL_RANK, WaitingQueues
 
 
 @dataclass

@@ -25,9 +25,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .numbers import nfc
+import assets
+from announce.numbers import nfc
 
-DEFAULT_VOICE_DIR = Path(__file__).resolve().parents[2] / "assets" / "voice" / "vi"
+DEFAULT_VOICE_DIR = assets.VOICE_VI
 MANIFEST_NAME = "manifest.toml"
 
 _TELEX_LETTERS = {"ă": "aw", "â": "aa", "đ": "dd", "ê": "ee", "ô": "oo", "ơ": "ow", "ư": "uw"}

@@ -3,7 +3,7 @@
 Stdlib only (no Qt, no aiohttp), so the hall display and the web server can share it.
 """
 
-from .builder import (
+from announce.builder import (
     CHIME,
     PAUSE,
     PHRASE_CALL,
@@ -15,8 +15,8 @@ from .builder import (
     silence,
     wav_duration,
 )
-from .numbers import ReadingOptions, read_digits, read_number, read_ticket, spell_letters
-from .voice import (
+from announce.numbers import ReadingOptions, read_digits, read_number, read_ticket, spell_letters
+from announce.voice import (
     DEFAULT_VOICE_DIR,
     ClipFormatError,
     MissingClipError,

@@ -22,19 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .auth import Officer
-from .config import SiteConfig
-from .domain.events import event_from_dict
-from .domain.hours import business_day
-from .domain.report import Figures, Report, booking_figures
-from .errors import QueueError
-from .jsoncodec import dumps_text, loads
-from .messages import counter_view
-from .store import Store
+from queue_protocol.codec import dumps_text, loads
+from queue_protocol.errors import QueueError
+from queue_server.core.accounts import Officer
+from queue_server.core.store import Store
+from queue_server.core.views import counter_view
+from queue_server.domain.config import SiteConfig
+from queue_server.domain.events import event_from_dict
+from queue_server.domain.hours import business_day
+from queue_server.domain.report import Figures, Report, booking_figures
 
 if TYPE_CHECKING:
-    from .app import QueueServer
-    from .hub import Connection
+    from queue_server.app import QueueServer
+    from queue_server.core.hub import Connection
 
 REPORT_ROLES = frozenset({"leader", "supervisor", "admin"})
 MAX_DAYS = 92

@@ -10,15 +10,15 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from .domain import events as e
-from .domain.state import QueueState, Ticket
-from .errors import QueueError
-from .hub import Connection
-from .messages import ticket_public
-from .protocol import encode
+from queue_protocol.errors import QueueError
+from queue_protocol.messages import encode
+from queue_server.core.hub import Connection
+from queue_server.core.views import ticket_public
+from queue_server.domain import events as e
+from queue_server.domain.state import QueueState, Ticket
 
 if TYPE_CHECKING:
-    from .app import QueueServer
+    from queue_server.app import QueueServer
 
 QUEUE_PUSH_SECONDS = 1.0
 MAX_TRACKED_PER_CONNECTION = 5

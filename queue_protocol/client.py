@@ -32,7 +32,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.uri import parse_uri
 
-from .jsoncodec import dumps, loads
+from queue_protocol.codec import dumps, loads
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import QueueError
-from .jsoncodec import dumps_text, loads
+from queue_protocol.codec import dumps_text, loads
+from queue_protocol.errors import QueueError
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024

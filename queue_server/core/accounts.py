@@ -19,8 +19,8 @@ from pathlib import Path
 
 import aiosqlite
 
-from .errors import QueueError
-from .store import connect
+from queue_protocol.errors import QueueError
+from queue_server.core.store import connect
 
 ROLES = ("officer", "supervisor", "leader", "admin")
 COUNTER_ROLES = frozenset({"officer", "supervisor", "admin"})

@@ -25,10 +25,10 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from .domain.booking import Booking, BookingStatus
-from .domain.events import DayStarted, Event, event_from_dict
-from .domain.state import CounterState, Ticket
-from .jsoncodec import dumps_text, loads
+from queue_protocol.codec import dumps_text, loads
+from queue_server.domain.booking import Booking, BookingStatus
+from queue_server.domain.events import DayStarted, Event, event_from_dict
+from queue_server.domain.state import CounterState, Ticket
 
 MIGRATIONS: list[str] = [
     # 1: the event log and the current state of tickets and counters

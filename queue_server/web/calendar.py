@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .config import SiteConfig
+from queue_server.domain.config import SiteConfig
 
 REMIND_BEFORE = "-PT1H"  # the phone reminds an hour before
 

@@ -10,8 +10,8 @@ import wave
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .numbers import DEFAULT_OPTIONS, ReadingOptions, nfc, read_number, read_ticket
-from .voice import DEFAULT_VOICE_DIR, ClipFormat, ClipFormatError, Manifest, load_manifest
+from announce.numbers import DEFAULT_OPTIONS, ReadingOptions, nfc, read_number, read_ticket
+from announce.voice import DEFAULT_VOICE_DIR, ClipFormat, ClipFormatError, Manifest, load_manifest
 
 CHIME = "[chime]"
 PAUSE = "[pause]"

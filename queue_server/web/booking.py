@@ -21,9 +21,11 @@ import qrcode
 import qrcode.image.svg
 from aiohttp import web
 
-from .calendar import booking_ics
-from .domain import commands as c
-from .domain.booking import (
+from queue_protocol.errors import QueueError
+from queue_protocol.messages import encode
+from queue_server.core.hub import Connection
+from queue_server.domain import commands as c
+from queue_server.domain.booking import (
     CODE_ALPHABET,
     CODE_LENGTH,
     Booking,
@@ -39,15 +41,13 @@ from .domain.booking import (
     normalize_phone,
     slots,
 )
-from .domain.events import DayStarted, Event
-from .domain.hours import local_time
-from .errors import QueueError
-from .hub import Connection
-from .protocol import encode
-from .ratelimit import RateLimit
+from queue_server.domain.events import DayStarted, Event
+from queue_server.domain.hours import local_time
+from queue_server.web.calendar import booking_ics
+from queue_server.web.ratelimit import RateLimit
 
 if TYPE_CHECKING:
-    from .app import QueueServer
+    from queue_server.app import QueueServer
 
 log = logging.getLogger(__name__)
 

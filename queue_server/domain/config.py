@@ -11,7 +11,6 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -159,13 +158,8 @@ class SiteConfig:
         return next(iter(self.outcomes))
 
 
-def load_config(path: str | Path) -> SiteConfig:
-    """Read and validate a site configuration file."""
-    source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(source, "(file)", f"cannot be read: {exc.strerror}") from None
+def read_config(raw: bytes, source: str) -> SiteConfig:
+    """Validate a configuration file's bytes (`source` names it in every error)."""
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -2,7 +2,7 @@
 
 Plain HTML rendered here (Vietnamese at the usual paths, English under `/en/`),
 small scripts and one stylesheet from `static/`, the Noto Sans font from
-`assets/fonts`, the hall's voice built by `queue_server.announce`: nothing comes
+`assets/fonts`, the hall's voice built by `announce`: nothing comes
 from outside the server, so the pages work on a network with no internet.
 """
 
@@ -19,20 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .announce import DEFAULT_VOICE_DIR, build_call_announcement, render_announcement
-from .domain.booking import fold, normalize_code
-from .domain.hours import business_day
-from .errors import QueueError
+import assets
+from announce import DEFAULT_VOICE_DIR, build_call_announcement, render_announcement
+from queue_protocol.errors import QueueError
+from queue_server.domain.booking import fold, normalize_code
+from queue_server.domain.hours import business_day
 
 if TYPE_CHECKING:
-    from .app import QueueServer
-    from .booking import BookingDesk
-    from .tracking import Tracker
+    from queue_server.app import QueueServer
+    from queue_server.web.booking import BookingDesk
+    from queue_server.web.tracking import Tracker
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 TEMPLATE_DIR = HERE / "templates"
-FONT_DIR = HERE.parent / "assets" / "fonts"
+FONT_DIR = assets.FONTS
 _NUMBER = re.compile(r"[A-Z]{0,2}\d{1,6}")
 
 TEXT: dict[str, dict[str, str]] = {

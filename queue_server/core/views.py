@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .domain import events as e
-from .domain.hours import is_open, opens_at
-from .domain.state import QueueState, Ticket
-from .protocol import PROTOCOL_VERSION
+from queue_protocol.messages import PROTOCOL_VERSION
+from queue_server.domain import events as e
+from queue_server.domain.hours import is_open, opens_at
+from queue_server.domain.state import QueueState, Ticket
 
 EVERYONE = frozenset({"kiosk", "counter", "display", "rating", "public"})
 STAFF_AND_SCREENS = frozenset({"counter", "display"})

@@ -20,14 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from .config import SiteConfig
-from .domain import commands as c
-from .domain.booking import Booking
-from .domain.events import DayStarted, Event
-from .domain.hours import business_day, next_reset
-from .domain.state import CounterState, QueueState, Ticket
-from .errors import QueueError
-from .store import Store
+from queue_protocol.errors import QueueError
+from queue_server.core.store import Store
+from queue_server.domain import commands as c
+from queue_server.domain.booking import Booking
+from queue_server.domain.config import SiteConfig
+from queue_server.domain.events import DayStarted, Event
+from queue_server.domain.hours import business_day, next_reset
+from queue_server.domain.state import CounterState, QueueState, Ticket
 
 log = logging.getLogger(__name__)
 

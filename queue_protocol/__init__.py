@@ -1,0 +1,1 @@
+"""What the queue server and its clients share: the wire protocol v1."""

@@ -1,0 +1,1 @@
+"""The durable core: store, single writer, accounts, hub."""

@@ -1,0 +1,1 @@
+"""The HTTP side: API, pages, booking, tracking, reports."""
