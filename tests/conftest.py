@@ -1,5 +1,28 @@
-"""Shared test set-up: Qt runs offscreen so tests work on a machine without a display."""
+"""Shared test set-up: Qt runs offscreen so tests work on a machine without a display;
+the fixtures more than one folder uses."""
 
 import os
 
+import pytest
+
+from printer.virtual import VirtualPrinter
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+async def server(tmp_path):
+    """The real queue server of the sample site, in this process; `server.stop()` and
+    `server.start()` restart it on the same port."""
+    # Imported here: the tests of the clients and the printer do not need the server.
+    from tests.support.servers import InProcessServer
+
+    async with InProcessServer(tmp_path / "q.db") as running:
+        yield running
+
+
+@pytest.fixture
+async def vp(tmp_path):
+    """A virtual ESC/POS printer on loopback, 80 mm, keeping its jobs in tmp_path/prints."""
+    async with VirtualPrinter(out_dir=tmp_path / "prints", width=576) as printer:
+        yield printer

@@ -1,0 +1,1 @@
+"""The tests, one folder per package; what they share is in `tests.support`."""
