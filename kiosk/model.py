@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from kiosk.config import KioskSettings
-from kiosk.text import fold, matches, minutes, tr
+from kiosk.text import matches, minutes, tr
 from printer.device import (
     CoverOpen,
     PaperOut,
@@ -44,7 +44,8 @@ from queue_protocol.client import (
     RequestTimeout,
     new_request_id,
 )
-from queue_protocol.errors import MESSAGES as SERVER_MESSAGES
+from queue_protocol.errors import ERRORS
+from vntext import fold
 
 log = logging.getLogger(__name__)
 
@@ -519,7 +520,7 @@ class KioskModel:
         The client keeps only the Vietnamese message: the English is the server's own
         table for that code (the one its `message_en` comes from)."""
         message = exc.message or exc.code
-        english = SERVER_MESSAGES.get(exc.code, ("", ""))[1] or message
+        english = ERRORS[exc.code].en if exc.code in ERRORS else message
         self.booking_refusal = Refusal(exc.code, message, english)
         self.booking_code = code
         self.page = Page.BOOKING

@@ -5,9 +5,9 @@ Every sentence the citizen reads lives in `STRINGS`, so a translator finds them 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime, tzinfo
+
+from vntext import fold
 
 Language = str  # "vi" or "en"
 
@@ -20,8 +20,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search_none": ("Không tìm thấy thủ tục phù hợp. Hãy thử từ khác.",
                     "No matching service. Try other words."),
     "priority": ("Ưu tiên", "Priority"),
-    "priority_title": ("Chọn nhóm ưu tiên của quý khách", "Choose your priority group"),
-    "priority_note": ("Quý khách không cần xuất trình giấy tờ.",
+    "priority_title": ("Chọn nhóm ưu tiên của Ông/Bà", "Choose your priority group"),
+    "priority_note": ("Ông/Bà không cần xuất trình giấy tờ.",
                       "You do not need to show any document."),
     "priority_none": ("Không ưu tiên", "No priority"),
     "priority_chosen": ("Ưu tiên: {group}", "Priority: {group}"),
@@ -49,21 +49,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "opens_at_day": ("Mở lúc {time} ngày {date}", "Opens {date} at {time}"),
     "printing": ("Đang in…", "Printing…"),
     "printing_wait": ("Xin vui lòng chờ trong giây lát", "Please wait a moment"),
-    "your_number": ("Số thứ tự của quý khách", "Your number"),
-    "ahead": ("Số người chờ trước quý khách: {n}", "People ahead of you: {n}"),
+    "your_number": ("Số thứ tự của Ông/Bà", "Your number"),
+    "ahead": ("Số người chờ trước Ông/Bà: {n}", "People ahead of you: {n}"),
     "estimated": ("Thời gian chờ dự kiến: khoảng {m} phút", "Estimated wait: about {m} min"),
-    "estimated_none": ("Quý khách sẽ được gọi ngay", "You will be called shortly"),
+    "estimated_none": ("Ông/Bà sẽ được gọi ngay", "You will be called shortly"),
     "take_slip": ("Vui lòng nhận phiếu bên dưới và chờ gọi số",
                   "Please take your ticket below and wait for your number"),
     "print_failed": ("Không in được phiếu", "The ticket could not be printed"),
-    "print_failed_body": ("Số vừa lấy đã được hủy. Xin quý khách vui lòng hỏi quầy hướng dẫn.",
+    "print_failed_body": ("Số vừa lấy đã được hủy. Xin Ông/Bà vui lòng hỏi quầy hướng dẫn.",
                           "The number was cancelled. Please ask at the information desk."),
     "not_issued": ("Chưa lấy được số", "No number was issued"),
-    "not_issued_body": ("Máy chủ không trả lời. Xin quý khách vui lòng hỏi quầy hướng dẫn.",
+    "not_issued_body": ("Máy chủ không trả lời. Xin Ông/Bà vui lòng hỏi quầy hướng dẫn.",
                         "The server did not answer. Please ask at the information desk."),
     "refused": ("Không lấy được số", "No number could be issued"),
     "out_of_service": ("Tạm ngưng phục vụ", "Out of service"),
-    "out_of_service_body": ("Xin lỗi quý khách. Máy lấy số đang tạm ngưng, "
+    "out_of_service_body": ("Xin lỗi Ông/Bà. Máy lấy số đang tạm ngưng, "
                             "vui lòng hỏi quầy hướng dẫn.",
                             "Sorry, this kiosk is paused. Please ask at the information desk."),
     "reason_server": ("Mất kết nối máy chủ {url}: {detail}. Đang tự kết nối lại.",
@@ -87,16 +87,6 @@ def tr(key: str, language: Language, **fields: object) -> str:
     vi, en = STRINGS[key]
     text = en if language == "en" else vi
     return text.format(**fields) if fields else text
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, for search: "Đăng Ký" → "dang ky".
-
-    Đ/đ is a letter of its own, not D with a mark, so NFD leaves it alone: map it by hand.
-    """
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w]+", " ", bare.casefold()).split())
 
 
 _TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"),

@@ -45,18 +45,13 @@ from queue_server.domain.events import DayStarted, Event
 from queue_server.domain.hours import local_time
 from queue_server.web.calendar import booking_ics
 from queue_server.web.ratelimit import RateLimit
+from queue_server.web.responses import error_response
+from vntext import WEEKDAYS_EN, WEEKDAYS_VI
 
 if TYPE_CHECKING:
-    from queue_server.app import QueueServer
+    from queue_server.core.context import ServerContext
 
 log = logging.getLogger(__name__)
-
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_STATUS = {"bad_request": 400, "bad_phone": 400, "bad_cccd": 400, "bad_name": 400,
-           "consent_required": 400, "unknown_service": 404, "unknown_booking": 404,
-           "too_many_requests": 429, "unavailable": 503, "internal": 500,
-           "bad_cancel_link": 403}
 
 
 def purpose_notice(config) -> dict[str, str]:
@@ -66,11 +61,11 @@ def purpose_notice(config) -> dict[str, str]:
     return {
         "version": config.booking.notice_version,
         "vi": (f"{site.name} thu thập họ tên, số điện thoại di động và (chỉ với dịch vụ cần) số "
-               "căn cước công dân của bạn để giữ chỗ, nhận diện lịch hẹn khi bạn đến và liên hệ "
-               "khi lịch hẹn thay đổi. Dữ liệu không dùng cho mục đích khác, không chia sẻ cho "
-               f"bên thứ ba và được xoá {days} ngày sau ngày hẹn. Bạn có thể huỷ lịch hẹn bất "
-               "cứ lúc nào bằng liên kết được cấp; khi huỷ, dữ liệu cũng được xoá theo thời hạn "
-               "trên."),
+               "căn cước công dân của Ông/Bà để giữ chỗ, nhận diện lịch hẹn khi Ông/Bà đến và "
+               "liên hệ khi lịch hẹn thay đổi. Dữ liệu không dùng cho mục đích khác, không chia "
+               f"sẻ cho bên thứ ba và được xoá {days} ngày sau ngày hẹn. Ông/Bà có thể huỷ lịch "
+               "hẹn bất cứ lúc nào bằng liên kết được cấp; khi huỷ, dữ liệu cũng được xoá theo "
+               "thời hạn trên."),
         "en": (f"{site.name_en} collects your name, mobile number and (only for services "
                "that need it) your citizen ID number to hold your place, recognise your "
                "booking when you arrive and contact you if it changes. The data is used for "
@@ -96,9 +91,9 @@ def _hash(key: str) -> str:
 
 
 class BookingDesk:
-    """HTTP booking API and the kiosk's check-in, for one `QueueServer`."""
+    """HTTP booking API and the kiosk's check-in, for one site."""
 
-    def __init__(self, server: QueueServer) -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
         self.config = server.config
         self.limit = RateLimit(self.config.booking.requests_per_hour)
@@ -122,7 +117,7 @@ class BookingDesk:
             "services": self._service_list(),
             "sectors": [{"id": s.id, "name": s.name, "name_en": s.name_en}
                         for s in cfg.sectors.values()],
-            "days": [{"day": d.isoformat(), "weekday": WEEKDAYS[d.weekday()],
+            "days": [{"day": d.isoformat(), "weekday": WEEKDAYS_VI[d.weekday()],
                       "weekday_en": WEEKDAYS_EN[d.weekday()], "label": f"{d:%d/%m}"}
                      for d in booking_days(cfg, now)],
             "notice": purpose_notice(cfg),
@@ -158,7 +153,7 @@ class BookingDesk:
             "code": booking.code, "code_display": format_code(booking.code),
             "service": service.id, "service_name": service.name,
             "service_name_en": service.name_en, "day": booking.day,
-            "weekday": WEEKDAYS[slot.weekday()], "weekday_en": WEEKDAYS_EN[slot.weekday()],
+            "weekday": WEEKDAYS_VI[slot.weekday()], "weekday_en": WEEKDAYS_EN[slot.weekday()],
             "date": f"{slot:%d/%m/%Y}", "time": f"{slot:%H:%M}", "slot_at": booking.slot_at,
             "checkin_from": f"{local_time(site, opens):%H:%M}",
             "checkin_until": f"{local_time(site, closes):%H:%M}",
@@ -175,18 +170,18 @@ class BookingDesk:
         try:
             found = self.slot_list(service, day, self.server.clock())
         except QueueError as err:
-            return _error(err)
+            return error_response(err)
         return _json({"service": service, "day": day, "slots": found})
 
     async def post_booking(self, request: web.Request) -> web.Response:
         now = self.server.clock()
         if not self.limit.allow(request.remote or "?", time.monotonic()):
-            return _error(QueueError("too_many_requests"))
+            return error_response(QueueError("too_many_requests"))
         try:
             command, key = self._book_command(await _body(request), now)
             await self.server.engine.submit(command)
         except QueueError as err:
-            return _error(err)
+            return error_response(err)
         booking = self.server.state.bookings.by_code[command.code]
         log.info("booking %s for %s at %s", booking.code, booking.service, booking.day)
         return _json({"booking": self.booking_view(booking), "qr_svg": qr_svg(booking.code),
@@ -228,14 +223,14 @@ class BookingDesk:
 
     async def post_cancel(self, request: web.Request) -> web.Response:
         if not self.limit.allow(request.remote or "?", time.monotonic()):
-            return _error(QueueError("too_many_requests"))
+            return error_response(QueueError("too_many_requests"))
         try:
             code = normalize_code(request.match_info["code"])
             body = await _body(request)
             await self.server.engine.submit(c.CancelBooking(
                 actor="web", code=code, cancel_hash=_hash(_text(body, "key"))))
         except QueueError as err:
-            return _error(err)
+            return error_response(err)
         log.info("booking %s cancelled", code)
         return _json({"booking": self.booking_view(self.server.state.bookings.by_code[code])})
 
@@ -244,10 +239,10 @@ class BookingDesk:
         try:
             code = normalize_code(request.match_info["code"])
         except QueueError as err:
-            return _error(err)
+            return error_response(err)
         booking = self.server.state.bookings.get(code)
         if booking is None or booking.status is not BookingStatus.ACTIVE:
-            return _error(QueueError("unknown_booking", code))
+            return error_response(QueueError("unknown_booking", code))
         text = booking_ics(self.config, self.booking_view(booking), self.server.clock())
         return web.Response(text=text, content_type="text/calendar", charset="utf-8",
                             headers={"Content-Disposition":
@@ -265,13 +260,13 @@ class BookingDesk:
         view = self.booking_view(booking) if booking else {"code": code}
         late = bool(booking and booking.late)
         if late:
-            message = (f"Bạn đến sau giờ hẹn {view['time']}. Số của bạn được xếp như số lấy "
-                       "trực tiếp tại quầy. Xin cảm ơn bạn đã thông cảm.",
+            message = (f"Ông/Bà đến sau giờ hẹn {view['time']}. Số của Ông/Bà được xếp như số "
+                       "lấy trực tiếp tại quầy. Xin cảm ơn Ông/Bà đã thông cảm.",
                        f"You arrived after your {view['time']} booking, so your number "
                        "queues like a walk-in ticket. Thank you for understanding.")
         else:
-            message = (f"Đã nhận lịch hẹn {view.get('time', '')}. Số của bạn được xếp theo "
-                       "giờ hẹn.", "Booking checked in: your number queues by your booked "
+            message = (f"Đã nhận lịch hẹn {view.get('time', '')}. Số của Ông/Bà được xếp "
+                       "theo giờ hẹn.", "Booking checked in: your number queues by your booked "
                        "time.")
         return {"ticket": outcome.ticket, "checkin": {
             **view, "late": late, "message": message[0], "message_en": message[1]}}
@@ -322,8 +317,3 @@ def _text(body: dict[str, Any], key: str) -> str:
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=encode,
                              headers={"Cache-Control": "no-store"})
-
-
-def _error(err: QueueError) -> web.Response:
-    return _json({"error": err.to_dict()}, status=_STATUS.get(err.code, 409))
-

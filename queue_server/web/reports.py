@@ -31,9 +31,10 @@ from queue_server.domain.config import SiteConfig
 from queue_server.domain.events import event_from_dict
 from queue_server.domain.hours import business_day
 from queue_server.domain.report import Figures, Report, booking_figures
+from queue_server.web.responses import error_response
 
 if TYPE_CHECKING:
-    from queue_server.app import QueueServer
+    from queue_server.core.context import ServerContext
     from queue_server.core.hub import Connection
 
 REPORT_ROLES = frozenset({"leader", "supervisor", "admin"})
@@ -51,13 +52,8 @@ CSV_COLUMNS = (  # (header: Vietnamese first, English second; TicketRecord field
 )
 
 
-class Refused(Exception):
-    def __init__(self, status: int, error: QueueError) -> None:
-        self.status, self.error = status, error
-
-
 class ReportDesk:
-    def __init__(self, server: QueueServer) -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
         # Today's report, kept and brought up to date with the events since (`my_day`).
         self._today: Report | None = None
@@ -85,8 +81,8 @@ class ReportDesk:
     async def figures(self, request: web.Request) -> web.Response:
         try:
             _, first, last = await self._ask(request)
-        except Refused as no:
-            return _error(no)
+        except QueueError as err:
+            return error_response(err)
         report = await self._report(first, last)
         now = self.server.clock()
         body = {"from": first, "to": last, "generated_at": now, **report.to_dict(now)}
@@ -106,8 +102,8 @@ class ReportDesk:
     async def tickets_csv(self, request: web.Request) -> web.Response:
         try:
             who, first, last = await self._ask(request)
-        except Refused as no:
-            return _error(no)
+        except QueueError as err:
+            return error_response(err)
         report = await self._report(first, last)
         await self.server.accounts.audit(who.username, "report_export", f"{first}…{last}")
         text = await asyncio.to_thread(_csv, report)
@@ -122,20 +118,17 @@ class ReportDesk:
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         who = await self.server.accounts.session(token) if token else None
         if who is None:
-            raise Refused(401, QueueError("unauthorized"))
+            raise QueueError("unauthorized")
         if who.role not in REPORT_ROLES:
-            raise Refused(403, QueueError("forbidden", detail="reports are for leaders, "
-                                                              "supervisors and admins"))
+            raise QueueError("forbidden", "reports are for leaders, supervisors and admins")
         today = business_day(self.server.config.site, self.server.clock())
         try:
             first = dt.date.fromisoformat(request.query.get("from", today))
             last = dt.date.fromisoformat(request.query.get("to", first.isoformat()))
         except ValueError:
-            raise Refused(400, QueueError("bad_request", detail="from and to: YYYY-MM-DD")
-                          ) from None
+            raise QueueError("bad_request", "from and to: YYYY-MM-DD") from None
         if last < first or (last - first).days >= MAX_DAYS:
-            raise Refused(400, QueueError(
-                "bad_request", detail=f"from ≤ to, at most {MAX_DAYS} days"))
+            raise QueueError("bad_request", f"from ≤ to, at most {MAX_DAYS} days")
         return who, first.isoformat(), last.isoformat()
 
     async def _report(self, first: str, last: str) -> Report:
@@ -154,11 +147,6 @@ async def build_report(config: SiteConfig, store: Store, first: str, last: str) 
 
 def _fold(report: Report, page: list[tuple[int, str]]) -> None:
     report.add(event_from_dict(loads(data)) for _, data in page)
-
-
-def _error(no: Refused) -> web.Response:
-    return web.json_response({"error": no.error.to_dict()}, status=no.status,
-                             dumps=dumps_text)
 
 
 MOMENTS = frozenset({"issued_at", "first_called_at", "ended_at"})

@@ -10,9 +10,11 @@
   const submit = document.getElementById("submit");
   const cccdBox = document.getElementById("cccd-box");
 
+  // The same search key as vntext.fold on the server (data-search): no marks, đ as d,
+  // lower case, punctuation as spaces.
   function fold(text) {
     return text.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD")
-      .replace(/[\u0300-\u036f]/g, "").toLowerCase();
+      .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^\p{L}\p{N}_]+/gu, " ");
   }
 
   search.addEventListener("input", () => {
