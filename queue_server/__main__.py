@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+import assets
 from queue_server.app import create_app
 from queue_server.core.accounts import ROLES, Accounts
 from queue_server.core.eventloop import loop_name, new_event_loop
@@ -30,7 +31,7 @@ from queue_server.core.store import Store, backup
 from queue_server.domain.config import ConfigError
 from queue_server.web.proxy import parse_networks
 
-DEFAULT_CONFIG = "assets/config/binh-duong.toml"
+DEFAULT_CONFIG = str(assets.SAMPLE_CONFIG)  # the sample site, wherever installed
 DEFAULT_DB = "var/queue.db"
 
 

@@ -10,7 +10,7 @@
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh run  # what running needs: no test tools
 PY=.venv/bin/python
 mkdir -p var/printer
 

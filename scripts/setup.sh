@@ -1,16 +1,46 @@
 #!/usr/bin/env bash
-# Prepare a fresh Debian 12 / Ubuntu 24.04 machine: the Debian libraries that
-# Qt (offscreen), the QR reader and the browser tests (Chromium) need, a virtual environment in
-# .venv and the project with its extras. Safe to run again: it only installs
-# what is missing.
+# Prepare a fresh Debian 12 / Ubuntu 24.04 machine: the Debian libraries Qt needs, a
+# virtual environment in .venv and the project with the extras of one mode:
+#
+#   bash scripts/setup.sh run    what running needs (scripts/run.sh): the server, kiosk and
+#                                display extras, and the X11 (xcb) libraries of a real
+#                                Qt window; no test tools
+#   bash scripts/setup.sh test   what the tests need (scripts/test.sh; the default): the
+#                                `dev` extra (every extra + pytest, Playwright, ruff, build)
+#                                and the QR reader and Chromium of the tests
+#
+# Safe to run again: it only installs what is missing, and reinstalls the project when
+# pyproject.toml changed (one stamp per mode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+MODE=${1:-test}
+# Qt's own libraries (also offscreen), for both modes.
 APT_PACKAGES=(
-  python3-venv zbar-tools chromium
+  python3-venv
   libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1
   libfreetype6 libxkbcommon0 libpulse0 libxrandr2
 )
+case "$MODE" in
+  run)
+    EXTRAS="server,kiosk,displays"
+    # Qt's xcb platform plugin: without these a window fails with
+    # "Could not load the Qt platform plugin 'xcb'".
+    APT_PACKAGES+=(
+      libx11-xcb1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0
+      libxcb-keysyms1 libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0
+      libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
+    )
+    ;;
+  test)
+    EXTRAS="dev"
+    APT_PACKAGES+=(zbar-tools chromium)
+    ;;
+  *)
+    echo "usage: bash scripts/setup.sh [run|test]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -29,10 +59,11 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($PY --version)"
   $PY -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+stamp=.venv/.installed-$MODE-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
+  echo "setup: installing the project with the extras [$EXTRAS] ($MODE mode)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[desktop,dev]"
-  rm -f .venv/.installed-*
+  .venv/bin/python -m pip install -q -e ".[$EXTRAS]"
+  rm -f .venv/.installed-"$MODE"-*
   touch "$stamp"
 fi

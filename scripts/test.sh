@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The test command: prepares the machine (scripts/setup.sh) and runs every test.
+# The test command: prepares the machine (scripts/setup.sh test: the dev extra) and
+# runs every test, the installed-wheel check among them (tests/packaging/).
 # Servers the tests need (queue server, virtual printer) are started by the
 # tests themselves on loopback ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh test
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"
