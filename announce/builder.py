@@ -10,8 +10,9 @@ import wave
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from announce.numbers import DEFAULT_OPTIONS, ReadingOptions, nfc, read_number, read_ticket
+from announce.numbers import DEFAULT_OPTIONS, ReadingOptions, read_number, read_ticket
 from announce.voice import DEFAULT_VOICE_DIR, ClipFormat, ClipFormatError, Manifest, load_manifest
+from vntext import nfc
 
 CHIME = "[chime]"
 PAUSE = "[pause]"

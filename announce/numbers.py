@@ -24,9 +24,10 @@ in "digits" mode every digit is said ("a, không, một, năm").
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
+
+from vntext import nfc
 
 MAX_NUMBER = 999_999_999
 
@@ -34,11 +35,6 @@ ZeroTens = Literal["linh", "lẻ"]
 Four = Literal["tư", "bốn"]
 Mode = Literal["number", "digits"]
 Thousand = Literal["nghìn", "ngàn"]
-
-
-def nfc(text: str) -> str:
-    """Return ``text`` in Unicode NFC (TCVN 6909)."""
-    return unicodedata.normalize("NFC", text)
 
 
 DIGITS: tuple[str, ...] = tuple(

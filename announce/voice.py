@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import assets
-from announce.numbers import nfc
+from vntext import nfc
 
 DEFAULT_VOICE_DIR = assets.VOICE_VI
 MANIFEST_NAME = "manifest.toml"
@@ -96,13 +96,14 @@ def load_manifest(voice_dir: Path | str = DEFAULT_VOICE_DIR) -> Manifest:
 
 def _syllable_slug(word: str) -> str:
     """Telex spelling of one word: "mười" -> "muwowif" (tone letter at the end)."""
-    out, tone = [], ""
+    out: list[str] = []
+    tone = ""
     for char in unicodedata.normalize("NFD", word.lower()):
         if char in _TELEX_TONES:
             tone = _TELEX_TONES[char]
         elif char in _BASE_MARKS:
             base = out.pop()
-            out.append(_TELEX_LETTERS[unicodedata.normalize("NFC", base + char)])
+            out.append(_TELEX_LETTERS[nfc(base + char)])
         elif char == "đ":
             out.append("dd")
         elif char.isascii() and char.isalnum():

@@ -134,6 +134,8 @@ async def report_day(db: Path, n: int) -> dict:
 
     await asyncio.gather(*(counter(k) for k in range(1, 9)))
     day = engine.state.day
+    if day is None:
+        raise RuntimeError("the engine started no day")
     t0 = time.perf_counter()
     events = sum([len(page) async for page in engine.store.events_of_days(day, day)])
     read = time.perf_counter() - t0

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from printer.config import IMAGE_MODES, PrinterConfig  # noqa: E402
-from printer.encode import encode_ticket  # noqa: E402
-from printer.render import WIDTHS, render_ticket, ticket_blocks  # noqa: E402
-from printer.samples import sample_slip  # noqa: E402
-from printer.ticket import SlipLayout  # noqa: E402
+from printer.config import IMAGE_MODES, PrinterConfig
+from printer.encode import encode_ticket
+from printer.render import WIDTHS, render_ticket, ticket_blocks
+from printer.samples import sample_slip
+from printer.ticket import SlipLayout
 
 BAUD = 9600
 BITS_PER_BYTE = 10  # 8N1: start + 8 data + stop

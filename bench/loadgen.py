@@ -218,9 +218,12 @@ def baseline_app() -> web.Application:
         displays.discard(ws)
         return ws
 
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
     app = web.Application()
     app.router.add_get("/ws", ws_handler)
-    app.router.add_get("/healthz", lambda _: web.json_response({"ok": True}))
+    app.router.add_get("/healthz", healthz)
     return app
 
 

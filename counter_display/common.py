@@ -9,31 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
-import unicodedata
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from queue_protocol.client import ClientError, NotConnected, QueueClient, RequestTimeout
+from vntext import nfc
 
 log = logging.getLogger(__name__)
 
 REQUEST_TROUBLE = (ClientError, NotConnected, RequestTimeout)
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def endpoints(server: str) -> tuple[str, str]:
-    """`--server` (http://host:port, host:port or ws://host:port/ws) → (HTTP base, ws URL)."""
-    if "://" not in server:
-        server = "http://" + server
-    parts = urlsplit(server)
-    secure = parts.scheme in ("https", "wss")
-    http = urlunsplit(("https" if secure else "http", parts.netloc, "", "", ""))
-    ws = urlunsplit(("wss" if secure else "ws", parts.netloc, "/ws", "", ""))
-    return http, ws
 
 
 def error_text(exc: BaseException) -> str:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_display.common import clock_text, endpoints
+from counter_display.common import clock_text
 from counter_display.console_model import ConsoleModel
 from counter_display.ui import (
     ALERT,
@@ -42,6 +42,7 @@ from counter_display.ui import (
     run_app,
     show_window,
 )
+from queue_protocol.urls import server_urls
 
 TRANSFER_REASONS = ("Nhầm dịch vụ", "Chuyển bộ phận chuyên môn", "Cần giải quyết thêm thủ tục")
 
@@ -106,7 +107,7 @@ class SignInPage(QWidget):
     def _go(self) -> None:
         self._submit(self.username.text(), self.password.text(), self.counter.value())
 
-    def render(self, model: ConsoleModel) -> None:
+    def refresh(self, model: ConsoleModel) -> None:
         busy = model.phase == "signing_in"
         self.button.setEnabled(not busy)
         self.button.setText("Đang đăng nhập…" if busy else "Đăng nhập")
@@ -166,7 +167,9 @@ class ChoicePanel(QFrame):
     def close_panel(self) -> None:
         self._on_confirm = None
         self.hide()
-        self.parentWidget().setFocus()
+        parent = self.parentWidget()
+        if parent is not None:
+            parent.setFocus()
 
     def _confirm(self) -> None:
         item = self.list.currentItem()
@@ -180,7 +183,7 @@ class ChoicePanel(QFrame):
         self.close_panel()
         callback(item.data(Qt.ItemDataRole.UserRole), reason)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress:
             return False
         assert isinstance(event, QKeyEvent)
@@ -275,7 +278,7 @@ class WorkPage(QWidget):
         box.addLayout(row)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m = self.model
         counter = m.counter
         self.title.setText(f"{counter.get('name') or 'Quầy'} · Cán bộ: "
@@ -399,18 +402,18 @@ class ConsoleWindow(QWidget):
         self.ticker = QTimer(self)
         self.ticker.timeout.connect(self.work.update_timers)
         self.ticker.start(1000)
-        model.subscribe(self.render)
-        self.render()
+        model.subscribe(self.refresh)
+        self.refresh()
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         signed_in = self.model.phase == "signed_in"
         self.pages.setCurrentWidget(self.work if signed_in else self.signin)
         counter = self.model.counter
         self.setWindowTitle(f"{counter.get('name')} – {counter.get('officer')} – Xếp hàng"
                             if signed_in else "Đăng nhập quầy – Xếp hàng")
-        self.signin.render(self.model)
+        self.signin.refresh(self.model)
         if signed_in:
-            self.work.render()
+            self.work.refresh()
         for shortcut in self.shortcuts:
             shortcut.setEnabled(signed_in and self.work.panel.isHidden())
 
@@ -438,11 +441,11 @@ class ConsoleWindow(QWidget):
         else:
             self._act(action)
             return
-        self.render()
+        self.refresh()
 
     def _act(self, action: str, **fields: Any) -> None:
         self.model.act(action, **fields)
-        self.render()
+        self.refresh()
 
     def _sign_in(self, username: str, password: str, counter: int) -> None:
         self._spawn(self.model.sign_in(username, password, counter))
@@ -460,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = base_arguments("Xếp hàng – bàn làm việc của cán bộ tại quầy")
     parser.add_argument("--counter", type=int, default=None, help="the counter to sign in to")
     args = parser.parse_args(argv)
-    http_base, ws_url = endpoints(args.server)
+    http_base, ws_url = server_urls(args.server)
 
     async def run(_app: QApplication, closed: asyncio.Event) -> None:
         model = ConsoleModel(http_base, ws_url)

@@ -9,7 +9,6 @@ import asyncio
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from counter_display.common import endpoints
 from counter_display.display_model import CounterDisplayModel
 from counter_display.ui import (
     ACCENT,
@@ -25,6 +24,7 @@ from counter_display.ui import (
     show_window,
 )
 from queue_protocol.client import QueueClient
+from queue_protocol.urls import server_urls
 
 IDLE = {
     "open": ("Mời công dân chờ gọi số", "Please wait for your number"),
@@ -64,17 +64,17 @@ class CounterWindow(QWidget):
         self.blinker = QTimer(self)
         self.blinker.timeout.connect(self._blink)
         self.blinker.start(500)
-        model.subscribe(self.render)
-        self.render()
+        model.subscribe(self.refresh)
+        self.refresh()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         self._unit = max(self.height(), 300) / 100  # text sizes follow the screen height
         self.title_en.setFont(font(self._unit * 4))
         self.officer.setFont(font(self._unit * 4))
         super().resizeEvent(event)
-        self.render()
+        self.refresh()
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m = self.model
         self.setWindowTitle(f"{m.name} – Xếp hàng")
         self.banner.show_state(m.connection, m.ever_connected)
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counter", type=int, required=True, help="the counter number")
     parser.add_argument("--token", required=True, help="a display device token")
     args = parser.parse_args(argv)
-    _, ws_url = endpoints(args.server)
+    _, ws_url = server_urls(args.server)
 
     async def run(_app: QApplication, closed: asyncio.Event) -> None:
         client = QueueClient(ws_url, role="display", token=args.token)

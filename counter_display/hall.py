@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QRectF, Qt, QTimer
@@ -29,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from announce import DEFAULT_VOICE_DIR, ReadingOptions
 from counter_display.audio import Announcer, CommandPlayer
-from counter_display.common import endpoints, nfc
 from counter_display.display_model import HallModel
 from counter_display.ui import (
     ACCENT,
@@ -46,10 +47,12 @@ from counter_display.ui import (
     show_window,
 )
 from queue_protocol.client import QueueClient
+from queue_protocol.urls import server_urls
+from vntext import WEEKDAYS_VI, nfc
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 DEFAULT_NOTICE = ("Công dân vui lòng theo dõi số thứ tự trên màn hình và loa thông báo, "
                   "chuẩn bị sẵn hồ sơ khi được mời lên quầy.   •   Please watch the screen and "
                   "listen for your number; have your documents ready.")
@@ -72,7 +75,7 @@ class Ticker(QWidget):
         self.offset += 2.5
         self.update()
 
-    def paintEvent(self, _event) -> None:  # noqa: N802
+    def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(PANEL))
         painter.setPen(QColor(TEXT))
@@ -158,10 +161,10 @@ class HallWindow(QWidget):
         self.clock_timer = QTimer(self)
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start(1000)
-        model.subscribe(self.render)
-        self.render()
+        model.subscribe(self.refresh)
+        self.refresh()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         rows = len(self.row_labels) + 1
         pixels = min(76, int(self.recent.height() / rows * 0.5)) if self.recent.height() else 60
         for pair in self.row_labels:
@@ -169,7 +172,7 @@ class HallWindow(QWidget):
                 label.setFont(font(max(24, pixels), bold=True))
         super().resizeEvent(event)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m = self.model
         self.setWindowTitle(f"{m.site.get('name', '')} – Xếp hàng")
         self.banner.show_state(m.connection, m.ever_connected)
@@ -192,7 +195,7 @@ class HallWindow(QWidget):
 
     def _tick(self) -> None:
         now = datetime.fromtimestamp(self.model.now(), site_zone(self.model.site))
-        date = f"{WEEKDAYS[now.weekday()]}, {now:%d/%m/%Y}"
+        date = f"{WEEKDAYS_VI[now.weekday()]}, {now:%d/%m/%Y}"
         self.clock.setText(f"<span style='font-size:64px'>{now:%H:%M:%S}</span><br>"
                            f"<span style='font-size:26px; color:{MUTED}'>{date}</span>")
 
@@ -205,15 +208,17 @@ class HallWindow(QWidget):
         self.newest.setStyleSheet(f"background:{ACCENT if lit else PANEL}; border-radius:12px;")
         self.newest_number.set_color(BACKGROUND if lit else ACCENT)
         # On the yellow highlight every line turns dark, or the captions could not be read.
-        colors = {"color": BACKGROUND, "muted": BACKGROUND} if lit else {}
+        color, muted = (BACKGROUND, BACKGROUND) if lit else (None, MUTED)
         (caption_vi, caption_en), (counter_vi, counter_en) = self._captions
-        self.newest_caption.setText(bilingual(caption_vi, caption_en, 50, **colors))
-        self.newest_counter.setText(bilingual(counter_vi, counter_en, 96, **colors)
+        self.newest_caption.setText(bilingual(caption_vi, caption_en, 50,
+                                              color=color, muted=muted))
+        self.newest_counter.setText(bilingual(counter_vi, counter_en, 96,
+                                              color=color, muted=muted)
                                     if counter_vi else "")
 
 
-def csv(kind: type) -> object:
-    def parse(text: str) -> list:
+def csv(kind: Callable[[str], T]) -> Callable[[str], list[T]]:
+    def parse(text: str) -> list[T]:
         return [kind(part.strip()) for part in text.split(",") if part.strip()]
     return parse
 
@@ -253,7 +258,7 @@ def site_zone(site: dict) -> ZoneInfo | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
-    _, ws_url = endpoints(args.server)
+    _, ws_url = server_urls(args.server)
     options = ReadingOptions(zero_tens=args.zero_tens, four=args.four, mode=args.reading,
                              thousand=args.thousand)
 

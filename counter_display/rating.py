@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_display.common import endpoints, nfc
 from counter_display.rating_model import QUESTION, THANKS, RatingModel
 from counter_display.ui import (
     BACKGROUND,
@@ -33,6 +33,8 @@ from counter_display.ui import (
     show_window,
 )
 from queue_protocol.client import QueueClient
+from queue_protocol.urls import server_urls
+from vntext import nfc
 
 WELCOME = ("Xin kính chào Ông/Bà", "Welcome")
 INVITE = ("Sau khi được phục vụ, xin Ông/Bà đánh giá mức độ hài lòng tại đây.",
@@ -55,7 +57,7 @@ def text_block(vi: str, en: str, pixels: int) -> QLabel:
 class ScaleButton(QPushButton):
     """A big button: the Vietnamese answer, the English one under it."""
 
-    def __init__(self, vi: str, en: str, colour: str, on_tap: Callable[[], None]) -> None:
+    def __init__(self, vi: str, en: str, colour: str, on_tap: Callable[[], object]) -> None:
         super().__init__()
         self.setMinimumHeight(260)
         self.setStyleSheet(f"QPushButton {{ background:{colour}; border-radius:24px; }}"
@@ -129,8 +131,8 @@ class RatingWindow(QWidget):
         box.addWidget(self.header)
         box.addWidget(self.pages, 1)
         box.setContentsMargins(32, 16, 32, 32)
-        model.subscribe(self.render)
-        self.render()
+        model.subscribe(self.refresh)
+        self.refresh()
 
     def _build_scale(self) -> None:
         ids = [r["id"] for r in self.model.scale]
@@ -143,12 +145,12 @@ class RatingWindow(QWidget):
         for index, rating in enumerate(self.model.scale):
             button = ScaleButton(rating["name"], rating.get("name_en", ""),
                                  scale_colour(index, len(ids)),
-                                 lambda r=rating["id"]: self.model.rate(r))
+                                 functools.partial(self.model.rate, rating["id"]))
             self.scale_row.addWidget(button)
             self.buttons[rating["id"]] = button
         self._scale_ids = ids
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m = self.model
         self.setWindowTitle(f"{m.counter_name} – Đánh giá – Xếp hàng")
         self.banner.show_state(m.connection, m.ever_connected)
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--thanks-seconds", type=float, default=6.0,
                         help="how long the thanks stays up before the pad is idle again")
     args = parser.parse_args(argv)
-    _, ws_url = endpoints(args.server)
+    _, ws_url = server_urls(args.server)
 
     async def run(_app: QApplication, closed: asyncio.Event) -> None:
         client = QueueClient(ws_url, role="rating", token=args.token, counter=args.counter)

@@ -18,8 +18,8 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 import assets
-from counter_display.common import nfc
 from qtcommon.garbage import GuiThreadGarbage
+from vntext import nfc
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +49,14 @@ def load_fonts() -> None:
     _fonts_loaded = True
 
 
-def font(pixels: int, bold: bool = False, family: str = SANS) -> QFont:
+def font(pixels: float, bold: bool = False, family: str = SANS) -> QFont:
     f = QFont(family)
     f.setPixelSize(max(1, int(pixels)))
     f.setBold(bold)
     return f
 
 
-def bilingual(vi: str, en: str, pixels: int, english_scale: float = 0.62, *,
+def bilingual(vi: str, en: str, pixels: float, english_scale: float = 0.62, *,
               color: str | None = None, muted: str = MUTED) -> str:
     """Vietnamese first, English second: rich text, the English smaller and muted.
 
@@ -90,7 +90,7 @@ class FitLabel(QWidget):
     def text(self) -> str:
         return self._text
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt naming, like QLabel)
+    def setText(self, text: str) -> None:
         text = nfc(text)
         if text != self._text:
             self._text = text
@@ -105,7 +105,7 @@ class FitLabel(QWidget):
         """The font the text is drawn with at the current size."""
         return self._font
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+    def resizeEvent(self, event: Any) -> None:
         self._fit()
         super().resizeEvent(event)
 
@@ -118,7 +118,7 @@ class FitLabel(QWidget):
         scale = min((self.width() * 0.96) / width, self.height() / height)
         self._font = font(max(1, min(self._max, int(100 * scale))), self._bold, self._family)
 
-    def paintEvent(self, _event: Any) -> None:  # noqa: N802
+    def paintEvent(self, _event: Any) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.setFont(self._font)
@@ -153,8 +153,10 @@ class ConnectionBanner(QLabel):
             return
         if state in ("refused", "stopped"):
             key = state
+        elif ever_connected:
+            key = "lost"
         else:
-            key = "lost" if ever_connected else "first"
+            key = "first"
         vi, en = self.TEXTS[key]
         self.setText(f"{vi} / {en}" if self._english else vi)
         self.show()
@@ -206,6 +208,8 @@ def run_app(main: Callable[[QApplication, asyncio.Event], Coroutine[Any, Any, No
     ticker.timeout.connect(lambda: None)
     ticker.start(300)
     garbage = GuiThreadGarbage()
+    # Said once the loop runs (Ctrl+C is taken from then on): a supervisor's sign of life.
+    loop.call_soon(lambda: logging.getLogger(__name__).info("running; Ctrl+C stops"))
     try:
         with loop:
             loop.run_until_complete(main(app, closed))

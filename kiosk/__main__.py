@@ -13,8 +13,9 @@ import signal
 import sys
 from pathlib import Path
 
-from kiosk.config import load_kiosk_file, server_urls
+from kiosk.config import load_kiosk_file
 from printer.errors import ConfigError
+from queue_protocol.urls import server_urls
 
 log = logging.getLogger("kiosk")
 

@@ -6,7 +6,6 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from printer.config import PrinterConfig
@@ -76,17 +75,3 @@ def load_kiosk_file(path: Path) -> tuple[PrinterConfig, KioskSettings]:
         raise ConfigError(f"{path}: a [printer] table is required")
     printer = PrinterConfig.from_dict(data["printer"], source=str(path))
     return printer, KioskSettings.from_dict(data.get("kiosk", {}), source=str(path))
-
-
-def server_urls(server: str) -> tuple[str, str]:
-    """`http://host:port` or `ws://host:port/ws` → (HTTP base for links, WebSocket URL)."""
-    parts = urlsplit(server.strip())
-    scheme = {"http": "http", "ws": "http", "https": "https", "wss": "https"}.get(parts.scheme)
-    if scheme is None or not parts.netloc:
-        raise ValueError(f"--server must look like http://host:port, got {server!r}")
-    path = parts.path.rstrip("/")
-    if path.endswith("/ws"):
-        path = path[:-3]
-    base = urlunsplit((scheme, parts.netloc, path, "", ""))
-    ws = urlunsplit(("wss" if scheme == "https" else "ws", parts.netloc, path + "/ws", "", ""))
-    return base, ws

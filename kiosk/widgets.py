@@ -30,7 +30,8 @@ def label(text: str = "", role: str = "body", wrap: bool = True,
     return widget
 
 
-def button(text: str, kind: str = "", on_click: Callable[[], None] | None = None) -> QPushButton:
+def button(text: str, kind: str = "", on_click: Callable[[], object] | None = None
+           ) -> QPushButton:
     widget = QPushButton(text)
     if kind:
         widget.setProperty("kind", kind)
@@ -43,7 +44,7 @@ def button(text: str, kind: str = "", on_click: Callable[[], None] | None = None
 class Tile(QPushButton):
     """A big button with a wrapped title and a detail line (waiting, estimate, opening)."""
 
-    def __init__(self, key: str, on_click: Callable[[str], None], min_height: int) -> None:
+    def __init__(self, key: str, on_click: Callable[[str], object], min_height: int) -> None:
         super().__init__()
         self.key = key
         self.setProperty("kind", "tile")
@@ -52,11 +53,11 @@ class Tile(QPushButton):
         self.detail = label(role="detail")
         for child in (self.title, self.detail):
             child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 10, 22, 12)
-        layout.setSpacing(6)
-        layout.addWidget(self.title, 1)
-        layout.addWidget(self.detail)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(22, 10, 22, 12)
+        self.box.setSpacing(6)
+        self.box.addWidget(self.title, 1)
+        self.box.addWidget(self.detail)
         self._min_height = min_height
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.clicked.connect(lambda: on_click(self.key))
@@ -68,7 +69,7 @@ class Tile(QPushButton):
             self.detail.setText(detail)
         self.setAccessibleName(f"{title}. {detail}")
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+    def changeEvent(self, event: QEvent) -> None:
         # Stylesheets ignore an ancestor's :disabled, so the labels carry the state.
         if event.type() == QEvent.Type.EnabledChange:
             for child in (self.title, self.detail):
@@ -77,18 +78,18 @@ class Tile(QPushButton):
                 child.style().polish(child)
         super().changeEvent(event)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        hint = self.layout().sizeHint()
+    def sizeHint(self) -> QSize:
+        hint = self.box.sizeHint()
         return QSize(max(hint.width(), 300), max(hint.height(), self._min_height))
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def minimumSizeHint(self) -> QSize:
         return QSize(TOUCH_PX * 2, self._min_height)
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+    def hasHeightForWidth(self) -> bool:
         return True
 
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
-        return max(self._min_height, self.layout().totalHeightForWidth(width))
+    def heightForWidth(self, width: int) -> int:
+        return max(self._min_height, self.box.totalHeightForWidth(width))
 
 
 class TileGrid(QScrollArea):
@@ -152,7 +153,7 @@ class Keyboard(QWidget):
         for row, letters in enumerate(self.ROWS):
             offset = 2 if row == 3 else (20 - 2 * len(letters)) // 2  # half a key at a time
             for i, letter in enumerate(letters):
-                key = button(letter, "key", lambda _=False, ch=letter: self.typed.emit(ch))
+                key = button(letter, "key", self._typer(letter))
                 self.keys[letter] = key
                 grid.addWidget(key, row, offset + 2 * i, 1, 2)
         self.delete = button("", "key", self.deleted.emit)
@@ -163,6 +164,9 @@ class Keyboard(QWidget):
         grid.addWidget(self.clear, 4, 14, 1, 6)
         for c in range(20):
             grid.setColumnStretch(c, 1)
+
+    def _typer(self, letter: str) -> Callable[[], None]:
+        return lambda: self.typed.emit(letter)
 
     def set_language(self, language: str) -> None:
         self.delete.setText("⌫ " + tr("keyboard_delete", language))

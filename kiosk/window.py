@@ -40,14 +40,14 @@ def service_name(model: KioskModel, service: Service) -> str:
 
 
 class PageWidget(QWidget):
-    """One page; `render` reads the model, `set_portrait` adapts to the screen."""
+    """One page; `refresh` reads the model, `set_portrait` adapts to the screen."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__()
         self.model = model
         self.portrait = True
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         raise NotImplementedError
 
     def set_portrait(self, portrait: bool) -> None:
@@ -74,17 +74,17 @@ class HomePage(PageWidget):
         self.layout_.setSpacing(20)
         self.title = label(role="title")
         self.grid = TileGrid()
-        self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.actions.setSpacing(20)
+        self.commands = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.commands.setSpacing(20)
         self.search = button("", "search", model.open_search)
         self.priority = button("", "priority", model.open_priority)
         self.booking = button("", "booking", model.open_booking)
         for widget in (self.search, self.priority, self.booking):
             widget.setMinimumHeight(130)
-            self.actions.addWidget(widget, 1)
+            self.commands.addWidget(widget, 1)
         self._version = -1
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.language
         if self._version != m.catalogue_version:
             self._version = m.catalogue_version
@@ -109,21 +109,21 @@ class HomePage(PageWidget):
         super().set_portrait(portrait)
         self.grid.set_columns(self._columns())
         grid = self.layout_
-        for item in (self.title, self.grid, self.actions):
+        for item in (self.title, self.grid, self.commands):
             grid.removeItem(item) if isinstance(item, QBoxLayout) else grid.removeWidget(item)
         if portrait:
             grid.addWidget(self.title, 0, 0)
             grid.addWidget(self.grid, 1, 0)
-            grid.addLayout(self.actions, 2, 0)
+            grid.addLayout(self.commands, 2, 0)
             grid.setRowStretch(1, 1)
             grid.setColumnStretch(1, 0)
         else:
             grid.addWidget(self.grid, 0, 0, 2, 1)
             grid.addWidget(self.title, 0, 1, Qt.AlignmentFlag.AlignTop)
-            grid.addLayout(self.actions, 1, 1)
+            grid.addLayout(self.commands, 1, 1)
             grid.setRowStretch(1, 1)
             grid.setColumnStretch(0, 1)
-        self.actions.setDirection(QBoxLayout.Direction.LeftToRight if portrait
+        self.commands.setDirection(QBoxLayout.Direction.LeftToRight if portrait
                                   else QBoxLayout.Direction.TopToBottom)
         for widget in (self.search, self.priority, self.booking):
             widget.setMinimumWidth(0 if portrait else 380)
@@ -161,7 +161,7 @@ class SectorPage(PageWidget):
         layout.addWidget(self.hint)
         layout.addWidget(self.list.grid, 1)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.language
         sector = m.sector
         self.back.setText("‹ " + tr("back", lang))
@@ -201,7 +201,7 @@ class SearchPage(PageWidget):
         layout.addWidget(self.field)
         layout.addLayout(self.body, 1)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.language
         self.back.setText("‹ " + tr("back", lang))
         self.title.setText(tr("search_title", lang))
@@ -231,7 +231,7 @@ class PriorityPage(PageWidget):
         layout.addWidget(self.grid, 1)
         self._version = -1
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.language
         if self._version != m.catalogue_version:
             self._version = m.catalogue_version
@@ -293,7 +293,7 @@ class BookingPage(PageWidget):
         layout.addLayout(row)
         layout.addLayout(self.body, 1)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.language
         self.back.setText("‹ " + tr("back", lang))
         self.title.setText(tr("booking_title", lang))
@@ -344,7 +344,7 @@ class MessagePage(PageWidget):
         layout.addWidget(self.card)
         layout.addStretch(2)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang, screen = self.model, self.model.language, self.model.screen
         self.card.setObjectName("outofservice" if screen is Page.OUT_OF_SERVICE else "")
         self.card.style().unpolish(self.card)
@@ -414,7 +414,7 @@ class TicketPage(PageWidget):
         self.card.setDirection(QBoxLayout.Direction.TopToBottom if portrait
                                else QBoxLayout.Direction.LeftToRight)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang, ticket = self.model, self.model.language, self.model.ticket
         if ticket is None:
             return
@@ -473,9 +473,11 @@ class KioskWindow(QWidget):
         for page in dict.fromkeys(self.pages.values()):
             self.stack.addWidget(page)
         self.scanner = ScannerInput(model)
-        QApplication.instance().installEventFilter(self.scanner)
-        model.on_change(self.render)
-        self.render()
+        app = QApplication.instance()
+        if app is not None:  # there is one: a widget cannot be made without it
+            app.installEventFilter(self.scanner)
+        model.on_change(self.refresh)
+        self.refresh()
 
     def _top_bar(self) -> QFrame:
         bar = QFrame()
@@ -502,7 +504,7 @@ class KioskWindow(QWidget):
         row.addWidget(self.banner_cancel)
         return self.banner
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang, screen = self.model, self.model.language, self.model.screen
         self.site.setText(m.site_name_en if lang == "en" and m.site_name_en else m.site_name)
         self.language.setText(tr("language", lang))
@@ -515,18 +517,20 @@ class KioskWindow(QWidget):
                                         if lang == "en" else group.name))
             self.banner_cancel.setText(tr("priority_cancel", lang))
         page = self.pages[screen]
-        page.render()
+        page.refresh()
         self.stack.setCurrentWidget(page)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:
         portrait = event.size().height() >= event.size().width()
         for page in dict.fromkeys(self.pages.values()):
             page.set_portrait(portrait)
         super().resizeEvent(event)
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        QApplication.instance().removeEventFilter(self.scanner)
-        self.model.off_change(self.render)
+    def closeEvent(self, event) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.scanner)
+        self.model.off_change(self.refresh)
         super().closeEvent(event)
         self.closed.emit()
 
@@ -541,13 +545,13 @@ class ScannerInput(QObject):
         self.model = model
         self.buffer = ""
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             self.model.touch()
-        elif kind == QEvent.Type.KeyPress and isinstance(watched, QWidget) \
-                and watched.isWindow():
-            self._key(event)  # type: ignore[arg-type]
+        elif kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and isinstance(watched, QWidget) and watched.isWindow():
+            self._key(event)
             return True
         return False
 

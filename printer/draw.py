@@ -6,7 +6,7 @@ same input gives the same pixels on every machine; the golden tests rely on that
 
 from __future__ import annotations
 
-import unicodedata
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +15,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from printer.ticket import SlipLayout
+from vntext import nfc
 
 BAND = 24  # column-mode images travel in 24-dot bands; keep heights a multiple of it
 _INK_THRESHOLD = 150
@@ -27,10 +28,6 @@ class Block:
     name: str
     image: Image.Image
     text: str | None = None
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 @lru_cache(maxsize=64)
@@ -112,7 +109,7 @@ def number_font_size(number: str, layout: SlipLayout, width: int) -> int:
 def number_block(number: str, layout: SlipLayout, width: int, pad: int = 10) -> Block:
     fnt = font(layout.font_bold, number_font_size(number, layout, width))
     left, top, right, bottom = fnt.getbbox(number, anchor="ls")
-    canvas = Image.new("L", (width, bottom - top + 2 * pad), 255)
+    canvas = Image.new("L", (width, math.ceil(bottom - top) + 2 * pad), 255)
     x = (width - (right - left)) // 2 - left
     ImageDraw.Draw(canvas).text((x, pad - top), number, font=fnt, fill=0, anchor="ls")
     return Block("number", _to_1bit(canvas), text=number)

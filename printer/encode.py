@@ -106,7 +106,10 @@ def _strip(p, img: Image.Image | None, config: PrinterConfig) -> None:
     for start, end in _ink_runs(img, band):
         _feed(p, start - y)
         part = img.crop((0, start, width, end))
-        left, _, right, _ = ImageChops.invert(part.convert("L")).getbbox()
+        box = ImageChops.invert(part.convert("L")).getbbox()
+        if box is None:  # no ink after all: these rows go out as paper feed
+            continue
+        left, _, right, _ = box
         # a crop symmetric about the centre and 8-dot aligned lands exactly when centred
         margin = min(left, width - right) // 4 * 4
         p.set(align="center")

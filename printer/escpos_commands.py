@@ -8,13 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import qrcode
 from PIL import Image
 
-if TYPE_CHECKING:
-    from printer.escpos_decode import Decoder
+from printer.escpos_paper import DecodedJob, Paper, TextStyle
+
+
+class Decoder(Protocol):
+    """What a command handler reads and changes: the decoder's state (`escpos_decode`)."""
+
+    buffer: bytearray
+    style: TextStyle
+    paper: Paper
+    events: list[Any]
+    graphics: Image.Image | None
+    unknown: list[int]
+    qr: dict[str, object]
+
+    def _need(self, pos: int, n: int) -> bytes: ...
+
+    def _finish(self, cut: str | None) -> DecodedJob: ...
 
 ESC, GS, DLE, FS, LF = 0x1B, 0x1D, 0x10, 0x1C, 0x0A
 ESC_LIKE = (ESC, GS, DLE, FS)
@@ -142,9 +157,10 @@ def column(dec: Decoder, pos: int) -> int:  # ESC * m nL nH d…
     band = Image.frombytes("1", (rows * 8, n), bytes(b ^ 0xFF for b in data))
     band = band.transpose(Image.Transpose.TRANSPOSE)
     if rows == 1:
-        band = band.resize((n, 24), Image.NEAREST)  # 8-dot modes: each dot 3 dots tall
+        # 8-dot modes: each dot 3 dots tall
+        band = band.resize((n, 24), Image.Resampling.NEAREST)
     if m in (0, 32):
-        band = band.resize((n * 2, band.height), Image.NEAREST)
+        band = band.resize((n * 2, band.height), Image.Resampling.NEAREST)
     dec.paper.add_band(band, dec.style)
     return 5 + n * rows
 
@@ -158,9 +174,8 @@ def graphics(dec: Decoder, pos: int) -> int:  # GS ( L / GS 8 L pL pH [p3 p4] m 
     fn = body[1]
     if fn in (112, 113) and len(body) >= 10:
         _store_graphics(dec, body)
-    elif fn in (2, 50):
-        if dec.graphics is not None:
-            dec.paper.raster(dec.graphics, "GS ( L", dec.style)
+    elif fn in (2, 50) and dec.graphics is not None:
+        dec.paper.raster(dec.graphics, "GS ( L", dec.style)
     return start - pos + size
 
 
@@ -172,7 +187,8 @@ def _store_graphics(dec: Decoder, body: bytes) -> None:
     if color not in (49, 1) or len(data) < width_bytes * height:
         return  # only the first colour is printed on a one-colour printer
     img = bits_to_image(data, width_bytes, height, width)
-    dec.graphics = img.resize((width * bx, height * by), Image.NEAREST) if bx * by > 1 else img
+    dec.graphics = (img.resize((width * bx, height * by), Image.Resampling.NEAREST)
+                    if bx * by > 1 else img)
 
 
 _QR_EC = {48: "L", 49: "M", 50: "Q", 51: "H"}
@@ -205,7 +221,7 @@ def qr_image(qr: dict) -> Image.Image:
     box = qr.get("module", 3)
     img = Image.new("1", (len(modules), len(modules)), 1)
     img.putdata([0 if dark else 1 for row in modules for dark in row])
-    return img.resize((img.width * box, img.height * box), Image.NEAREST)
+    return img.resize((img.width * box, img.height * box), Image.Resampling.NEAREST)
 
 
 def sized_block(dec: Decoder, pos: int) -> int:  # GS ( X pL pH …: skipped by its length

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -24,7 +25,7 @@ class TextStyle:
     align: str = "left"
     line_spacing: int = DEFAULT_LINE_SPACING
 
-    def but(self, **changes: object) -> TextStyle:
+    def but(self, **changes: Any) -> TextStyle:
         return replace(self, **changes)
 
 
@@ -86,7 +87,8 @@ class Paper:
     def add_char(self, ch: str, style: TextStyle) -> None:
         cell = glyph(ch, style.font, style.bold)
         cw, chh = cell.size
-        scaled = cell.resize((cw * style.width_mult, chh * style.height_mult), Image.NEAREST)
+        scaled = cell.resize((cw * style.width_mult, chh * style.height_mult),
+                             Image.Resampling.NEAREST)
         self.line.append((scaled, style, ch))
 
     def add_band(self, band: Image.Image, style: TextStyle) -> None:

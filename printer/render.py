@@ -8,7 +8,6 @@ from printer.draw import (
     Block,
     gap,
     logo_block,
-    nfc,
     number_block,
     qr_block,
     rule,
@@ -16,6 +15,7 @@ from printer.draw import (
     text_block,
 )
 from printer.ticket import SlipLayout, TicketSlip
+from vntext import nfc
 
 WIDTHS = (384, 512, 576)  # 58 mm paper; 80 mm on Epson TM-T88 class; 80 mm on most others
 

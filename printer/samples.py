@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from printer.ticket import TicketSlip
 
@@ -16,16 +18,15 @@ ALL_TONED_VOWELS = " ".join(
 )
 
 
-def sample_slip(**changes: object) -> TicketSlip:
-    values: dict[str, object] = {
-        "number": "A015",
-        "service_name": LONG_SERVICE,
-        "issued_at": datetime(2026, 3, 2, 8, 15, tzinfo=VIETNAM),
-        "tracking_url": "https://xephang.example.vn/t/A015-7F3K",
-        "centre_name": "Trung tâm Phục vụ Hành chính công tỉnh Bình Dương",
-        "waiting_ahead": 7,
-        "estimated_wait_minutes": 25,
-        "priority_group": "Người cao tuổi",
-    }
-    values.update(changes)
-    return TicketSlip(**values)  # type: ignore[arg-type]
+def sample_slip(**changes: Any) -> TicketSlip:
+    slip = TicketSlip(
+        number="A015",
+        service_name=LONG_SERVICE,
+        issued_at=datetime(2026, 3, 2, 8, 15, tzinfo=VIETNAM),
+        tracking_url="https://xephang.example.vn/t/A015-7F3K",
+        centre_name="Trung tâm Phục vụ Hành chính công tỉnh Bình Dương",
+        waiting_ahead=7,
+        estimated_wait_minutes=25,
+        priority_group="Người cao tuổi",
+    )
+    return replace(slip, **changes)

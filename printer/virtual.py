@@ -19,6 +19,7 @@ import logging
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -114,7 +115,7 @@ class VirtualPrinter:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def set_state(self, **changes: object) -> None:
+    def set_state(self, **changes: Any) -> None:
         self.state = dataclasses.replace(self.state, **changes)
         if self.out_dir:
             self._write_state_file()
@@ -130,7 +131,9 @@ class VirtualPrinter:
         self._conns.add(writer)
         try:
             if self.state.hang:
-                writer.transport.pause_reading()
+                transport = writer.transport
+                if isinstance(transport, asyncio.ReadTransport):  # a TCP socket's is
+                    transport.pause_reading()
                 await writer.wait_closed()  # until stop(): never read, never answer
                 return
             decoder = Decoder(self.width)

@@ -33,11 +33,10 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.uri import parse_uri
 
 from queue_protocol.codec import dumps, loads
+from queue_protocol.messages import CLOSE_REFUSED, PROTOCOL_VERSION
 
 logger = logging.getLogger(__name__)
 
-PROTOCOL_VERSION = 1
-AUTH_CLOSE_CODE = 4001  # the server closes a refused hello with this code
 AUTH_ERRORS = frozenset({"unauthorized", "forbidden"})
 CONNECT_TIMEOUT = 10.0  # opening handshake and hello → welcome; a busy server may be slow
 
@@ -398,7 +397,7 @@ class QueueClient:
                     await ws.send(dumps(self._hello()), text=True)
                     first = loads(await ws.recv(decode=False))
             except ConnectionClosed as exc:
-                if exc.rcvd is not None and exc.rcvd.code == AUTH_CLOSE_CODE:
+                if exc.rcvd is not None and exc.rcvd.code == CLOSE_REFUSED:
                     raise ClientError("unauthorized", exc.rcvd.reason) from None
                 raise
             self._accept_welcome(first)
@@ -408,7 +407,7 @@ class QueueClient:
             except ConnectionClosed:
                 pass
             code = ws.close_code
-            if code == AUTH_CLOSE_CODE and not self._stopping:
+            if code == CLOSE_REFUSED and not self._stopping:
                 raise ClientError("unauthorized", ws.close_reason or "")
             if not self._stopping:
                 logger.info("connection to %s closed (code %s)", self.url, code)
@@ -438,7 +437,8 @@ class QueueClient:
 
     def _dispatch(self, frame: dict[str, Any]) -> None:
         if frame.get("type") == "result":
-            future = self._pending.get(frame.get("id"))  # type: ignore[arg-type]
+            rid = frame.get("id")
+            future = self._pending.get(rid) if isinstance(rid, int) else None
             if future is not None and not future.done():
                 future.set_result(frame)
             elif future is None:

@@ -6,15 +6,20 @@ two tables below; `docs/protocol.md` describes the same.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from queue_protocol.codec import dumps_text, loads
 from queue_protocol.errors import QueueError
+from vntext import nfc
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
+# Close codes the server uses (RFC 6455 §7.4; 4000–4999 are the application's own).
+CLOSE_GOING_AWAY = 1001  # the server is stopping
+CLOSE_RELOADED = 1012  # the server reloaded its state: reconnect for a new snapshot
+CLOSE_TOO_SLOW = 1013  # the client fell too far behind: reconnect later
+CLOSE_REFUSED = 4001  # the hello was refused (or the session ended): do not retry as is
 ROLES = ("kiosk", "counter", "display", "rating", "public")
 
 _TEXT = (str,)
@@ -126,7 +131,7 @@ def parse_request(frame: str | bytes, role: str) -> Request:
         if isinstance(value, bool) or not isinstance(value, types):
             raise ProtocolError("bad_request", f"{name!r} has the wrong type", rid)
         if isinstance(value, str):
-            value = unicodedata.normalize("NFC", value.strip())
+            value = nfc(value.strip())
             if required and not value:
                 raise ProtocolError("bad_request", f"{name!r} is empty", rid)
             if len(value) > 500:

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import secrets
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import aiosqlite
 
 from queue_protocol.errors import QueueError
 from queue_server.core.store import connect
+from vntext import nfc
 
 ROLES = ("officer", "supervisor", "leader", "admin")
 COUNTER_ROLES = frozenset({"officer", "supervisor", "admin"})
@@ -97,7 +97,7 @@ class Accounts:
             "password_hash=excluded.password_hash, disabled=0, "
             "full_name=COALESCE(NULLIF(excluded.full_name, ''), users.full_name)",
             (username, role, hashed, time.time(),
-             unicodedata.normalize("NFC", " ".join(full_name.split()))))
+             nfc(" ".join(full_name.split()))))
         await self.audit(actor, "user_add", f"{username} as {role}")
 
     async def disable_user(self, username: str, *, actor: str = "cli") -> None:
@@ -129,8 +129,7 @@ class Accounts:
             (username,),
         ) as cur:
             row = await cur.fetchone()
-        ok = row is not None and await asyncio.to_thread(verify_password, password, row[1])
-        if not ok:
+        if row is None or not await asyncio.to_thread(verify_password, password, row[1]):
             await self.audit(username, "login_failed", origin)
             raise QueueError("unauthorized", "sai tên đăng nhập hoặc mật khẩu")
         token = secrets.token_urlsafe(32)

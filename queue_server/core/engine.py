@@ -57,7 +57,6 @@ class _Applied:
     """A batch run through the domain, waiting for its commit."""
 
     batch: list[_Pending]
-    generation: int
     results: list[Outcome | QueueError] = field(default_factory=list)
     logged: list[tuple[str, Event]] = field(default_factory=list)
     tickets: dict[int, Ticket] = field(default_factory=dict)
@@ -87,8 +86,7 @@ class Engine:
         self._subscribers: list[Subscriber] = []
         self._tasks: list[asyncio.Task] = []
         self._random = b""
-        self._generation = 0  # bumped when the state is reloaded after a failed commit
-        self._reloading = False
+        self._reloading = False  # from a failed commit until the state is rebuilt
         self._after_reload: list[Callable[[], None]] = []
         # Called after the state was rebuilt from the disk: snapshots handed out since
         # the lost batch may show what never became durable.
@@ -98,11 +96,14 @@ class Engine:
 
     async def start(self) -> None:
         await self._load()
+        self.store.failure_observers.append(self._commit_failed)
         self._tasks = [asyncio.create_task(self._writer(), name="queue-writer"),
                        asyncio.create_task(self._daily_reset(), name="daily-reset")]
         await self.submit(c.StartDay(actor="system", day=self.today()))
 
     async def stop(self) -> None:
+        if self._commit_failed in self.store.failure_observers:
+            self.store.failure_observers.remove(self._commit_failed)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -178,7 +179,7 @@ class Engine:
 
     def _apply(self, batch: list[_Pending]) -> _Applied:
         """Run a batch through the domain (no await: nothing interleaves)."""
-        applied = _Applied(batch, self._generation)
+        applied = _Applied(batch)
         if self._reloading:
             applied.results = [QueueError("unavailable") for _ in batch]
             return applied
@@ -225,7 +226,7 @@ class Engine:
         for observe in self.batch_observers:
             observe(len(applied.batch))
         error = None if durable.cancelled() else durable.exception()
-        if error is None and applied.generation == self._generation:
+        if error is None:
             self._answer(applied.batch, applied.results)
             for send in applied.deliveries:
                 try:
@@ -234,16 +235,19 @@ class Engine:
                     log.exception("event delivery failed")
             return
         refused: list[Outcome | QueueError] = [QueueError("unavailable")] * len(applied.batch)
-        if error is not None and applied.generation == self._generation:
-            # The first failure: what was applied since is lost; rebuild from the disk.
-            log.error("commit failed (%s); reloading the state from the database", error)
-            self._generation += 1
-            self._reloading = True
-            self._tasks.append(asyncio.create_task(self._reload(), name="queue-reload"))
         if self._reloading:  # answer once a retry can succeed
             self._after_reload.append(partial(self._answer, applied.batch, refused))
         else:
             self._answer(applied.batch, refused)
+
+    def _commit_failed(self, error: BaseException) -> None:
+        """The store lost a transaction (told before any caller hears of it): what was
+        applied since is lost too. Refuse everything until the state is rebuilt."""
+        if self._reloading:
+            return
+        log.error("commit failed (%s); reloading the state from the database", error)
+        self._reloading = True
+        self._tasks.append(asyncio.create_task(self._reload(), name="queue-reload"))
 
     @staticmethod
     def _answer(batch: list[_Pending], results: list[Outcome | QueueError]) -> None:

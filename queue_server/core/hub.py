@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from queue_protocol.messages import CLOSE_TOO_SLOW
+
 log = logging.getLogger(__name__)
 
 SEND_BUFFER_LIMIT = 1 << 20  # bytes not yet taken by the client's socket
-CLOSE_TOO_SLOW = 1013  # "try again later"
 CLOSE_TIMEOUT = 2.0
 
 

@@ -283,8 +283,12 @@ class Store:
         self._conn = conn  # only ever used on the writer thread
         self.reader = reader  # look-ups from the HTTP edge
         self._jobs: queue.SimpleQueue[_Call | _Commit | None] = queue.SimpleQueue()
+        # The epoch: how many failed transactions the event loop has heard of. A batch
+        # carries the epoch it was built in; one that is older than a failure is stale.
         self._epoch = 0  # bumped (on the loop) after a failed transaction
         self._failed_epoch = -1  # written and read on the writer thread only
+        # Told at once (on the loop, before any caller hears) of a failed transaction.
+        self.failure_observers: list[Callable[[BaseException], None]] = []
         self.transactions = 0  # durable transactions so far, for the metrics
         # The tickets table is a projection of the event log, written behind it in big
         # transactions: ticket id → its newest row (writer thread only).
@@ -388,10 +392,10 @@ class Store:
                     return
                 try:
                     result = job.fn(*job.args)
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                    self._loop.call_soon_threadsafe(_settle, [(job.future, None, exc)])
-                else:
-                    self._loop.call_soon_threadsafe(_settle, [(job.future, result, None)])
+                    outcome: _Settled = (job.future, result, None)
+                except BaseException as exc:  # handed to the caller
+                    outcome = (job.future, None, exc)
+                self._loop.call_soon_threadsafe(_settle, [outcome])
             self._commit(commits)
             if (len(self._projection) >= PROJECTION_SLICE
                     or time.monotonic() - self._projected_at >= PROJECTION_SECONDS):
@@ -409,7 +413,7 @@ class Store:
                             [r for job in live for r in job.counter_rows],
                             [r for job in live for r in job.booking_rows])
                 self.transactions += 1
-            except BaseException as exc:  # noqa: BLE001 - handed to the callers
+            except BaseException as exc:  # handed to the callers
                 error = exc
                 self._failed_epoch = max(job.epoch for job in live)
         if error is None:
@@ -417,11 +421,13 @@ class Store:
                 self._projection.update((row[0], row) for row in job.ticket_rows)
         settled = [(job.future, None, error if job.epoch > stale else StaleBatch())
                    for job in commits]
-        self._loop.call_soon_threadsafe(self._settle_commits, settled, error is not None)
+        self._loop.call_soon_threadsafe(self._settle_commits, settled, error)
 
-    def _settle_commits(self, settled: list, failed: bool) -> None:
-        if failed:  # later batches start a new epoch; the ones before it are refused
+    def _settle_commits(self, settled: list, error: BaseException | None) -> None:
+        if error is not None:  # later batches start a new epoch; the ones before it are refused
             self._epoch += 1
+            for observe in self.failure_observers:
+                observe(error)  # the writer stops applying before anything else runs
         _settle(settled)
 
     def _write(self, rows: list[tuple], counter_rows: list[tuple],
@@ -531,7 +537,10 @@ class Store:
         return cur.rowcount
 
 
-def _settle(settled: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+_Settled = tuple[asyncio.Future, Any, BaseException | None]
+
+
+def _settle(settled: list[_Settled]) -> None:
     """On the loop: hand the writer thread's results to their futures, in order."""
     for future, result, error in settled:
         if future.done():  # its caller gave up waiting

@@ -153,8 +153,9 @@ def event_messages(state: QueueState, events: list[e.Event],
                 done["to_service"] = ev.to_service
                 services.add(ev.from_service)
             services.add(ticket.service)
-            if done["counter"] is not None:
-                counters.add(done["counter"])
+            counter = getattr(ev, "counter", None)
+            if counter is not None:
+                counters.add(counter)
             out.append((NOT_KIOSKS, done))
         elif hasattr(ev, "counter") and ev.counter in state.counters:
             counters.add(ev.counter)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections import Counter as Tally
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,6 +16,7 @@ from enum import StrEnum
 from queue_protocol.errors import QueueError
 from queue_server.domain.config import SiteConfig
 from queue_server.domain.hours import _is_working_day, local_time
+from vntext import nfc
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud, typed on a kiosk
 CODE_LENGTH = 8
@@ -27,12 +27,6 @@ MAX_NAME = 80
 
 
 # ----- the citizen's details ------------------------------------------------
-
-
-def fold(text: str) -> str:
-    """Text for a search that ignores diacritics and case: "Đăng ký" → "dang ky"."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def normalize_phone(text: str) -> str:
@@ -57,7 +51,7 @@ def normalize_cccd(text: str) -> str:
 
 def normalize_name(text: str) -> str:
     """The name as typed, NFC, single spaces; letters needed, no control characters."""
-    name = " ".join(unicodedata.normalize("NFC", text or "").split())
+    name = " ".join(nfc(text or "").split())
     if not (2 <= len(name) <= MAX_NAME) or not any(ch.isalpha() for ch in name) \
             or not name.isprintable() or any(ch in "<>{}" for ch in name):
         raise QueueError("bad_name")

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from vntext import nfc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEVICE_ROLES = ("kiosk", "display", "rating")
@@ -231,7 +232,7 @@ class _Reader:
         value = t.get(key, default)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{path}.{key}", "is missing" if value is None else "must be text")
-        return unicodedata.normalize("NFC", value.strip())
+        return nfc(value.strip())
 
     def ident(self, t: dict, key: str, path: str) -> str:
         value = self.text(t, key, path)

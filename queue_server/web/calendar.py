@@ -19,9 +19,10 @@ def _escape(text: str) -> str:
             .replace("\n", "\\n"))
 
 
-def _fold(line: str) -> str:
+def _fold_line(line: str) -> str:
     """Lines of at most 75 octets, continued with a space, never inside a character."""
-    out, current = [], ""
+    out: list[str] = []
+    current = ""
     for char in line:
         limit = 75 if not out else 74  # a continuation starts with one space
         if len((current + char).encode()) > limit:
@@ -61,4 +62,4 @@ def booking_ics(config: SiteConfig, view: dict[str, Any], now: float) -> str:
         f"DESCRIPTION:{_escape(reminder)}",
         "END:VALARM", "END:VEVENT", "END:VCALENDAR",
     ]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    return "\r\n".join(_fold_line(line) for line in lines) + "\r\n"

@@ -14,6 +14,7 @@ import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -55,8 +56,7 @@ def client_address(peer: str | None, forwarded_for: str, proxies: tuple[Network,
     return peer
 
 
-def middleware(proxies: tuple[Network, ...]) -> Callable[[web.Request, Handler],
-                                                         Awaitable[web.StreamResponse]]:
+def middleware(proxies: tuple[Network, ...]) -> Middleware:
     """An aiohttp middleware giving handlers the client's address as `request.remote`."""
 
     @web.middleware

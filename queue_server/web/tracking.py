@@ -18,14 +18,14 @@ from queue_server.domain import events as e
 from queue_server.domain.state import QueueState, Ticket
 
 if TYPE_CHECKING:
-    from queue_server.app import QueueServer
+    from queue_server.core.context import ServerContext
 
 QUEUE_PUSH_SECONDS = 1.0
 MAX_TRACKED_PER_CONNECTION = 5
 
 
 class Tracker:
-    def __init__(self, server: QueueServer) -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
         self._followers: dict[int, set[Connection]] = {}  # ticket id → connections
         self._sent: dict[tuple[int, int], str] = {}  # (id(conn), ticket id) → last frame
@@ -74,8 +74,8 @@ class Tracker:
         if not self._followers:  # the usual case under load: only keep `now_serving` right
             for ev in events:
                 if isinstance(ev, e.TicketCalled) and not ev.recall:
-                    ticket = state.tickets[ev.ticket_id]
-                    self._serving[ticket.service] = ticket.number
+                    called = state.tickets[ev.ticket_id]
+                    self._serving[called.service] = called.number
                 elif isinstance(ev, e.DayStarted):
                     self._serving.clear()
             return None

@@ -1,0 +1,70 @@
+"""What every desk of the server is handed: the site, its clock and the durable core.
+
+The composition root (`queue_server.app`) makes one `ServerContext`, opens it at
+start and closes it at the end; the desks at the edges (the websocket endpoint, the
+HTTP API, booking, tracking, reports) receive it and nothing else of the app.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from queue_server.core.accounts import Accounts
+from queue_server.core.engine import Engine
+from queue_server.core.hub import Hub
+from queue_server.core.metrics import Metrics
+from queue_server.core.store import Store
+from queue_server.domain.config import SiteConfig
+from queue_server.domain.state import QueueState
+
+
+class ServerContext:
+    """One site's configuration, clock, store, single writer, accounts and hub."""
+
+    store: Store
+    accounts: Accounts
+    engine: Engine
+
+    def __init__(self, config: SiteConfig, db_path: str | Path, *, enforce_hours: bool = True,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.db_path = db_path
+        self.enforce_hours = enforce_hours
+        self.clock = clock
+        self.hub = Hub()
+        self.metrics = Metrics()
+        # device id → what it last reported (`device_status`), shown to staff and screens
+        self.devices: dict[str, dict[str, Any]] = {}
+        self.device_tokens = {d.token: d for d in config.devices.values()}
+
+    @property
+    def state(self) -> QueueState:
+        return self.engine.state
+
+    async def open(self) -> None:
+        """Open the database (migrating it), load the day and start the single writer."""
+        self.store = await Store.open(self.db_path)
+        try:
+            self.accounts = await Accounts.open(self.db_path)
+        except BaseException:
+            await self.store.close()
+            raise
+        self.engine = Engine(self.config, self.store, enforce_hours=self.enforce_hours,
+                             clock=self.clock)
+        self.engine.batch_observers.append(self.metrics.batch_size.observe)
+        self.metrics.transactions.set_function(lambda: self.store.transactions)
+        try:
+            await self.engine.start()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Stop the writer (what is queued is refused), then close the database."""
+        if hasattr(self, "engine"):
+            await self.engine.stop()
+        await self.accounts.close()
+        await self.store.close()

@@ -1,0 +1,76 @@
+"""The plain HTTP API: health, services, one ticket, officers' sign-in, metrics."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from queue_protocol.errors import QueueError
+from queue_protocol.messages import encode
+from queue_server.core import views
+from queue_server.core.context import ServerContext
+from queue_server.web.ratelimit import RateLimit
+from queue_server.web.responses import error_response
+
+# Failed logins from one address before it must wait (sliding window).
+LOGIN_FAILURES, LOGIN_FAILURE_SECONDS = 10, 900.0
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=encode)
+
+
+class Api:
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self.login_failures = RateLimit(LOGIN_FAILURES, LOGIN_FAILURE_SECONDS)
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "day": self.ctx.state.day})
+
+    async def services(self, _request: web.Request) -> web.Response:
+        return json_response({"services": views.service_catalogue(self.ctx.state,
+                                                                   self.ctx.clock())})
+
+    async def ticket(self, request: web.Request) -> web.Response:
+        """A ticket of today from the state; an older one from the tickets table."""
+        public_id = request.match_info["public_id"]
+        ticket = self.ctx.state.ticket_by_public_id(public_id)
+        if ticket is not None:
+            return json_response(views.ticket_public(self.ctx.state, ticket))
+        row = await self.ctx.store.ticket_by_public_id(public_id) if len(public_id) < 64 \
+            else None
+        if row is None:
+            return error_response(QueueError("unknown_ticket"))
+        service = self.ctx.config.services.get(row["service"])
+        return json_response({
+            "number": row["number"], "service": row["service"],
+            "service_name": service.name if service else row["service"],
+            "status": row["status"], "counter": row["counter"], "ahead": 0,
+            "estimated_wait": None, "issued_at": row["issued_at"],
+            "called_at": row["called_at"], "priority": row["priority"]})
+
+    async def login(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            username, password = body["username"], body["password"]
+            if not isinstance(username, str) or not isinstance(password, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return error_response(QueueError("bad_request", "send JSON {username, password}"))
+        origin, now = request.remote or "?", time.monotonic()
+        if self.login_failures.full(origin, now):  # guessing passwords: wait a while
+            return error_response(QueueError("too_many_requests"))
+        try:
+            token, role, expires = await self.ctx.accounts.login(username, password,
+                                                                 origin=origin)
+        except QueueError as err:
+            self.login_failures.allow(origin, now)  # counts the failure
+            return error_response(err)  # "unauthorized": 401
+        return json_response({"token": token, "role": role, "expires_at": expires})
+
+    async def metrics(self, _request: web.Request) -> web.Response:
+        return web.Response(body=self.ctx.metrics.render(),
+                            headers={"Content-Type": "text/plain; version=0.0.4"})
