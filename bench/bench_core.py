@@ -33,10 +33,11 @@ from queue_server.web.reports import build_report
 SITE = {
     "site": {"name": "Bench"},
     "sectors": [{"id": "s", "name": "S"}],
-    "services": [{"id": f"svc{i}", "sector": "s", "name": f"Dịch vụ {i}",
-                  "prefix": chr(65 + i), "width": 6} for i in range(4)],
-    "counters": [{"number": n, "services": ["svc0", "svc1", "svc2", "svc3"]}
-                 for n in range(1, 9)],
+    "services": [
+        {"id": f"svc{i}", "sector": "s", "name": f"Dịch vụ {i}", "prefix": chr(65 + i), "width": 6}
+        for i in range(4)
+    ],
+    "counters": [{"number": n, "services": ["svc0", "svc1", "svc2", "svc3"]} for n in range(1, 9)],
     "priority": {"groups": [{"id": "p", "name": "Ưu tiên", "rank": 1}]},
     "outcomes": [{"id": "ok", "name": "Xong"}],
 }
@@ -44,8 +45,13 @@ CONFIG = parse_config(SITE, "bench")
 
 
 def issue_cmd(i: int, engine: Engine | None = None) -> c.IssueTicket:
-    return c.IssueTicket(actor="bench", service=f"svc{i % 4}", public_id=f"b{i}-{time.time()}",
-                         priority="p" if i % 10 == 0 else None, request_id=f"r{i}")
+    return c.IssueTicket(
+        actor="bench",
+        service=f"svc{i % 4}",
+        public_id=f"b{i}-{time.time()}",
+        priority="p" if i % 10 == 0 else None,
+        request_id=f"r{i}",
+    )
 
 
 async def writer_throughput(db: Path, n: int, concurrency: int = 200) -> dict:
@@ -64,21 +70,29 @@ async def writer_throughput(db: Path, n: int, concurrency: int = 200) -> dict:
     elapsed = time.perf_counter() - t0
     await engine.stop()
     await engine.store.close()
-    return {"tickets": n, "seconds": round(elapsed, 3), "per_second": round(n / elapsed),
-            "concurrency": concurrency, "mean_batch": round(statistics.mean(sizes), 1)}
+    return {
+        "tickets": n,
+        "seconds": round(elapsed, 3),
+        "per_second": round(n / elapsed),
+        "concurrency": concurrency,
+        "mean_batch": round(statistics.mean(sizes), 1),
+    }
 
 
 async def bare_loop(db: Path, n: int) -> dict:
     conn = await aiosqlite.connect(str(db), isolation_level=None)
     await conn.execute("PRAGMA journal_mode=WAL")
     await conn.execute("PRAGMA synchronous=FULL")
-    await conn.execute("CREATE TABLE tickets (id INTEGER PRIMARY KEY, number TEXT, "
-                       "service TEXT, issued_at REAL)")
+    await conn.execute(
+        "CREATE TABLE tickets (id INTEGER PRIMARY KEY, number TEXT, service TEXT, issued_at REAL)"
+    )
     t0 = time.perf_counter()
     for i in range(n):
         await conn.execute("BEGIN")
-        await conn.execute("INSERT INTO tickets (number, service, issued_at) VALUES (?, ?, ?)",
-                           (f"A{i:06d}", "svc0", time.time()))
+        await conn.execute(
+            "INSERT INTO tickets (number, service, issued_at) VALUES (?, ?, ?)",
+            (f"A{i:06d}", "svc0", time.time()),
+        )
         await conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     await conn.close()
@@ -103,8 +117,9 @@ async def engine_call_next(db: Path, waiting: int, calls: int = 300) -> float:
     engine = Engine(CONFIG, await Store.open(db), enforce_hours=False)
     await engine.start()
     for start in range(0, waiting + calls, 5000):
-        await asyncio.gather(*(engine.submit(issue_cmd(i))
-                               for i in range(start, min(start + 5000, waiting + calls))))
+        await asyncio.gather(
+            *(engine.submit(issue_cmd(i)) for i in range(start, min(start + 5000, waiting + calls)))
+        )
     await engine.submit(c.OpenCounter(actor="b", counter=1))
     await engine.store.sync_tickets(())  # let the tickets table catch up with the burst
     t0 = time.perf_counter()
@@ -121,8 +136,7 @@ async def report_day(db: Path, n: int) -> dict:
     engine = Engine(CONFIG, await Store.open(db), enforce_hours=False)
     await engine.start()
     await asyncio.gather(*(engine.submit(issue_cmd(i)) for i in range(n)))
-    await asyncio.gather(*(engine.submit(c.OpenCounter(actor="b", counter=k))
-                           for k in range(1, 9)))
+    await asyncio.gather(*(engine.submit(c.OpenCounter(actor="b", counter=k)) for k in range(1, 9)))
 
     async def counter(k: int) -> None:
         while True:
@@ -145,9 +159,15 @@ async def report_day(db: Path, n: int) -> dict:
     full = time.perf_counter() - t0
     await engine.stop()
     await engine.store.close()
-    return {"tickets": n, "served": served, "events": events, "read_seconds": round(read, 3),
-            "report_seconds": round(full, 3), "events_per_second": round(events / full),
-            "report_vs_read_ratio": round(full / read, 1)}
+    return {
+        "tickets": n,
+        "served": served,
+        "events": events,
+        "read_seconds": round(read, 3),
+        "report_seconds": round(full, 3),
+        "events_per_second": round(events / full),
+        "report_vs_read_ratio": round(full / read, 1),
+    }
 
 
 async def main() -> None:
@@ -164,16 +184,21 @@ async def main() -> None:
         dom = {n: domain_call_next(n) for n in (100, 100_000)}
         eng = {n: await engine_call_next(d / f"call{n}.db", n) for n in (100, 100_000)}
         report = await report_day(d / "report.db", args.report_tickets)
-    print(json.dumps({
-        "issue_through_writer": writer,
-        "issue_bare_insert_commit": bare,
-        "writer_vs_bare_ratio": round(writer["per_second"] / bare["per_second"], 1),
-        "call_next_domain_us": {str(k): round(v, 2) for k, v in dom.items()},
-        "call_next_domain_ratio_100k_vs_100": round(dom[100_000] / dom[100], 2),
-        "call_next_writer_ms": {str(k): round(v, 3) for k, v in eng.items()},
-        "call_next_writer_ratio_100k_vs_100": round(eng[100_000] / eng[100], 2),
-        "report_of_a_day": report,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "issue_through_writer": writer,
+                "issue_bare_insert_commit": bare,
+                "writer_vs_bare_ratio": round(writer["per_second"] / bare["per_second"], 1),
+                "call_next_domain_us": {str(k): round(v, 2) for k, v in dom.items()},
+                "call_next_domain_ratio_100k_vs_100": round(dom[100_000] / dom[100], 2),
+                "call_next_writer_ms": {str(k): round(v, 3) for k, v in eng.items()},
+                "call_next_writer_ratio_100k_vs_100": round(eng[100_000] / eng[100], 2),
+                "report_of_a_day": report,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

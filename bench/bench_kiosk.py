@@ -59,8 +59,7 @@ async def taps(model: KioskModel, count: int, gap: float) -> dict[str, Any]:
             marks.setdefault("shown", now)
 
     model.on_change(note)
-    stages: dict[str, list[float]] = {"check_printer": [], "issue": [], "print": [],
-                                      "total": []}
+    stages: dict[str, list[float]] = {"check_printer": [], "issue": [], "print": [], "total": []}
     failed = 0
     for i in range(count):
         model.go_home()  # (shows the last ticket's screen no more)
@@ -79,24 +78,49 @@ async def taps(model: KioskModel, count: int, gap: float) -> dict[str, Any]:
         stages["total"].append(marks["shown"] - start)
         await asyncio.sleep(gap)
     model.off_change(note)
-    return {"taps": count, "failed": failed,
-            **{name: ms_percentiles(values) for name, values in stages.items()}}
+    return {
+        "taps": count,
+        "failed": failed,
+        **{name: ms_percentiles(values) for name, values in stages.items()},
+    }
 
 
 async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     port, printer_port = free_port(), free_port()
     config = tmp / "bench.toml"  # bench_server's site: no daily cap to run into
     config.write_text(bench_config(), encoding="utf-8")
-    server = ["queue_server", "--config", str(config), "--db", str(tmp / "kiosk.db"),
-              "--host", "127.0.0.1", "--port", str(port), "--ignore-hours"]
-    printer_args = ["printer.virtual", "--host", "127.0.0.1", "--port", str(printer_port),
-                    "--out", str(tmp / "prints"), "--width", "576"]
-    with child(server, port, tmp / "server.log"), \
-            child(printer_args, printer_port, tmp / "printer.log", ready=accepts):
+    server = [
+        "queue_server",
+        "--config",
+        str(config),
+        "--db",
+        str(tmp / "kiosk.db"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ignore-hours",
+    ]
+    printer_args = [
+        "printer.virtual",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(printer_port),
+        "--out",
+        str(tmp / "prints"),
+        "--width",
+        "576",
+    ]
+    with (
+        child(server, port, tmp / "server.log"),
+        child(printer_args, printer_port, tmp / "printer.log", ready=accepts),
+    ):
         base = f"http://127.0.0.1:{port}"
         client = QueueClient(f"ws://127.0.0.1:{port}/ws", role="kiosk", token=KIOSK_TOKEN)
-        printer = TicketPrinter(PrinterConfig(connection="network", host="127.0.0.1",
-                                              port=printer_port, width=576))
+        printer = TicketPrinter(
+            PrinterConfig(connection="network", host="127.0.0.1", port=printer_port, width=576)
+        )
         model = KioskModel(client, printer, KioskSettings(), base)
         await model.start()
         try:
@@ -109,8 +133,9 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             idle = await taps(model, args.taps, args.gap)
 
             load_seconds = args.taps * (args.gap + 0.3) + 5  # the loaded taps, with room
-            workers = Workers(kiosk_rate_worker, [(client.url, KIOSK_TOKEN, 50, SERVICES,
-                                                   float(args.load))])
+            workers = Workers(
+                kiosk_rate_worker, [(client.url, KIOSK_TOKEN, 50, SERVICES, float(args.load))]
+            )
             await workers.gather("ready")
             now = time.monotonic()
             workers.send(("go", now + 1.0, now + 3.0, now + 1.0 + load_seconds))
@@ -123,14 +148,17 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     bg = background["latencies"]
     return {
         "idle": idle,
-        "under_load": {**loaded, "background_issue_rate": args.load,
-                       "background_acked": len(bg),
-                       "background_issue_ms": ms_percentiles(bg)},
-        "total_p50_loaded_vs_idle": round(loaded["total"]["p50_ms"] / idle["total"]["p50_ms"],
-                                          2),
+        "under_load": {
+            **loaded,
+            "background_issue_rate": args.load,
+            "background_acked": len(bg),
+            "background_issue_ms": ms_percentiles(bg),
+        },
+        "total_p50_loaded_vs_idle": round(loaded["total"]["p50_ms"] / idle["total"]["p50_ms"], 2),
         "budget_seconds": 2.0,
-        "slowest_tap_share_of_budget": round(max(idle["total"]["max_ms"],
-                                                 loaded["total"]["max_ms"]) / 2000, 3),
+        "slowest_tap_share_of_budget": round(
+            max(idle["total"]["max_ms"], loaded["total"]["max_ms"]) / 2000, 3
+        ),
     }
 
 

@@ -40,10 +40,14 @@ def median_ms(fn: Callable[[], object], runs: int) -> float:
 def measure(width: int, mode: str, runs: int) -> dict[str, object]:
     slip, layout = sample_slip(), SlipLayout()
     hybrid = mode == "hybrid"
-    config = PrinterConfig(width=width, image_mode="bitImageRaster" if hybrid else mode,
-                           hybrid=hybrid)
-    render = (lambda: ticket_blocks(slip, layout, width)) if hybrid else (
-        lambda: render_ticket(slip, layout, width))
+    config = PrinterConfig(
+        width=width, image_mode="bitImageRaster" if hybrid else mode, hybrid=hybrid
+    )
+    render = (
+        (lambda: ticket_blocks(slip, layout, width))
+        if hybrid
+        else (lambda: render_ticket(slip, layout, width))
+    )
     size = len(encode_ticket(slip, layout, config))
     return {
         "width": width,
@@ -60,8 +64,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     results = [measure(w, m, args.runs) for w in WIDTHS for m in (*IMAGE_MODES, "hybrid")]
-    print(json.dumps({"python": platform.python_version(), "runs": args.runs,
-                      "results": results}, indent=1))
+    print(
+        json.dumps(
+            {"python": platform.python_version(), "runs": args.runs, "results": results}, indent=1
+        )
+    )
 
 
 if __name__ == "__main__":

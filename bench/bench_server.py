@@ -59,17 +59,36 @@ GOALS = {"tickets_per_s": 8000, "issue_p99_ms": 25, "call_to_display_vs_bare": 1
 
 def bench_config() -> str:
     """4 services of width 6 with big caps, 8 counters serving all, one kiosk, one display."""
-    lines = ['[site]', 'name = "Bench"', '', '[[sectors]]', 'id = "s"', 'name = "S"']
+    lines = ["[site]", 'name = "Bench"', "", "[[sectors]]", 'id = "s"', 'name = "S"']
     for i, service in enumerate(SERVICES):
-        lines += ['', '[[services]]', f'id = "{service}"', 'sector = "s"',
-                  f'name = "Dịch vụ {i}"', f'prefix = "{chr(65 + i)}"', 'width = 6',
-                  'daily_cap = 999999']
+        lines += [
+            "",
+            "[[services]]",
+            f'id = "{service}"',
+            'sector = "s"',
+            f'name = "Dịch vụ {i}"',
+            f'prefix = "{chr(65 + i)}"',
+            "width = 6",
+            "daily_cap = 999999",
+        ]
     for n in range(1, 9):
-        lines += ['', '[[counters]]', f'number = {n}', f'services = {json.dumps(SERVICES)}']
-    lines += ['', '[[outcomes]]', 'id = "xong"', 'name = "Xong"',
-              '', '[[devices]]', 'id = "kiosk-1"', 'role = "kiosk"', f'token = "{KIOSK_TOKEN}"',
-              '', '[[devices]]', 'id = "hall-1"', 'role = "display"',
-              f'token = "{DISPLAY_TOKEN}"']
+        lines += ["", "[[counters]]", f"number = {n}", f"services = {json.dumps(SERVICES)}"]
+    lines += [
+        "",
+        "[[outcomes]]",
+        'id = "xong"',
+        'name = "Xong"',
+        "",
+        "[[devices]]",
+        'id = "kiosk-1"',
+        'role = "kiosk"',
+        f'token = "{KIOSK_TOKEN}"',
+        "",
+        "[[devices]]",
+        'id = "hall-1"',
+        'role = "display"',
+        f'token = "{DISPLAY_TOKEN}"',
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -91,13 +110,13 @@ def accepts(port: int) -> None:
 
 
 @contextmanager
-def child(args: list[str], port: int, log: Path,
-          ready: Callable[[int], None] = answers_healthz):
+def child(args: list[str], port: int, log: Path, ready: Callable[[int], None] = answers_healthz):
     """`python -m ARGS` as a child process listening on 127.0.0.1:port, up (`ready`
     returns) inside the block."""
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -134,19 +153,22 @@ class Workers:
 
     async def gather(self, expect: str, timeout: float = 120) -> list[Any]:
         """Each worker's next message, which must be `expect`."""
+
         def recv_all() -> list[Any]:
             out = []
             deadline = time.monotonic() + timeout
             for pipe, proc in zip(self.pipes, self.procs, strict=True):
                 while not pipe.poll(0.5):  # a crashed worker must not leave us waiting
                     if not proc.is_alive() or time.monotonic() > deadline:
-                        raise RuntimeError(f"a load worker sent no {expect!r} "
-                                           f"(exit code {proc.exitcode})")
+                        raise RuntimeError(
+                            f"a load worker sent no {expect!r} (exit code {proc.exitcode})"
+                        )
                 kind, body = pipe.recv()
                 if kind != expect:
                     raise RuntimeError(f"a load worker sent {kind!r}, not {expect!r}")
                 out.append(body)
             return out
+
         return await asyncio.to_thread(recv_all)
 
     def send(self, message: tuple) -> None:
@@ -170,9 +192,11 @@ def writer_figures(http_base: str) -> dict[str, float]:
     """Commands, batches and transactions of the writer so far, from the server's metrics."""
     with urllib.request.urlopen(f"{http_base}/metrics", timeout=5) as resp:
         text = resp.read().decode()
-    names = {"xephang_writer_batch_size_sum": "commands",
-             "xephang_writer_batch_size_count": "batches",
-             "xephang_writer_transactions": "transactions"}
+    names = {
+        "xephang_writer_batch_size_sum": "commands",
+        "xephang_writer_batch_size_count": "batches",
+        "xephang_writer_transactions": "transactions",
+    }
     values = dict.fromkeys(names.values(), 0.0)
     for line in text.splitlines():
         name, _, value = line.partition(" ")
@@ -184,10 +208,14 @@ def writer_figures(http_base: str) -> dict[str, float]:
 def writer_share(before: dict[str, float], after: dict[str, float]) -> dict[str, float | None]:
     """Mean commands per writer batch and per SQLite transaction between two readings."""
     delta = {k: after[k] - before[k] for k in after}
-    return {"commands_per_batch": round(delta["commands"] / delta["batches"], 1)
-            if delta["batches"] else None,
-            "commands_per_transaction": round(delta["commands"] / delta["transactions"], 1)
-            if delta["transactions"] else None}
+    return {
+        "commands_per_batch": round(delta["commands"] / delta["batches"], 1)
+        if delta["batches"]
+        else None,
+        "commands_per_transaction": round(delta["commands"] / delta["transactions"], 1)
+        if delta["transactions"]
+        else None,
+    }
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -198,12 +226,16 @@ def ms_percentiles(seconds: list[float]) -> dict[str, float | None]:
     if len(seconds) < 2:
         return {"p50_ms": None, "p99_ms": None, "max_ms": None}
     q = statistics.quantiles(seconds, n=100, method="inclusive")
-    return {"p50_ms": round(q[49] * 1000, 2), "p99_ms": round(q[98] * 1000, 2),
-            "max_ms": round(max(seconds) * 1000, 2)}
+    return {
+        "p50_ms": round(q[49] * 1000, 2),
+        "p99_ms": round(q[98] * 1000, 2),
+        "max_ms": round(max(seconds) * 1000, 2),
+    }
 
 
-async def measured_window(workers: Workers, go: tuple, measure_from: float, seconds: float,
-                          warmup: float, server_pid: int) -> tuple[list[dict], dict[str, Any]]:
+async def measured_window(
+    workers: Workers, go: tuple, measure_from: float, seconds: float, warmup: float, server_pid: int
+) -> tuple[list[dict], dict[str, Any]]:
     """Start the kiosk workers, time the server's CPU over the measured window, collect
     their reports; returns them and the figures both issue phases give."""
     workers.send(go)
@@ -219,59 +251,97 @@ async def measured_window(workers: Workers, go: tuple, measure_from: float, seco
         errors.update(r["errors"])
     acked = sum(r["acked_in_window"] for r in reports)
     return reports, {
-        "seconds": seconds, "warmup_seconds": warmup, "tickets_acknowledged": acked,
-        "tickets_per_s": round(acked / seconds), "errors": dict(errors),
+        "seconds": seconds,
+        "warmup_seconds": warmup,
+        "tickets_acknowledged": acked,
+        "tickets_per_s": round(acked / seconds),
+        "errors": dict(errors),
         # Who used the 2 cores: the server's event loop is one thread of one process.
         "server_cpu_share": round(server_cpu / seconds, 2),
-        "loadgen_cpu_share": round(sum(r["cpu_s"] for r in reports) / wall, 2)}
+        "loadgen_cpu_share": round(sum(r["cpu_s"] for r in reports) / wall, 2),
+    }
 
 
-async def issue_phase(url: str, kiosks: int, procs: int, seconds: float,
-                      warmup: float, server_pid: int) -> dict[str, Any]:
+async def issue_phase(
+    url: str, kiosks: int, procs: int, seconds: float, warmup: float, server_pid: int
+) -> dict[str, Any]:
     """Capacity: every connection sends the next `issue` as soon as the last is answered."""
-    workers = Workers(loadgen.kiosk_worker,
-                      [(url, KIOSK_TOKEN, n, SERVICES) for n in split(kiosks, procs)])
+    workers = Workers(
+        loadgen.kiosk_worker, [(url, KIOSK_TOKEN, n, SERVICES) for n in split(kiosks, procs)]
+    )
     connected = sum(await workers.gather("ready"))
     measure_from = time.monotonic() + 0.2 + warmup  # 0.2 s for "go" to reach every worker
     reports, figures = await measured_window(
-        workers, ("go", measure_from, measure_from + seconds), measure_from, seconds, warmup,
-        server_pid)
+        workers,
+        ("go", measure_from, measure_from + seconds),
+        measure_from,
+        seconds,
+        warmup,
+        server_pid,
+    )
     wall = max(r["wall_s"] for r in reports)
-    return {"kiosk_connections": connected, "processes": procs, **figures,
-            "latency": ms_percentiles([x for r in reports for x in r["latencies"]]),
-            "events_to_kiosks_per_s": round(sum(r["events"] for r in reports) / wall)}
+    return {
+        "kiosk_connections": connected,
+        "processes": procs,
+        **figures,
+        "latency": ms_percentiles([x for r in reports for x in r["latencies"]]),
+        "events_to_kiosks_per_s": round(sum(r["events"] for r in reports) / wall),
+    }
 
 
-async def rate_phase(url: str, kiosks: int, procs: int, rate: float, seconds: float,
-                     warmup: float, server_pid: int) -> dict[str, Any]:
+async def rate_phase(
+    url: str, kiosks: int, procs: int, rate: float, seconds: float, warmup: float, server_pid: int
+) -> dict[str, Any]:
     """Issue latency at a fixed offered rate (open loop), from each request's due time."""
-    workers = Workers(loadgen.kiosk_rate_worker,
-                      [(url, KIOSK_TOKEN, n, SERVICES, rate * n / kiosks)
-                       for n in split(kiosks, procs)])
+    workers = Workers(
+        loadgen.kiosk_rate_worker,
+        [(url, KIOSK_TOKEN, n, SERVICES, rate * n / kiosks) for n in split(kiosks, procs)],
+    )
     connected = sum(await workers.gather("ready"))
     start = time.monotonic() + 0.2  # for "go" to reach every worker
     measure_from = start + warmup
     reports, figures = await measured_window(
-        workers, ("go", start, measure_from, measure_from + seconds), measure_from, seconds,
-        warmup, server_pid)
-    return {"kiosk_connections": connected, "processes": procs, "offered_per_s": rate,
-            "sent_in_window": sum(r["sent_in_window"] for r in reports),
-            "unanswered": sum(r["unanswered"] for r in reports), **figures,
-            "latency_from_due_time": ms_percentiles([x for r in reports for x in r["latencies"]]),
-            # How late the load processes sent, behind their schedule (counted in the latency).
-            "send_lag": ms_percentiles([x for r in reports for x in r["lags"]])}
+        workers,
+        ("go", start, measure_from, measure_from + seconds),
+        measure_from,
+        seconds,
+        warmup,
+        server_pid,
+    )
+    return {
+        "kiosk_connections": connected,
+        "processes": procs,
+        "offered_per_s": rate,
+        "sent_in_window": sum(r["sent_in_window"] for r in reports),
+        "unanswered": sum(r["unanswered"] for r in reports),
+        **figures,
+        "latency_from_due_time": ms_percentiles([x for r in reports for x in r["latencies"]]),
+        # How late the load processes sent, behind their schedule (counted in the latency).
+        "send_lag": ms_percentiles([x for r in reports for x in r["lags"]]),
+    }
 
 
-async def call_phase(url: str, displays: int, procs: int, calls: int, gap: float,
-                     counter_token: str | None) -> dict[str, Any]:
+async def call_phase(
+    url: str, displays: int, procs: int, calls: int, gap: float, counter_token: str | None
+) -> dict[str, Any]:
     """Displays listen while a counter calls; returns the call-to-display latencies."""
-    workers = Workers(loadgen.display_worker,
-                      [(url, DISPLAY_TOKEN, n, ) for n in split(displays, procs)])
+    workers = Workers(
+        loadgen.display_worker,
+        [
+            (
+                url,
+                DISPLAY_TOKEN,
+                n,
+            )
+            for n in split(displays, procs)
+        ],
+    )
     connected = sum(await workers.gather("ready"))
     sent: dict[str, float] = {}
     answered: list[float] = []
-    async with QueueClient(url, role="counter", token=counter_token, counter=1,
-                           request_timeout=30) as counter:
+    async with QueueClient(
+        url, role="counter", token=counter_token, counter=1, request_timeout=30
+    ) as counter:
         await asyncio.sleep(0.5)  # let the displays settle after their welcomes
         for _ in range(calls):
             t0 = time.monotonic()
@@ -289,19 +359,41 @@ async def call_phase(url: str, displays: int, procs: int, calls: int, gap: float
             if number in sent:
                 latencies += [t - sent[number] for t in times]
     expected = connected * len(sent)
-    return {"display_connections": connected, "processes": procs, "calls": len(sent),
-            "deliveries": len(latencies), "deliveries_expected": expected,
-            "frames_per_display_per_call": round(
-                sum(r["frames"] for r in reports) / max(1, expected), 2),
-            "latency": ms_percentiles(latencies),
-            # The counter's own answer: for the real server it includes the durable commit.
-            "call_next_result": ms_percentiles(answered)}
+    return {
+        "display_connections": connected,
+        "processes": procs,
+        "calls": len(sent),
+        "deliveries": len(latencies),
+        "deliveries_expected": expected,
+        "frames_per_display_per_call": round(
+            sum(r["frames"] for r in reports) / max(1, expected), 2
+        ),
+        "latency": ms_percentiles(latencies),
+        # The counter's own answer: for the real server it includes the durable commit.
+        "call_next_result": ms_percentiles(answered),
+    }
 
 
 def add_officer(db: Path) -> None:
-    subprocess.run([sys.executable, "-m", "queue_server", "user", "add", OFFICER, "--role",
-                    "officer", "--db", str(db)], input=PASSWORD + "\n", text=True, cwd=ROOT,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "queue_server",
+            "user",
+            "add",
+            OFFICER,
+            "--role",
+            "officer",
+            "--db",
+            str(db),
+        ],
+        input=PASSWORD + "\n",
+        text=True,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
 
 async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -309,43 +401,71 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     config.write_text(bench_config(), encoding="utf-8")
     add_officer(db)
     port, bare_port = free_port(), free_port()
-    server_args = ["queue_server", "--config", str(config), "--db", str(db), "--host",
-                   "127.0.0.1", "--port", str(port), "--ignore-hours"]
+    server_args = [
+        "queue_server",
+        "--config",
+        str(config),
+        "--db",
+        str(db),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ignore-hours",
+    ]
     url = f"ws://127.0.0.1:{port}/ws"
     http_base = f"http://127.0.0.1:{port}"
-    figures: dict[str, Any] = {"machine": {"cpus": os.cpu_count(),
-                                           "python": sys.version.split()[0],
-                                           "event_loop": eventloop.loop_name()}}
+    figures: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "event_loop": eventloop.loop_name(),
+        }
+    }
     with child(server_args, port, tmp / "server.log") as server:
         # The fixed rate first, on a fresh day (already a hundred times a real day's
         # tickets by its end); then the most the server takes; then the calls.
         if "rate" in args.phases:
             before = writer_figures(http_base)
             figures["issue_at_rate"] = await rate_phase(
-                url, args.kiosks, args.procs, args.rate, args.seconds, args.warmup, server.pid)
+                url, args.kiosks, args.procs, args.rate, args.seconds, args.warmup, server.pid
+            )
             figures["issue_at_rate"]["writer"] = writer_share(before, writer_figures(http_base))
         if "issue" in args.phases:
             before = writer_figures(http_base)
-            figures["issue"] = await issue_phase(url, args.kiosks, args.procs, args.seconds,
-                                                 args.warmup, server.pid)
+            figures["issue"] = await issue_phase(
+                url, args.kiosks, args.procs, args.seconds, args.warmup, server.pid
+            )
             figures["issue"]["writer"] = writer_share(before, writer_figures(http_base))
         if "call" in args.phases:
             async with QueueClient(url, role="kiosk", token=KIOSK_TOKEN) as kiosk:
                 for i in range(args.calls):  # someone to call, whatever ran before
                     await kiosk.issue(SERVICES[i % len(SERVICES)])
             token = await login(http_base, OFFICER, PASSWORD)
-            call = await call_phase(url, args.displays, args.procs, args.calls, args.gap,
-                                    token)
+            call = await call_phase(url, args.displays, args.procs, args.calls, args.gap, token)
     if "call" in args.phases:
-        with child(["bench.loadgen", "baseline", "--port", str(bare_port)], bare_port,
-                   tmp / "baseline.log"):
-            bare = await call_phase(f"ws://127.0.0.1:{bare_port}/ws", args.displays,
-                                    args.procs, args.calls, args.gap, None)
-        ratio = {k: round(call["latency"][k] / bare["latency"][k], 2)
-                 if call["latency"][k] and bare["latency"][k] else None
-                 for k in ("p50_ms", "p99_ms")}
-        figures["call_to_display"] = {"server": call, "bare_broadcast": bare,
-                                      "ratio_server_to_bare": ratio}
+        with child(
+            ["bench.loadgen", "baseline", "--port", str(bare_port)], bare_port, tmp / "baseline.log"
+        ):
+            bare = await call_phase(
+                f"ws://127.0.0.1:{bare_port}/ws",
+                args.displays,
+                args.procs,
+                args.calls,
+                args.gap,
+                None,
+            )
+        ratio = {
+            k: round(call["latency"][k] / bare["latency"][k], 2)
+            if call["latency"][k] and bare["latency"][k]
+            else None
+            for k in ("p50_ms", "p99_ms")
+        }
+        figures["call_to_display"] = {
+            "server": call,
+            "bare_broadcast": bare,
+            "ratio_server_to_bare": ratio,
+        }
     figures["goals"] = goals(figures)
     return figures
 
@@ -356,15 +476,20 @@ def goals(figures: dict[str, Any]) -> dict[str, Any]:
     at_rate = figures.get("issue_at_rate", {})
     ratio = figures.get("call_to_display", {}).get("ratio_server_to_bare", {})
     return {
-        "tickets_per_s": {"goal": f">= {GOALS['tickets_per_s']}",
-                          "measured_closed_loop": capacity,
-                          "measured_at_offered_rate": at_rate.get("tickets_per_s")},
+        "tickets_per_s": {
+            "goal": f">= {GOALS['tickets_per_s']}",
+            "measured_closed_loop": capacity,
+            "measured_at_offered_rate": at_rate.get("tickets_per_s"),
+        },
         "issue_p99_ms_at_offered_rate": {
             "goal": f"< {GOALS['issue_p99_ms']}",
             "offered_per_s": at_rate.get("offered_per_s"),
-            "measured": at_rate.get("latency_from_due_time", {}).get("p99_ms")},
-        "call_to_display_p99_vs_bare": {"goal": f"<= {GOALS['call_to_display_vs_bare']}x",
-                                        "measured": ratio.get("p99_ms")},
+            "measured": at_rate.get("latency_from_due_time", {}).get("p99_ms"),
+        },
+        "call_to_display_p99_vs_bare": {
+            "goal": f"<= {GOALS['call_to_display_vs_bare']}x",
+            "measured": ratio.get("p99_ms"),
+        },
     }
 
 
@@ -377,10 +502,17 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=3, help="load processes per phase")
     parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--gap", type=float, default=0.3, help="seconds between calls")
-    parser.add_argument("--rate", type=float, default=GOALS["tickets_per_s"],
-                        help="offered issues per second in the open-loop phase")
-    parser.add_argument("--phases", default="rate,issue,call",
-                        help="comma-separated: rate (open loop), issue (closed loop), call")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=GOALS["tickets_per_s"],
+        help="offered issues per second in the open-loop phase",
+    )
+    parser.add_argument(
+        "--phases",
+        default="rate,issue,call",
+        help="comma-separated: rate (open loop), issue (closed loop), call",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="xephang-bench-") as tmp:
         figures = asyncio.run(run(args, Path(tmp)))

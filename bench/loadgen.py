@@ -88,13 +88,24 @@ async def _kiosks(url: str, token: str, n: int, services: list[str], pipe: Conne
     await asyncio.gather(*(kiosk(k, c) for k, c in enumerate(clients)))
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
     await asyncio.gather(*(c.stop() for c in clients))
-    pipe.send(("done", {"latencies": latencies, "acked_in_window": acked_in_window,
-                        "errors": dict(errors), "events": events, "cpu_s": cpu,
-                        "wall_s": wall}))
+    pipe.send(
+        (
+            "done",
+            {
+                "latencies": latencies,
+                "acked_in_window": acked_in_window,
+                "errors": dict(errors),
+                "events": events,
+                "cpu_s": cpu,
+                "wall_s": wall,
+            },
+        )
+    )
 
 
-async def _kiosks_at_rate(url: str, token: str, n: int, services: list[str], rate: float,
-                          pipe: Connection) -> None:
+async def _kiosks_at_rate(
+    url: str, token: str, n: int, services: list[str], rate: float, pipe: Connection
+) -> None:
     """Open loop: `rate` issues per second over `n` connections, whatever the answers do.
 
     A request's latency runs from the moment it was due by the schedule, not from
@@ -142,9 +153,21 @@ async def _kiosks_at_rate(url: str, token: str, n: int, services: list[str], rat
         await asyncio.wait(running, timeout=30)
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
     await asyncio.gather(*(c.stop() for c in clients))
-    pipe.send(("done", {"latencies": latencies, "lags": lags, "acked_in_window": acked_in_window,
-                        "sent_in_window": sent_in_window, "unanswered": len(running),
-                        "errors": dict(errors), "cpu_s": cpu, "wall_s": wall}))
+    pipe.send(
+        (
+            "done",
+            {
+                "latencies": latencies,
+                "lags": lags,
+                "acked_in_window": acked_in_window,
+                "sent_in_window": sent_in_window,
+                "unanswered": len(running),
+                "errors": dict(errors),
+                "cpu_s": cpu,
+                "wall_s": wall,
+            },
+        )
+    )
 
 
 async def _displays(url: str, token: str, n: int, pipe: Connection) -> None:
@@ -173,8 +196,9 @@ def kiosk_worker(url: str, token: str, n: int, services: list[str], pipe: Connec
     eventloop.run(_kiosks(url, token, n, services, pipe))
 
 
-def kiosk_rate_worker(url: str, token: str, n: int, services: list[str], rate: float,
-                      pipe: Connection) -> None:
+def kiosk_rate_worker(
+    url: str, token: str, n: int, services: list[str], rate: float, pipe: Connection
+) -> None:
     """Process entry: `n` kiosk connections issuing `rate` tickets/s between "go" and the end."""
     eventloop.run(_kiosks_at_rate(url, token, n, services, rate, pipe))
 
@@ -185,6 +209,7 @@ def display_worker(url: str, token: str, n: int, pipe: Connection) -> None:
 
 
 # -- the bare broadcast baseline ----------------------------------------------
+
 
 def baseline_app() -> web.Application:
     """Welcome anyone; on `call_next` send one ticket_called frame to every display."""
@@ -208,13 +233,30 @@ def baseline_app() -> web.Application:
             elif frame.get("type") == "call_next":
                 calls += 1
                 number = f"X{calls:03d}"
-                text = json.dumps({"type": "ticket_called", "number": number, "service": "x",
-                                   "counter": 1, "counter_name": "Quầy 1", "recall": False,
-                                   "at": time.time()}, ensure_ascii=False)
+                text = json.dumps(
+                    {
+                        "type": "ticket_called",
+                        "number": number,
+                        "service": "x",
+                        "counter": 1,
+                        "counter_name": "Quầy 1",
+                        "recall": False,
+                        "at": time.time(),
+                    },
+                    ensure_ascii=False,
+                )
                 for display in list(displays):
                     await display.send_str(text)
-                await ws.send_str(json.dumps({"type": "result", "id": frame["id"], "ok": True,
-                                              "ticket": {"number": number}}))
+                await ws.send_str(
+                    json.dumps(
+                        {
+                            "type": "result",
+                            "id": frame["id"],
+                            "ok": True,
+                            "ticket": {"number": number},
+                        }
+                    )
+                )
         displays.discard(ws)
         return ws
 
@@ -233,8 +275,14 @@ def main() -> None:
     base = sub.add_parser("baseline", help="run the bare broadcast server")
     base.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    web.run_app(baseline_app(), host="127.0.0.1", port=args.port, print=None, access_log=None,
-                loop=eventloop.new_event_loop())
+    web.run_app(
+        baseline_app(),
+        host="127.0.0.1",
+        port=args.port,
+        print=None,
+        access_log=None,
+        loop=eventloop.new_event_loop(),
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,9 @@ class Player(Protocol):
 class CommandPlayer:
     """Plays through the first of `commands` found on `path` (default: $PATH)."""
 
-    def __init__(self, commands: tuple[tuple[str, ...], ...] = PLAYER_COMMANDS,
-                 path: str | None = None) -> None:
+    def __init__(
+        self, commands: tuple[tuple[str, ...], ...] = PLAYER_COMMANDS, path: str | None = None
+    ) -> None:
         self.command: list[str] | None = None
         for command in commands:
             program = shutil.which(command[0], path=path)
@@ -59,15 +60,20 @@ class CommandPlayer:
 
     async def play(self, wav: bytes) -> None:
         if self.command is None:
-            raise AudioUnavailable("no audio device: none of "
-                                   f"{', '.join(c[0] for c in PLAYER_COMMANDS)} on PATH")
+            raise AudioUnavailable(
+                f"no audio device: none of {', '.join(c[0] for c in PLAYER_COMMANDS)} on PATH"
+            )
         fd, name = tempfile.mkstemp(prefix="xephang-", suffix=".wav")
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(wav)
             proc = await asyncio.create_subprocess_exec(
-                *self.command, name, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                *self.command,
+                name,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
             try:
                 _, err = await proc.communicate()
             except asyncio.CancelledError:
@@ -77,8 +83,9 @@ class CommandPlayer:
                 raise
             if proc.returncode:
                 detail = err.decode(errors="replace").strip()[:200]
-                raise AudioUnavailable(f"{Path(self.command[0]).name} exited with "
-                                       f"{proc.returncode}: {detail}")
+                raise AudioUnavailable(
+                    f"{Path(self.command[0]).name} exited with {proc.returncode}: {detail}"
+                )
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(name)
@@ -127,9 +134,14 @@ class RecordingPlayer:
 class Announcer:
     """Reads every queued call aloud, in order, one at a time."""
 
-    def __init__(self, player: Player, *, repeat: int = 2,
-                 options: ReadingOptions | None = None,
-                 voice_dir: Path | str = DEFAULT_VOICE_DIR) -> None:
+    def __init__(
+        self,
+        player: Player,
+        *,
+        repeat: int = 2,
+        options: ReadingOptions | None = None,
+        voice_dir: Path | str = DEFAULT_VOICE_DIR,
+    ) -> None:
         self.player = player
         self.repeat = repeat
         self.options = options or ReadingOptions()
@@ -162,12 +174,14 @@ class Announcer:
         while True:
             number, counter = await self._queue.get()
             try:
-                announcement = build_call_announcement(number, counter, repeat=self.repeat,
-                                                       options=self.options)
+                announcement = build_call_announcement(
+                    number, counter, repeat=self.repeat, options=self.options
+                )
                 wav = render_announcement(announcement, self.voice_dir)
             except (ValueError, VoiceError) as exc:
-                log.error("cannot build the announcement for %s at counter %s: %s",
-                          number, counter, exc)
+                log.error(
+                    "cannot build the announcement for %s at counter %s: %s", number, counter, exc
+                )
                 continue
             self.spoken.append(announcement)
             await self._play(wav, announcement.caption)

@@ -68,8 +68,11 @@ KEYS = (
     Key("finish", "Kết thúc", Qt.Key.Key_F5, Qt.Key.Key_5),
     Key("pause_resume", "Tạm dừng", Qt.Key.Key_F6, Qt.Key.Key_6),
 )
-STATUS_TEXT = {"open": ("Đang mở", "#2e9d5b"), "paused": ("Tạm dừng", "#d08a00"),
-               "closed": ("Đóng", "#6b7280")}
+STATUS_TEXT = {
+    "open": ("Đang mở", "#2e9d5b"),
+    "paused": ("Tạm dừng", "#d08a00"),
+    "closed": ("Đóng", "#6b7280"),
+}
 
 
 class SignInPage(QWidget):
@@ -86,9 +89,9 @@ class SignInPage(QWidget):
         title = QLabel("Đăng nhập quầy")
         title.setFont(font(30, bold=True))
         grid = QGridLayout()
-        for row, (text, field) in enumerate((("Cán bộ", self.username),
-                                             ("Mật khẩu", self.password),
-                                             ("Quầy số", self.counter))):
+        for row, (text, field) in enumerate(
+            (("Cán bộ", self.username), ("Mật khẩu", self.password), ("Quầy số", self.counter))
+        ):
             grid.addWidget(QLabel(text), row, 0)
             grid.addWidget(field, row, 1)
         box = QVBoxLayout(self)
@@ -148,9 +151,14 @@ class ChoicePanel(QFrame):
             widget.installEventFilter(self)
         self.hide()
 
-    def open(self, title: str, options: list[tuple[str, str]],
-             on_confirm: Callable[[str, str], None], reason: str | None = None,
-             selected: int = 0) -> None:
+    def open(
+        self,
+        title: str,
+        options: list[tuple[str, str]],
+        on_confirm: Callable[[str, str], None],
+        reason: str | None = None,
+        selected: int = 0,
+    ) -> None:
         self.title.setText(title)
         self.list.clear()
         for index, (option_id, name) in enumerate(options, start=1):
@@ -203,8 +211,9 @@ class ChoicePanel(QFrame):
 
 
 class WorkPage(QWidget):
-    def __init__(self, model: ConsoleModel, on_action: Callable[[str], None],
-                 on_sign_out: Callable[[], None]) -> None:
+    def __init__(
+        self, model: ConsoleModel, on_action: Callable[[str], None], on_sign_out: Callable[[], None]
+    ) -> None:
         super().__init__()
         self.model = model
         self.title = QLabel()
@@ -281,8 +290,10 @@ class WorkPage(QWidget):
     def refresh(self) -> None:
         m = self.model
         counter = m.counter
-        self.title.setText(f"{counter.get('name') or 'Quầy'} · Cán bộ: "
-                           f"{counter.get('officer_name') or counter.get('officer') or m.username}")
+        self.title.setText(
+            f"{counter.get('name') or 'Quầy'} · Cán bộ: "
+            f"{counter.get('officer_name') or counter.get('officer') or m.username}"
+        )
         text, colour = STATUS_TEXT.get(counter.get("status", ""), ("", "#6b7280"))
         reason = self._pause_reason_name(counter.get("pause_reason"))
         self.status.setText(f" {text}{' – ' + reason if m.paused and reason else ''} ")
@@ -334,8 +345,9 @@ class WorkPage(QWidget):
         m = self.model
         if m.current is None:
             return
-        self.timers.setText(f"Đã chờ: {clock_text(m.waited())}   ·   "
-                            f"Đang phục vụ: {clock_text(m.serving())}")
+        self.timers.setText(
+            f"Đã chờ: {clock_text(m.waited())}   ·   Đang phục vụ: {clock_text(m.serving())}"
+        )
 
     def _render_waiting(self) -> None:
         rows = []
@@ -343,18 +355,28 @@ class WorkPage(QWidget):
             name = figures.get("name", figures["id"])
             minutes = round((figures.get("estimated_wait") or 0) / 60)
             extra = " <i>(phụ)</i>" if secondary else ""
-            rows.append(f"<tr><td style='padding:4px 12px 4px 0'>{name}{extra}</td>"
-                        f"<td align=right style='padding:4px'><b style='font-size:28px'>"
-                        f"{figures.get('waiting', 0)}</b></td>"
-                        f"<td style='padding:4px; color:#4b5563'>≈ {minutes} phút</td></tr>")
-        table = (f"<table width='100%'>{''.join(rows)}</table>" if rows
-                 else "Quầy này chưa được giao dịch vụ nào.")
+            rows.append(
+                f"<tr><td style='padding:4px 12px 4px 0'>{name}{extra}</td>"
+                f"<td align=right style='padding:4px'><b style='font-size:28px'>"
+                f"{figures.get('waiting', 0)}</b></td>"
+                f"<td style='padding:4px; color:#4b5563'>≈ {minutes} phút</td></tr>"
+            )
+        table = (
+            f"<table width='100%'>{''.join(rows)}</table>"
+            if rows
+            else "Quầy này chưa được giao dịch vụ nào."
+        )
         upcoming = " · ".join(
-            f"<b>{t['number']}</b>" + (" <span style='color:#b45309'>(ưu tiên)</span>"
-                                       if t.get("priority") else "")
-            for t in self.model.upcoming)
-        self.waiting.setText(table + "<p style='margin-top:12px'>Số tiếp theo: "
-                             + (upcoming or "<i>không còn ai chờ</i>") + "</p>")
+            f"<b>{t['number']}</b>"
+            + (" <span style='color:#b45309'>(ưu tiên)</span>" if t.get("priority") else "")
+            for t in self.model.upcoming
+        )
+        self.waiting.setText(
+            table
+            + "<p style='margin-top:12px'>Số tiếp theo: "
+            + (upcoming or "<i>không còn ai chờ</i>")
+            + "</p>"
+        )
 
 
 def my_day_text(figures: dict[str, Any] | None) -> str:
@@ -370,8 +392,9 @@ def my_day_text(figures: dict[str, Any] | None) -> str:
     if median is not None:
         parts.append(f"phục vụ trung vị {clock_text(median)}")
     if figures.get("rated"):
-        parts.append(f"hài lòng {round(100 * figures['satisfied'])} % "
-                     f"({figures['rated']} đánh giá)")
+        parts.append(
+            f"hài lòng {round(100 * figures['satisfied'])} % ({figures['rated']} đánh giá)"
+        )
     return "   ·   ".join(parts)
 
 
@@ -385,16 +408,19 @@ class ConsoleWindow(QWidget):
         self.pages.addWidget(self.signin)
         self.pages.addWidget(self.work)
         QVBoxLayout(self).addWidget(self.pages)
-        self.setStyleSheet("QWidget { background:#f4f6f9; color:#111827; }"
-                           "QPushButton { background:#0b2a4a; color:white; border-radius:6px;"
-                           " padding:8px; } QPushButton:disabled { background:#9ca3af; }"
-                           "QFrame { background:white; }")
+        self.setStyleSheet(
+            "QWidget { background:#f4f6f9; color:#111827; }"
+            "QPushButton { background:#0b2a4a; color:white; border-radius:6px;"
+            " padding:8px; } QPushButton:disabled { background:#9ca3af; }"
+            "QFrame { background:white; }"
+        )
         self.setFont(font(18))
         self.shortcuts: list[QShortcut] = []
         for key in KEYS:
-            for sequence in (QKeySequence(key.function_key),
-                             QKeySequence(QKeyCombination(Qt.KeyboardModifier.KeypadModifier,
-                                                          key.keypad_key))):
+            for sequence in (
+                QKeySequence(key.function_key),
+                QKeySequence(QKeyCombination(Qt.KeyboardModifier.KeypadModifier, key.keypad_key)),
+            ):
                 shortcut = QShortcut(sequence, self)
                 shortcut.activated.connect(lambda a=key.action: self.trigger(a))
                 self.shortcuts.append(shortcut)
@@ -409,8 +435,11 @@ class ConsoleWindow(QWidget):
         signed_in = self.model.phase == "signed_in"
         self.pages.setCurrentWidget(self.work if signed_in else self.signin)
         counter = self.model.counter
-        self.setWindowTitle(f"{counter.get('name')} – {counter.get('officer')} – Xếp hàng"
-                            if signed_in else "Đăng nhập quầy – Xếp hàng")
+        self.setWindowTitle(
+            f"{counter.get('name')} – {counter.get('officer')} – Xếp hàng"
+            if signed_in
+            else "Đăng nhập quầy – Xếp hàng"
+        )
         self.signin.refresh(self.model)
         if signed_in:
             self.work.refresh()
@@ -424,20 +453,26 @@ class ConsoleWindow(QWidget):
             return
         m, panel = self.model, self.work.panel
         if action == "finish":
-            panel.open("Kết thúc – chọn kết quả xử lý",
-                       [(o["id"], o["name"]) for o in m.outcomes],
-                       lambda choice, _r: self._act("finish", outcome=choice))
+            panel.open(
+                "Kết thúc – chọn kết quả xử lý",
+                [(o["id"], o["name"]) for o in m.outcomes],
+                lambda choice, _r: self._act("finish", outcome=choice),
+            )
         elif action == "pause":
-            panel.open("Tạm dừng – chọn lý do", [(r["id"], r["name"]) for r in m.pause_reasons],
-                       lambda choice, _r: self._act("pause", reason=choice))
+            panel.open(
+                "Tạm dừng – chọn lý do",
+                [(r["id"], r["name"]) for r in m.pause_reasons],
+                lambda choice, _r: self._act("pause", reason=choice),
+            )
         elif action == "transfer":
             current = (m.current or {}).get("service")
-            options = [(sid, s.get("name", sid)) for sid, s in m.services.items()
-                       if sid != current]
-            panel.open("Chuyển sang dịch vụ", options,
-                       lambda choice, reason: self._act("transfer", service=choice,
-                                                        reason=reason),
-                       reason=TRANSFER_REASONS[0])
+            options = [(sid, s.get("name", sid)) for sid, s in m.services.items() if sid != current]
+            panel.open(
+                "Chuyển sang dịch vụ",
+                options,
+                lambda choice, reason: self._act("transfer", service=choice, reason=reason),
+                reason=TRANSFER_REASONS[0],
+            )
         else:
             self._act(action)
             return

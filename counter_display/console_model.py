@@ -31,16 +31,24 @@ NEEDS_TICKET = frozenset({"recall", "no_show", "transfer", "finish"})
 # still at the counter first).
 ENDS_SERVICE = frozenset({"call_next", "no_show", "transfer", "finish"})
 DONE_TEXT = {
-    "call_next": "Đã gọi số {number}.", "recall": "Đã gọi lại số {number}.",
-    "no_show": "Số {number}: công dân vắng mặt.", "transfer": "Đã chuyển số {number}.",
-    "finish": "Đã kết thúc số {number}.", "pause": "Quầy tạm dừng.",
+    "call_next": "Đã gọi số {number}.",
+    "recall": "Đã gọi lại số {number}.",
+    "no_show": "Số {number}: công dân vắng mặt.",
+    "transfer": "Đã chuyển số {number}.",
+    "finish": "Đã kết thúc số {number}.",
+    "pause": "Quầy tạm dừng.",
     "resume": "Quầy tiếp tục phục vụ.",
 }
 
 
 class ConsoleModel(LiveModel):
-    def __init__(self, http_base: str, ws_url: str, *,
-                 client_factory: Callable[..., QueueClient] = QueueClient) -> None:
+    def __init__(
+        self,
+        http_base: str,
+        ws_url: str,
+        *,
+        client_factory: Callable[..., QueueClient] = QueueClient,
+    ) -> None:
         super().__init__()
         self.http_base, self.ws_url = http_base, ws_url
         self._client_factory = client_factory
@@ -67,16 +75,16 @@ class ConsoleModel(LiveModel):
         self.changed()
         try:
             token = await login(self.http_base, self.username, password)
-            client = self._client_factory(self.ws_url, role="counter", token=token,
-                                          counter=counter)
+            client = self._client_factory(self.ws_url, role="counter", token=token, counter=counter)
             self.attach(client)
             await client.start()
             await client.wait_connected(CONNECT_TIMEOUT)
         except (ClientError, NotConnected, TimeoutError) as exc:
             await self._drop_client()
             self.phase = "signed_out"
-            self.error = (error_text(exc) if not isinstance(exc, TimeoutError)
-                          else NotConnected.message)
+            self.error = (
+                error_text(exc) if not isinstance(exc, TimeoutError) else NotConnected.message
+            )
             self.changed()
             return False
         self.phase = "signed_in"
@@ -227,8 +235,10 @@ class ConsoleModel(LiveModel):
         """(service figures, secondary?) for every service this counter serves."""
         main = [(s, False) for s in self.counter.get("services", [])]
         extra = [(s, True) for s in self.counter.get("secondary_services", [])]
-        return [({"id": sid, **self.services.get(sid, {})}, secondary)
-                for sid, secondary in main + extra]
+        return [
+            ({"id": sid, **self.services.get(sid, {})}, secondary)
+            for sid, secondary in main + extra
+        ]
 
     def waited(self) -> float | None:
         """How long the current citizen waited (issue → call), live until called."""

@@ -18,8 +18,9 @@ from queue_protocol.client import QueueClient
 class CounterDisplayModel(LiveModel):
     """The screen over one counter: its name, status and the number it serves."""
 
-    def __init__(self, number: int, client: QueueClient | None = None, *,
-                 flash_seconds: float = 6.0) -> None:
+    def __init__(
+        self, number: int, client: QueueClient | None = None, *, flash_seconds: float = 6.0
+    ) -> None:
         self.number = number
         self.counter: dict[str, Any] | None = None
         self.known = True  # False when the server has no such counter
@@ -67,8 +68,9 @@ class CounterDisplayModel(LiveModel):
         return (self.counter or {}).get("ticket") if self.status == "open" else None
 
     def flashing(self) -> bool:
-        return (self._called_at is not None
-                and time.monotonic() - self._called_at < self.flash_seconds)
+        return (
+            self._called_at is not None and time.monotonic() - self._called_at < self.flash_seconds
+        )
 
 
 # A call made while the hall was cut off is read aloud when it is back, if it is at most
@@ -76,8 +78,9 @@ class CounterDisplayModel(LiveModel):
 MISSED_CALLS_SECONDS = 120.0
 
 
-def missed_calls(calls: Iterable[dict[str, Any]], heard_until: float | None,
-                 server_time: float) -> list[dict[str, Any]]:
+def missed_calls(
+    calls: Iterable[dict[str, Any]], heard_until: float | None, server_time: float
+) -> list[dict[str, Any]]:
     """The calls of a welcome made after `heard_until` (server clock; None: never
     connected, nothing was missed) and recently enough to read aloud; oldest first, a
     number once (its latest call)."""
@@ -86,8 +89,11 @@ def missed_calls(calls: Iterable[dict[str, Any]], heard_until: float | None,
     latest: dict[str, dict[str, Any]] = {}
     for call in calls:
         at = call.get("at", 0)
-        if at > heard_until and at >= server_time - MISSED_CALLS_SECONDS and (
-                call["number"] not in latest or at > latest[call["number"]].get("at", 0)):
+        if (
+            at > heard_until
+            and at >= server_time - MISSED_CALLS_SECONDS
+            and (call["number"] not in latest or at > latest[call["number"]].get("at", 0))
+        ):
             latest[call["number"]] = call
     return sorted(latest.values(), key=lambda c: c.get("at", 0))
 
@@ -96,9 +102,16 @@ class HallModel(LiveModel):
     """The latest calls of the hall (or of one zone), newest first; each call announced,
     also one made while the hall was cut off (`missed_calls`)."""
 
-    def __init__(self, client: QueueClient | None = None, *, limit: int = 6,
-                 counters: Iterable[int] = (), services: Iterable[str] = (),
-                 announcer: Announcer | None = None, highlight_seconds: float = 8.0) -> None:
+    def __init__(
+        self,
+        client: QueueClient | None = None,
+        *,
+        limit: int = 6,
+        counters: Iterable[int] = (),
+        services: Iterable[str] = (),
+        announcer: Announcer | None = None,
+        highlight_seconds: float = 8.0,
+    ) -> None:
         self.limit = max(1, limit)
         self.counter_filter = frozenset(counters)
         self.service_filter = frozenset(services)
@@ -112,8 +125,9 @@ class HallModel(LiveModel):
 
     def wanted(self, call: dict[str, Any]) -> bool:
         """Whether a call belongs on this screen (its zone's counters and services)."""
-        return ((not self.counter_filter or call.get("counter") in self.counter_filter)
-                and (not self.service_filter or call.get("service") in self.service_filter))
+        return (not self.counter_filter or call.get("counter") in self.counter_filter) and (
+            not self.service_filter or call.get("service") in self.service_filter
+        )
 
     def apply_welcome(self, welcome: dict[str, Any]) -> None:
         self.counter_names = {c["number"]: c["name"] for c in welcome.get("counters", [])}
@@ -121,10 +135,11 @@ class HallModel(LiveModel):
         for call in welcome.get("calls", []):  # newest first; a recall repeats a number
             if self.wanted(call) and all(c["number"] != call["number"] for c in self.calls):
                 self.calls.append(call)
-        del self.calls[self.limit:]
+        del self.calls[self.limit :]
         server_time = welcome.get("server_time", time.time())
-        missed = missed_calls(filter(self.wanted, welcome.get("calls", [])),
-                              self._heard_until, server_time)
+        missed = missed_calls(
+            filter(self.wanted, welcome.get("calls", [])), self._heard_until, server_time
+        )
         self._heard_until = max(server_time, self._heard_until or 0)
         # Calls from before the first connection are not news; those missed during a
         # blip are, for a while.
@@ -137,7 +152,7 @@ class HallModel(LiveModel):
         if not self.wanted(event):
             return False
         self.calls = [event] + [c for c in self.calls if c["number"] != event["number"]]
-        del self.calls[self.limit:]
+        del self.calls[self.limit :]
         self._newest_at = time.monotonic()
         self._announce(event)
         return True
@@ -153,9 +168,14 @@ class HallModel(LiveModel):
 
     def highlighted(self) -> bool:
         """Whether the newest call is still news (it blinks on the screen)."""
-        return (self._newest_at is not None
-                and time.monotonic() - self._newest_at < self.highlight_seconds)
+        return (
+            self._newest_at is not None
+            and time.monotonic() - self._newest_at < self.highlight_seconds
+        )
 
     def counter_name(self, call: dict[str, Any]) -> str:
-        return (call.get("counter_name") or self.counter_names.get(call.get("counter", 0))
-                or f"Quầy {call.get('counter')}")
+        return (
+            call.get("counter_name")
+            or self.counter_names.get(call.get("counter", 0))
+            or f"Quầy {call.get('counter')}"
+        )

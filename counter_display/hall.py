@@ -53,9 +53,11 @@ from vntext import WEEKDAYS_VI, nfc
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_NOTICE = ("Công dân vui lòng theo dõi số thứ tự trên màn hình và loa thông báo, "
-                  "chuẩn bị sẵn hồ sơ khi được mời lên quầy.   •   Please watch the screen and "
-                  "listen for your number; have your documents ready.")
+DEFAULT_NOTICE = (
+    "Công dân vui lòng theo dõi số thứ tự trên màn hình và loa thông báo, "
+    "chuẩn bị sẵn hồ sơ khi được mời lên quầy.   •   Please watch the screen and "
+    "listen for your number; have your documents ready."
+)
 
 
 class Ticker(QWidget):
@@ -81,14 +83,18 @@ class Ticker(QWidget):
         painter.setPen(QColor(TEXT))
         width = QFontMetricsF(self.font()).horizontalAdvance(self.text) + 120
         x = self.width() - self.offset % (width + self.width())
-        painter.drawText(QRectF(x, 0, width, self.height()),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text)
+        painter.drawText(
+            QRectF(x, 0, width, self.height()),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            self.text,
+        )
         painter.end()
 
 
 class HallWindow(QWidget):
-    def __init__(self, model: HallModel, *, notice: str = DEFAULT_NOTICE,
-                 logo: Path | None = None) -> None:
+    def __init__(
+        self, model: HallModel, *, notice: str = DEFAULT_NOTICE, logo: Path | None = None
+    ) -> None:
         super().__init__()
         self.model = model
         self.setStyleSheet(f"background:{BACKGROUND}; color:{TEXT};")
@@ -99,8 +105,9 @@ class HallWindow(QWidget):
         if logo and pixmap.isNull():
             log.warning("cannot read the logo %s", logo)
         if not pixmap.isNull():
-            self.logo.setPixmap(pixmap.scaledToHeight(
-                110, Qt.TransformationMode.SmoothTransformation))
+            self.logo.setPixmap(
+                pixmap.scaledToHeight(110, Qt.TransformationMode.SmoothTransformation)
+            )
         self.logo.setVisible(not pixmap.isNull())
         self.site = QLabel()
         self.site.setTextFormat(Qt.TextFormat.RichText)
@@ -138,8 +145,10 @@ class HallWindow(QWidget):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.rows.addWidget(label, 0, column)
         for row in range(1, max(2, model.limit)):
-            pair = (QLabel(alignment=Qt.AlignmentFlag.AlignCenter),
-                    QLabel(alignment=Qt.AlignmentFlag.AlignCenter))
+            pair = (
+                QLabel(alignment=Qt.AlignmentFlag.AlignCenter),
+                QLabel(alignment=Qt.AlignmentFlag.AlignCenter),
+            )
             for column, label in enumerate(pair):
                 self.rows.addWidget(label, row, column)
             self.row_labels.append(pair)
@@ -180,12 +189,16 @@ class HallWindow(QWidget):
         self._tick()
         newest = m.calls[0] if m.calls else None
         if newest is None:
-            self._captions = (("Xin mời công dân chờ gọi số", "Please wait for your number"),
-                              ("", ""))
+            self._captions = (
+                ("Xin mời công dân chờ gọi số", "Please wait for your number"),
+                ("", ""),
+            )
             self.newest_number.setText("")
         else:
-            self._captions = (("Mời công dân có số", "Now calling number"),
-                              (f"đến {m.counter_name(newest)}", f"to counter {newest['counter']}"))
+            self._captions = (
+                ("Mời công dân có số", "Now calling number"),
+                (f"đến {m.counter_name(newest)}", f"to counter {newest['counter']}"),
+            )
             self.newest_number.setText(newest["number"])
         for index, (number, counter) in enumerate(self.row_labels, start=1):
             call = m.calls[index] if index < len(m.calls) else None
@@ -196,8 +209,10 @@ class HallWindow(QWidget):
     def _tick(self) -> None:
         now = datetime.fromtimestamp(self.model.now(), site_zone(self.model.site))
         date = f"{WEEKDAYS_VI[now.weekday()]}, {now:%d/%m/%Y}"
-        self.clock.setText(f"<span style='font-size:64px'>{now:%H:%M:%S}</span><br>"
-                           f"<span style='font-size:26px; color:{MUTED}'>{date}</span>")
+        self.clock.setText(
+            f"<span style='font-size:64px'>{now:%H:%M:%S}</span><br>"
+            f"<span style='font-size:26px; color:{MUTED}'>{date}</span>"
+        )
 
     def _blink(self) -> None:
         self._blink_on = not self._blink_on
@@ -210,42 +225,52 @@ class HallWindow(QWidget):
         # On the yellow highlight every line turns dark, or the captions could not be read.
         color, muted = (BACKGROUND, BACKGROUND) if lit else (None, MUTED)
         (caption_vi, caption_en), (counter_vi, counter_en) = self._captions
-        self.newest_caption.setText(bilingual(caption_vi, caption_en, 50,
-                                              color=color, muted=muted))
-        self.newest_counter.setText(bilingual(counter_vi, counter_en, 96,
-                                              color=color, muted=muted)
-                                    if counter_vi else "")
+        self.newest_caption.setText(bilingual(caption_vi, caption_en, 50, color=color, muted=muted))
+        self.newest_counter.setText(
+            bilingual(counter_vi, counter_en, 96, color=color, muted=muted) if counter_vi else ""
+        )
 
 
 def csv(kind: Callable[[str], T]) -> Callable[[str], list[T]]:
     def parse(text: str) -> list[T]:
         return [kind(part.strip()) for part in text.split(",") if part.strip()]
+
     return parse
 
 
 def arguments() -> argparse.ArgumentParser:
     parser = base_arguments("Xếp hàng – màn hình sảnh chờ")
     parser.add_argument("--token", required=True, help="a display device token")
-    parser.add_argument("--calls", type=int, default=7,
-                        help="how many latest calls to show (the newest + the list)")
-    parser.add_argument("--counters", type=csv(int), default=[],
-                        help="only these counters (a zone), e.g. 1,2,3")
-    parser.add_argument("--services", type=csv(str), default=[],
-                        help="only these services (ids), e.g. khai-sinh-khai-tu,ket-hon")
+    parser.add_argument(
+        "--calls", type=int, default=7, help="how many latest calls to show (the newest + the list)"
+    )
+    parser.add_argument(
+        "--counters", type=csv(int), default=[], help="only these counters (a zone), e.g. 1,2,3"
+    )
+    parser.add_argument(
+        "--services",
+        type=csv(str),
+        default=[],
+        help="only these services (ids), e.g. khai-sinh-khai-tu,ket-hon",
+    )
     parser.add_argument("--notice", default=DEFAULT_NOTICE, help="the scrolling notice line")
     parser.add_argument("--logo", type=Path, default=None, help="the centre's logo (PNG, SVG…)")
-    parser.add_argument("--highlight-seconds", type=float, default=8.0,
-                        help="how long the newest call blinks")
+    parser.add_argument(
+        "--highlight-seconds", type=float, default=8.0, help="how long the newest call blinks"
+    )
     parser.add_argument("--no-voice", action="store_true", help="do not read the calls aloud")
     parser.add_argument("--repeat", type=int, default=2, help="how many times a call is said")
-    parser.add_argument("--reading", choices=("number", "digits"), default="number",
-                        help="1024 as a number or digit by digit")
+    parser.add_argument(
+        "--reading",
+        choices=("number", "digits"),
+        default="number",
+        help="1024 as a number or digit by digit",
+    )
     parser.add_argument("--zero-tens", choices=("linh", "lẻ"), default="linh")
     parser.add_argument("--four", choices=("tư", "bốn"), default="tư")
     parser.add_argument("--thousand", choices=("nghìn", "ngàn"), default="nghìn")
     parser.add_argument("--voice-dir", type=Path, default=DEFAULT_VOICE_DIR)
     return parser
-
 
 
 def site_zone(site: dict) -> ZoneInfo | None:
@@ -259,16 +284,27 @@ def site_zone(site: dict) -> ZoneInfo | None:
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
     _, ws_url = server_urls(args.server)
-    options = ReadingOptions(zero_tens=args.zero_tens, four=args.four, mode=args.reading,
-                             thousand=args.thousand)
+    options = ReadingOptions(
+        zero_tens=args.zero_tens, four=args.four, mode=args.reading, thousand=args.thousand
+    )
 
     async def run(_app: QApplication, closed: asyncio.Event) -> None:
-        announcer = None if args.no_voice else Announcer(
-            CommandPlayer(), repeat=args.repeat, options=options, voice_dir=args.voice_dir)
+        announcer = (
+            None
+            if args.no_voice
+            else Announcer(
+                CommandPlayer(), repeat=args.repeat, options=options, voice_dir=args.voice_dir
+            )
+        )
         client = QueueClient(ws_url, role="display", token=args.token)
-        model = HallModel(client, limit=args.calls, counters=args.counters,
-                          services=args.services, announcer=announcer,
-                          highlight_seconds=args.highlight_seconds)
+        model = HallModel(
+            client,
+            limit=args.calls,
+            counters=args.counters,
+            services=args.services,
+            announcer=announcer,
+            highlight_seconds=args.highlight_seconds,
+        )
         window = HallWindow(model, notice=args.notice, logo=args.logo)
         show_window(window, args.fullscreen, args.size, (1920, 1080))
         if announcer is not None:

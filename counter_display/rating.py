@@ -37,8 +37,10 @@ from queue_protocol.urls import server_urls
 from vntext import nfc
 
 WELCOME = ("Xin kính chào Ông/Bà", "Welcome")
-INVITE = ("Sau khi được phục vụ, xin Ông/Bà đánh giá mức độ hài lòng tại đây.",
-          "After your service, please tell us how satisfied you are here.")
+INVITE = (
+    "Sau khi được phục vụ, xin Ông/Bà đánh giá mức độ hài lòng tại đây.",
+    "After your service, please tell us how satisfied you are here.",
+)
 
 
 def scale_colour(index: int, count: int) -> str:
@@ -60,8 +62,10 @@ class ScaleButton(QPushButton):
     def __init__(self, vi: str, en: str, colour: str, on_tap: Callable[[], object]) -> None:
         super().__init__()
         self.setMinimumHeight(260)
-        self.setStyleSheet(f"QPushButton {{ background:{colour}; border-radius:24px; }}"
-                           "QPushButton:disabled { background:#5b6b7d; }")
+        self.setStyleSheet(
+            f"QPushButton {{ background:{colour}; border-radius:24px; }}"
+            "QPushButton:disabled { background:#5b6b7d; }"
+        )
         self.vi = QLabel(nfc(vi), alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.vi.setFont(font(40, bold=True))
         self.en = QLabel(en, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
@@ -143,9 +147,12 @@ class RatingWindow(QWidget):
             button.deleteLater()
         self.buttons = {}
         for index, rating in enumerate(self.model.scale):
-            button = ScaleButton(rating["name"], rating.get("name_en", ""),
-                                 scale_colour(index, len(ids)),
-                                 functools.partial(self.model.rate, rating["id"]))
+            button = ScaleButton(
+                rating["name"],
+                rating.get("name_en", ""),
+                scale_colour(index, len(ids)),
+                functools.partial(self.model.rate, rating["id"]),
+            )
             self.scale_row.addWidget(button)
             self.buttons[rating["id"]] = button
         self._scale_ids = ids
@@ -175,17 +182,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = base_arguments("Xếp hàng – thiết bị đánh giá mức độ hài lòng tại quầy")
     parser.add_argument("--counter", type=int, required=True, help="the counter it stands at")
     parser.add_argument("--token", required=True, help="a rating device token")
-    parser.add_argument("--ask-seconds", type=float, default=60.0,
-                        help="how long the question stays up without an answer")
-    parser.add_argument("--thanks-seconds", type=float, default=6.0,
-                        help="how long the thanks stays up before the pad is idle again")
+    parser.add_argument(
+        "--ask-seconds",
+        type=float,
+        default=60.0,
+        help="how long the question stays up without an answer",
+    )
+    parser.add_argument(
+        "--thanks-seconds",
+        type=float,
+        default=6.0,
+        help="how long the thanks stays up before the pad is idle again",
+    )
     args = parser.parse_args(argv)
     _, ws_url = server_urls(args.server)
 
     async def run(_app: QApplication, closed: asyncio.Event) -> None:
         client = QueueClient(ws_url, role="rating", token=args.token, counter=args.counter)
-        model = RatingModel(args.counter, client, ask_seconds=args.ask_seconds,
-                            thanks_seconds=args.thanks_seconds)
+        model = RatingModel(
+            args.counter, client, ask_seconds=args.ask_seconds, thanks_seconds=args.thanks_seconds
+        )
         window = RatingWindow(model)
         show_window(window, args.fullscreen, args.size, (1280, 800))
         await client.start()

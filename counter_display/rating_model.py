@@ -14,8 +14,10 @@ from typing import Any
 from counter_display.common import REQUEST_TROUBLE, LiveModel, error_text
 from queue_protocol.client import ClientError, QueueClient
 
-QUESTION = ("Ông/Bà có hài lòng với việc giải quyết hồ sơ?",
-            "Are you satisfied with how your application was handled?")
+QUESTION = (
+    "Ông/Bà có hài lòng với việc giải quyết hồ sơ?",
+    "Are you satisfied with how your application was handled?",
+)
 THANKS = ("Xin cảm ơn Ông/Bà!", "Thank you!")
 DEFAULT_SCALE = (
     {"id": "rat-hai-long", "name": "Rất hài lòng", "name_en": "Very satisfied"},
@@ -28,8 +30,14 @@ DEFAULT_SCALE = (
 class RatingModel(LiveModel):
     """phase: idle → asking → sending → thanks (or refused) → idle."""
 
-    def __init__(self, number: int, client: QueueClient | None = None, *,
-                 ask_seconds: float = 60.0, thanks_seconds: float = 6.0) -> None:
+    def __init__(
+        self,
+        number: int,
+        client: QueueClient | None = None,
+        *,
+        ask_seconds: float = 60.0,
+        thanks_seconds: float = 6.0,
+    ) -> None:
         self.number = number
         self.ask_seconds, self.thanks_seconds = ask_seconds, thanks_seconds
         self.phase = "idle"

@@ -56,8 +56,15 @@ def font(pixels: float, bold: bool = False, family: str = SANS) -> QFont:
     return f
 
 
-def bilingual(vi: str, en: str, pixels: float, english_scale: float = 0.62, *,
-              color: str | None = None, muted: str = MUTED) -> str:
+def bilingual(
+    vi: str,
+    en: str,
+    pixels: float,
+    english_scale: float = 0.62,
+    *,
+    color: str | None = None,
+    muted: str = MUTED,
+) -> str:
     """Vietnamese first, English second: rich text, the English smaller and muted.
 
     Qt's rich text ignores percentages, so both sizes are given in pixels.
@@ -66,8 +73,10 @@ def bilingual(vi: str, en: str, pixels: float, english_scale: float = 0.62, *,
     first = f"<span style='font-size:{int(pixels)}px;{tint}'>{nfc(vi)}</span>"
     if not en:
         return first
-    return (f"{first}<br><span style='font-size:{int(pixels * english_scale)}px;"
-            f" color:{muted}'>{en}</span>")
+    return (
+        f"{first}<br><span style='font-size:{int(pixels * english_scale)}px;"
+        f" color:{muted}'>{en}</span>"
+    )
 
 
 class FitLabel(QWidget):
@@ -76,8 +85,16 @@ class FitLabel(QWidget):
     For the numbers on the displays: "B001" and "CQ012" both fill the space.
     """
 
-    def __init__(self, text: str = "", *, max_pixels: int = 400, bold: bool = True,
-                 family: str = SANS, color: str = TEXT, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        max_pixels: int = 400,
+        bold: bool = True,
+        family: str = SANS,
+        color: str = TEXT,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._text = nfc(text)
         self._max = max_pixels
@@ -133,13 +150,16 @@ class ConnectionBanner(QLabel):
     TEXTS = {
         "first": ("Đang kết nối tới máy chủ…", "Connecting to the server…"),
         "lost": ("Mất kết nối – đang kết nối lại…", "Connection lost – reconnecting…"),
-        "refused": ("Máy chủ từ chối kết nối (mã truy cập sai?)",
-                    "The server refused the connection (wrong token?)"),
+        "refused": (
+            "Máy chủ từ chối kết nối (mã truy cập sai?)",
+            "The server refused the connection (wrong token?)",
+        ),
         "stopped": ("Đã ngắt kết nối", "Disconnected"),
     }
 
-    def __init__(self, english: bool = True, pixels: int = 22,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, english: bool = True, pixels: int = 22, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._english = english
         self.setFont(font(pixels, bold=True))
@@ -164,17 +184,25 @@ class ConnectionBanner(QLabel):
 
 def base_arguments(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--server", default="http://127.0.0.1:8765",
-                        help="the queue server, e.g. http://10.0.0.5:8765")
+    parser.add_argument(
+        "--server",
+        default="http://127.0.0.1:8765",
+        help="the queue server, e.g. http://10.0.0.5:8765",
+    )
     parser.add_argument("--fullscreen", action="store_true", help="fill the whole screen")
-    parser.add_argument("--size", default=None, metavar="WxH",
-                        help="window size when not full screen, e.g. 1920x1080")
+    parser.add_argument(
+        "--size",
+        default=None,
+        metavar="WxH",
+        help="window size when not full screen, e.g. 1920x1080",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser
 
 
-def show_window(window: QWidget, fullscreen: bool, size: str | None,
-                default: tuple[int, int]) -> None:
+def show_window(
+    window: QWidget, fullscreen: bool, size: str | None, default: tuple[int, int]
+) -> None:
     if fullscreen:
         window.showFullScreen()
         return
@@ -185,15 +213,18 @@ def show_window(window: QWidget, fullscreen: bool, size: str | None,
     window.show()
 
 
-def run_app(main: Callable[[QApplication, asyncio.Event], Coroutine[Any, Any, None]],
-            log_level: str = "INFO") -> int:
+def run_app(
+    main: Callable[[QApplication, asyncio.Event], Coroutine[Any, Any, None]],
+    log_level: str = "INFO",
+) -> int:
     """Run `main(app, closed)` on a qasync loop until it returns.
 
     `closed` is set when the last window closes or on Ctrl+C; `main` then cleans up
     (stops its clients) and returns.
     """
-    logging.basicConfig(level=log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)

@@ -21,17 +21,31 @@ log = logging.getLogger("kiosk")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m kiosk", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", required=True,
-                        help="queue server, e.g. http://127.0.0.1:8765 (or ws://…/ws)")
+    parser = argparse.ArgumentParser(
+        prog="python -m kiosk",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--server", required=True, help="queue server, e.g. http://127.0.0.1:8765 (or ws://…/ws)"
+    )
     parser.add_argument("--token", required=True, help="this kiosk's device token")
-    parser.add_argument("--printer", required=True, type=Path,
-                        help="TOML file with a [printer] table (and optional [kiosk])")
-    parser.add_argument("--windowed", action="store_true",
-                        help="a window instead of full screen (for trying it out)")
-    parser.add_argument("--size", default="1080x1920",
-                        help="window size with --windowed, WIDTHxHEIGHT (default 1080x1920)")
+    parser.add_argument(
+        "--printer",
+        required=True,
+        type=Path,
+        help="TOML file with a [printer] table (and optional [kiosk])",
+    )
+    parser.add_argument(
+        "--windowed",
+        action="store_true",
+        help="a window instead of full screen (for trying it out)",
+    )
+    parser.add_argument(
+        "--size",
+        default="1080x1920",
+        help="window size with --windowed, WIDTHxHEIGHT (default 1080x1920)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -43,8 +57,11 @@ def quiet_escpos(record: logging.LogRecord) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
     for handler in logging.getLogger().handlers:
         handler.addFilter(quiet_escpos)
     try:

@@ -16,12 +16,12 @@ from printer.errors import ConfigError
 class KioskSettings:
     """Timings and wording of one kiosk (`[kiosk]`); every field has a sensible default."""
 
-    idle_seconds: float = 30.0          # an untouched screen goes back home
-    ticket_seconds: float = 15.0        # the number (or a notice) stays on screen this long
-    printer_poll_seconds: float = 5.0   # ask the printer how it is this often
-    issue_retry_seconds: float = 15.0   # keep retrying one tap this long across reconnects
+    idle_seconds: float = 30.0  # an untouched screen goes back home
+    ticket_seconds: float = 15.0  # the number (or a notice) stays on screen this long
+    printer_poll_seconds: float = 5.0  # ask the printer how it is this often
+    issue_retry_seconds: float = 15.0  # keep retrying one tap this long across reconnects
     timezone: str = "Asia/Ho_Chi_Minh"
-    slip_header: tuple[str, ...] = ()   # lines above the number, e.g. the province
+    slip_header: tuple[str, ...] = ()  # lines above the number, e.g. the province
     slip_english: bool = True
 
     @property
@@ -39,23 +39,26 @@ class KioskSettings:
             default = known[key].default
             if isinstance(default, float):
                 if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                    raise ConfigError(f"{where} '{key}' must be a number of seconds > 0, "
-                                      f"got {value!r}")
+                    raise ConfigError(
+                        f"{where} '{key}' must be a number of seconds > 0, got {value!r}"
+                    )
                 value = float(value)
             elif isinstance(default, tuple):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ConfigError(f"{where} '{key}' must be a list of strings")
                 value = tuple(value)
             elif not isinstance(value, type(default)):
-                raise ConfigError(f"{where} '{key}' must be {type(default).__name__}, "
-                                  f"got {value!r}")
+                raise ConfigError(
+                    f"{where} '{key}' must be {type(default).__name__}, got {value!r}"
+                )
             values[key] = value
         settings = cls(**values)
         try:
             settings.tz  # noqa: B018 - validate now, not at the first ticket
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{where} 'timezone': unknown time zone "
-                              f"{settings.timezone!r}") from None
+            raise ConfigError(
+                f"{where} 'timezone': unknown time zone {settings.timezone!r}"
+            ) from None
         return settings
 
 
@@ -69,8 +72,9 @@ def load_kiosk_file(path: Path) -> tuple[PrinterConfig, KioskSettings]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     unknown = set(data) - {"printer", "kiosk"}
     if unknown:
-        raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))} "
-                          "(known: printer, kiosk)")
+        raise ConfigError(
+            f"{path}: unknown table(s) {', '.join(sorted(unknown))} (known: printer, kiosk)"
+        )
     if not isinstance(data.get("printer"), dict):
         raise ConfigError(f"{path}: a [printer] table is required")
     printer = PrinterConfig.from_dict(data["printer"], source=str(path))

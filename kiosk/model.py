@@ -53,8 +53,11 @@ SERVER_TROUBLE = (NotConnected, RequestTimeout)
 RETRY_PAUSE = 0.3  # seconds before asking again after an "unavailable" refusal
 PRINTABLE = ("ok", "paper_near_end")
 _ERROR_STATES: dict[type[PrintError], str] = {
-    PaperOut: "paper_out", CoverOpen: "cover_open", PrinterOffline: "offline",
-    PrinterTimeout: "offline", StatusUnknown: "unknown",
+    PaperOut: "paper_out",
+    CoverOpen: "cover_open",
+    PrinterOffline: "offline",
+    PrinterTimeout: "offline",
+    StatusUnknown: "unknown",
 }
 # Voiding a ticket that is already voided (or gone) has nothing left to do.
 _VOID_SETTLED = frozenset({"invalid_transition", "unknown_ticket"})
@@ -129,7 +132,7 @@ class IssuedTicket:
     estimated_wait: int
     public_id: str
     booking: str | None = None  # the booking code (normalised) this ticket checked in
-    message: str = ""           # the server's check-in message (a late arrival, …)
+    message: str = ""  # the server's check-in message (a late arrival, …)
     message_en: str = ""
 
 
@@ -176,13 +179,23 @@ def printer_health(status: PrinterStatus, status_required: bool) -> PrinterHealt
 class KioskModel:
     """State and intents of one kiosk. Call `start()` inside a running loop."""
 
-    def __init__(self, client: QueueClient, printer: TicketPrinter, settings: KioskSettings,
-                 server_base: str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        client: QueueClient,
+        printer: TicketPrinter,
+        settings: KioskSettings,
+        server_base: str,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.client, self.printer, self.settings = client, printer, settings
         self.server_base = server_base.rstrip("/")
         self.clock = clock
-        self.layout = SlipLayout(header_lines=settings.slip_header,
-                                 show_english=settings.slip_english, display_tz=settings.tz)
+        self.layout = SlipLayout(
+            header_lines=settings.slip_header,
+            show_english=settings.slip_english,
+            display_tz=settings.tz,
+        )
         # What the citizen sees.
         self.page = Page.HOME
         self.language = "vi"
@@ -245,8 +258,9 @@ class KioskModel:
     @property
     def printer_ready(self) -> bool:
         state = self.printer_health.state
-        return state in PRINTABLE or (state == "unknown"
-                                      and not self.printer.config.status_required)
+        return state in PRINTABLE or (
+            state == "unknown" and not self.printer.config.status_required
+        )
 
     @property
     def in_service(self) -> bool:
@@ -269,8 +283,10 @@ class KioskModel:
 
     def out_of_service_reason(self) -> str:
         """One line for the staff, in both languages."""
+
         def both(key: str, **kw: object) -> str:
             return f"{tr(key, 'vi', **kw)} / {tr(key, 'en', **kw)}"
+
         state = self.client.state
         if state == "refused":
             return both("reason_refused", detail=self.client.last_error)
@@ -279,8 +295,10 @@ class KioskModel:
             return both("reason_server", url=self.server_base, detail=detail)
         health = self.printer_health
         key = f"printer_{health.state}"
-        return (f"{tr(key, 'vi')} / {tr(key, 'en')} "
-                f"({health.state}{': ' + health.detail if health.detail else ''})")
+        return (
+            f"{tr(key, 'vi')} / {tr(key, 'en')} "
+            f"({health.state}{': ' + health.detail if health.detail else ''})"
+        )
 
     @property
     def sector(self) -> Sector | None:
@@ -303,8 +321,9 @@ class KioskModel:
             sector = sectors.get(service.sector)
             if matches(query, service.name, service.name_en):
                 by_name.append(service)
-            elif sector and matches(query, sector.name, sector.name_en, service.name,
-                                    service.name_en):
+            elif sector and matches(
+                query, sector.name, sector.name_en, service.name, service.name_en
+            ):
                 by_sector.append(service)
         return by_name + by_sector
 
@@ -315,8 +334,7 @@ class KioskModel:
         self._arm_idle()
 
     def go_home(self) -> None:
-        self._navigate(Page.HOME, sector_id=None, query="", booking_code="",
-                       booking_refusal=None)
+        self._navigate(Page.HOME, sector_id=None, query="", booking_code="", booking_refusal=None)
 
     def open_sector(self, sector_id: str) -> None:
         if any(s.id == sector_id for s in self.sectors):
@@ -350,8 +368,11 @@ class KioskModel:
         code = " ".join((self.booking_code if code is None else code).split())[:64]
         if not code or self._intent is not None or not self.in_service:
             return None
-        if self.page is Page.TICKET and self.ticket is not None \
-                and self.ticket.booking == booking_key(code):
+        if (
+            self.page is Page.TICKET
+            and self.ticket is not None
+            and self.ticket.booking == booking_key(code)
+        ):
             return None  # a double scan: the number is already printed and on screen
         self.booking_code = code
         return self._start(Intent(None, None, new_request_id(), booking=code))
@@ -365,11 +386,11 @@ class KioskModel:
         """Ask for a ticket; a second tap while one is in flight does nothing."""
         self._arm_idle()
         service = self.services.get(service_id)
-        if self._intent is not None or not self.in_service or service is None \
-                or not service.open:
+        if self._intent is not None or not self.in_service or service is None or not service.open:
             return None
-        return self._start(Intent(service_id, self.priority.id if self.priority else None,
-                                  new_request_id()))
+        return self._start(
+            Intent(service_id, self.priority.id if self.priority else None, new_request_id())
+        )
 
     # -- one intent, start to end -------------------------------------------
 
@@ -414,8 +435,9 @@ class KioskModel:
     async def _send(self, intent: Intent) -> dict[str, Any]:
         """One try: `checkin` for a booking code, `issue` for a service; the result."""
         if intent.booking is not None:
-            return await self.client.request("checkin", code=intent.booking,
-                                             request_id=intent.request_id)
+            return await self.client.request(
+                "checkin", code=intent.booking, request_id=intent.request_id
+            )
         assert intent.service is not None
         return await self.client.issue(intent.service, intent.priority, intent.request_id)
 
@@ -490,28 +512,35 @@ class KioskModel:
         service = self._service(ticket, intent)
         group = self._group(ticket.get("priority") or intent.priority)
         return TicketSlip(
-            number=ticket["number"], service_name=service.name,
+            number=ticket["number"],
+            service_name=service.name,
             issued_at=datetime.fromtimestamp(ticket["issued_at"], self.settings.tz),
             tracking_url=f"{self.server_base}/t/{ticket['public_id']}",
-            centre_name=self.site_name, waiting_ahead=max(0, int(ticket.get("ahead") or 0)),
+            centre_name=self.site_name,
+            waiting_ahead=max(0, int(ticket.get("ahead") or 0)),
             estimated_wait_minutes=minutes(ticket.get("estimated_wait")),
-            priority_group=group.name if group else None)
+            priority_group=group.name if group else None,
+        )
 
     def _group(self, group_id: str | None) -> PriorityGroup | None:
         return next((g for g in self.priority_groups if g.id == group_id), None)
 
-    def _show_ticket(self, ticket: dict[str, Any], intent: Intent,
-                     checkin: dict[str, Any] | None = None) -> None:
+    def _show_ticket(
+        self, ticket: dict[str, Any], intent: Intent, checkin: dict[str, Any] | None = None
+    ) -> None:
         checkin = checkin or {}
         self.ticket = IssuedTicket(
-            id=ticket["id"], number=ticket["number"], service=self._service(ticket, intent),
+            id=ticket["id"],
+            number=ticket["number"],
+            service=self._service(ticket, intent),
             priority=self._group(ticket.get("priority") or intent.priority),
             ahead=int(ticket.get("ahead") or 0),
             estimated_wait=int(ticket.get("estimated_wait") or 0),
             public_id=ticket["public_id"],
             booking=booking_key(intent.booking) if intent.booking is not None else None,
             message=str(checkin.get("message") or ""),
-            message_en=str(checkin.get("message_en") or checkin.get("message") or ""))
+            message_en=str(checkin.get("message_en") or checkin.get("message") or ""),
+        )
         self.priority = None  # the next citizen chooses again
         self.page = Page.TICKET
 
@@ -586,15 +615,30 @@ class KioskModel:
     def _on_welcome(self, welcome: dict[str, Any]) -> None:
         site = welcome.get("site") or {}
         self.site_name, self.site_name_en = site.get("name", ""), site.get("name_en", "")
-        self.sectors = [Sector(s["id"], s["name"], s.get("name_en") or s["name"])
-                        for s in welcome.get("sectors", [])]
-        self.services = {s["id"]: Service(
-            s["id"], s["name"], s.get("name_en") or s["name"], s["sector"], bool(s["open"]),
-            s.get("opens_at"), int(s.get("waiting") or 0), int(s.get("estimated_wait") or 0))
-            for s in welcome.get("services", [])}
+        self.sectors = [
+            Sector(s["id"], s["name"], s.get("name_en") or s["name"])
+            for s in welcome.get("sectors", [])
+        ]
+        self.services = {
+            s["id"]: Service(
+                s["id"],
+                s["name"],
+                s.get("name_en") or s["name"],
+                s["sector"],
+                bool(s["open"]),
+                s.get("opens_at"),
+                int(s.get("waiting") or 0),
+                int(s.get("estimated_wait") or 0),
+            )
+            for s in welcome.get("services", [])
+        }
         self.priority_groups = sorted(
-            (PriorityGroup(g["id"], g["name"], g.get("name_en") or g["name"], g.get("rank", 1))
-             for g in welcome.get("priority_groups", [])), key=lambda g: g.rank)
+            (
+                PriorityGroup(g["id"], g["name"], g.get("name_en") or g["name"], g.get("rank", 1))
+                for g in welcome.get("priority_groups", [])
+            ),
+            key=lambda g: g.rank,
+        )
         if self.priority is not None:
             self.priority = self._group(self.priority.id)
         self.catalogue_version += 1
@@ -612,10 +656,12 @@ class KioskModel:
             if service is None:
                 continue
             self.services[service.id] = replace(
-                service, waiting=int(figures.get("waiting") or 0),
+                service,
+                waiting=int(figures.get("waiting") or 0),
                 estimated_wait=int(figures.get("estimated_wait") or 0),
                 open=bool(figures.get("open", service.open)),
-                opens_at=figures.get("opens_at", service.opens_at))
+                opens_at=figures.get("opens_at", service.opens_at),
+            )
         self._changed()
 
     def _on_state(self, state: str) -> None:
@@ -644,8 +690,11 @@ class KioskModel:
     def _arm_idle(self) -> None:
         if self._idle:
             self._idle.cancel()
-        delay = (self.settings.ticket_seconds if self.page in (Page.TICKET, Page.NOTICE)
-                 else self.settings.idle_seconds)
+        delay = (
+            self.settings.ticket_seconds
+            if self.page in (Page.TICKET, Page.NOTICE)
+            else self.settings.idle_seconds
+        )
         with contextlib.suppress(RuntimeError):  # no loop yet: nothing to time
             self._idle = asyncio.get_running_loop().call_later(delay, self._on_idle)
 
@@ -654,7 +703,7 @@ class KioskModel:
         if self._intent is not None:
             self._arm_idle()
             return
-        fresh = (self.page is Page.HOME and self.language == "vi" and self.priority is None)
+        fresh = self.page is Page.HOME and self.language == "vi" and self.priority is None
         if not fresh:
             self._reset()
             self._changed()

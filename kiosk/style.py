@@ -14,22 +14,22 @@ import assets
 FONT_DIR = assets.FONTS
 FAMILY = "Noto Sans"
 
-NAVY = "#0B3D91"      # tiles, top bar: white on it is 10:1
-YELLOW = "#FFE066"    # figures on navy: 8:1
-INK = "#111827"       # text on the light background: 16:1
+NAVY = "#0B3D91"  # tiles, top bar: white on it is 10:1
+YELLOW = "#FFE066"  # figures on navy: 8:1
+INK = "#111827"  # text on the light background: 16:1
 PAPER = "#F3F5F9"
 GREY_TILE = "#D9DDE3"  # closed services: ink on it is 12:1
-PURPLE = "#5B1A8C"    # priority: white on it is 11:1
-TEAL = "#00584F"      # search: white on it is 8:1
-SLATE = "#37474F"     # booking: white on it is 10:1
-RED = "#8E1B1B"       # out of service: white on it is 9:1
+PURPLE = "#5B1A8C"  # priority: white on it is 11:1
+TEAL = "#00584F"  # search: white on it is 8:1
+SLATE = "#37474F"  # booking: white on it is 10:1
+RED = "#8E1B1B"  # out of service: white on it is 9:1
 
 BODY_PT = 24
 TILE_PT = 28
 TITLE_PT = 34
 NUMBER_PT = 150
 TOUCH_PX = 110  # smallest touch target (≈ 27 mm on a 22" 1080p screen)
-KEY_PX = 96     # on-screen keyboard keys (≈ 24 mm)
+KEY_PX = 96  # on-screen keyboard keys (≈ 24 mm)
 
 
 def load_fonts(app: QApplication) -> str:

@@ -17,22 +17,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search": ("Tìm thủ tục", "Search"),
     "search_title": ("Gõ tên thủ tục (không cần dấu)", "Type the service name"),
     "search_hint": ("Ví dụ: khai sinh, ho tich, dat dai", "e.g. birth, land, company"),
-    "search_none": ("Không tìm thấy thủ tục phù hợp. Hãy thử từ khác.",
-                    "No matching service. Try other words."),
+    "search_none": (
+        "Không tìm thấy thủ tục phù hợp. Hãy thử từ khác.",
+        "No matching service. Try other words.",
+    ),
     "priority": ("Ưu tiên", "Priority"),
     "priority_title": ("Chọn nhóm ưu tiên của Ông/Bà", "Choose your priority group"),
-    "priority_note": ("Ông/Bà không cần xuất trình giấy tờ.",
-                      "You do not need to show any document."),
+    "priority_note": (
+        "Ông/Bà không cần xuất trình giấy tờ.",
+        "You do not need to show any document.",
+    ),
     "priority_none": ("Không ưu tiên", "No priority"),
     "priority_chosen": ("Ưu tiên: {group}", "Priority: {group}"),
     "priority_cancel": ("Bỏ ưu tiên", "Cancel priority"),
     "booking": ("Đã đặt lịch hẹn", "I have a booking"),
-    "booking_title": ("Nhập mã đặt lịch hoặc quét mã QR vào máy quét",
-                      "Type your booking code or scan its QR code"),
-    "booking_hint": ("Mã gồm 8 chữ và số, có trên trang đặt lịch và trong mã QR. "
-                     "Không cần gõ dấu gạch ngang.",
-                     "The code has 8 letters and digits, as shown when you booked and in "
-                     "its QR code. No need to type the dash."),
+    "booking_title": (
+        "Nhập mã đặt lịch hoặc quét mã QR vào máy quét",
+        "Type your booking code or scan its QR code",
+    ),
+    "booking_hint": (
+        "Mã gồm 8 chữ và số, có trên trang đặt lịch và trong mã QR. Không cần gõ dấu gạch ngang.",
+        "The code has 8 letters and digits, as shown when you booked and in "
+        "its QR code. No need to type the dash.",
+    ),
     "booking_placeholder": ("Ví dụ: KMZZ-UJVW", "e.g. KMZZ-UJVW"),
     "booking_submit": ("Lấy số", "Get my number"),
     "home": ("Trang đầu", "Home"),
@@ -53,23 +60,34 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ahead": ("Số người chờ trước Ông/Bà: {n}", "People ahead of you: {n}"),
     "estimated": ("Thời gian chờ dự kiến: khoảng {m} phút", "Estimated wait: about {m} min"),
     "estimated_none": ("Ông/Bà sẽ được gọi ngay", "You will be called shortly"),
-    "take_slip": ("Vui lòng nhận phiếu bên dưới và chờ gọi số",
-                  "Please take your ticket below and wait for your number"),
+    "take_slip": (
+        "Vui lòng nhận phiếu bên dưới và chờ gọi số",
+        "Please take your ticket below and wait for your number",
+    ),
     "print_failed": ("Không in được phiếu", "The ticket could not be printed"),
-    "print_failed_body": ("Số vừa lấy đã được hủy. Xin Ông/Bà vui lòng hỏi quầy hướng dẫn.",
-                          "The number was cancelled. Please ask at the information desk."),
+    "print_failed_body": (
+        "Số vừa lấy đã được hủy. Xin Ông/Bà vui lòng hỏi quầy hướng dẫn.",
+        "The number was cancelled. Please ask at the information desk.",
+    ),
     "not_issued": ("Chưa lấy được số", "No number was issued"),
-    "not_issued_body": ("Máy chủ không trả lời. Xin Ông/Bà vui lòng hỏi quầy hướng dẫn.",
-                        "The server did not answer. Please ask at the information desk."),
+    "not_issued_body": (
+        "Máy chủ không trả lời. Xin Ông/Bà vui lòng hỏi quầy hướng dẫn.",
+        "The server did not answer. Please ask at the information desk.",
+    ),
     "refused": ("Không lấy được số", "No number could be issued"),
     "out_of_service": ("Tạm ngưng phục vụ", "Out of service"),
-    "out_of_service_body": ("Xin lỗi Ông/Bà. Máy lấy số đang tạm ngưng, "
-                            "vui lòng hỏi quầy hướng dẫn.",
-                            "Sorry, this kiosk is paused. Please ask at the information desk."),
-    "reason_server": ("Mất kết nối máy chủ {url}: {detail}. Đang tự kết nối lại.",
-                      "No connection to the server {url}: {detail}. Reconnecting."),
-    "reason_refused": ("Máy chủ từ chối mã thiết bị: {detail}. Cần kiểm tra cấu hình.",
-                       "The server refused the device token: {detail}. Check the setup."),
+    "out_of_service_body": (
+        "Xin lỗi Ông/Bà. Máy lấy số đang tạm ngưng, vui lòng hỏi quầy hướng dẫn.",
+        "Sorry, this kiosk is paused. Please ask at the information desk.",
+    ),
+    "reason_server": (
+        "Mất kết nối máy chủ {url}: {detail}. Đang tự kết nối lại.",
+        "No connection to the server {url}: {detail}. Reconnecting.",
+    ),
+    "reason_refused": (
+        "Máy chủ từ chối mã thiết bị: {detail}. Cần kiểm tra cấu hình.",
+        "The server refused the device token: {detail}. Check the setup.",
+    ),
     "reason_printer": ("Máy in: {state} ({detail})", "Printer: {state} ({detail})"),
     "printer_paper_out": ("Máy in hết giấy", "Printer out of paper"),
     "printer_cover_open": ("Nắp máy in đang mở", "Printer cover open"),
@@ -89,8 +107,15 @@ def tr(key: str, language: Language, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-_TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"),
-                ("ow", "o"), ("uw", "u"))
+_TELEX_PAIRS = (
+    ("dd", "d"),
+    ("aa", "a"),
+    ("aw", "a"),
+    ("ee", "e"),
+    ("oo", "o"),
+    ("ow", "o"),
+    ("uw", "u"),
+)
 
 
 def telex_plain(word: str) -> str:
@@ -101,6 +126,7 @@ def telex_plain(word: str) -> str:
     letter (but "tr"), so these are Telex keys; a word that is not Telex may come out
     changed, which is why `matches` tries the word as typed as well.
     """
+
     def tone_key(i: int, c: str) -> bool:
         if c in "fjz":
             return True
@@ -113,8 +139,7 @@ def telex_plain(word: str) -> str:
         plain = plain.replace(keys, letter)
     while "w" in plain:  # a late "w" marks an earlier vowel; alone it is "ư"
         at = plain.index("w")
-        plain = plain[:at] + ("" if any(v in plain[:at] for v in "uoa") else "u") + \
-            plain[at + 1:]
+        plain = plain[:at] + ("" if any(v in plain[:at] for v in "uoa") else "u") + plain[at + 1 :]
     return plain
 
 
@@ -146,5 +171,4 @@ def opens_text(opens_at: float | None, now: float, tz: tzinfo, language: Languag
     today = datetime.fromtimestamp(now, tz).date()
     if when.date() == today:
         return tr("opens_at", language, time=when.strftime("%H:%M"))
-    return tr("opens_at_day", language, time=when.strftime("%H:%M"),
-              date=when.strftime("%d/%m"))
+    return tr("opens_at_day", language, time=when.strftime("%H:%M"), date=when.strftime("%d/%m"))

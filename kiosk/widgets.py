@@ -21,8 +21,12 @@ from kiosk.style import TOUCH_PX
 from kiosk.text import tr
 
 
-def label(text: str = "", role: str = "body", wrap: bool = True,
-          align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QLabel:
+def label(
+    text: str = "",
+    role: str = "body",
+    wrap: bool = True,
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
+) -> QLabel:
     widget = QLabel(text)
     widget.setProperty("role", role)
     widget.setWordWrap(wrap)
@@ -30,8 +34,7 @@ def label(text: str = "", role: str = "body", wrap: bool = True,
     return widget
 
 
-def button(text: str, kind: str = "", on_click: Callable[[], object] | None = None
-           ) -> QPushButton:
+def button(text: str, kind: str = "", on_click: Callable[[], object] | None = None) -> QPushButton:
     widget = QPushButton(text)
     if kind:
         widget.setProperty("kind", kind)

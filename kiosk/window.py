@@ -88,13 +88,15 @@ class HomePage(PageWidget):
         m, lang = self.model, self.model.language
         if self._version != m.catalogue_version:
             self._version = m.catalogue_version
-            self.grid.set_tiles([Tile(s.id, m.open_sector, 120) for s in m.sectors],
-                                self._columns())
+            self.grid.set_tiles(
+                [Tile(s.id, m.open_sector, 120) for s in m.sectors], self._columns()
+            )
         self.title.setText(tr("choose_sector", lang))
         for tile, sector in zip(self.grid.tiles, m.sectors, strict=True):
             waiting = m.sector_waiting(sector.id)
-            tile.set_text(sector.name_en if lang == "en" else sector.name,
-                          waiting_text(waiting, lang))
+            tile.set_text(
+                sector.name_en if lang == "en" else sector.name, waiting_text(waiting, lang)
+            )
         self.search.setText(tr("search", lang))
         self.priority.setText(tr("priority", lang))
         self.booking.setText(tr("booking", lang))
@@ -123,8 +125,9 @@ class HomePage(PageWidget):
             grid.addLayout(self.commands, 1, 1)
             grid.setRowStretch(1, 1)
             grid.setColumnStretch(0, 1)
-        self.commands.setDirection(QBoxLayout.Direction.LeftToRight if portrait
-                                  else QBoxLayout.Direction.TopToBottom)
+        self.commands.setDirection(
+            QBoxLayout.Direction.LeftToRight if portrait else QBoxLayout.Direction.TopToBottom
+        )
         for widget in (self.search, self.priority, self.booking):
             widget.setMinimumWidth(0 if portrait else 380)
             widget.setMaximumWidth(16777215 if portrait else 380)
@@ -165,8 +168,9 @@ class SectorPage(PageWidget):
         m, lang = self.model, self.model.language
         sector = m.sector
         self.back.setText("‹ " + tr("back", lang))
-        self.title.setText("" if sector is None else
-                           sector.name_en if lang == "en" else sector.name)
+        self.title.setText(
+            "" if sector is None else sector.name_en if lang == "en" else sector.name
+        )
         self.hint.setText(tr("choose_service", lang))
         self.list.show(m.services_in(sector.id) if sector else [], 1 if self.portrait else 2)
 
@@ -316,8 +320,9 @@ class BookingPage(PageWidget):
 def place_keyboard(body: QBoxLayout, keyboard: QWidget, portrait: bool) -> None:
     """Portrait: the text above the keyboard; landscape: side by side, so a message
     has room without squeezing the keyboard off the screen."""
-    body.setDirection(QBoxLayout.Direction.TopToBottom if portrait
-                      else QBoxLayout.Direction.LeftToRight)
+    body.setDirection(
+        QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+    )
     keyboard.setMaximumWidth(16777215 if portrait else 980)
 
 
@@ -399,8 +404,14 @@ class TicketPage(PageWidget):
         facts.setSpacing(18)
         big.addWidget(self.caption)
         big.addWidget(self.number)
-        for widget in (self.service, self.priority, self.checkin, self.ahead, self.estimate,
-                       self.slip):
+        for widget in (
+            self.service,
+            self.priority,
+            self.checkin,
+            self.ahead,
+            self.estimate,
+            self.slip,
+        ):
             facts.addWidget(widget)
         facts.addWidget(self.done, 0, CENTER)
         self.card.addLayout(big, 1)
@@ -411,8 +422,9 @@ class TicketPage(PageWidget):
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
-        self.card.setDirection(QBoxLayout.Direction.TopToBottom if portrait
-                               else QBoxLayout.Direction.LeftToRight)
+        self.card.setDirection(
+            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        )
 
     def refresh(self) -> None:
         m, lang, ticket = self.model, self.model.language, self.model.ticket
@@ -424,15 +436,15 @@ class TicketPage(PageWidget):
         group = ticket.priority
         self.priority.setVisible(group is not None)
         if group is not None:
-            self.priority.setText(tr("priority_chosen", lang,
-                                     group=group.name_en if lang == "en" else group.name))
+            self.priority.setText(
+                tr("priority_chosen", lang, group=group.name_en if lang == "en" else group.name)
+            )
         message = ticket.message_en if lang == "en" else ticket.message
         self.checkin.setVisible(bool(message))
         self.checkin.setText(message)
         self.ahead.setText(tr("ahead", lang, n=ticket.ahead))
         wait = minutes(ticket.estimated_wait)
-        self.estimate.setText(tr("estimated", lang, m=wait) if wait
-                              else tr("estimated_none", lang))
+        self.estimate.setText(tr("estimated", lang, m=wait) if wait else tr("estimated_none", lang))
         self.slip.setText(tr("take_slip", lang))
         self.done.setText(tr("done", lang))
 
@@ -466,9 +478,15 @@ class KioskWindow(QWidget):
         self.priority, self.booking = PriorityPage(model), BookingPage(model)
         self.ticket, self.message = TicketPage(model), message
         self.pages: dict[Page, PageWidget] = {
-            Page.HOME: self.home, Page.SECTOR: self.sector, Page.SEARCH: self.search,
-            Page.PRIORITY: self.priority, Page.BOOKING: self.booking, Page.TICKET: self.ticket,
-            Page.PRINTING: message, Page.NOTICE: message, Page.OUT_OF_SERVICE: message,
+            Page.HOME: self.home,
+            Page.SECTOR: self.sector,
+            Page.SEARCH: self.search,
+            Page.PRIORITY: self.priority,
+            Page.BOOKING: self.booking,
+            Page.TICKET: self.ticket,
+            Page.PRINTING: message,
+            Page.NOTICE: message,
+            Page.OUT_OF_SERVICE: message,
         }
         for page in dict.fromkeys(self.pages.values()):
             self.stack.addWidget(page)
@@ -510,11 +528,13 @@ class KioskWindow(QWidget):
         self.language.setText(tr("language", lang))
         self.language.setVisible(screen not in (Page.OUT_OF_SERVICE, Page.PRINTING))
         group = m.priority
-        self.banner.setVisible(group is not None and screen in (Page.HOME, Page.SECTOR,
-                                                                 Page.SEARCH))
+        self.banner.setVisible(
+            group is not None and screen in (Page.HOME, Page.SECTOR, Page.SEARCH)
+        )
         if group is not None:
-            self.banner_text.setText(tr("priority_chosen", lang, group=group.name_en
-                                        if lang == "en" else group.name))
+            self.banner_text.setText(
+                tr("priority_chosen", lang, group=group.name_en if lang == "en" else group.name)
+            )
             self.banner_cancel.setText(tr("priority_cancel", lang))
         page = self.pages[screen]
         page.refresh()
@@ -549,8 +569,12 @@ class ScannerInput(QObject):
         kind = event.type()
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             self.model.touch()
-        elif kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
-                and isinstance(watched, QWidget) and watched.isWindow():
+        elif (
+            kind == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and isinstance(watched, QWidget)
+            and watched.isWindow()
+        ):
             self._key(event)
             return True
         return False

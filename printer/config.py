@@ -11,8 +11,13 @@ from printer.errors import ConfigError
 CONNECTIONS = ("usb", "serial", "network", "file", "dummy")
 IMAGE_MODES = ("bitImageRaster", "bitImageColumn", "graphics")
 CUT_MODES = ("full", "partial", "none")
-_REQUIRED = {"usb": ("usb_vendor_id", "usb_product_id"), "serial": ("serial_device",),
-             "network": ("host",), "file": ("device_path",), "dummy": ()}
+_REQUIRED = {
+    "usb": ("usb_vendor_id", "usb_product_id"),
+    "serial": ("serial_device",),
+    "network": ("host",),
+    "file": ("device_path",),
+    "dummy": (),
+}
 _NO_READ_BACK = ("file", "dummy")  # python-escpos opens these write-only
 _GS_L_MAX = 65535 - 12  # a GS ( L block carries at most 64 KiB incl. its header
 
@@ -55,8 +60,9 @@ class PrinterConfig:
         return nbytes * 10 / self.baudrate if self.connection == "serial" else 0.0
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "<dict>",
-                  section: str = "printer") -> PrinterConfig:
+    def from_dict(
+        cls, data: dict[str, Any], source: str = "<dict>", section: str = "printer"
+    ) -> PrinterConfig:
         """Build and validate; a `ConfigError` names `source`, `[section]` and the key."""
         where = f"{source}: [{section}]"
         fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -75,21 +81,28 @@ class PrinterConfig:
         _check_choice(where, "cut", self.cut, CUT_MODES)
         for key in _REQUIRED[self.connection]:
             if not getattr(self, key):
-                raise ConfigError(f"{where} '{key}' is required when connection = "
-                                  f"'{self.connection}'")
+                raise ConfigError(
+                    f"{where} '{key}' is required when connection = '{self.connection}'"
+                )
         self._validate_numbers(where)
         self._validate_profile(where)
 
     def _validate_numbers(self, where: str) -> None:
         if self.width % 8 or not 128 <= self.width <= 832:
-            raise ConfigError(f"{where} 'width' must be a multiple of 8 between 128 and 832 "
-                              f"dots (58 mm paper: 384, 80 mm: 512 or 576), got {self.width}")
+            raise ConfigError(
+                f"{where} 'width' must be a multiple of 8 between 128 and 832 "
+                f"dots (58 mm paper: 384, 80 mm: 512 or 576), got {self.width}"
+            )
         if self.fragment_height % 24 or self.fragment_height <= 0:
-            raise ConfigError(f"{where} 'fragment_height' must be a positive multiple of 24 "
-                              f"(column mode prints 24-dot bands), got {self.fragment_height}")
+            raise ConfigError(
+                f"{where} 'fragment_height' must be a positive multiple of 24 "
+                f"(column mode prints 24-dot bands), got {self.fragment_height}"
+            )
         if self.image_mode == "graphics" and self.fragment_height * self.width // 8 > _GS_L_MAX:
-            raise ConfigError(f"{where} 'fragment_height' {self.fragment_height} is too tall "
-                              f"for graphics mode at width {self.width} (64 KiB per block)")
+            raise ConfigError(
+                f"{where} 'fragment_height' {self.fragment_height} is too tall "
+                f"for graphics mode at width {self.width} (64 KiB per block)"
+            )
         if not 1 <= self.hybrid_text_size <= 8:
             raise ConfigError(f"{where} 'hybrid_text_size' must be 1..8 (GS ! magnification)")
         if self.baudrate <= 0:
@@ -106,11 +119,14 @@ class PrinterConfig:
         try:
             declared = _escpos.profile_width(self.profile)
         except KeyError:
-            raise ConfigError(f"{where} 'profile': unknown python-escpos profile "
-                              f"'{self.profile}'") from None
+            raise ConfigError(
+                f"{where} 'profile': unknown python-escpos profile '{self.profile}'"
+            ) from None
         if declared is not None and declared < self.width:
-            raise ConfigError(f"{where} 'width' {self.width} is wider than profile "
-                              f"'{self.profile}' allows ({declared} dots)")
+            raise ConfigError(
+                f"{where} 'width' {self.width} is wider than profile "
+                f"'{self.profile}' allows ({declared} dots)"
+            )
 
 
 def _check_choice(where: str, key: str, value: str, choices: tuple[str, ...]) -> None:
@@ -124,14 +140,18 @@ def _coerce(where: str, key: str, value: Any, annotation: str) -> Any:
         try:
             return int(value, 0)
         except ValueError:
-            raise ConfigError(f"{where} '{key}' must be an integer like 0x04b8, "
-                              f"got {value!r}") from None
+            raise ConfigError(
+                f"{where} '{key}' must be an integer like 0x04b8, got {value!r}"
+            ) from None
     if value is None and "None" in annotation:
         return None
     wanted = annotation.split(" | ")[0]
-    ok = {"int": isinstance(value, int) and not isinstance(value, bool),
-          "float": isinstance(value, int | float) and not isinstance(value, bool),
-          "bool": isinstance(value, bool), "str": isinstance(value, str)}[wanted]
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, int | float) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "str": isinstance(value, str),
+    }[wanted]
     if not ok:
         raise ConfigError(f"{where} '{key}' must be {wanted}, got {value!r}")
     return float(value) if wanted == "float" else value

@@ -26,8 +26,17 @@ from printer.link import Link, open_link
 from printer.status import DLE_EOT, QUERIES, Paper, PrinterStatus, parse_status
 from printer.ticket import SlipLayout, TicketSlip
 
-__all__ = ["TicketPrinter", "PrintError", "PaperOut", "CoverOpen", "PrinterOffline",
-           "PrinterTimeout", "StatusUnknown", "PrinterStatus", "Paper"]
+__all__ = [
+    "TicketPrinter",
+    "PrintError",
+    "PaperOut",
+    "CoverOpen",
+    "PrinterOffline",
+    "PrinterTimeout",
+    "StatusUnknown",
+    "PrinterStatus",
+    "Paper",
+]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

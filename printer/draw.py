@@ -66,8 +66,16 @@ def wrap(text: str, fnt: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines + [current] if current else lines
 
 
-def text_block(name: str, text: str, path: Path, size: int, width: int, margin: int,
-               max_lines: int | None = None, min_size: int | None = None) -> Block:
+def text_block(
+    name: str,
+    text: str,
+    path: Path,
+    size: int,
+    width: int,
+    margin: int,
+    max_lines: int | None = None,
+    min_size: int | None = None,
+) -> Block:
     """Centred, wrapped text; shrinks towards `min_size` to stay within `max_lines`."""
     fnt = font(path, size)
     lines = wrap(text, fnt, width - 2 * margin)
@@ -142,8 +150,10 @@ def qr_block(url: str, width: int, target: int) -> Block:
     for y, row in enumerate(matrix):
         for x, dark in enumerate(row):
             if dark:
-                draw.rectangle((x0 + x * box, y0 + y * box, x0 + x * box + box - 1,
-                                y0 + y * box + box - 1), fill=0)
+                draw.rectangle(
+                    (x0 + x * box, y0 + y * box, x0 + x * box + box - 1, y0 + y * box + box - 1),
+                    fill=0,
+                )
     return Block("qr", img, text=url)
 
 

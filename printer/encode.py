@@ -25,8 +25,11 @@ def encode_ticket(slip: TicketSlip, layout: SlipLayout, config: PrinterConfig) -
     if config.hybrid:
         _hybrid(p, ticket_blocks(slip, layout, config.width), config)
     else:
-        p.image(render_ticket(slip, layout, config.width), impl=config.image_mode,
-                fragment_height=config.fragment_height)
+        p.image(
+            render_ticket(slip, layout, config.width),
+            impl=config.image_mode,
+            fragment_height=config.fragment_height,
+        )
     if config.cut == "none":
         p.print_and_feed(6)
     else:
@@ -64,8 +67,7 @@ def _native_qr(p, block: Block) -> None:
     quiet = bytes([0x1B, ord("J"), QR_BORDER * module])
     p._raw(quiet)
     p.set(align="center")
-    p.qr(url, ec=_escpos.module("escpos.constants").QR_ECLEVEL_M, size=min(module, 16),
-         native=True)
+    p.qr(url, ec=_escpos.module("escpos.constants").QR_ECLEVEL_M, size=min(module, 16), native=True)
     p._raw(quiet)
 
 
@@ -73,8 +75,7 @@ def _ink_runs(img: Image.Image, band: int) -> list[tuple[int, int]]:
     """Row ranges to send as images: runs of ink rows, or for column mode (band 24) whole
     bands laid from the first ink row on, so no band padding falls inside a text line."""
     ink = ImageChops.invert(img.convert("L"))
-    has_ink = [ink.crop((0, y, img.width, y + 1)).getbbox() is not None
-               for y in range(img.height)]
+    has_ink = [ink.crop((0, y, img.width, y + 1)).getbbox() is not None for y in range(img.height)]
     runs: list[tuple[int, int]] = []
     y = 0
     while y < img.height:
@@ -113,7 +114,10 @@ def _strip(p, img: Image.Image | None, config: PrinterConfig) -> None:
         # a crop symmetric about the centre and 8-dot aligned lands exactly when centred
         margin = min(left, width - right) // 4 * 4
         p.set(align="center")
-        p.image(part.crop((margin, 0, width - margin, part.height)), impl=config.image_mode,
-                fragment_height=config.fragment_height)
+        p.image(
+            part.crop((margin, 0, width - margin, part.height)),
+            impl=config.image_mode,
+            fragment_height=config.fragment_height,
+        )
         y = end
     _feed(p, img.height - y)

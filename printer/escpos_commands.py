@@ -31,18 +31,47 @@ class Decoder(Protocol):
 
     def _finish(self, cut: str | None) -> DecodedJob: ...
 
+
 ESC, GS, DLE, FS, LF = 0x1B, 0x1D, 0x10, 0x1C, 0x0A
 ESC_LIKE = (ESC, GS, DLE, FS)
 ALIGN = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center", 50: "right"}
 # commands that only take parameter bytes we do not act on: prefix → total length
 SKIP = {
-    b"\x1b\x20": 3, b"\x1b\x25": 3, b"\x1b\x3d": 3, b"\x1b\x47": 3, b"\x1b\x52": 3,
-    b"\x1b\x54": 3, b"\x1b\x55": 3, b"\x1b\x56": 3, b"\x1b\x72": 3, b"\x1b\x74": 3,
-    b"\x1b\x7b": 3, b"\x1b\x24": 4, b"\x1b\x5c": 4, b"\x1b\x63": 4, b"\x1b\x70": 5,
-    b"\x1b\x69": 2, b"\x1b\x6d": 2, b"\x1d\x42": 3, b"\x1d\x62": 3, b"\x1d\x48": 3,
-    b"\x1d\x66": 3, b"\x1d\x68": 3, b"\x1d\x77": 3, b"\x1d\x61": 3, b"\x1d\x49": 3,
-    b"\x1d\x4c": 4, b"\x1d\x57": 4, b"\x1d\x50": 4, b"\x1d\x24": 4, b"\x1d\x5c": 4,
-    b"\x1c\x2e": 2, b"\x1c\x26": 2, b"\x1c\x43": 3, b"\x1c\x70": 4, b"\x10\x05": 3,
+    b"\x1b\x20": 3,
+    b"\x1b\x25": 3,
+    b"\x1b\x3d": 3,
+    b"\x1b\x47": 3,
+    b"\x1b\x52": 3,
+    b"\x1b\x54": 3,
+    b"\x1b\x55": 3,
+    b"\x1b\x56": 3,
+    b"\x1b\x72": 3,
+    b"\x1b\x74": 3,
+    b"\x1b\x7b": 3,
+    b"\x1b\x24": 4,
+    b"\x1b\x5c": 4,
+    b"\x1b\x63": 4,
+    b"\x1b\x70": 5,
+    b"\x1b\x69": 2,
+    b"\x1b\x6d": 2,
+    b"\x1d\x42": 3,
+    b"\x1d\x62": 3,
+    b"\x1d\x48": 3,
+    b"\x1d\x66": 3,
+    b"\x1d\x68": 3,
+    b"\x1d\x77": 3,
+    b"\x1d\x61": 3,
+    b"\x1d\x49": 3,
+    b"\x1d\x4c": 4,
+    b"\x1d\x57": 4,
+    b"\x1d\x50": 4,
+    b"\x1d\x24": 4,
+    b"\x1d\x5c": 4,
+    b"\x1c\x2e": 2,
+    b"\x1c\x26": 2,
+    b"\x1c\x43": 3,
+    b"\x1c\x70": 4,
+    b"\x10\x05": 3,
     b"\x10\x14": 5,
 }
 
@@ -78,9 +107,13 @@ def init(dec: Decoder, pos: int) -> int:
 
 def select_mode(dec: Decoder, pos: int) -> int:  # ESC ! n
     n = dec._need(pos, 3)[2]
-    dec.style = dec.style.but(font="B" if n & 1 else "A", bold=bool(n & 8),
-                              height_mult=2 if n & 16 else 1, width_mult=2 if n & 32 else 1,
-                              underline=bool(n & 128))
+    dec.style = dec.style.but(
+        font="B" if n & 1 else "A",
+        bold=bool(n & 8),
+        height_mult=2 if n & 16 else 1,
+        width_mult=2 if n & 32 else 1,
+        underline=bool(n & 128),
+    )
     return 3
 
 
@@ -93,10 +126,15 @@ def char_size(dec: Decoder, pos: int) -> int:  # GS ! n
 def style_flag(name: str) -> Callable[[Decoder, int], int]:
     def handler(dec: Decoder, pos: int) -> int:
         n = dec._need(pos, 3)[2]
-        value = {"bold": bool(n & 1), "underline": bool(n & 3),
-                 "font": "B" if n in (1, 49) else "A", "align": ALIGN.get(n, "left")}[name]
+        value = {
+            "bold": bool(n & 1),
+            "underline": bool(n & 3),
+            "font": "B" if n in (1, 49) else "A",
+            "align": ALIGN.get(n, "left"),
+        }[name]
         dec.style = dec.style.but(**{name: value})
         return 3
+
     return handler
 
 
@@ -134,6 +172,7 @@ def status_query(kind: str) -> Callable[[Decoder, int], int]:
     def handler(dec: Decoder, pos: int) -> int:
         dec.events.append(StatusQuery(kind, dec._need(pos, 3)[2]))
         return 3
+
     return handler
 
 
@@ -183,12 +222,13 @@ def _store_graphics(dec: Decoder, body: bytes) -> None:
     bx, by, color = body[3], body[4], body[5]
     width, height = _u16(body[6], body[7]), _u16(body[8], body[9])
     width_bytes = (width + 7) // 8
-    data = body[10:10 + width_bytes * height]
+    data = body[10 : 10 + width_bytes * height]
     if color not in (49, 1) or len(data) < width_bytes * height:
         return  # only the first colour is printed on a one-colour printer
     img = bits_to_image(data, width_bytes, height, width)
-    dec.graphics = (img.resize((width * bx, height * by), Image.Resampling.NEAREST)
-                    if bx * by > 1 else img)
+    dec.graphics = (
+        img.resize((width * bx, height * by), Image.Resampling.NEAREST) if bx * by > 1 else img
+    )
 
 
 _QR_EC = {48: "L", 49: "M", 50: "Q", 51: "H"}

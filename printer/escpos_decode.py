@@ -59,7 +59,7 @@ class Decoder:
     def _need(self, pos: int, n: int) -> bytes:
         if pos + n > len(self.buffer):
             raise Incomplete
-        return bytes(self.buffer[pos:pos + n])
+        return bytes(self.buffer[pos : pos + n])
 
     def _step(self, pos: int) -> int:
         b = self.buffer[pos]

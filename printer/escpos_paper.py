@@ -87,8 +87,9 @@ class Paper:
     def add_char(self, ch: str, style: TextStyle) -> None:
         cell = glyph(ch, style.font, style.bold)
         cw, chh = cell.size
-        scaled = cell.resize((cw * style.width_mult, chh * style.height_mult),
-                             Image.Resampling.NEAREST)
+        scaled = cell.resize(
+            (cw * style.width_mult, chh * style.height_mult), Image.Resampling.NEAREST
+        )
         self.line.append((scaled, style, ch))
 
     def add_band(self, band: Image.Image, style: TextStyle) -> None:
@@ -118,8 +119,11 @@ class Paper:
                 continue
             last = self.texts[-1] if self.texts else None
             key = (st.width_mult, st.height_mult, st.bold, st.font, st.align, self.y)
-            if last and (last.width_mult, last.height_mult, last.bold, last.font, last.align,
-                         last.y) == key:
+            if (
+                last
+                and (last.width_mult, last.height_mult, last.bold, last.font, last.align, last.y)
+                == key
+            ):
                 last.text += ch
             else:
                 self.texts.append(TextRun(ch, *key))

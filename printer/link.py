@@ -24,8 +24,9 @@ class Link:
     def write(self, data: bytes) -> None:
         if self.config.connection == "serial":
             # pyserial's write timeout covers the whole write: allow for 9600 baud
-            self.device.device.write_timeout = (self.config.timeout
-                                                + 1.5 * self.config.transfer_seconds(len(data)))
+            self.device.device.write_timeout = (
+                self.config.timeout + 1.5 * self.config.transfer_seconds(len(data))
+            )
         try:
             self.device._raw(data)
         except (TimeoutError, _serial_timeout()):
@@ -105,8 +106,13 @@ def _make_device(config: PrinterConfig) -> Any:
     make = {
         "network": lambda: m.Network(c.host, c.port, timeout=c.timeout),
         "serial": lambda: m.Serial(c.serial_device, baudrate=c.baudrate, timeout=c.timeout),
-        "usb": lambda: m.Usb(c.usb_vendor_id, c.usb_product_id, timeout=int(c.timeout * 1000),
-                             in_ep=c.usb_in_ep, out_ep=c.usb_out_ep),
+        "usb": lambda: m.Usb(
+            c.usb_vendor_id,
+            c.usb_product_id,
+            timeout=int(c.timeout * 1000),
+            in_ep=c.usb_in_ep,
+            out_ep=c.usb_out_ep,
+        ),
         "file": lambda: m.File(c.device_path),
         "dummy": lambda: m.Dummy(),
     }[c.connection]

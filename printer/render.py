@@ -30,8 +30,17 @@ class _Writer:
 
     def text(self, name: str, text: str, size: int, bold: bool = False, **fit: int) -> None:
         path = self.layout.font_bold if bold else self.layout.font_regular
-        self.blocks.append(text_block(name, text, path, round(size * self.scale), self.width,
-                                      self.layout.margin_dots, **fit))
+        self.blocks.append(
+            text_block(
+                name,
+                text,
+                path,
+                round(size * self.scale),
+                self.width,
+                self.layout.margin_dots,
+                **fit,
+            )
+        )
 
     def pair(self, name: str, vi: str, en: str, size: int, bold: bool = False) -> None:
         """A Vietnamese line with its smaller English line underneath, if enabled."""
@@ -73,8 +82,13 @@ def ticket_blocks(slip: TicketSlip, layout: SlipLayout, width: int) -> list[Bloc
     w.blocks.append(number_block(nfc(slip.number), layout, width))
     w.text("service", slip.service_name, 32, bold=True)
     if slip.priority_group:
-        w.pair("priority", layout.priority_text.format(**f), layout.priority_text_en.format(**f),
-               26, bold=True)
+        w.pair(
+            "priority",
+            layout.priority_text.format(**f),
+            layout.priority_text_en.format(**f),
+            26,
+            bold=True,
+        )
     w.rule()
     w.pair("waiting", layout.waiting_text.format(**f), layout.waiting_text_en.format(**f), 24)
     if slip.estimated_wait_minutes is not None:

@@ -13,9 +13,7 @@ LONG_SERVICE = "ỨNG DỤNG CÔNG NGHỆ – Hộ tịch, Đất đai, Ưu tiê
 # every Vietnamese vowel with no mark and the five tone marks, capital then small
 _VOWELS = "aăâeêioôơuưy"
 _TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
-ALL_TONED_VOWELS = " ".join(
-    "".join(v + t for t in _TONES) for v in [*_VOWELS.upper(), *_VOWELS]
-)
+ALL_TONED_VOWELS = " ".join("".join(v + t for t in _TONES) for v in [*_VOWELS.upper(), *_VOWELS])
 
 
 def sample_slip(**changes: Any) -> TicketSlip:

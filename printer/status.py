@@ -43,8 +43,12 @@ class PrinterStatus:
     @property
     def ready(self) -> bool:
         """True only when the printer positively said it can print."""
-        return (self.online is True and self.cover_open is False and self.error is False
-                and self.paper in (Paper.OK, Paper.NEAR_END))
+        return (
+            self.online is True
+            and self.cover_open is False
+            and self.error is False
+            and self.paper in (Paper.OK, Paper.NEAR_END)
+        )
 
 
 def valid_reply(byte: int | None) -> bool:
@@ -63,18 +67,30 @@ def parse_status(replies: dict[int, int | None], detail: str = "") -> PrinterSta
         paper_state = Paper.NEAR_END
     else:
         paper_state = Paper.OK
-    return PrinterStatus(online=not printer & _OFFLINE, paper=paper_state,
-                         cover_open=bool(cause & _COVER_OPEN), error=bool(cause & _ERROR),
-                         detail=detail)
+    return PrinterStatus(
+        online=not printer & _OFFLINE,
+        paper=paper_state,
+        cover_open=bool(cause & _COVER_OPEN),
+        error=bool(cause & _ERROR),
+        detail=detail,
+    )
 
 
-def encode_replies(*, offline: bool, cover_open: bool, paper: Paper,
-                   error: bool = False) -> dict[int, int]:
+def encode_replies(
+    *, offline: bool, cover_open: bool, paper: Paper, error: bool = False
+) -> dict[int, int]:
     """The bytes a printer in this state answers to DLE EOT 1..4 (used by the emulator)."""
     out = paper is Paper.OUT
     printer = _FIXED_BITS | (_OFFLINE if offline or cover_open or out else 0)
-    cause = (_FIXED_BITS | (_COVER_OPEN if cover_open else 0) | (_PAPER_STOP if out else 0)
-             | (_ERROR if error else 0))
-    sensor = _FIXED_BITS | (_PAPER_END if out else 0) | (
-        _NEAR_END if paper in (Paper.NEAR_END, Paper.OUT) else 0)
+    cause = (
+        _FIXED_BITS
+        | (_COVER_OPEN if cover_open else 0)
+        | (_PAPER_STOP if out else 0)
+        | (_ERROR if error else 0)
+    )
+    sensor = (
+        _FIXED_BITS
+        | (_PAPER_END if out else 0)
+        | (_NEAR_END if paper in (Paper.NEAR_END, Paper.OUT) else 0)
+    )
     return {1: printer, 2: cause, 3: _FIXED_BITS | (0x40 if error else 0), 4: sensor}

@@ -55,8 +55,9 @@ class PrinterState:
         if query.kind == "GS r":
             sensor = {"near_end": 0x03, "out": 0x0F}.get(self.paper, 0)
             return bytes([sensor if query.n in (1, 49) else 0])
-        replies = encode_replies(offline=self.offline, cover_open=self.cover_open,
-                                 paper=Paper(self.paper))
+        replies = encode_replies(
+            offline=self.offline, cover_open=self.cover_open, paper=Paper(self.paper)
+        )
         return bytes([replies[query.n]]) if query.n in replies else b""
 
 
@@ -73,8 +74,14 @@ class PrintedJob:
 class VirtualPrinter:
     """In-process: `await vp.start()`, `vp.port`, `vp.set_state(paper="out")`, `vp.jobs`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, out_dir: Path | str | None = None,
-                 width: int = 576, state: PrinterState | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        out_dir: Path | str | None = None,
+        width: int = 576,
+        state: PrinterState | None = None,
+    ) -> None:
         self.host, self.port, self.width = host, port, width
         self.out_dir = Path(out_dir) if out_dir else None
         self.state = state or PrinterState()
@@ -147,8 +154,7 @@ class VirtualPrinter:
             self._conns.discard(writer)
             writer.close()
 
-    def _handle(self, events: list[StatusQuery | DecodedJob], writer: asyncio.StreamWriter
-                ) -> None:
+    def _handle(self, events: list[StatusQuery | DecodedJob], writer: asyncio.StreamWriter) -> None:
         for event in events:
             if isinstance(event, StatusQuery):
                 writer.write(self.state.reply(event))
@@ -193,8 +199,11 @@ class VirtualPrinter:
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m printer.virtual", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m printer.virtual",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9100)
     parser.add_argument("--out", type=Path, required=True, help="where job PNGs go")
@@ -202,8 +211,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--paper", choices=["ok", "near_end", "out"], default="ok")
     for flag in ("cover-open", "offline", "mute", "hang"):
         parser.add_argument(f"--{flag}", action="store_true")
-    parser.add_argument("--set", nargs="+", metavar="KEY=VALUE",
-                        help="change the state of a running printer via DIR/state.json, exit")
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="change the state of a running printer via DIR/state.json, exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -219,12 +232,20 @@ def _set_running_state(out: Path, pairs: list[str]) -> None:
 
 
 async def _run(args: argparse.Namespace) -> None:
-    state = PrinterState(paper=args.paper, cover_open=args.cover_open, offline=args.offline,
-                         mute=args.mute, hang=args.hang)
+    state = PrinterState(
+        paper=args.paper,
+        cover_open=args.cover_open,
+        offline=args.offline,
+        mute=args.mute,
+        hang=args.hang,
+    )
     vp = VirtualPrinter(args.host, args.port, args.out, args.width, state)
     await vp.start()
-    print(f"virtual printer listening on {args.host}:{vp.port}; jobs → {args.out}; "
-          f"state: {args.out / STATE_FILE}", flush=True)
+    print(
+        f"virtual printer listening on {args.host}:{vp.port}; jobs → {args.out}; "
+        f"state: {args.out / STATE_FILE}",
+        flush=True,
+    )
     try:
         await asyncio.Event().wait()
     finally:

@@ -281,8 +281,9 @@ class QueueClient:
             self._pending.pop(rid, None)
         if not result.get("ok"):
             error = result.get("error") or {}
-            raise ClientError(error.get("code", "internal"), error.get("message", ""),
-                              error.get("message_en", ""))
+            raise ClientError(
+                error.get("code", "internal"), error.get("message", ""), error.get("message_en", "")
+            )
         return result
 
     async def issue(
@@ -378,7 +379,7 @@ class QueueClient:
             if not self.reconnect:
                 return
             attempt = 0 if welcomed else attempt + 1
-            delay = min(self.backoff_max, self.backoff_min * 2 ** attempt)
+            delay = min(self.backoff_max, self.backoff_min * 2**attempt)
             # Jitter spreads the reconnects of hundreds of displays after a restart.
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))
 
@@ -388,7 +389,10 @@ class QueueClient:
         Returns True if it got as far as a welcome; raises on failure before that.
         """
         async with connect(
-            self.url, compression=None, proxy=None, open_timeout=CONNECT_TIMEOUT,
+            self.url,
+            compression=None,
+            proxy=None,
+            open_timeout=CONNECT_TIMEOUT,
             max_size=2**22,  # the welcome of a big site may exceed the 64 KiB request limit
         ) as ws:
             self._ws = ws
@@ -424,8 +428,10 @@ class QueueClient:
     def _accept_welcome(self, frame: dict[str, Any]) -> None:
         if frame.get("type") != "welcome":
             error = frame.get("error") or {}
-            raise ClientError(error.get("code", "bad_request"),
-                              error.get("message", f"expected welcome, got {frame.get('type')}"))
+            raise ClientError(
+                error.get("code", "bad_request"),
+                error.get("message", f"expected welcome, got {frame.get('type')}"),
+            )
         self.welcome = frame
         self.last_error = None
         self._set_state("connected")
@@ -482,10 +488,14 @@ async def login(http_base_url: str, username: str, password: str) -> str:
     """
     url = http_base_url.rstrip("/") + "/api/login"
     try:
-        async with aiohttp.ClientSession() as session, session.post(
-            url, json={"username": username, "password": password},
-            timeout=aiohttp.ClientTimeout(total=10),
-        ) as resp:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                url,
+                json={"username": username, "password": password},
+                timeout=aiohttp.ClientTimeout(total=10),
+            ) as resp,
+        ):
             try:
                 body = await resp.json(content_type=None)
             except (ValueError, aiohttp.ContentTypeError):

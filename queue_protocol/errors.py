@@ -26,77 +26,110 @@ ERRORS: dict[str, ErrorInfo] = {
     "unknown_ticket": ErrorInfo(404, "Không tìm thấy số thứ tự này.", "Unknown ticket."),
     "unknown_priority": ErrorInfo(404, "Không có nhóm ưu tiên này.", "Unknown priority group."),
     "unknown_outcome": ErrorInfo(404, "Không có kết quả xử lý này.", "Unknown outcome."),
-    "service_closed": ErrorInfo(409, "Dịch vụ này hiện không nhận số.",
-                                "The service is closed now."),
+    "service_closed": ErrorInfo(
+        409, "Dịch vụ này hiện không nhận số.", "The service is closed now."
+    ),
     "daily_cap_reached": ErrorInfo(
-        409, "Dịch vụ này đã hết số trong ngày hôm nay.",
-        "The service has issued all of today's numbers."),
+        409,
+        "Dịch vụ này đã hết số trong ngày hôm nay.",
+        "The service has issued all of today's numbers.",
+    ),
     "counter_closed": ErrorInfo(409, "Quầy chưa mở.", "The counter is not open."),
     "counter_paused": ErrorInfo(409, "Quầy đang tạm dừng.", "The counter is paused."),
     "counter_busy": ErrorInfo(
-        409, "Quầy đang phục vụ một số khác; hãy kết thúc số đó trước.",
-        "The counter is serving a ticket; finish it first."),
-    "counter_taken": ErrorInfo(409, "Quầy đang có cán bộ khác đăng nhập.",
-                               "Another officer is signed in."),
-    "nothing_called": ErrorInfo(409, "Quầy chưa gọi số nào.",
-                                "The counter has no ticket called."),
+        409,
+        "Quầy đang phục vụ một số khác; hãy kết thúc số đó trước.",
+        "The counter is serving a ticket; finish it first.",
+    ),
+    "counter_taken": ErrorInfo(
+        409, "Quầy đang có cán bộ khác đăng nhập.", "Another officer is signed in."
+    ),
+    "nothing_called": ErrorInfo(409, "Quầy chưa gọi số nào.", "The counter has no ticket called."),
     "queue_empty": ErrorInfo(409, "Không còn ai chờ.", "Nobody is waiting."),
     "invalid_transition": ErrorInfo(
-        409, "Không thể thực hiện thao tác này với số thứ tự ở trạng thái hiện tại.",
-        "This action is not allowed in the ticket's current state."),
-    "same_service": ErrorInfo(409, "Số này đã ở dịch vụ đó.",
-                              "The ticket is already in that service."),
+        409,
+        "Không thể thực hiện thao tác này với số thứ tự ở trạng thái hiện tại.",
+        "This action is not allowed in the ticket's current state.",
+    ),
+    "same_service": ErrorInfo(
+        409, "Số này đã ở dịch vụ đó.", "The ticket is already in that service."
+    ),
     "unknown_rating": ErrorInfo(404, "Không có mức đánh giá này.", "Unknown rating."),
     "not_ratable": ErrorInfo(
-        409, "Số này chưa được phục vụ xong tại quầy này nên chưa thể đánh giá.",
-        "This ticket was not finished at this counter."),
-    "already_rated": ErrorInfo(409, "Số này đã được đánh giá rồi. Xin cảm ơn!",
-                               "Already rated."),
+        409,
+        "Số này chưa được phục vụ xong tại quầy này nên chưa thể đánh giá.",
+        "This ticket was not finished at this counter.",
+    ),
+    "already_rated": ErrorInfo(409, "Số này đã được đánh giá rồi. Xin cảm ơn!", "Already rated."),
     "bad_phone": ErrorInfo(
-        400, "Số điện thoại di động không hợp lệ. Vui lòng nhập 10 chữ số, ví dụ 0912345678.",
-        "Invalid mobile number: 10 digits, e.g. 0912345678."),
+        400,
+        "Số điện thoại di động không hợp lệ. Vui lòng nhập 10 chữ số, ví dụ 0912345678.",
+        "Invalid mobile number: 10 digits, e.g. 0912345678.",
+    ),
     "bad_cccd": ErrorInfo(
-        400, "Số căn cước công dân (CCCD) phải gồm đúng 12 chữ số.",
-        "The citizen ID (CCCD) must be exactly 12 digits."),
-    "bad_name": ErrorInfo(400, "Vui lòng nhập họ và tên (2–80 ký tự).",
-                          "Please enter your full name."),
+        400,
+        "Số căn cước công dân (CCCD) phải gồm đúng 12 chữ số.",
+        "The citizen ID (CCCD) must be exactly 12 digits.",
+    ),
+    "bad_name": ErrorInfo(
+        400, "Vui lòng nhập họ và tên (2–80 ký tự).", "Please enter your full name."
+    ),
     "consent_required": ErrorInfo(
-        400, "Vui lòng đọc và đồng ý với thông báo xử lý dữ liệu cá nhân trước khi đặt lịch.",
-        "Please read and accept the personal data notice before booking."),
-    "not_bookable": ErrorInfo(409, "Dịch vụ này không nhận đặt lịch qua mạng.",
-                              "This service cannot be booked online."),
+        400,
+        "Vui lòng đọc và đồng ý với thông báo xử lý dữ liệu cá nhân trước khi đặt lịch.",
+        "Please read and accept the personal data notice before booking.",
+    ),
+    "not_bookable": ErrorInfo(
+        409, "Dịch vụ này không nhận đặt lịch qua mạng.", "This service cannot be booked online."
+    ),
     "booking_day_closed": ErrorInfo(
-        409, "Ngày này không nhận đặt lịch (ngày nghỉ, ngày lễ hoặc ngoài thời gian cho phép).",
-        "No bookings on this day (closed, holiday or outside the booking period)."),
+        409,
+        "Ngày này không nhận đặt lịch (ngày nghỉ, ngày lễ hoặc ngoài thời gian cho phép).",
+        "No bookings on this day (closed, holiday or outside the booking period).",
+    ),
     "bad_slot": ErrorInfo(
-        409, "Khung giờ này không có hoặc đã qua. Vui lòng chọn khung giờ khác.",
-        "This time slot does not exist or has passed."),
-    "slot_full": ErrorInfo(409, "Khung giờ này đã hết chỗ. Vui lòng chọn khung giờ khác.",
-                           "This time slot is full. Please choose another."),
+        409,
+        "Khung giờ này không có hoặc đã qua. Vui lòng chọn khung giờ khác.",
+        "This time slot does not exist or has passed.",
+    ),
+    "slot_full": ErrorInfo(
+        409,
+        "Khung giờ này đã hết chỗ. Vui lòng chọn khung giờ khác.",
+        "This time slot is full. Please choose another.",
+    ),
     "already_booked": ErrorInfo(
-        409, "Số điện thoại này đã có một lịch hẹn cho dịch vụ này trong ngày đã chọn.",
-        "This phone number already has a booking for this service on that day."),
+        409,
+        "Số điện thoại này đã có một lịch hẹn cho dịch vụ này trong ngày đã chọn.",
+        "This phone number already has a booking for this service on that day.",
+    ),
     "too_many_requests": ErrorInfo(
-        429, "Ông/Bà đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
-        "Too many requests. Please try again in a few minutes."),
+        429,
+        "Ông/Bà đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
+        "Too many requests. Please try again in a few minutes.",
+    ),
     "unknown_booking": ErrorInfo(
-        404, "Không tìm thấy lịch hẹn với mã này. Vui lòng kiểm tra lại mã.",
-        "No booking with this code."),
-    "bad_cancel_link": ErrorInfo(403, "Liên kết huỷ lịch hẹn không đúng.",
-                                 "The cancel link is not valid."),
-    "booking_cancelled": ErrorInfo(409, "Lịch hẹn này đã bị huỷ.",
-                                   "This booking was cancelled."),
-    "booking_used": ErrorInfo(409, "Mã đặt lịch này đã được dùng để lấy số.",
-                              "This booking has already been checked in."),
-    "booking_wrong_day": ErrorInfo(409, "Lịch hẹn này không phải của ngày hôm nay.",
-                                   "This booking is not for today."),
+        404,
+        "Không tìm thấy lịch hẹn với mã này. Vui lòng kiểm tra lại mã.",
+        "No booking with this code.",
+    ),
+    "bad_cancel_link": ErrorInfo(
+        403, "Liên kết huỷ lịch hẹn không đúng.", "The cancel link is not valid."
+    ),
+    "booking_cancelled": ErrorInfo(409, "Lịch hẹn này đã bị huỷ.", "This booking was cancelled."),
+    "booking_used": ErrorInfo(
+        409, "Mã đặt lịch này đã được dùng để lấy số.", "This booking has already been checked in."
+    ),
+    "booking_wrong_day": ErrorInfo(
+        409, "Lịch hẹn này không phải của ngày hôm nay.", "This booking is not for today."
+    ),
     "checkin_too_early": ErrorInfo(
-        409, "Chưa đến giờ nhận số cho lịch hẹn này. Vui lòng quay lại gần giờ hẹn.",
-        "Too early to check in for this booking; please come back nearer the time."),
+        409,
+        "Chưa đến giờ nhận số cho lịch hẹn này. Vui lòng quay lại gần giờ hẹn.",
+        "Too early to check in for this booking; please come back nearer the time.",
+    ),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
     "forbidden": ErrorInfo(403, "Không có quyền thực hiện thao tác này.", "Not allowed."),
-    "unavailable": ErrorInfo(503, "Hệ thống tạm thời không phục vụ.",
-                             "The system is unavailable."),
+    "unavailable": ErrorInfo(503, "Hệ thống tạm thời không phục vụ.", "The system is unavailable."),
     "internal": ErrorInfo(500, "Lỗi hệ thống; vui lòng thử lại.", "Internal error; please retry."),
 }
 

@@ -28,8 +28,11 @@ _OPTIONAL_TEXT = (str, type(None))
 
 # request type → {field: (accepted types, required)}
 REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
-    "issue": {"service": (_TEXT, True), "priority": (_OPTIONAL_TEXT, False),
-              "request_id": (_TEXT, True)},
+    "issue": {
+        "service": (_TEXT, True),
+        "priority": (_OPTIONAL_TEXT, False),
+        "request_id": (_TEXT, True),
+    },
     "void": {"ticket_id": ((int,), True), "reason": (_TEXT, True)},
     "device_status": {"printer": (_TEXT, True), "message": (_OPTIONAL_TEXT, False)},
     "call_next": {},
@@ -48,8 +51,19 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
     "kiosk": frozenset({"issue", "void", "device_status", "checkin"}),
-    "counter": frozenset({"call_next", "recall", "no_show", "finish", "transfer", "pause",
-                          "resume", "sign_out", "my_day"}),
+    "counter": frozenset(
+        {
+            "call_next",
+            "recall",
+            "no_show",
+            "finish",
+            "transfer",
+            "pause",
+            "resume",
+            "sign_out",
+            "my_day",
+        }
+    ),
     "display": frozenset(),
     "rating": frozenset({"rate"}),
     "public": frozenset({"track"}),

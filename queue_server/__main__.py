@@ -1,12 +1,12 @@
 """`python -m queue_server`: run the server, or manage officers' accounts.
 
-    python -m queue_server --config FILE --db FILE [--host H] [--port P]
-                           [--trusted-proxy ADDRESS ...]
-    python -m queue_server user add NAME --role officer [--full-name "Nguyễn Thị Hoa"]
-                           --db FILE   (password on stdin)
-    python -m queue_server user disable NAME --db FILE
-    python -m queue_server user list --db FILE
-    python -m queue_server backup --db FILE --to DIR [--keep 14]
+python -m queue_server --config FILE --db FILE [--host H] [--port P]
+                       [--trusted-proxy ADDRESS ...]
+python -m queue_server user add NAME --role officer [--full-name "Nguyễn Thị Hoa"]
+                       --db FILE   (password on stdin)
+python -m queue_server user disable NAME --db FILE
+python -m queue_server user list --db FILE
+python -m queue_server backup --db FILE --to DIR [--keep 14]
 """
 
 from __future__ import annotations
@@ -37,23 +37,33 @@ DEFAULT_DB = "var/queue.db"
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    logging.basicConfig(level=logging.INFO, force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, force=True, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if argv[:1] == ["user"]:
         return _user(argv[1:])
     if argv[:1] == ["backup"]:
         return _backup(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m queue_server",
-                                     description="Xếp hàng queue server")
+    parser = argparse.ArgumentParser(
+        prog="python -m queue_server", description="Xếp hàng queue server"
+    )
     parser.add_argument("--config", default=DEFAULT_CONFIG, help="site configuration (TOML)")
     parser.add_argument("--db", default=DEFAULT_DB, help="SQLite database file")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--ignore-hours", action="store_true",
-                        help="issue tickets outside opening hours (demo, tests)")
-    parser.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
-                        help="a reverse proxy (address or network, repeatable) whose "
-                             "X-Forwarded-For names the client")
+    parser.add_argument(
+        "--ignore-hours",
+        action="store_true",
+        help="issue tickets outside opening hours (demo, tests)",
+    )
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a reverse proxy (address or network, repeatable) whose "
+        "X-Forwarded-For names the client",
+    )
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
@@ -62,23 +72,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     _ensure_parent(args.db)
-    app = create_app(config, args.db, enforce_hours=not args.ignore_hours, tune_gc=True,
-                     trusted_proxies=proxies)
+    app = create_app(
+        config, args.db, enforce_hours=not args.ignore_hours, tune_gc=True, trusted_proxies=proxies
+    )
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
-    web.run_app(app, host=args.host, port=args.port, print=None,
-                access_log=None, handle_signals=True, loop=new_event_loop())
+    web.run_app(
+        app,
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log=None,
+        handle_signals=True,
+        loop=new_event_loop(),
+    )
     return 0
 
 
 def _user(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m queue_server user")
     sub = parser.add_subparsers(dest="action", required=True)
-    add = sub.add_parser("add", help="create an account, or reset its password and role "
-                                     "(and enable it again)")
+    add = sub.add_parser(
+        "add", help="create an account, or reset its password and role (and enable it again)"
+    )
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, required=True)
-    add.add_argument("--full-name", default="", metavar="NAME",
-                     help='shown on the counter screens, e.g. "Nguyễn Thị Hoa"')
+    add.add_argument(
+        "--full-name",
+        default="",
+        metavar="NAME",
+        help='shown on the counter screens, e.g. "Nguyễn Thị Hoa"',
+    )
     disable = sub.add_parser("disable", help="an account that may no longer sign in")
     disable.add_argument("name")
     listing = sub.add_parser("list", help="every account, its role and last sign-in")
@@ -115,11 +138,16 @@ async def _accounts(args: argparse.Namespace, password: str) -> str:
         lines = []
         for user in await accounts.users():
             last = user.last_login
-            when = "never" if last is None else dt.datetime.fromtimestamp(last).strftime(
-                "%Y-%m-%d %H:%M")
+            when = (
+                "never"
+                if last is None
+                else dt.datetime.fromtimestamp(last).strftime("%Y-%m-%d %H:%M")
+            )
             state = "disabled" if user.disabled else "active"
-            lines.append(f"{user.username:<16} {user.role:<10} {state:<8} last sign-in "
-                         f"{when:<16}  {user.full_name}")
+            lines.append(
+                f"{user.username:<16} {user.role:<10} {state:<8} last sign-in "
+                f"{when:<16}  {user.full_name}"
+            )
         return "\n".join(lines) or "no accounts"
     finally:
         await accounts.close()
@@ -128,7 +156,8 @@ async def _accounts(args: argparse.Namespace, password: str) -> str:
 def _backup(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m queue_server backup",
-        description="copy the database safely, also while the server runs")
+        description="copy the database safely, also while the server runs",
+    )
     parser.add_argument("--db", default=DEFAULT_DB)
     parser.add_argument("--to", required=True, metavar="DIR", help="where the copies go")
     parser.add_argument("--keep", type=int, default=14, help="newest copies to keep")

@@ -102,15 +102,27 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
 CONTEXT_KEY = web.AppKey("context", ServerContext)
 
 
-def create_app(config: SiteConfig, db_path: str | Path, *, enforce_hours: bool = True,
-               clock: Callable[[], float] = time.time, tune_gc: bool = False,
-               trusted_proxies: tuple[proxy.Network, ...] = ()) -> web.Application:
+def create_app(
+    config: SiteConfig,
+    db_path: str | Path,
+    *,
+    enforce_hours: bool = True,
+    clock: Callable[[], float] = time.time,
+    tune_gc: bool = False,
+    trusted_proxies: tuple[proxy.Network, ...] = (),
+) -> web.Application:
     """The server's aiohttp app; `trusted_proxies` may tell it the client's address in
     `X-Forwarded-For` (`queue_server.web.proxy`)."""
     ctx = ServerContext(config, db_path, enforce_hours=enforce_hours, clock=clock)
     booking, tracker = BookingDesk(ctx), Tracker(ctx)
-    desks = Desks(floor=FloorDesk(ctx), booking=booking, tracker=tracker,
-                  reports=ReportDesk(ctx), api=Api(ctx), pages=Pages(ctx, booking, tracker))
+    desks = Desks(
+        floor=FloorDesk(ctx),
+        booking=booking,
+        tracker=tracker,
+        reports=ReportDesk(ctx),
+        api=Api(ctx),
+        pages=Pages(ctx, booking, tracker),
+    )
     fanout = FanOut(ctx, tune_gc=tune_gc)
     ws = Endpoint(ctx, fanout, request_table(desks))
 

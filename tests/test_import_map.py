@@ -22,25 +22,56 @@ MAY_IMPORT: dict[str, set[str]] = {
     "printer": {"assets", "vntext"},
     "qtcommon": set(),
     "kiosk": {"queue_protocol", "announce", "printer", "qtcommon", "assets", "vntext"},
-    "counter_display": {"queue_protocol", "announce", "printer", "qtcommon", "assets",
-                        "vntext"},
+    "counter_display": {"queue_protocol", "announce", "printer", "qtcommon", "assets", "vntext"},
     "queue_server.domain": {"queue_protocol.errors", "vntext"},
     "queue_server.core": {"queue_server.domain", "queue_protocol", "vntext"},
-    "queue_server.ws": {"queue_server.core", "queue_server.domain", "queue_protocol",
-                        "vntext"},
-    "queue_server.web": {"queue_server.core", "queue_server.domain", "queue_protocol",
-                         "announce", "assets", "vntext"},
-    "queue_server.app": {"queue_server.core", "queue_server.domain", "queue_server.ws",
-                         "queue_server.web", "queue_protocol", "assets"},
-    "queue_server.__main__": {"queue_server.app", "queue_server.core", "queue_server.domain",
-                              "queue_server.web", "assets"},
+    "queue_server.ws": {"queue_server.core", "queue_server.domain", "queue_protocol", "vntext"},
+    "queue_server.web": {
+        "queue_server.core",
+        "queue_server.domain",
+        "queue_protocol",
+        "announce",
+        "assets",
+        "vntext",
+    },
+    "queue_server.app": {
+        "queue_server.core",
+        "queue_server.domain",
+        "queue_server.ws",
+        "queue_server.web",
+        "queue_protocol",
+        "assets",
+    },
+    "queue_server.__main__": {
+        "queue_server.app",
+        "queue_server.core",
+        "queue_server.domain",
+        "queue_server.web",
+        "assets",
+    },
 }
 ROOMS = sorted(MAY_IMPORT, key=len, reverse=True)
 # What the pure domain may import besides the rooms above: no sockets, files, threads,
 # clocks or databases (time is passed in).
-DOMAIN_STDLIB = {"__future__", "collections", "dataclasses", "datetime", "enum", "functools",
-                 "heapq", "itertools", "math", "re", "statistics", "tomllib", "typing",
-                 "zoneinfo", "bisect", "operator", "unicodedata"}
+DOMAIN_STDLIB = {
+    "__future__",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "functools",
+    "heapq",
+    "itertools",
+    "math",
+    "re",
+    "statistics",
+    "tomllib",
+    "typing",
+    "zoneinfo",
+    "bisect",
+    "operator",
+    "unicodedata",
+}
 
 
 def room_of(module: str) -> str | None:
@@ -80,13 +111,16 @@ def imports(name: str, path: Path) -> set[str]:
 
 
 MODULES = modules()
-GRAPH = {name: {m for m in imports(name, path) if m in MODULES and m != name}
-         for name, path in MODULES.items()}
+GRAPH = {
+    name: {m for m in imports(name, path) if m in MODULES and m != name}
+    for name, path in MODULES.items()
+}
 
 
 def test_every_module_is_in_a_room():
-    assert [name for name in MODULES if room_of(name) == "queue_server"
-            and name != "queue_server"] == []
+    assert [
+        name for name in MODULES if room_of(name) == "queue_server" and name != "queue_server"
+    ] == []
 
 
 def test_each_room_imports_only_what_the_map_allows():
@@ -98,16 +132,14 @@ def test_each_room_imports_only_what_the_map_allows():
             if other is None or other == room or target == "queue_server":
                 continue
             allowed = MAY_IMPORT[room]
-            if not any(target == a or target.startswith(a + ".") or other == a
-                       for a in allowed):
+            if not any(target == a or target.startswith(a + ".") or other == a for a in allowed):
                 wrong.append(f"{name} imports {target}")
     assert wrong == []
 
 
 def test_clients_never_import_the_server():
     for name, path in MODULES.items():
-        if room_of(name) in ("kiosk", "counter_display", "queue_protocol", "printer",
-                             "announce"):
+        if room_of(name) in ("kiosk", "counter_display", "queue_protocol", "printer", "announce"):
             assert not any(t.startswith("queue_server") for t in imports(name, path)), name
 
 
@@ -166,5 +198,7 @@ def test_the_map_test_sees_a_forbidden_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from queue_server.core.store import Store\n")
     targets = imports("kiosk.bad", bad)
-    assert "queue_server.core.store" in targets and room_of("queue_server.core.store") \
-        not in MAY_IMPORT["kiosk"]
+    assert (
+        "queue_server.core.store" in targets
+        and room_of("queue_server.core.store") not in MAY_IMPORT["kiosk"]
+    )

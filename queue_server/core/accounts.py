@@ -39,8 +39,9 @@ def verify_password(password: str, stored: str) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        actual = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n),
-                                r=int(r), p=int(p))
+        actual = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
+        )
     except ValueError:
         return False
     return hmac.compare_digest(actual.hex(), digest)
@@ -79,11 +80,14 @@ class Accounts:
         await self.db.close()
 
     async def audit(self, actor: str, action: str, detail: str = "") -> None:
-        await self.db.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
-                              (time.time(), actor, action, detail))
+        await self.db.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            (time.time(), actor, action, detail),
+        )
 
-    async def add_user(self, username: str, role: str, password: str, *,
-                       full_name: str = "", actor: str = "cli") -> None:
+    async def add_user(
+        self, username: str, role: str, password: str, *, full_name: str = "", actor: str = "cli"
+    ) -> None:
         """Create the account, or reset its password and role and enable it again; a
         full name replaces the one stored (none given: it stays)."""
         if role not in ROLES:
@@ -96,15 +100,14 @@ class Accounts:
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
             "password_hash=excluded.password_hash, disabled=0, "
             "full_name=COALESCE(NULLIF(excluded.full_name, ''), users.full_name)",
-            (username, role, hashed, time.time(),
-             nfc(" ".join(full_name.split()))))
+            (username, role, hashed, time.time(), nfc(" ".join(full_name.split()))),
+        )
         await self.audit(actor, "user_add", f"{username} as {role}")
 
     async def disable_user(self, username: str, *, actor: str = "cli") -> None:
         """The account can no longer sign in; its sessions end (at its next request or
         reconnect). `add_user` enables it again."""
-        cur = await self.db.execute("UPDATE users SET disabled = 1 WHERE username = ?",
-                                    (username,))
+        cur = await self.db.execute("UPDATE users SET disabled = 1 WHERE username = ?", (username,))
         if cur.rowcount == 0:
             raise ValueError(f"no account named {username!r}")
         await self.db.execute("DELETE FROM sessions WHERE username = ?", (username,))
@@ -118,11 +121,14 @@ class Accounts:
             "FROM users u ORDER BY u.username",
         ) as cur:
             rows = await cur.fetchall()
-        return [Account(name, role, full, bool(disabled), last)
-                for name, role, full, disabled, last in rows]
+        return [
+            Account(name, role, full, bool(disabled), last)
+            for name, role, full, disabled, last in rows
+        ]
 
-    async def login(self, username: str, password: str, *, origin: str = "") -> tuple[str, str,
-                                                                                        float]:
+    async def login(
+        self, username: str, password: str, *, origin: str = ""
+    ) -> tuple[str, str, float]:
         """A new session token for a valid password: (token, role, expires_at)."""
         async with self.db.execute(
             "SELECT role, password_hash FROM users WHERE username = ? AND disabled = 0",
@@ -136,7 +142,9 @@ class Accounts:
         now = time.time()
         await self.db.execute(
             "INSERT INTO sessions (token_hash, username, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?)", (_token_hash(token), username, now, now + SESSION_SECONDS))
+            "VALUES (?, ?, ?, ?)",
+            (_token_hash(token), username, now, now + SESSION_SECONDS),
+        )
         await self.audit(username, "login", origin)
         return token, row[0], now + SESSION_SECONDS
 

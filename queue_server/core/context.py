@@ -28,8 +28,14 @@ class ServerContext:
     accounts: Accounts
     engine: Engine
 
-    def __init__(self, config: SiteConfig, db_path: str | Path, *, enforce_hours: bool = True,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        db_path: str | Path,
+        *,
+        enforce_hours: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.config = config
         self.db_path = db_path
         self.enforce_hours = enforce_hours
@@ -52,8 +58,9 @@ class ServerContext:
         except BaseException:
             await self.store.close()
             raise
-        self.engine = Engine(self.config, self.store, enforce_hours=self.enforce_hours,
-                             clock=self.clock)
+        self.engine = Engine(
+            self.config, self.store, enforce_hours=self.enforce_hours, clock=self.clock
+        )
         self.engine.batch_observers.append(self.metrics.batch_size.observe)
         self.metrics.transactions.set_function(lambda: self.store.transactions)
         try:

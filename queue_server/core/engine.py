@@ -73,8 +73,15 @@ Subscriber = Callable[[list[Event], QueueState], Callable[[], None] | None]
 class Engine:
     """Runs commands against the queue, durably, one batch at a time."""
 
-    def __init__(self, config: SiteConfig, store: Store, *, enforce_hours: bool = True,
-                 clock: Callable[[], float] = time.time, reset_check_seconds: float = 60) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        store: Store,
+        *,
+        enforce_hours: bool = True,
+        clock: Callable[[], float] = time.time,
+        reset_check_seconds: float = 60,
+    ) -> None:
         self.config = config
         self.reset_check_seconds = reset_check_seconds
         self.store = store
@@ -97,8 +104,10 @@ class Engine:
     async def start(self) -> None:
         await self._load()
         self.store.failure_observers.append(self._commit_failed)
-        self._tasks = [asyncio.create_task(self._writer(), name="queue-writer"),
-                       asyncio.create_task(self._daily_reset(), name="daily-reset")]
+        self._tasks = [
+            asyncio.create_task(self._writer(), name="queue-writer"),
+            asyncio.create_task(self._daily_reset(), name="daily-reset"),
+        ]
         await self.submit(c.StartDay(actor="system", day=self.today()))
 
     async def stop(self) -> None:
@@ -113,16 +122,21 @@ class Engine:
 
     async def _load(self) -> None:
         events, next_id = await self.store.load_day()
-        self.state = QueueState(self.config, next_ticket_id=next_id,
-                                enforce_hours=self.enforce_hours)
+        self.state = QueueState(
+            self.config, next_ticket_id=next_id, enforce_hours=self.enforce_hours
+        )
         yesterday = dt.date.fromisoformat(self.today()) - dt.timedelta(days=1)
         for booking in await self.store.load_bookings(yesterday.isoformat()):
             self.state.bookings.add(booking)  # they outlive the day: not in the day's events
         for event in events:
             self.state.apply(event)
         await self.store.sync_tickets(self.state.tickets.values())
-        log.info("loaded day %s: %d events, next ticket id %d",
-                 self.state.day, len(events), self.state.next_ticket_id)
+        log.info(
+            "loaded day %s: %d events, next ticket id %d",
+            self.state.day,
+            len(events),
+            self.state.next_ticket_id,
+        )
 
     def today(self) -> str:
         return business_day(self.config.site, self.clock())
@@ -172,9 +186,12 @@ class Engine:
                 batch.append(self._queue.get_nowait())
             busy = len(batch) >= BUSY_BATCH
             applied = self._apply(batch)
-            durable = self.store.commit_batch(applied.logged, applied.tickets.values(),
-                                              applied.counters.values(),
-                                              applied.bookings.values())
+            durable = self.store.commit_batch(
+                applied.logged,
+                applied.tickets.values(),
+                applied.counters.values(),
+                applied.bookings.values(),
+            )
             durable.add_done_callback(partial(self._committed, applied))
 
     def _apply(self, batch: list[_Pending]) -> _Applied:
@@ -274,8 +291,7 @@ class Engine:
                     log.exception("reload observer failed")
 
     def _snapshot(self, command: c.Command, ticket: Ticket | None) -> dict | None:
-        if ticket is None and isinstance(command, c.IssueTicket | c.CheckIn) \
-                and command.request_id:
+        if ticket is None and isinstance(command, c.IssueTicket | c.CheckIn) and command.request_id:
             ticket = self.state.ticket_by_request(command.request_id)  # a retry
         return None if ticket is None else ticket_view(self.state, ticket)
 
@@ -295,11 +311,22 @@ def ticket_view(state: QueueState, ticket: Ticket) -> dict:
     """A ticket as clients see it, with its place in the queue and estimated wait."""
     ahead = state.ahead(ticket)
     view = {
-        "id": ticket.id, "public_id": ticket.public_id, "number": ticket.number,
-        "service": ticket.service, "priority": ticket.priority, "status": ticket.status.value,
-        "counter": ticket.counter, "issued_at": ticket.issued_at, "called_at": ticket.called_at,
-        "ahead": ahead, "outcome": ticket.outcome, "recalls": ticket.recalls,
+        "id": ticket.id,
+        "public_id": ticket.public_id,
+        "number": ticket.number,
+        "service": ticket.service,
+        "priority": ticket.priority,
+        "status": ticket.status.value,
+        "counter": ticket.counter,
+        "issued_at": ticket.issued_at,
+        "called_at": ticket.called_at,
+        "ahead": ahead,
+        "outcome": ticket.outcome,
+        "recalls": ticket.recalls,
     }
-    view["estimated_wait"] = (round(state.estimated_wait(ticket.service, ahead))
-                              if ticket.status.value == "waiting" else None)
+    view["estimated_wait"] = (
+        round(state.estimated_wait(ticket.service, ahead))
+        if ticket.status.value == "waiting"
+        else None
+    )
     return view

@@ -30,6 +30,7 @@ def loop_name() -> str:
 def new_event_loop() -> asyncio.AbstractEventLoop:
     if loop_name() == "uvloop":
         import uvloop
+
         return uvloop.new_event_loop()
     return asyncio.new_event_loop()
 

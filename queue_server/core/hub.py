@@ -106,12 +106,14 @@ class Hub:
     def broadcast(self, payload: str | bytes, roles: frozenset[str]) -> None:
         """One message to every connection of these roles."""
         self.broadcast_frames(
-            text_frame(payload.encode() if isinstance(payload, str) else payload), roles)
+            text_frame(payload.encode() if isinstance(payload, str) else payload), roles
+        )
 
     def broadcast_frames(self, frames: bytes, roles: Iterable[str]) -> None:
         """Framed bytes (one frame or several in a row) to every connection of these roles."""
-        too_slow = [conn for role in roles for conn in self._by_role.get(role, ())
-                    if not conn.write(frames)]
+        too_slow = [
+            conn for role in roles for conn in self._by_role.get(role, ()) if not conn.write(frames)
+        ]
         for conn in too_slow:
             self.drop(conn)
 

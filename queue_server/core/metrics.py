@@ -8,23 +8,32 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.connections = Gauge("xephang_connections", "Open WebSocket connections",
-                                 ["role"], registry=self.registry)
-        self.issued = Counter("xephang_tickets_issued", "Tickets issued",
-                              registry=self.registry)
-        self.called = Counter("xephang_tickets_called", "Tickets called (recalls included)",
-                              registry=self.registry)
+        self.connections = Gauge(
+            "xephang_connections", "Open WebSocket connections", ["role"], registry=self.registry
+        )
+        self.issued = Counter("xephang_tickets_issued", "Tickets issued", registry=self.registry)
+        self.called = Counter(
+            "xephang_tickets_called", "Tickets called (recalls included)", registry=self.registry
+        )
         self.command_seconds = Histogram(
-            "xephang_command_seconds", "Time from request to durable answer", ["command"],
+            "xephang_command_seconds",
+            "Time from request to durable answer",
+            ["command"],
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
-            registry=self.registry)
+            registry=self.registry,
+        )
         self.batch_size = Histogram(
-            "xephang_writer_batch_size", "Commands per writer transaction",
-            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000), registry=self.registry)
+            "xephang_writer_batch_size",
+            "Commands per writer transaction",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000),
+            registry=self.registry,
+        )
         self.transactions = Gauge(
-            "xephang_writer_transactions", "Durable SQLite transactions so far (a transaction "
+            "xephang_writer_transactions",
+            "Durable SQLite transactions so far (a transaction "
             "carries every batch that queued while the one before it was written)",
-            registry=self.registry)
+            registry=self.registry,
+        )
         self._timers: dict = {}
 
     def command_timer(self, command: str):

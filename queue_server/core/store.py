@@ -168,6 +168,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+
 @dataclass(frozen=True)
 class _Insert:
     """An INSERT of many rows in few statements.
@@ -187,14 +188,16 @@ class _Insert:
     @functools.cache  # noqa: B019 - a handful of module-level constants
     def sql(self, rows: int) -> str:
         group = f"({', '.join('?' * len(self.columns))})"
-        return (f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
-                f"VALUES {', '.join([group] * rows)}{self.tail}")
+        return (
+            f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
+            f"VALUES {', '.join([group] * rows)}{self.tail}"
+        )
 
     def run(self, conn: sqlite3.Connection, rows: list[tuple]) -> None:
         i = 0
         for size in self.CHUNKS:
             while len(rows) - i >= size:
-                conn.execute(self.sql(size), [v for row in rows[i:i + size] for v in row])
+                conn.execute(self.sql(size), [v for row in rows[i : i + size] for v in row])
                 i += size
 
 
@@ -203,21 +206,58 @@ def _updating(columns: tuple[str, ...]) -> str:
 
 
 _INSERT_EVENT = _Insert("events", ("day", "at", "type", "actor", "counter", "ticket_id", "data"))
-_TICKET_COLUMNS = ("id", "day", "public_id", "number", "seq", "service", "priority",
-                   "request_id", "issued_at", "issued_by", "status", "counter", "called_at",
-                   "ended_at", "outcome", "recalls", "transfers", "officer", "rating")
-_UPSERT_TICKET = _Insert("tickets", _TICKET_COLUMNS,
-                         " ON CONFLICT(id)" + _updating(_TICKET_COLUMNS[5:]))
+_TICKET_COLUMNS = (
+    "id",
+    "day",
+    "public_id",
+    "number",
+    "seq",
+    "service",
+    "priority",
+    "request_id",
+    "issued_at",
+    "issued_by",
+    "status",
+    "counter",
+    "called_at",
+    "ended_at",
+    "outcome",
+    "recalls",
+    "transfers",
+    "officer",
+    "rating",
+)
+_UPSERT_TICKET = _Insert(
+    "tickets", _TICKET_COLUMNS, " ON CONFLICT(id)" + _updating(_TICKET_COLUMNS[5:])
+)
 _UPSERT_COUNTER = _Insert(
-    "counters", ("number", "status", "officer", "ticket_id", "pause_reason"),
-    " ON CONFLICT(number)" + _updating(("status", "officer", "ticket_id", "pause_reason")))
-_BOOKING_COLUMNS = ("code", "service", "day", "slot_at", "created_at", "notice_version", "name",
-                    "phone", "cccd", "cancel_hash", "status", "ticket_id", "checked_in_at",
-                    "late", "cancelled_at")
+    "counters",
+    ("number", "status", "officer", "ticket_id", "pause_reason"),
+    " ON CONFLICT(number)" + _updating(("status", "officer", "ticket_id", "pause_reason")),
+)
+_BOOKING_COLUMNS = (
+    "code",
+    "service",
+    "day",
+    "slot_at",
+    "created_at",
+    "notice_version",
+    "name",
+    "phone",
+    "cccd",
+    "cancel_hash",
+    "status",
+    "ticket_id",
+    "checked_in_at",
+    "late",
+    "cancelled_at",
+)
 _UPSERT_BOOKING = _Insert(
-    "bookings", _BOOKING_COLUMNS,
-    " ON CONFLICT(code)" + _updating(("status", "ticket_id", "checked_in_at", "late",
-                                      "cancelled_at")))
+    "bookings",
+    _BOOKING_COLUMNS,
+    " ON CONFLICT(code)"
+    + _updating(("status", "ticket_id", "checked_in_at", "late", "cancelled_at")),
+)
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -276,8 +316,13 @@ class Store:
     state.
     """
 
-    def __init__(self, path: str, loop: asyncio.AbstractEventLoop, conn: sqlite3.Connection,
-                 reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        path: str,
+        loop: asyncio.AbstractEventLoop,
+        conn: sqlite3.Connection,
+        reader: aiosqlite.Connection,
+    ) -> None:
         self.path = path
         self._loop = loop
         self._conn = conn  # only ever used on the writer thread
@@ -294,8 +339,7 @@ class Store:
         # transactions: ticket id → its newest row (writer thread only).
         self._projection: dict[int, tuple] = {}
         self._projected_at = time.monotonic()
-        self._thread = threading.Thread(target=self._work, name="queue-db-writer",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._work, name="queue-db-writer", daemon=True)
         self._thread.start()
 
     @classmethod
@@ -330,7 +374,8 @@ class Store:
             f"SELECT COALESCE(MAX(id), 0) FROM events WHERE type = '{DayStarted.type}'"
         ).fetchone()
         rows = self._conn.execute(
-            "SELECT ticket_id, data FROM events WHERE id >= ? ORDER BY id", (start,)).fetchall()
+            "SELECT ticket_id, data FROM events WHERE id >= ? ORDER BY id", (start,)
+        ).fetchall()
         # After a crash the event log is ahead of the tickets table: ask both.
         (stored,) = self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()
         next_id = max([stored, *(tid for tid, _ in rows if tid is not None)]) + 1
@@ -349,22 +394,44 @@ class Store:
         self._projection.update((row[0], row) for row in rows)
         self._project()
 
-    def commit_batch(self, events: Iterable[tuple[str, Event]], tickets: Iterable[Ticket],
-                     counters: Iterable[CounterState],
-                     bookings: Iterable[Booking] = ()) -> asyncio.Future[None]:
+    def commit_batch(
+        self,
+        events: Iterable[tuple[str, Event]],
+        tickets: Iterable[Ticket],
+        counters: Iterable[CounterState],
+        bookings: Iterable[Booking] = (),
+    ) -> asyncio.Future[None]:
         """Queue one batch of (business day, event) to be written in one transaction.
 
         Returns at once; the future is done when the batch is durable (or failed,
         all of it). An empty batch writes nothing but still keeps its place in line.
         """
-        rows = [(day, ev.at, ev.type, ev.actor, getattr(ev, "counter", None),
-                 getattr(ev, "ticket_id", None), dumps_text(ev.to_dict()))
-                for day, ev in events]
+        rows = [
+            (
+                day,
+                ev.at,
+                ev.type,
+                ev.actor,
+                getattr(ev, "counter", None),
+                getattr(ev, "ticket_id", None),
+                dumps_text(ev.to_dict()),
+            )
+            for day, ev in events
+        ]
         future = self._loop.create_future()
-        self._jobs.put(_Commit(self._epoch, rows, [_ticket_row(t) for t in tickets],
-                               [(cs.number, cs.status.value, cs.officer, cs.ticket_id,
-                                 cs.pause_reason) for cs in counters],
-                               [_booking_row(b) for b in bookings], future))
+        self._jobs.put(
+            _Commit(
+                self._epoch,
+                rows,
+                [_ticket_row(t) for t in tickets],
+                [
+                    (cs.number, cs.status.value, cs.officer, cs.ticket_id, cs.pause_reason)
+                    for cs in counters
+                ],
+                [_booking_row(b) for b in bookings],
+                future,
+            )
+        )
         return future
 
     # ----- the writer thread -------------------------------------------------
@@ -372,8 +439,7 @@ class Store:
     def _work(self) -> None:
         while True:
             try:
-                jobs = [self._jobs.get(timeout=PROJECTION_SECONDS if self._projection
-                                       else None)]
+                jobs = [self._jobs.get(timeout=PROJECTION_SECONDS if self._projection else None)]
             except queue.Empty:
                 self._project_slice()
                 continue
@@ -397,8 +463,10 @@ class Store:
                     outcome = (job.future, None, exc)
                 self._loop.call_soon_threadsafe(_settle, [outcome])
             self._commit(commits)
-            if (len(self._projection) >= PROJECTION_SLICE
-                    or time.monotonic() - self._projected_at >= PROJECTION_SECONDS):
+            if (
+                len(self._projection) >= PROJECTION_SLICE
+                or time.monotonic() - self._projected_at >= PROJECTION_SECONDS
+            ):
                 self._project_slice()
 
     def _commit(self, commits: list[_Commit]) -> None:
@@ -409,9 +477,11 @@ class Store:
         error: BaseException | None = None
         if any(job.rows or job.counter_rows or job.booking_rows for job in live):
             try:
-                self._write([r for job in live for r in job.rows],
-                            [r for job in live for r in job.counter_rows],
-                            [r for job in live for r in job.booking_rows])
+                self._write(
+                    [r for job in live for r in job.rows],
+                    [r for job in live for r in job.counter_rows],
+                    [r for job in live for r in job.booking_rows],
+                )
                 self.transactions += 1
             except BaseException as exc:  # handed to the callers
                 error = exc
@@ -419,8 +489,9 @@ class Store:
         if error is None:
             for job in live:
                 self._projection.update((row[0], row) for row in job.ticket_rows)
-        settled = [(job.future, None, error if job.epoch > stale else StaleBatch())
-                   for job in commits]
+        settled = [
+            (job.future, None, error if job.epoch > stale else StaleBatch()) for job in commits
+        ]
         self._loop.call_soon_threadsafe(self._settle_commits, settled, error)
 
     def _settle_commits(self, settled: list, error: BaseException | None) -> None:
@@ -430,11 +501,17 @@ class Store:
                 observe(error)  # the writer stops applying before anything else runs
         _settle(settled)
 
-    def _write(self, rows: list[tuple], counter_rows: list[tuple],
-               booking_rows: list[tuple]) -> None:
+    def _write(
+        self, rows: list[tuple], counter_rows: list[tuple], booking_rows: list[tuple]
+    ) -> None:
         """The durable part: events, counters and bookings (bookings are not in the log)."""
-        self._transaction(((_INSERT_EVENT, rows), (_UPSERT_COUNTER, counter_rows),
-                           (_UPSERT_BOOKING, booking_rows)))
+        self._transaction(
+            (
+                (_INSERT_EVENT, rows),
+                (_UPSERT_COUNTER, counter_rows),
+                (_UPSERT_BOOKING, booking_rows),
+            )
+        )
 
     def _project(self) -> None:
         """Bring the tickets table up to the events written so far."""
@@ -472,13 +549,14 @@ class Store:
             conn.execute("ROLLBACK")
             raise
 
-    async def events_of_days(self, first: str, last: str, page: int = 5000, after: int = 0
-                             ) -> AsyncIterator[list[tuple[int, str]]]:
+    async def events_of_days(
+        self, first: str, last: str, page: int = 5000, after: int = 0
+    ) -> AsyncIterator[list[tuple[int, str]]]:
         """(id, JSON) of every event of the business days `first`…`last` (with an id
         above `after`), in log order, a page at a time, as committed so far (short reads
         on the look-up connection: the writer goes on, no snapshot is held between pages)."""
         async with self.reader.execute(  # the literal matches the partial index
-                f"SELECT id, day FROM events WHERE type = '{DayStarted.type}' ORDER BY id"
+            f"SELECT id, day FROM events WHERE type = '{DayStarted.type}' ORDER BY id"
         ) as cur:
             starts = await cur.fetchall()
         begin = next((i for i, day in starts if day >= first), None)
@@ -487,8 +565,9 @@ class Store:
             begin = max(begin, after + 1)
         while begin is not None:
             async with self.reader.execute(
-                    "SELECT id, data FROM events WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
-                    (begin, end if end is not None else 2**62, page)) as cur:
+                "SELECT id, data FROM events WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                (begin, end if end is not None else 2**62, page),
+            ) as cur:
                 rows = [tuple(row) for row in await cur.fetchall()]
             if rows:
                 yield rows
@@ -497,8 +576,10 @@ class Store:
     async def booking_counts(self, first: str, last: str) -> dict[tuple[str, bool], int]:
         """(status, late) → how many bookings for the days `first`…`last`."""
         async with self.reader.execute(
-                "SELECT status, COALESCE(late, 0), COUNT(*) FROM bookings "
-                "WHERE day BETWEEN ? AND ? GROUP BY 1, 2", (first, last)) as cur:
+            "SELECT status, COALESCE(late, 0), COUNT(*) FROM bookings "
+            "WHERE day BETWEEN ? AND ? GROUP BY 1, 2",
+            (first, last),
+        ) as cur:
             return {(status, bool(late)): n for status, late, n in await cur.fetchall()}
 
     async def ticket_by_public_id(self, public_id: str) -> dict | None:
@@ -516,8 +597,8 @@ class Store:
 
     def _load_bookings(self, since_day: str) -> list[Booking]:
         rows = self._conn.execute(
-            f"SELECT {', '.join(_BOOKING_COLUMNS)} FROM bookings WHERE day >= ?",
-            (since_day,)).fetchall()
+            f"SELECT {', '.join(_BOOKING_COLUMNS)} FROM bookings WHERE day >= ?", (since_day,)
+        ).fetchall()
         out = []
         for row in rows:
             data = dict(zip(_BOOKING_COLUMNS, row, strict=True))
@@ -533,7 +614,9 @@ class Store:
     def _purge(self, before_day: str, now: float) -> int:
         cur = self._conn.execute(
             "UPDATE bookings SET name = NULL, phone = NULL, cccd = NULL, purged_at = ? "
-            "WHERE day < ? AND purged_at IS NULL", (now, before_day))
+            "WHERE day < ? AND purged_at IS NULL",
+            (now, before_day),
+        )
         return cur.rowcount
 
 
@@ -552,9 +635,23 @@ def _settle(settled: list[_Settled]) -> None:
 
 
 def _booking_row(b: Booking) -> tuple:
-    return (b.code, b.service, b.day, b.slot_at, b.created_at, b.notice_version, b.name,
-            b.phone, b.cccd, b.cancel_hash, b.status.value, b.ticket_id, b.checked_in_at,
-            None if b.late is None else int(b.late), b.cancelled_at)
+    return (
+        b.code,
+        b.service,
+        b.day,
+        b.slot_at,
+        b.created_at,
+        b.notice_version,
+        b.name,
+        b.phone,
+        b.cccd,
+        b.cancel_hash,
+        b.status.value,
+        b.ticket_id,
+        b.checked_in_at,
+        None if b.late is None else int(b.late),
+        b.cancelled_at,
+    )
 
 
 def _open_writer(path: str) -> sqlite3.Connection:
@@ -574,16 +671,35 @@ def _open_writer(path: str) -> sqlite3.Connection:
 
 
 def _ticket_row(t: Ticket) -> tuple:
-    return (t.id, t.day, t.public_id, t.number, t.seq, t.service, t.priority, t.request_id,
-            t.issued_at, t.issued_by, t.status.value, t.counter, t.called_at, t.ended_at,
-            t.outcome, t.recalls, t.transfers, t.officer, t.rating)
+    return (
+        t.id,
+        t.day,
+        t.public_id,
+        t.number,
+        t.seq,
+        t.service,
+        t.priority,
+        t.request_id,
+        t.issued_at,
+        t.issued_by,
+        t.status.value,
+        t.counter,
+        t.called_at,
+        t.ended_at,
+        t.outcome,
+        t.recalls,
+        t.transfers,
+        t.officer,
+        t.rating,
+    )
 
 
 BACKUP_PATTERN = "queue-*.db"
 
 
-def backup(path: str | Path, directory: str | Path, *, keep: int = 14,
-           now: float | None = None) -> Path:
+def backup(
+    path: str | Path, directory: str | Path, *, keep: int = 14, now: float | None = None
+) -> Path:
     """A consistent copy of the database at `path` in `directory`, safe while the server
     writes (SQLite's online backup of one read snapshot), checked with
     `PRAGMA integrity_check`; then only the newest `keep` copies stay. Its path."""

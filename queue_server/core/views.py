@@ -19,8 +19,11 @@ STAFF_AND_SCREENS = frozenset({"counter", "display"})
 NOT_KIOSKS = frozenset({"counter", "display", "rating", "public"})
 
 _DONE_STATUS = {
-    e.TicketFinished: "done", e.TicketNoShow: "no_show", e.TicketVoided: "voided",
-    e.TicketExpired: "expired", e.TicketTransferred: "transferred",
+    e.TicketFinished: "done",
+    e.TicketNoShow: "no_show",
+    e.TicketVoided: "voided",
+    e.TicketExpired: "expired",
+    e.TicketTransferred: "transferred",
 }
 
 
@@ -32,77 +35,117 @@ def service_view(state: QueueState, service_id: str, now: float) -> dict[str, An
     site, service = state.config.site, state.config.services[service_id]
     open_now = not state.enforce_hours or is_open(site, service, now)
     return {
-        "id": service_id, "waiting": state.waiting.waiting(service_id),
-        "estimated_wait": round(state.estimated_wait(service_id)), "open": open_now,
+        "id": service_id,
+        "waiting": state.waiting.waiting(service_id),
+        "estimated_wait": round(state.estimated_wait(service_id)),
+        "open": open_now,
         "opens_at": None if open_now else opens_at(site, service, now),
     }
 
 
 def service_catalogue(state: QueueState, now: float) -> list[dict[str, Any]]:
-    return [{**_names(s), "sector": s.sector, **service_view(state, s.id, now)}
-            for s in state.config.services.values()]
+    return [
+        {**_names(s), "sector": s.sector, **service_view(state, s.id, now)}
+        for s in state.config.services.values()
+    ]
 
 
 def counter_view(state: QueueState, number: int, *, private: bool = False) -> dict[str, Any]:
     cs, counter = state.counters[number], state.config.counters[number]
     ticket = state.current_ticket(number)
-    view = {"number": number, "name": counter.name, "status": cs.status.value,
-            "ticket": ticket.number if ticket else None, "pause_reason": cs.pause_reason,
-            "officer_name": cs.officer_name}  # public: citizens see who serves them
+    view = {
+        "number": number,
+        "name": counter.name,
+        "status": cs.status.value,
+        "ticket": ticket.number if ticket else None,
+        "pause_reason": cs.pause_reason,
+        "officer_name": cs.officer_name,
+    }  # public: citizens see who serves them
     if private:
-        view |= {"officer": cs.officer, "services": list(counter.services),
-                 "secondary_services": list(counter.secondary_services),
-                 "ticket": ticket_public(state, ticket) if ticket else None,
-                 "next": upcoming(state, number)}
+        view |= {
+            "officer": cs.officer,
+            "services": list(counter.services),
+            "secondary_services": list(counter.secondary_services),
+            "ticket": ticket_public(state, ticket) if ticket else None,
+            "next": upcoming(state, number),
+        }
     return view
 
 
 def upcoming(state: QueueState, counter: int) -> list[dict[str, Any]]:
     """The next few tickets a counter would call, for its officer's screen."""
-    return [{"number": t.number, "service": t.service, "priority": t.priority,
-             "issued_at": t.issued_at} for t in state.upcoming(counter)]
+    return [
+        {"number": t.number, "service": t.service, "priority": t.priority, "issued_at": t.issued_at}
+        for t in state.upcoming(counter)
+    ]
 
 
 def ticket_public(state: QueueState, ticket: Ticket) -> dict[str, Any]:
     """What a tracking page or an officer sees of a ticket."""
     ahead = state.ahead(ticket)
     waiting = ticket.status.value == "waiting"
-    return {"number": ticket.number, "service": ticket.service,
-            "service_name": state.config.services[ticket.service].name,
-            "priority": ticket.priority, "status": ticket.status.value,
-            "counter": ticket.counter, "issued_at": ticket.issued_at,
-            "called_at": ticket.called_at, "ahead": ahead,
-            "estimated_wait": round(state.estimated_wait(ticket.service, ahead)) if waiting
-            else None}
+    return {
+        "number": ticket.number,
+        "service": ticket.service,
+        "service_name": state.config.services[ticket.service].name,
+        "priority": ticket.priority,
+        "status": ticket.status.value,
+        "counter": ticket.counter,
+        "issued_at": ticket.issued_at,
+        "called_at": ticket.called_at,
+        "ahead": ahead,
+        "estimated_wait": round(state.estimated_wait(ticket.service, ahead)) if waiting else None,
+    }
 
 
-def call_message(state: QueueState, ticket: Ticket, counter: int, recall: bool,
-                 at: float) -> dict[str, Any]:
-    return {"type": "ticket_called", "number": ticket.number, "service": ticket.service,
-            "counter": counter, "counter_name": state.config.counters[counter].name,
-            "recall": recall, "at": at}
+def call_message(
+    state: QueueState, ticket: Ticket, counter: int, recall: bool, at: float
+) -> dict[str, Any]:
+    return {
+        "type": "ticket_called",
+        "number": ticket.number,
+        "service": ticket.service,
+        "counter": counter,
+        "counter_name": state.config.counters[counter].name,
+        "recall": recall,
+        "at": at,
+    }
 
 
 def latest_calls(state: QueueState, limit: int = 20) -> list[dict[str, Any]]:
     """The latest calls of the day, newest first, rebuilt from the tickets."""
-    called = sorted((t for t in state.tickets.values()
-                     if t.called_at is not None and t.counter is not None),
-                    key=lambda t: t.called_at or 0, reverse=True)[:limit]
+    called = sorted(
+        (t for t in state.tickets.values() if t.called_at is not None and t.counter is not None),
+        key=lambda t: t.called_at or 0,
+        reverse=True,
+    )[:limit]
     return [call_message(state, t, t.counter or 0, False, t.called_at or 0) for t in called]
 
 
-def welcome(state: QueueState, role: str, now: float, *, counter: int | None,
-            calls: Iterable[dict], devices: dict[str, dict]) -> dict[str, Any]:
+def welcome(
+    state: QueueState,
+    role: str,
+    now: float,
+    *,
+    counter: int | None,
+    calls: Iterable[dict],
+    devices: dict[str, dict],
+) -> dict[str, Any]:
     config = state.config
     msg: dict[str, Any] = {
-        "type": "welcome", "protocol": PROTOCOL_VERSION, "role": role, "server_time": now,
+        "type": "welcome",
+        "protocol": PROTOCOL_VERSION,
+        "role": role,
+        "server_time": now,
         "day": state.day,
-        "site": {"name": config.site.name, "name_en": config.site.name_en,
-                 "timezone": config.site.timezone},
+        "site": {
+            "name": config.site.name,
+            "name_en": config.site.name_en,
+            "timezone": config.site.timezone,
+        },
         "sectors": [_names(s) for s in config.sectors.values()],
         "services": service_catalogue(state, now),
-        "priority_groups": [{**_names(g), "rank": g.rank}
-                            for g in config.priority_groups.values()],
+        "priority_groups": [{**_names(g), "rank": g.rank} for g in config.priority_groups.values()],
         "calls": list(calls),
     }
     if role in STAFF_AND_SCREENS:
@@ -118,9 +161,11 @@ def welcome(state: QueueState, role: str, now: float, *, counter: int | None,
     return msg
 
 
-def event_messages(state: QueueState, events: list[e.Event],
-                   listening: Callable[[frozenset[str]], bool] = lambda _roles: True,
-                   ) -> tuple[list[tuple[frozenset[str], dict[str, Any]]], set[str]]:
+def event_messages(
+    state: QueueState,
+    events: list[e.Event],
+    listening: Callable[[frozenset[str]], bool] = lambda _roles: True,
+) -> tuple[list[tuple[frozenset[str], dict[str, Any]]], set[str]]:
     """The messages a committed batch sends, each with the roles entitled to it, and the
     services whose waiting figures changed (sent later, coalesced, by `queue_message`).
 
@@ -138,17 +183,32 @@ def event_messages(state: QueueState, events: list[e.Event],
         if isinstance(ev, e.TicketIssued) and ticket is not None:
             services.add(ev.service)
             if screens:
-                out.append((STAFF_AND_SCREENS, {"type": "ticket_issued", "ticket": {
-                    "number": ev.number, "service": ev.service, "priority": ev.priority,
-                    "issued_at": ev.at}}))
+                out.append(
+                    (
+                        STAFF_AND_SCREENS,
+                        {
+                            "type": "ticket_issued",
+                            "ticket": {
+                                "number": ev.number,
+                                "service": ev.service,
+                                "priority": ev.priority,
+                                "issued_at": ev.at,
+                            },
+                        },
+                    )
+                )
         elif isinstance(ev, e.TicketCalled) and ticket is not None:
             services.add(ticket.service)
             counters.add(ev.counter)
             out.append((EVERYONE, call_message(state, ticket, ev.counter, ev.recall, ev.at)))
         elif type(ev) in _DONE_STATUS and ticket is not None:
-            done = {"type": "ticket_done", "number": ticket.number,
-                    "service": getattr(ev, "from_service", ticket.service),
-                    "status": _DONE_STATUS[type(ev)], "counter": getattr(ev, "counter", None)}
+            done = {
+                "type": "ticket_done",
+                "number": ticket.number,
+                "service": getattr(ev, "from_service", ticket.service),
+                "status": _DONE_STATUS[type(ev)],
+                "counter": getattr(ev, "counter", None),
+            }
             if isinstance(ev, e.TicketTransferred):
                 done["to_service"] = ev.to_service
                 services.add(ev.from_service)
@@ -165,11 +225,9 @@ def event_messages(state: QueueState, events: list[e.Event],
             services.update(state.config.services)
             counters.update(state.config.counters)
     for number in sorted(counters) if screens else ():
-        out.append((STAFF_AND_SCREENS, {"type": "counter",
-                                         "counter": counter_view(state, number)}))
+        out.append((STAFF_AND_SCREENS, {"type": "counter", "counter": counter_view(state, number)}))
     return out, services
 
 
 def queue_message(state: QueueState, services: Iterable[str], now: float) -> dict[str, Any]:
-    return {"type": "queue", "services": [service_view(state, s, now)
-                                          for s in sorted(services)]}
+    return {"type": "queue", "services": [service_view(state, s, now) for s in sorted(services)]}

@@ -52,8 +52,12 @@ def normalize_cccd(text: str) -> str:
 def normalize_name(text: str) -> str:
     """The name as typed, NFC, single spaces; letters needed, no control characters."""
     name = " ".join(nfc(text or "").split())
-    if not (2 <= len(name) <= MAX_NAME) or not any(ch.isalpha() for ch in name) \
-            or not name.isprintable() or any(ch in "<>{}" for ch in name):
+    if (
+        not (2 <= len(name) <= MAX_NAME)
+        or not any(ch.isalpha() for ch in name)
+        or not name.isprintable()
+        or any(ch in "<>{}" for ch in name)
+    ):
         raise QueueError("bad_name")
     return name
 
@@ -91,8 +95,11 @@ def booking_days(config: SiteConfig, now: float) -> list[dt.date]:
 
 def bookable(config: SiteConfig, service: str) -> bool:
     allowed = config.booking.services
-    return config.booking.enabled and service in config.services and (
-        allowed is None or service in allowed)
+    return (
+        config.booking.enabled
+        and service in config.services
+        and (allowed is None or service in allowed)
+    )
 
 
 def slots(config: SiteConfig, service: str, day: dt.date) -> list[Slot]:
@@ -106,8 +113,9 @@ def slots(config: SiteConfig, service: str, day: dt.date) -> list[Slot]:
         while start + step <= close:
             places = rules.places(service, start.time())
             if places > 0:
-                out.append(Slot(start.timestamp(), (start + step).timestamp(),
-                                f"{start:%H:%M}", places))
+                out.append(
+                    Slot(start.timestamp(), (start + step).timestamp(), f"{start:%H:%M}", places)
+                )
             start += step
     return out
 
@@ -118,8 +126,7 @@ def find_slot(config: SiteConfig, service: str, day: dt.date, start: float) -> S
 
 def checkin_window(config: SiteConfig, slot_at: float) -> tuple[float, float]:
     rules = config.booking
-    return (slot_at - rules.checkin_before_minutes * 60,
-            slot_at + rules.checkin_after_minutes * 60)
+    return (slot_at - rules.checkin_before_minutes * 60, slot_at + rules.checkin_after_minutes * 60)
 
 
 # ----- the bookings ---------------------------------------------------------

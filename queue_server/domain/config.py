@@ -240,8 +240,15 @@ class _Reader:
             raise self.fail(f"{path}.{key}", f"{value!r} must be lower-case a-z, 0-9, '-' or '_'")
         return value
 
-    def integer(self, t: dict, key: str, path: str, default: int | None = None,
-                low: int | None = None, high: int | None = None) -> int:
+    def integer(
+        self,
+        t: dict,
+        key: str,
+        path: str,
+        default: int | None = None,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> int:
         value = t.get(key, default)
         full = f"{path}.{key}" if path else key
         if isinstance(value, bool) or not isinstance(value, int):
@@ -305,8 +312,11 @@ def _site(r: _Reader, t: dict) -> Site:
 
 
 def _sector(r: _Reader, t: dict, path: str) -> Sector:
-    return Sector(r.ident(t, "id", path), r.text(t, "name", path),
-                  r.text(t, "name_en", path, default=t.get("name")))
+    return Sector(
+        r.ident(t, "id", path),
+        r.text(t, "name", path),
+        r.text(t, "name_en", path, default=t.get("name")),
+    )
 
 
 def _service(r: _Reader, t: dict, path: str, sectors: dict[str, Sector]) -> Service:
@@ -316,16 +326,18 @@ def _service(r: _Reader, t: dict, path: str, sectors: dict[str, Sector]) -> Serv
     prefix, base = t.get("prefix"), t.get("base")
     if (prefix is None) == (base is None):
         raise r.fail(path, "needs exactly one of 'prefix' (letter series) or 'base' (numeric)")
-    if prefix is not None and (not isinstance(prefix, str)
-                               or not re.fullmatch(r"[A-Z]{1,2}", prefix)):
+    if prefix is not None and (
+        not isinstance(prefix, str) or not re.fullmatch(r"[A-Z]{1,2}", prefix)
+    ):
         raise r.fail(f"{path}.prefix", f"{prefix!r} must be one or two capital letters A-Z")
     width = r.integer(t, "width", path, default=3 if prefix else 4, low=1, high=6)
     cap = r.integer(t, "daily_cap", path, default=10**width - 1, low=1)
     if base is not None:
         base = r.integer(t, "base", path, low=0)
         if base + cap >= 10**width:
-            raise r.fail(f"{path}.base", f"base {base} + daily_cap {cap} needs more than "
-                         f"{width} digits")
+            raise r.fail(
+                f"{path}.base", f"base {base} + daily_cap {cap} needs more than {width} digits"
+            )
     elif cap >= 10**width:
         raise r.fail(f"{path}.daily_cap", f"{cap} does not fit in {width} digits")
     hours = t.get("hours")
@@ -348,13 +360,18 @@ def _check_series_unique(r: _Reader, services: dict[str, Service]) -> None:
     for s in services.values():
         for other in seen:
             if s.prefix and s.prefix == other.prefix:
-                raise r.fail(f"services.{s.id}.prefix",
-                             f"{s.prefix!r} is already used by service {other.id!r}")
-            if not s.prefix and not other.prefix and (
-                other.base < s.base + s.daily_cap and s.base < other.base + other.daily_cap
+                raise r.fail(
+                    f"services.{s.id}.prefix",
+                    f"{s.prefix!r} is already used by service {other.id!r}",
+                )
+            if (
+                not s.prefix
+                and not other.prefix
+                and (other.base < s.base + s.daily_cap and s.base < other.base + other.daily_cap)
             ):
-                raise r.fail(f"services.{s.id}.base",
-                             f"numbers overlap with those of service {other.id!r}")
+                raise r.fail(
+                    f"services.{s.id}.base", f"numbers overlap with those of service {other.id!r}"
+                )
         seen.append(s)
 
 
@@ -383,15 +400,23 @@ def _counters(r: _Reader, data: dict, services: dict[str, Service]) -> dict[int,
 
 
 def _group(r: _Reader, t: dict, path: str) -> PriorityGroup:
-    return PriorityGroup(r.ident(t, "id", path), r.text(t, "name", path),
-                         r.text(t, "name_en", path, default=t.get("name")),
-                         r.integer(t, "rank", path, low=1))
+    return PriorityGroup(
+        r.ident(t, "id", path),
+        r.text(t, "name", path),
+        r.text(t, "name_en", path, default=t.get("name")),
+        r.integer(t, "rank", path, low=1),
+    )
 
 
 def _choices(r: _Reader, data: dict, key: str, required: bool = False) -> dict[str, Choice]:
-    items = [Choice(r.ident(t, "id", p), r.text(t, "name", p),
-                    r.text(t, "name_en", p, default=t.get("name")))
-             for p, t in r.tables(data, key)]
+    items = [
+        Choice(
+            r.ident(t, "id", p),
+            r.text(t, "name", p),
+            r.text(t, "name_en", p, default=t.get("name")),
+        )
+        for p, t in r.tables(data, key)
+    ]
     if required and not items:
         raise r.fail(key, f"at least one [[{key}]] is needed")
     return _unique(r, key, items)
@@ -436,21 +461,23 @@ def _booking(r: _Reader, t: dict, services: dict[str, Service]) -> BookingConfig
         end = r.time(rule["to"], f"{path}.to") if "to" in rule else dt.time(23, 59, 59)
         if end <= start:
             raise r.fail(f"{path}.to", "must be after 'from'")
-        rules.append(SlotCapacity(r.integer(rule, "places", path, low=0, high=10_000),
-                                  service, start, end))
+        rules.append(
+            SlotCapacity(r.integer(rule, "places", path, low=0, high=10_000), service, start, end)
+        )
     version = t.get("notice_version", "2026-01")
     if not isinstance(version, str) or not version.strip():
-        raise r.fail("booking.notice_version", "must be text, e.g. \"2026-01\"")
+        raise r.fail("booking.notice_version", 'must be text, e.g. "2026-01"')
     return BookingConfig(
         enabled=enabled,
         horizon_days=r.integer(t, "horizon_days", "booking", default=14, low=1, high=90),
         slot_minutes=slot,
-        checkin_before_minutes=r.integer(t, "checkin_before_minutes", "booking", default=30,
-                                         low=0, high=240),
-        checkin_after_minutes=r.integer(t, "checkin_after_minutes", "booking", default=15,
-                                        low=0, high=240),
-        default_capacity=r.integer(t, "default_capacity", "booking", default=4, low=0,
-                                   high=10_000),
+        checkin_before_minutes=r.integer(
+            t, "checkin_before_minutes", "booking", default=30, low=0, high=240
+        ),
+        checkin_after_minutes=r.integer(
+            t, "checkin_after_minutes", "booking", default=15, low=0, high=240
+        ),
+        default_capacity=r.integer(t, "default_capacity", "booking", default=4, low=0, high=10_000),
         capacity=tuple(rules),
         services=service_ids("services") if "services" in t else None,
         cccd_services=frozenset(service_ids("cccd_services")),

@@ -181,10 +181,25 @@ class BookingReopened(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
-    for cls in (DayStarted, TicketIssued, TicketCalled, TicketFinished, TicketNoShow,
-                TicketTransferred, TicketVoided, TicketExpired, TicketRated, CounterOpened,
-                CounterClosed, CounterPaused, CounterResumed, BookingMade, BookingCancelled,
-                BookingCheckedIn, BookingReopened)
+    for cls in (
+        DayStarted,
+        TicketIssued,
+        TicketCalled,
+        TicketFinished,
+        TicketNoShow,
+        TicketTransferred,
+        TicketVoided,
+        TicketExpired,
+        TicketRated,
+        CounterOpened,
+        CounterClosed,
+        CounterPaused,
+        CounterResumed,
+        BookingMade,
+        BookingCancelled,
+        BookingCheckedIn,
+        BookingReopened,
+    )
 }
 
 

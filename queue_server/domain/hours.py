@@ -25,8 +25,9 @@ def next_reset(site: Site, now: float) -> float:
     local = local_time(site, now)
     candidate = dt.datetime.combine(local.date(), site.daily_reset, site.tz)
     if candidate <= local:
-        candidate = dt.datetime.combine(local.date() + dt.timedelta(days=1), site.daily_reset,
-                                        site.tz)
+        candidate = dt.datetime.combine(
+            local.date() + dt.timedelta(days=1), site.daily_reset, site.tz
+        )
     return candidate.timestamp()
 
 

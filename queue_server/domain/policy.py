@@ -70,8 +70,9 @@ class WaitingQueues:
             heapq.heappop(heap)  # stale: removed, or moved to another service
         return None
 
-    def select(self, tiers: Sequence[Sequence[str]], ranks: Sequence[int],
-               normal_first: bool) -> int | None:
+    def select(
+        self, tiers: Sequence[Sequence[str]], ranks: Sequence[int], normal_first: bool
+    ) -> int | None:
         """The ticket a counter serving `tiers` calls next, or None if nobody waits.
 
         `normal_first` is the anti-starvation switch: the counter has made its
@@ -95,8 +96,9 @@ class WaitingQueues:
         chosen = best_normal if normal_first and best_normal is not None else best
         return None if chosen is None else chosen[3]
 
-    def upcoming(self, tiers: Sequence[Sequence[str]], ranks: Sequence[int],
-                 limit: int) -> list[int]:
+    def upcoming(
+        self, tiers: Sequence[Sequence[str]], ranks: Sequence[int], limit: int
+    ) -> list[int]:
         """The next `limit` tickets in call order, for the officer's preview.
 
         It follows the precedence above but not the anti-starvation switch, which
@@ -139,11 +141,17 @@ class WaitingQueues:
         if rank == NORMAL_RANK:  # every priority ticket of the service is ahead
             ahead = self._counts[service] - self._key_counts[key]
         else:
-            ahead = sum(n for (svc, r), n in self._key_counts.items()
-                        if svc == service and r < rank)
+            ahead = sum(
+                n for (svc, r), n in self._key_counts.items() if svc == service and r < rank
+            )
         mine = (effective_at, ticket_id)
         if self._newest.get(key) == mine:
             return ahead + self._key_counts[key] - 1
         # a ticket transferred away and back has two equal entries: count ids, not entries
-        return ahead + len({tid for at, tid in self._heaps.get(key, ())
-                            if (at, tid) < mine and self._where.get(tid) == key})
+        return ahead + len(
+            {
+                tid
+                for at, tid in self._heaps.get(key, ())
+                if (at, tid) < mine and self._where.get(tid) == key
+            }
+        )

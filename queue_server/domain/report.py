@@ -41,9 +41,13 @@ def stats(values: list[float]) -> dict[str, float | int | None]:
     def rank(p: float) -> float:
         return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
 
-    return {"count": len(ordered), "mean": round(sum(ordered) / len(ordered), 1),
-            "p50": round(rank(0.5), 1), "p90": round(rank(0.9), 1),
-            "max": round(ordered[-1], 1)}
+    return {
+        "count": len(ordered),
+        "mean": round(sum(ordered) / len(ordered), 1),
+        "p50": round(rank(0.5), 1),
+        "p90": round(rank(0.9), 1),
+        "max": round(ordered[-1], 1),
+    }
 
 
 @dataclass
@@ -62,20 +66,29 @@ class Figures:
     open_seconds: float = 0.0  # counters and officers: signed in and not paused
     paused_seconds: float = 0.0
 
-    def to_dict(self, satisfied: frozenset[str],
-                running: tuple[float, float] = (0.0, 0.0)) -> dict[str, Any]:
+    def to_dict(
+        self, satisfied: frozenset[str], running: tuple[float, float] = (0.0, 0.0)
+    ) -> dict[str, Any]:
         """`running`: open and paused seconds of a shift still going on."""
         rated = sum(self.ratings.values())
         happy = sum(n for r, n in self.ratings.items() if r in satisfied)
         open_s, paused_s = self.open_seconds + running[0], self.paused_seconds + running[1]
-        return {"issued": self.issued, "served": self.served, "no_show": self.no_show,
-                "voided": self.voided, "expired": self.expired,
-                "transferred": self.transferred, "wait": stats(self.waits),
-                "service": stats(self.service_times), "ratings": dict(self.ratings),
-                "rated": rated, "satisfied": round(happy / rated, 3) if rated else None,
-                "open_seconds": round(open_s, 1), "paused_seconds": round(paused_s, 1),
-                "busy": round(min(1.0, sum(self.service_times) / open_s), 3)
-                if open_s >= 60 else None}
+        return {
+            "issued": self.issued,
+            "served": self.served,
+            "no_show": self.no_show,
+            "voided": self.voided,
+            "expired": self.expired,
+            "transferred": self.transferred,
+            "wait": stats(self.waits),
+            "service": stats(self.service_times),
+            "ratings": dict(self.ratings),
+            "rated": rated,
+            "satisfied": round(happy / rated, 3) if rated else None,
+            "open_seconds": round(open_s, 1),
+            "paused_seconds": round(paused_s, 1),
+            "busy": round(min(1.0, sum(self.service_times) / open_s), 3) if open_s >= 60 else None,
+        }
 
 
 @dataclass(slots=True)
@@ -105,12 +118,17 @@ class TicketRecord:
 
 def booking_figures(counts: dict[tuple[str, bool], int]) -> dict[str, int]:
     """From (status, late) → count, as `Store.booking_counts` gives them."""
+
     def total(status: str) -> int:
         return sum(n for (s, _), n in counts.items() if s == status)
 
-    return {"made": sum(counts.values()), "checked_in": total("checked_in"),
-            "late": counts.get(("checked_in", True), 0), "cancelled": total("cancelled"),
-            "not_come": total("active")}
+    return {
+        "made": sum(counts.values()),
+        "checked_in": total("checked_in"),
+        "late": counts.get(("checked_in", True), 0),
+        "cancelled": total("cancelled"),
+        "not_come": total("active"),
+    }
 
 
 class Report:
@@ -120,7 +138,7 @@ class Report:
         self.config = config
         self.tz = ZoneInfo(config.site.timezone)
         scale = [choice.id for choice in config.rating_scale]
-        self.satisfied = frozenset(scale[:len(scale) // 2])
+        self.satisfied = frozenset(scale[: len(scale) // 2])
         self.tickets: dict[int, TicketRecord] = {}
         self.totals = Figures()
         self.days: dict[str, Figures] = {}
@@ -142,12 +160,16 @@ class Report:
             if handler is not None:
                 handler(event)
 
-    def _groups(self, t: TicketRecord, service: str | None = None,
-                staff: bool = False) -> list[Figures]:
+    def _groups(
+        self, t: TicketRecord, service: str | None = None, staff: bool = False
+    ) -> list[Figures]:
         """Where something that happened to `t` counts (its counter and officer too when
         `staff`)."""
-        groups = [self.totals, self.days.setdefault(t.day, Figures()),
-                  self.services.setdefault(service or t.current_service, Figures())]
+        groups = [
+            self.totals,
+            self.days.setdefault(t.day, Figures()),
+            self.services.setdefault(service or t.current_service, Figures()),
+        ]
         if staff and t.counter is not None:
             groups.append(self.counters.setdefault(t.counter, Figures()))
             if t.officer:
@@ -186,7 +208,7 @@ class Report:
     def _on_counter_opened(self, ev: e.CounterOpened) -> None:
         stretch = self._shift.get(ev.counter)
         self._clock(ev.counter, ev.at, paused=bool(stretch and stretch[1]))  # a takeover
-        self._officer_at[ev.counter] = ev.officer                           # keeps a pause
+        self._officer_at[ev.counter] = ev.officer  # keeps a pause
         if ev.officer_name:
             self.officer_names[ev.officer] = ev.officer_name
 
@@ -197,7 +219,7 @@ class Report:
         self._clock(ev.counter, ev.at, paused=False)
 
     def officer_label(self, username: str | None) -> str:
-        """"Nguyễn Văn An (an)", or the username alone when no full name is known."""
+        """ "Nguyễn Văn An (an)", or the username alone when no full name is known."""
         name = self.officer_names.get(username or "")
         return f"{name} ({username})" if name else (username or "")
 
@@ -207,9 +229,17 @@ class Report:
 
     def _on_ticket_issued(self, ev: e.TicketIssued) -> None:
         queued = max(ev.at, ev.effective_at or ev.at)
-        t = TicketRecord(day=self.day, id=ev.ticket_id, number=ev.number, service=ev.service,
-                         priority=ev.priority, booked=ev.booking is not None,
-                         issued_at=ev.at, queued_at=queued, current_service=ev.service)
+        t = TicketRecord(
+            day=self.day,
+            id=ev.ticket_id,
+            number=ev.number,
+            service=ev.service,
+            priority=ev.priority,
+            booked=ev.booking is not None,
+            issued_at=ev.at,
+            queued_at=queued,
+            current_service=ev.service,
+        )
         self.tickets[t.id] = t
         for g in self._groups(t):
             g.issued += 1
@@ -294,16 +324,19 @@ class Report:
 
         def queue_now(tickets: list[TicketRecord]) -> dict[str, float | int | None]:
             longest = max((now - (t.queued_at or now) for t in tickets), default=None)
-            return {"waiting_now": len(tickets),
-                    "longest_wait_now": None if longest is None else round(longest, 1)}
+            return {
+                "waiting_now": len(tickets),
+                "longest_wait_now": None if longest is None else round(longest, 1),
+            }
 
         running: dict[int, tuple[float, float]] = {}  # id(Figures) → shifts still going
         for counter, (since, paused) in self._shift.items():
             spent = max(0.0, now - since)
             for g in self._staff(counter):
                 open_s, paused_s = running.get(id(g), (0.0, 0.0))
-                running[id(g)] = (open_s, paused_s + spent) if paused else (open_s + spent,
-                                                                            paused_s)
+                running[id(g)] = (
+                    (open_s, paused_s + spent) if paused else (open_s + spent, paused_s)
+                )
 
         def named(key: object, kind: str) -> dict[str, str]:
             item = getattr(cfg, kind).get(key)
@@ -312,21 +345,41 @@ class Report:
 
         return {
             "timezone": cfg.site.timezone,
-            "totals": {**self.totals.to_dict(ok), **queue_now(waiting),
-                       "in_service_now": len(serving)},
+            "totals": {
+                **self.totals.to_dict(ok),
+                **queue_now(waiting),
+                "in_service_now": len(serving),
+            },
             "days": [{"day": d, **f.to_dict(ok)} for d, f in sorted(self.days.items())],
-            "services": [{"id": s, **named(s, "services"), **f.to_dict(ok),
-                          **queue_now([t for t in waiting if t.current_service == s])}
-                         for s, f in sorted(self.services.items(),
-                                            key=lambda kv: (-kv[1].issued, kv[0]))],
-            "counters": [{"number": n, **named(n, "counters"),
-                          **f.to_dict(ok, running.get(id(f), (0.0, 0.0)))}
-                         for n, f in sorted(self.counters.items())],
-            "officers": [{"username": o, "name": self.officer_names.get(o, ""),
-                          **f.to_dict(ok, running.get(id(f), (0.0, 0.0)))}
-                         for o, f in sorted(self.officers.items())],
+            "services": [
+                {
+                    "id": s,
+                    **named(s, "services"),
+                    **f.to_dict(ok),
+                    **queue_now([t for t in waiting if t.current_service == s]),
+                }
+                for s, f in sorted(self.services.items(), key=lambda kv: (-kv[1].issued, kv[0]))
+            ],
+            "counters": [
+                {
+                    "number": n,
+                    **named(n, "counters"),
+                    **f.to_dict(ok, running.get(id(f), (0.0, 0.0))),
+                }
+                for n, f in sorted(self.counters.items())
+            ],
+            "officers": [
+                {
+                    "username": o,
+                    "name": self.officer_names.get(o, ""),
+                    **f.to_dict(ok, running.get(id(f), (0.0, 0.0))),
+                }
+                for o, f in sorted(self.officers.items())
+            ],
             "hours": [{"hour": h, **f.to_dict(ok)} for h, f in sorted(self.hours.items())],
             "bookings": self.bookings,
-            "rating_scale": [{"id": c.id, "name": c.name, "name_en": c.name_en,
-                              "satisfied": c.id in ok} for c in cfg.rating_scale],
+            "rating_scale": [
+                {"id": c.id, "name": c.name, "name_en": c.name_en, "satisfied": c.id in ok}
+                for c in cfg.rating_scale
+            ],
         }

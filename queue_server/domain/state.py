@@ -90,8 +90,9 @@ def _number_format(prefix: str, width: int) -> str:
 class QueueState:
     """Today's tickets, counters and number series for one site."""
 
-    def __init__(self, config: SiteConfig, *, next_ticket_id: int = 1,
-                 enforce_hours: bool = True) -> None:
+    def __init__(
+        self, config: SiteConfig, *, next_ticket_id: int = 1, enforce_hours: bool = True
+    ) -> None:
         self.config = config
         self.enforce_hours = enforce_hours
         self.day: str | None = None
@@ -107,16 +108,26 @@ class QueueState:
         for number, counter in config.counters.items():
             for service in counter.all_services:
                 self._counters_of.setdefault(service, []).append(self.counters[number])
-        self.service_times = ServiceTimes(config.service_time_window,
-                                          config.default_service_minutes * 60)
+        self.service_times = ServiceTimes(
+            config.service_time_window, config.default_service_minutes * 60
+        )
         self._ranks = sorted({g.rank for g in config.priority_groups.values()})
         self._handlers: dict[type, Callable[..., list[e.Event]]] = {
-            c.StartDay: self._start_day, c.IssueTicket: self._issue,
-            c.VoidTicket: self._void, c.OpenCounter: self._open, c.CloseCounter: self._close,
-            c.PauseCounter: self._pause, c.ResumeCounter: self._resume,
-            c.CallNext: self._call_next, c.Recall: self._recall, c.NoShow: self._no_show,
-            c.Finish: self._finish, c.Transfer: self._transfer, c.RateTicket: self._rate,
-            c.BookSlot: self._book, c.CancelBooking: self._cancel_booking,
+            c.StartDay: self._start_day,
+            c.IssueTicket: self._issue,
+            c.VoidTicket: self._void,
+            c.OpenCounter: self._open,
+            c.CloseCounter: self._close,
+            c.PauseCounter: self._pause,
+            c.ResumeCounter: self._resume,
+            c.CallNext: self._call_next,
+            c.Recall: self._recall,
+            c.NoShow: self._no_show,
+            c.Finish: self._finish,
+            c.Transfer: self._transfer,
+            c.RateTicket: self._rate,
+            c.BookSlot: self._book,
+            c.CancelBooking: self._cancel_booking,
             c.CheckIn: self._check_in,
         }
 
@@ -140,8 +151,9 @@ class QueueState:
         return None if tid is None else self.tickets[tid]
 
     def open_counters(self, service: str) -> int:
-        return sum(1 for cs in self._counters_of.get(service, ())
-                   if cs.status is CounterStatus.OPEN)
+        return sum(
+            1 for cs in self._counters_of.get(service, ()) if cs.status is CounterStatus.OPEN
+        )
 
     def upcoming(self, counter: int, limit: int = 5) -> list[Ticket]:
         """The tickets this counter would call next, in order (a preview for the officer)."""
@@ -152,15 +164,15 @@ class QueueState:
     def ahead(self, ticket: Ticket) -> int:
         if ticket.id not in self.waiting:
             return 0
-        return self.waiting.ahead_of(ticket.id, ticket.service, self.rank(ticket),
-                                     ticket.effective_at)
+        return self.waiting.ahead_of(
+            ticket.id, ticket.service, self.rank(ticket), ticket.effective_at
+        )
 
     def estimated_wait(self, service: str, ahead: int | None = None) -> float:
         """Seconds of waiting for a ticket with `ahead` before it (default: a new ticket)."""
         if ahead is None:
             ahead = self.waiting.waiting(service)
-        return estimate_wait(ahead, self.service_times.median(service),
-                             self.open_counters(service))
+        return estimate_wait(ahead, self.service_times.median(service), self.open_counters(service))
 
     # ----- changing ------------------------------------------------------
 
@@ -189,14 +201,18 @@ class QueueState:
         if cmd.day == self.day:
             return []
         out: list[e.Event] = []
-        for tid in [t.id for t in self.tickets.values()
-                    if t.status in (TicketStatus.WAITING, TicketStatus.CALLED)]:
+        for tid in [
+            t.id
+            for t in self.tickets.values()
+            if t.status in (TicketStatus.WAITING, TicketStatus.CALLED)
+        ]:
             out.append(e.TicketExpired(at=now, actor=cmd.actor, ticket_id=tid))
         for cs in self.counters.values():
             if cs.status is not CounterStatus.CLOSED:
                 out.append(e.CounterClosed(at=now, actor=cmd.actor, counter=cs.number))
-        out.append(e.DayStarted(at=now, actor=cmd.actor, day=cmd.day,
-                                next_ticket_id=self.next_ticket_id))
+        out.append(
+            e.DayStarted(at=now, actor=cmd.actor, day=cmd.day, next_ticket_id=self.next_ticket_id)
+        )
         return out
 
     def _issue(self, cmd: c.IssueTicket, now: float) -> list[e.Event]:
@@ -204,13 +220,29 @@ class QueueState:
             return []  # a retry: the caller reads the first answer back
         if cmd.priority is not None and cmd.priority not in self.config.priority_groups:
             raise QueueError("unknown_priority", cmd.priority)
-        return [self._new_ticket(cmd.actor, cmd.service, now, public_id=cmd.public_id,
-                                 priority=cmd.priority, request_id=cmd.request_id)]
+        return [
+            self._new_ticket(
+                cmd.actor,
+                cmd.service,
+                now,
+                public_id=cmd.public_id,
+                priority=cmd.priority,
+                request_id=cmd.request_id,
+            )
+        ]
 
-    def _new_ticket(self, actor: str, service_id: str, now: float, *, public_id: str,
-                    priority: str | None, request_id: str | None,
-                    effective_at: float | None = None, booking: str | None = None
-                    ) -> e.TicketIssued:
+    def _new_ticket(
+        self,
+        actor: str,
+        service_id: str,
+        now: float,
+        *,
+        public_id: str,
+        priority: str | None,
+        request_id: str | None,
+        effective_at: float | None = None,
+        booking: str | None = None,
+    ) -> e.TicketIssued:
         service = self._service(service_id)
         if self.enforce_hours and not is_open(self.config.site, service, now):
             raise QueueError("service_closed", service.name)
@@ -218,10 +250,18 @@ class QueueState:
         if seq > service.daily_cap:
             raise QueueError("daily_cap_reached", service.name)
         return e.TicketIssued(
-            at=now, actor=actor, ticket_id=self.next_ticket_id, public_id=public_id,
-            number=format_number(service, seq), seq=seq, service=service.id,
-            priority=priority, request_id=request_id, effective_at=effective_at,
-            booking=booking)
+            at=now,
+            actor=actor,
+            ticket_id=self.next_ticket_id,
+            public_id=public_id,
+            number=format_number(service, seq),
+            seq=seq,
+            service=service.id,
+            priority=priority,
+            request_id=request_id,
+            effective_at=effective_at,
+            booking=booking,
+        )
 
     def _book(self, cmd: c.BookSlot, now: float) -> list[e.Event]:
         """A place in a slot, if the slot still has one: the check and the booking are one."""
@@ -243,10 +283,21 @@ class QueueState:
             raise QueueError("already_booked", f"{cmd.service} {cmd.day}")
         if cmd.code in self.bookings:
             raise QueueError("unavailable", "booking code collision; retry")
-        return [e.BookingMade(at=now, actor=cmd.actor, code=cmd.code, service=cmd.service,
-                              day=cmd.day, slot_at=slot.start, notice_version=cmd.notice_version,
-                              name=cmd.name, phone=cmd.phone, cccd=cmd.cccd,
-                              cancel_hash=cmd.cancel_hash)]
+        return [
+            e.BookingMade(
+                at=now,
+                actor=cmd.actor,
+                code=cmd.code,
+                service=cmd.service,
+                day=cmd.day,
+                slot_at=slot.start,
+                notice_version=cmd.notice_version,
+                name=cmd.name,
+                phone=cmd.phone,
+                cccd=cmd.cccd,
+                cancel_hash=cmd.cancel_hash,
+            )
+        ]
 
     def _booking(self, code: str) -> Booking:
         booking = self.bookings.get(code)
@@ -277,25 +328,37 @@ class QueueState:
         if now < opens:
             raise QueueError("checkin_too_early", f"from {opens}")
         late = now > closes
-        issued = self._new_ticket(cmd.actor, booking.service, now, public_id=cmd.public_id,
-                                  priority=None, request_id=cmd.request_id,
-                                  effective_at=None if late else booking.slot_at,
-                                  booking=booking.code)
-        return [issued, e.BookingCheckedIn(at=now, actor=cmd.actor, code=booking.code,
-                                           ticket_id=issued.ticket_id, late=late)]
+        issued = self._new_ticket(
+            cmd.actor,
+            booking.service,
+            now,
+            public_id=cmd.public_id,
+            priority=None,
+            request_id=cmd.request_id,
+            effective_at=None if late else booking.slot_at,
+            booking=booking.code,
+        )
+        return [
+            issued,
+            e.BookingCheckedIn(
+                at=now, actor=cmd.actor, code=booking.code, ticket_id=issued.ticket_id, late=late
+            ),
+        ]
 
     def _void(self, cmd: c.VoidTicket, now: float) -> list[e.Event]:
         ticket = self.tickets.get(cmd.ticket_id)
         if ticket is None:
             raise QueueError("unknown_ticket", str(cmd.ticket_id))
         next_ticket_status(ticket.status, TicketAction.VOID)
-        out: list[e.Event] = [e.TicketVoided(at=now, actor=cmd.actor, ticket_id=ticket.id,
-                                             reason=cmd.reason)]
+        out: list[e.Event] = [
+            e.TicketVoided(at=now, actor=cmd.actor, ticket_id=ticket.id, reason=cmd.reason)
+        ]
         booking = self.bookings.get(ticket.booking) if ticket.booking else None
         if booking is not None and booking.ticket_id == ticket.id:
             # The citizen never got the slip: let the same code check in again.
-            out.append(e.BookingReopened(at=now, actor=cmd.actor, code=booking.code,
-                                         ticket_id=ticket.id))
+            out.append(
+                e.BookingReopened(at=now, actor=cmd.actor, code=booking.code, ticket_id=ticket.id)
+            )
         return out
 
     def _open(self, cmd: c.OpenCounter, now: float) -> list[e.Event]:
@@ -303,8 +366,15 @@ class QueueState:
         next_counter_status(cs.status, CounterAction.OPEN)
         if cs.officer == cmd.actor and cs.officer_name == cmd.officer_name:
             return []
-        return [e.CounterOpened(at=now, actor=cmd.actor, counter=cs.number, officer=cmd.actor,
-                                officer_name=cmd.officer_name)]
+        return [
+            e.CounterOpened(
+                at=now,
+                actor=cmd.actor,
+                counter=cs.number,
+                officer=cmd.actor,
+                officer_name=cmd.officer_name,
+            )
+        ]
 
     def _close(self, cmd: c.CloseCounter, now: float) -> list[e.Event]:
         cs = self._counter(cmd.counter)
@@ -337,51 +407,78 @@ class QueueState:
             raise QueueError("queue_empty")
         out: list[e.Event] = []
         if cs.ticket_id is not None:
-            out.append(e.TicketFinished(at=now, actor=cmd.actor, ticket_id=cs.ticket_id,
-                                        counter=cs.number, outcome=self.config.default_outcome))
-        out.append(e.TicketCalled(at=now, actor=cmd.actor, ticket_id=tid, counter=cs.number,
-                                  recall=False))
+            out.append(
+                e.TicketFinished(
+                    at=now,
+                    actor=cmd.actor,
+                    ticket_id=cs.ticket_id,
+                    counter=cs.number,
+                    outcome=self.config.default_outcome,
+                )
+            )
+        out.append(
+            e.TicketCalled(at=now, actor=cmd.actor, ticket_id=tid, counter=cs.number, recall=False)
+        )
         return out
 
     def _recall(self, cmd: c.Recall, now: float) -> list[e.Event]:
         ticket = self._serving(cmd.counter, TicketAction.RECALL)
-        return [e.TicketCalled(at=now, actor=cmd.actor, ticket_id=ticket.id,
-                               counter=cmd.counter, recall=True)]
+        return [
+            e.TicketCalled(
+                at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cmd.counter, recall=True
+            )
+        ]
 
     def _no_show(self, cmd: c.NoShow, now: float) -> list[e.Event]:
         ticket = self._serving(cmd.counter, TicketAction.NO_SHOW)
-        return [e.TicketNoShow(at=now, actor=cmd.actor, ticket_id=ticket.id,
-                               counter=cmd.counter)]
+        return [e.TicketNoShow(at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cmd.counter)]
 
     def _finish(self, cmd: c.Finish, now: float) -> list[e.Event]:
         outcome = cmd.outcome or self.config.default_outcome
         if outcome not in self.config.outcomes:
             raise QueueError("unknown_outcome", outcome)
         ticket = self._serving(cmd.counter, TicketAction.FINISH)
-        return [e.TicketFinished(at=now, actor=cmd.actor, ticket_id=ticket.id,
-                                 counter=cmd.counter, outcome=outcome)]
+        return [
+            e.TicketFinished(
+                at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cmd.counter, outcome=outcome
+            )
+        ]
 
     def _transfer(self, cmd: c.Transfer, now: float) -> list[e.Event]:
         target = self._service(cmd.to_service)
         ticket = self._serving(cmd.counter, TicketAction.TRANSFER)
         if target.id == ticket.service:
             raise QueueError("same_service", target.name)
-        return [e.TicketTransferred(at=now, actor=cmd.actor, ticket_id=ticket.id,
-                                    counter=cmd.counter, from_service=ticket.service,
-                                    to_service=target.id, reason=cmd.reason)]
+        return [
+            e.TicketTransferred(
+                at=now,
+                actor=cmd.actor,
+                ticket_id=ticket.id,
+                counter=cmd.counter,
+                from_service=ticket.service,
+                to_service=target.id,
+                reason=cmd.reason,
+            )
+        ]
 
     def _rate(self, cmd: c.RateTicket, now: float) -> list[e.Event]:
         """One rating per ticket, only for a ticket finished at the pad's counter."""
         if cmd.rating not in {r.id for r in self.config.rating_scale}:
             raise QueueError("unknown_rating", cmd.rating)
         ticket = next((t for t in self.tickets.values() if t.number == cmd.number), None)
-        if ticket is None or ticket.status is not TicketStatus.DONE \
-                or ticket.counter != cmd.counter:
+        if (
+            ticket is None
+            or ticket.status is not TicketStatus.DONE
+            or ticket.counter != cmd.counter
+        ):
             raise QueueError("not_ratable", cmd.number)
         if ticket.rating is not None:
             raise QueueError("already_rated", cmd.number)
-        return [e.TicketRated(at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cmd.counter,
-                              rating=cmd.rating)]
+        return [
+            e.TicketRated(
+                at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cmd.counter, rating=cmd.rating
+            )
+        ]
 
     def _service(self, service_id: str) -> Service:
         try:
@@ -421,11 +518,20 @@ class QueueState:
             cs.priority_streak = 0
 
     def _on_ticket_issued(self, ev: e.TicketIssued) -> None:
-        ticket = Ticket(id=ev.ticket_id, public_id=ev.public_id, number=ev.number, seq=ev.seq,
-                        service=ev.service, priority=ev.priority, request_id=ev.request_id,
-                        issued_at=ev.at, issued_by=ev.actor, day=self.day or "",
-                        effective_at=ev.at if ev.effective_at is None else ev.effective_at,
-                        booking=ev.booking)
+        ticket = Ticket(
+            id=ev.ticket_id,
+            public_id=ev.public_id,
+            number=ev.number,
+            seq=ev.seq,
+            service=ev.service,
+            priority=ev.priority,
+            request_id=ev.request_id,
+            issued_at=ev.at,
+            issued_by=ev.actor,
+            day=self.day or "",
+            effective_at=ev.at if ev.effective_at is None else ev.effective_at,
+            booking=ev.booking,
+        )
         self.tickets[ticket.id] = ticket
         self.by_public[ticket.public_id] = ticket.id
         if ev.request_id is not None:
@@ -487,7 +593,12 @@ class QueueState:
     def _on_counter_closed(self, ev: e.CounterClosed) -> None:
         cs = self.counters[ev.counter]
         cs.status, cs.officer, cs.officer_name, cs.pause_reason, cs.ticket_id = (
-            CounterStatus.CLOSED, None, "", None, None)
+            CounterStatus.CLOSED,
+            None,
+            "",
+            None,
+            None,
+        )
 
     def _on_counter_paused(self, ev: e.CounterPaused) -> None:
         cs = self.counters[ev.counter]
@@ -497,12 +608,21 @@ class QueueState:
         cs = self.counters[ev.counter]
         cs.status, cs.pause_reason = CounterStatus.OPEN, None
 
-
     def _on_booking_made(self, ev: e.BookingMade) -> None:
-        self.bookings.add(Booking(
-            code=ev.code, service=ev.service, day=ev.day, slot_at=ev.slot_at, created_at=ev.at,
-            notice_version=ev.notice_version, name=ev.name, phone=ev.phone, cccd=ev.cccd,
-            cancel_hash=ev.cancel_hash))
+        self.bookings.add(
+            Booking(
+                code=ev.code,
+                service=ev.service,
+                day=ev.day,
+                slot_at=ev.slot_at,
+                created_at=ev.at,
+                notice_version=ev.notice_version,
+                name=ev.name,
+                phone=ev.phone,
+                cccd=ev.cccd,
+                cancel_hash=ev.cancel_hash,
+            )
+        )
 
     def _on_booking_cancelled(self, ev: e.BookingCancelled) -> None:
         if ev.code in self.bookings:

@@ -31,8 +31,9 @@ class Api:
         return web.json_response({"ok": True, "day": self.ctx.state.day})
 
     async def services(self, _request: web.Request) -> web.Response:
-        return json_response({"services": views.service_catalogue(self.ctx.state,
-                                                                   self.ctx.clock())})
+        return json_response(
+            {"services": views.service_catalogue(self.ctx.state, self.ctx.clock())}
+        )
 
     async def ticket(self, request: web.Request) -> web.Response:
         """A ticket of today from the state; an older one from the tickets table."""
@@ -40,17 +41,24 @@ class Api:
         ticket = self.ctx.state.ticket_by_public_id(public_id)
         if ticket is not None:
             return json_response(views.ticket_public(self.ctx.state, ticket))
-        row = await self.ctx.store.ticket_by_public_id(public_id) if len(public_id) < 64 \
-            else None
+        row = await self.ctx.store.ticket_by_public_id(public_id) if len(public_id) < 64 else None
         if row is None:
             return error_response(QueueError("unknown_ticket"))
         service = self.ctx.config.services.get(row["service"])
-        return json_response({
-            "number": row["number"], "service": row["service"],
-            "service_name": service.name if service else row["service"],
-            "status": row["status"], "counter": row["counter"], "ahead": 0,
-            "estimated_wait": None, "issued_at": row["issued_at"],
-            "called_at": row["called_at"], "priority": row["priority"]})
+        return json_response(
+            {
+                "number": row["number"],
+                "service": row["service"],
+                "service_name": service.name if service else row["service"],
+                "status": row["status"],
+                "counter": row["counter"],
+                "ahead": 0,
+                "estimated_wait": None,
+                "issued_at": row["issued_at"],
+                "called_at": row["called_at"],
+                "priority": row["priority"],
+            }
+        )
 
     async def login(self, request: web.Request) -> web.Response:
         try:
@@ -64,13 +72,13 @@ class Api:
         if self.login_failures.full(origin, now):  # guessing passwords: wait a while
             return error_response(QueueError("too_many_requests"))
         try:
-            token, role, expires = await self.ctx.accounts.login(username, password,
-                                                                 origin=origin)
+            token, role, expires = await self.ctx.accounts.login(username, password, origin=origin)
         except QueueError as err:
             self.login_failures.allow(origin, now)  # counts the failure
             return error_response(err)  # "unauthorized": 401
         return json_response({"token": token, "role": role, "expires_at": expires})
 
     async def metrics(self, _request: web.Request) -> web.Response:
-        return web.Response(body=self.ctx.metrics.render(),
-                            headers={"Content-Type": "text/plain; version=0.0.4"})
+        return web.Response(
+            body=self.ctx.metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"}
+        )

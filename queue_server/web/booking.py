@@ -15,7 +15,7 @@ import io
 import logging
 import secrets
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -23,6 +23,7 @@ from aiohttp import web
 
 from queue_protocol.errors import QueueError
 from queue_protocol.messages import encode
+from queue_server.core.context import ServerContext
 from queue_server.core.hub import Connection
 from queue_server.domain import commands as c
 from queue_server.domain.booking import (
@@ -48,9 +49,6 @@ from queue_server.web.ratelimit import RateLimit
 from queue_server.web.responses import error_response
 from vntext import WEEKDAYS_EN, WEEKDAYS_VI
 
-if TYPE_CHECKING:
-    from queue_server.core.context import ServerContext
-
 log = logging.getLogger(__name__)
 
 
@@ -60,30 +58,37 @@ def purpose_notice(config) -> dict[str, str]:
     site = config.site
     return {
         "version": config.booking.notice_version,
-        "vi": (f"{site.name} thu thập họ tên, số điện thoại di động và (chỉ với dịch vụ cần) số "
-               "căn cước công dân của Ông/Bà để giữ chỗ, nhận diện lịch hẹn khi Ông/Bà đến và "
-               "liên hệ khi lịch hẹn thay đổi. Dữ liệu không dùng cho mục đích khác, không chia "
-               f"sẻ cho bên thứ ba và được xoá {days} ngày sau ngày hẹn. Ông/Bà có thể huỷ lịch "
-               "hẹn bất cứ lúc nào bằng liên kết được cấp; khi huỷ, dữ liệu cũng được xoá theo "
-               "thời hạn trên."),
-        "en": (f"{site.name_en} collects your name, mobile number and (only for services "
-               "that need it) your citizen ID number to hold your place, recognise your "
-               "booking when you arrive and contact you if it changes. The data is used for "
-               f"nothing else, shared with no one, and erased {days} days after the booked "
-               "day. You can cancel at any time with the link you receive."),
+        "vi": (
+            f"{site.name} thu thập họ tên, số điện thoại di động và (chỉ với dịch vụ cần) số "
+            "căn cước công dân của Ông/Bà để giữ chỗ, nhận diện lịch hẹn khi Ông/Bà đến và "
+            "liên hệ khi lịch hẹn thay đổi. Dữ liệu không dùng cho mục đích khác, không chia "
+            f"sẻ cho bên thứ ba và được xoá {days} ngày sau ngày hẹn. Ông/Bà có thể huỷ lịch "
+            "hẹn bất cứ lúc nào bằng liên kết được cấp; khi huỷ, dữ liệu cũng được xoá theo "
+            "thời hạn trên."
+        ),
+        "en": (
+            f"{site.name_en} collects your name, mobile number and (only for services "
+            "that need it) your citizen ID number to hold your place, recognise your "
+            "booking when you arrive and contact you if it changes. The data is used for "
+            f"nothing else, shared with no one, and erased {days} days after the booked "
+            "day. You can cancel at any time with the link you receive."
+        ),
     }
-
-
 
 
 def qr_svg(text: str) -> str:
     """The QR code as inline SVG (no image file, no outside service)."""
-    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10,
-                      border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    img = qrcode.make(
+        text,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        box_size=10,
+        border=2,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+    )
     out = io.BytesIO()
     img.save(out)
     svg = out.getvalue().decode()
-    return svg[svg.index("<svg"):]  # drop the XML declaration: it goes inside HTML
+    return svg[svg.index("<svg") :]  # drop the XML declaration: it goes inside HTML
 
 
 def _hash(key: str) -> str:
@@ -93,33 +98,48 @@ def _hash(key: str) -> str:
 class BookingDesk:
     """HTTP booking API and the kiosk's check-in, for one site."""
 
-    def __init__(self, server: ServerContext) -> None:
-        self.server = server
-        self.config = server.config
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self.config = ctx.config
         self.limit = RateLimit(self.config.booking.requests_per_hour)
         self._purging: set[asyncio.Task] = set()
 
     async def start(self, _app: web.Application | None = None) -> None:
-        self.server.engine.subscribe(self._on_batch)
+        self.ctx.engine.subscribe(self._on_batch)
         self._purge()
 
     # ----- reading ----------------------------------------------------------
 
     def _service_list(self) -> list[dict[str, Any]]:
         cfg = self.config
-        return [{"id": s.id, "name": s.name, "name_en": s.name_en, "sector": s.sector,
-                 "needs_cccd": s.id in cfg.booking.cccd_services}
-                for s in cfg.services.values() if bookable(cfg, s.id)]
+        return [
+            {
+                "id": s.id,
+                "name": s.name,
+                "name_en": s.name_en,
+                "sector": s.sector,
+                "needs_cccd": s.id in cfg.booking.cccd_services,
+            }
+            for s in cfg.services.values()
+            if bookable(cfg, s.id)
+        ]
 
     def options(self, now: float) -> dict[str, Any]:
         cfg = self.config
         return {
             "services": self._service_list(),
-            "sectors": [{"id": s.id, "name": s.name, "name_en": s.name_en}
-                        for s in cfg.sectors.values()],
-            "days": [{"day": d.isoformat(), "weekday": WEEKDAYS_VI[d.weekday()],
-                      "weekday_en": WEEKDAYS_EN[d.weekday()], "label": f"{d:%d/%m}"}
-                     for d in booking_days(cfg, now)],
+            "sectors": [
+                {"id": s.id, "name": s.name, "name_en": s.name_en} for s in cfg.sectors.values()
+            ],
+            "days": [
+                {
+                    "day": d.isoformat(),
+                    "weekday": WEEKDAYS_VI[d.weekday()],
+                    "weekday_en": WEEKDAYS_EN[d.weekday()],
+                    "label": f"{d:%d/%m}",
+                }
+                for d in booking_days(cfg, now)
+            ],
             "notice": purpose_notice(cfg),
             "checkin_before_minutes": cfg.booking.checkin_before_minutes,
             "checkin_after_minutes": cfg.booking.checkin_after_minutes,
@@ -127,13 +147,21 @@ class BookingDesk:
 
     def slot_list(self, service: str, day: str, now: float) -> list[dict[str, Any]]:
         if not bookable(self.config, service):
-            raise QueueError("not_bookable" if service in self.config.services
-                             else "unknown_service", service)
+            raise QueueError(
+                "not_bookable" if service in self.config.services else "unknown_service", service
+            )
         date = self._day(day, now)
-        book = self.server.state.bookings
-        return [{"time": s.label, "start": s.start, "places": s.places,
-                 "remaining": max(0, s.places - book.taken(service, s.start))}
-                for s in slots(self.config, service, date) if s.start > now]
+        book = self.ctx.state.bookings
+        return [
+            {
+                "time": s.label,
+                "start": s.start,
+                "places": s.places,
+                "remaining": max(0, s.places - book.taken(service, s.start)),
+            }
+            for s in slots(self.config, service, date)
+            if s.start > now
+        ]
 
     def _day(self, day: str, now: float) -> dt.date:
         try:
@@ -150,11 +178,17 @@ class BookingDesk:
         site = self.config.site
         slot = local_time(site, booking.slot_at)
         return {
-            "code": booking.code, "code_display": format_code(booking.code),
-            "service": service.id, "service_name": service.name,
-            "service_name_en": service.name_en, "day": booking.day,
-            "weekday": WEEKDAYS_VI[slot.weekday()], "weekday_en": WEEKDAYS_EN[slot.weekday()],
-            "date": f"{slot:%d/%m/%Y}", "time": f"{slot:%H:%M}", "slot_at": booking.slot_at,
+            "code": booking.code,
+            "code_display": format_code(booking.code),
+            "service": service.id,
+            "service_name": service.name,
+            "service_name_en": service.name_en,
+            "day": booking.day,
+            "weekday": WEEKDAYS_VI[slot.weekday()],
+            "weekday_en": WEEKDAYS_EN[slot.weekday()],
+            "date": f"{slot:%d/%m/%Y}",
+            "time": f"{slot:%H:%M}",
+            "slot_at": booking.slot_at,
             "checkin_from": f"{local_time(site, opens):%H:%M}",
             "checkin_until": f"{local_time(site, closes):%H:%M}",
             "status": booking.status.value,
@@ -163,29 +197,35 @@ class BookingDesk:
     # ----- HTTP -------------------------------------------------------------
 
     async def get_options(self, _request: web.Request) -> web.Response:
-        return _json(self.options(self.server.clock()))
+        return _json(self.options(self.ctx.clock()))
 
     async def get_slots(self, request: web.Request) -> web.Response:
         service, day = request.query.get("service", ""), request.query.get("day", "")
         try:
-            found = self.slot_list(service, day, self.server.clock())
+            found = self.slot_list(service, day, self.ctx.clock())
         except QueueError as err:
             return error_response(err)
         return _json({"service": service, "day": day, "slots": found})
 
     async def post_booking(self, request: web.Request) -> web.Response:
-        now = self.server.clock()
+        now = self.ctx.clock()
         if not self.limit.allow(request.remote or "?", time.monotonic()):
             return error_response(QueueError("too_many_requests"))
         try:
             command, key = self._book_command(await _body(request), now)
-            await self.server.engine.submit(command)
+            await self.ctx.engine.submit(command)
         except QueueError as err:
             return error_response(err)
-        booking = self.server.state.bookings.by_code[command.code]
+        booking = self.ctx.state.bookings.by_code[command.code]
         log.info("booking %s for %s at %s", booking.code, booking.service, booking.day)
-        return _json({"booking": self.booking_view(booking), "qr_svg": qr_svg(booking.code),
-                      "cancel_key": key}, status=201)
+        return _json(
+            {
+                "booking": self.booking_view(booking),
+                "qr_svg": qr_svg(booking.code),
+                "cancel_key": key,
+            },
+            status=201,
+        )
 
     def _book_command(self, body: dict[str, Any], now: float) -> tuple[c.BookSlot, str]:
         """The command for a booking request, or the refusal of its first bad field."""
@@ -195,8 +235,9 @@ class BookingDesk:
             raise QueueError("consent_required", "the notice has changed; read it again")
         service = _text(body, "service")
         if not bookable(self.config, service):
-            raise QueueError("not_bookable" if service in self.config.services
-                             else "unknown_service", service)
+            raise QueueError(
+                "not_bookable" if service in self.config.services else "unknown_service", service
+            )
         name = normalize_name(_text(body, "name"))
         phone = normalize_phone(_text(body, "phone"))
         cccd = None
@@ -206,10 +247,18 @@ class BookingDesk:
         slot = self._slot(service, date, _text(body, "time"))
         key = secrets.token_urlsafe(18)
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        return c.BookSlot(actor="web", code=code, service=service, day=date.isoformat(),
-                          slot_at=slot, name=name, phone=phone, cccd=cccd,
-                          notice_version=self.config.booking.notice_version,
-                          cancel_hash=_hash(key)), key
+        return c.BookSlot(
+            actor="web",
+            code=code,
+            service=service,
+            day=date.isoformat(),
+            slot_at=slot,
+            name=name,
+            phone=phone,
+            cccd=cccd,
+            notice_version=self.config.booking.notice_version,
+            cancel_hash=_hash(key),
+        ), key
 
     def _slot(self, service: str, date: dt.date, label: str) -> float:
         try:
@@ -227,12 +276,13 @@ class BookingDesk:
         try:
             code = normalize_code(request.match_info["code"])
             body = await _body(request)
-            await self.server.engine.submit(c.CancelBooking(
-                actor="web", code=code, cancel_hash=_hash(_text(body, "key"))))
+            await self.ctx.engine.submit(
+                c.CancelBooking(actor="web", code=code, cancel_hash=_hash(_text(body, "key")))
+            )
         except QueueError as err:
             return error_response(err)
         log.info("booking %s cancelled", code)
-        return _json({"booking": self.booking_view(self.server.state.bookings.by_code[code])})
+        return _json({"booking": self.booking_view(self.ctx.state.bookings.by_code[code])})
 
     async def get_ics(self, request: web.Request) -> web.Response:
         """The booking as a calendar event; anyone holding the code (no personal data)."""
@@ -240,36 +290,49 @@ class BookingDesk:
             code = normalize_code(request.match_info["code"])
         except QueueError as err:
             return error_response(err)
-        booking = self.server.state.bookings.get(code)
+        booking = self.ctx.state.bookings.get(code)
         if booking is None or booking.status is not BookingStatus.ACTIVE:
             return error_response(QueueError("unknown_booking", code))
-        text = booking_ics(self.config, self.booking_view(booking), self.server.clock())
-        return web.Response(text=text, content_type="text/calendar", charset="utf-8",
-                            headers={"Content-Disposition":
-                                     f'attachment; filename="lich-hen-{code}.ics"'})
+        text = booking_ics(self.config, self.booking_view(booking), self.ctx.clock())
+        return web.Response(
+            text=text,
+            content_type="text/calendar",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="lich-hen-{code}.ics"'},
+        )
 
     # ----- the kiosk --------------------------------------------------------
 
     async def checkin(self, conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
         """`checkin` over the protocol: a booking code becomes a ticket (see docs)."""
         code = normalize_code(fields["code"])
-        outcome = await self.server.engine.submit(c.CheckIn(
-            actor=conn.actor, code=code, request_id=fields["request_id"],
-            public_id=self.server.engine.new_public_id()))
-        booking = self.server.state.bookings.get(code)
+        outcome = await self.ctx.engine.submit(
+            c.CheckIn(
+                actor=conn.actor,
+                code=code,
+                request_id=fields["request_id"],
+                public_id=self.ctx.engine.new_public_id(),
+            )
+        )
+        booking = self.ctx.state.bookings.get(code)
         view = self.booking_view(booking) if booking else {"code": code}
         late = bool(booking and booking.late)
         if late:
-            message = (f"Ông/Bà đến sau giờ hẹn {view['time']}. Số của Ông/Bà được xếp như số "
-                       "lấy trực tiếp tại quầy. Xin cảm ơn Ông/Bà đã thông cảm.",
-                       f"You arrived after your {view['time']} booking, so your number "
-                       "queues like a walk-in ticket. Thank you for understanding.")
+            message = (
+                f"Ông/Bà đến sau giờ hẹn {view['time']}. Số của Ông/Bà được xếp như số "
+                "lấy trực tiếp tại quầy. Xin cảm ơn Ông/Bà đã thông cảm.",
+                f"You arrived after your {view['time']} booking, so your number "
+                "queues like a walk-in ticket. Thank you for understanding.",
+            )
         else:
-            message = (f"Đã nhận lịch hẹn {view.get('time', '')}. Số của Ông/Bà được xếp "
-                       "theo giờ hẹn.", "Booking checked in: your number queues by your booked "
-                       "time.")
-        return {"ticket": outcome.ticket, "checkin": {
-            **view, "late": late, "message": message[0], "message_en": message[1]}}
+            message = (
+                f"Đã nhận lịch hẹn {view.get('time', '')}. Số của Ông/Bà được xếp theo giờ hẹn.",
+                "Booking checked in: your number queues by your booked time.",
+            )
+        return {
+            "ticket": outcome.ticket,
+            "checkin": {**view, "late": late, "message": message[0], "message_en": message[1]},
+        }
 
     # ----- personal data ----------------------------------------------------
 
@@ -280,7 +343,7 @@ class BookingDesk:
 
     def _purge(self) -> None:
         """Erase the details of bookings older than the retention period (daily reset)."""
-        today = dt.date.fromisoformat(self.server.engine.today())
+        today = dt.date.fromisoformat(self.ctx.engine.today())
         cutoff = today - dt.timedelta(days=self.config.booking.retention_days)
         task = asyncio.create_task(self.purge(cutoff.isoformat()))
         self._purging.add(task)
@@ -288,7 +351,7 @@ class BookingDesk:
 
     async def purge(self, before_day: str) -> int:
         try:
-            count = await self.server.store.purge_personal_data(before_day, self.server.clock())
+            count = await self.ctx.store.purge_personal_data(before_day, self.ctx.clock())
         except Exception:
             log.exception("purging personal data failed; it runs again at the next reset")
             return 0
@@ -315,5 +378,6 @@ def _text(body: dict[str, Any], key: str) -> str:
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=encode,
-                             headers={"Cache-Control": "no-store"})
+    return web.json_response(
+        data, status=status, dumps=encode, headers={"Cache-Control": "no-store"}
+    )

@@ -15,8 +15,7 @@ REMIND_BEFORE = "-PT1H"  # the phone reminds an hour before
 
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\n", "\\n"))
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold_line(line: str) -> str:
@@ -47,19 +46,31 @@ def booking_ics(config: SiteConfig, view: dict[str, Any], now: float) -> str:
     description = (
         f"Mã đặt lịch: {code}. Đến máy lấy số từ {window}, nhập mã hoặc quét mã QR.\n"
         f"Booking code: {code}. At the ticket kiosk between {window}, type the code or "
-        f"scan the QR code.")
+        f"scan the QR code."
+    )
     summary = f"{view['service_name']} – {site.name}"
     where = site.name if site.address in ("", "-") else f"{site.name}, {site.address}"
     reminder = f"Lịch hẹn {code} lúc {view['time']}"
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Xep hang//Dat lich//VI",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
-        f"UID:{view['code']}@xephang", f"DTSTAMP:{_utc(now)}",
-        f"DTSTART:{_utc(start)}", f"DTEND:{_utc(end)}",
-        f"SUMMARY:{_escape(summary)}", f"LOCATION:{_escape(where)}",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Xep hang//Dat lich//VI",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{view['code']}@xephang",
+        f"DTSTAMP:{_utc(now)}",
+        f"DTSTART:{_utc(start)}",
+        f"DTEND:{_utc(end)}",
+        f"SUMMARY:{_escape(summary)}",
+        f"LOCATION:{_escape(where)}",
         f"DESCRIPTION:{_escape(description)}",
-        "BEGIN:VALARM", "ACTION:DISPLAY", f"TRIGGER:{REMIND_BEFORE}",
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        f"TRIGGER:{REMIND_BEFORE}",
         f"DESCRIPTION:{_escape(reminder)}",
-        "END:VALARM", "END:VEVENT", "END:VCALENDAR",
+        "END:VALARM",
+        "END:VEVENT",
+        "END:VCALENDAR",
     ]
     return "\r\n".join(_fold_line(line) for line in lines) + "\r\n"

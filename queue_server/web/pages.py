@@ -15,21 +15,19 @@ import json
 import re
 import string
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 import assets
 from announce import DEFAULT_VOICE_DIR, build_call_announcement, render_announcement
 from queue_protocol.errors import QueueError
+from queue_server.core.context import ServerContext
 from queue_server.domain.booking import normalize_code
 from queue_server.domain.hours import business_day
+from queue_server.web.booking import BookingDesk
+from queue_server.web.tracking import Tracker
 from vntext import fold
-
-if TYPE_CHECKING:
-    from queue_server.core.context import ServerContext
-    from queue_server.web.booking import BookingDesk
-    from queue_server.web.tracking import Tracker
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -41,14 +39,17 @@ TEXT_DIR = HERE / "texts"
 LANGUAGES = ("vi", "en")
 # The pages' words per language (`texts/vi.json`, `texts/en.json`): the same keys in each.
 TEXT: dict[str, dict[str, str]] = {
-    lang: json.loads((TEXT_DIR / f"{lang}.json").read_text(encoding="utf-8"))
-    for lang in LANGUAGES}
+    lang: json.loads((TEXT_DIR / f"{lang}.json").read_text(encoding="utf-8")) for lang in LANGUAGES
+}
 
 PATHS = {
-    "vi": {"booking": "/dat-lich", "cancel": "/dat-lich/huy", "track": "/t",
-           "report": "/bao-cao"},
-    "en": {"booking": "/en/booking", "cancel": "/en/booking/cancel", "track": "/en/t",
-           "report": "/en/report"},
+    "vi": {"booking": "/dat-lich", "cancel": "/dat-lich/huy", "track": "/t", "report": "/bao-cao"},
+    "en": {
+        "booking": "/en/booking",
+        "cancel": "/en/booking/cancel",
+        "track": "/en/t",
+        "report": "/en/report",
+    },
 }
 
 
@@ -67,59 +68,87 @@ def _script_json(data: Any) -> str:
 
 
 class Pages:
-    def __init__(self, server: ServerContext, desk: BookingDesk, tracker: Tracker) -> None:
-        self.server, self.desk, self.tracker = server, desk, tracker
-        self.config = server.config
+    def __init__(self, ctx: ServerContext, desk: BookingDesk, tracker: Tracker) -> None:
+        self.ctx, self.desk, self.tracker = ctx, desk, tracker
+        self.config = ctx.config
 
-    def _page(self, lang: str, template: str, title: str, other: str, body: dict[str, str],
-              data: dict[str, Any]) -> web.Response:
+    def _page(
+        self,
+        lang: str,
+        template: str,
+        title: str,
+        other: str,
+        body: dict[str, str],
+        data: dict[str, Any],
+    ) -> web.Response:
         t = TEXT[lang]
         site = self.config.site
-        content = _template(template).substitute(
-            {k: _esc(v) for k, v in t.items()} | body)
+        content = _template(template).substitute({k: _esc(v) for k, v in t.items()} | body)
         page = _template("page.html").substitute(
-            lang=lang, title=_esc(title), site=_esc(site.name if lang == "vi" else site.name_en),
-            skip=_esc(t["skip"]), other=_esc(other), other_label=_esc(t["lang_switch"]),
-            other_lang=t["lang_switch_lang"], content=content,
+            lang=lang,
+            title=_esc(title),
+            site=_esc(site.name if lang == "vi" else site.name_en),
+            skip=_esc(t["skip"]),
+            other=_esc(other),
+            other_label=_esc(t["lang_switch"]),
+            other_lang=t["lang_switch_lang"],
+            content=content,
             data=_script_json({"lang": lang, "text": t, "paths": PATHS[lang], **data}),
-            script=template.removesuffix(".html"))
-        return web.Response(text=page, content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-store",
-                                     "Content-Security-Policy": _CSP})
+            script=template.removesuffix(".html"),
+        )
+        return web.Response(
+            text=page,
+            content_type="text/html",
+            charset="utf-8",
+            headers={"Cache-Control": "no-store", "Content-Security-Policy": _CSP},
+        )
 
     # ----- booking ------------------------------------------------------------
 
     async def booking(self, request: web.Request) -> web.Response:
         lang = _lang(request)
-        t, options = TEXT[lang], self.desk.options(self.server.clock())
+        t, options = TEXT[lang], self.desk.options(self.ctx.clock())
         name = "name" if lang == "vi" else "name_en"
         sectors = []
         for sector in options["sectors"]:
             services = [s for s in options["services"] if s["sector"] == sector["id"]]
             if not services:
                 continue
-            words = {s["id"]: fold(" ".join((s["name"], s["name_en"], sector["name"])))
-                     for s in services}
+            words = {
+                s["id"]: fold(" ".join((s["name"], s["name_en"], sector["name"]))) for s in services
+            }
             items = "".join(
                 f'<li data-search="{_esc(words[s["id"]])}">'
                 f'<input type="radio" name="service" id="svc-{_esc(s["id"])}" '
                 f'value="{_esc(s["id"])}" data-cccd="{int(s["needs_cccd"])}">'
                 f'<label for="svc-{_esc(s["id"])}">{_esc(s[name])}</label></li>'
-                for s in services)
-            sectors.append(f'<li class="sector"><h3>{_esc(sector[name])}</h3>'
-                           f'<ul class="choices">{items}</ul></li>')
+                for s in services
+            )
+            sectors.append(
+                f'<li class="sector"><h3>{_esc(sector[name])}</h3>'
+                f'<ul class="choices">{items}</ul></li>'
+            )
         weekday = "weekday" if lang == "vi" else "weekday_en"
         days = "".join(
             f'<li><input type="radio" name="day" id="day-{d["day"]}" value="{d["day"]}">'
             f'<label for="day-{d["day"]}"><span>{_esc(d[weekday])}</span> '
-            f'<strong>{d["label"]}</strong></label></li>' for d in options["days"])
+            f"<strong>{d['label']}</strong></label></li>"
+            for d in options["days"]
+        )
         notice = options["notice"]
-        return self._page(lang, "booking.html", t["booking_title"],
-                          PATHS[_other(lang)]["booking"],
-                          {"sectors": "".join(sectors), "days": days,
-                           "notice": _esc(notice[lang]),
-                           "notice_version": _esc(notice["version"])},
-                          {"notice_version": notice["version"]})
+        return self._page(
+            lang,
+            "booking.html",
+            t["booking_title"],
+            PATHS[_other(lang)]["booking"],
+            {
+                "sectors": "".join(sectors),
+                "days": days,
+                "notice": _esc(notice[lang]),
+                "notice_version": _esc(notice["version"]),
+            },
+            {"notice_version": notice["version"]},
+        )
 
     async def cancel(self, request: web.Request) -> web.Response:
         lang = _lang(request)
@@ -127,48 +156,72 @@ class Pages:
             code = normalize_code(request.match_info["code"])
         except QueueError:
             raise web.HTTPNotFound() from None
-        other = f'{PATHS[_other(lang)]["cancel"]}/{code}'
-        return self._page(lang, "cancel.html", TEXT[lang]["cancel_title"], other,
-                          {"code": _esc(f"{code[:4]}-{code[4:]}")}, {"code": code})
+        other = f"{PATHS[_other(lang)]['cancel']}/{code}"
+        return self._page(
+            lang,
+            "cancel.html",
+            TEXT[lang]["cancel_title"],
+            other,
+            {"code": _esc(f"{code[:4]}-{code[4:]}")},
+            {"code": code},
+        )
 
     # ----- tracking -----------------------------------------------------------
 
     async def track(self, request: web.Request) -> web.Response:
         lang = _lang(request)
         public_id = request.match_info["public_id"][:64]
-        state = self.server.state
+        state = self.ctx.state
         ticket = state.ticket_by_public_id(public_id)
         view = self.tracker.view(state, ticket) if ticket else None
         if view is None:
-            row = await self.server.store.ticket_by_public_id(public_id)
+            row = await self.ctx.store.ticket_by_public_id(public_id)
             if row is not None:
-                view = {"number": row["number"], "status": row["status"], "ahead": 0,
-                        "service_name": self.config.services[row["service"]].name
-                        if row["service"] in self.config.services else row["service"],
-                        "counter": row["counter"], "old": True}
-        other = f'{PATHS[_other(lang)]["track"]}/{public_id}'
-        return self._page(lang, "track.html", TEXT[lang]["track_title"], other,
-                          {"number": _esc(view["number"] if view else "–")},
-                          {"public_id": public_id, "ticket": view})
+                view = {
+                    "number": row["number"],
+                    "status": row["status"],
+                    "ahead": 0,
+                    "service_name": self.config.services[row["service"]].name
+                    if row["service"] in self.config.services
+                    else row["service"],
+                    "counter": row["counter"],
+                    "old": True,
+                }
+        other = f"{PATHS[_other(lang)]['track']}/{public_id}"
+        return self._page(
+            lang,
+            "track.html",
+            TEXT[lang]["track_title"],
+            other,
+            {"number": _esc(view["number"] if view else "–")},
+            {"public_id": public_id, "ticket": view},
+        )
 
     # ----- the leaders' report ---------------------------------------------------
 
     async def report(self, request: web.Request) -> web.Response:
         lang = _lang(request)
-        today = business_day(self.config.site, self.server.clock())
-        return self._page(lang, "report.html", TEXT[lang]["report_title"],
-                          PATHS[_other(lang)]["report"], {"today": today},
-                          {"today": today, "timezone": self.config.site.timezone})
+        today = business_day(self.config.site, self.ctx.clock())
+        return self._page(
+            lang,
+            "report.html",
+            TEXT[lang]["report_title"],
+            PATHS[_other(lang)]["report"],
+            {"today": today},
+            {"today": today, "timezone": self.config.site.timezone},
+        )
 
     # ----- the hall -------------------------------------------------------------
 
     async def hall(self, request: web.Request) -> web.Response:
         site = self.config.site
-        page = _template("hall.html").substitute(site=_esc(site.name),
-                                                 site_en=_esc(site.name_en))
-        return web.Response(text=page, content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-store",
-                                     "Content-Security-Policy": _CSP})
+        page = _template("hall.html").substitute(site=_esc(site.name), site_en=_esc(site.name_en))
+        return web.Response(
+            text=page,
+            content_type="text/html",
+            charset="utf-8",
+            headers={"Cache-Control": "no-store", "Content-Security-Policy": _CSP},
+        )
 
     async def announcement(self, request: web.Request) -> web.Response:
         number = request.match_info["number"].upper()
@@ -179,8 +232,9 @@ class Pages:
         if not _NUMBER.fullmatch(number) or counter not in self.config.counters:
             raise web.HTTPNotFound()
         wav = await asyncio.to_thread(_announcement_wav, number, counter)
-        return web.Response(body=wav, content_type="audio/wav",
-                            headers={"Cache-Control": "public, max-age=86400"})
+        return web.Response(
+            body=wav, content_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"}
+        )
 
 
 @functools.lru_cache(maxsize=32)  # ~330 KB each: a recall or a second hall TV hits it
@@ -189,9 +243,11 @@ def _announcement_wav(number: str, counter: int) -> bytes:
 
 
 # Everything from this server; inline <script type="application/json"> data is not code.
-_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "connect-src 'self' ws: wss:; media-src 'self'; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'")
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self' ws: wss:; media-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def _lang(request: web.Request) -> str:

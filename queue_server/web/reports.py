@@ -18,13 +18,15 @@ import asyncio
 import csv
 import datetime as dt
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from queue_protocol.codec import dumps_text, loads
 from queue_protocol.errors import QueueError
 from queue_server.core.accounts import Officer
+from queue_server.core.context import ServerContext
+from queue_server.core.hub import Connection
 from queue_server.core.store import Store
 from queue_server.core.views import counter_view
 from queue_server.domain.config import SiteConfig
@@ -33,28 +35,32 @@ from queue_server.domain.hours import business_day
 from queue_server.domain.report import Figures, Report, booking_figures
 from queue_server.web.responses import error_response
 
-if TYPE_CHECKING:
-    from queue_server.core.context import ServerContext
-    from queue_server.core.hub import Connection
-
 REPORT_ROLES = frozenset({"leader", "supervisor", "admin"})
 MAX_DAYS = 92
 
 CSV_COLUMNS = (  # (header: Vietnamese first, English second; TicketRecord field or key)
-    ("Ngày / Day", "day"), ("Số / Number", "number"), ("Dịch vụ / Service", "service"),
-    ("Dịch vụ cuối / Last service", "current_service"), ("Ưu tiên / Priority", "priority"),
-    ("Đặt lịch / Booked", "booked"), ("Lấy số lúc / Issued", "issued_at"),
-    ("Gọi lần đầu / First called", "first_called_at"), ("Kết thúc / Ended", "ended_at"),
+    ("Ngày / Day", "day"),
+    ("Số / Number", "number"),
+    ("Dịch vụ / Service", "service"),
+    ("Dịch vụ cuối / Last service", "current_service"),
+    ("Ưu tiên / Priority", "priority"),
+    ("Đặt lịch / Booked", "booked"),
+    ("Lấy số lúc / Issued", "issued_at"),
+    ("Gọi lần đầu / First called", "first_called_at"),
+    ("Kết thúc / Ended", "ended_at"),
     ("Chờ (giây) / Wait (s)", "wait_seconds"),
-    ("Phục vụ (giây) / Service (s)", "service_seconds"), ("Quầy / Counter", "counter"),
-    ("Cán bộ / Officer", "officer"), ("Kết quả / Outcome", "outcome"),
-    ("Chuyển / Transfers", "transfers"), ("Đánh giá / Rating", "rating"),
+    ("Phục vụ (giây) / Service (s)", "service_seconds"),
+    ("Quầy / Counter", "counter"),
+    ("Cán bộ / Officer", "officer"),
+    ("Kết quả / Outcome", "outcome"),
+    ("Chuyển / Transfers", "transfers"),
+    ("Đánh giá / Rating", "rating"),
 )
 
 
 class ReportDesk:
-    def __init__(self, server: ServerContext) -> None:
-        self.server = server
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
         # Today's report, kept and brought up to date with the events since (`my_day`).
         self._today: Report | None = None
         self._today_last_id = 0
@@ -69,11 +75,12 @@ class ReportDesk:
 
     async def _today_report(self) -> Report:
         async with self._today_lock:  # one fold at a time; the next reuses it
-            today = business_day(self.server.config.site, self.server.clock())
+            today = business_day(self.ctx.config.site, self.ctx.clock())
             if self._today is None or self._today.day not in ("", today):
-                self._today, self._today_last_id = Report(self.server.config), 0
-            async for page in self.server.store.events_of_days(today, today,
-                                                               after=self._today_last_id):
+                self._today, self._today_last_id = Report(self.ctx.config), 0
+            async for page in self.ctx.store.events_of_days(
+                today, today, after=self._today_last_id
+            ):
                 await asyncio.to_thread(_fold, self._today, page)
                 self._today_last_id = page[-1][0]
             return self._today
@@ -84,16 +91,16 @@ class ReportDesk:
         except QueueError as err:
             return error_response(err)
         report = await self._report(first, last)
-        now = self.server.clock()
+        now = self.ctx.clock()
         body = {"from": first, "to": last, "generated_at": now, **report.to_dict(now)}
-        if last >= business_day(self.server.config.site, now):  # the floor right now
+        if last >= business_day(self.ctx.config.site, now):  # the floor right now
             body["counters_now"] = self._counters_now()
         return web.json_response(body, dumps=dumps_text)
 
     def _counters_now(self) -> list[dict[str, Any]]:
         """Every counter as the screens see it, with its pause reason's name."""
-        reasons = self.server.config.pause_reasons
-        views = [counter_view(self.server.state, n) for n in self.server.config.counters]
+        reasons = self.ctx.config.pause_reasons
+        views = [counter_view(self.ctx.state, n) for n in self.ctx.config.counters]
         for view in views:
             reason = reasons.get(view["pause_reason"] or "")
             view["pause_reason_name"] = reason.name if reason else view["pause_reason"]
@@ -105,23 +112,25 @@ class ReportDesk:
         except QueueError as err:
             return error_response(err)
         report = await self._report(first, last)
-        await self.server.accounts.audit(who.username, "report_export", f"{first}…{last}")
+        await self.ctx.accounts.audit(who.username, "report_export", f"{first}…{last}")
         text = await asyncio.to_thread(_csv, report)
         return web.Response(
             body=("\ufeff" + text).encode(),  # the BOM makes Excel read UTF-8 Vietnamese
-            headers={"Content-Type": "text/csv; charset=utf-8",
-                     "Content-Disposition":
-                         f'attachment; filename="xep-hang-{first}-{last}.csv"'})
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="xep-hang-{first}-{last}.csv"',
+            },
+        )
 
     async def _ask(self, request: web.Request) -> tuple[Officer, str, str]:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        who = await self.server.accounts.session(token) if token else None
+        who = await self.ctx.accounts.session(token) if token else None
         if who is None:
             raise QueueError("unauthorized")
         if who.role not in REPORT_ROLES:
             raise QueueError("forbidden", "reports are for leaders, supervisors and admins")
-        today = business_day(self.server.config.site, self.server.clock())
+        today = business_day(self.ctx.config.site, self.ctx.clock())
         try:
             first = dt.date.fromisoformat(request.query.get("from", today))
             last = dt.date.fromisoformat(request.query.get("to", first.isoformat()))
@@ -132,7 +141,7 @@ class ReportDesk:
         return who, first.isoformat(), last.isoformat()
 
     async def _report(self, first: str, last: str) -> Report:
-        return await build_report(self.server.config, self.server.store, first, last)
+        return await build_report(self.ctx.config, self.ctx.store, first, last)
 
 
 async def build_report(config: SiteConfig, store: Store, first: str, last: str) -> Report:
@@ -150,9 +159,14 @@ def _fold(report: Report, page: list[tuple[int, str]]) -> None:
 
 
 MOMENTS = frozenset({"issued_at", "first_called_at", "ended_at"})
-OUTCOMES = {"waiting": "đang chờ (waiting)", "called": "đang phục vụ (in service)",
-            "finished": "đã phục vụ (served)", "no_show": "vắng mặt (no-show)",
-            "voided": "huỷ do lỗi in (voided)", "expired": "hết hạn (expired)"}
+OUTCOMES = {
+    "waiting": "đang chờ (waiting)",
+    "called": "đang phục vụ (in service)",
+    "finished": "đã phục vụ (served)",
+    "no_show": "vắng mặt (no-show)",
+    "voided": "huỷ do lỗi in (voided)",
+    "expired": "hết hạn (expired)",
+}
 
 
 def _csv(report: Report) -> str:

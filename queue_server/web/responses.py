@@ -15,5 +15,9 @@ from queue_protocol.messages import encode
 
 def error_response(err: QueueError) -> web.Response:
     """`err` as a JSON answer with its status; never cached (a refusal may not last)."""
-    return web.json_response({"error": err.to_dict()}, status=err.http_status, dumps=encode,
-                             headers={"Cache-Control": "no-store"})
+    return web.json_response(
+        {"error": err.to_dict()},
+        status=err.http_status,
+        dumps=encode,
+        headers={"Cache-Control": "no-store"},
+    )

@@ -8,25 +8,23 @@ must reach the phone quickly) or its queue moves (coalesced, at most once a seco
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from queue_protocol.errors import QueueError
 from queue_protocol.messages import encode
+from queue_server.core.context import ServerContext
 from queue_server.core.hub import Connection
 from queue_server.core.views import ticket_public
 from queue_server.domain import events as e
 from queue_server.domain.state import QueueState, Ticket
-
-if TYPE_CHECKING:
-    from queue_server.core.context import ServerContext
 
 QUEUE_PUSH_SECONDS = 1.0
 MAX_TRACKED_PER_CONNECTION = 5
 
 
 class Tracker:
-    def __init__(self, server: ServerContext) -> None:
-        self.server = server
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
         self._followers: dict[int, set[Connection]] = {}  # ticket id → connections
         self._sent: dict[tuple[int, int], str] = {}  # (id(conn), ticket id) → last frame
         self._serving: dict[str, str] = {}  # service → the number called last
@@ -34,11 +32,12 @@ class Tracker:
         self._flush: asyncio.TimerHandle | None = None
 
     async def start(self, _app=None) -> None:
-        state = self.server.state
-        for ticket in sorted((t for t in state.tickets.values() if t.called_at),
-                             key=lambda t: t.called_at or 0):
+        state = self.ctx.state
+        for ticket in sorted(
+            (t for t in state.tickets.values() if t.called_at), key=lambda t: t.called_at or 0
+        ):
             self._serving[ticket.service] = ticket.number
-        self.server.engine.subscribe(self._on_batch)
+        self.ctx.engine.subscribe(self._on_batch)
 
     async def stop(self, _app=None) -> None:
         if self._flush is not None:
@@ -48,22 +47,26 @@ class Tracker:
         config = state.config
         view = ticket_public(state, ticket)
         counter = config.counters.get(ticket.counter) if ticket.counter else None
-        return {**view, "public_id": ticket.public_id,
-                "service_name_en": config.services[ticket.service].name_en,
-                "counter_name": counter.name if counter else None,
-                "now_serving": self._serving.get(ticket.service),
-                "recalls": ticket.recalls, "booked": ticket.booking is not None}
+        return {
+            **view,
+            "public_id": ticket.public_id,
+            "service_name_en": config.services[ticket.service].name_en,
+            "counter_name": counter.name if counter else None,
+            "now_serving": self._serving.get(ticket.service),
+            "recalls": ticket.recalls,
+            "booked": ticket.booking is not None,
+        }
 
     async def track(self, conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
         """The `track` request: answer with the ticket and follow it from now on."""
-        ticket = self.server.state.ticket_by_public_id(fields["ticket"])
+        ticket = self.ctx.state.ticket_by_public_id(fields["ticket"])
         if ticket is None:
             raise QueueError("unknown_ticket", fields["ticket"][:40])
         mine = [tid for tid, conns in self._followers.items() if conn in conns]
         if ticket.id not in mine and len(mine) >= MAX_TRACKED_PER_CONNECTION:
             raise QueueError("bad_request", f"at most {MAX_TRACKED_PER_CONNECTION} tickets")
         self._followers.setdefault(ticket.id, set()).add(conn)
-        view = self.view(self.server.state, ticket)
+        view = self.view(self.ctx.state, ticket)
         self._sent[(id(conn), ticket.id)] = encode({"type": "ticket", "ticket": view})
         return {"ticket": view}
 
@@ -89,12 +92,14 @@ class Tracker:
             if ticket is not None:
                 services.add(ticket.service)
                 if ticket.id in self._followers:
-                    frames.append((ticket.id, encode({"type": "ticket",
-                                                      "ticket": self.view(state, ticket)})))
+                    frames.append(
+                        (ticket.id, encode({"type": "ticket", "ticket": self.view(state, ticket)}))
+                    )
             elif isinstance(ev, e.DayStarted):
                 restart = True
-            elif isinstance(ev, e.CounterOpened | e.CounterClosed | e.CounterPaused
-                            | e.CounterResumed):
+            elif isinstance(
+                ev, e.CounterOpened | e.CounterClosed | e.CounterPaused | e.CounterResumed
+            ):
                 services.update(state.config.counters[ev.counter].all_services)
         if not (frames or services or restart):
             return None
@@ -107,7 +112,8 @@ class Tracker:
             self._dirty |= services
             if self._dirty and self._flush is None and self._followers:
                 self._flush = asyncio.get_running_loop().call_later(
-                    QUEUE_PUSH_SECONDS, self._flush_queue)
+                    QUEUE_PUSH_SECONDS, self._flush_queue
+                )
 
         return send
 
@@ -122,7 +128,7 @@ class Tracker:
     def _flush_queue(self) -> None:
         self._flush = None
         services, self._dirty = self._dirty, set()
-        state = self.server.state
+        state = self.ctx.state
         for tid in list(self._followers):
             ticket = state.tickets.get(tid)
             if ticket is not None and ticket.service in services:
@@ -130,7 +136,7 @@ class Tracker:
 
     def _deliver(self, tid: int, text: str) -> None:
         """Send to the ticket's followers what they have not seen yet; forget closed ones."""
-        live = self.server.hub.connections
+        live = self.ctx.hub.connections
         followers = self._followers.get(tid, set())
         for conn in list(followers):
             key = (id(conn), tid)
@@ -139,6 +145,6 @@ class Tracker:
                 self._sent.pop(key, None)
             elif self._sent.get(key) != text:
                 self._sent[key] = text
-                self.server.hub.send(conn, text)
+                self.ctx.hub.send(conn, text)
         if not followers:
             self._followers.pop(tid, None)

@@ -53,8 +53,7 @@ DEVICE_ROLES = frozenset({"kiosk", "display", "rating"})
 class Endpoint:
     """The websocket side of one server: greets, dispatches, and ends connections."""
 
-    def __init__(self, ctx: ServerContext, fanout: FanOut,
-                 requests: Mapping[str, Handler]) -> None:
+    def __init__(self, ctx: ServerContext, fanout: FanOut, requests: Mapping[str, Handler]) -> None:
         self.ctx = ctx
         self.fanout = fanout
         self.requests = requests
@@ -68,8 +67,12 @@ class Endpoint:
         """Every connection closed (1001) before the core goes: no handler outlives it."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*(conn.close(CLOSE_GOING_AWAY, b"server stopping")
-                               for conn in list(self.ctx.hub.connections)))
+        await asyncio.gather(
+            *(
+                conn.close(CLOSE_GOING_AWAY, b"server stopping")
+                for conn in list(self.ctx.hub.connections)
+            )
+        )
 
     def _spawn(self, coro, name: str) -> None:
         task = asyncio.create_task(coro, name=name)
@@ -78,8 +81,7 @@ class Endpoint:
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         # Frames up to 1 MiB are read and refused politely; only larger ones close.
-        ws = web.WebSocketResponse(heartbeat=20, max_msg_size=16 * MAX_FRAME_BYTES,
-                                   compress=False)
+        ws = web.WebSocketResponse(heartbeat=20, max_msg_size=16 * MAX_FRAME_BYTES, compress=False)
         await ws.prepare(request)
         conn = await self._greet(ws, request.transport)
         if conn is None:
@@ -100,8 +102,9 @@ class Endpoint:
 
     # ----- hello -------------------------------------------------------------
 
-    async def _greet(self, ws: web.WebSocketResponse,
-                     transport: asyncio.BaseTransport | None) -> Connection | None:
+    async def _greet(
+        self, ws: web.WebSocketResponse, transport: asyncio.BaseTransport | None
+    ) -> Connection | None:
         """Read the hello, authenticate, register and send the welcome; None if refused."""
         refusal: QueueError | None = None
         try:
@@ -120,9 +123,19 @@ class Endpoint:
         # No await between registering and queueing the welcome: no event is missed.
         conn.transport = transport  # type: ignore[assignment]  # a socket transport
         self.ctx.hub.add(conn)
-        self.ctx.hub.send(conn, dumps(views.welcome(
-            self.ctx.state, conn.role, self.ctx.clock(), counter=conn.counter,
-            calls=self.fanout.calls, devices=self.ctx.devices)))
+        self.ctx.hub.send(
+            conn,
+            dumps(
+                views.welcome(
+                    self.ctx.state,
+                    conn.role,
+                    self.ctx.clock(),
+                    counter=conn.counter,
+                    calls=self.fanout.calls,
+                    devices=self.ctx.devices,
+                )
+            ),
+        )
         return conn
 
     async def _authenticate(self, ws: web.WebSocketResponse, hello: Hello) -> Connection:
@@ -146,12 +159,17 @@ class Endpoint:
         if hello.counter is None or hello.counter not in ctx.config.counters:
             raise QueueError("unknown_counter", str(hello.counter))
         previous = ctx.state.counters[hello.counter].officer
-        await ctx.engine.submit(c.OpenCounter(actor=officer.username, counter=hello.counter,
-                                              officer_name=officer.full_name))
-        taking_over = f", taking over from {previous}" if previous not in (
-            None, officer.username) else ""
-        await ctx.accounts.audit(officer.username, "counter_sign_in",
-                                 f"counter {hello.counter}{taking_over}")
+        await ctx.engine.submit(
+            c.OpenCounter(
+                actor=officer.username, counter=hello.counter, officer_name=officer.full_name
+            )
+        )
+        taking_over = (
+            f", taking over from {previous}" if previous not in (None, officer.username) else ""
+        )
+        await ctx.accounts.audit(
+            officer.username, "counter_sign_in", f"counter {hello.counter}{taking_over}"
+        )
         return Connection(ws, "counter", officer.username, hello.counter, token=hello.token)
 
     # ----- ending connections --------------------------------------------------
@@ -160,8 +178,7 @@ class Endpoint:
         """After a failed commit the state was rebuilt from the disk; a welcome sent
         meanwhile may hold what was lost. Every client reconnects (1012: come back) and
         gets a snapshot of the truth; a kiosk's retry keeps its request id."""
-        log.warning("state reloaded: asking %d clients to reconnect",
-                    len(self.ctx.hub.connections))
+        log.warning("state reloaded: asking %d clients to reconnect", len(self.ctx.hub.connections))
         for conn in list(self.ctx.hub.connections):
             self._spawn(conn.close(CLOSE_RELOADED, b"state reloaded"), "resync")
 
@@ -213,14 +230,14 @@ class Endpoint:
         future.add_done_callback(partial(self._answer_command, conn, req, handler, started))
         return future if conn.in_flight >= MAX_IN_FLIGHT else None
 
-    def _answer_command(self, conn: Connection, req: Request, handler: Command,
-                        started: float, done: asyncio.Future) -> None:
+    def _answer_command(
+        self, conn: Connection, req: Request, handler: Command, started: float, done: asyncio.Future
+    ) -> None:
         conn.in_flight -= 1
         error = QueueError("unavailable") if done.cancelled() else done.exception()
         if error is None:
             self.ctx.metrics.command_timer(req.type).observe(time.perf_counter() - started)
-            result = result_ok(req.id, **handler.answer(self.ctx, conn, req.fields,
-                                                        done.result()))
+            result = result_ok(req.id, **handler.answer(self.ctx, conn, req.fields, done.result()))
         elif isinstance(error, QueueError):
             result = result_error(req.id, error)
         else:
@@ -228,8 +245,9 @@ class Endpoint:
             result = result_error(req.id, QueueError("internal"))
         self.ctx.hub.send(conn, dumps(result))
 
-    async def _answer_call(self, conn: Connection, req: Request, handler: Call,
-                           started: float) -> None:
+    async def _answer_call(
+        self, conn: Connection, req: Request, handler: Call, started: float
+    ) -> None:
         try:
             body = await handler.run(conn, req.fields)
             self.ctx.metrics.command_timer(req.type).observe(time.perf_counter() - started)

@@ -87,20 +87,21 @@ class FanOut:
             self.calls.extendleft(calls)
             urgent, rest = passes
             self._broadcast(urgent)
-            self._broadcast({role: frames for role, frames in rest.items()
-                             if role not in SCREENS})
+            self._broadcast({role: frames for role, frames in rest.items() if role not in SCREENS})
             later = {role: frames for role, frames in rest.items() if role in SCREENS}
             if later and (urgent or self._screens_later):  # keeps the order of what waits
                 self._screens_later.append(later)
                 if self._screens_timer is None:
                     self._screens_timer = asyncio.get_running_loop().call_later(
-                        SCREENS_LATER, self._flush_screens)
+                        SCREENS_LATER, self._flush_screens
+                    )
             else:
                 self._broadcast(later)
             self._dirty_services |= services
             if self._dirty_services and self._queue_flush is None:
                 self._queue_flush = asyncio.get_running_loop().call_later(
-                    QUEUE_UPDATE_SECONDS, self._flush_queue)
+                    QUEUE_UPDATE_SECONDS, self._flush_queue
+                )
 
         return send
 
@@ -131,6 +132,11 @@ class FanOut:
             if not services.intersection(counters[number].all_services):
                 continue
             if number not in lists:
-                lists[number] = encode({"type": "next", "counter": number,
-                                        "tickets": messages.upcoming(self.ctx.state, number)})
+                lists[number] = encode(
+                    {
+                        "type": "next",
+                        "counter": number,
+                        "tickets": messages.upcoming(self.ctx.state, number),
+                    }
+                )
             self.ctx.hub.send(conn, lists[number])

@@ -27,20 +27,21 @@ Fields = dict[str, Any]
 Body = dict[str, Any]
 
 
-def ticket_answer(_ctx: ServerContext, _conn: Connection, _fields: Fields,
-                  outcome: Outcome) -> Body:
+def ticket_answer(
+    _ctx: ServerContext, _conn: Connection, _fields: Fields, outcome: Outcome
+) -> Body:
     """The answer of a ticket command: the ticket it concerns, as it is now."""
     return {"ticket": outcome.ticket}
 
 
-def counter_answer(ctx: ServerContext, conn: Connection, _fields: Fields,
-                   _outcome: Outcome) -> Body:
+def counter_answer(
+    ctx: ServerContext, conn: Connection, _fields: Fields, _outcome: Outcome
+) -> Body:
     """The answer of a counter command: the counter, as its officer sees it."""
     return {"counter": views.counter_view(ctx.state, conn.counter or 0, private=True)}
 
 
-def rated_answer(_ctx: ServerContext, _conn: Connection, fields: Fields,
-                 _outcome: Outcome) -> Body:
+def rated_answer(_ctx: ServerContext, _conn: Connection, fields: Fields, _outcome: Outcome) -> Body:
     return {"rated": fields["number"]}
 
 
@@ -71,9 +72,13 @@ class FloorDesk:
     # ----- kiosk -------------------------------------------------------------
 
     def issue(self, conn: Connection, f: Fields) -> c.Command:
-        return c.IssueTicket(actor=conn.actor, service=f["service"], priority=f.get("priority"),
-                             request_id=f["request_id"],
-                             public_id=self.ctx.engine.new_public_id())
+        return c.IssueTicket(
+            actor=conn.actor,
+            service=f["service"],
+            priority=f.get("priority"),
+            request_id=f["request_id"],
+            public_id=self.ctx.engine.new_public_id(),
+        )
 
     def void(self, conn: Connection, f: Fields) -> c.Command:
         ticket = self.ctx.state.tickets.get(f["ticket_id"])
@@ -84,8 +89,12 @@ class FloorDesk:
     async def device_status(self, conn: Connection, f: Fields) -> Body:
         """A kiosk tells its printer's state; staff and screens are told on."""
         printer, message = f["printer"], f.get("message") or ""
-        status = {"device": conn.actor, "printer": printer, "message": message,
-                  "at": self.ctx.clock()}
+        status = {
+            "device": conn.actor,
+            "printer": printer,
+            "message": message,
+            "at": self.ctx.clock(),
+        }
         if self.ctx.devices.get(conn.actor, {}).get("printer") != printer:
             log.info("device %s printer %s %s", conn.actor, printer, message)
         self.ctx.devices[conn.actor] = status
@@ -120,8 +129,7 @@ class FloorDesk:
 
     def transfer(self, conn: Connection, f: Fields) -> c.Command:
         number, actor = self._officer(conn)
-        return c.Transfer(actor=actor, counter=number, to_service=f["service"],
-                          reason=f["reason"])
+        return c.Transfer(actor=actor, counter=number, to_service=f["service"], reason=f["reason"])
 
     def pause(self, conn: Connection, f: Fields) -> c.Command:
         number, actor = self._officer(conn)
@@ -142,5 +150,6 @@ class FloorDesk:
     # ----- rating pad --------------------------------------------------------
 
     def rate(self, conn: Connection, f: Fields) -> c.Command:
-        return c.RateTicket(actor=conn.actor, counter=conn.counter or 0, number=f["number"],
-                            rating=f["rating"])
+        return c.RateTicket(
+            actor=conn.actor, counter=conn.counter or 0, number=f["number"], rating=f["rating"]
+        )

@@ -17,8 +17,12 @@ from tests.support.siteconfig import small_site
 
 
 def run_and_kill(db: Path, acks_wanted: int) -> list[tuple[int, str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.support.crash_worker", str(db)], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.crash_worker", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     acked = []
     try:
         for line in proc.stdout:
@@ -28,8 +32,10 @@ def run_and_kill(db: Path, acks_wanted: int) -> list[tuple[int, str]]:
             if len(acked) >= acks_wanted:
                 break
         os.kill(proc.pid, signal.SIGKILL)
-        acked += [(int(t), n) for _, t, n in
-                  (line.split() for line in proc.stdout if line.startswith("ACK "))]
+        acked += [
+            (int(t), n)
+            for _, t, n in (line.split() for line in proc.stdout if line.startswith("ACK "))
+        ]
     finally:
         proc.kill()
         proc.wait()
@@ -41,8 +47,9 @@ async def test_sigkill_while_issuing_keeps_every_acknowledged_ticket(tmp_path):
     db = tmp_path / "crash.db"
     acked = run_and_kill(db, acks_wanted=400)
     assert len(acked) >= 400
-    issued = ("SELECT ticket_id, json_extract(data, '$.number') FROM events "
-              "WHERE type = 'ticket_issued'")
+    issued = (
+        "SELECT ticket_id, json_extract(data, '$.number') FROM events WHERE type = 'ticket_issued'"
+    )
     with sqlite3.connect(db) as conn:  # the event log is what must be durable
         stored = dict(conn.execute(issued))
         numbers = [n for _, n in conn.execute(issued)]
@@ -58,8 +65,9 @@ async def test_sigkill_while_issuing_keeps_every_acknowledged_ticket(tmp_path):
         for service, prefix in (("khai-sinh", "A"), ("ket-hon", "B")):
             seqs = sorted(int(n[1:]) for n in numbers if n.startswith(prefix))
             assert seqs == list(range(1, len(seqs) + 1))  # no gap, no duplicate
-            out = await engine.submit(c.IssueTicket(actor="k", service=service,
-                                                    public_id=engine.new_public_id()))
+            out = await engine.submit(
+                c.IssueTicket(actor="k", service=service, public_id=engine.new_public_id())
+            )
             assert out.ticket["number"] == f"{prefix}{len(seqs) + 1:03d}"
     finally:
         await engine.stop()

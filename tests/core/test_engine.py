@@ -29,8 +29,15 @@ async def stop_engine(engine: Engine) -> None:
 
 
 def issue(engine, service="khai-sinh", request_id=None, priority=None):
-    return engine.submit(c.IssueTicket(actor="kiosk-1", service=service, priority=priority,
-                                       public_id=engine.new_public_id(), request_id=request_id))
+    return engine.submit(
+        c.IssueTicket(
+            actor="kiosk-1",
+            service=service,
+            priority=priority,
+            public_id=engine.new_public_id(),
+            request_id=request_id,
+        )
+    )
 
 
 async def test_tickets_survive_a_restart_and_numbering_continues(tmp_path):
@@ -54,16 +61,21 @@ async def test_concurrent_commands_are_group_committed_and_distinct(tmp_path):
     assert max(sizes) > 1  # several commands shared one transaction
     await stop_engine(engine)
     with sqlite3.connect(tmp_path / "q.db") as db:
-        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT number) FROM tickets").fetchone() \
-            == (300, 300)
+        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT number) FROM tickets").fetchone() == (
+            300,
+            300,
+        )
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 async def test_a_refused_command_does_not_spoil_its_batch(tmp_path):
     engine = await start_engine(tmp_path / "q.db")
     results = await asyncio.gather(
-        issue(engine), issue(engine, service="no-such-service"), issue(engine),
-        return_exceptions=True)
+        issue(engine),
+        issue(engine, service="no-such-service"),
+        issue(engine),
+        return_exceptions=True,
+    )
     assert isinstance(results[1], QueueError) and results[1].code == "unknown_service"
     assert [r.ticket["number"] for r in (results[0], results[2])] == ["A001", "A002"]
     await stop_engine(engine)
@@ -72,8 +84,9 @@ async def test_a_refused_command_does_not_spoil_its_batch(tmp_path):
 async def test_same_request_id_twice_gives_one_ticket_also_after_restart(tmp_path):
     db = tmp_path / "q.db"
     engine = await start_engine(db)
-    a, b = await asyncio.gather(issue(engine, request_id="tap-1"),
-                                issue(engine, request_id="tap-1"))
+    a, b = await asyncio.gather(
+        issue(engine, request_id="tap-1"), issue(engine, request_id="tap-1")
+    )
     assert a.ticket["id"] == b.ticket["id"]
     await stop_engine(engine)
     engine = await start_engine(db)
@@ -89,9 +102,11 @@ async def test_events_are_published_after_commit(tmp_path):
     def on_events(events, state):
         def deliver():
             with sqlite3.connect(tmp_path / "q.db") as db:  # already durable when delivered
-                stored = db.execute("SELECT COUNT(*) FROM events "
-                                    "WHERE type = 'ticket_issued'").fetchone()[0]
+                stored = db.execute(
+                    "SELECT COUNT(*) FROM events WHERE type = 'ticket_issued'"
+                ).fetchone()[0]
             seen.append(([e.type for e in events], stored))
+
         return deliver
 
     engine.subscribe(on_events)
@@ -111,8 +126,9 @@ async def test_daily_reset_expires_waiting_tickets_and_restarts_series(tmp_path)
     assert (await issue(engine)).ticket["number"] == "A001"
     await stop_engine(engine)
     with sqlite3.connect(tmp_path / "q.db") as db:
-        assert db.execute("SELECT status FROM tickets WHERE id = ?",
-                          (kept.ticket["id"],)).fetchone() == ("expired",)
+        assert db.execute(
+            "SELECT status FROM tickets WHERE id = ?", (kept.ticket["id"],)
+        ).fetchone() == ("expired",)
 
 
 async def test_stopped_engine_refuses(tmp_path):
@@ -159,9 +175,19 @@ async def test_a_command_arriving_as_a_commit_fails_is_not_built_on_what_was_los
         raise sqlite3.OperationalError("database or disk is full")
 
     arriving: list[asyncio.Future] = []
-    engine.store.failure_observers.append(lambda _error: arriving.append(engine.enqueue(
-        c.IssueTicket(actor="kiosk-2", service="khai-sinh", priority=None,
-                      public_id=engine.new_public_id(), request_id="at-the-failure"))))
+    engine.store.failure_observers.append(
+        lambda _error: arriving.append(
+            engine.enqueue(
+                c.IssueTicket(
+                    actor="kiosk-2",
+                    service="khai-sinh",
+                    priority=None,
+                    public_id=engine.new_public_id(),
+                    request_id="at-the-failure",
+                )
+            )
+        )
+    )
     engine.store._write = disk_full_once
     with pytest.raises(QueueError, match="unavailable"):
         await issue(engine)
@@ -170,8 +196,12 @@ async def test_a_command_arriving_as_a_commit_fails_is_not_built_on_what_was_los
     assert (await issue(engine)).ticket["number"] == "A002"
     await stop_engine(engine)
     with sqlite3.connect(db) as conn:
-        stored = [n for (n,) in conn.execute(
-            "SELECT json_extract(data, '$.number') FROM events WHERE type = 'ticket_issued'")]
+        stored = [
+            n
+            for (n,) in conn.execute(
+                "SELECT json_extract(data, '$.number') FROM events WHERE type = 'ticket_issued'"
+            )
+        ]
     assert stored == ["A001", "A002"]
 
 
@@ -186,6 +216,7 @@ async def test_batches_queued_behind_a_failed_commit_are_refused_not_half_kept(t
         writes += 1
         if writes == 2:  # while this one is slow, more batches queue behind it
             import time
+
             time.sleep(0.2)
             raise sqlite3.OperationalError("database or disk is full")
         real_write(*args)
@@ -208,8 +239,12 @@ async def test_batches_queued_behind_a_failed_commit_are_refused_not_half_kept(t
     after = (await issue(engine)).ticket["number"]
     await stop_engine(engine)
     with sqlite3.connect(db) as conn:
-        stored = [n for (n,) in conn.execute(
-            "SELECT json_extract(data, '$.number') FROM events "
-            "WHERE type = 'ticket_issued' ORDER BY id")]
+        stored = [
+            n
+            for (n,) in conn.execute(
+                "SELECT json_extract(data, '$.number') FROM events "
+                "WHERE type = 'ticket_issued' ORDER BY id"
+            )
+        ]
     assert stored == [*acked, after]  # exactly what was acknowledged, in order
     assert stored == [f"A{i:03d}" for i in range(1, len(stored) + 1)]  # no gap, no repeat

@@ -82,8 +82,10 @@ def test_next_shows_everywhere_and_recall_is_announced_again(qtbot, tmp_path):
                 window = await signed_in_console(qtbot, base)
                 assert "Quầy 5" in window.windowTitle() and "an" in window.windowTitle()
                 assert window.work.title.text() == "Quầy 5 · Cán bộ: Nguyễn Văn An"
-                await until(lambda: "<b style='font-size:28px'>2</b>"
-                            in window.work.waiting.text(), what="2 waiting")
+                await until(
+                    lambda: "<b style='font-size:28px'>2</b>" in window.work.waiting.text(),
+                    what="2 waiting",
+                )
                 assert not enabled(window, "recall")  # nothing called yet
 
                 qtbot.mouseClick(window.work.buttons["call_next"], Qt.MouseButton.LeftButton)
@@ -104,14 +106,17 @@ def test_next_shows_everywhere_and_recall_is_announced_again(qtbot, tmp_path):
                 await until(lambda: len(player.played) == 2, what="recall announced")
                 assert [a.ticket for a in announcer.spoken] == ["B001", "B001"]
                 assert server.state.tickets[first["id"]].recalls == 1
-                await until(lambda: window.model.busy is None and window.model.info,
-                            what="recall answered")
+                await until(
+                    lambda: window.model.busy is None and window.model.info, what="recall answered"
+                )
                 assert window.work.message.text() == "Đã gọi lại số B001."
 
                 # Keypad "3" = no-show; keypad "1" = next: the second ticket is called.
                 qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.KeypadModifier)
-                await until(lambda: window.model.current is None and not window.model.busy,
-                            what="no-show done")
+                await until(
+                    lambda: window.model.current is None and not window.model.busy,
+                    what="no-show done",
+                )
                 assert server.state.tickets[first["id"]].status.value == "no_show"
                 qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.KeypadModifier)
                 await until(lambda: window.work.number.text() == "B002", what="B002 called")
@@ -120,20 +125,34 @@ def test_next_shows_everywhere_and_recall_is_announced_again(qtbot, tmp_path):
                 # A priority ticket goes first and says so.
                 for _ in range(3):
                     await issue(kiosk)
-                elder = await kiosk.request("issue", service=LAND_CHANGES,
-                                            priority="nguoi-cao-tuoi",
-                                            request_id=str(uuid.uuid4()))
-                await until(lambda: [t["number"] for t in window.model.upcoming[:2]]
-                            == [elder["ticket"]["number"], "B003"], what="the preview")
-                assert (f"Số tiếp theo: <b>{elder['ticket']['number']}</b> "
-                        "<span style='color:#b45309'>(ưu tiên)</span> · <b>B003</b>"
-                        in window.work.waiting.text())
+                elder = await kiosk.request(
+                    "issue",
+                    service=LAND_CHANGES,
+                    priority="nguoi-cao-tuoi",
+                    request_id=str(uuid.uuid4()),
+                )
+                await until(
+                    lambda: (
+                        [t["number"] for t in window.model.upcoming[:2]]
+                        == [elder["ticket"]["number"], "B003"]
+                    ),
+                    what="the preview",
+                )
+                assert (
+                    f"Số tiếp theo: <b>{elder['ticket']['number']}</b> "
+                    "<span style='color:#b45309'>(ưu tiên)</span> · <b>B003</b>"
+                    in window.work.waiting.text()
+                )
                 qtbot.keyClick(window, Qt.Key.Key_F1)
-                await until(lambda: window.work.number.text() == elder["ticket"]["number"],
-                            what="the priority ticket called")
+                await until(
+                    lambda: window.work.number.text() == elder["ticket"]["number"],
+                    what="the priority ticket called",
+                )
                 assert window.work.priority.text() == "Ưu tiên: Người cao tuổi (từ 75 tuổi)"
-                await until(lambda: "<b style='font-size:28px'>3</b>"
-                            in window.work.waiting.text(), what="3 waiting")
+                await until(
+                    lambda: "<b style='font-size:28px'>3</b>" in window.work.waiting.text(),
+                    what="3 waiting",
+                )
                 save_shot(window, "console.png", tmp_path)
             finally:
                 await kiosk.close()
@@ -163,27 +182,33 @@ def test_finish_with_an_outcome_and_transfer_keeps_the_issue_time(qtbot, tmp_pat
                 assert panel.list.count() == len(window.model.outcomes) == 5
                 qtbot.keyClick(panel.list, Qt.Key.Key_3)  # "3. Thiếu hồ sơ…"
                 qtbot.keyClick(panel.list, Qt.Key.Key_Return)
-                await until(lambda: window.model.current is None and not window.model.busy,
-                            what="finished")
+                await until(
+                    lambda: window.model.current is None and not window.model.busy, what="finished"
+                )
                 ticket = server.state.tickets[first["id"]]
                 assert (ticket.status.value, ticket.outcome) == ("done", "thieu-ho-so")
                 # The officer's own day, by the report's definitions, below the ticket
-                await until(lambda: work.my_day.text().startswith("Hôm nay: 1 đã phục vụ"),
-                            what="my day")
+                await until(
+                    lambda: work.my_day.text().startswith("Hôm nay: 1 đã phục vụ"), what="my day"
+                )
                 assert "phục vụ trung vị 0:" in work.my_day.text()
 
                 qtbot.keyClick(window, Qt.Key.Key_F1)
                 await until(lambda: work.number.text() == "B002", what="B002 called")
                 qtbot.keyClick(window, Qt.Key.Key_F4)  # transfer: service and reason
                 assert panel.isVisible() and work.panel.reason_box.isVisible()
-                names = [panel.list.item(i).data(Qt.ItemDataRole.UserRole)
-                         for i in range(panel.list.count())]
+                names = [
+                    panel.list.item(i).data(Qt.ItemDataRole.UserRole)
+                    for i in range(panel.list.count())
+                ]
                 assert LAND_CHANGES not in names  # not to the service it is in
                 panel.list.setCurrentRow(names.index(MARRIAGE))
                 panel.reason.setText("Nhầm dịch vụ – cần đăng ký kết hôn")
                 qtbot.mouseClick(panel.confirm, Qt.MouseButton.LeftButton)
-                await until(lambda: window.model.current is None and not window.model.busy,
-                            what="transferred")
+                await until(
+                    lambda: window.model.current is None and not window.model.busy,
+                    what="transferred",
+                )
                 moved = server.state.tickets[second["id"]]
                 assert (moved.status.value, moved.service) == ("waiting", MARRIAGE)
                 assert moved.issued_at == second["issued_at"]  # its original time
@@ -217,8 +242,7 @@ def test_paused_counter_refuses_next_with_the_servers_message(qtbot, tmp_path):
                 assert work.panel.isVisible()
                 qtbot.keyClick(work.panel.list, Qt.Key.Key_2)  # "2. Nghỉ trưa"
                 qtbot.keyClick(work.panel.list, Qt.Key.Key_Enter)
-                await until(lambda: window.model.paused and not window.model.busy,
-                            what="paused")
+                await until(lambda: window.model.paused and not window.model.busy, what="paused")
                 assert server.state.counters[COUNTER].status.value == "paused"
                 assert "Tạm dừng – Nghỉ trưa" in work.status.text()
                 assert work.buttons["pause_resume"].text().startswith("Tiếp tục")
@@ -230,8 +254,9 @@ def test_paused_counter_refuses_next_with_the_servers_message(qtbot, tmp_path):
                 assert server.state.waiting.waiting(LAND_CHANGES) == 1
 
                 qtbot.keyClick(window, Qt.Key.Key_F6)  # resume
-                await until(lambda: not window.model.paused and not window.model.busy,
-                            what="resumed")
+                await until(
+                    lambda: not window.model.paused and not window.model.busy, what="resumed"
+                )
                 qtbot.keyClick(window, Qt.Key.Key_F1)
                 await until(lambda: work.number.text() == "B001", what="B001 called")
                 assert work.message.text() == "Đã gọi số B001."
@@ -269,8 +294,9 @@ def test_network_blip_shows_lost_connection_and_comes_back_to_the_truth(qtbot, t
             link = CuttableLink(port)
             await link.start()
             _, ws = server_urls(link.base)
-            display = QueueClient(ws, role="display", token=DISPLAY_TOKEN,
-                                  backoff_min=0.05, backoff_max=0.3)
+            display = QueueClient(
+                ws, role="display", token=DISPLAY_TOKEN, backoff_min=0.05, backoff_max=0.3
+            )
             counter = CounterWindow(CounterDisplayModel(COUNTER, display))
             qtbot.addWidget(counter)
             await display.start()
@@ -293,10 +319,14 @@ def test_network_blip_shows_lost_connection_and_comes_back_to_the_truth(qtbot, t
                 await issue(kiosk)
                 link.restore()
 
-                await until(lambda: window.model.connection == "connected", timeout=20,
-                            what="console reconnected")
-                await until(lambda: display.state == "connected", timeout=20,
-                            what="display reconnected")
+                await until(
+                    lambda: window.model.connection == "connected",
+                    timeout=20,
+                    what="console reconnected",
+                )
+                await until(
+                    lambda: display.state == "connected", timeout=20, what="display reconnected"
+                )
                 assert window.work.banner.isHidden() and counter.banner.isHidden()
                 assert window.model.current is None and window.work.number.text() == "—"
                 assert "<b style='font-size:28px'>2</b>" in window.work.waiting.text()
@@ -320,8 +350,9 @@ def test_sign_out_closes_the_counter_and_shows_the_sign_in_page(qtbot, tmp_path)
             window = await signed_in_console(qtbot, base)
             assert server.state.counters[COUNTER].status.value == "open"
             qtbot.mouseClick(window.work.sign_out, Qt.MouseButton.LeftButton)
-            await until(lambda: window.model.phase == "signed_out" and window.model.info,
-                        what="signed out")
+            await until(
+                lambda: window.model.phase == "signed_out" and window.model.info, what="signed out"
+            )
             assert server.state.counters[COUNTER].status.value == "closed"
             assert window.pages.currentWidget() is window.signin
             assert window.signin.message.text() == "Đã đăng xuất."
@@ -332,6 +363,7 @@ def test_sign_out_closes_the_counter_and_shows_the_sign_in_page(qtbot, tmp_path)
 
 def test_a_disabled_account_is_sent_back_to_the_sign_in_page(qtbot, tmp_path, monkeypatch):
     from queue_server.ws import endpoint
+
     monkeypatch.setattr(endpoint, "SESSION_CHECK_SECONDS", 0.1)
 
     async def scenario():
@@ -342,7 +374,8 @@ def test_a_disabled_account_is_sent_back_to_the_sign_in_page(qtbot, tmp_path, mo
             await until(lambda: window.model.phase == "signed_out", what="sent back")
             assert window.pages.currentWidget() is window.signin
             assert window.signin.message.text() == (
-                "Phiên đăng nhập không còn hiệu lực; hãy đăng nhập lại.")
+                "Phiên đăng nhập không còn hiệu lực; hãy đăng nhập lại."
+            )
             await window.model.close()
 
     run_scenario(scenario())

@@ -47,8 +47,9 @@ def test_counter_display_follows_its_counter(qtbot, tmp_path):
                 assert screen.title.text() == "QUẦY 13"
                 assert screen.officer.isHidden()  # nobody serves at a closed counter
                 officer = await peer(base, "counter", await login(base, "chi"), counter=13)
-                await until(lambda: "Mời công dân chờ gọi số" in screen.status.text(),
-                            what="open, waiting")
+                await until(
+                    lambda: "Mời công dân chờ gọi số" in screen.status.text(), what="open, waiting"
+                )
                 # who serves here, by the full name of the account that signed in
                 assert screen.officer.isVisible()
                 assert screen.officer.text() == "Cán bộ: Trần Thị Chi  ·  Officer"

@@ -72,8 +72,11 @@ def test_three_quick_calls_are_read_in_order_and_never_overlap(qtbot, tmp_path):
             _, ws = server_urls(base)
             client = QueueClient(ws, role="display", token=DISPLAY_TOKEN)
             seen: list[tuple[str, int]] = []
-            client.on_event(lambda ev: ev["type"] == "ticket_called"
-                            and seen.append((ev["number"], ev["counter"])))
+            client.on_event(
+                lambda ev: (
+                    ev["type"] == "ticket_called" and seen.append((ev["number"], ev["counter"]))
+                )
+            )
             player = RecordingPlayer(speed=25)
             announcer = Announcer(player, repeat=2)
             model = HallModel(client, announcer=announcer, highlight_seconds=4)
@@ -88,8 +91,7 @@ def test_three_quick_calls_are_read_in_order_and_never_overlap(qtbot, tmp_path):
                 await until(lambda: len(model.calls) == 3, what="three calls on screen")
                 assert [c["number"] for c in model.calls] == [n for n, _ in reversed(seen)]
                 assert hall.newest_number.text() == seen[-1][0]
-                assert [row[0].text() for row in hall.row_labels[:2]] == [
-                    seen[1][0], seen[0][0]]
+                assert [row[0].text() for row in hall.row_labels[:2]] == [seen[1][0], seen[0][0]]
                 # The newest blinks for a while (then stays calm, below).
                 await until(lambda: ACCENT in hall.newest.styleSheet(), what="lit")
                 # lit: the captions turn dark on the yellow, so they stay readable
@@ -97,8 +99,11 @@ def test_three_quick_calls_are_read_in_order_and_never_overlap(qtbot, tmp_path):
                 save_shot(hall, "hall-lit.png", tmp_path)
                 await until(lambda: PANEL in hall.newest.styleSheet(), what="blink off")
                 assert f"color:{BACKGROUND}" not in hall.newest_caption.text()
-                await until(lambda: len(player.played) == 3 and player.played[-1].ended,
-                            timeout=30, what="three announcements played")
+                await until(
+                    lambda: len(player.played) == 3 and player.played[-1].ended,
+                    timeout=30,
+                    what="three announcements played",
+                )
 
                 expected = [build_call_announcement(n, c, repeat=2) for n, c in seen]
                 assert [a.caption for a in announcer.spoken] == [e.caption for e in expected]
@@ -183,19 +188,33 @@ def test_digits_are_big_enough_for_ten_metres_and_the_screen_is_complete(qtbot, 
 
 
 def call(number: str, counter: int, at: float) -> dict:
-    return {"type": "ticket_called", "number": number, "service": "s", "counter": counter,
-            "counter_name": f"Quầy {counter}", "recall": False, "at": at}
+    return {
+        "type": "ticket_called",
+        "number": number,
+        "service": "s",
+        "counter": counter,
+        "counter_name": f"Quầy {counter}",
+        "recall": False,
+        "at": at,
+    }
 
 
 def test_missed_calls_are_the_recent_ones_after_the_last_heard_oldest_first() -> None:
     now = 10_000.0
-    calls = [call("A9", 2, now - 1), call("A7", 3, now - 5), call("A9", 2, now - 8),
-             call("A5", 1, now - 30), call("A2", 4, now - MISSED_CALLS_SECONDS - 1),
-             call("A1", 4, now - 500)]
+    calls = [
+        call("A9", 2, now - 1),
+        call("A7", 3, now - 5),
+        call("A9", 2, now - 8),
+        call("A5", 1, now - 30),
+        call("A2", 4, now - MISSED_CALLS_SECONDS - 1),
+        call("A1", 4, now - 500),
+    ]
     assert missed_calls(calls, None, now) == []  # first connection: nothing is news
     # heard up to now-30 (A5 was heard live): A9 once (its latest call), after A7
     assert [(c["number"], c["at"]) for c in missed_calls(calls, now - 30, now)] == [
-        ("A7", now - 5), ("A9", now - 1)]
+        ("A7", now - 5),
+        ("A9", now - 1),
+    ]
     # cut off for long: only the last MISSED_CALLS_SECONDS are read
     assert [c["number"] for c in missed_calls(calls, now - 1000, now)] == ["A5", "A7", "A9"]
     assert missed_calls(calls, now, now) == []
@@ -225,11 +244,14 @@ def test_calls_made_while_the_hall_was_cut_off_are_read_when_it_is_back(qtbot, t
                 for conn in [c for c in server.hub.connections if c.role == "display"]:
                     await conn.close(1001, b"the network blips")
                 await until(lambda: model.connection == "disconnected", what="cut off")
-                missed = [(await at[third].request("call_next"))["ticket"]["number"],
-                          (await at[second].request("call_next"))["ticket"]["number"]]
+                missed = [
+                    (await at[third].request("call_next"))["ticket"]["number"],
+                    (await at[second].request("call_next"))["ticket"]["number"],
+                ]
                 assert model.connection == "disconnected"  # both calls fell in the gap
-                await until(lambda: len(announcer.spoken) == 3, timeout=20,
-                            what="missed calls read")
+                await until(
+                    lambda: len(announcer.spoken) == 3, timeout=20, what="missed calls read"
+                )
                 assert states.count("connected") == 2
                 assert [a.ticket for a in announcer.spoken] == [live, *missed]
                 assert [c["number"] for c in model.calls[:2]] == missed[::-1]
@@ -253,8 +275,9 @@ def test_a_zone_shows_and_reads_only_its_own_counters(qtbot, tmp_path):
             client = QueueClient(ws, role="display", token=DISPLAY_TOKEN)
             player = RecordingPlayer(speed=50)
             announcer = Announcer(player, repeat=1)
-            model = HallModel(client, counters=[9, 21], services=["khai-sinh-khai-tu"],
-                              announcer=announcer)
+            model = HallModel(
+                client, counters=[9, 21], services=["khai-sinh-khai-tu"], announcer=announcer
+            )
             calls: list[dict] = []  # every call the hall heard, of its zone or not
             client.on_event(lambda ev: ev["type"] == "ticket_called" and calls.append(ev))
             announcer.start()
@@ -277,7 +300,8 @@ def test_a_zone_shows_and_reads_only_its_own_counters(qtbot, tmp_path):
 
 
 def test_without_a_sound_device_the_screen_still_updates_and_it_is_logged_once(
-        qtbot, tmp_path, caplog):
+    qtbot, tmp_path, caplog
+):
     caplog.set_level(logging.INFO, logger="counter_display.audio")
     no_players = tmp_path / "empty-bin"
     no_players.mkdir()
@@ -296,9 +320,13 @@ def test_without_a_sound_device_the_screen_still_updates_and_it_is_logged_once(
                 await until(lambda: model.connection == "connected", what="connected")
                 for officer in at.values():
                     assert (await officer.request("call_next"))["ok"]
-                    await until(lambda o=officer: hall.newest_number.text()
-                                == model.calls[0]["number"] and announcer.pending == 0,
-                                what="shown")
+                    await until(
+                        lambda o=officer: (
+                            hall.newest_number.text() == model.calls[0]["number"]
+                            and announcer.pending == 0
+                        ),
+                        what="shown",
+                    )
                 await until(lambda: len(announcer.spoken) == 3, what="all three tried")
                 assert [c["counter"] for c in model.calls] == [21, 9, 5]
                 assert not announcer.sound_ok
@@ -308,8 +336,11 @@ def test_without_a_sound_device_the_screen_still_updates_and_it_is_logged_once(
                 await close_all(at.values())
 
     run_scenario(scenario())
-    warnings = [r for r in caplog.records if r.name == "counter_display.audio"
-                and r.levelno >= logging.WARNING]
+    warnings = [
+        r
+        for r in caplog.records
+        if r.name == "counter_display.audio" and r.levelno >= logging.WARNING
+    ]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert "no audio device" in warnings[0].getMessage()
 

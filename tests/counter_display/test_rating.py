@@ -68,7 +68,11 @@ def test_finished_ticket_is_rated_once_and_a_second_rating_is_refused(qtbot, tmp
                 assert pad.pages.currentWidget() is pad.asking
                 assert "Ông/Bà có hài lòng với việc giải quyết hồ sơ?" in pad.question.text()
                 assert [b.vi.text() for b in pad.buttons.values()] == [
-                    "Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"]
+                    "Rất hài lòng",
+                    "Hài lòng",
+                    "Bình thường",
+                    "Không hài lòng",
+                ]
                 save_shot(pad, "rating.png", tmp_path)
 
                 button = pad.buttons["hai-long"]
@@ -87,8 +91,10 @@ def test_finished_ticket_is_rated_once_and_a_second_rating_is_refused(qtbot, tmp
                 # Another ticket; someone rates it first (a second pad, say): the pad's
                 # rating is refused and it says so politely.
                 ticket = await serve_one(base, officer, kiosk)
-                await until(lambda: model.phase == "asking" and model.ticket == "D003",
-                            what="asks about D003")
+                await until(
+                    lambda: model.phase == "asking" and model.ticket == "D003",
+                    what="asks about D003",
+                )
                 other = await peer(base, "rating", RATING_TOKEN, counter=COUNTER)
                 first = await other.request("rate", number="D003", rating="rat-hai-long")
                 assert first["ok"], first

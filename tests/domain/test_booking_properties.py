@@ -16,9 +16,15 @@ CONFIG = small_site(booking={"default_capacity": 3, "slot_minutes": 60})
 TZ = CONFIG.site.tz
 SLOTS = [dt.datetime(2026, 5, 28, h, 30, tzinfo=TZ).timestamp() for h in (7, 8, 9)]
 
-actions = st.lists(st.tuples(
-    st.sampled_from(["book", "cancel"]), st.integers(0, 9),
-    st.sampled_from(SLOTS), st.sampled_from(["khai-sinh", "ket-hon"])), max_size=60)
+actions = st.lists(
+    st.tuples(
+        st.sampled_from(["book", "cancel"]),
+        st.integers(0, 9),
+        st.sampled_from(SLOTS),
+        st.sampled_from(["khai-sinh", "ket-hon"]),
+    ),
+    max_size=60,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -31,15 +37,27 @@ def test_no_slot_is_ever_oversold_and_one_booking_per_phone(steps):
         code = f"CODE{n:04d}".replace("0", "A").replace("1", "B")
         try:
             if action == "book":
-                state.execute(c.BookSlot(actor="web", code=code, service=service,
-                                         day="2026-05-28", slot_at=slot, name="An",
-                                         phone=phone, cccd=None, notice_version="v",
-                                         cancel_hash=phone), WEDNESDAY_9AM)
+                state.execute(
+                    c.BookSlot(
+                        actor="web",
+                        code=code,
+                        service=service,
+                        day="2026-05-28",
+                        slot_at=slot,
+                        name="An",
+                        phone=phone,
+                        cccd=None,
+                        notice_version="v",
+                        cancel_hash=phone,
+                    ),
+                    WEDNESDAY_9AM,
+                )
             else:
                 mine = state.bookings.holder_of(phone, service, "2026-05-28")
                 if mine:
-                    state.execute(c.CancelBooking(actor="web", code=mine, cancel_hash=phone),
-                                  WEDNESDAY_9AM)
+                    state.execute(
+                        c.CancelBooking(actor="web", code=mine, cancel_hash=phone), WEDNESDAY_9AM
+                    )
         except QueueError as err:
             assert err.code in ("slot_full", "already_booked")
         standing = [b for b in state.bookings.by_code.values() if b.status != "cancelled"]

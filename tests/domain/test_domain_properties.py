@@ -30,8 +30,11 @@ def oracle_next(state: QueueState, number: int) -> int | None:
     """Who the rule says counter `number` calls next, by brute force."""
     counter = CONFIG.counters[number]
     tier_of = {s: 0 for s in counter.services} | {s: 1 for s in counter.secondary_services}
-    eligible = [t for t in state.tickets.values()
-                if t.status is TicketStatus.WAITING and t.service in tier_of]
+    eligible = [
+        t
+        for t in state.tickets.values()
+        if t.status is TicketStatus.WAITING and t.service in tier_of
+    ]
     if not eligible:
         return None
     best_tier = min(tier_of[t.service] for t in eligible)
@@ -69,19 +72,35 @@ class QueueMachine(RuleBasedStateMachine):
                 self.numbers.add(ev.number)
         return events
 
-    @rule(service=st.sampled_from(SERVICES), priority=st.sampled_from(PRIORITIES),
-          retry=st.booleans())
+    @rule(
+        service=st.sampled_from(SERVICES), priority=st.sampled_from(PRIORITIES), retry=st.booleans()
+    )
     def issue(self, service, priority, retry):
         request_id = f"r{len(self.issued_at) - (1 if retry and self.issued_at else 0)}"
-        self.run(c.IssueTicket(actor="kiosk", service=service, priority=priority,
-                               public_id=f"pub-{self.now}", request_id=request_id))
+        self.run(
+            c.IssueTicket(
+                actor="kiosk",
+                service=service,
+                priority=priority,
+                public_id=f"pub-{self.now}",
+                request_id=request_id,
+            )
+        )
 
-    @rule(burst=st.lists(st.tuples(st.sampled_from(SERVICES), st.sampled_from(PRIORITIES)),
-                         min_size=2, max_size=8))
+    @rule(
+        burst=st.lists(
+            st.tuples(st.sampled_from(SERVICES), st.sampled_from(PRIORITIES)),
+            min_size=2,
+            max_size=8,
+        )
+    )
     def issue_burst(self, burst):
         for service, priority in burst:
-            self.run(c.IssueTicket(actor="kiosk", service=service, priority=priority,
-                                   public_id=f"pub-{self.now}"))
+            self.run(
+                c.IssueTicket(
+                    actor="kiosk", service=service, priority=priority, public_id=f"pub-{self.now}"
+                )
+            )
 
     @rule(counter=st.sampled_from(COUNTERS), times=st.integers(min_value=1, max_value=4))
     def call_several(self, counter, times):
@@ -103,9 +122,11 @@ class QueueMachine(RuleBasedStateMachine):
         if cs.priority_streak < K:  # the preview leaves out the anti-starvation switch
             assert preview[:1] == ([expected] if expected is not None else [])
         normal_waiting = any(
-            t.status is TicketStatus.WAITING and t.priority is None
+            t.status is TicketStatus.WAITING
+            and t.priority is None
             and t.service in CONFIG.counters[counter].all_services
-            for t in self.state.tickets.values())
+            for t in self.state.tickets.values()
+        )
         events = self.run(c.CallNext(actor=f"officer-{counter}", counter=counter))
         if not events:
             assert expected is None or cs.status.value != "open"
@@ -119,8 +140,10 @@ class QueueMachine(RuleBasedStateMachine):
             self.streak_with_normal_waiting[counter] = 0
         assert self.streak_with_normal_waiting[counter] <= K
 
-    @rule(counter=st.sampled_from(COUNTERS),
-          action=st.sampled_from(["finish", "no_show", "recall", "pause", "resume", "close"]))
+    @rule(
+        counter=st.sampled_from(COUNTERS),
+        action=st.sampled_from(["finish", "no_show", "recall", "pause", "resume", "close"]),
+    )
     def act(self, counter, action):
         who = f"officer-{counter}"
         command = {
@@ -173,20 +196,25 @@ class QueueMachine(RuleBasedStateMachine):
         waiting = [t for t in self.state.tickets.values() if t.status is TicketStatus.WAITING]
         for t in waiting:
             mine = (self.state.rank(t), t.issued_at, t.id)
-            expected = sum(1 for o in waiting if o.service == t.service
-                           and (self.state.rank(o), o.issued_at, o.id) < mine)
+            expected = sum(
+                1
+                for o in waiting
+                if o.service == t.service and (self.state.rank(o), o.issued_at, o.id) < mine
+            )
             assert self.state.ahead(t) == expected
 
     @invariant()
     def waiting_counts_match(self):
         for service in SERVICES:
-            expected = sum(1 for t in self.state.tickets.values()
-                           if t.status is TicketStatus.WAITING and t.service == service)
+            expected = sum(
+                1
+                for t in self.state.tickets.values()
+                if t.status is TicketStatus.WAITING and t.service == service
+            )
             assert self.state.waiting.waiting(service) == expected
 
 
-QueueMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=60,
-                                          deadline=None)
+QueueMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=60, deadline=None)
 TestQueueInvariants = QueueMachine.TestCase
 
 

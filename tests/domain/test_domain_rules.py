@@ -20,9 +20,16 @@ def new_state(**kw) -> QueueState:
 
 
 def issue(state, service="khai-sinh", at=T0, priority=None, request_id=None, actor="kiosk-1"):
-    events = state.execute(c.IssueTicket(actor=actor, service=service, priority=priority,
-                                         public_id=f"p{state.next_ticket_id}",
-                                         request_id=request_id), at)
+    events = state.execute(
+        c.IssueTicket(
+            actor=actor,
+            service=service,
+            priority=priority,
+            public_id=f"p{state.next_ticket_id}",
+            request_id=request_id,
+        ),
+        at,
+    )
     return state.tickets[events[0].ticket_id] if events else state.ticket_by_request(request_id)
 
 
@@ -109,8 +116,9 @@ def test_transfer_keeps_original_time_and_counter_is_free():
     later = issue(state, "ket-hon", at=T0 + 60)
     open_counter(state, 1)
     call(state, 1)
-    state.execute(c.Transfer(actor="can-bo", counter=1, to_service="ket-hon",
-                             reason="sai dịch vụ"), T0 + 120)
+    state.execute(
+        c.Transfer(actor="can-bo", counter=1, to_service="ket-hon", reason="sai dịch vụ"), T0 + 120
+    )
     assert state.current_ticket(1) is None
     assert first.status is TicketStatus.WAITING and first.service == "ket-hon"
     open_counter(state, 4)
@@ -199,15 +207,23 @@ def test_replaying_events_rebuilds_the_same_state():
     state = QueueState(small_site())
     log = state.execute(c.StartDay(actor="system", day="2026-05-27"), T0)
     for i in range(5):
-        log += state.execute(c.IssueTicket(actor="k", service="khai-sinh", public_id=f"x{i}",
-                                           priority="nguoi-cao-tuoi" if i == 3 else None), T0 + i)
+        log += state.execute(
+            c.IssueTicket(
+                actor="k",
+                service="khai-sinh",
+                public_id=f"x{i}",
+                priority="nguoi-cao-tuoi" if i == 3 else None,
+            ),
+            T0 + i,
+        )
     log += state.execute(c.OpenCounter(actor="an", counter=2), T0)
     log += state.execute(c.CallNext(actor="an", counter=2), T0 + 10)
     copy = QueueState(small_site())
     for event in log:
         copy.apply(event)
     assert {t.id: (t.status, t.number) for t in copy.tickets.values()} == {
-        t.id: (t.status, t.number) for t in state.tickets.values()}
+        t.id: (t.status, t.number) for t in state.tickets.values()
+    }
     assert copy.current_ticket(2).number == "A004"
     assert copy.last_seq == state.last_seq
 
@@ -219,16 +235,19 @@ def test_one_rating_per_ticket_finished_at_that_counter():
     call(state, 1)
 
     def rate(number, counter=1, rating="hai-long"):
-        return state.execute(c.RateTicket(actor="pad", counter=counter, number=number,
-                                          rating=rating), T0)
+        return state.execute(
+            c.RateTicket(actor="pad", counter=counter, number=number, rating=rating), T0
+        )
 
     with pytest.raises(QueueError) as err:
         rate(a.number)  # still being served
     assert err.value.code == "not_ratable"
     state.execute(c.Finish(actor="an", counter=1), T0 + 60)
-    for number, counter, rating, code in [(a.number, 2, "hai-long", "not_ratable"),
-                                          (b.number, 1, "hai-long", "not_ratable"),
-                                          (a.number, 1, "tuyet-voi", "unknown_rating")]:
+    for number, counter, rating, code in [
+        (a.number, 2, "hai-long", "not_ratable"),
+        (b.number, 1, "hai-long", "not_ratable"),
+        (a.number, 1, "tuyet-voi", "unknown_rating"),
+    ]:
         with pytest.raises(QueueError) as err:
             rate(number, counter, rating)
         assert err.value.code == code

@@ -62,12 +62,27 @@ async def test_search_with_and_without_diacritics(kiosk: KioskModel):
     assert ids("xay dung") and ids("xay dung") == ids("xaay duwngj")  # x, s, r lead
 
 
-@pytest.mark.parametrize(("typed", "plain"), [
-    ("hoj", "ho"), ("tichj", "tich"), ("ddaast", "dat"), ("dduwowngf", "duong"),
-    ("chuwsng", "chung"), ("thucwj", "thuc"), ("thwcj", "thuc"), ("nhw", "nhu"),
-    ("giaasy", "giay"), ("nghieepj", "nghiep"), ("trowj", "tro"), ("xax", "xa"),
-    ("sinh", "sinh"), ("rowif", "roi"), ("trung", "trung"), ("doanh", "doanh"),
-])
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        ("hoj", "ho"),
+        ("tichj", "tich"),
+        ("ddaast", "dat"),
+        ("dduwowngf", "duong"),
+        ("chuwsng", "chung"),
+        ("thucwj", "thuc"),
+        ("thwcj", "thuc"),
+        ("nhw", "nhu"),
+        ("giaasy", "giay"),
+        ("nghieepj", "nghiep"),
+        ("trowj", "tro"),
+        ("xax", "xa"),
+        ("sinh", "sinh"),
+        ("rowif", "roi"),
+        ("trung", "trung"),
+        ("doanh", "doanh"),
+    ],
+)
 def test_telex_keystrokes_are_read_as_marks(typed: str, plain: str) -> None:
     assert telex_plain(typed) == plain
 
@@ -84,8 +99,9 @@ async def test_ticket_is_issued_printed_and_shown(kiosk: KioskModel, server, vp)
     assert job.image.width == 576 and job.path is not None and job.path.exists()
 
 
-async def test_a_commit_lost_on_the_server_is_retried_and_printed_once(kiosk: KioskModel,
-                                                                       server, vp):
+async def test_a_commit_lost_on_the_server_is_retried_and_printed_once(
+    kiosk: KioskModel, server, vp
+):
     """A full disk on the server: the batch is refused `unavailable`, the server reloads
     and asks everyone to reconnect; the kiosk asks again with the same request id."""
     import sqlite3
@@ -134,8 +150,9 @@ async def test_priority_ticket_is_called_first(kiosk: KioskModel, server):
     assert stored[priority.number].priority == "nguoi-cao-tuoi"
     assert stored[normal.number].priority is None
     await add_officer(server.server, "an")
-    counter = await peer(server.base, "counter", await login(server.base, "an"),
-                         counter=BIRTH_COUNTER)
+    counter = await peer(
+        server.base, "counter", await login(server.base, "an"), counter=BIRTH_COUNTER
+    )
     try:
         first = await counter.request("call_next")
         assert first["ticket"]["number"] == priority.number
@@ -171,8 +188,7 @@ async def test_printer_checked_before_each_ticket(server, vp):
 
 
 @pytest.mark.parametrize("failure", [{"paper": "out"}, {"mute": True}])
-async def test_print_failure_after_issue_voids_the_ticket(kiosk: KioskModel, server, vp,
-                                                          failure):
+async def test_print_failure_after_issue_voids_the_ticket(kiosk: KioskModel, server, vp, failure):
     def fail_once_issued() -> None:
         # The number exists on the server now; the printer fails before the job goes out.
         if kiosk.phase is Phase.PRINTING and not vp.state.mute and vp.state.paper == "ok":
@@ -209,11 +225,14 @@ def restart_server_while_issuing(kiosk: KioskModel, server) -> list[asyncio.Task
 
     def drop_server_while_issuing() -> None:
         if kiosk.phase is Phase.ISSUING and not restarting:
+
             async def bounce() -> None:
                 await server.stop()
-                await until(lambda: kiosk.client.state != "connected",
-                            what="the kiosk saw the server go")
+                await until(
+                    lambda: kiosk.client.state != "connected", what="the kiosk saw the server go"
+                )
                 await server.start()
+
             restarting.append(asyncio.create_task(bounce()))
 
     kiosk.on_change(drop_server_while_issuing)
@@ -233,12 +252,17 @@ async def test_retry_after_reconnect_reuses_the_request_id(kiosk: KioskModel, se
 def test_config_file_and_server_address(tmp_path):
     printer, settings = load_kiosk_file(ROOT / "kiosk" / "printer-virtual.toml")
     assert (printer.connection, printer.host, printer.port, printer.width) == (
-        "network", "127.0.0.1", 9100, 576)
+        "network",
+        "127.0.0.1",
+        9100,
+        576,
+    )
     assert settings.idle_seconds == 30 and settings.printer_poll_seconds == 5
-    assert server_urls("http://10.0.0.5:8765") == ("http://10.0.0.5:8765",
-                                                   "ws://10.0.0.5:8765/ws")
-    assert server_urls("ws://10.0.0.5:8765/ws/") == ("http://10.0.0.5:8765",
-                                                     "ws://10.0.0.5:8765/ws")
+    assert server_urls("http://10.0.0.5:8765") == ("http://10.0.0.5:8765", "ws://10.0.0.5:8765/ws")
+    assert server_urls("ws://10.0.0.5:8765/ws/") == (
+        "http://10.0.0.5:8765",
+        "ws://10.0.0.5:8765/ws",
+    )
     assert server_urls("https://xephang.gov.vn/q")[1] == "wss://xephang.gov.vn/q/ws"
     bad = tmp_path / "kiosk.toml"
     bad.write_text('[printer]\nconnection = "dummy"\n[kiosk]\nidle_second = 30\n')
@@ -258,9 +282,17 @@ async def test_slip_carries_what_the_citizen_needs(kiosk: KioskModel, server, vp
     assert ticket is not None
     intent = Intent(BIRTH, "nguoi-khuyet-tat", "x")
     stored = next(t for t in server.tickets() if t.number == ticket.number)
-    slip = kiosk._slip({"number": stored.number, "issued_at": stored.issued_at,
-                        "public_id": stored.public_id, "ahead": 0, "estimated_wait": 125,
-                        "priority": stored.priority}, intent)
+    slip = kiosk._slip(
+        {
+            "number": stored.number,
+            "issued_at": stored.issued_at,
+            "public_id": stored.public_id,
+            "ahead": 0,
+            "estimated_wait": 125,
+            "priority": stored.priority,
+        },
+        intent,
+    )
     assert slip.centre_name == "Trung tâm Hành chính công tỉnh Bình Dương"
     assert slip.service_name == "Đăng ký khai sinh, khai tử"
     assert slip.priority_group == "Người khuyết tật"
@@ -287,8 +319,10 @@ async def test_unanswered_tap_is_undone_after_the_reconnect(server, vp):
         await server.start()
         await until(lambda: kiosk.in_service, what="back in service")
         # Whether or not the first frame reached the server, nothing may wait in the queue.
-        await until(lambda: all(t.status.value == "voided" for t in server.tickets()),
-                    what="the orphan voided")
+        await until(
+            lambda: all(t.status.value == "voided" for t in server.tickets()),
+            what="the orphan voided",
+        )
         assert len(server.tickets()) == 1 and vp.jobs == []
         assert server.server.state.waiting.waiting(BIRTH) == 0
 
@@ -308,17 +342,36 @@ async def test_wrong_token_is_out_of_service(server, vp):
 
 async def test_python_m_kiosk_starts_reports_and_stops(server, vp, tmp_path):
     config = tmp_path / "kiosk.toml"
-    config.write_text(f'[printer]\nconnection = "network"\nhost = "127.0.0.1"\n'
-                      f'port = {vp.port}\nstatus_timeout = 0.5\n'
-                      f'[kiosk]\nprinter_poll_seconds = 0.5\n')
+    config.write_text(
+        f'[printer]\nconnection = "network"\nhost = "127.0.0.1"\n'
+        f"port = {vp.port}\nstatus_timeout = 0.5\n"
+        f"[kiosk]\nprinter_poll_seconds = 0.5\n"
+    )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kiosk", "--server", server.base, "--token", KIOSK_TOKEN,
-        "--printer", str(config), "--windowed", "--size", "1920x1080", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "kiosk",
+        "--server",
+        server.base,
+        "--token",
+        KIOSK_TOKEN,
+        "--printer",
+        str(config),
+        "--windowed",
+        "--size",
+        "1920x1080",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
-        await until(lambda: server.device_printer() == "ok" or proc.returncode is not None,
-                    timeout=40, what="the kiosk connected and reported its printer")
+        await until(
+            lambda: server.device_printer() == "ok" or proc.returncode is not None,
+            timeout=40,
+            what="the kiosk connected and reported its printer",
+        )
         assert proc.returncode is None
         proc.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(proc.communicate(), 30)
@@ -347,10 +400,18 @@ async def booked(tmp_path, vp):
 
 def printed_exactly(job, kiosk: KioskModel, stored, ahead: int, wait: int) -> bool:
     """The paper starts with the slip rendered from the server's own ticket."""
-    slip = kiosk._slip({"number": stored.number, "issued_at": stored.issued_at,
-                        "public_id": stored.public_id, "service": stored.service,
-                        "priority": stored.priority, "ahead": ahead, "estimated_wait": wait},
-                       Intent(None, None, "x", booking="x"))
+    slip = kiosk._slip(
+        {
+            "number": stored.number,
+            "issued_at": stored.issued_at,
+            "public_id": stored.public_id,
+            "service": stored.service,
+            "priority": stored.priority,
+            "ahead": ahead,
+            "estimated_wait": wait,
+        },
+        Intent(None, None, "x", booking="x"),
+    )
     render = render_ticket(slip, kiosk.layout, job.image.width).convert("1")
     top = job.image.convert("1").crop((0, 0, render.width, render.height))
     return ImageChops.difference(top.convert("L"), render.convert("L")).getbbox() is None
@@ -382,15 +443,18 @@ async def test_scanned_booking_is_printed_and_called_before_a_later_walk_in(book
     assert printed_exactly(jobs[1], kiosk, mine, ticket.ahead, ticket.estimated_wait)
     assert not printed_exactly(jobs[0], kiosk, mine, ticket.ahead, ticket.estimated_wait)
     await add_officer(server.server, "an")
-    counter = await peer(server.base, "counter", await login(server.base, "an"),
-                         counter=BIRTH_COUNTER)
+    counter = await peer(
+        server.base, "counter", await login(server.base, "an"), counter=BIRTH_COUNTER
+    )
     try:
         first = await counter.request("call_next")
         second = await counter.request("call_next")
     finally:
         await counter.close()
     assert [first["ticket"]["number"], second["ticket"]["number"]] == [
-        ticket.number, walk_in.number]
+        ticket.number,
+        walk_in.number,
+    ]
 
 
 async def test_double_scan_gives_one_ticket(booked, vp):

@@ -36,8 +36,7 @@ from tests.support.waiting import printer_drained, until
 pytestmark = pytest.mark.timeout(90)
 PORTRAIT, LANDSCAPE = (1080, 1920), (1920, 1080)
 
-Scenario = Callable[[KioskWindow, KioskModel, InProcessServer, VirtualPrinter],
-                    Awaitable[None]]
+Scenario = Callable[[KioskWindow, KioskModel, InProcessServer, VirtualPrinter], Awaitable[None]]
 
 
 @pytest.fixture
@@ -46,12 +45,18 @@ def run_kiosk(qapp, tmp_path):
     load_fonts(qapp)
     qapp.setQuitOnLastWindowClosed(False)  # closing a test window must not stop the loop
 
-    def run(scenario: Scenario, size: tuple[int, int] = PORTRAIT,
-            clock: Callable[[], float] = time.time, **settings: object) -> None:
+    def run(
+        scenario: Scenario,
+        size: tuple[int, int] = PORTRAIT,
+        clock: Callable[[], float] = time.time,
+        **settings: object,
+    ) -> None:
         async def main() -> None:
-            async with InProcessServer(tmp_path / "q.db", clock=clock) as server, \
-                    VirtualPrinter(out_dir=tmp_path / "prints", width=576) as vp, \
-                    running_kiosk(server.base, vp, **settings) as model:
+            async with (
+                InProcessServer(tmp_path / "q.db", clock=clock) as server,
+                VirtualPrinter(out_dir=tmp_path / "prints", width=576) as vp,
+                running_kiosk(server.base, vp, **settings) as model,
+            ):
                 window = KioskWindow(model)
                 window.resize(*size)
                 window.show()
@@ -88,8 +93,11 @@ def type_on_screen(keyboard, text: str) -> None:
 def test_two_taps_to_a_printed_ticket(run_kiosk):
     async def scenario(window, model, server, vp):
         printing_seen: list[str] = []
-        model.on_change(lambda: model.screen is Page.PRINTING
-                        and printing_seen.append(window.message.title.text()))
+        model.on_change(
+            lambda: (
+                model.screen is Page.PRINTING and printing_seen.append(window.message.title.text())
+            )
+        )
         home_tile = tile(window.home.grid.tiles, "ho-tich")
         assert home_tile.title.text() == "Hộ tịch"
         assert home_tile.height() >= 110 and home_tile.width() >= 110
@@ -110,9 +118,10 @@ def test_two_taps_to_a_printed_ticket(run_kiosk):
         assert job.path is not None and job.path.suffix == ".png"
         tap(window.ticket.done)
         assert shown(window) is window.home
-        await until(lambda: "1 người đang chờ" in tile(window.home.grid.tiles,
-                                                        "ho-tich").detail.text(),
-                    what="the queue figure updated")
+        await until(
+            lambda: "1 người đang chờ" in tile(window.home.grid.tiles, "ho-tich").detail.text(),
+            what="the queue figure updated",
+        )
 
     run_kiosk(scenario)
 
@@ -178,8 +187,10 @@ def test_priority_choice_english_and_booking_scan(run_kiosk):
         # its refusal, in the kiosk's language, on the booking page; nothing issued.
         assert model.language == "en"  # still this citizen's screen
         scan(window, "ZZZZ-ZZZZ")
-        await until(lambda: shown(window) is window.booking and window.booking.refusal
-                    .isVisible(), what="the refusal")
+        await until(
+            lambda: shown(window) is window.booking and window.booking.refusal.isVisible(),
+            what="the refusal",
+        )
         assert window.booking.refusal.text() == "No booking with this code."
         assert window.booking.field.text() == "ZZZZ-ZZZZ"
         tap(window.language)
@@ -209,8 +220,10 @@ def test_booking_scanned_on_any_screen_prints_and_goes_first(run_kiosk):
         clock.now = WEDNESDAY_9AM + 300  # 09:05: the booked citizen scans, on that screen
         scan(window, booking["code_display"])
         scan(window, booking["code_display"])  # the scanner fires twice
-        await until(lambda: shown(window) is window.ticket
-                    and window.ticket.number.text() != walk_in, what="the booked ticket")
+        await until(
+            lambda: shown(window) is window.ticket and window.ticket.number.text() != walk_in,
+            what="the booked ticket",
+        )
         number = window.ticket.number.text()
         assert window.ticket.checkin.isVisible()
         assert "theo giờ hẹn" in window.ticket.checkin.text()
@@ -222,8 +235,9 @@ def test_booking_scanned_on_any_screen_prints_and_goes_first(run_kiosk):
         assert sorted(t.number for t in server.tickets()) == sorted([walk_in, number])
         assert len(vp.jobs) == 2
         await add_officer(server.server, "an")
-        counter = await peer(server.base, "counter", await login(server.base, "an"),
-                             counter=BIRTH_COUNTER)
+        counter = await peer(
+            server.base, "counter", await login(server.base, "an"), counter=BIRTH_COUNTER
+        )
         try:
             assert (await counter.request("call_next"))["ticket"]["number"] == number
         finally:
@@ -261,8 +275,13 @@ def test_booking_typed_on_screen_keyboard(run_kiosk):
 def test_out_of_service_when_server_or_printer_fails(run_kiosk):
     async def scenario(window, model, server, vp):
         await server.stop()
-        await until(lambda: shown(window) is window.message and
-                    window.message.title.text() == "Tạm ngưng phục vụ", what="out of service")
+        await until(
+            lambda: (
+                shown(window) is window.message
+                and window.message.title.text() == "Tạm ngưng phục vụ"
+            ),
+            what="out of service",
+        )
         assert "127.0.0.1" in window.message.detail.text()
         assert not window.message.done.isVisible()
         await server.start()
@@ -296,6 +315,7 @@ def test_idle_screen_returns_home(run_kiosk):
 async def laid_out(window: QWidget) -> None:
     """Until a turn of Qt's loop moves nothing any more: the layouts and the scroll bars
     have followed the last resize (a grid may take a few turns to settle)."""
+
     def geometry() -> list[tuple[QRect, bool]]:
         return [(w.geometry(), w.isVisible()) for w in window.findChildren(QWidget)]
 
@@ -318,7 +338,8 @@ async def grab(window: KioskWindow, name: str, out: Path) -> Path:
         assert picture.save(str(raw))
         with Image.open(raw) as image:
             image.convert("RGB").quantize(colors=64, dither=Image.Dither.NONE).save(
-                path, optimize=True)
+                path, optimize=True
+            )
         raw.unlink()
 
     await asyncio.to_thread(save)

@@ -40,35 +40,80 @@ from tests.support.servers import free_port
 from tests.support.waiting import answers, until_up
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("announce", "assets", "counter_display", "kiosk", "printer", "qtcommon",
-            "queue_protocol", "queue_server", "vntext")
-SCRIPTS = ("xephang-server", "xephang-kiosk", "xephang-console", "xephang-counter",
-           "xephang-hall", "xephang-rating", "xephang-printer")
+PACKAGES = (
+    "announce",
+    "assets",
+    "counter_display",
+    "kiosk",
+    "printer",
+    "qtcommon",
+    "queue_protocol",
+    "queue_server",
+    "vntext",
+)
+SCRIPTS = (
+    "xephang-server",
+    "xephang-kiosk",
+    "xephang-console",
+    "xephang-counter",
+    "xephang-hall",
+    "xephang-rating",
+    "xephang-printer",
+)
 # Top-level entries of the checkout that the build does not need.
-NOT_COPIED = {".git", ".venv", "var", "build", "dist", "tests", "docs", "bench", "scripts",
-              ".ci", ".hypothesis", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
-QT_OR_USB = {"pyside6", "pyside6-essentials", "pyside6-addons", "shiboken6", "qasync",
-             "python-escpos", "pyusb", "pyserial"}
+NOT_COPIED = {
+    ".git",
+    ".venv",
+    "var",
+    "build",
+    "dist",
+    "tests",
+    "docs",
+    "bench",
+    "scripts",
+    ".ci",
+    ".hypothesis",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+}
+QT_OR_USB = {
+    "pyside6",
+    "pyside6-essentials",
+    "pyside6-addons",
+    "shiboken6",
+    "qasync",
+    "python-escpos",
+    "pyusb",
+    "pyserial",
+}
 SERVER_ONLY = {"aiosqlite", "prometheus-client", "uvloop"}
 KIOSK_TOKEN = "kiosk-1-demo-token-change-me"
 
 pytestmark = pytest.mark.timeout(240)
 
 
-def run(cmd: list[str | Path], cwd: Path, env: dict[str, str],
-        timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
-    assert proc.returncode == 0, (f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
-                                  f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+def run(
+    cmd: list[str | Path], cwd: Path, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, (
+        f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
+        f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc
 
 
 def outside_env() -> dict[str, str]:
     """The environment of a shell on a host where the package is installed: no trace of
     this checkout or of the test run's virtual environment."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONSTARTUP")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONSTARTUP")
+    }
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     return env
 
@@ -79,6 +124,7 @@ def copy_source(dst: Path) -> None:
         if Path(folder) == ROOT:
             skip |= {n for n in names if n in NOT_COPIED}
         return skip
+
     shutil.copytree(ROOT, dst, ignore=ignore)
 
 
@@ -118,8 +164,11 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def wheel(work: Path) -> Path:
     src = work / "src"
     copy_source(src)
-    run([sys.executable, "-m", "build", "--wheel", "--outdir", work / "dist", src],
-        cwd=work, env=outside_env())
+    run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", work / "dist", src],
+        cwd=work,
+        env=outside_env(),
+    )
     (built,) = (work / "dist").glob("xep_hang-*.whl")
     return built
 
@@ -134,31 +183,48 @@ def venv(work: Path, wheel: Path) -> Iterator[dict[str, object]]:
     env = outside_env()
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
     start = time.monotonic()
-    run([bindir / "python", "-m", "pip", "install", "-q", f"{wheel}[server]"], cwd=work,
-        env=env)
-    listed = run([bindir / "python", "-m", "pip", "list", "--format=freeze"], cwd=work,
-                 env=env).stdout
-    yield {"bin": bindir, "env": env, "server_install_s": time.monotonic() - start,
-           "server_packages": {line.split("==")[0].lower().replace("_", "-")
-                               for line in listed.splitlines() if "==" in line}}
+    run([bindir / "python", "-m", "pip", "install", "-q", f"{wheel}[server]"], cwd=work, env=env)
+    listed = run(
+        [bindir / "python", "-m", "pip", "list", "--format=freeze"], cwd=work, env=env
+    ).stdout
+    yield {
+        "bin": bindir,
+        "env": env,
+        "server_install_s": time.monotonic() - start,
+        "server_packages": {
+            line.split("==")[0].lower().replace("_", "-")
+            for line in listed.splitlines()
+            if "==" in line
+        },
+    }
 
 
 def test_the_wheel_holds_every_data_file_and_the_licence(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as whl:
         names = set(whl.namelist())
         metadata = whl.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
-        entry_points = whl.read(next(n for n in names
-                                     if n.endswith(".dist-info/entry_points.txt"))).decode()
-    in_checkout = {p.relative_to(ROOT).as_posix()
-                   for package in PACKAGES if (ROOT / package).is_dir()
-                   for p in (ROOT / package).rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+        entry_points = whl.read(
+            next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+        ).decode()
+    in_checkout = {
+        p.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        if (ROOT / package).is_dir()
+        for p in (ROOT / package).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
     assert in_checkout - names == set()
-    for expected in ("assets/config/binh-duong.toml", "assets/fonts/NotoSans-Regular.ttf",
-                     "assets/fonts/web/NotoSans-Regular.vi.woff2", "assets/fonts/OFL-NotoSans.txt",
-                     "assets/voice/vi/manifest.toml", "assets/voice/vi/words/mootj.wav",
-                     "queue_server/web/templates/page.html", "queue_server/web/static/site.css",
-                     "kiosk/printer-virtual.toml"):
+    for expected in (
+        "assets/config/binh-duong.toml",
+        "assets/fonts/NotoSans-Regular.ttf",
+        "assets/fonts/web/NotoSans-Regular.vi.woff2",
+        "assets/fonts/OFL-NotoSans.txt",
+        "assets/voice/vi/manifest.toml",
+        "assets/voice/vi/words/mootj.wav",
+        "queue_server/web/templates/page.html",
+        "queue_server/web/static/site.css",
+        "kiosk/printer-virtual.toml",
+    ):
         assert expected in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert b"License-Expression: MIT" in metadata
@@ -185,8 +251,9 @@ def test_a_server_host_gets_no_qt_and_no_usb(venv: dict) -> None:
     cwd = venv["bin"].parent  # outside the repository
     out = run([venv["bin"] / "xephang-server", "--help"], cwd=cwd, env=venv["env"]).stdout
     assert "--config" in out and "--db" in out
-    out = run([venv["bin"] / "python", "-m", "queue_server", "--help"], cwd=cwd,
-              env=venv["env"]).stdout
+    out = run(
+        [venv["bin"] / "python", "-m", "queue_server", "--help"], cwd=cwd, env=venv["env"]
+    ).stdout
     assert "--config" in out
 
 
@@ -233,13 +300,17 @@ asyncio.run(main())
 def test_the_installed_package_prints_a_ticket(work: Path, wheel: Path, venv: dict) -> None:
     bindir, env = venv["bin"], venv["env"]
     start = time.monotonic()
-    run([bindir / "python", "-m", "pip", "install", "-q", f"{wheel}[server,kiosk]"],
-        cwd=work, env=env)
+    run(
+        [bindir / "python", "-m", "pip", "install", "-q", f"{wheel}[server,kiosk]"],
+        cwd=work,
+        env=env,
+    )
     kiosk_install_s = time.monotonic() - start
     cwd = work / "host"  # a working directory with nothing of the checkout in it
     cwd.mkdir()
-    sample = run([bindir / "python", "-c", "import assets; print(assets.SAMPLE_CONFIG)"],
-                 cwd=cwd, env=env).stdout.strip()
+    sample = run(
+        [bindir / "python", "-c", "import assets; print(assets.SAMPLE_CONFIG)"], cwd=cwd, env=env
+    ).stdout.strip()
     assert Path(sample).is_file() and work / "venv" in Path(sample).parents
     for script in SCRIPTS:  # every command starts (and `python -m` is still there)
         assert "usage:" in run([bindir / script, "--help"], cwd=cwd, env=env).stdout
@@ -250,20 +321,53 @@ def test_the_installed_package_prints_a_ticket(work: Path, wheel: Path, venv: di
     procs: list[subprocess.Popen] = []
     logs = {name: (work / f"{name}.log").open("w") for name in ("printer", "server")}
     try:
-        procs.append(subprocess.Popen(
-            [bindir / "xephang-printer", "--host", "127.0.0.1", "--port", str(printer_port),
-             "--out", str(out)], cwd=cwd, env=env, stdout=logs["printer"],
-            stderr=subprocess.STDOUT))
-        procs.append(subprocess.Popen(
-            [bindir / "xephang-server", "--config", sample, "--db", str(work / "q.db"),
-             "--host", "127.0.0.1", "--port", str(server_port), "--ignore-hours"],
-            cwd=cwd, env=env, stdout=logs["server"], stderr=subprocess.STDOUT))
+        procs.append(
+            subprocess.Popen(
+                [
+                    bindir / "xephang-printer",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(printer_port),
+                    "--out",
+                    str(out),
+                ],
+                cwd=cwd,
+                env=env,
+                stdout=logs["printer"],
+                stderr=subprocess.STDOUT,
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [
+                    bindir / "xephang-server",
+                    "--config",
+                    sample,
+                    "--db",
+                    str(work / "q.db"),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(server_port),
+                    "--ignore-hours",
+                ],
+                cwd=cwd,
+                env=env,
+                stdout=logs["server"],
+                stderr=subprocess.STDOUT,
+            )
+        )
         until_up(lambda: accepts(printer_port), "virtual printer", procs)
         until_up(lambda: answers(f"http://127.0.0.1:{server_port}/healthz"), "/healthz", procs)
         script = work / "print_one_ticket.py"
         script.write_text(PRINT_ONE_TICKET, encoding="utf-8")
-        printed = run([bindir / "python", script, server_port, printer_port, KIOSK_TOKEN],
-                      cwd=cwd, env=env, timeout=60).stdout
+        printed = run(
+            [bindir / "python", script, server_port, printer_port, KIOSK_TOKEN],
+            cwd=cwd,
+            env=env,
+            timeout=60,
+        ).stdout
         until_up(lambda: any(out.glob("job-*.png")), "printed job", procs, timeout=10)
     finally:
         for proc in procs:
@@ -284,5 +388,7 @@ def test_the_installed_package_prints_a_ticket(work: Path, wheel: Path, venv: di
         assert page.width == 576 and page.height > 300
         ink = page.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
         assert ink is not None, "the printed page is blank"
-    print(f"\nserver-host install {venv['server_install_s']:.1f} s, "
-          f"+kiosk extra {kiosk_install_s:.1f} s; ticket {last_json(printed)['number']}")
+    print(
+        f"\nserver-host install {venv['server_install_s']:.1f} s, "
+        f"+kiosk extra {kiosk_install_s:.1f} s; ticket {last_json(printed)['number']}"
+    )

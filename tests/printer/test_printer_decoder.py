@@ -23,12 +23,19 @@ def ink_box(img: Image.Image) -> tuple[int, int, int, int] | None:
 
 
 def test_text_sizes_alignment_and_feed() -> None:
-    data = (b"\x1b@\x1ba\x01\x1d!\x11AB\n" + b"\x1d!\x00\x1ba\x00xy\n" + b"\x1b!\x30Z\n"
-            + b"\x1bd\x02\x1dVB\x10")
+    data = (
+        b"\x1b@\x1ba\x01\x1d!\x11AB\n"
+        + b"\x1d!\x00\x1ba\x00xy\n"
+        + b"\x1b!\x30Z\n"
+        + b"\x1bd\x02\x1dVB\x10"
+    )
     (job,), queries = decode(data, 384)
     assert queries == []
     assert [(t.text, t.width_mult, t.height_mult, t.align) for t in job.texts] == [
-        ("AB", 2, 2, "center"), ("xy", 1, 1, "left"), ("Z", 2, 2, "left")]
+        ("AB", 2, 2, "center"),
+        ("xy", 1, 1, "left"),
+        ("Z", 2, 2, "left"),
+    ]
     first = job.page.crop((0, 0, 384, 48))
     box = ink_box(first)
     assert box is not None and abs((box[0] + box[2]) / 2 - 192) <= 6  # centred
@@ -45,19 +52,19 @@ def test_column_band_of_eight_dot_mode_is_stretched() -> None:
 
 def test_status_queries_are_reported_in_order() -> None:
     _, queries = decode(b"\x10\x04\x01\x1dr\x01\x10\x04\x04", 576)
-    assert queries == [StatusQuery("DLE EOT", 1), StatusQuery("GS r", 1),
-                       StatusQuery("DLE EOT", 4)]
+    assert queries == [StatusQuery("DLE EOT", 1), StatusQuery("GS r", 1), StatusQuery("DLE EOT", 4)]
 
 
 def test_feeding_byte_by_byte_equals_one_shot() -> None:
     from printer.encode import encode_ticket
 
-    data = encode_ticket(sample_slip(), SlipLayout(), PrinterConfig(width=384, hybrid=True,
-                                                                    image_mode="graphics"))
+    data = encode_ticket(
+        sample_slip(), SlipLayout(), PrinterConfig(width=384, hybrid=True, image_mode="graphics")
+    )
     decoder = Decoder(384)
     events = []
     for i in range(0, len(data), 7):
-        events += decoder.feed(data[i:i + 7])
+        events += decoder.feed(data[i : i + 7])
     events += decoder.close()
     (job,), _ = decode(data, 384)
     (streamed,) = events
@@ -102,22 +109,35 @@ def test_importing_escpos_through_printer_leaves_logging_and_stdout_alone() -> N
         ".print_ticket(sample_slip(), SlipLayout()))\n"
         "assert logging.getLogger().handlers == [], logging.getLogger().handlers\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
 
 
 async def test_command_line_virtual_printer(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "printer.virtual", "--port", "0", "--out", str(tmp_path),
-        "--width", "384", "--paper", "near_end", stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "printer.virtual",
+        "--port",
+        "0",
+        "--out",
+        str(tmp_path),
+        "--width",
+        "384",
+        "--paper",
+        "near_end",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         line = await asyncio.wait_for(proc.stdout.readline(), 15)
         port = int(re.search(rb":(\d+);", line).group(1))
-        printer = TicketPrinter(PrinterConfig(connection="network", host="127.0.0.1",
-                                              port=port, width=384, timeout=5))
+        printer = TicketPrinter(
+            PrinterConfig(connection="network", host="127.0.0.1", port=port, width=384, timeout=5)
+        )
         assert (await printer.status()).paper.value == "near_end"
         await printer.print_ticket(sample_slip(), SlipLayout())
         async with asyncio.timeout(15):  # it logs the job once the picture is saved

@@ -60,8 +60,15 @@ def pty_printer():
 
 
 def serial_config(path: str) -> PrinterConfig:
-    return PrinterConfig.from_dict({"connection": "serial", "serial_device": path,
-                                    "baudrate": 115200, "timeout": 3, "status_timeout": 0.5})
+    return PrinterConfig.from_dict(
+        {
+            "connection": "serial",
+            "serial_device": path,
+            "baudrate": 115200,
+            "timeout": 3,
+            "status_timeout": 0.5,
+        }
+    )
 
 
 async def test_serial_status_and_print(pty_printer: PtyPrinter) -> None:
@@ -93,8 +100,9 @@ def test_serial_deadline_allows_for_the_baud_rate() -> None:
 async def test_device_file_gets_the_job_and_status_is_unknown(tmp_path: Path) -> None:
     target = tmp_path / "lp0"
     target.touch()
-    printer = TicketPrinter(PrinterConfig(connection="file", device_path=str(target),
-                                          width=384, image_mode="graphics"))
+    printer = TicketPrinter(
+        PrinterConfig(connection="file", device_path=str(target), width=384, image_mode="graphics")
+    )
     assert not (await printer.status()).known
     await printer.print_ticket(sample_slip(), SlipLayout())
     (job,), _ = decode(target.read_bytes(), 384)

@@ -34,8 +34,11 @@ def assert_golden(img: Image.Image, name: str, tmp_path: Path, update: bool = Tr
     if img.size != expected.size or img.tobytes() != expected.tobytes():
         actual = tmp_path / f"{name}-actual.png"
         img.save(actual)
-        diff = ImageChops.difference(img.convert("L"), expected.convert("L")).getbbox() \
-            if img.size == expected.size else f"size {img.size} != {expected.size}"
+        diff = (
+            ImageChops.difference(img.convert("L"), expected.convert("L")).getbbox()
+            if img.size == expected.size
+            else f"size {img.size} != {expected.size}"
+        )
         pytest.fail(f"{name} differs from golden (region {diff}); actual saved at {actual}")
 
 
@@ -59,10 +62,14 @@ def test_golden_comparison_notices_a_one_pixel_change(tmp_path: Path) -> None:
 
 def test_decomposed_input_renders_like_composed() -> None:
     composed = sample_slip(service_name=LONG_SERVICE, centre_name="Trung tâm Bình Dương")
-    decomposed = sample_slip(service_name=unicodedata.normalize("NFD", LONG_SERVICE),
-                             centre_name=unicodedata.normalize("NFD", "Trung tâm Bình Dương"))
-    assert (render_ticket(composed, LAYOUT, 576).tobytes()
-            == render_ticket(decomposed, LAYOUT, 576).tobytes())
+    decomposed = sample_slip(
+        service_name=unicodedata.normalize("NFD", LONG_SERVICE),
+        centre_name=unicodedata.normalize("NFD", "Trung tâm Bình Dương"),
+    )
+    assert (
+        render_ticket(composed, LAYOUT, 576).tobytes()
+        == render_ticket(decomposed, LAYOUT, 576).tobytes()
+    )
 
 
 @pytest.mark.parametrize("width", [384, 512, 576])
@@ -112,8 +119,9 @@ def test_text_comes_from_the_layout() -> None:
     footer = ticket_blocks(sample_slip(), SlipLayout(footer="Xin cảm ơn"), 576)
     assert no_qr.height < plain.height - 150
     assert "footer" in {b.name for b in footer}
-    assert "qr" not in {b.name for b in ticket_blocks(sample_slip(), SlipLayout(show_qr=False),
-                                                       576)}
+    assert "qr" not in {
+        b.name for b in ticket_blocks(sample_slip(), SlipLayout(show_qr=False), 576)
+    }
     english = {b.name for b in ticket_blocks(sample_slip(), SlipLayout(show_english=False), 576)}
     assert not any(name.endswith("_en") for name in english)
 

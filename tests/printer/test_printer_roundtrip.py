@@ -32,7 +32,8 @@ def assert_page_shows(page: Image.Image, render: Image.Image) -> None:
     assert page.width == render.width and page.height >= render.height
     top = page.crop((0, 0, render.width, render.height))
     assert top.tobytes() == render.tobytes(), ImageChops.difference(
-        top.convert("L"), render.convert("L")).getbbox()
+        top.convert("L"), render.convert("L")
+    ).getbbox()
     rest = page.crop((0, render.height, page.width, page.height)).convert("L")
     assert ImageChops.invert(rest).getbbox() is None
 
@@ -48,7 +49,10 @@ def test_dummy_bytes_decode_to_the_rendered_pixels(mode: str, width: int) -> Non
     assert len(jobs) == 1 and jobs[0].cut == "full"
     assert_page_shows(jobs[0].page, render)
     assert {i.command for i in jobs[0].images} == {
-        "bitImageRaster": {"GS v 0"}, "bitImageColumn": {"ESC *"}, "graphics": {"GS ( L"}}[mode]
+        "bitImageRaster": {"GS v 0"},
+        "bitImageColumn": {"ESC *"},
+        "graphics": {"GS ( L"},
+    }[mode]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -94,8 +98,12 @@ def test_hybrid_strips_are_the_rendered_lines(mode: str, width: int) -> None:
         elif block.name not in ("gap", "rule"):
             expected = y + shift
             slack = range(0, 24) if mode == "bitImageColumn" else range(1)
-            found = [d for d in slack if job.page.crop((0, expected + d, width, expected + d + h))
-                     .tobytes() == block.image.tobytes()]
+            found = [
+                d
+                for d in slack
+                if job.page.crop((0, expected + d, width, expected + d + h)).tobytes()
+                == block.image.tobytes()
+            ]
             assert found, f"{block.name} not on paper near y={expected}"
             shift += found[0]
         y += h
@@ -110,16 +118,28 @@ def ink_bottom(img: Image.Image) -> int:
 def zbar(path: Path) -> str:
     if shutil.which("zbarimg") is None:
         pytest.skip("zbarimg (Debian zbar-tools) not installed")
-    done = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True,
-                          text=True, timeout=20, check=False)
+    done = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
     return done.stdout.strip()
 
 
 async def print_over_tcp(tmp_path: Path, config: dict, width: int = 576) -> DecodedJob:
     async with VirtualPrinter(out_dir=tmp_path, width=width) as vp:
-        cfg = PrinterConfig.from_dict({"connection": "network", "host": "127.0.0.1",
-                                       "port": vp.port, "width": width, "timeout": 5,
-                                       **config})
+        cfg = PrinterConfig.from_dict(
+            {
+                "connection": "network",
+                "host": "127.0.0.1",
+                "port": vp.port,
+                "width": width,
+                "timeout": 5,
+                **config,
+            }
+        )
         printer = TicketPrinter(cfg)
         await printer.print_ticket(sample_slip(), LAYOUT)
         (job,) = await vp.wait_for_jobs(1)
@@ -129,8 +149,9 @@ async def print_over_tcp(tmp_path: Path, config: dict, width: int = 576) -> Deco
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_ticket_printer_over_tcp_writes_the_rendered_ticket(mode: str,
-                                                                  tmp_path: Path) -> None:
+async def test_ticket_printer_over_tcp_writes_the_rendered_ticket(
+    mode: str, tmp_path: Path
+) -> None:
     job = await print_over_tcp(tmp_path, {"image_mode": mode})
     with Image.open(job.path) as png:
         assert_page_shows(png.convert("1"), render_ticket(sample_slip(), LAYOUT, 576))
@@ -141,6 +162,7 @@ async def test_escpos_network_printer_to_virtual_printer(tmp_path: Path) -> None
     render = render_ticket(sample_slip(), LAYOUT, 384)
     async with VirtualPrinter(out_dir=tmp_path, width=384) as vp:
         net = _escpos.module().Network("127.0.0.1", vp.port, timeout=5)
+
         def send() -> None:
             net.open()
             net.image(render, impl="graphics", fragment_height=240)

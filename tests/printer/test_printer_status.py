@@ -25,8 +25,14 @@ TIMEOUT = 1.0
 
 
 def config_for(vp: VirtualPrinter, **extra: object) -> PrinterConfig:
-    return PrinterConfig(connection="network", host="127.0.0.1", port=vp.port,
-                         timeout=TIMEOUT, status_timeout=0.5, **extra)
+    return PrinterConfig(
+        connection="network",
+        host="127.0.0.1",
+        port=vp.port,
+        timeout=TIMEOUT,
+        status_timeout=0.5,
+        **extra,
+    )
 
 
 @pytest.mark.parametrize("paper", list(Paper)[:3])
@@ -39,8 +45,16 @@ def test_status_bytes_round_trip(paper: Paper, cover_open: bool, offline: bool) 
     assert status.ready is (status.online and not cover_open)
 
 
-@pytest.mark.parametrize("replies", [{}, {1: 0x12, 2: 0x12}, {1: 0x12, 2: 0x12, 4: 0xFF},
-                                     {1: None, 2: 0x12, 4: 0x12}, {1: 0, 2: 0, 4: 0}])
+@pytest.mark.parametrize(
+    "replies",
+    [
+        {},
+        {1: 0x12, 2: 0x12},
+        {1: 0x12, 2: 0x12, 4: 0xFF},
+        {1: None, 2: 0x12, 4: 0x12},
+        {1: 0, 2: 0, 4: 0},
+    ],
+)
 def test_missing_or_malformed_replies_are_unknown_never_ok(replies: dict) -> None:
     status = parse_status(replies)
     assert not status.known and not status.ready and status.paper is Paper.UNKNOWN
@@ -73,10 +87,10 @@ async def test_paper_near_end_still_prints(vp: VirtualPrinter) -> None:
     assert len(await vp.wait_for_jobs(1)) == 1
 
 
-@pytest.mark.parametrize(("state", "error"), [({"cover_open": True}, CoverOpen),
-                                               ({"offline": True}, PrinterOffline)])
-async def test_cover_open_and_offline_refuse(vp: VirtualPrinter, state: dict,
-                                            error: type) -> None:
+@pytest.mark.parametrize(
+    ("state", "error"), [({"cover_open": True}, CoverOpen), ({"offline": True}, PrinterOffline)]
+)
+async def test_cover_open_and_offline_refuse(vp: VirtualPrinter, state: dict, error: type) -> None:
     vp.set_state(**state)
     with pytest.raises(error):
         await TicketPrinter(config_for(vp)).print_ticket(sample_slip(), SlipLayout())
@@ -95,8 +109,9 @@ async def test_mute_printer_status_is_unknown(vp: VirtualPrinter) -> None:
 
 async def test_mute_printer_prints_when_status_is_not_required(vp: VirtualPrinter) -> None:
     vp.set_state(mute=True)
-    await TicketPrinter(config_for(vp, require_status=False)).print_ticket(sample_slip(),
-                                                                          SlipLayout())
+    await TicketPrinter(config_for(vp, require_status=False)).print_ticket(
+        sample_slip(), SlipLayout()
+    )
     assert len(await vp.wait_for_jobs(1)) == 1
 
 
@@ -125,8 +140,9 @@ async def test_nobody_listening_is_offline() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
-    printer = TicketPrinter(PrinterConfig(connection="network", host="127.0.0.1", port=port,
-                                          timeout=TIMEOUT))
+    printer = TicketPrinter(
+        PrinterConfig(connection="network", host="127.0.0.1", port=port, timeout=TIMEOUT)
+    )
     assert (await printer.status()).online is False
     with pytest.raises(PrinterOffline):
         await printer.print_ticket(sample_slip(), SlipLayout())
@@ -138,16 +154,20 @@ async def test_gs_r_answers_the_paper_sensor(vp: VirtualPrinter) -> None:
     writer.write(b"\x1dr\x01\x10\x04\x04")
     reply = await asyncio.wait_for(reader.readexactly(2), 2)
     writer.close()
-    assert reply[0] == 0x03 and parse_status({1: 0x12, 2: 0x12, 4: reply[1]}).paper is \
-        Paper.NEAR_END
+    assert (
+        reply[0] == 0x03 and parse_status({1: 0x12, 2: 0x12, 4: reply[1]}).paper is Paper.NEAR_END
+    )
 
 
 async def test_state_file_changes_a_running_printer(vp: VirtualPrinter) -> None:
     printer = TicketPrinter(config_for(vp))
     assert (await printer.status()).paper is Paper.OK
-    await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "printer.virtual", "--out",
-                                             str(vp.out_dir), "--set", "paper=out"], check=True,
-                            capture_output=True)
+    await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "printer.virtual", "--out", str(vp.out_dir), "--set", "paper=out"],
+        check=True,
+        capture_output=True,
+    )
     assert json.loads((vp.out_dir / "state.json").read_text())["paper"] == "out"
     await until(lambda: vp.state.paper == "out", what="the state file read")
     assert (await printer.status()).paper is Paper.OUT

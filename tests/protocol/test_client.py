@@ -40,8 +40,11 @@ def no_tracebacks(caplog):
     """Fails the test if the client logged a traceback (normal disconnects must not)."""
     caplog.set_level(logging.DEBUG, logger="queue_protocol.client")
     yield caplog
-    noisy = [r for r in caplog.records
-             if r.name == "queue_protocol.client" and (r.exc_info or r.levelno >= logging.ERROR)]
+    noisy = [
+        r
+        for r in caplog.records
+        if r.name == "queue_protocol.client" and (r.exc_info or r.levelno >= logging.ERROR)
+    ]
     assert noisy == []
 
 
@@ -67,8 +70,7 @@ async def test_requests_are_answered_by_id(server, no_tracebacks):
     async with QueueClient(ws_url(base), role="kiosk", token=KIOSK_TOKEN) as kiosk:
         # All in flight at once; an answer given to the wrong request shows as a wrong service.
         wanted = [LAND, LAND, "khong-co-dich-vu", BIRTH, BIRTH, BIRTH]
-        answers = await asyncio.gather(*(kiosk.issue(s) for s in wanted),
-                                       return_exceptions=True)
+        answers = await asyncio.gather(*(kiosk.issue(s) for s in wanted), return_exceptions=True)
         for service, answer in zip(wanted, answers, strict=True):
             if service == "khong-co-dich-vu":
                 assert isinstance(answer, ClientError) and answer.code == "unknown_service"
@@ -138,8 +140,9 @@ async def test_reconnects_by_itself_after_a_server_restart(tmp_path, no_tracebac
     proc.start()
     states: list[str] = []
     welcomes: list[dict] = []
-    client = QueueClient(ws_url(proc.base), role="kiosk", token=KIOSK_TOKEN,
-                         backoff_min=0.05, backoff_max=0.5)
+    client = QueueClient(
+        ws_url(proc.base), role="kiosk", token=KIOSK_TOKEN, backoff_min=0.05, backoff_max=0.5
+    )
     client.on_state(states.append)
     client.on_welcome(welcomes.append)
     try:
@@ -174,9 +177,11 @@ async def test_events_reach_callbacks_and_iterators(server, no_tracebacks):
     await add_officer(srv, "chi")
     token = await login(base, "chi", PASSWORD)
     seen: list[dict] = []
-    async with QueueClient(ws_url(base), role="display", token=DISPLAY_TOKEN) as display, \
-            QueueClient(ws_url(base), role="kiosk", token=KIOSK_TOKEN) as kiosk, \
-            QueueClient(ws_url(base), role="counter", token=token, counter=1) as counter:
+    async with (
+        QueueClient(ws_url(base), role="display", token=DISPLAY_TOKEN) as display,
+        QueueClient(ws_url(base), role="kiosk", token=KIOSK_TOKEN) as kiosk,
+        QueueClient(ws_url(base), role="counter", token=token, counter=1) as counter,
+    ):
         display.on_event(seen.append)
         stream_a, stream_b = display.events(), display.events()
         issued = (await kiosk.issue(LAND))["ticket"]["number"]
@@ -202,8 +207,9 @@ async def test_events_reach_callbacks_and_iterators(server, no_tracebacks):
 async def test_refused_token_stops_without_reconnect_loop(server, no_tracebacks):
     base = server.base
     states: list[str] = []
-    client = QueueClient(ws_url(base), role="kiosk", token="wrong-token-0123456789",
-                         backoff_min=0.01)
+    client = QueueClient(
+        ws_url(base), role="kiosk", token="wrong-token-0123456789", backoff_min=0.01
+    )
     client.on_state(states.append)
     await client.start()
     with pytest.raises(ClientError) as err:
@@ -230,8 +236,7 @@ async def test_timeout_and_no_leaked_tasks(server, no_tracebacks):
 
     queue_server.store._write = slow_disk
     before = asyncio.all_tasks()
-    client = QueueClient(ws_url(base), role="kiosk", token=KIOSK_TOKEN,
-                         request_timeout=0.1)
+    client = QueueClient(ws_url(base), role="kiosk", token=KIOSK_TOKEN, request_timeout=0.1)
     await client.start()
     await client.wait_connected(5)
     with pytest.raises(RequestTimeout):

@@ -45,14 +45,16 @@ def test_search_folds_vietnamese_marks_and_đ():
     assert fold("KHAI SINH, khai tử") == "khai sinh khai tu"
 
 
-@pytest.mark.parametrize("raw", ["0912345678", "+84912345678", "84 912 345 678",
-                                 "0912.345.678", "+84 (91) 234-5678"])
+@pytest.mark.parametrize(
+    "raw", ["0912345678", "+84912345678", "84 912 345 678", "0912.345.678", "+84 (91) 234-5678"]
+)
 def test_phone_numbers_are_normalised(raw):
     assert normalize_phone(raw) == "0912345678"
 
 
-@pytest.mark.parametrize("raw", ["", "091234567", "09123456789", "0212345678", "1912345678",
-                                 "+8502345678", "091234567a"])
+@pytest.mark.parametrize(
+    "raw", ["", "091234567", "09123456789", "0212345678", "1912345678", "+8502345678", "091234567a"]
+)
 def test_bad_phone_numbers_are_refused(raw):
     with pytest.raises(QueueError) as err:
         normalize_phone(raw)
@@ -67,27 +69,46 @@ def test_cccd_is_twelve_digits():
 
 
 def test_slots_follow_opening_hours_and_capacity_rules():
-    config = small_site(booking={"slot_minutes": 60, "default_capacity": 2, "capacity": [
-        {"service": "ket-hon", "places": 5},
-        {"from": "12:00", "to": "13:00", "places": 0}]})
+    config = small_site(
+        booking={
+            "slot_minutes": 60,
+            "default_capacity": 2,
+            "capacity": [
+                {"service": "ket-hon", "places": 5},
+                {"from": "12:00", "to": "13:00", "places": 0},
+            ],
+        }
+    )
     day = dt.date(2026, 5, 28)
     birth = slots(config, "khai-sinh", day)
-    assert [s.label for s in birth] == ["07:30", "08:30", "09:30", "10:30", "11:30", "13:30",
-                                        "14:30", "15:30"]  # 12:30 starts in the 0-place hour
+    assert [s.label for s in birth] == [
+        "07:30",
+        "08:30",
+        "09:30",
+        "10:30",
+        "11:30",
+        "13:30",
+        "14:30",
+        "15:30",
+    ]  # 12:30 starts in the 0-place hour
     assert {s.places for s in birth} == {2}
     assert {s.places for s in slots(config, "ket-hon", day)} == {5}
 
 
-@pytest.mark.parametrize("booking, key", [
-    ({"horizon_days": 0}, "booking.horizon_days"),
-    ({"slot_minutes": "30"}, "booking.slot_minutes"),
-    ({"cccd_services": ["khong-co"]}, "booking.cccd_services"),
-    ({"capacity": [{"service": "khai-sinh"}]}, "booking.capacity[0].places"),
-    ({"capacity": [{"from": "10:00", "to": "09:00", "places": 1}]}, "booking.capacity[0].to"),
-    ({"retention_days": -1}, "booking.retention_days"),
-])
+@pytest.mark.parametrize(
+    "booking, key",
+    [
+        ({"horizon_days": 0}, "booking.horizon_days"),
+        ({"slot_minutes": "30"}, "booking.slot_minutes"),
+        ({"cccd_services": ["khong-co"]}, "booking.cccd_services"),
+        ({"capacity": [{"service": "khai-sinh"}]}, "booking.capacity[0].places"),
+        ({"capacity": [{"from": "10:00", "to": "09:00", "places": 1}]}, "booking.capacity[0].to"),
+        ({"retention_days": -1}, "booking.retention_days"),
+    ],
+)
 def test_bad_booking_config_names_the_key(booking, key):
     from queue_server.domain.config import parse_config
+
     with pytest.raises(ConfigError) as err:
         parse_config(SMALL_SITE | {"booking": booking}, "site.toml")
     assert err.value.key == key
@@ -105,10 +126,22 @@ def test_domain_books_the_last_place_only_once():
     at = dt.datetime(2026, 5, 28, 9, tzinfo=state.config.site.tz).timestamp()
 
     def book(code, phone):
-        return state.execute(c.BookSlot(actor="web", code=code, service="khai-sinh",
-                                        day=TOMORROW, slot_at=at, name="An", phone=phone,
-                                        cccd=None, notice_version="v", cancel_hash="h"),
-                             WEDNESDAY_9AM)
+        return state.execute(
+            c.BookSlot(
+                actor="web",
+                code=code,
+                service="khai-sinh",
+                day=TOMORROW,
+                slot_at=at,
+                name="An",
+                phone=phone,
+                cccd=None,
+                notice_version="v",
+                cancel_hash="h",
+            ),
+            WEDNESDAY_9AM,
+        )
+
     book("AAAAAAAA", "0912345678")
     with pytest.raises(QueueError) as err:
         book("BBBBBBBB", "0987654321")
@@ -119,10 +152,13 @@ def test_domain_books_the_last_place_only_once():
 
 
 async def test_fifty_concurrent_bookings_for_ten_places(tmp_path):
-    async with running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, _), aiohttp.ClientSession() as http:
-        answers = await asyncio.gather(*(
-            post(http, base, "/api/bookings", request(phone=f"09{n:08d}")) for n in range(50)))
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
+        answers = await asyncio.gather(
+            *(post(http, base, "/api/bookings", request(phone=f"09{n:08d}")) for n in range(50))
+        )
         statuses = sorted(status for status, _ in answers)
         assert statuses == [201] * 10 + [409] * 40
         refusals = [body["error"] for status, body in answers if status == 409]
@@ -134,24 +170,30 @@ async def test_fifty_concurrent_bookings_for_ten_places(tmp_path):
     assert len(stored_bookings(tmp_path / "q.db")) == 10
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"phone": "012345"}, "bad_phone"),
-    ({"phone": "+84 212 345 678"}, "bad_phone"),
-    ({"service": "dat-dai", "cccd": "12345"}, "bad_cccd"),
-    ({"service": "dat-dai"}, "bad_cccd"),
-    ({"consent": False}, "consent_required"),
-    ({"notice_version": "2020-01"}, "consent_required"),
-    ({"name": " "}, "bad_name"),
-    ({"day": SATURDAY}, "booking_day_closed"),
-    ({"day": "2026-06-30"}, "booking_day_closed"),
-    ({"time": "09:10"}, "bad_slot"),
-    ({"day": TODAY, "time": "08:30"}, "bad_slot"),  # already past
-    ({"service": "khong-co"}, "unknown_service"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"phone": "012345"}, "bad_phone"),
+        ({"phone": "+84 212 345 678"}, "bad_phone"),
+        ({"service": "dat-dai", "cccd": "12345"}, "bad_cccd"),
+        ({"service": "dat-dai"}, "bad_cccd"),
+        ({"consent": False}, "consent_required"),
+        ({"notice_version": "2020-01"}, "consent_required"),
+        ({"name": " "}, "bad_name"),
+        ({"day": SATURDAY}, "booking_day_closed"),
+        ({"day": "2026-06-30"}, "booking_day_closed"),
+        ({"time": "09:10"}, "bad_slot"),
+        ({"day": TODAY, "time": "08:30"}, "bad_slot"),  # already past
+        ({"service": "khong-co"}, "unknown_service"),
+    ],
+)
 async def test_bad_requests_are_refused_with_their_message_and_store_nothing(
-        tmp_path, change, code):
-    async with running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, _), aiohttp.ClientSession() as http:
+    tmp_path, change, code
+):
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
         status, body = await post(http, base, "/api/bookings", request(**change))
     assert 400 <= status < 500 and body["error"]["code"] == code
     assert body["error"]["message"] == QueueError(code).message
@@ -159,37 +201,49 @@ async def test_bad_requests_are_refused_with_their_message_and_store_nothing(
 
 
 async def test_one_booking_per_phone_service_and_day_and_cccd_only_when_needed(tmp_path):
-    async with running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, _), aiohttp.ClientSession() as http:
-        assert (await post(http, base, "/api/bookings",
-                           request(cccd="079203001234")))[0] == 201
-        status, body = await post(http, base, "/api/bookings",
-                                  request(phone="+84912345678", time="10:00"))
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
+        assert (await post(http, base, "/api/bookings", request(cccd="079203001234")))[0] == 201
+        status, body = await post(
+            http, base, "/api/bookings", request(phone="+84912345678", time="10:00")
+        )
         assert status == 409 and body["error"]["code"] == "already_booked"
         assert "đã có một lịch hẹn" in body["error"]["message"]
         # another service, or another day, is fine; CCCD kept only where the service needs it
         assert (await post(http, base, "/api/bookings", request(service="ket-hon")))[0] == 201
-        assert (await post(http, base, "/api/bookings",
-                           request(service="dat-dai", cccd="079 203 001 234")))[0] == 201
+        assert (
+            await post(
+                http, base, "/api/bookings", request(service="dat-dai", cccd="079 203 001 234")
+            )
+        )[0] == 201
     rows = {r[2] for r in stored_bookings(tmp_path / "q.db")}
     assert rows == {None, "079203001234"}
 
 
 async def test_rate_limit_per_client_address(tmp_path):
-    async with running_server(tmp_path / "q.db", site(requests_per_hour=3),
-                              clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, _), aiohttp.ClientSession() as http:
-        answers = [await post(http, base, "/api/bookings", request(phone=f"09{n:08d}"))
-                   for n in range(4)]
+    async with (
+        running_server(
+            tmp_path / "q.db", site(requests_per_hour=3), clock=FakeClock(WEDNESDAY_9AM)
+        ) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
+        answers = [
+            await post(http, base, "/api/bookings", request(phone=f"09{n:08d}")) for n in range(4)
+        ]
     assert [s for s, _ in answers] == [201, 201, 201, 429]
     assert "quá nhiều yêu cầu" in answers[3][1]["error"]["message"]
     assert len(stored_bookings(tmp_path / "q.db")) == 3
 
 
 async def test_cancel_needs_the_key_and_frees_the_place(tmp_path):
-    async with running_server(tmp_path / "q.db", site(default_capacity=1),
-                              clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, _), aiohttp.ClientSession() as http:
+    async with (
+        running_server(
+            tmp_path / "q.db", site(default_capacity=1), clock=FakeClock(WEDNESDAY_9AM)
+        ) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
         _, made = await post(http, base, "/api/bookings", request())
         code, key = made["booking"]["code"], made["cancel_key"]
         assert made["qr_svg"].startswith("<svg") and len(code) == 8
@@ -204,10 +258,16 @@ async def test_cancel_needs_the_key_and_frees_the_place(tmp_path):
 
 
 async def test_a_booking_goes_into_the_phones_calendar_without_personal_data(tmp_path):
-    async with running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, _), aiohttp.ClientSession() as http:
-        _, made = await post(http, base, "/api/bookings", request(
-            service="ket-hon", time="10:30", name="Phạm Thị Dung", phone="0912345678"))
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
+        _, made = await post(
+            http,
+            base,
+            "/api/bookings",
+            request(service="ket-hon", time="10:30", name="Phạm Thị Dung", phone="0912345678"),
+        )
         code, key = made["booking"]["code"], made["cancel_key"]
         async with http.get(f"{base}/api/bookings/{code}.ics") as resp:
             assert resp.status == 200
@@ -237,6 +297,7 @@ async def test_a_booking_goes_into_the_phones_calendar_without_personal_data(tmp
 
 def test_calendar_lines_fold_between_characters_and_escape_text():
     from queue_server.web.calendar import _escape, _fold_line
+
     line = "SUMMARY:" + "Đăng ký biến động đất đai, chuyển nhượng quyền sử dụng đất; " * 3
     folded = _fold_line(_escape(line)).encode()
     assert all(len(part) <= 75 for part in folded.split(b"\r\n"))
@@ -246,10 +307,11 @@ def test_calendar_lines_fold_between_characters_and_escape_text():
 
 async def test_personal_data_stays_out_of_the_event_log_and_is_purged(tmp_path):
     db = tmp_path / "q.db"
-    async with running_server(db, site(), clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, server), aiohttp.ClientSession() as http:
-        await post(http, base, "/api/bookings", request(service="dat-dai",
-                                                        cccd="079203001234"))
+    async with (
+        running_server(db, site(), clock=FakeClock(WEDNESDAY_9AM)) as (base, server),
+        aiohttp.ClientSession() as http,
+    ):
+        await post(http, base, "/api/bookings", request(service="dat-dai", cccd="079203001234"))
         with sqlite3.connect(db) as conn:
             log = " ".join(d for (d,) in conn.execute("SELECT data FROM events"))
         assert "booking_made" in log and "0912345678" not in log
@@ -268,8 +330,10 @@ async def server_purge(server, before_day):
 
 async def test_checkin_inside_the_window_goes_ahead_of_later_walk_ins(tmp_path):
     clock = FakeClock(WEDNESDAY_9AM - 3600)  # 08:00
-    async with running_server(tmp_path / "q.db", site(), clock=clock) as (
-            base, server), aiohttp.ClientSession() as http:
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=clock) as (base, server),
+        aiohttp.ClientSession() as http,
+    ):
         _, made = await post(http, base, "/api/bookings", request(day=TODAY, time="09:00"))
         code = made["booking"]["code"]
         kiosk = await peer(base, "kiosk", SMALL_SITE_KIOSK)
@@ -279,8 +343,9 @@ async def test_checkin_inside_the_window_goes_ahead_of_later_walk_ins(tmp_path):
         clock.now = WEDNESDAY_9AM + 120  # 09:02: a walk-in comes
         walk_in = await kiosk.request("issue", service="khai-sinh", request_id="r1")
         clock.now = WEDNESDAY_9AM + 300  # 09:05: the booked citizen checks in, in time
-        booked = await kiosk.request("checkin", code=code.lower()[:4] + "-" + code[4:],
-                                     request_id="r2")
+        booked = await kiosk.request(
+            "checkin", code=code.lower()[:4] + "-" + code[4:], request_id="r2"
+        )
         assert booked["ok"] and not booked["checkin"]["late"]
         assert "theo giờ hẹn" in booked["checkin"]["message"]
         assert booked["ticket"]["ahead"] == 0 and booked["ticket"]["number"] == "A002"
@@ -293,31 +358,45 @@ async def test_checkin_inside_the_window_goes_ahead_of_later_walk_ins(tmp_path):
         first = await counter.request("call_next")
         second = await counter.request("call_next")
         assert [first["ticket"]["number"], second["ticket"]["number"]] == [
-            booked["ticket"]["number"], walk_in["ticket"]["number"]]
+            booked["ticket"]["number"],
+            walk_in["ticket"]["number"],
+        ]
         for p in (kiosk, counter):
             await p.close()
 
 
 async def test_late_wrong_day_unknown_and_cancelled_codes(tmp_path):
     clock = FakeClock(WEDNESDAY_9AM - 3600)
-    async with running_server(tmp_path / "q.db", site(), clock=clock) as (
-            base, _), aiohttp.ClientSession() as http:
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=clock) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
         today = (await post(http, base, "/api/bookings", request(day=TODAY)))[1]
         tomorrow = (await post(http, base, "/api/bookings", request(phone="0987654321")))[1]
-        gone = (await post(http, base, "/api/bookings", request(phone="0355555555",
-                                                                  day=TODAY)))[1]
-        await post(http, base, f"/api/bookings/{gone['booking']['code']}/cancel",
-                   {"key": gone["cancel_key"]})
+        gone = (await post(http, base, "/api/bookings", request(phone="0355555555", day=TODAY)))[1]
+        await post(
+            http,
+            base,
+            f"/api/bookings/{gone['booking']['code']}/cancel",
+            {"key": gone["cancel_key"]},
+        )
         kiosk = await peer(base, "kiosk", SMALL_SITE_KIOSK)
         clock.now = WEDNESDAY_9AM + 20 * 60  # 09:20: after the window
         refusals = {}
-        for name, code in (("tomorrow", tomorrow["booking"]["code"]),
-                           ("cancelled", gone["booking"]["code"]),
-                           ("unknown", "ZZZZ-ZZZZ"), ("garbage", "12")):
+        for name, code in (
+            ("tomorrow", tomorrow["booking"]["code"]),
+            ("cancelled", gone["booking"]["code"]),
+            ("unknown", "ZZZZ-ZZZZ"),
+            ("garbage", "12"),
+        ):
             res = await kiosk.request("checkin", code=code, request_id=str(uuid.uuid4()))
             refusals[name] = res["error"]["code"]
-        assert refusals == {"tomorrow": "booking_wrong_day", "cancelled": "booking_cancelled",
-                            "unknown": "unknown_booking", "garbage": "unknown_booking"}
+        assert refusals == {
+            "tomorrow": "booking_wrong_day",
+            "cancelled": "booking_cancelled",
+            "unknown": "unknown_booking",
+            "garbage": "unknown_booking",
+        }
         late = await kiosk.request("checkin", code=today["booking"]["code"], request_id="late")
         assert late["ok"] and late["checkin"]["late"]
         assert "sau giờ hẹn" in late["checkin"]["message"]
@@ -328,27 +407,35 @@ async def test_late_wrong_day_unknown_and_cancelled_codes(tmp_path):
 async def test_bookings_survive_a_restart(tmp_path):
     db, port = tmp_path / "q.db", free_port()
     config = site(default_capacity=1)
-    async with running_server(db, config, port=port, clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, _), aiohttp.ClientSession() as http:
+    async with (
+        running_server(db, config, port=port, clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
         assert (await post(http, base, "/api/bookings", request()))[0] == 201
     # restarted: the same address, the same database
-    async with running_server(db, config, port=port, clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, _), aiohttp.ClientSession() as http:
+    async with (
+        running_server(db, config, port=port, clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
         status, body = await post(http, base, "/api/bookings", request(phone="0987654321"))
         assert body["error"]["code"] == "slot_full"
 
 
 async def test_a_voided_check_in_gives_the_booking_back_also_after_a_restart(tmp_path):
     db, port, clock = tmp_path / "q.db", free_port(), FakeClock(WEDNESDAY_9AM - 3600)
-    async with running_server(db, site(), port=port, clock=clock) as (
-            base, _), aiohttp.ClientSession() as http:
-        code = (await post(http, base, "/api/bookings", request(day=TODAY)))[1][
-            "booking"]["code"]
+    async with (
+        running_server(db, site(), port=port, clock=clock) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
+        code = (await post(http, base, "/api/bookings", request(day=TODAY)))[1]["booking"]["code"]
         kiosk = await peer(base, "kiosk", SMALL_SITE_KIOSK)
         clock.now = WEDNESDAY_9AM
         first = await kiosk.request("checkin", code=code, request_id="c1")
-        assert (await kiosk.request("void", ticket_id=first["ticket"]["id"],
-                                    reason="not_printed: paper_out"))["ok"]
+        assert (
+            await kiosk.request(
+                "void", ticket_id=first["ticket"]["id"], reason="not_printed: paper_out"
+            )
+        )["ok"]
         await kiosk.close()
     async with running_server(db, site(), port=port, clock=clock) as (base, _):  # restarted
         kiosk = await peer(base, "kiosk", SMALL_SITE_KIOSK)
@@ -365,7 +452,9 @@ async def test_a_voided_check_in_gives_the_booking_back_also_after_a_restart(tmp
 
 async def test_a_public_client_tracks_one_ticket(tmp_path):
     async with running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, server):
+        base,
+        server,
+    ):
         kiosk = await peer(base, "kiosk", SMALL_SITE_KIOSK)
         mine = (await kiosk.request("issue", service="ket-hon", request_id="a"))["ticket"]
         phone = await peer(base, "public")
@@ -385,8 +474,10 @@ async def test_a_public_client_tracks_one_ticket(tmp_path):
 
 
 async def test_announcement_wav_is_served(tmp_path):
-    async with running_server(tmp_path / "q.db", site()) as (base, _), \
-            aiohttp.ClientSession() as http:
+    async with (
+        running_server(tmp_path / "q.db", site()) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
         async with http.get(f"{base}/api/announcements/A015/2.wav") as resp:
             assert resp.status == 200 and resp.content_type == "audio/wav"
             assert (await resp.read())[:4] == b"RIFF"
@@ -397,8 +488,10 @@ async def test_announcement_wav_is_served(tmp_path):
 
 async def test_personal_data_past_retention_is_erased_at_start_up(tmp_path):
     db, port = tmp_path / "q.db", free_port()
-    async with running_server(db, site(), port=port, clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, _), aiohttp.ClientSession() as http:
+    async with (
+        running_server(db, site(), port=port, clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
         await post(http, base, "/api/bookings", request())
     later = FakeClock(WEDNESDAY_9AM + 40 * 86400)  # the daily reset after the retention period
     async with running_server(db, site(), port=port, clock=later):  # restarted

@@ -19,11 +19,24 @@ def test_the_bình_dương_sample_is_realistic():
     config = load_config(SAMPLE_CONFIG)
     assert len(config.services) >= 15 and len(config.counters) >= 30
     sectors = {s.name for s in config.sectors.values()}
-    assert {"Đất đai", "Xây dựng", "Hộ tịch", "Tư pháp", "Đăng ký kinh doanh", "Thuế",
-            "Lao động – Thương binh và Xã hội", "Giao thông vận tải"} <= sectors
+    assert {
+        "Đất đai",
+        "Xây dựng",
+        "Hộ tịch",
+        "Tư pháp",
+        "Đăng ký kinh doanh",
+        "Thuế",
+        "Lao động – Thương binh và Xã hội",
+        "Giao thông vận tải",
+    } <= sectors
     assert config.site.timezone == "Asia/Ho_Chi_Minh"
     assert {g.id for g in config.priority_groups.values()} >= {
-        "nguoi-cao-tuoi", "nguoi-khuyet-tat", "phu-nu-mang-thai", "con-nho", "nguoi-co-cong"}
+        "nguoi-cao-tuoi",
+        "nguoi-khuyet-tat",
+        "phu-nu-mang-thai",
+        "con-nho",
+        "nguoi-co-cong",
+    }
     assert any(s.base for s in config.services.values())  # a numeric series too
     served = {s for c in config.counters.values() for s in c.all_services}
     assert served == set(config.services)  # every service has a counter
@@ -41,25 +54,28 @@ def broken(path: list, value) -> dict:
     return data
 
 
-@pytest.mark.parametrize("path, value, key, words", [
-    (["site", "name"], KeyError, "site.name", "missing"),
-    (["site", "timezone"], "Mars/Olympus", "site.timezone", "not a known time zone"),
-    (["site", "daily_reset"], "25:00", "site.daily_reset", "not a valid time"),
-    (["site", "hours"], [["17:00", "07:00"]], "site.hours[0]", "end after"),
-    (["site", "open_days"], ["monday"], "site.open_days", "mon, tue"),
-    (["services", 0, "prefix"], "a1", "services[0].prefix", "capital letters"),
-    (["services", 1, "prefix"], "A", "services.ket-hon.prefix", "already used"),
-    (["services", 0, "sector"], "thue", "services[0].sector", "not one of"),
-    (["services", 2, "width"], 9, "services[2].width", "out of range"),
-    (["services", 2, "daily_cap"], 20000, "services[2].base", "more than 4 digits"),
-    (["counters", 0, "services"], ["khong-co"], "counters[0].services", "not a configured"),
-    (["counters", 1, "number"], 1, "counters[1].number", "defined twice"),
-    (["priority", "max_consecutive"], 0, "priority.max_consecutive", "out of range"),
-    (["priority", "groups", 0, "rank"], "một", "priority.groups[0].rank", "whole number"),
-    (["outcomes"], [], "outcomes", "at least one"),
-    (["devices", 0, "token"], "short", "devices[0].token", "16 characters"),
-    (["devices", 1, "role"], "printer", "devices[1].role", "must be one of"),
-])
+@pytest.mark.parametrize(
+    "path, value, key, words",
+    [
+        (["site", "name"], KeyError, "site.name", "missing"),
+        (["site", "timezone"], "Mars/Olympus", "site.timezone", "not a known time zone"),
+        (["site", "daily_reset"], "25:00", "site.daily_reset", "not a valid time"),
+        (["site", "hours"], [["17:00", "07:00"]], "site.hours[0]", "end after"),
+        (["site", "open_days"], ["monday"], "site.open_days", "mon, tue"),
+        (["services", 0, "prefix"], "a1", "services[0].prefix", "capital letters"),
+        (["services", 1, "prefix"], "A", "services.ket-hon.prefix", "already used"),
+        (["services", 0, "sector"], "thue", "services[0].sector", "not one of"),
+        (["services", 2, "width"], 9, "services[2].width", "out of range"),
+        (["services", 2, "daily_cap"], 20000, "services[2].base", "more than 4 digits"),
+        (["counters", 0, "services"], ["khong-co"], "counters[0].services", "not a configured"),
+        (["counters", 1, "number"], 1, "counters[1].number", "defined twice"),
+        (["priority", "max_consecutive"], 0, "priority.max_consecutive", "out of range"),
+        (["priority", "groups", 0, "rank"], "một", "priority.groups[0].rank", "whole number"),
+        (["outcomes"], [], "outcomes", "at least one"),
+        (["devices", 0, "token"], "short", "devices[0].token", "16 characters"),
+        (["devices", 1, "role"], "printer", "devices[1].role", "must be one of"),
+    ],
+)
 def test_each_mistake_names_the_key(path, value, key, words):
     with pytest.raises(ConfigError) as err:
         parse_config(broken(path, value), "site.toml")
@@ -87,12 +103,25 @@ def test_text_is_nfc_normalised():
 
 def test_server_refuses_to_start_with_one_clear_line(tmp_path):
     bad = tmp_path / "site.toml"
-    bad.write_text(SAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'prefix = "B"', 'prefix = "A"'), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "queue_server", "--config", str(bad),
-                           "--db", str(tmp_path / "q.db")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=30)
+    bad.write_text(
+        SAMPLE_CONFIG.read_text(encoding="utf-8").replace('prefix = "B"', 'prefix = "A"'),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "queue_server",
+            "--config",
+            str(bad),
+            "--db",
+            str(tmp_path / "q.db"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert f"error: {bad}: services.bien-dong-dat-dai.prefix: 'A' is already used" \
-        in proc.stderr
+    assert f"error: {bad}: services.bien-dong-dat-dai.prefix: 'A' is already used" in proc.stderr

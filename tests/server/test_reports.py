@@ -30,16 +30,27 @@ T0 = WEDNESDAY_9AM  # 09:00 in the site's zone
 MIN = 60.0
 
 
-def issued(tid: int, number: str, at: float, service: str = "khai-sinh",
-           effective_at: float | None = None) -> e.TicketIssued:
-    return e.TicketIssued(at=at, actor="kiosk-1", ticket_id=tid, public_id=f"p{tid}",
-                          number=number, seq=tid, service=service, priority=None,
-                          request_id=f"r{tid}", effective_at=effective_at,
-                          booking="ABCD2345" if effective_at else None)
+def issued(
+    tid: int, number: str, at: float, service: str = "khai-sinh", effective_at: float | None = None
+) -> e.TicketIssued:
+    return e.TicketIssued(
+        at=at,
+        actor="kiosk-1",
+        ticket_id=tid,
+        public_id=f"p{tid}",
+        number=number,
+        seq=tid,
+        service=service,
+        priority=None,
+        request_id=f"r{tid}",
+        effective_at=effective_at,
+        booking="ABCD2345" if effective_at else None,
+    )
 
 
 def a_morning() -> list[e.Event]:
     """Six tickets, every way a ticket can go (times in minutes after 09:00)."""
+
     def m(minutes: float) -> float:
         return T0 + minutes * MIN
 
@@ -60,8 +71,15 @@ def a_morning() -> list[e.Event]:
         e.TicketFinished(at=m(15), actor="an", ticket_id=1, counter=1, outcome="hoan-thanh"),
         e.TicketRated(at=m(16), actor="pad", ticket_id=1, counter=1, rating="hai-long"),
         e.TicketCalled(at=m(16), actor="an", ticket_id=3, counter=1, recall=False),
-        e.TicketTransferred(at=m(20), actor="an", ticket_id=3, counter=1,
-                            from_service="khai-sinh", to_service="ket-hon", reason="sai"),
+        e.TicketTransferred(
+            at=m(20),
+            actor="an",
+            ticket_id=3,
+            counter=1,
+            from_service="khai-sinh",
+            to_service="ket-hon",
+            reason="sai",
+        ),
         e.CounterPaused(at=m(20), actor="binh", counter=2, reason="nghi-trua"),
         e.CounterResumed(at=m(25), actor="binh", counter=2),
         e.TicketCalled(at=m(30), actor="binh", ticket_id=3, counter=2, recall=False),
@@ -77,8 +95,7 @@ def a_morning() -> list[e.Event]:
 def test_nearest_rank_percentiles() -> None:
     assert stats([]) == {"count": 0, "mean": None, "p50": None, "p90": None, "max": None}
     assert stats([600, 840]) == {"count": 2, "mean": 720, "p50": 600, "p90": 840, "max": 840}
-    assert stats(list(range(1, 11))) == {"count": 10, "mean": 5.5, "p50": 5, "p90": 9,
-                                         "max": 10}
+    assert stats(list(range(1, 11))) == {"count": 10, "mean": 5.5, "p50": 5, "p90": 9, "max": 10}
 
 
 def test_the_figures_of_a_morning_follow_the_definitions() -> None:
@@ -90,20 +107,42 @@ def test_the_figures_of_a_morning_follow_the_definitions() -> None:
     assert totals["wait"] == stats([600, 600, 660, 600, 300])
     # service: A001 5 (the recall is not a new call), A003 4 + 10, A004 10; not A002
     assert totals["service"] == stats([300, 240, 600, 600])
-    assert {k: totals[k] for k in ("issued", "served", "no_show", "voided", "transferred",
-                                   "waiting_now", "in_service_now", "longest_wait_now")} == {
-        "issued": 6, "served": 3, "no_show": 1, "voided": 1, "transferred": 1,
-        "waiting_now": 1, "in_service_now": 0, "longest_wait_now": 600}
+    assert {
+        k: totals[k]
+        for k in (
+            "issued",
+            "served",
+            "no_show",
+            "voided",
+            "transferred",
+            "waiting_now",
+            "in_service_now",
+            "longest_wait_now",
+        )
+    } == {
+        "issued": 6,
+        "served": 3,
+        "no_show": 1,
+        "voided": 1,
+        "transferred": 1,
+        "waiting_now": 1,
+        "in_service_now": 0,
+        "longest_wait_now": 600,
+    }
     # a 3-step scale: the better half is "rat-hai-long" alone
     assert totals["ratings"] == {"hai-long": 1, "khong-hai-long": 1}
     assert totals["satisfied"] == 0.0
     assert [r["satisfied"] for r in out["rating_scale"]] == [True, False, False]
 
     services = {s["id"]: s for s in out["services"]}
-    assert (services["khai-sinh"]["waiting_now"], services["khai-sinh"]["longest_wait_now"]
-            ) == (1, 600)
-    assert (services["ket-hon"]["waiting_now"], services["ket-hon"]["longest_wait_now"]
-            ) == (0, None)
+    assert (services["khai-sinh"]["waiting_now"], services["khai-sinh"]["longest_wait_now"]) == (
+        1,
+        600,
+    )
+    assert (services["ket-hon"]["waiting_now"], services["ket-hon"]["longest_wait_now"]) == (
+        0,
+        None,
+    )
     assert services["khai-sinh"]["issued"] == 6 and services["ket-hon"]["issued"] == 0
     assert services["khai-sinh"]["transferred"] == 1  # counted where it left
     assert services["ket-hon"]["wait"]["count"] == 1  # its second wait, where it waited
@@ -128,9 +167,14 @@ def test_the_figures_of_a_morning_follow_the_definitions() -> None:
     assert [d["day"] for d in out["days"]] == ["2026-05-27"]
 
     a003 = report.tickets[3]
-    assert (a003.wait_seconds, a003.service_seconds, a003.outcome, a003.officer,
-            a003.transfers, a003.current_service) == (1260, 840, "finished", "binh", 1,
-                                                      "ket-hon")
+    assert (
+        a003.wait_seconds,
+        a003.service_seconds,
+        a003.outcome,
+        a003.officer,
+        a003.transfers,
+        a003.current_service,
+    ) == (1260, 840, "finished", "binh", 1, "ket-hon")
 
 
 def test_still_in_service_is_not_yet_a_service_time() -> None:
@@ -143,8 +187,10 @@ def test_still_in_service_is_not_yet_a_service_time() -> None:
 
 async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
     clock = FakeClock(T0)
-    async with running_server(tmp_path / "q.db", clock=clock) as (base, server), \
-            aiohttp.ClientSession() as http:
+    async with (
+        running_server(tmp_path / "q.db", clock=clock) as (base, server),
+        aiohttp.ClientSession() as http,
+    ):
         await add_officer(server, "an", full_name="Lê Văn An")
         await add_officer(server, "lanh-dao", role="leader")
         officer = await peer(base, "counter", await login(base, "an"), counter=9)
@@ -152,9 +198,13 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
         numbers = []
         for n in range(3):
             clock.now = T0 + n * MIN
-            numbers.append((await kiosk.request(
-                "issue", service="khai-sinh-khai-tu", request_id=str(uuid.uuid4()))
-            )["ticket"]["number"])
+            numbers.append(
+                (
+                    await kiosk.request(
+                        "issue", service="khai-sinh-khai-tu", request_id=str(uuid.uuid4())
+                    )
+                )["ticket"]["number"]
+            )
         clock.now = T0 + 10 * MIN
         assert (await officer.request("call_next"))["ok"]
         clock.now = T0 + 15 * MIN
@@ -178,8 +228,11 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
         status, _, body = await get("/api/reports", await login(base, "an"))
         assert status == 403 and b'"forbidden"' in body
         leader = await login(base, "lanh-dao")
-        for query in ({"from": "27/05/2026"}, {"from": "2026-05-27", "to": "2026-05-26"},
-                      {"from": "2026-01-01", "to": "2026-12-31"}):
+        for query in (
+            {"from": "27/05/2026"},
+            {"from": "2026-05-27", "to": "2026-05-26"},
+            {"from": "2026-01-01", "to": "2026-12-31"},
+        ):
             status, _, body = await get("/api/reports", leader, **query)
             assert status == 400 and b'"bad_request"' in body, query
 
@@ -194,15 +247,19 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
         assert totals["service"] == stats([5 * MIN])
         assert (totals["waiting_now"], totals["longest_wait_now"]) == (1, 18 * MIN)
         assert totals["ratings"] == {"hai-long": 1} and totals["satisfied"] == 1.0
-        assert [(o["username"], o["name"], o["served"], o["no_show"])
-                for o in report["officers"]] == [("an", "Lê Văn An", 1, 1)]
+        assert [
+            (o["username"], o["name"], o["served"], o["no_show"]) for o in report["officers"]
+        ] == [("an", "Lê Văn An", 1, 1)]
         assert [(c["number"], c["name"]) for c in report["counters"]] == [(9, "Quầy 9")]
         assert report["services"][0]["name"] == "Đăng ký khai sinh, khai tử"
         # today's report also shows the floor right now: who is at which counter
         now = {c["number"]: c for c in report["counters_now"]}
         assert len(now) == len(server.config.counters)
         assert {k: now[9][k] for k in ("status", "officer_name", "ticket")} == {
-            "status": "open", "officer_name": "Lê Văn An", "ticket": None}
+            "status": "open",
+            "officer_name": "Lê Văn An",
+            "ticket": None,
+        }
         assert now[1]["status"] == "closed" and now[1]["officer_name"] == ""
         # another day has no tickets; a past one no "now"
         status, _, body = await get("/api/reports", leader, **{"from": "2026-05-28"})
@@ -218,18 +275,30 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
         rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
         assert [r["Số / Number"] for r in rows] == numbers
         first = rows[0]
-        assert (first["Lấy số lúc / Issued"], first["Chờ (giây) / Wait (s)"],
-                first["Phục vụ (giây) / Service (s)"], first["Cán bộ / Officer"],
-                first["Kết quả / Outcome"], first["Đánh giá / Rating"]) == (
-            "2026-05-27 09:00:00", "600", "300", "Lê Văn An (an)", "đã phục vụ (served)",
-            "Hài lòng")
+        assert (
+            first["Lấy số lúc / Issued"],
+            first["Chờ (giây) / Wait (s)"],
+            first["Phục vụ (giây) / Service (s)"],
+            first["Cán bộ / Officer"],
+            first["Kết quả / Outcome"],
+            first["Đánh giá / Rating"],
+        ) == (
+            "2026-05-27 09:00:00",
+            "600",
+            "300",
+            "Lê Văn An (an)",
+            "đã phục vụ (served)",
+            "Hài lòng",
+        )
         assert first["Dịch vụ / Service"] == "Đăng ký khai sinh, khai tử"
         assert rows[2]["Kết quả / Outcome"] == "đang chờ (waiting)"
         assert rows[2]["Quầy / Counter"] == ""
         async with server.accounts.db.execute(
-                "SELECT actor, detail FROM audit WHERE action = 'report_export'") as cur:
+            "SELECT actor, detail FROM audit WHERE action = 'report_export'"
+        ) as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [
-                ("lanh-dao", "2026-05-27…2026-05-27")]
+                ("lanh-dao", "2026-05-27…2026-05-27")
+            ]
         # The officer's own day, over the counter's connection, kept up to date
         mine = await officer.request("my_day")
         assert mine["ok"] and (mine["day"], mine["officer"]) == ("2026-05-27", "an")
@@ -250,18 +319,19 @@ async def test_leaders_read_the_report_of_a_morning_and_export_it(tmp_path):
 
 @pytest.mark.parametrize("role", ["supervisor", "admin"])
 async def test_supervisors_and_admins_may_read_it_too(tmp_path, role):
-    async with running_server(tmp_path / "q.db") as (base, server), \
-            aiohttp.ClientSession() as http:
+    async with running_server(tmp_path / "q.db") as (base, server), aiohttp.ClientSession() as http:
         await add_officer(server, "sep", role=role)
         token = await login(base, "sep")
-        async with http.get(f"{base}/api/reports",
-                            headers={"Authorization": f"Bearer {token}"}) as resp:
+        async with http.get(
+            f"{base}/api/reports", headers={"Authorization": f"Bearer {token}"}
+        ) as resp:
             assert resp.status == 200
             assert (await resp.json())["totals"]["issued"] == 0
 
 
 async def test_a_period_of_days_is_read_page_by_page_and_split_by_day(tmp_path):
     from queue_server.domain import commands as c
+
     clock = FakeClock(T0)
     async with running_server(tmp_path / "q.db", clock=clock) as (base, server):
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
@@ -270,14 +340,14 @@ async def test_a_period_of_days_is_read_page_by_page_and_split_by_day(tmp_path):
             if day:
                 await server.engine.submit(c.StartDay(actor="system", day="2026-05-28"))
             for n in range(count):
-                await kiosk.request("issue", service="khai-sinh-khai-tu",
-                                    request_id=f"d{day}-{n}")
+                await kiosk.request("issue", service="khai-sinh-khai-tu", request_id=f"d{day}-{n}")
         await kiosk.close()
         store = server.store
 
         async def read(first: str, last: str, page: int) -> list[str]:
-            return [data async for chunk in store.events_of_days(first, last, page)
-                    for _, data in chunk]
+            return [
+                data async for chunk in store.events_of_days(first, last, page) for _, data in chunk
+            ]
 
         both = await read("2026-05-27", "2026-05-28", 10_000)
         assert await read("2026-05-27", "2026-05-28", 3) == both  # pages join seamlessly
@@ -289,36 +359,57 @@ async def test_a_period_of_days_is_read_page_by_page_and_split_by_day(tmp_path):
         report = await build_report(server.config, store, "2026-05-27", "2026-05-28")
         out = report.to_dict(clock.now)
         assert [(d["day"], d["issued"]) for d in out["days"]] == [
-            ("2026-05-27", 4), ("2026-05-28", 3)]
+            ("2026-05-27", 4),
+            ("2026-05-28", 3),
+        ]
         # the first day's four were still waiting at the reset: expired, not waiting now
         assert (out["totals"]["expired"], out["totals"]["waiting_now"]) == (4, 3)
 
 
 async def test_bookings_count_by_the_day_booked(tmp_path):
     clock = FakeClock(T0 - 3600)  # 08:00
-    async with running_server(tmp_path / "q.db", site(), clock=clock) as (base, server), \
-            aiohttp.ClientSession() as http:
-        made = [(await post(http, base, "/api/bookings",
-                            request(day=TODAY, time=time, phone=f"09123456{n:02d}")))[1]
-                for n, time in enumerate(("09:00", "09:00", "09:30", "10:00"))]
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=clock) as (base, server),
+        aiohttp.ClientSession() as http,
+    ):
+        made = [
+            (
+                await post(
+                    http,
+                    base,
+                    "/api/bookings",
+                    request(day=TODAY, time=time, phone=f"09123456{n:02d}"),
+                )
+            )[1]
+            for n, time in enumerate(("09:00", "09:00", "09:30", "10:00"))
+        ]
         tomorrow = (await post(http, base, "/api/bookings", request(phone="0987654321")))[1]
         assert tomorrow["booking"]["day"] != TODAY
         gone = made[1]
-        status, _ = await post(http, base, f"/api/bookings/{gone['booking']['code']}/cancel",
-                               {"key": gone["cancel_key"]})
+        status, _ = await post(
+            http,
+            base,
+            f"/api/bookings/{gone['booking']['code']}/cancel",
+            {"key": gone["cancel_key"]},
+        )
         assert status == 200
         kiosk = await peer(base, "kiosk", SMALL_SITE_KIOSK)
         clock.now = T0 - 10 * MIN  # 08:50: on time for 09:00
-        assert (await kiosk.request("checkin", code=made[0]["booking"]["code"],
-                                    request_id="c0"))["ok"]
+        assert (await kiosk.request("checkin", code=made[0]["booking"]["code"], request_id="c0"))[
+            "ok"
+        ]
         clock.now = T0 + 50 * MIN  # 09:50: after the 09:30 window closed (15 min late)
         late = await kiosk.request("checkin", code=made[2]["booking"]["code"], request_id="c2")
         assert late["ok"] and late["checkin"]["late"]
         await kiosk.close()
-        report = (await build_report(server.config, server.store, TODAY, TODAY)).to_dict(
-            clock.now)
-        assert report["bookings"] == {"made": 4, "checked_in": 2, "late": 1, "cancelled": 1,
-                                      "not_come": 1}
+        report = (await build_report(server.config, server.store, TODAY, TODAY)).to_dict(clock.now)
+        assert report["bookings"] == {
+            "made": 4,
+            "checked_in": 2,
+            "late": 1,
+            "cancelled": 1,
+            "not_come": 1,
+        }
         assert report["totals"]["issued"] == 2  # the two check-ins took tickets
 
 
@@ -327,18 +418,23 @@ def test_a_takeover_during_a_pause_splits_the_time_between_the_officers() -> Non
         return T0 + minutes * MIN
 
     report = Report(small_site())
-    report.add([
-        e.DayStarted(at=m(-60), actor="system", day="2026-05-27", next_ticket_id=1),
-        e.CounterOpened(at=m(0), actor="an", counter=3, officer="an"),
-        e.CounterPaused(at=m(10), actor="an", counter=3, reason="nghi-trua"),
-        e.CounterOpened(at=m(20), actor="binh", counter=3, officer="binh"),  # still paused
-        e.CounterResumed(at=m(30), actor="binh", counter=3),
-        e.CounterClosed(at=m(40), actor="binh", counter=3),
-    ])
+    report.add(
+        [
+            e.DayStarted(at=m(-60), actor="system", day="2026-05-27", next_ticket_id=1),
+            e.CounterOpened(at=m(0), actor="an", counter=3, officer="an"),
+            e.CounterPaused(at=m(10), actor="an", counter=3, reason="nghi-trua"),
+            e.CounterOpened(at=m(20), actor="binh", counter=3, officer="binh"),  # still paused
+            e.CounterResumed(at=m(30), actor="binh", counter=3),
+            e.CounterClosed(at=m(40), actor="binh", counter=3),
+        ]
+    )
     out = report.to_dict(now=m(90))
     officers = {o["username"]: o for o in out["officers"]}
     assert (officers["an"]["open_seconds"], officers["an"]["paused_seconds"]) == (600, 600)
     assert (officers["binh"]["open_seconds"], officers["binh"]["paused_seconds"]) == (600, 600)
     (counter,) = out["counters"]
     assert (counter["open_seconds"], counter["paused_seconds"], counter["busy"]) == (
-        1200, 1200, 0.0)
+        1200,
+        1200,
+        0.0,
+    )

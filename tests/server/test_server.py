@@ -45,8 +45,9 @@ async def test_thousand_concurrent_issues_over_twenty_connections(tmp_path):
             ids = [f"k{k}-{i}" for i in range(50)]
             for i, r in enumerate(ids):
                 service = (LAND, BIRTH)[(k + i) % 2]
-                await k_ws(k).send(json.dumps({"type": "issue", "id": r, "service": service,
-                                               "request_id": rid()}))
+                await k_ws(k).send(
+                    json.dumps({"type": "issue", "id": r, "service": service, "request_id": rid()})
+                )
             return [await kiosks[k].result(r) for r in ids]
 
         def k_ws(k):
@@ -67,18 +68,21 @@ async def test_thousand_concurrent_issues_over_twenty_connections(tmp_path):
 
 async def test_eight_counters_at_once_call_every_ticket_exactly_once(tmp_path):
     config = load_config(SAMPLE_CONFIG)
-    config = dataclasses.replace(config, counters={
-        n: Counter(n, f"Quầy {n}", ("giay-phep-lai-xe",)) for n in range(1, 9)})
+    config = dataclasses.replace(
+        config, counters={n: Counter(n, f"Quầy {n}", ("giay-phep-lai-xe",)) for n in range(1, 9)}
+    )
     async with running_server(tmp_path / "q.db", config) as (base, server):
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
         for _ in range(400):
-            assert (await kiosk.request("issue", service="giay-phep-lai-xe",
-                                        request_id=rid()))["ok"]
+            assert (await kiosk.request("issue", service="giay-phep-lai-xe", request_id=rid()))[
+                "ok"
+            ]
         counters = []
         for n in range(1, 9):
             await add_officer(server, f"can-bo-{n}")
-            counters.append(await peer(base, "counter", await login(base, f"can-bo-{n}"),
-                                       counter=n))
+            counters.append(
+                await peer(base, "counter", await login(base, f"can-bo-{n}"), counter=n)
+            )
         called: list[str] = []
 
         async def work(p):
@@ -130,8 +134,11 @@ async def test_display_receives_the_call_and_counter_state(tmp_path):
 
 
 def login_status(base: str, username: str, password: str, forwarded_for: str = "") -> int:
-    req = urllib.request.Request(f"{base}/api/login", method="POST", data=json.dumps(
-        {"username": username, "password": password}).encode())
+    req = urllib.request.Request(
+        f"{base}/api/login",
+        method="POST",
+        data=json.dumps({"username": username, "password": password}).encode(),
+    )
     if forwarded_for:
         req.add_header("X-Forwarded-For", forwarded_for)
     try:
@@ -153,13 +160,15 @@ async def test_password_guessing_from_one_address_is_stopped(tmp_path):
             assert await asyncio.to_thread(attempt, "doan-bua") == 401
         assert await asyncio.to_thread(attempt, PASSWORD) == 429  # even the right one, now
         async with server.accounts.db.execute(
-                "SELECT COUNT(*) FROM audit WHERE action = 'login_failed'") as cur:
+            "SELECT COUNT(*) FROM audit WHERE action = 'login_failed'"
+        ) as cur:
             assert (await cur.fetchone())[0] == 10
 
 
 async def test_behind_a_trusted_proxy_each_client_has_its_own_limit(tmp_path):
-    async with running_server(tmp_path / "q.db",
-                              trusted_proxies=parse_networks(["127.0.0.0/8"])) as (base, server):
+    async with running_server(
+        tmp_path / "q.db", trusted_proxies=parse_networks(["127.0.0.0/8"])
+    ) as (base, server):
         await add_officer(server, "chi")
         guesser, officer = "203.0.113.5", "198.51.100.7"
 
@@ -171,54 +180,71 @@ async def test_behind_a_trusted_proxy_each_client_has_its_own_limit(tmp_path):
         assert await asyncio.to_thread(attempt, PASSWORD, guesser) == 429
         assert await asyncio.to_thread(attempt, PASSWORD, officer) == 200  # not locked out
         async with server.accounts.db.execute(
-                "SELECT action, detail FROM audit WHERE action LIKE 'login%'") as cur:
+            "SELECT action, detail FROM audit WHERE action LIKE 'login%'"
+        ) as cur:
             rows = [tuple(r) for r in await cur.fetchall()]
         assert rows == [("login_failed", guesser)] * 10 + [("login", officer)]
         # the websocket comes through the proxy too, with the header on its upgrade
-        kiosk = await peer(base, "kiosk", KIOSK_TOKEN,
-                           additional_headers={"X-Forwarded-For": guesser})
+        kiosk = await peer(
+            base, "kiosk", KIOSK_TOKEN, additional_headers={"X-Forwarded-For": guesser}
+        )
         assert (await kiosk.request("issue", service=BIRTH, request_id="via-proxy"))["ok"]
         await kiosk.close()
 
 
-@pytest.mark.parametrize(("peer", "header", "client"), [
-    ("10.0.0.2", "203.0.113.5", "203.0.113.5"),
-    ("10.0.0.2", "1.2.3.4, 203.0.113.5", "203.0.113.5"),  # the client wrote the first
-    ("10.0.0.2", "203.0.113.5, 10.0.0.9", "203.0.113.5"),  # two proxies in a row
-    ("10.0.0.2", "not-an-ip, 203.0.113.5", "203.0.113.5"),
-    ("10.0.0.2", "203.0.113.5, garbage", "10.0.0.2"),  # nothing good after the proxy
-    ("10.0.0.2", "", "10.0.0.2"),
-    ("192.0.2.1", "203.0.113.5", "192.0.2.1"),  # not our proxy: its header is not believed
-    ("2001:db8::1", "203.0.113.5", "2001:db8::1"),
-])
+@pytest.mark.parametrize(
+    ("peer", "header", "client"),
+    [
+        ("10.0.0.2", "203.0.113.5", "203.0.113.5"),
+        ("10.0.0.2", "1.2.3.4, 203.0.113.5", "203.0.113.5"),  # the client wrote the first
+        ("10.0.0.2", "203.0.113.5, 10.0.0.9", "203.0.113.5"),  # two proxies in a row
+        ("10.0.0.2", "not-an-ip, 203.0.113.5", "203.0.113.5"),
+        ("10.0.0.2", "203.0.113.5, garbage", "10.0.0.2"),  # nothing good after the proxy
+        ("10.0.0.2", "", "10.0.0.2"),
+        ("192.0.2.1", "203.0.113.5", "192.0.2.1"),  # not our proxy: its header is not believed
+        ("2001:db8::1", "203.0.113.5", "2001:db8::1"),
+    ],
+)
 def test_the_client_address_is_read_from_the_right(peer: str, header: str, client: str):
     assert client_address(peer, header, parse_networks(["10.0.0.0/24"])) == client
 
 
 def test_a_bad_trusted_proxy_is_refused_at_start(capsys):
     from queue_server.__main__ import main
+
     assert main(["--trusted-proxy", "proxy.local"]) == 2
     assert "not an IP address or network: 'proxy.local'" in capsys.readouterr().err
 
 
 async def test_pipelined_requests_are_all_answered_by_id(tmp_path, monkeypatch):
     from queue_server.ws import endpoint
+
     monkeypatch.setattr(endpoint, "MAX_IN_FLIGHT", 8)  # past this the server waits, not drops
     async with running_server(tmp_path / "q.db") as (base, _server):
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
         for n in range(100):  # sent without waiting for any answer, refusals among them
-            await kiosk.ws.send(json.dumps({"type": "issue", "id": n, "service": BIRTH,
-                                            "request_id": f"pipe-{n}"}))
+            await kiosk.ws.send(
+                json.dumps({"type": "issue", "id": n, "service": BIRTH, "request_id": f"pipe-{n}"})
+            )
             if n % 10 == 9:
-                await kiosk.ws.send(json.dumps({"type": "issue", "id": f"bad{n}",
-                                                "service": "nope", "request_id": f"bad{n}"}))
+                await kiosk.ws.send(
+                    json.dumps(
+                        {
+                            "type": "issue",
+                            "id": f"bad{n}",
+                            "service": "nope",
+                            "request_id": f"bad{n}",
+                        }
+                    )
+                )
         answers = {}
         while len(answers) < 110:
             frame = json.loads(await asyncio.wait_for(kiosk.ws.recv(), 10))
             if frame["type"] == "result":
                 answers[frame["id"]] = frame
         assert {answers[f"bad{n}"]["error"]["code"] for n in range(9, 100, 10)} == {
-            "unknown_service"}
+            "unknown_service"
+        }
         numbers = [answers[n]["ticket"]["number"] for n in range(100)]
         assert sorted(numbers) == [f"D{i:03d}" for i in range(1, 101)]
 
@@ -228,11 +254,17 @@ async def test_screens_get_calls_first_and_end_with_the_true_counter_state(tmp_p
         await add_officer(server, "binh")
         display = await peer(base, "display", DISPLAY_TOKEN)
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
-        first, second = [(await kiosk.request("issue", service=BIRTH, request_id=rid())
-                          )["ticket"]["number"] for _ in range(2)]
+        first, second = [
+            (await kiosk.request("issue", service=BIRTH, request_id=rid()))["ticket"]["number"]
+            for _ in range(2)
+        ]
         officer = await peer(base, "counter", await login(base, "binh"), counter=9)
-        await display.frames_until(lambda f: f["type"] == "counter"  # the sign-in shown
-                                   and f["counter"]["number"] == 9)
+        await display.frames_until(
+            lambda f: (
+                f["type"] == "counter"  # the sign-in shown
+                and f["counter"]["number"] == 9
+            )
+        )
         for n in (1, 2):  # two calls at once: a double press
             await officer.ws.send(json.dumps({"type": "call_next", "id": f"c{n}"}))
         for n in (1, 2):
@@ -242,16 +274,23 @@ async def test_screens_get_calls_first_and_end_with_the_true_counter_state(tmp_p
         marker = (await kiosk.request("issue", service=LAND, request_id=rid()))["ticket"]
 
         def is_marker(frame: dict) -> bool:
-            return (frame["type"] == "ticket_issued"
-                    and frame["ticket"]["number"] == marker["number"])
+            return (
+                frame["type"] == "ticket_issued" and frame["ticket"]["number"] == marker["number"]
+            )
 
         on_screen = [f for f in await display.frames_until(is_marker) if f["type"] != "queue"]
-        at_counter = [f for f in await officer.frames_until(is_marker)
-                      if f["type"] in ("ticket_called", "counter")]
+        at_counter = [
+            f
+            for f in await officer.frames_until(is_marker)
+            if f["type"] in ("ticket_called", "counter")
+        ]
         calls = [f["number"] for f in on_screen if f["type"] == "ticket_called"]
         assert calls == [first, second]
-        states = [f["counter"] for f in on_screen if f["type"] == "counter"
-                  and f["counter"]["number"] == 9]
+        states = [
+            f["counter"]
+            for f in on_screen
+            if f["type"] == "counter" and f["counter"]["number"] == 9
+        ]
         assert states and states[-1]["ticket"] == second  # the screen ends on the truth
         # staff apps get everything at once and in order (both calls may share a batch)
         seen = [(f["type"], f.get("number") or f["counter"]["ticket"]) for f in at_counter]
@@ -273,8 +312,13 @@ async def test_welcome_and_events_fit_the_role(tmp_path):
         while land.get("waiting") != 1:
             queue = await public.wait_event("queue")
             land = next((s for s in queue["services"] if s["id"] == LAND), land)
-        assert land == {"id": LAND, "waiting": 1, "estimated_wait": 480, "open": True,
-                        "opens_at": None}
+        assert land == {
+            "id": LAND,
+            "waiting": 1,
+            "estimated_wait": 480,
+            "open": True,
+            "opens_at": None,
+        }
         assert not [e for e in public.events if e["type"] == "ticket_issued"]
 
 
@@ -321,7 +365,8 @@ async def test_tracking_by_public_id_over_http(tmp_path):
         services = await asyncio.to_thread(get, "/api/services")
         assert {s["id"]: s["waiting"] for s in services["services"]}[LAND] == 4
         metrics = await asyncio.to_thread(
-            lambda: urllib.request.urlopen(base + "/metrics", timeout=5).read().decode())
+            lambda: urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+        )
         assert "xephang_tickets_issued_total 4.0" in metrics
         assert 'xephang_connections{role="kiosk"} 1.0' in metrics
 
@@ -358,8 +403,7 @@ async def test_roles_and_tokens_are_enforced(tmp_path):
         await peer(base, "counter", await login(base, "binh"), counter=1)
         res = await first.request("call_next")
         assert res["error"]["code"] == "forbidden"
-        async with server.accounts.db.execute(
-                "SELECT actor, action FROM audit ORDER BY id") as cur:
+        async with server.accounts.db.execute("SELECT actor, action FROM audit ORDER BY id") as cur:
             audit = await cur.fetchall()
         assert ("an", "counter_sign_in") in audit and ("binh", "counter_sign_in") in audit
         assert ("lanh-dao", "login") in audit
@@ -373,8 +417,7 @@ async def test_wrong_password_is_refused_and_audited(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as err:
             await login(base, "an", "wrong-password")
         assert err.value.code == 401
-        async with server.accounts.db.execute(
-                "SELECT password_hash FROM users") as cur:
+        async with server.accounts.db.execute("SELECT password_hash FROM users") as cur:
             (stored,) = await cur.fetchone()
         assert stored.startswith("scrypt$") and "mat-khau" not in stored
         async with server.accounts.db.execute("SELECT action FROM audit") as cur:
@@ -396,9 +439,13 @@ async def test_a_disabled_account_is_locked_out_of_a_running_server(tmp_path):
         await officer.close()
 
         def run(*args: str, password: str = "") -> subprocess.CompletedProcess:
-            return subprocess.run([sys.executable, "-m", "queue_server", "user", *args,
-                                   "--db", str(db)], input=password, text=True,
-                                  capture_output=True, check=False)
+            return subprocess.run(
+                [sys.executable, "-m", "queue_server", "user", *args, "--db", str(db)],
+                input=password,
+                text=True,
+                capture_output=True,
+                check=False,
+            )
 
         done = await asyncio.to_thread(run, "disable", "an")
         assert done.returncode == 0 and "an disabled" in done.stdout
@@ -409,18 +456,21 @@ async def test_a_disabled_account_is_locked_out_of_a_running_server(tmp_path):
         assert (await asyncio.to_thread(run, "disable", "khong-ai")).returncode == 2
         listing = (await asyncio.to_thread(run, "list")).stdout
         assert "an" in listing and "officer" in listing and "disabled" in listing
-        again = await asyncio.to_thread(run, "add", "an", "--role", "officer",
-                                        password=PASSWORD + "\n")
+        again = await asyncio.to_thread(
+            run, "add", "an", "--role", "officer", password=PASSWORD + "\n"
+        )
         assert again.returncode == 0
         assert await login(base, "an")
         async with server.accounts.db.execute(
-                "SELECT actor, action, detail FROM audit WHERE action LIKE 'user_%'") as cur:
+            "SELECT actor, action, detail FROM audit WHERE action LIKE 'user_%'"
+        ) as cur:
             rows = [tuple(r) for r in await cur.fetchall()]
         assert rows[-2:] == [("cli", "user_disable", "an"), ("cli", "user_add", "an as officer")]
 
 
 async def test_a_counter_connection_ends_when_its_session_does(tmp_path, monkeypatch):
     from queue_server.ws import endpoint
+
     monkeypatch.setattr(endpoint, "SESSION_CHECK_SECONDS", 0.1)
     async with running_server(tmp_path / "q.db") as (base, server):
         await add_officer(server, "an")
@@ -452,11 +502,16 @@ async def test_after_a_failed_commit_every_client_comes_back_to_the_truth(tmp_pa
     import sqlite3
 
     from queue_protocol.client import QueueClient
+
     async with running_server(tmp_path / "q.db") as (base, server):
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
         assert (await kiosk.request("issue", service=BIRTH, request_id="kept"))["ok"]
-        hall = QueueClient(base.replace("http", "ws", 1) + "/ws", role="display",
-                           token=DISPLAY_TOKEN, backoff_min=0.05)
+        hall = QueueClient(
+            base.replace("http", "ws", 1) + "/ws",
+            role="display",
+            token=DISPLAY_TOKEN,
+            backoff_min=0.05,
+        )
         welcomes: list[dict] = []
         hall.on_welcome(welcomes.append)
         await hall.start()
@@ -489,7 +544,11 @@ async def test_rating_pad_rates_a_finished_ticket_once(tmp_path):
         await add_officer(server, "dung")
         pad = await peer(base, "rating", RATING_TOKEN, counter=9)
         assert [r["name"] for r in pad.welcome["rating_scale"]] == [
-            "Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"]
+            "Rất hài lòng",
+            "Hài lòng",
+            "Bình thường",
+            "Không hài lòng",
+        ]
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
         await kiosk.request("issue", service=BIRTH, request_id=rid())
         officer = await peer(base, "counter", await login(base, "dung"), counter=9)
@@ -502,19 +561,22 @@ async def test_rating_pad_rates_a_finished_ticket_once(tmp_path):
         assert again["error"]["code"] == "already_rated"
         await server.store.sync_tickets([])  # the tickets table caught up with the log
         async with server.store.reader.execute(
-                "SELECT rating, officer, counter FROM tickets WHERE number = ?",
-                (called["number"],)) as cur:
+            "SELECT rating, officer, counter FROM tickets WHERE number = ?", (called["number"],)
+        ) as cur:
             assert await cur.fetchone() == ("hai-long", "dung", 9)
         assert (await officer.request("issue", service=BIRTH, request_id="x"))["error"][
-            "code"] == "forbidden"
+            "code"
+        ] == "forbidden"
 
 
 async def test_a_display_connecting_later_gets_the_latest_calls_newest_first(tmp_path):
     async with running_server(tmp_path / "q.db") as (base, server):
         await add_officer(server, "em")
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
-        numbers = [(await kiosk.request("issue", service=BIRTH, request_id=rid()))["ticket"][
-            "number"] for _ in range(2)]
+        numbers = [
+            (await kiosk.request("issue", service=BIRTH, request_id=rid()))["ticket"]["number"]
+            for _ in range(2)
+        ]
         officer = await peer(base, "counter", await login(base, "em"), counter=9)
         await officer.request("call_next")
         await officer.request("call_next")
@@ -529,10 +591,13 @@ async def test_officer_sees_the_next_tickets_in_call_order(tmp_path):
         officer = await peer(base, "counter", await login(base, "giang"), counter=9)
         assert officer.welcome["counter"]["next"] == []
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
-        normal = [(await kiosk.request("issue", service=BIRTH, request_id=rid()))["ticket"]
-                  for _ in range(3)]
-        elder = (await kiosk.request("issue", service=BIRTH, priority="nguoi-cao-tuoi",
-                                     request_id=rid()))["ticket"]
+        normal = [
+            (await kiosk.request("issue", service=BIRTH, request_id=rid()))["ticket"]
+            for _ in range(3)
+        ]
+        elder = (
+            await kiosk.request("issue", service=BIRTH, priority="nguoi-cao-tuoi", request_id=rid())
+        )["ticket"]
         expected = [t["number"] for t in [elder, *normal]]
         preview = await officer.wait_event("next", counter=9)
         while [t["number"] for t in preview["tickets"]] != expected:

@@ -19,9 +19,16 @@ async def test_sigkill_while_fifty_clients_issue(tmp_path):
     await asyncio.to_thread(server.start)
     acked: list[tuple[str, int, str, bool]] = []  # (request id, ticket id, number, after)
     restarted = asyncio.Event()
-    clients = [QueueClient(server.base.replace("http", "ws") + "/ws", role="kiosk",
-                           token=KIOSK_TOKEN, request_timeout=3.0, backoff_max=0.5)
-               for _ in range(50)]
+    clients = [
+        QueueClient(
+            server.base.replace("http", "ws") + "/ws",
+            role="kiosk",
+            token=KIOSK_TOKEN,
+            request_timeout=3.0,
+            backoff_max=0.5,
+        )
+        for _ in range(50)
+    ]
 
     async def kiosk(k: int, client: QueueClient) -> None:
         await client.start()
@@ -37,8 +44,9 @@ async def test_sigkill_while_fifty_clients_issue(tmp_path):
                 except (NotConnected, RequestTimeout):
                     with contextlib.suppress(TimeoutError):
                         await client.wait_connected(30)
-            acked.append((request_id, res["ticket"]["id"], res["ticket"]["number"],
-                          restarted.is_set()))
+            acked.append(
+                (request_id, res["ticket"]["id"], res["ticket"]["number"], restarted.is_set())
+            )
             after_restart += restarted.is_set()
             i += 1
 
@@ -47,8 +55,10 @@ async def test_sigkill_while_fifty_clients_issue(tmp_path):
         await until(lambda: len(acked) >= 500, timeout=60, what="500 tickets acknowledged")
         server.kill()
         killed_at = len(acked)
-        await until(lambda: all(c.state != "connected" for c in clients),
-                    what="every kiosk saw the server die")
+        await until(
+            lambda: all(c.state != "connected" for c in clients),
+            what="every kiosk saw the server die",
+        )
         await asyncio.to_thread(server.start)  # same port, same database
         restarted.set()
         await asyncio.wait_for(asyncio.gather(*tasks), 120)

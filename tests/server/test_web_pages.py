@@ -28,9 +28,15 @@ from tests.support.siteconfig import SMALL_SITE_KIOSK, WEDNESDAY_9AM
 playwright = pytest.importorskip("playwright.async_api")
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--autoplay-policy=no-user-gesture-required"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
 PHONE = {"width": 390, "height": 844}
 TV = {"width": 1920, "height": 1080}
 
@@ -44,15 +50,18 @@ async def shot(page, name: str, tmp_path: Path) -> None:
 
 async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
     clock = FakeClock(WEDNESDAY_9AM - 3600)  # 08:00 on a working Wednesday
-    async with running_server(tmp_path / "q.db", site(), clock=clock) as (base, server), \
-            playwright.async_playwright() as pw, aiohttp.ClientSession() as http:
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=clock) as (base, server),
+        playwright.async_playwright() as pw,
+        aiohttp.ClientSession() as http,
+    ):
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         outside: list[str] = []
         # bypass_csp: the pages forbid eval, which Playwright's wait_for_function uses
-        context = await browser.new_context(viewport=PHONE, device_scale_factor=1,
-                                            locale="vi-VN", bypass_csp=True)
-        context.on("request", lambda r: None if r.url.startswith(base)
-                   else outside.append(r.url))
+        context = await browser.new_context(
+            viewport=PHONE, device_scale_factor=1, locale="vi-VN", bypass_csp=True
+        )
+        context.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
         page = await context.new_page()
 
         # ----- book: search without marks, choose day and time, details, consent
@@ -100,8 +109,9 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
 
         # ----- track it on the phone; a counter calls it: "Mời đến quầy số 1"
         await page.goto(f"{base}/t/{ticket['public_id']}")
-        await page.wait_for_function("document.getElementById('conn').textContent"
-                                     ".includes('trực tiếp')")
+        await page.wait_for_function(
+            "document.getElementById('conn').textContent.includes('trực tiếp')"
+        )
         assert await page.inner_text("#number") == ticket["number"]
         assert await page.inner_text("#ahead") == "Không ai"
         await shot(page, "track", tmp_path)
@@ -118,31 +128,36 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
         # ----- the hall on a TV: the next call appears and its voice is fetched
         hall = await browser.new_page(viewport=TV, bypass_csp=True)
         await hall.goto(f"{base}/hall")
-        await hall.wait_for_function("document.getElementById('newest-number').textContent"
-                                     f" === '{ticket['number']}'")
+        await hall.wait_for_function(
+            f"document.getElementById('newest-number').textContent === '{ticket['number']}'"
+        )
         async with hall.expect_response(lambda r: "/api/announcements/" in r.url) as wav:
             await counter.request("call_next")
-            await hall.wait_for_function("document.getElementById('newest-number')"
-                                         f".textContent === '{walk_in['number']}'")
+            await hall.wait_for_function(
+                f"document.getElementById('newest-number').textContent === '{walk_in['number']}'"
+            )
         assert (await wav.value).status == 200
         for n in range(3):  # a few more calls, for a fuller screen
             await kiosk.request("issue", service="ket-hon", request_id=f"more{n}")
         counter2 = await peer(base, "counter", await login(base, "an"), counter=2)
         for _ in range(3):
             last = (await counter2.request("call_next"))["ticket"]["number"]
-        await hall.wait_for_function("document.getElementById('newest-number').textContent"
-                                     f" === '{last}'")
+        await hall.wait_for_function(
+            f"document.getElementById('newest-number').textContent === '{last}'"
+        )
         assert ticket["number"] in await hall.inner_text("#recent")
         assert "đến Quầy 2" in await hall.inner_text("#newest")
         await hall.wait_for_function(  # the server's clock in the site's zone, not the TV's
-            "document.getElementById('time').textContent.startsWith('09:0')")
+            "document.getElementById('time').textContent.startsWith('09:0')"
+        )
         assert "27/05/2026" in await hall.inner_text("#date")
         await shot(hall, "hall", tmp_path)
 
         # ----- cancel page (another booking), in English
         other = (await post(http, base, "/api/bookings", request(phone="0987654321")))[1]
-        await page.goto(f"{base}/en/booking/cancel/{other['booking']['code']}"
-                        f"#k={other['cancel_key']}")
+        await page.goto(
+            f"{base}/en/booking/cancel/{other['booking']['code']}#k={other['cancel_key']}"
+        )
         assert await page.get_attribute("html", "lang") == "en"
         await page.click("#cancel")
         await page.wait_for_selector("#result:not([hidden])")
@@ -152,8 +167,9 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
         assert outside == []  # nothing fetched from outside the server
         await page.evaluate("document.fonts.ready")
         assert await page.evaluate("document.fonts.check('700 16px \"Noto Sans\"', 'Việt')")
-        loaded = await page.evaluate("[...document.fonts].filter(f => f.status === 'loaded')"
-                                     ".map(f => f.family)")
+        loaded = await page.evaluate(
+            "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)"
+        )
         assert "Noto Sans" in " ".join(loaded)
         for p in (kiosk, counter, counter2):
             await p.close()
@@ -162,13 +178,17 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
 
 async def test_the_hall_reads_the_calls_it_missed_while_cut_off(tmp_path):
     clock = FakeClock(WEDNESDAY_9AM)
-    async with running_server(tmp_path / "q.db", site(), clock=clock) as (base, server), \
-            playwright.async_playwright() as pw:
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=clock) as (base, server),
+        playwright.async_playwright() as pw,
+    ):
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         hall = await browser.new_page(viewport=TV, bypass_csp=True)
         voice: list[str] = []
-        hall.on("request", lambda r: "/api/announcements/" in r.url and voice.append(
-            r.url.rsplit("/", 2)[1]))
+        hall.on(
+            "request",
+            lambda r: "/api/announcements/" in r.url and voice.append(r.url.rsplit("/", 2)[1]),
+        )
         network_up = True
 
         async def wire(route) -> None:  # the TV's network: through, or down
@@ -179,18 +199,24 @@ async def test_the_hall_reads_the_calls_it_missed_while_cut_off(tmp_path):
 
         await hall.route_web_socket("**/ws", wire)
         kiosk = await peer(base, "kiosk", SMALL_SITE_KIOSK)
-        numbers = [(await kiosk.request("issue", service="khai-sinh", request_id=f"r{n}")
-                    )["ticket"]["number"] for n in range(4)]
+        numbers = [
+            (await kiosk.request("issue", service="khai-sinh", request_id=f"r{n}"))["ticket"][
+                "number"
+            ]
+            for n in range(4)
+        ]
         await add_officer(server, "an")
         counter = await peer(base, "counter", await login(base, "an"), counter=1)
         await counter.request("call_next")  # before the TV is on: shown, not read
         await hall.goto(f"{base}/hall")
-        await hall.wait_for_function(f"document.getElementById('newest-number').textContent"
-                                     f" === '{numbers[0]}'")
+        await hall.wait_for_function(
+            f"document.getElementById('newest-number').textContent === '{numbers[0]}'"
+        )
         clock.now += 30
         await counter.request("call_next")  # heard live
-        await hall.wait_for_function(f"document.getElementById('newest-number').textContent"
-                                     f" === '{numbers[1]}'")
+        await hall.wait_for_function(
+            f"document.getElementById('newest-number').textContent === '{numbers[1]}'"
+        )
         network_up = False
         for conn in [c for c in server.hub.connections if c.role == "public"]:
             await conn.close(1001, b"the network blips")
@@ -200,8 +226,10 @@ async def test_the_hall_reads_the_calls_it_missed_while_cut_off(tmp_path):
             await counter.request("call_next")
         assert await hall.is_visible("#banner")
         network_up = True
-        await hall.wait_for_function(f"document.getElementById('newest-number').textContent"
-                                     f" === '{numbers[3]}'", timeout=20_000)
+        await hall.wait_for_function(
+            f"document.getElementById('newest-number').textContent === '{numbers[3]}'",
+            timeout=20_000,
+        )
         # Every call since the TV came on is read once, in the order called (read or in
         # the voice's queue); the call from before it came on was never news.
         queued = await hall.evaluate("window.hallAudioQueue.map((u) => u.split('/')[3])")
@@ -220,11 +248,18 @@ async def a_busy_morning(base: str, server, clock: FakeClock) -> int:
     names = ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Minh Châu"]
     for n, (counter, _) in enumerate(counters.items()):
         await add_officer(server, f"can-bo-{n + 1}", full_name=names[n])
-        staff[counter] = await peer(base, "counter", await login(base, f"can-bo-{n + 1}"),
-                                    counter=counter)
+        staff[counter] = await peer(
+            base, "counter", await login(base, f"can-bo-{n + 1}"), counter=counter
+        )
         pads[counter] = await peer(base, "rating", RATING_TOKEN, counter=counter)
-    ratings = ["rat-hai-long", "hai-long", "rat-hai-long", "binh-thuong", "hai-long",
-               "khong-hai-long"]
+    ratings = [
+        "rat-hai-long",
+        "hai-long",
+        "rat-hai-long",
+        "binh-thuong",
+        "hai-long",
+        "khong-hai-long",
+    ]
     start, issued, done = clock.now, 0, 0
     for step in range(80):  # every 3 minutes
         clock.now = start + step * 180
@@ -241,8 +276,9 @@ async def a_busy_morning(base: str, server, clock: FakeClock) -> int:
                     await officer.request("no_show")
                 else:
                     await officer.request("finish")
-                    await pads[counter].request("rate", number=serving[0],
-                                                rating=ratings[done % len(ratings)])
+                    await pads[counter].request(
+                        "rate", number=serving[0], rating=ratings[done % len(ratings)]
+                    )
                 since.pop(counter)
             if counter not in since:
                 called = await officer.request("call_next")
@@ -255,18 +291,27 @@ async def a_busy_morning(base: str, server, clock: FakeClock) -> int:
 
 async def test_the_leaders_report_in_a_browser(tmp_path):
     clock = FakeClock(WEDNESDAY_9AM - 90 * 60)  # 07:30
-    async with running_server(tmp_path / "q.db", clock=clock) as (base, server), \
-            playwright.async_playwright() as pw:
+    async with (
+        running_server(tmp_path / "q.db", clock=clock) as (base, server),
+        playwright.async_playwright() as pw,
+    ):
         async with aiohttp.ClientSession() as http:  # one booking, for 10:00, never used
-            status, answer = await post(http, base, "/api/bookings", request(
-                service="giay-phep-lai-xe", day=TODAY, time="10:00"))
+            status, answer = await post(
+                http,
+                base,
+                "/api/bookings",
+                request(service="giay-phep-lai-xe", day=TODAY, time="10:00"),
+            )
             assert status == 201, answer
         issued = await a_busy_morning(base, server, clock)
         await add_officer(server, "lanh-dao", role="leader")
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = await browser.new_context(viewport={"width": 1440, "height": 900},
-                                            locale="vi-VN", bypass_csp=True,
-                                            accept_downloads=True)
+        context = await browser.new_context(
+            viewport={"width": 1440, "height": 900},
+            locale="vi-VN",
+            bypass_csp=True,
+            accept_downloads=True,
+        )
         page = await context.new_page()
         await page.goto(f"{base}/bao-cao")
         assert await page.is_visible("#login") and not await page.is_visible("#report")
@@ -326,17 +371,22 @@ async def test_the_leaders_report_in_a_browser(tmp_path):
 
 
 async def test_the_tracking_page_says_when_the_turn_is_near(tmp_path):
-    async with running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (
-            base, server), playwright.async_playwright() as pw:
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (base, server),
+        playwright.async_playwright() as pw,
+    ):
         kiosk = await peer(base, "kiosk", SMALL_SITE_KIOSK)
-        tickets = [(await kiosk.request("issue", service="khai-sinh", request_id=f"n{n}")
-                    )["ticket"] for n in range(5)]
+        tickets = [
+            (await kiosk.request("issue", service="khai-sinh", request_id=f"n{n}"))["ticket"]
+            for n in range(5)
+        ]
         await add_officer(server, "an")
         counter = await peer(base, "counter", await login(base, "an"), counter=1)
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = await browser.new_page(viewport=PHONE, bypass_csp=True)
         await page.add_init_script(  # count the phone's vibrations
-            "window.buzz = 0; navigator.vibrate = () => { window.buzz += 1; return true; };")
+            "window.buzz = 0; navigator.vibrate = () => { window.buzz += 1; return true; };"
+        )
         await page.goto(f"{base}/t/{tickets[4]['public_id']}")
         await page.wait_for_function("document.getElementById('ahead').textContent === '4'")
         assert not await page.is_visible("#near")
@@ -344,20 +394,23 @@ async def test_the_tracking_page_says_when_the_turn_is_near(tmp_path):
         async def call_and_see(ahead: str) -> None:
             assert (await counter.request("call_next"))["ok"]
             await page.wait_for_function(
-                f"document.getElementById('ahead').textContent === '{ahead}'")
+                f"document.getElementById('ahead').textContent === '{ahead}'"
+            )
 
         await call_and_see("3")
         assert not await page.is_visible("#near")
         await call_and_see("2")  # now it is near: said once, with a nudge
         assert await page.inner_text("#near") == (
-            "Sắp đến lượt Ông/Bà: còn 2 người phía trước. Hãy quay lại gần khu vực các quầy.")
+            "Sắp đến lượt Ông/Bà: còn 2 người phía trước. Hãy quay lại gần khu vực các quầy."
+        )
         assert await page.evaluate("window.buzz") == 1
         await shot(page, "track-near", tmp_path)
         await call_and_see("1")
         assert "còn 1 người" in await page.inner_text("#near")
         await call_and_see("Không ai")
         assert await page.inner_text("#near") == (
-            "Ông/Bà là người kế tiếp. Hãy đến gần khu vực các quầy.")
+            "Ông/Bà là người kế tiếp. Hãy đến gần khu vực các quầy."
+        )
         assert await page.evaluate("window.buzz") == 1  # no nudge at every step
         assert (await counter.request("call_next"))["ticket"]["number"] == tickets[4]["number"]
         await page.wait_for_selector("#called:not([hidden])")
@@ -369,8 +422,13 @@ async def test_the_tracking_page_says_when_the_turn_is_near(tmp_path):
 
 
 async def test_booking_page_in_english_by_keyboard_alone(tmp_path):
-    async with running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM - 3600)) as (
-            base, _), playwright.async_playwright() as pw:
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM - 3600)) as (
+            base,
+            _,
+        ),
+        playwright.async_playwright() as pw,
+    ):
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = await browser.new_page(viewport=PHONE, bypass_csp=True)
         await page.goto(f"{base}/en/booking")
@@ -394,8 +452,7 @@ async def test_booking_page_in_english_by_keyboard_alone(tmp_path):
         await page.keyboard.press("Tab")
         await page.keyboard.press("Space")
         assert await page.is_checked("#slot-0730")
-        for field, value in (("#name", "Lê Văn Cường"), ("#phone", "0912345678"),
-                             ("#cccd", "123")):
+        for field, value in (("#name", "Lê Văn Cường"), ("#phone", "0912345678"), ("#cccd", "123")):
             await page.keyboard.press("Tab")
             assert await page.evaluate("'#' + document.activeElement.id") == field
             await page.keyboard.type(value)

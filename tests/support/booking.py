@@ -11,8 +11,14 @@ from queue_server.domain.config import SiteConfig
 from tests.support.siteconfig import WEDNESDAY, small_site
 
 TODAY, TOMORROW, SATURDAY = WEDNESDAY, "2026-05-28", "2026-05-30"
-BOOKING = {"horizon_days": 7, "slot_minutes": 30, "default_capacity": 10,
-           "cccd_services": ["dat-dai"], "requests_per_hour": 1000, "retention_days": 30}
+BOOKING = {
+    "horizon_days": 7,
+    "slot_minutes": 30,
+    "default_capacity": 10,
+    "cccd_services": ["dat-dai"],
+    "requests_per_hour": 1000,
+    "retention_days": 30,
+}
 
 
 def site(**booking: Any) -> SiteConfig:
@@ -22,8 +28,16 @@ def site(**booking: Any) -> SiteConfig:
 
 def request(service="khai-sinh", day=TOMORROW, time="09:00", phone="0912345678", **kw):
     """The body of `POST /api/bookings`."""
-    return {"service": service, "day": day, "time": time, "name": "Nguyễn Văn An",
-            "phone": phone, "consent": True, "notice_version": "2026-01", **kw}
+    return {
+        "service": service,
+        "day": day,
+        "time": time,
+        "name": "Nguyễn Văn An",
+        "phone": phone,
+        "consent": True,
+        "notice_version": "2026-01",
+        **kw,
+    }
 
 
 async def post(http: aiohttp.ClientSession, base: str, path: str, body) -> tuple[int, Any]:
@@ -31,11 +45,11 @@ async def post(http: aiohttp.ClientSession, base: str, path: str, body) -> tuple
         return resp.status, await resp.json()
 
 
-async def book(base: str, service: str, day: str, slot: str,
-               phone: str = "0912345678") -> dict[str, Any]:
+async def book(
+    base: str, service: str, day: str, slot: str, phone: str = "0912345678"
+) -> dict[str, Any]:
     """Book a place; the booking."""
     async with aiohttp.ClientSession() as http:
-        status, answer = await post(http, base, "/api/bookings",
-                                    request(service, day, slot, phone))
+        status, answer = await post(http, base, "/api/bookings", request(service, day, slot, phone))
     assert status == 201, answer
     return answer["booking"]

@@ -22,9 +22,14 @@ async def main(db: str) -> None:
     async def kiosk(k: int) -> None:
         for i in range(100_000):
             service = ("khai-sinh", "ket-hon")[i % 2]
-            out = await engine.submit(c.IssueTicket(
-                actor=f"kiosk-{k}", service=service, public_id=engine.new_public_id(),
-                request_id=f"k{k}-{i}"))
+            out = await engine.submit(
+                c.IssueTicket(
+                    actor=f"kiosk-{k}",
+                    service=service,
+                    public_id=engine.new_public_id(),
+                    request_id=f"k{k}-{i}",
+                )
+            )
             print(f"ACK {out.ticket['id']} {out.ticket['number']}", flush=True)
 
     await asyncio.gather(*(kiosk(k) for k in range(20)))

@@ -21,22 +21,29 @@ BIRTH_COUNTER = 9  # counter 9 serves only BIRTH
 
 
 def printer_config(vp: VirtualPrinter) -> PrinterConfig:
-    return PrinterConfig(connection="network", host="127.0.0.1", port=vp.port, width=vp.width,
-                         timeout=2.0, status_timeout=0.5)
+    return PrinterConfig(
+        connection="network",
+        host="127.0.0.1",
+        port=vp.port,
+        width=vp.width,
+        timeout=2.0,
+        status_timeout=0.5,
+    )
 
 
 def kiosk_model(base: str, vp: VirtualPrinter, **settings: object) -> KioskModel:
     http, ws = server_urls(base)
-    client = QueueClient(ws, role="kiosk", token=KIOSK_TOKEN, backoff_min=0.05,
-                         backoff_max=0.3)
+    client = QueueClient(ws, role="kiosk", token=KIOSK_TOKEN, backoff_min=0.05, backoff_max=0.3)
     defaults: dict[str, object] = {"printer_poll_seconds": 0.2, "issue_retry_seconds": 8.0}
-    return KioskModel(client, TicketPrinter(printer_config(vp)),
-                      KioskSettings(**(defaults | settings)), http)
+    return KioskModel(
+        client, TicketPrinter(printer_config(vp)), KioskSettings(**(defaults | settings)), http
+    )
 
 
 @contextlib.asynccontextmanager
-async def running_kiosk(base: str, vp: VirtualPrinter, **settings: object
-                        ) -> AsyncIterator[KioskModel]:
+async def running_kiosk(
+    base: str, vp: VirtualPrinter, **settings: object
+) -> AsyncIterator[KioskModel]:
     """A kiosk model, started and in service."""
     model = kiosk_model(base, vp, **settings)
     await model.start()

@@ -50,8 +50,9 @@ class InProcessServer:
     site unless `config` says otherwise. `stop()` then `start()` is a restart: the same
     port and database, as the clients see a real one."""
 
-    def __init__(self, db: Path, config: SiteConfig | None = None, port: int | None = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, db: Path, config: SiteConfig | None = None, port: int | None = None, **options: Any
+    ) -> None:
         self.db, self.config, self.port = db, config, port or free_port()
         self.options = {"enforce_hours": False} | options
         self.runner: web.AppRunner | None = None
@@ -87,8 +88,9 @@ class InProcessServer:
 
     def tickets(self, service: str | None = None) -> list:
         """The tickets of the day, of `service` or all."""
-        return [t for t in self.server.state.tickets.values()
-                if service is None or t.service == service]
+        return [
+            t for t in self.server.state.tickets.values() if service is None or t.service == service
+        ]
 
     def device_printer(self) -> str | None:
         """The printer state the (first) kiosk reported, if any."""
@@ -97,26 +99,31 @@ class InProcessServer:
 
 
 @contextlib.asynccontextmanager
-async def running_server(db: Path, config: SiteConfig | None = None, *, port: int | None = None,
-                         **options: Any) -> AsyncIterator[tuple[str, ServerContext]]:
+async def running_server(
+    db: Path, config: SiteConfig | None = None, *, port: int | None = None, **options: Any
+) -> AsyncIterator[tuple[str, ServerContext]]:
     """A server in this process; yields its base URL (http://127.0.0.1:PORT) and itself.
     Given the `port` of an earlier one, it is that server restarted."""
     async with InProcessServer(db, config, port, **options) as local:
         yield local.base, local.server
 
 
-async def add_officer(server: ServerContext, name: str, role: str = "officer",
-                      full_name: str = "") -> None:
+async def add_officer(
+    server: ServerContext, name: str, role: str = "officer", full_name: str = ""
+) -> None:
     await server.accounts.add_user(name, role, PASSWORD, full_name=full_name, actor="test")
 
 
 async def login(base: str, name: str, password: str = PASSWORD) -> str:
     def post() -> dict:
-        req = urllib.request.Request(f"{base}/api/login", method="POST",
-                                     data=json.dumps({"username": name,
-                                                      "password": password}).encode())
+        req = urllib.request.Request(
+            f"{base}/api/login",
+            method="POST",
+            data=json.dumps({"username": name, "password": password}).encode(),
+        )
         with urllib.request.urlopen(req, timeout=5) as resp:
             return json.load(resp)
+
     return (await asyncio.to_thread(post))["token"]
 
 
@@ -145,8 +152,8 @@ class Peer:
     async def wait_event(self, kind: str, timeout: float = 10, **match) -> dict:
         """The first `kind` event whose fields match; the others stay held, in order."""
         return await self._take(
-            lambda f: f["type"] == kind and all(f.get(k) == v for k, v in match.items()),
-            timeout)
+            lambda f: f["type"] == kind and all(f.get(k) == v for k, v in match.items()), timeout
+        )
 
     async def frames_until(self, last, timeout: float = 10) -> list[dict]:
         """Every frame held and received, up to and including the first for which
@@ -154,12 +161,13 @@ class Peer:
         frames, self.events = self.events, []
         for i, frame in enumerate(frames):
             if last(frame):
-                self.events = frames[i + 1:]
-                return frames[:i + 1]
+                self.events = frames[i + 1 :]
+                return frames[: i + 1]
         deadline = time.monotonic() + timeout
         while True:
-            frames.append(json.loads(await asyncio.wait_for(self.ws.recv(),
-                                                            deadline - time.monotonic())))
+            frames.append(
+                json.loads(await asyncio.wait_for(self.ws.recv(), deadline - time.monotonic()))
+            )
             if last(frames[-1]):
                 return frames
 
@@ -172,10 +180,10 @@ class Peer:
         await self.ws.close()
 
 
-async def peer(base: str, role: str, token: str | None = None, counter: int | None = None,
-               **kw) -> Peer:
-    ws = await websockets.connect(base.replace("http", "ws", 1) + "/ws", compression=None,
-                                  **kw)
+async def peer(
+    base: str, role: str, token: str | None = None, counter: int | None = None, **kw
+) -> Peer:
+    ws = await websockets.connect(base.replace("http", "ws", 1) + "/ws", compression=None, **kw)
     hello = {"type": "hello", "protocol": 1, "role": role, "token": token}
     if counter is not None:
         hello["counter"] = counter
@@ -200,11 +208,25 @@ class ServerProcess:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "queue_server", "--config", str(SAMPLE_CONFIG), "--db",
-             str(self.db), "--port", str(self.port), "--ignore-hours"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        until_up(lambda: answers(f"{self.base}/healthz"), "the server to start", [self.proc],
-                 timeout=20)
+            [
+                sys.executable,
+                "-m",
+                "queue_server",
+                "--config",
+                str(SAMPLE_CONFIG),
+                "--db",
+                str(self.db),
+                "--port",
+                str(self.port),
+                "--ignore-hours",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        until_up(
+            lambda: answers(f"{self.base}/healthz"), "the server to start", [self.proc], timeout=20
+        )
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from printer.virtual import VirtualPrinter
 
 
-async def until(predicate: Callable[[], object | Awaitable[object]], timeout: float = 15.0,
-                what: str = "") -> None:
+async def until(
+    predicate: Callable[[], object | Awaitable[object]], timeout: float = 15.0, what: str = ""
+) -> None:
     """Wait until `predicate()` (a plain or an async function) is true; fail after `timeout`
     seconds saying `what`. Generous: a loaded 2-core machine may be slow."""
     deadline = time.monotonic() + timeout
@@ -34,15 +35,18 @@ async def printer_drained(vp: VirtualPrinter) -> None:
     await until(lambda: not vp._conns, what="the printer to read all it was sent")
 
 
-def until_up(check: Callable[[], bool], what: str, children: Sequence[subprocess.Popen] = (),
-             timeout: float = 30.0) -> None:
+def until_up(
+    check: Callable[[], bool],
+    what: str,
+    children: Sequence[subprocess.Popen] = (),
+    timeout: float = 30.0,
+) -> None:
     """The same for code that runs child processes without a loop: wait until `check()`
     is true, failing at once if one of `children` exits meanwhile."""
     deadline = time.monotonic() + timeout
     while not check():
         for child in children:
-            assert child.poll() is None, f"{child.args[0]} exited {child.returncode} " \
-                                         f"before {what}"
+            assert child.poll() is None, f"{child.args[0]} exited {child.returncode} before {what}"
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.05)
