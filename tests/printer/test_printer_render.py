@@ -1,7 +1,7 @@
 """Ticket rendering: golden images, Vietnamese text, wrapping, sizes.
 
 Regenerate the golden PNGs after an intended layout change with
-`UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_printer_render.py`, then look at them.
+`UPDATE_GOLDEN=1 .venv/bin/pytest tests/printer/test_printer_render.py`, then look at them.
 """
 
 from __future__ import annotations
