@@ -27,11 +27,20 @@ from queue_server.core.siteconfig import load_config
 def plans(days: int) -> list[DayPlan]:
     out = []
     for seed in range(days):
-        out.append(DayPlan(
-            seed=seed, tickets=600 + (seed * 97) % 601, lunch_pause=seed % 4 != 3,
-            late_counters=0.5 if seed % 5 == 4 else 0.0, meetings=2 + seed % 5,
-            label="few samples in the morning" if seed % 5 == 4
-            else "no lunch pause" if seed % 4 == 3 else "lunch pause"))
+        out.append(
+            DayPlan(
+                seed=seed,
+                tickets=600 + (seed * 97) % 601,
+                lunch_pause=seed % 4 != 3,
+                late_counters=0.5 if seed % 5 == 4 else 0.0,
+                meetings=2 + seed % 5,
+                label="few samples in the morning"
+                if seed % 5 == 4
+                else "no lunch pause"
+                if seed % 4 == 3
+                else "lunch pause",
+            )
+        )
     return out
 
 
@@ -59,17 +68,27 @@ def main() -> None:
     figures = {}
     for name, errs in errors.items():
         errs.sort()
-        figures[name] = {"mae_minutes": round(statistics.mean(errs), 2),
-                         "p90_minutes": round(errs[int(0.9 * len(errs))], 2),
-                         "within_range": round(inside[name] / len(errs), 3)}
+        figures[name] = {
+            "mae_minutes": round(statistics.mean(errs), 2),
+            "p90_minutes": round(errs[int(0.9 * len(errs))], 2),
+            "within_range": round(inside[name] / len(errs), 3),
+        }
     best_snapshot = min(figures["les"]["mae_minutes"], figures["hol"]["mae_minutes"])
     candidate = figures["projection"]["mae_minutes"]
-    print(json.dumps({
-        "days": args.days, "tickets_called": tickets, "estimators": figures,
-        "projection_vs_today_mae": round(candidate / figures["today"]["mae_minutes"], 3),
-        "projection_vs_best_les_hol_mae": round(candidate / best_snapshot, 3),
-        "goal_ratio": 0.7, "seconds": round(time.perf_counter() - started, 1),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "days": args.days,
+                "tickets_called": tickets,
+                "estimators": figures,
+                "projection_vs_today_mae": round(candidate / figures["today"]["mae_minutes"], 3),
+                "projection_vs_best_les_hol_mae": round(candidate / best_snapshot, 3),
+                "goal_ratio": 0.7,
+                "seconds": round(time.perf_counter() - started, 1),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 from queue_protocol.errors import QueueError
 from queue_server.domain import commands as c
-from queue_server.domain.booking import bookable, slots
 from queue_server.domain import events as e
+from queue_server.domain.booking import bookable, slots
 from queue_server.domain.config import SiteConfig
 from queue_server.domain.lifecycle import CounterStatus
 from queue_server.domain.state import QueueState
@@ -93,8 +93,13 @@ def _arrival_times(rng: random.Random, n: int, day: dt.date, tz: ZoneInfo) -> li
 class DaySimulator:
     """One simulated day; `run()` returns a record per ticket issued."""
 
-    def __init__(self, config: SiteConfig, plan: DayPlan, estimators: dict[str, Estimator],
-                 day: dt.date = dt.date(2026, 3, 4)) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        plan: DayPlan,
+        estimators: dict[str, Estimator],
+        day: dt.date = dt.date(2026, 3, 4),
+    ) -> None:
         self.config, self.plan, self.estimators = config, plan, estimators
         self.rng = random.Random(plan.seed)
         self.tz = ZoneInfo(config.site.timezone)
@@ -143,11 +148,15 @@ class DaySimulator:
         self.do(c.StartDay(actor="system", day=self.day.isoformat()), opening - 60)
         for number in cfg.counters:
             late = self.rng.random() < plan.late_counters
-            self.at(_local(self.day, 9.0 if late else 7.5, self.tz) + self.rng.uniform(0, 600),
-                    "open", number)
+            self.at(
+                _local(self.day, 9.0 if late else 7.5, self.tz) + self.rng.uniform(0, 600),
+                "open",
+                number,
+            )
             if plan.lunch_pause and self.rng.random() < 0.85:
-                self.at(_local(self.day, 11.5, self.tz) + self.rng.uniform(-300, 300),
-                        "lunch", number)
+                self.at(
+                    _local(self.day, 11.5, self.tz) + self.rng.uniform(-300, 300), "lunch", number
+                )
         for _ in range(plan.meetings):
             number = self.rng.choice(list(cfg.counters))
             self.at(_local(self.day, self.rng.uniform(8, 16), self.tz), "meeting", number)
@@ -164,8 +173,9 @@ class DaySimulator:
         self._serve(now, number)
 
     def _lunch(self, now: float, number: int) -> None:
-        self._pause(now, number, "nghi-trua", _local(self.day, 13.0, self.tz)
-                    + self.rng.uniform(-300, 600))
+        self._pause(
+            now, number, "nghi-trua", _local(self.day, 13.0, self.tz) + self.rng.uniform(-300, 600)
+        )
 
     def _meeting(self, now: float, number: int) -> None:
         self._pause(now, number, "hop", now + self.rng.uniform(20, 40) * 60)
@@ -193,18 +203,22 @@ class DaySimulator:
         if self.rng.random() < self.plan.priority_share and self.config.priority_groups:
             priority = self.rng.choice(list(self.config.priority_groups))
         tid = next(self._ids)
-        command: c.Command = c.IssueTicket(actor="kiosk-1", service=service, priority=priority,
-                                           public_id=f"p{tid}")
+        command: c.Command = c.IssueTicket(
+            actor="kiosk-1", service=service, priority=priority, public_id=f"p{tid}"
+        )
         if self.rng.random() < self.plan.booked_share and bookable(self.config, service):
             code = self._book(service, now, tid)  # booked earlier; checks in near the slot
             if code is not None:
-                command = c.CheckIn(actor="kiosk-1", code=code, request_id=f"r{tid}",
-                                    public_id=f"p{tid}")
+                command = c.CheckIn(
+                    actor="kiosk-1", code=code, request_id=f"r{tid}", public_id=f"p{tid}"
+                )
         (event,) = [ev for ev in self.do(command, now) if isinstance(ev, e.TicketIssued)]
         ticket = self.state.tickets[event.ticket_id]
         ahead = self.state.ahead(ticket)
-        estimates = {name: est(self.state, service, ahead, now, self.history)
-                     for name, est in self.estimators.items()}
+        estimates = {
+            name: est(self.state, service, ahead, now, self.history)
+            for name, est in self.estimators.items()
+        }
         self.records[ticket.id] = Record(service, priority is not None, now, estimates)
         for number in self._idle_counters_for(service):
             self._serve(now, number)
@@ -212,25 +226,47 @@ class DaySimulator:
     def _book(self, service: str, arrival: float, tid: int) -> str | None:
         """A booking made before the day for the slot this citizen arrives for."""
         window = self.config.booking
-        slot = next((s for s in slots(self.config, service, self.day)
-                     if s.start - window.checkin_before_minutes * 60 <= arrival
-                     <= s.start + window.checkin_after_minutes * 60), None)
+        slot = next(
+            (
+                s
+                for s in slots(self.config, service, self.day)
+                if s.start - window.checkin_before_minutes * 60
+                <= arrival
+                <= s.start + window.checkin_after_minutes * 60
+            ),
+            None,
+        )
         if slot is None:
             return None
         code = f"B{tid:07d}"
         try:
-            self.do(c.BookSlot(actor="web", code=code, service=service,
-                               day=self.day.isoformat(), slot_at=slot.start, name="Công dân",
-                               phone="0912345678", cccd="079203001234", notice_version="x",
-                               cancel_hash="x"), _local(self.day, 6.0, self.tz))
+            self.do(
+                c.BookSlot(
+                    actor="web",
+                    code=code,
+                    service=service,
+                    day=self.day.isoformat(),
+                    slot_at=slot.start,
+                    name="Công dân",
+                    phone="0912345678",
+                    cccd="079203001234",
+                    notice_version="x",
+                    cancel_hash="x",
+                ),
+                _local(self.day, 6.0, self.tz),
+            )
         except QueueError:  # the slot is full: an ordinary ticket
             return None
         return code
 
     def _idle_counters_for(self, service: str) -> list[int]:
-        return [n for n, counter in self.config.counters.items()
-                if service in counter.all_services and not self.busy[n]
-                and self.state.counters[n].status is CounterStatus.OPEN]
+        return [
+            n
+            for n, counter in self.config.counters.items()
+            if service in counter.all_services
+            and not self.busy[n]
+            and self.state.counters[n].status is CounterStatus.OPEN
+        ]
 
     def _serve(self, now: float, number: int) -> None:
         """An idle open counter calls the next ticket, if anyone waits for it."""
@@ -269,8 +305,12 @@ class DaySimulator:
         if ticket is not None and self.rng.random() < self.plan.transfer:
             others = [s for s in self.config.services if s != ticket.service]
             target = self.rng.choice(others)
-            self.do(c.Transfer(actor=cs.officer or "", counter=number, to_service=target,
-                               reason="chuyen"), now)
+            self.do(
+                c.Transfer(
+                    actor=cs.officer or "", counter=number, to_service=target, reason="chuyen"
+                ),
+                now,
+            )
             for other in self._idle_counters_for(target):
                 self._serve(now, other)
         else:

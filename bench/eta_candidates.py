@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 
-from bench.daysim import History
+from bench.daysim import Estimator, History
 from queue_server.domain.lifecycle import CounterStatus
 from queue_server.domain.state import QueueState
 
@@ -46,9 +46,13 @@ def _mean(state: QueueState, service: str) -> float:
 def _hours(state: QueueState, t: float) -> list[tuple[float, float]]:
     site = state.config.site
     local = dt.datetime.fromtimestamp(t, site.tz)
-    return [(local.replace(hour=a.hour, minute=a.minute, second=0, microsecond=0).timestamp(),
-             local.replace(hour=b.hour, minute=b.minute, second=0, microsecond=0).timestamp())
-            for a, b in site.hours]
+    return [
+        (
+            local.replace(hour=a.hour, minute=a.minute, second=0, microsecond=0).timestamp(),
+            local.replace(hour=b.hour, minute=b.minute, second=0, microsecond=0).timestamp(),
+        )
+        for a, b in site.hours
+    ]
 
 
 def _open_at(state: QueueState, t: float, share: float = LUNCH_SHARE) -> float:
@@ -62,16 +66,18 @@ def _open_at(state: QueueState, t: float, share: float = LUNCH_SHARE) -> float:
     return t
 
 
-def projection(state: QueueState, service: str, _ahead: int, now: float,
-               _h: History) -> float:
+def projection(state: QueueState, service: str, _ahead: int, now: float, _h: History) -> float:
     target = max(t for t in state.waiting.ids() if state.tickets[t].service == service)
     first_open = _hours(state, now)[0][0]
     free: list[tuple[float, int]] = []
     for number, cs in state.counters.items():
         if cs.status is CounterStatus.OPEN:
             current = state.current_ticket(number)
-            t = now if current is None or current.called_at is None else max(
-                now, current.called_at + _mean(state, current.service))
+            t = (
+                now
+                if current is None or current.called_at is None
+                else max(now, current.called_at + _mean(state, current.service))
+            )
         elif cs.status is CounterStatus.PAUSED:
             since = cs.since or now
             t = max(now + 60, since + (90 if cs.pause_reason == "nghi-trua" else 30) * 60)
@@ -83,8 +89,7 @@ def projection(state: QueueState, service: str, _ahead: int, now: float,
     queues: dict[str, list[tuple[int, float, int]]] = {}
     for tid in state.waiting.ids():
         ticket = state.tickets[tid]
-        queues.setdefault(ticket.service, []).append(
-            (state.rank(ticket), ticket.effective_at, tid))
+        queues.setdefault(ticket.service, []).append((state.rank(ticket), ticket.effective_at, tid))
     for queue in queues.values():
         heapq.heapify(queue)
     while free:
@@ -95,9 +100,9 @@ def projection(state: QueueState, service: str, _ahead: int, now: float,
         best = None
         for tier in (counter.services, counter.secondary_services):
             for s in tier:
-                queue = queues.get(s)
-                if queue and (best is None or queue[0] < best[0]):
-                    best = (queue[0], s)
+                waiting = queues.get(s)
+                if waiting and (best is None or waiting[0] < best[0]):
+                    best = (waiting[0], s)
             if best:
                 break
         if best is None:
@@ -110,4 +115,9 @@ def projection(state: QueueState, service: str, _ahead: int, now: float,
     return HORIZON
 
 
-ESTIMATORS = {"today": today, "les": les, "hol": hol, "projection": projection}
+ESTIMATORS: dict[str, Estimator] = {
+    "today": today,
+    "les": les,
+    "hol": hol,
+    "projection": projection,
+}
