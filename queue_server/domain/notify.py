@@ -1,0 +1,198 @@
+"""Which events cause which messages to citizens: one table of rules, pure.
+
+The writer calls `notices` with a batch's events and the state they made, before
+the commit; the outbox rows built from its answer are written in the same
+transaction as the events (`queue_server.outbox.compose`). Each notice has a key
+that names it for good (`near:<ticket id>`): the outbox keeps one row per key, so a
+rule that fires twice (after a restart) still sends once.
+
+| event | message (to the booking's phone, or the ticket's subscriber) |
+|---|---|
+| `BookingMade` (the citizen ticked "messages") | booking_made now; the reminders at their time |
+| `BookingCancelled` by the centre | booking_cancelled (the reminders withdrawn), to every booking |
+| `BookingCancelled` by the citizen, `BookingCheckedIn` | the reminders withdrawn |
+| `TicketSubscribed`, any move of its queue | near, once, when few enough are ahead |
+| `TicketCalled` (not a recall) | called, once per counter |
+| `TicketFinished` | rate_link (if a public address is configured) |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, field
+
+from queue_server.domain import events as e
+from queue_server.domain.booking import Booking
+from queue_server.domain.config import SiteConfig
+from queue_server.domain.lifecycle import TicketStatus
+from queue_server.domain.state import QueueState, Subscription
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to write to the outbox: what, to whom, when, under which key."""
+
+    key: str
+    kind: str
+    channel: str
+    contact: str  # phone as 0xxxxxxxxx, or an e-mail address
+    lang: str
+    params: dict[str, str]
+    day: str  # the business day it belongs to: purged with that day's personal data
+    not_before: float
+    booking: str | None = None
+    ticket_id: int | None = None
+
+
+@dataclass
+class Notices:
+    new: list[Notice] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # keys of scheduled ones not wanted now
+
+
+def reminder_keys(code: str) -> list[str]:
+    return [f"reminder_day:{code}", f"reminder_hour:{code}"]
+
+
+def notices(
+    events: Iterable[e.Event],
+    state: QueueState,
+    config: SiteConfig,
+    now: float,
+    near_sent: Container[int] = (),
+) -> Notices:
+    """The messages a batch of events causes (`near_sent`: tickets already told)."""
+    out = Notices()
+    if not config.messaging.enabled:
+        return out
+    touched: set[str] = set()  # services whose queue moved
+    subscribed: set[int] = set()
+    for event in events:
+        if isinstance(event, e.BookingMade):
+            _booking_made(out, state, config, event, now)
+        elif isinstance(event, e.BookingCancelled | e.BookingCheckedIn):
+            out.withdrawn += reminder_keys(event.code)
+            booking = state.bookings.get(event.code)
+            if isinstance(event, e.BookingCancelled) and event.by_centre and booking is not None:
+                params = _booking_params(config, booking) | {"reason": event.reason}
+                _to_booking(out, config, booking, "booking_cancelled", now, params)
+        elif isinstance(event, e.TicketSubscribed):
+            subscribed.add(event.ticket_id)
+        elif isinstance(event, e.TicketCalled | e.TicketFinished):
+            ticket = state.tickets[event.ticket_id]
+            touched.add(ticket.service)
+            sub = state.subscriptions.get(event.ticket_id)
+            if sub is None:
+                continue
+            if isinstance(event, e.TicketCalled) and not event.recall:
+                params = {"number": ticket.number, "counter": str(event.counter)}
+                _to_ticket(out, config, state, sub, "called", params, f":{event.counter}")
+            elif isinstance(event, e.TicketFinished) and config.messaging.public_url:
+                path = "/en/rating/" if sub.lang == "en" else "/danh-gia/"
+                link = config.messaging.public_url + path + ticket.public_id
+                _to_ticket(
+                    out, config, state, sub, "rate_link", {"number": ticket.number, "link": link}
+                )
+        elif isinstance(event, e.TicketIssued | e.TicketNoShow | e.TicketVoided | e.TicketExpired):
+            touched.add(state.tickets[event.ticket_id].service)
+        elif isinstance(event, e.TicketTransferred):
+            touched.add(event.from_service)
+    for sub in state.subscriptions.values():
+        if sub.ticket_id in near_sent:
+            continue
+        ticket = state.tickets[sub.ticket_id]
+        if ticket.status is not TicketStatus.WAITING:
+            continue
+        if sub.ticket_id not in subscribed and ticket.service not in touched:
+            continue
+        ahead = state.ahead(ticket)
+        if ahead <= sub.ahead:
+            params = {"number": ticket.number, "ahead": str(ahead)}
+            _to_ticket(out, config, state, sub, "near", params)
+    return out
+
+
+def _booking_made(
+    out: Notices, state: QueueState, config: SiteConfig, event: e.BookingMade, now: float
+) -> None:
+    booking = state.bookings.get(event.code)
+    if booking is None or not booking.messages:  # the citizen did not ask for them
+        return
+    link = ""
+    if config.messaging.public_url and event.cancel_key:
+        link = f"{config.messaging.public_url}/dat-lich/huy/{event.code}#k={event.cancel_key}"
+    params = _booking_params(config, booking)
+    _to_booking(out, config, booking, "booking_made", now, params | {"cancel_link": link})
+    policy = config.messaging
+    for kind, before in (
+        ("reminder_day", policy.reminder_day_hours * 3600),
+        ("reminder_hour", policy.reminder_hour_minutes * 60),
+    ):
+        if booking.slot_at - before > now:
+            _to_booking(out, config, booking, kind, booking.slot_at - before, params)
+
+
+def _booking_params(config: SiteConfig, booking: Booking) -> dict[str, str]:
+    local = dt.datetime.fromtimestamp(booking.slot_at, config.site.tz)
+    return {
+        "code": booking.code,
+        "service": config.services[booking.service].name,
+        "date": local.strftime("%d/%m/%Y"),
+        "time": local.strftime("%H:%M"),
+        "place": config.site.name,
+    }
+
+
+def _to_booking(
+    out: Notices,
+    config: SiteConfig,
+    booking: Booking,
+    kind: str,
+    at: float,
+    params: dict[str, str],
+) -> None:
+    channel = config.messaging.channel_for(kind, "phone")
+    if channel is None or not booking.phone:
+        return
+    out.new.append(
+        Notice(
+            key=f"{kind}:{booking.code}",
+            kind=kind,
+            channel=channel,
+            contact=booking.phone,
+            lang="vi",  # the booking form does not ask for a language
+            params=params,
+            day=booking.day,
+            not_before=at,
+            booking=booking.code,
+        )
+    )
+
+
+def _to_ticket(
+    out: Notices,
+    config: SiteConfig,
+    state: QueueState,
+    sub: Subscription,
+    kind: str,
+    params: dict[str, str],
+    key_suffix: str = "",
+) -> None:
+    channel = config.messaging.channel_for(kind, "phone")
+    if channel is None or not sub.phone:
+        return
+    ticket = state.tickets[sub.ticket_id]
+    out.new.append(
+        Notice(
+            key=f"{kind}:{ticket.day}:{ticket.id}{key_suffix}",
+            kind=kind,
+            channel=channel,
+            contact=sub.phone,
+            lang=sub.lang,
+            params=params,
+            day=ticket.day,
+            not_before=0.0,
+            ticket_id=ticket.id,
+        )
+    )

@@ -1,0 +1,1 @@
+"""Channel adapters behind one interface (`base.Channel`), built from the site config."""
