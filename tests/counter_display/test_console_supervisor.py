@@ -1,0 +1,66 @@
+"""What a supervisor does from the board reaches the officer's console (real server,
+real Qt widgets offscreen): a service to take on for now, a session ended."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.counter_display.test_console import COUNTER, MARRIAGE, issue, signed_in_console
+from tests.support.qt import run_scenario, save_shot
+from tests.support.servers import KIOSK_TOKEN, add_officer, login, peer, running_server
+from tests.support.waiting import until
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def test_a_suggested_service_shows_on_the_console_and_is_called_there(qtbot, tmp_path):
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            await add_officer(server, "an", full_name="Nguyễn Văn An")
+            await add_officer(server, "giam-sat", "supervisor")
+            window = await signed_in_console(qtbot, base)
+            board = await peer(base, "supervisor", await login(base, "giam-sat"))
+            kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+            marriage = await issue(kiosk, MARRIAGE)
+
+            refused = await board.request("suggest_service", counter=999, service=MARRIAGE)
+            assert refused["error"]["code"] == "unknown_counter"
+            answer = await board.request("suggest_service", counter=COUNTER, service=MARRIAGE)
+            assert answer["ok"], answer
+            label = window.work.suggestion
+            await until(lambda: label.isVisible(), what="suggestion shown")
+            assert label.text() == (
+                "Quầy được đề nghị phục vụ thêm: Đăng ký kết hôn, xác nhận tình trạng hôn nhân"
+            )
+            await until(
+                lambda: [t["number"] for t in window.model.upcoming] == [marriage["number"]],
+                what="the suggested service's ticket in the preview",
+            )
+            save_shot(window, "console-suggested.png", tmp_path)
+            window.model.act("call_next")
+            await until(
+                lambda: (window.model.current or {}).get("number") == marriage["number"],
+                what="the suggested service's ticket called here",
+            )
+            await window.model.act("finish")
+
+            answer = await board.request("suggest_service", counter=COUNTER)  # withdrawn
+            assert answer["ok"], answer
+            await until(lambda: not label.isVisible(), what="suggestion withdrawn")
+
+            ended = await board.request("end_session", officer="an")
+            assert ended["ok"] and ended["closed_counters"] == [COUNTER], ended
+            await until(lambda: window.model.phase == "signed_out", what="sent back")
+            assert server.state.counters[COUNTER].status.value == "closed"
+            unknown = await board.request("end_session", officer="khong-co")
+            assert unknown["error"]["code"] == "unknown_officer"
+            await window.model.close()
+        with sqlite3.connect(tmp_path / "q.db") as db:
+            actions = [
+                r[0] for r in db.execute("SELECT action FROM audit WHERE actor = 'giam-sat'")
+            ]
+        assert actions.count("service_suggested") == 2 and "session_ended" in actions
+
+    run_scenario(scenario())
