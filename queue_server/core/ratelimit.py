@@ -1,4 +1,4 @@
-"""Per-address limits on what strangers may do (bookings, password guesses)."""
+"""Per-key limits on what strangers may do (bookings, password guesses, texted look-ups)."""
 
 from __future__ import annotations
 
