@@ -224,6 +224,10 @@ class WorkPage(QWidget):
         self.message = QLabel(wordWrap=True)
         self.message.setFont(font(20, bold=True))
         self.message.setMinimumHeight(36)
+        self.suggestion = QLabel(wordWrap=True)  # a supervisor's request, from the board
+        self.suggestion.setFont(font(20, bold=True))
+        self.suggestion.setStyleSheet("background:#fff1c2; color:#6b4a00; padding:6px 10px;")
+        self.suggestion.hide()
         self.my_day = QLabel()  # this officer's own figures today
         self.my_day.setFont(font(18))
         self.my_day.setStyleSheet("color:#374151")
@@ -282,6 +286,7 @@ class WorkPage(QWidget):
         box.addLayout(head)
         box.addWidget(self.banner)
         box.addWidget(self.message)
+        box.addWidget(self.suggestion)
         box.addLayout(middle, 1)
         box.addWidget(self.my_day)
         box.addLayout(row)
@@ -298,6 +303,8 @@ class WorkPage(QWidget):
         reason = self._pause_reason_name(counter.get("pause_reason"))
         self.status.setText(f" {text}{' – ' + reason if m.paused and reason else ''} ")
         self.status.setStyleSheet(f"background:{colour}; color:white; padding:4px 10px;")
+        self.suggestion.setText(m.suggestion or "")
+        self.suggestion.setVisible(bool(m.suggestion))
         self.banner.show_state(m.connection, m.ever_connected)
         if m.error:
             self.message.setStyleSheet(f"color:{ALERT}")

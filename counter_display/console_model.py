@@ -207,7 +207,7 @@ class ConsoleModel(LiveModel):
         view = event.get("counter") or {}
         if view.get("number") != self.counter.get("number"):
             return False
-        for key in ("status", "pause_reason", "name"):
+        for key in ("status", "pause_reason", "name", "suggested"):
             self.counter[key] = view.get(key)
         number = view.get("ticket")
         if number is None:
@@ -239,6 +239,14 @@ class ConsoleModel(LiveModel):
             ({"id": sid, **self.services.get(sid, {})}, secondary)
             for sid, secondary in main + extra
         ]
+
+    @property
+    def suggestion(self) -> str | None:
+        """What a supervisor asked this counter to take on for now, in words, if anything."""
+        service = self.counter.get("suggested")
+        if not service:
+            return None
+        return f"Quầy được đề nghị phục vụ thêm: {self.service_name(service)}"
 
     def waited(self) -> float | None:
         """How long the current citizen waited (issue → call), live until called."""

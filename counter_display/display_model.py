@@ -121,6 +121,7 @@ class HallModel(LiveModel):
         self.counter_names: dict[int, str] = {}
         self._newest_at: float | None = None  # monotonic time of the latest live call
         self._heard_until: float | None = None  # server time up to which calls were heard
+        self.notice: dict[str, Any] | None = None  # a supervisor's, from the board
         super().__init__(client)
 
     def wanted(self, call: dict[str, Any]) -> bool:
@@ -131,6 +132,7 @@ class HallModel(LiveModel):
 
     def apply_welcome(self, welcome: dict[str, Any]) -> None:
         self.counter_names = {c["number"]: c["name"] for c in welcome.get("counters", [])}
+        self.notice = welcome.get("notice")  # a supervisor's notice still running
         self.calls = []
         for call in welcome.get("calls", []):  # newest first; a recall repeats a number
             if self.wanted(call) and all(c["number"] != call["number"] for c in self.calls):
@@ -165,6 +167,16 @@ class HallModel(LiveModel):
         self.calls = []
         self._newest_at = None
         return True
+
+    def on_notice(self, event: dict[str, Any]) -> bool:
+        self.notice = event if event.get("until") else None  # no expiry: taken down
+        return True
+
+    def current_notice(self) -> str | None:
+        """The supervisor's notice while it has not expired, else None (the usual one)."""
+        if self.notice is None or self.notice["until"] <= self.now():
+            return None
+        return str(self.notice.get("text") or "") or None
 
     def highlighted(self) -> bool:
         """Whether the newest call is still news (it blinks on the screen)."""

@@ -156,6 +156,7 @@ class HallWindow(QWidget):
         body = QHBoxLayout()
         body.addWidget(self.newest, 11)
         body.addWidget(self.recent, 9)
+        self.default_notice = notice
         self.ticker = Ticker(notice)
         box = QVBoxLayout(self)
         box.addWidget(self.banner)
@@ -207,6 +208,9 @@ class HallWindow(QWidget):
         self._paint_newest()
 
     def _tick(self) -> None:
+        notice = nfc(self.model.current_notice() or self.default_notice)
+        if notice != self.ticker.text:  # a supervisor's notice, or it expired
+            self.ticker.text, self.ticker.offset = notice, 0.0
         now = datetime.fromtimestamp(self.model.now(), site_zone(self.model.site))
         date = f"{WEEKDAYS_VI[now.weekday()]}, {now:%d/%m/%Y}"
         self.clock.setText(

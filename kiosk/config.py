@@ -19,6 +19,8 @@ class KioskSettings:
     idle_seconds: float = 30.0  # an untouched screen goes back home
     ticket_seconds: float = 15.0  # the number (or a notice) stays on screen this long
     printer_poll_seconds: float = 5.0  # ask the printer how it is this often
+    # tell the server even when nothing changed: its silence marks the kiosk offline
+    status_report_seconds: float = 30.0
     issue_retry_seconds: float = 15.0  # keep retrying one tap this long across reconnects
     timezone: str = "Asia/Ho_Chi_Minh"
     slip_header: tuple[str, ...] = ()  # lines above the number, e.g. the province

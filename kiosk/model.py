@@ -22,6 +22,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import aiohttp
+
 from kiosk.config import KioskSettings
 from kiosk.text import matches, minutes, tr
 from printer.device import (
@@ -61,6 +63,9 @@ _ERROR_STATES: dict[type[PrintError], str] = {
 }
 # Voiding a ticket that is already voided (or gone) has nothing left to do.
 _VOID_SETTLED = frozenset({"invalid_transition", "unknown_ticket"})
+NOTIFY_AHEAD = (3, 5)  # "tell me when this many people are ahead", until the server says its own
+PHONE_DIGITS = 11  # 0 + 9 digits, or 84 + 9 digits: the server judges the rest
+PHONE_MIN_DIGITS = 10
 
 
 class Page(StrEnum):
@@ -69,6 +74,7 @@ class Page(StrEnum):
     SEARCH = "search"
     PRIORITY = "priority"
     BOOKING = "booking"
+    NOTIFY = "notify"  # after the ticket: a phone number for "your turn is near"
     PRINTING = "printing"
     TICKET = "ticket"
     NOTICE = "notice"
@@ -154,6 +160,24 @@ class Refusal:
     message_en: str
 
 
+@dataclass(frozen=True)
+class NotifyForm:
+    """The optional step after a ticket: a phone number typed on the number pad and how
+    many people ahead the citizen wants the message at. `done` once the server said yes."""
+
+    ticket: IssuedTicket
+    ahead: int
+    phone: str = ""
+    sending: bool = False
+    refusal: Refusal | None = None
+    done: bool = False
+
+    @property
+    def complete(self) -> bool:
+        """Enough digits for a mobile number; whether it is one is the server's call."""
+        return len(self.phone) >= PHONE_MIN_DIGITS
+
+
 def booking_key(code: str) -> str:
     """A booking code as the server reads it: case, spaces and the dash do not matter."""
     return re.sub(r"[\s\-]", "", code).upper()
@@ -206,6 +230,12 @@ class KioskModel:
         self.priority: PriorityGroup | None = None
         self.ticket: IssuedTicket | None = None
         self.notice: Notice | None = None
+        self.notify: NotifyForm | None = None
+        # What the server offers (`GET /api/messaging/options`, asked after each welcome):
+        # no button for a step the server would refuse.
+        self.notify_offered = False
+        self.notify_choices: tuple[int, ...] = NOTIFY_AHEAD
+        self.notify_default = NOTIFY_AHEAD[0]
         self.phase = Phase.IDLE
         # What the server and the printer said.
         self.site_name = self.site_name_en = ""
@@ -216,6 +246,7 @@ class KioskModel:
         self.printer_health = PrinterHealth("unknown", "not checked yet")
         self._printer_checked = False  # report nothing to the staff before the first answer
         self._reported: PrinterHealth | None = None
+        self._reported_at = 0.0  # time.monotonic() of the last report
         self._intent: Intent | None = None
         self._orphans: list[Intent] = []  # maybe issued, never printed: void once reachable
         self._unvoided: list[tuple[int, str]] = []  # (ticket id, reason) still to void
@@ -275,8 +306,8 @@ class KioskModel:
         """The page to show now: a tap in flight and its outcome win over everything."""
         if self._intent is not None:
             return Page.PRINTING
-        if self.page in (Page.TICKET, Page.NOTICE):
-            return self.page
+        if self.page in (Page.TICKET, Page.NOTICE, Page.NOTIFY):
+            return self.page  # the citizen's ticket is printed: finish with them first
         if not self.in_service:
             return Page.OUT_OF_SERVICE
         return self.page
@@ -334,7 +365,9 @@ class KioskModel:
         self._arm_idle()
 
     def go_home(self) -> None:
-        self._navigate(Page.HOME, sector_id=None, query="", booking_code="", booking_refusal=None)
+        self._navigate(
+            Page.HOME, sector_id=None, query="", booking_code="", booking_refusal=None, notify=None
+        )
 
     def open_sector(self, sector_id: str) -> None:
         if any(s.id == sector_id for s in self.sectors):
@@ -377,6 +410,76 @@ class KioskModel:
         self.booking_code = code
         return self._start(Intent(None, None, new_request_id(), booking=code))
 
+    # -- "your turn is near" by SMS: optional, after the ticket -----------------
+
+    def open_notify(self) -> None:
+        """From the ticket page: the number pad. The ticket is already printed, so
+        nothing here can hold it back; skipping or walking away loses nothing."""
+        if self.ticket is None or self.page is not Page.TICKET or not self.notify_offered:
+            return
+        self._navigate(Page.NOTIFY, notify=NotifyForm(self.ticket, self.notify_default))
+
+    def type_phone(self, digit: str) -> None:
+        form = self.notify
+        if form is None or form.sending or form.done or not digit.isdigit():
+            return
+        if len(form.phone) < PHONE_DIGITS:
+            self._navigate(
+                Page.NOTIFY, notify=replace(form, phone=form.phone + digit, refusal=None)
+            )
+
+    def delete_phone(self) -> None:
+        form = self.notify
+        if form is not None and not form.sending and not form.done:
+            self._navigate(Page.NOTIFY, notify=replace(form, phone=form.phone[:-1], refusal=None))
+
+    def choose_ahead(self, ahead: int) -> None:
+        form = self.notify
+        if form is not None and not form.sending and ahead in self.notify_choices:
+            self._navigate(Page.NOTIFY, notify=replace(form, ahead=ahead))
+
+    def skip_notify(self) -> None:
+        """Bỏ qua: back to the number on screen, which goes home by itself."""
+        if self.notify is not None and self.ticket is not None:
+            self._navigate(Page.TICKET, notify=None)
+        else:
+            self.go_home()
+
+    def submit_notify(self) -> asyncio.Task[None] | None:
+        """Send `notify_me`; tapping the button is the consent the text above it asks for."""
+        self._arm_idle()
+        form = self.notify
+        if form is None or form.sending or form.done or not form.complete:
+            return None
+        self.notify = replace(form, sending=True, refusal=None)
+        self._changed()
+        return self._spawn(self._send_notify(self.notify, self.language))
+
+    async def _send_notify(self, form: NotifyForm, language: str) -> None:
+        refusal: Refusal | None = None
+        try:
+            await self.client.request(
+                "notify_me",
+                ticket=form.ticket.public_id,
+                phone=form.phone,
+                ahead=form.ahead,
+                lang=language,
+                consent=True,
+            )
+        except ClientError as exc:
+            message = exc.message or exc.code
+            english = ERRORS[exc.code].en if exc.code in ERRORS else message
+            refusal = Refusal(exc.code, message, english)
+        except SERVER_TROUBLE:
+            refusal = Refusal(
+                "unavailable", tr("notify_unreachable", "vi"), tr("notify_unreachable", "en")
+            )
+        if self.notify is None or self.notify.ticket != form.ticket:
+            return  # the citizen went away (idle, or the next one scanned): nothing to show
+        self.notify = replace(form, sending=False, refusal=refusal, done=refusal is None)
+        self._arm_idle()  # done: the thanks stays `ticket_seconds`, like the number
+        self._changed()
+
     def toggle_language(self) -> None:
         self.language = "en" if self.language == "vi" else "vi"
         self._arm_idle()
@@ -396,7 +499,7 @@ class KioskModel:
 
     def _start(self, intent: Intent) -> asyncio.Task[None]:
         self._intent = intent
-        self.ticket = self.notice = self.booking_refusal = None
+        self.ticket = self.notice = self.booking_refusal = self.notify = None
         self.phase = Phase.CHECKING
         self._changed()
         return self._spawn(self._fulfil(intent))
@@ -595,9 +698,10 @@ class KioskModel:
         health = self.printer_health
         if self.client.state != "connected" or not self._printer_checked:
             return
-        if not force and self._reported and self._reported.state == health.state:
+        fresh = time.monotonic() - self._reported_at < self.settings.status_report_seconds
+        if not force and self._reported and self._reported.state == health.state and fresh:
             return
-        self._reported = health
+        self._reported, self._reported_at = health, time.monotonic()
         message = tr(f"printer_{health.state}", "vi")
         if health.detail:
             message = f"{message}: {health.detail}"[:200]
@@ -646,6 +750,30 @@ class KioskModel:
         self._report_printer(force=True)
         if self._orphans or self._unvoided:
             self._spawn(self._settle_leftovers())
+        self._spawn(self._ask_notify_options())
+        self._changed()
+
+    async def _ask_notify_options(self) -> None:
+        """Whether the server sends "your turn is near" messages, and at which counts."""
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http,
+                http.get(f"{self.server_base}/api/messaging/options") as response,
+            ):
+                response.raise_for_status()
+                options = await response.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("messaging options not read, no text-message step: %s", exc)
+            self.notify_offered = False
+            self._changed()
+            return
+        choices = tuple(
+            n for n in options.get("near_thresholds") or () if type(n) is int and n > 0
+        )[:3]  # three buttons fit a row
+        self.notify_offered = bool(options.get("enabled")) and bool(choices)
+        self.notify_choices = choices or NOTIFY_AHEAD
+        default = options.get("default_near")
+        self.notify_default = default if default in self.notify_choices else self.notify_choices[0]
         self._changed()
 
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -686,6 +814,7 @@ class KioskModel:
         self.query = self.booking_code = ""
         self.priority = None
         self.ticket = self.notice = self.booking_refusal = None
+        self.notify = None
 
     def _arm_idle(self) -> None:
         if self._idle:
@@ -693,6 +822,7 @@ class KioskModel:
         delay = (
             self.settings.ticket_seconds
             if self.page in (Page.TICKET, Page.NOTICE)
+            or (self.page is Page.NOTIFY and self.notify is not None and self.notify.done)
             else self.settings.idle_seconds
         )
         with contextlib.suppress(RuntimeError):  # no loop yet: nothing to time

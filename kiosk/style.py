@@ -30,6 +30,7 @@ TITLE_PT = 34
 NUMBER_PT = 150
 TOUCH_PX = 110  # smallest touch target (≈ 27 mm on a 22" 1080p screen)
 KEY_PX = 96  # on-screen keyboard keys (≈ 24 mm)
+PAD_PX = 120  # number pad keys: fewer keys, so bigger ones (≈ 30 mm)
 
 
 def load_fonts(app: QApplication) -> str:
@@ -53,6 +54,7 @@ QFrame#topbar {{ background: {NAVY}; }}
 QLabel#site {{ color: white; font-size: {TILE_PT}pt; font-weight: bold; }}
 QLabel[role="title"] {{ font-size: {TITLE_PT}pt; font-weight: bold; }}
 QLabel[role="body"] {{ font-size: {BODY_PT}pt; }}
+QLabel[role="small_body"] {{ font-size: 22pt; color: #1F2937; }}
 QLabel[role="small"] {{ font-size: 14pt; color: #374151; }}
 QLabel[role="number"] {{ font-size: {NUMBER_PT}pt; font-weight: bold; color: {NAVY}; }}
 QLabel[role="big"] {{ font-size: 60pt; font-weight: bold; }}
@@ -86,6 +88,12 @@ QPushButton[kind="key"] {{
     min-height: {KEY_PX - 6}px; min-width: {KEY_PX - 22}px; padding: 0px;
     font-size: {TILE_PT}pt; border-width: 3px; border-radius: 10px;
 }}
+QPushButton[kind="pad"] {{ min-height: {PAD_PX}px; font-size: 40pt; border-radius: 16px; }}
+QPushButton[kind="pad_delete"] {{ min-height: {PAD_PX}px; border-radius: 16px; }}
+QPushButton[kind="choice"] {{ min-height: {TOUCH_PX}px; }}
+QPushButton[kind="choice"]:checked {{ background: {NAVY}; color: white; }}
+QPushButton[kind="submit"] {{ background: {TEAL}; border-color: {TEAL}; color: white; }}
+QPushButton[kind="submit"]:disabled {{ background: {GREY_TILE}; color: #4B5563; }}
 QFrame#banner {{ background: {PURPLE}; border-radius: 14px; }}
 QFrame#banner QLabel {{ color: white; font-size: {BODY_PT}pt; font-weight: bold; }}
 QFrame#banner QPushButton {{ background: white; color: {PURPLE}; border-color: white; }}

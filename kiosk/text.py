@@ -95,6 +95,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "printer_unknown": ("Máy in không trả lời", "Printer not answering"),
     "printer_paper_near_end": ("Máy in sắp hết giấy", "Printer paper nearly out"),
     "printer_ok": ("Máy in sẵn sàng", "Printer ready"),
+    "notify": ("Nhận tin nhắn khi sắp đến lượt", "Get a text message when my turn is near"),
+    "notify_title": (
+        "Nhận tin nhắn SMS khi sắp đến lượt",
+        "Get a text message when your turn is near",
+    ),
+    "notify_phone": ("Số điện thoại di động của Ông/Bà", "Your mobile phone number"),
+    "notify_phone_hint": ("Ví dụ: 0912 345 678", "e.g. 0912 345 678"),
+    "notify_when": ("Nhắn tin khi còn:", "Text me when there are:"),
+    "notify_ahead": ("{n} người trước", "{n} people ahead"),
+    "notify_consent": (
+        "Số điện thoại chỉ dùng để nhắn tin về số thứ tự {number} hôm nay "
+        "(khi sắp đến lượt và khi được mời đến quầy), và được xóa sau khi hết ngày. "
+        "Chạm «Đồng ý và đăng ký» là Ông/Bà đồng ý với việc này.",
+        "Your number is used only to text you about ticket {number} today (when your "
+        "turn is near and when you are called) and is erased at the end of the day. "
+        "Tapping “Agree and sign up” means you agree.",
+    ),
+    "notify_submit": ("Đồng ý và đăng ký", "Agree and sign up"),
+    "notify_sending": ("Đang gửi…", "Sending…"),
+    "notify_skip": ("Bỏ qua", "Skip"),
+    "notify_done": ("Đã đăng ký nhận tin nhắn", "You are signed up"),
+    "notify_done_body": (
+        "Ông/Bà sẽ nhận tin nhắn đến số {phone} khi còn {n} người trước số {number}.",
+        "We will text {phone} when {n} people are ahead of number {number}.",
+    ),
+    "notify_unreachable": (
+        "Máy chủ không trả lời, chưa đăng ký được. Xin Ông/Bà thử lại.",
+        "The server did not answer; you are not signed up yet. Please try again.",
+    ),
     "keyboard_space": ("Dấu cách", "Space"),
     "keyboard_delete": ("Xóa", "Delete"),
     "keyboard_clear": ("Xóa hết", "Clear"),
@@ -149,6 +178,15 @@ def matches(query: str, *haystacks: str) -> bool:
     words = fold(query).split()
     text = " ".join(fold(h) for h in haystacks)
     return bool(words) and all(word in text or telex_plain(word) in text for word in words)
+
+
+def phone_text(digits: str) -> str:
+    """A phone number as people read it: 0912 345 678."""
+    if len(digits) <= 4:
+        return digits
+    if len(digits) <= 7:
+        return f"{digits[:4]} {digits[4:]}"
+    return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
 
 
 def waiting_text(n: int, language: Language) -> str:

@@ -175,3 +175,30 @@ class Keyboard(QWidget):
         self.delete.setText("⌫ " + tr("keyboard_delete", language))
         self.space.setText(tr("keyboard_space", language))
         self.clear.setText(tr("keyboard_clear", language))
+
+
+class NumberPad(QWidget):
+    """Ten big digits and delete, for a phone number: the kiosk has no keyboard."""
+
+    typed = Signal(str)
+    deleted = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(14)
+        self.keys: dict[str, QPushButton] = {}
+        for i, digit in enumerate("1234567890"):
+            key = button(digit, "pad", self._typer(digit))
+            self.keys[digit] = key
+            row, column = (i // 3, i % 3) if digit != "0" else (3, 1)
+            grid.addWidget(key, row, column)
+        self.delete = button("", "pad_delete", self.deleted.emit)
+        grid.addWidget(self.delete, 3, 2)
+
+    def _typer(self, digit: str) -> Callable[[], None]:
+        return lambda: self.typed.emit(digit)
+
+    def set_language(self, language: str) -> None:
+        self.delete.setText("⌫ " + tr("keyboard_delete", language))

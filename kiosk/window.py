@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
@@ -20,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.model import KioskModel, Page, Service
-from kiosk.text import minutes, opens_text, tr, waiting_text
-from kiosk.widgets import Keyboard, Tile, TileGrid, button, label
+from kiosk.text import minutes, opens_text, phone_text, tr, waiting_text
+from kiosk.widgets import Keyboard, NumberPad, Tile, TileGrid, button, label
 
 CENTER = Qt.AlignmentFlag.AlignHCenter
 
@@ -54,10 +56,13 @@ class PageWidget(QWidget):
         self.portrait = portrait
 
 
-def header(model: KioskModel) -> tuple[QHBoxLayout, QPushButton, QLabel]:
+def header(
+    model: KioskModel, on_back: Callable[[], object] | None = None
+) -> tuple[QHBoxLayout, QPushButton, QLabel]:
+    """The page's back button (home, unless `on_back` says otherwise) and its title."""
     row = QHBoxLayout()
     row.setSpacing(24)
-    back = button("", "", model.go_home)
+    back = button("", "", on_back or model.go_home)
     back.setMinimumWidth(260)
     title = label(role="title")
     row.addWidget(back, 0, Qt.AlignmentFlag.AlignTop)
@@ -398,6 +403,7 @@ class TicketPage(PageWidget):
         self.ahead = label(role="body", align=CENTER)
         self.estimate = label(role="body", align=CENTER)
         self.slip = label(role="body", align=CENTER)
+        self.notify = button("", "search", model.open_notify)
         self.done = button("", "", model.go_home)
         self.done.setMinimumWidth(360)
         big, facts = QVBoxLayout(), QVBoxLayout()
@@ -413,6 +419,7 @@ class TicketPage(PageWidget):
             self.slip,
         ):
             facts.addWidget(widget)
+        facts.addWidget(self.notify)
         facts.addWidget(self.done, 0, CENTER)
         self.card.addLayout(big, 1)
         self.card.addLayout(facts, 1)
@@ -446,7 +453,157 @@ class TicketPage(PageWidget):
         wait = minutes(ticket.estimated_wait)
         self.estimate.setText(tr("estimated", lang, m=wait) if wait else tr("estimated_none", lang))
         self.slip.setText(tr("take_slip", lang))
+        self.notify.setText(tr("notify", lang))
+        self.notify.setVisible(m.notify_offered)
         self.done.setText(tr("done", lang))
+
+
+class NotifyPage(PageWidget):
+    """The optional "text me when my turn is near" step: the number pad, how many people
+    ahead, what is kept and for how long, and the server's answer."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(20)
+        row, self.skip, self.title = header(model, model.skip_notify)
+        self.form = QWidget()
+        # Portrait: the phone, the pad, the consent under each other; landscape: the
+        # pad beside the rest, so neither is squeezed (see `set_portrait`).
+        self.grid = QGridLayout(self.form)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(24)
+        self.phone_label = label()
+        self.field = QLineEdit()
+        self.field.setReadOnly(True)
+        self.field.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.refusal = label(role="refusal")
+        self.when = label()
+        self.left = QWidget()
+        self.column = QVBoxLayout(self.left)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.setSpacing(18)
+        top = QVBoxLayout()
+        top.setSpacing(18)
+        self.column.addLayout(top, 1)
+        for widget in (self.phone_label, self.field, self.refusal, self.when):
+            top.addWidget(widget)
+        self.choice_row = QHBoxLayout()
+        self.choice_row.setSpacing(20)
+        self.choices: dict[int, QPushButton] = {}
+        top.addLayout(self.choice_row)
+        top.addStretch(1)
+        self.pad = NumberPad()
+        self.pad.typed.connect(model.type_phone)
+        self.pad.deleted.connect(model.delete_phone)
+        self.consent = label(role="small_body")
+        self.submit = button("", "submit", lambda: model.submit_notify())
+        self.bottom = QWidget()
+        bottom = QVBoxLayout(self.bottom)
+        bottom.setContentsMargins(0, 0, 0, 0)
+        bottom.setSpacing(18)
+        bottom.addWidget(self.consent)
+        bottom.addWidget(self.submit)
+        self.thanks = QFrame()
+        self.thanks.setObjectName("ticketcard")
+        thanks = QVBoxLayout(self.thanks)
+        thanks.setContentsMargins(48, 64, 48, 64)
+        thanks.setSpacing(32)
+        self.done_title = label(role="big", align=CENTER)
+        self.done_body = label(role="body", align=CENTER)
+        self.done = button("", "", model.go_home)
+        self.done.setMinimumWidth(360)
+        thanks.addWidget(self.done_title)
+        thanks.addWidget(self.done_body)
+        thanks.addWidget(self.done, 0, CENTER)
+        layout.addLayout(row)
+        layout.addWidget(self.form, 1)
+        # With the form hidden, these two share the height: the thanks sits in the middle.
+        layout.addStretch(0)
+        layout.addWidget(self.thanks)
+        layout.addStretch(0)
+        self.set_portrait(True)
+
+    def _chooser(self, n: int) -> Callable[[], None]:
+        return lambda: self.model.choose_ahead(n)
+
+    def _set_choices(self, counts: tuple[int, ...]) -> None:
+        """One button per count the server offers (its options may change on a welcome)."""
+        if tuple(self.choices) == counts:
+            return
+        for choice in self.choices.values():
+            self.choice_row.removeWidget(choice)
+            choice.deleteLater()
+        self.choices = {}
+        for n in counts:
+            choice = button("", "choice", self._chooser(n))
+            choice.setCheckable(True)
+            self.choices[n] = choice
+            self.choice_row.addWidget(choice, 1)
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Portrait: phone, pad, consent under each other. Landscape: the pad beside
+        one column of the rest; a column lays its wrapped text out at its real width."""
+        super().set_portrait(portrait)
+        grid, column = self.grid, self.column
+        for widget in (self.left, self.pad, self.bottom):
+            grid.removeWidget(widget)
+        column.removeWidget(self.bottom)
+        if portrait:
+            grid.addWidget(self.left, 0, 0)
+            grid.addWidget(self.pad, 1, 0)
+            grid.addWidget(self.bottom, 2, 0)
+            grid.setColumnStretch(1, 0)
+            grid.setRowStretch(1, 1)
+        else:
+            column.addWidget(self.bottom)
+            grid.addWidget(self.left, 0, 0)
+            grid.addWidget(self.pad, 0, 1)
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(1, 1)
+            grid.setRowStretch(1, 0)
+        self.pad.setMaximumWidth(16777215 if portrait else 860)
+
+    def refresh(self) -> None:
+        m, lang, form = self.model, self.model.language, self.model.notify
+        if form is None:
+            return
+        number = form.ticket.number
+        self.skip.setText("‹ " + tr("notify_skip", lang))
+        self.title.setText(tr("notify_title", lang))
+        self.form.setVisible(not form.done)
+        self.thanks.setVisible(form.done)
+        self.skip.setVisible(not form.done)
+        if form.done:
+            self.done_title.setText(tr("notify_done", lang))
+            self.done_body.setText(
+                tr(
+                    "notify_done_body",
+                    lang,
+                    phone=phone_text(form.phone),
+                    n=form.ahead,
+                    number=number,
+                )
+            )
+            self.done.setText(tr("done", lang))
+            return
+        self.phone_label.setText(tr("notify_phone", lang))
+        self.field.setText(phone_text(form.phone))
+        self.field.setPlaceholderText(tr("notify_phone_hint", lang))
+        refusal = form.refusal
+        self.refusal.setVisible(refusal is not None)
+        if refusal is not None:
+            self.refusal.setText(refusal.message_en if lang == "en" else refusal.message)
+        self.when.setText(tr("notify_when", lang))
+        self._set_choices(m.notify_choices)
+        for n, choice in self.choices.items():
+            choice.setText(tr("notify_ahead", lang, n=n))
+            choice.setChecked(n == form.ahead)
+        self.pad.set_language(lang)
+        self.pad.setEnabled(not form.sending)
+        self.consent.setText(tr("notify_consent", lang, number=number))
+        self.submit.setText(tr("notify_sending" if form.sending else "notify_submit", lang))
+        self.submit.setEnabled(form.complete and not form.sending)
 
 
 class KioskWindow(QWidget):
@@ -477,6 +634,7 @@ class KioskWindow(QWidget):
         self.home, self.sector, self.search = HomePage(model), SectorPage(model), SearchPage(model)
         self.priority, self.booking = PriorityPage(model), BookingPage(model)
         self.ticket, self.message = TicketPage(model), message
+        self.notify = NotifyPage(model)
         self.pages: dict[Page, PageWidget] = {
             Page.HOME: self.home,
             Page.SECTOR: self.sector,
@@ -484,6 +642,7 @@ class KioskWindow(QWidget):
             Page.PRIORITY: self.priority,
             Page.BOOKING: self.booking,
             Page.TICKET: self.ticket,
+            Page.NOTIFY: self.notify,
             Page.PRINTING: message,
             Page.NOTICE: message,
             Page.OUT_OF_SERVICE: message,

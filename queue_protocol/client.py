@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 AUTH_ERRORS = frozenset({"unauthorized", "forbidden"})
 CONNECT_TIMEOUT = 10.0  # opening handshake and hello → welcome; a busy server may be slow
+# Displays and rating pads ping this often; the server marks a device silent for longer
+# than `[alerts] device_offline_seconds` (90 s in the sample) offline.
+ALIVE_SECONDS = 30.0
+PINGING_ROLES = frozenset({"display", "rating"})
 
 State = Literal["connecting", "connected", "disconnected", "refused", "stopped"]
 Callback = Callable[[Any], None]
@@ -149,6 +153,7 @@ class QueueClient:
         reconnect: bool = True,
         backoff_min: float = 0.2,
         backoff_max: float = 5.0,
+        alive_seconds: float = ALIVE_SECONDS,
     ) -> None:
         parse_uri(url)  # a typo in the address fails here, not in the background task
         self.url = url
@@ -159,6 +164,7 @@ class QueueClient:
         self.reconnect = reconnect
         self.backoff_min = backoff_min
         self.backoff_max = backoff_max
+        self.alive_seconds = alive_seconds
         self.state: State = "disconnected"
         self.welcome: dict[str, Any] | None = None
         self.last_error: Exception | None = None
@@ -405,17 +411,34 @@ class QueueClient:
                     raise ClientError("unauthorized", exc.rcvd.reason) from None
                 raise
             self._accept_welcome(first)
+            alive = (
+                asyncio.create_task(self._keep_alive(), name=f"{self.role} alive")
+                if self.role in PINGING_ROLES
+                else None
+            )
             try:
                 while True:
                     self._dispatch(loads(await ws.recv(decode=False)))
             except ConnectionClosed:
                 pass
+            finally:
+                if alive is not None:
+                    alive.cancel()
             code = ws.close_code
             if code == CLOSE_REFUSED and not self._stopping:
                 raise ClientError("unauthorized", ws.close_reason or "")
             if not self._stopping:
                 logger.info("connection to %s closed (code %s)", self.url, code)
             return True
+
+    async def _keep_alive(self) -> None:
+        """A display or rating pad says it is alive: a silent one is marked offline."""
+        while True:
+            await asyncio.sleep(self.alive_seconds)
+            try:
+                await self.request("ping")
+            except (ClientError, NotConnected, TimeoutError) as exc:
+                logger.debug("ping not answered: %s", exc)
 
     def _hello(self) -> dict[str, Any]:
         hello: dict[str, Any] = {"type": "hello", "protocol": PROTOCOL_VERSION, "role": self.role}

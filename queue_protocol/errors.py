@@ -127,6 +127,22 @@ ERRORS: dict[str, ErrorInfo] = {
         "Chưa đến giờ nhận số cho lịch hẹn này. Vui lòng quay lại gần giờ hẹn.",
         "Too early to check in for this booking; please come back nearer the time.",
     ),
+    "unknown_alert": ErrorInfo(404, "Không có cảnh báo này.", "Unknown alert."),
+    "alert_acknowledged": ErrorInfo(
+        409, "Cảnh báo này đã có người xác nhận.", "This alert has already been acknowledged."
+    ),
+    "unknown_officer": ErrorInfo(404, "Không có cán bộ này.", "Unknown officer."),
+    "messaging_off": ErrorInfo(
+        409,
+        "Trung tâm chưa bật gửi tin nhắn cho công dân.",
+        "The centre does not send messages to citizens.",
+    ),
+    "unknown_message": ErrorInfo(404, "Không có tin nhắn này.", "Unknown message."),
+    "not_resendable": ErrorInfo(
+        409,
+        "Chỉ gửi lại được tin nhắn đã thất bại.",
+        "Only a failed message can be sent again.",
+    ),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
     "forbidden": ErrorInfo(403, "Không có quyền thực hiện thao tác này.", "Not allowed."),
     "unavailable": ErrorInfo(503, "Hệ thống tạm thời không phục vụ.", "The system is unavailable."),

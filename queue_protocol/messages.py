@@ -20,7 +20,7 @@ CLOSE_GOING_AWAY = 1001  # the server is stopping
 CLOSE_RELOADED = 1012  # the server reloaded its state: reconnect for a new snapshot
 CLOSE_TOO_SLOW = 1013  # the client fell too far behind: reconnect later
 CLOSE_REFUSED = 4001  # the hello was refused (or the session ended): do not retry as is
-ROLES = ("kiosk", "counter", "display", "rating", "public")
+ROLES = ("kiosk", "counter", "display", "rating", "public", "supervisor")
 
 _TEXT = (str,)
 _ID = (str, int)
@@ -34,7 +34,23 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "request_id": (_TEXT, True),
     },
     "void": {"ticket_id": ((int,), True), "reason": (_TEXT, True)},
-    "device_status": {"printer": (_TEXT, True), "message": (_OPTIONAL_TEXT, False)},
+    "device_status": {
+        "printer": (_TEXT, True),
+        "message": (_OPTIONAL_TEXT, False),
+        "version": (_OPTIONAL_TEXT, False),
+    },
+    "ping": {"version": (_OPTIONAL_TEXT, False)},
+    "ack_alert": {"alert": ((int,), True)},
+    "hall_notice": {"text": (_TEXT, True), "minutes": ((int,), True)},
+    "close_service": {"service": (_TEXT, True)},
+    "open_service": {"service": (_TEXT, True)},
+    "suggest_service": {"counter": ((int,), True), "service": (_OPTIONAL_TEXT, False)},
+    "end_session": {"officer": (_TEXT, True)},
+    "alert_limits": {
+        "longest_wait_minutes": ((int, float), False),
+        "waiting_count": ((int,), False),
+        "device_offline_seconds": ((int, float), False),
+    },
     "call_next": {},
     "recall": {},
     "no_show": {},
@@ -46,11 +62,18 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "rate": {"number": (_TEXT, True), "rating": (_TEXT, True)},
     "checkin": {"code": (_TEXT, True), "request_id": (_TEXT, True)},
     "track": {"ticket": (_TEXT, True)},
+    "notify_me": {
+        "ticket": (_TEXT, True),
+        "phone": (_TEXT, True),
+        "ahead": ((int,), False),
+        "lang": (_TEXT, False),
+        "consent": ((bool,), True),
+    },
     "my_day": {},
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
-    "kiosk": frozenset({"issue", "void", "device_status", "checkin"}),
+    "kiosk": frozenset({"issue", "void", "device_status", "checkin", "ping", "notify_me"}),
     "counter": frozenset(
         {
             "call_next",
@@ -64,9 +87,20 @@ ROLE_REQUESTS: dict[str, frozenset[str]] = {
             "my_day",
         }
     ),
-    "display": frozenset(),
-    "rating": frozenset({"rate"}),
-    "public": frozenset({"track"}),
+    "display": frozenset({"ping"}),
+    "rating": frozenset({"rate", "ping"}),
+    "public": frozenset({"track", "notify_me"}),
+    "supervisor": frozenset(
+        {
+            "ack_alert",
+            "hall_notice",
+            "close_service",
+            "open_service",
+            "suggest_service",
+            "end_session",
+            "alert_limits",
+        }
+    ),
 }
 
 PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
@@ -110,7 +144,9 @@ def parse_hello(frame: str | bytes) -> Hello:
     data = decode(frame)
     if data.get("type") != "hello":
         raise ProtocolError("unauthorized", "the first frame must be hello")
-    if data.get("protocol") != PROTOCOL_VERSION:
+    version = data.get("protocol")
+    # Exactly the integer: 1.0 and true compare equal to 1 in Python, not on the wire.
+    if type(version) is not int or version != PROTOCOL_VERSION:
         raise ProtocolError("bad_request", f"protocol must be {PROTOCOL_VERSION}")
     role, token, counter = data.get("role"), data.get("token"), data.get("counter")
     if role not in ROLES:
@@ -142,7 +178,7 @@ def parse_request(frame: str | bytes, role: str) -> Request:
                 raise ProtocolError("bad_request", f"{kind} needs {name!r}", rid)
             continue
         value = data[name]
-        if isinstance(value, bool) or not isinstance(value, types):
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             raise ProtocolError("bad_request", f"{name!r} has the wrong type", rid)
         if isinstance(value, str):
             value = nfc(value.strip())

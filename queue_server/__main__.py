@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import getpass
 import logging
+import os
 import sqlite3
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
 import assets
-from queue_server.app import create_app
+from queue_server.app import create_app, serve
 from queue_server.core.accounts import ROLES, Accounts
-from queue_server.core.eventloop import loop_name, new_event_loop
+from queue_server.core.eventloop import loop_name, run
 from queue_server.core.siteconfig import load_config
 from queue_server.core.store import Store, backup
 from queue_server.domain.config import ConfigError
@@ -71,20 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    _ensure_parent(args.db)
+    problem = _unwritable(args.db)
+    if problem is not None:  # one line, not a traceback looping under Restart=always
+        print(problem, file=sys.stderr)
+        return 2
     app = create_app(
         config, args.db, enforce_hours=not args.ignore_hours, tune_gc=True, trusted_proxies=proxies
     )
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
-    web.run_app(
-        app,
-        host=args.host,
-        port=args.port,
-        print=None,
-        access_log=None,
-        handle_signals=True,
-        loop=new_event_loop(),
-    )
+    run(serve(app, args.host, args.port))
     return 0
 
 
@@ -114,7 +109,10 @@ def _user(argv: list[str]) -> int:
             password = getpass.getpass(f"Mật khẩu cho {args.name}: ")
         else:
             password = sys.stdin.readline().rstrip("\n")
-    _ensure_parent(args.db)
+    problem = _unwritable(args.db)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         print(asyncio.run(_accounts(args, password)))
     except ValueError as err:
@@ -171,8 +169,31 @@ def _backup(argv: list[str]) -> int:
     return 0
 
 
-def _ensure_parent(path: str) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _unwritable(path: str) -> str | None:
+    """Why the database at `path` cannot be written, as one line to print, or None if
+    it can: its folder created if need be, the file opened, a write lock taken and let go."""
+    problem = _write_problem(path)
+    return None if problem is None else f"error: cannot open the database {path}: {problem}"
+
+
+def _write_problem(path: str) -> str | None:
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
+    except FileExistsError as err:  # mkdir met a file where a folder should be
+        return f"{err.filename} is a file, not a folder"
+    except OSError as err:
+        return f"{err.strerror or err} ({err.filename or Path(path).parent})"
+    except sqlite3.Error as err:
+        folder = Path(path).parent
+        if Path(path).is_dir():
+            return f"{err}: it is a folder"
+        if not os.access(folder, os.W_OK):
+            return f"{err}: the folder {folder} is not writable"
+        return str(err)
+    return None
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ are `cleanup_ctx` steps, so a start that fails half-way undoes what it had opene
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -16,18 +17,22 @@ from pathlib import Path
 
 from aiohttp import web
 
-from queue_server.core import heap
+from queue_server.core import eventloop, heap, logsummary
 from queue_server.core.context import ServerContext
 from queue_server.domain.config import SiteConfig
+from queue_server.outbox.service import Messaging
 from queue_server.web import proxy
 from queue_server.web.api import Api
 from queue_server.web.booking import BookingDesk
+from queue_server.web.messages import MessageDesk, subscribed_answer
 from queue_server.web.pages import FONT_DIR, STATIC_DIR, Pages
 from queue_server.web.reports import ReportDesk
 from queue_server.web.tracking import Tracker
+from queue_server.ws.board import BoardFeed
 from queue_server.ws.endpoint import Endpoint
 from queue_server.ws.fanout import FanOut
 from queue_server.ws.requests import Call, Command, FloorDesk, Handler, counter_answer, rated_answer
+from queue_server.ws.supervisor import SupervisorDesk
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,9 @@ class Desks:
     """Everything that answers a client, each handed the context and nothing more."""
 
     floor: FloorDesk
+    supervisor: SupervisorDesk
     booking: BookingDesk
+    messages: MessageDesk
     tracker: Tracker
     reports: ReportDesk
     api: Api
@@ -63,8 +70,20 @@ def request_table(d: Desks) -> dict[str, Handler]:
         "my_day": Call(d.reports.my_day),
         # rating pad
         "rate": Command(d.floor.rate, answer=rated_answer),
+        # kiosk, display, rating pad: alive
+        "ping": Call(d.floor.ping),
+        # supervisor (the board, /giam-sat)
+        "ack_alert": Call(d.supervisor.ack_alert),
+        "hall_notice": Call(d.supervisor.hall_notice),
+        "close_service": Call(d.supervisor.close_service),
+        "open_service": Call(d.supervisor.open_service),
+        "suggest_service": Call(d.supervisor.suggest_service),
+        "end_session": Call(d.supervisor.end_session),
+        "alert_limits": Call(d.supervisor.alert_limits),
         # public (a phone following its ticket)
         "track": Call(d.tracker.track),
+        # kiosk and public: tell me by message when my turn nears
+        "notify_me": Command(d.messages.notify_me, answer=subscribed_answer),
     }
 
 
@@ -76,6 +95,9 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
         ("/dat-lich/huy/{code}", "/en/booking/cancel/{code}", pages.cancel),
         ("/t/{public_id}", "/en/t/{public_id}", pages.track),
         ("/bao-cao", "/en/report", pages.report),
+        ("/giam-sat", "/en/floor", pages.floor),
+        ("/danh-gia/{token}", "/en/rating/{token}", pages.rating),
+        ("/tin-nhan", "/en/messages", pages.messages),
     ]
     return [
         web.get("/ws", ws.handle),
@@ -91,6 +113,14 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
         web.post("/api/bookings", booking.post_booking),
         web.post("/api/bookings/{code}/cancel", booking.post_cancel),
         web.get("/api/bookings/{code}.ics", booking.get_ics),
+        web.get("/api/messaging/options", d.messages.get_options),
+        web.post("/api/tickets/{public_id}/notify", d.messages.post_notify),
+        web.get("/api/ratings/{token}", d.messages.get_rating),
+        web.post("/api/ratings/{token}", d.messages.post_rating),
+        web.get("/api/outbox", d.messages.get_outbox),
+        web.post("/api/outbox/{id}/resend", d.messages.post_resend),
+        web.post("/api/services/{service}/cancel-day", d.messages.post_cancel_day),
+        web.post("/api/sms/inbound", d.messages.post_inbound),
         web.get("/api/announcements/{number}/{counter}.wav", pages.announcement),
         web.get("/hall", pages.hall),
         *(web.get(path, handler) for vi, en, handler in both for path in (vi, en)),
@@ -115,15 +145,19 @@ def create_app(
     `X-Forwarded-For` (`queue_server.web.proxy`)."""
     ctx = ServerContext(config, db_path, enforce_hours=enforce_hours, clock=clock)
     booking, tracker = BookingDesk(ctx), Tracker(ctx)
+    messaging = Messaging(ctx)
     desks = Desks(
         floor=FloorDesk(ctx),
+        supervisor=SupervisorDesk(ctx),
         booking=booking,
+        messages=MessageDesk(ctx, messaging),
         tracker=tracker,
         reports=ReportDesk(ctx),
         api=Api(ctx),
         pages=Pages(ctx, booking, tracker),
     )
     fanout = FanOut(ctx, tune_gc=tune_gc)
+    board = BoardFeed(ctx)
     ws = Endpoint(ctx, fanout, request_table(desks))
 
     async def core(_app: web.Application) -> AsyncIterator[None]:
@@ -131,8 +165,16 @@ def create_app(
         yield
         await ctx.close()
 
+    async def outbox(_app: web.Application) -> AsyncIterator[None]:
+        # After the core (rows are written by its writer), before the edges (whose
+        # requests may add rows); stopped before the core closes the database.
+        await messaging.open()
+        yield
+        await messaging.close()
+
     async def edges(_app: web.Application) -> AsyncIterator[None]:
         fanout.start()
+        board.start()
         ws.start()
         await tracker.start()
         await booking.start()
@@ -140,7 +182,13 @@ def create_app(
             yield
         finally:
             await tracker.stop()
+            await board.stop()
             fanout.stop()
+
+    async def loop_lag(_app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(eventloop.watch_lag(ctx.metrics.loop_lag.observe), name="lag")
+        yield
+        task.cancel()
 
     async def frozen_heap(_app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(heap.freeze_survivors(), name="heap") if tune_gc else None
@@ -148,12 +196,36 @@ def create_app(
         if task is not None:
             task.cancel()
 
+    logsummary.quiet_http_errors()
     middlewares = [proxy.middleware(trusted_proxies)] if trusted_proxies else []
     app = web.Application(client_max_size=64 * 1024, middlewares=middlewares)
     app[CONTEXT_KEY] = ctx
-    app.cleanup_ctx.extend([core, edges, frozen_heap])
+    app.cleanup_ctx.extend([core, outbox, edges, frozen_heap, loop_lag])
     # Open connections are closed before the handlers are awaited (on_shutdown comes
     # first), so a stopping server does not wait for every screen to hang up.
     app.on_shutdown.append(lambda _app: ws.close_all())
     app.add_routes(routes(desks, ws))
     return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> None:
+    """Serve until SIGINT or SIGTERM, then stop cleanly however many more signals come.
+
+    aiohttp's `run_app` raises on every signal, so a second TERM (from a supervisor
+    or a shell trap) arriving during the clean-up cut it short and left the process
+    waiting on the database threads. Here a signal only sets an event.
+    """
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        for sig in (signal.SIGINT, signal.SIGTERM):  # exiting now: later signals change nothing
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, signal.SIG_IGN)

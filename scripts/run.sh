@@ -68,6 +68,7 @@ cat <<TXT
     ticket tracking    http://127.0.0.1:8765/t/<public id>  (the QR on every ticket)
     services (JSON)   http://127.0.0.1:8765/api/services
     metrics           http://127.0.0.1:8765/metrics
+    tin nhắn / messages var/messages.jsonl  (dry run: tail -f var/messages.jsonl)
     virtual printer   127.0.0.1:9100 → tickets as PNG in var/printer/
     officer account   demo / demo-1234 (console: counter 1)
     báo cáo / report  http://127.0.0.1:8765/bao-cao  (leader: lanh-dao / lanh-dao-1234)

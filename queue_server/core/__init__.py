@@ -14,6 +14,10 @@ Durability, in one place (docs/architecture.md says the same for readers):
   the writer refuses everything (`unavailable`) until it has rebuilt the day from the
   database, then every client is asked to reconnect (close 1012) for a true snapshot.
   A kiosk retrying with its request id gets the next number: no gap, no duplicate.
+- **Messages to citizens.** The writer's `outbox_hook` turns a batch's events into
+  outbox rows that the store writes in the batch's own transaction (`store.Durable`):
+  a message exists exactly when the event that caused it is durable, and it is read
+  and sent only after the commit (`queue_server.outbox.sender`).
 - **SIGKILL or power cut.** What was committed is on disk; what was not was never
   acknowledged. At start the day is rebuilt from the event log (the `tickets` table,
   a projection written behind the log, is brought up to date); numbering continues

@@ -9,6 +9,7 @@ writer's transactions.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
@@ -24,6 +25,7 @@ from vntext import nfc
 
 ROLES = ("officer", "supervisor", "leader", "admin")
 COUNTER_ROLES = frozenset({"officer", "supervisor", "admin"})
+BOARD_ROLES = frozenset({"supervisor", "leader", "admin"})  # who watches the floor (/giam-sat)
 SESSION_SECONDS = 12 * 3600
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -45,6 +47,19 @@ def verify_password(password: str, stored: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(actual.hex(), digest)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, verified against for an unknown or disabled user:
+    the answer then costs one scrypt either way, so its time does not tell which
+    usernames exist."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def _verify_user(password: str, stored: str | None) -> bool:
+    """`verify_password`, against the dummy hash when there is no such user."""
+    return verify_password(password, _dummy_hash() if stored is None else stored)
 
 
 def _token_hash(token: str) -> str:
@@ -135,7 +150,8 @@ class Accounts:
             (username,),
         ) as cur:
             row = await cur.fetchone()
-        if row is None or not await asyncio.to_thread(verify_password, password, row[1]):
+        valid = await asyncio.to_thread(_verify_user, password, None if row is None else row[1])
+        if row is None or not valid:
             await self.audit(username, "login_failed", origin)
             raise QueueError("unauthorized", "sai tên đăng nhập hoặc mật khẩu")
         token = secrets.token_urlsafe(32)
@@ -147,6 +163,11 @@ class Accounts:
         )
         await self.audit(username, "login", origin)
         return token, row[0], now + SESSION_SECONDS
+
+    async def end_sessions(self, username: str) -> int:
+        """End every session of an account (it can sign in again); how many there were."""
+        cur = await self.db.execute("DELETE FROM sessions WHERE username = ?", (username,))
+        return cur.rowcount
 
     async def session(self, token: str) -> Officer | None:
         """The officer a token belongs to, while the session is valid."""

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from queue_server.core.accounts import Accounts
+from queue_server.core.alerting import AlertWatch
+from queue_server.core.devices import DeviceBook
 from queue_server.core.engine import Engine
+from queue_server.core.floor_metrics import FloorCollector
 from queue_server.core.hub import Hub
 from queue_server.core.metrics import Metrics
 from queue_server.core.store import Store
@@ -27,6 +30,7 @@ class ServerContext:
     store: Store
     accounts: Accounts
     engine: Engine
+    alerts: AlertWatch
 
     def __init__(
         self,
@@ -42,8 +46,11 @@ class ServerContext:
         self.clock = clock
         self.hub = Hub()
         self.metrics = Metrics()
+        self.device_book = DeviceBook(config.devices)
+        # the supervisor's notice on the hall screens (`notice`), for screens that join later
+        self.hall_notice: dict[str, Any] | None = None
         # device id → what it last reported (`device_status`), shown to staff and screens
-        self.devices: dict[str, dict[str, Any]] = {}
+        self.devices: dict[str, dict[str, Any]] = self.device_book.reports
         self.device_tokens = {d.token: d for d in config.devices.values()}
 
     @property
@@ -68,9 +75,16 @@ class ServerContext:
         except BaseException:
             await self.close()
             raise
+        self.metrics.registry.register(
+            FloorCollector(lambda: self.engine.state, self.device_book, self.clock)
+        )
+        self.alerts = AlertWatch(self.engine, self.device_book, self.clock)
+        self.alerts.start()
 
     async def close(self) -> None:
         """Stop the writer (what is queued is refused), then close the database."""
+        if hasattr(self, "alerts"):
+            await self.alerts.stop()
         if hasattr(self, "engine"):
             await self.engine.stop()
         await self.accounts.close()

@@ -21,15 +21,16 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from queue_protocol.errors import QueueError
-from queue_server.core.store import Store
+from queue_server.core.logsummary import summarised
+from queue_server.core.store import Durable, Store
 from queue_server.domain import commands as c
 from queue_server.domain.booking import Booking
 from queue_server.domain.config import SiteConfig
-from queue_server.domain.events import DayStarted, Event
+from queue_server.domain.events import DayStarted, Event, TicketSubscribed
 from queue_server.domain.hours import business_day, next_reset
 from queue_server.domain.state import CounterState, QueueState, Ticket
 
-log = logging.getLogger(__name__)
+log = summarised(logging.getLogger(__name__))
 
 MAX_BATCH = 2000
 # After the first command of a batch, the writer waits this long for more when it is
@@ -63,11 +64,15 @@ class _Applied:
     counters: dict[int, CounterState] = field(default_factory=dict)
     bookings: dict[str, Booking] = field(default_factory=dict)
     deliveries: list[Callable[[], None]] = field(default_factory=list)
+    extra: Durable = field(default_factory=Durable)  # outbox rows, subscriptions
 
 
 # Called with a batch's events and the state they produced, before the commit; returns
 # what to do once the batch is durable (send messages), or None.
 Subscriber = Callable[[list[Event], QueueState], Callable[[], None] | None]
+# Called with a batch's events, the state they produced and the time, before the commit;
+# returns the messages to citizens they cause, written in the same transaction.
+OutboxHook = Callable[[list[Event], QueueState, float], Durable]
 
 
 class Engine:
@@ -98,6 +103,9 @@ class Engine:
         # Called after the state was rebuilt from the disk: snapshots handed out since
         # the lost batch may show what never became durable.
         self.reload_observers: list[Callable[[], None]] = []
+        self.outbox_hook: OutboxHook | None = None
+        # Told once a batch that wrote outbox rows is durable (the sender wakes up).
+        self.outbox_observers: list[Callable[[], None]] = []
 
     # ----- life cycle ------------------------------------------------------
 
@@ -130,6 +138,10 @@ class Engine:
             self.state.bookings.add(booking)  # they outlive the day: not in the day's events
         for event in events:
             self.state.apply(event)
+        if self.state.subscriptions and self.state.day:  # the phones are not in the log
+            phones = await self.store.load_subscriptions(self.state.day)
+            for sub in self.state.subscriptions.values():
+                sub.phone = phones.get(sub.ticket_id)
         await self.store.sync_tickets(self.state.tickets.values())
         log.info(
             "loaded day %s: %d events, next ticket id %d",
@@ -191,6 +203,7 @@ class Engine:
                 applied.tickets.values(),
                 applied.counters.values(),
                 applied.bookings.values(),
+                applied.extra,
             )
             durable.add_done_callback(partial(self._committed, applied))
 
@@ -221,6 +234,10 @@ class Engine:
                 code = getattr(event, "code", None)
                 if code is not None and code in self.state.bookings:
                     applied.bookings[code] = self.state.bookings.by_code[code]
+                if isinstance(event, TicketSubscribed):
+                    applied.extra.subscriptions.append(
+                        (tid, self.state.day, event.phone, event.ahead, event.lang, event.at)
+                    )
                 number = getattr(event, "counter", None)
                 if number is not None and not isinstance(event, DayStarted):
                     applied.counters[number] = self.state.counters[number]
@@ -228,6 +245,14 @@ class Engine:
         if applied.logged:
             # Messages are built now, from the state these events made; sent once durable.
             events = [event for _, event in applied.logged]
+            if self.outbox_hook is not None:
+                try:
+                    more = self.outbox_hook(events, self.state, now)
+                except Exception:  # messages must never stop the queue
+                    log.exception("outbox rules failed")
+                else:
+                    applied.extra.outbox.extend(more.outbox)
+                    applied.extra.withdrawn.extend(more.withdrawn)
             for prepare in self._subscribers:
                 try:
                     send = prepare(events, self.state)
@@ -245,6 +270,9 @@ class Engine:
         error = None if durable.cancelled() else durable.exception()
         if error is None:
             self._answer(applied.batch, applied.results)
+            if applied.extra.outbox:
+                for wake in self.outbox_observers:
+                    wake()
             for send in applied.deliveries:
                 try:
                     send()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -39,3 +39,19 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run(main)` on the loop `new_event_loop` makes."""
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         return runner.run(main)
+
+
+LAG_INTERVAL = 0.1
+
+
+async def watch_lag(observe: Callable[[float], None], interval: float = LAG_INTERVAL) -> None:
+    """Run forever: how late the loop wakes a sleeper, `observe`d every `interval` seconds.
+
+    The delay is how long any callback waited for the loop at that moment: a broadcast,
+    a full collection or a slow handler shows up here whoever suffers it.
+    """
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + interval
+        await asyncio.sleep(interval)
+        observe(max(0.0, loop.time() - due))

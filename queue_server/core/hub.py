@@ -17,7 +17,7 @@ import asyncio
 import logging
 import struct
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -82,6 +82,8 @@ class Hub:
         self.connections: set[Connection] = set()
         self._by_role: defaultdict[str, set[Connection]] = defaultdict(set)
         self._closing: set[asyncio.Task] = set()
+        # Told of each connection that leaves, so nothing keeps a closed one alive.
+        self.departures: list[Callable[[Connection], None]] = []
 
     def add(self, conn: Connection) -> None:
         self.connections.add(conn)
@@ -90,6 +92,8 @@ class Hub:
     def remove(self, conn: Connection) -> None:
         self.connections.discard(conn)
         self._by_role[conn.role].discard(conn)
+        for departed in self.departures:
+            departed(conn)
 
     def counters(self) -> list[Connection]:
         return list(self._by_role.get("counter", ()))

@@ -34,6 +34,25 @@ class Metrics:
             "carries every batch that queued while the one before it was written)",
             registry=self.registry,
         )
+        self.messages = Counter(
+            "xephang_messages",
+            "Messages to citizens handed to a channel, by outcome "
+            "(sent; retry: a temporary failure, tried again later; failed: for good)",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
+        self.lookups = Counter(
+            "xephang_sms_lookups",
+            "Look-ups texted in, by outcome (answered, unknown, limited)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.loop_lag = Histogram(
+            "xephang_loop_lag_seconds",
+            "How late the event loop woke a 100 ms sleeper (core/eventloop.py watch_lag)",
+            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1),
+            registry=self.registry,
+        )
         self._timers: dict = {}
 
     def command_timer(self, command: str):

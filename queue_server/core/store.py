@@ -18,14 +18,15 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 
 from queue_protocol.codec import dumps_text, loads
+from queue_server.core.logsummary import summarised
 from queue_server.domain.booking import Booking, BookingStatus
 from queue_server.domain.events import DayStarted, Event, event_from_dict
 from queue_server.domain.state import CounterState, Ticket
@@ -166,6 +167,48 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE users ADD COLUMN full_name TEXT NOT NULL DEFAULT '';
     """,
+    # 8: messages to citizens (the outbox, written in the same transaction as the event
+    # that causes them) and who asked to be told about a ticket; recipient, text and
+    # phone are erased with the bookings' personal data
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        recipient TEXT,
+        lang TEXT NOT NULL,
+        text TEXT,
+        subject TEXT,
+        params TEXT NOT NULL DEFAULT '{}',
+        day TEXT NOT NULL,
+        booking TEXT,
+        ticket_id INTEGER,
+        created_at REAL NOT NULL,
+        next_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        reason TEXT,
+        provider_id TEXT,
+        segments INTEGER,
+        sent_at REAL,
+        purged_at REAL
+    );
+    CREATE INDEX outbox_due ON outbox(next_at) WHERE state = 'queued';
+    CREATE TABLE subscriptions (
+        ticket_id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        phone TEXT,
+        ahead INTEGER NOT NULL,
+        lang TEXT NOT NULL,
+        consent_at REAL NOT NULL,
+        purged_at REAL
+    );
+    """,
+    # 9: whether the citizen asked for the booking's confirmation and reminders by message
+    """
+    ALTER TABLE bookings ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
@@ -251,6 +294,7 @@ _BOOKING_COLUMNS = (
     "checked_in_at",
     "late",
     "cancelled_at",
+    "messages",
 )
 _UPSERT_BOOKING = _Insert(
     "bookings",
@@ -259,8 +303,43 @@ _UPSERT_BOOKING = _Insert(
     + _updating(("status", "ticket_id", "checked_in_at", "late", "cancelled_at")),
 )
 
+OUTBOX_COLUMNS = (
+    "key",
+    "channel",
+    "kind",
+    "recipient",
+    "lang",
+    "text",
+    "subject",
+    "params",
+    "day",
+    "booking",
+    "ticket_id",
+    "created_at",
+    "next_at",
+)
+# A key names a message for good: a rule that fires again (after a restart) adds nothing.
+INSERT_OUTBOX = _Insert("outbox", OUTBOX_COLUMNS, " ON CONFLICT(key) DO NOTHING")
+_UPSERT_SUBSCRIPTION = _Insert(
+    "subscriptions",
+    ("ticket_id", "day", "phone", "ahead", "lang", "consent_at"),
+    " ON CONFLICT(ticket_id)" + _updating(("phone", "ahead", "lang", "consent_at")),
+)
+
+
+@dataclass(frozen=True)
+class Durable:
+    """What a batch writes beside its events: outbox rows (`OUTBOX_COLUMNS`), the keys of
+    scheduled messages withdrawn, and subscriptions (ticket id, day, phone, ahead, lang,
+    consent time)."""
+
+    outbox: list[tuple] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    subscriptions: list[tuple] = field(default_factory=list)
+
+
 T = TypeVar("T")
-log = logging.getLogger(__name__)
+log = summarised(logging.getLogger(__name__))
 # The tickets table follows the event log at most this far behind (or this many rows).
 PROJECTION_SECONDS = 0.5
 # Rows per projection transaction: a few milliseconds of SQLite work, so that durable
@@ -299,6 +378,7 @@ class _Commit:
     ticket_rows: list[tuple]
     counter_rows: list[tuple]
     booking_rows: list[tuple]
+    extra: Durable
     future: asyncio.Future
 
 
@@ -358,6 +438,11 @@ class Store:
         self._jobs.put(_Call(fn, args, future))
         return future
 
+    def write(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Run `fn(connection)` on the writer thread, after the commits queued before it
+        (work beside the event log: the outbox's delivery states)."""
+        return self._run(fn, self._conn)
+
     async def close(self) -> None:
         await self.reader.close()
         await self._run(self._conn.close)
@@ -400,6 +485,7 @@ class Store:
         tickets: Iterable[Ticket],
         counters: Iterable[CounterState],
         bookings: Iterable[Booking] = (),
+        extra: Durable | None = None,
     ) -> asyncio.Future[None]:
         """Queue one batch of (business day, event) to be written in one transaction.
 
@@ -429,6 +515,7 @@ class Store:
                     for cs in counters
                 ],
                 [_booking_row(b) for b in bookings],
+                extra or _NOTHING,
                 future,
             )
         )
@@ -481,6 +568,11 @@ class Store:
                     [r for job in live for r in job.rows],
                     [r for job in live for r in job.counter_rows],
                     [r for job in live for r in job.booking_rows],
+                    Durable(
+                        [r for job in live for r in job.extra.outbox],
+                        [k for job in live for k in job.extra.withdrawn],
+                        [r for job in live for r in job.extra.subscriptions],
+                    ),
                 )
                 self.transactions += 1
             except BaseException as exc:  # handed to the callers
@@ -502,15 +594,23 @@ class Store:
         _settle(settled)
 
     def _write(
-        self, rows: list[tuple], counter_rows: list[tuple], booking_rows: list[tuple]
+        self,
+        rows: list[tuple],
+        counter_rows: list[tuple],
+        booking_rows: list[tuple],
+        extra: Durable,
     ) -> None:
-        """The durable part: events, counters and bookings (bookings are not in the log)."""
+        """The durable part: events, counters, bookings and subscriptions (personal data
+        is not in the log), and the messages these events cause (the outbox)."""
         self._transaction(
             (
                 (_INSERT_EVENT, rows),
                 (_UPSERT_COUNTER, counter_rows),
                 (_UPSERT_BOOKING, booking_rows),
-            )
+                (_UPSERT_SUBSCRIPTION, extra.subscriptions),
+                (INSERT_OUTBOX, extra.outbox),
+            ),
+            extra.withdrawn,
         )
 
     def _project(self) -> None:
@@ -538,15 +638,25 @@ class Store:
             del self._projection[i]
         return True
 
-    def _transaction(self, work: tuple[tuple[_Insert, list[tuple]], ...]) -> None:
+    def _transaction(
+        self, work: tuple[tuple[_Insert, list[tuple]], ...], withdrawn: Sequence[str] = ()
+    ) -> None:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             for insert, table_rows in work:
                 insert.run(conn, table_rows)
+            if withdrawn:  # scheduled messages no longer wanted (a cancelled booking)
+                conn.executemany(
+                    "UPDATE outbox SET state = 'withdrawn' WHERE key = ? AND state = 'queued'",
+                    [(k,) for k in withdrawn],
+                )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # A full disk (SQLITE_FULL) has rolled the transaction back already; a
+            # second ROLLBACK would raise and hide the cause from the log.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     async def events_of_days(
@@ -604,22 +714,54 @@ class Store:
             data = dict(zip(_BOOKING_COLUMNS, row, strict=True))
             data["status"] = BookingStatus(data["status"])
             data["late"] = None if data["late"] is None else bool(data["late"])
+            data["messages"] = bool(data["messages"])
             out.append(Booking(**data))
         return out
+
+    async def load_subscriptions(self, day: str) -> dict[int, str | None]:
+        """Ticket id → phone of the day's subscriptions (the event log has no phones)."""
+        return await self._run(self._load_subscriptions, day)
+
+    def _load_subscriptions(self, day: str) -> dict[int, str | None]:
+        rows = self._conn.execute(
+            "SELECT ticket_id, phone FROM subscriptions WHERE day = ?", (day,)
+        ).fetchall()
+        return dict(rows)
 
     async def purge_personal_data(self, before_day: str, now: float) -> int:
         """Erase name, phone and CCCD of bookings for days before `before_day`; how many."""
         return await self._run(self._purge, before_day, now)
 
     def _purge(self, before_day: str, now: float) -> int:
-        cur = self._conn.execute(
-            "UPDATE bookings SET name = NULL, phone = NULL, cccd = NULL, purged_at = ? "
-            "WHERE day < ? AND purged_at IS NULL",
-            (now, before_day),
-        )
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = conn.execute(
+                "UPDATE bookings SET name = NULL, phone = NULL, cccd = NULL, purged_at = ? "
+                "WHERE day < ? AND purged_at IS NULL",
+                (now, before_day),
+            )
+            conn.execute(
+                "UPDATE subscriptions SET phone = NULL, purged_at = ? "
+                "WHERE day < ? AND purged_at IS NULL",
+                (now, before_day),
+            )
+            # A message not sent by then never will be: its recipient is gone.
+            conn.execute(
+                "UPDATE outbox SET recipient = NULL, text = NULL, params = '{}', purged_at = ?, "
+                "state = CASE WHEN state = 'queued' THEN 'failed' ELSE state END, "
+                "reason = CASE WHEN state = 'queued' THEN 'purged' ELSE reason END "
+                "WHERE day < ? AND purged_at IS NULL",
+                (now, before_day),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
         return cur.rowcount
 
 
+_NOTHING = Durable()
 _Settled = tuple[asyncio.Future, Any, BaseException | None]
 
 
@@ -651,6 +793,7 @@ def _booking_row(b: Booking) -> tuple:
         b.checked_in_at,
         None if b.late is None else int(b.late),
         b.cancelled_at,
+        int(b.messages),
     )
 
 

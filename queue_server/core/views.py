@@ -33,13 +33,17 @@ def _names(item: Any) -> dict[str, str]:
 
 def service_view(state: QueueState, service_id: str, now: float) -> dict[str, Any]:
     site, service = state.config.site, state.config.services[service_id]
-    open_now = not state.enforce_hours or is_open(site, service, now)
+    open_now = service_id not in state.closed_services and (
+        not state.enforce_hours or is_open(site, service, now)
+    )
     return {
         "id": service_id,
         "waiting": state.waiting.waiting(service_id),
         "estimated_wait": round(state.estimated_wait(service_id)),
         "open": open_now,
-        "opens_at": None if open_now else opens_at(site, service, now),
+        "opens_at": None
+        if open_now or service_id in state.closed_services  # not today any more
+        else opens_at(site, service, now),
     }
 
 
@@ -60,6 +64,7 @@ def counter_view(state: QueueState, number: int, *, private: bool = False) -> di
         "ticket": ticket.number if ticket else None,
         "pause_reason": cs.pause_reason,
         "officer_name": cs.officer_name,
+        "suggested": cs.suggested,  # a service a supervisor asked it to take on for now
     }  # public: citizens see who serves them
     if private:
         view |= {
@@ -217,9 +222,14 @@ def event_messages(
             if counter is not None:
                 counters.add(counter)
             out.append((NOT_KIOSKS, done))
+        elif isinstance(ev, e.ServiceSuggested):  # rare: every service's figures again
+            counters.add(ev.counter)
+            services.update(state.config.services)
         elif hasattr(ev, "counter") and ev.counter in state.counters:
             counters.add(ev.counter)
             services.update(state.config.counters[ev.counter].all_services)
+        elif isinstance(ev, e.ServiceClosedForDay | e.ServiceReopened):
+            services.add(ev.service)  # kiosks learn it with the waiting figures
         elif isinstance(ev, e.DayStarted):
             out.append((EVERYONE, {"type": "day_started", "day": ev.day}))
             services.update(state.config.services)

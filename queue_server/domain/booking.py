@@ -155,6 +155,7 @@ class Booking:
     checked_in_at: float | None = None
     late: bool | None = None
     cancelled_at: float | None = None
+    messages: bool = False  # the citizen asked for the confirmation and reminders by SMS
 
 
 class BookingBook:
@@ -195,6 +196,10 @@ class BookingBook:
         self._taken[(booking.service, booking.slot_at)] -= 1
         if booking.phone:
             self._by_phone.pop((booking.phone, booking.service, booking.day), None)
+
+    def of_day(self, service: str, day: str) -> list[Booking]:
+        """The bookings of a service on a day (a scan: the centre's rare cancellations)."""
+        return [b for b in self.by_code.values() if b.service == service and b.day == day]
 
     def drop_before(self, day: str) -> None:
         """Forget bookings of past days (the bookings table keeps them)."""

@@ -103,6 +103,8 @@ class BookSlot(Command):
     cccd: str | None
     notice_version: str  # the purpose notice the citizen accepted
     cancel_hash: str  # SHA-256 of the cancel key given to the citizen
+    cancel_key: str = ""  # the key itself, only for the confirmation message's link
+    messages: bool = False  # the citizen chose the confirmation and reminders by message
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,3 +120,77 @@ class CheckIn(Command):
     code: str
     request_id: str
     public_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaiseAlert(Command):
+    """Raise an alert for `key` unless one is open for it already."""
+
+    key: str
+    kind: str
+    subject: str
+    detail: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeAlert(Command):
+    alert_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClearAlert(Command):
+    """Clear the open alert for `key`, if there is one."""
+
+    key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subscribe(Command):
+    """Tell the citizen of a waiting ticket by message when their turn nears."""
+
+    public_id: str
+    phone: str  # already normalised to 0xxxxxxxxx
+    ahead: int
+    lang: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateByLink(Command):
+    """The rating link in the message after service: the same rating as the pad."""
+
+    public_id: str
+    rating: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelServiceDay(Command):
+    """The centre cancels every booking of a service on a day (the service is closed)."""
+
+    service: str
+    day: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseServiceForDay(Command):
+    service: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReopenService(Command):
+    service: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestService(Command):
+    counter: int
+    service: str  # "": withdraw the suggestion
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetAlertLimits(Command):
+    """Thresholds for the rest of the day; None keeps the current one."""
+
+    longest_wait_minutes: float | None = None
+    waiting_count: int | None = None
+    device_offline_seconds: float | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,6 +41,9 @@ class Site:
     open_days: tuple[str, ...]
     hours: Hours
     holidays: frozenset[dt.date]
+    # Web origins besides the server's own from which signed-in roles and devices may
+    # open /ws (a page served by another host of the centre); lowercase, no path.
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -138,6 +142,67 @@ class BookingConfig:
 
 
 @dataclass(frozen=True)
+class AlertConfig:
+    """The supervisor's thresholds (`[alerts]`): when a condition becomes an alert."""
+
+    longest_wait_minutes: float = 30.0  # a service's oldest waiting ticket
+    waiting_count: int = 40  # tickets waiting for one service
+    pause_minutes: dict[str, float] = field(default_factory=dict)  # pause reason → allowance
+    default_pause_minutes: float = 30.0  # for a reason not listed
+    device_offline_seconds: float = 90.0  # silence after which a device is offline
+    # A condition must stay absent this long before its alert clears: a flapping
+    # printer (ok/out/ok every second) keeps one alert open instead of a storm.
+    clear_after_seconds: float = 30.0
+    complaint_rating: str | None = None  # the rating that needs a follow-up; None: the worst
+
+    def pause_allowance(self, reason: str | None) -> float:
+        """Seconds a counter may stay paused for `reason`."""
+        return 60 * self.pause_minutes.get(reason or "", self.default_pause_minutes)
+
+
+MESSAGE_KINDS = (
+    "booking_made",
+    "reminder_day",
+    "reminder_hour",
+    "near",
+    "called",
+    "booking_cancelled",
+    "rate_link",
+    "lookup_reply",
+)
+CONTACT_TYPES = ("phone", "email")
+
+
+@dataclass(frozen=True)
+class MessagingConfig:
+    """Messages to citizens (`[messaging]`): the policy; the channels' own tables
+    (`[messaging.channels.<name>]`) are kept raw for `queue_server.outbox.channels`."""
+
+    enabled: bool = False
+    # contact type → channel name, and per message kind overrides of it
+    route: Mapping[str, str] = field(default_factory=dict)
+    kind_route: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    kinds: frozenset[str] = frozenset(MESSAGE_KINDS)  # the kinds that are sent at all
+    near_thresholds: tuple[int, ...] = (3, 5, 10)  # "còn N người" choices offered
+    default_near: int = 3
+    reminder_day_hours: int = 24  # the reminder "the day before": this long before the slot
+    reminder_hour_minutes: int = 60
+    public_url: str = ""  # base of the links in messages (rating, cancel); "" leaves them out
+    unaccented: bool = False  # SMS folded to unaccented GSM 7-bit text (half the cost)
+    inbound_per_hour: int = 10  # look-ups answered per sender and hour
+    max_attempts: int = 8  # temporary failures before a message is given up
+    retry_seconds: float = 30.0  # first back-off; doubled each attempt, with jitter
+    retry_max_seconds: float = 3600.0
+    channels_table: Mapping[str, Any] = field(default_factory=dict)
+
+    def channel_for(self, kind: str, contact_type: str) -> str | None:
+        """The channel a message of `kind` to a contact of `contact_type` goes to, if any."""
+        if not self.enabled or kind not in self.kinds:
+            return None
+        return self.kind_route.get((kind, contact_type), self.route.get(contact_type))
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     source: str
     site: Site
@@ -153,6 +218,8 @@ class SiteConfig:
     default_service_minutes: float = 5.0
     service_time_window: int = 50
     booking: BookingConfig = field(default_factory=BookingConfig)
+    alerts: AlertConfig = field(default_factory=AlertConfig)
+    messaging: MessagingConfig = field(default_factory=MessagingConfig)
 
     @property
     def default_outcome(self) -> str:
@@ -186,6 +253,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
     )
     k_bound = r.integer(prio, "max_consecutive", "priority", default=3, low=1)
     queue = r.table(data, "queue", required=False)
+    pause_reasons = _choices(r, data, "pause_reasons")
+    rating_scale = tuple(_choices(r, data, "rating_scale").values())
     return SiteConfig(
         source=source,
         site=site,
@@ -195,12 +264,14 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         priority_groups=groups,
         max_consecutive_priority=k_bound,
         outcomes=_choices(r, data, "outcomes", required=True),
-        pause_reasons=_choices(r, data, "pause_reasons"),
-        rating_scale=tuple(_choices(r, data, "rating_scale").values()),
+        pause_reasons=pause_reasons,
+        rating_scale=rating_scale,
         devices=_devices(r, data),
         default_service_minutes=r.number(queue, "default_service_minutes", "queue", 5.0),
         service_time_window=r.integer(queue, "service_time_window", "queue", default=50, low=1),
         booking=_booking(r, r.table(data, "booking", required=False), services),
+        alerts=_alerts(r, r.table(data, "alerts", required=False), pause_reasons, rating_scale),
+        messaging=_messaging(r, r.table(data, "messaging", required=False)),
     )
 
 
@@ -308,7 +379,27 @@ def _site(r: _Reader, t: dict) -> Site:
         open_days=tuple(days),
         hours=r.hours(t.get("hours", [["07:00", "17:00"]]), "site.hours"),
         holidays=frozenset(holidays),
+        allowed_origins=_origins(r, t.get("allowed_origins", [])),
     )
+
+
+_ORIGIN = re.compile(r"https?://([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?")
+
+
+def _origins(r: _Reader, value: Any) -> tuple[str, ...]:
+    """`site.allowed_origins`: web origins as a browser sends them, e.g.
+    "https://xephang.binhduong.gov.vn" (scheme, host, optional port; no path)."""
+    if not isinstance(value, list):
+        raise r.fail("site.allowed_origins", "must be a list of origins")
+    origins = []
+    for i, origin in enumerate(value):
+        if not isinstance(origin, str) or not _ORIGIN.fullmatch(origin.lower()):
+            raise r.fail(
+                f"site.allowed_origins[{i}]",
+                f"{origin!r} must be an origin like https://xephang.example.vn (no path)",
+            )
+        origins.append(origin.lower())
+    return tuple(origins)
 
 
 def _sector(r: _Reader, t: dict, path: str) -> Sector:
@@ -484,6 +575,101 @@ def _booking(r: _Reader, t: dict, services: dict[str, Service]) -> BookingConfig
         retention_days=r.integer(t, "retention_days", "booking", default=30, low=1, high=3650),
         notice_version=version.strip(),
         requests_per_hour=r.integer(t, "requests_per_hour", "booking", default=20, low=1),
+    )
+
+
+def _alerts(
+    r: _Reader, t: dict, reasons: dict[str, Choice], scale: tuple[Choice, ...]
+) -> AlertConfig:
+    pauses = t.get("pause_minutes", {})
+    if not isinstance(pauses, dict):
+        raise r.fail("alerts.pause_minutes", "must be a table: pause reason = minutes")
+    for reason in pauses:
+        if reason not in reasons:
+            raise r.fail(f"alerts.pause_minutes.{reason}", "is not one of the [[pause_reasons]]")
+    complaint = t.get("complaint_rating")
+    if complaint is not None and complaint not in {c.id for c in scale}:
+        raise r.fail("alerts.complaint_rating", f"{complaint!r} is not in the [[rating_scale]]")
+    return AlertConfig(
+        longest_wait_minutes=r.number(t, "longest_wait_minutes", "alerts", 30.0),
+        waiting_count=r.integer(t, "waiting_count", "alerts", default=40, low=1),
+        pause_minutes={k: r.number(pauses, k, "alerts.pause_minutes", 0) for k in pauses},
+        default_pause_minutes=r.number(t, "default_pause_minutes", "alerts", 30.0),
+        device_offline_seconds=r.number(t, "device_offline_seconds", "alerts", 90.0),
+        clear_after_seconds=r.number(t, "clear_after_seconds", "alerts", 30.0),
+        # the scale is written best first: its last level is the complaint
+        complaint_rating=complaint if complaint is not None else (scale[-1].id if scale else None),
+    )
+
+
+def _messaging(r: _Reader, t: dict) -> MessagingConfig:
+    channels = r.table(t, "channels", required=False)
+
+    def flag(key: str, default: bool) -> bool:
+        value = t.get(key, default)
+        if not isinstance(value, bool):
+            raise r.fail(f"messaging.{key}", "must be true or false")
+        return value
+
+    def channel(value: Any, key: str) -> str:
+        if not isinstance(value, str) or value not in channels:
+            raise r.fail(key, f"{value!r} is not one of the [messaging.channels.<name>]")
+        return value
+
+    route: dict[str, str] = {}
+    kind_route: dict[tuple[str, str], str] = {}
+    for key, value in r.table(t, "route", required=False).items():
+        if key in CONTACT_TYPES:
+            route[key] = channel(value, f"messaging.route.{key}")
+        elif key in MESSAGE_KINDS and isinstance(value, dict):
+            for contact, name in value.items():
+                if contact not in CONTACT_TYPES:
+                    raise r.fail(f"messaging.route.{key}.{contact}", "must be phone or email")
+                kind_route[(key, contact)] = channel(name, f"messaging.route.{key}.{contact}")
+        else:
+            raise r.fail(
+                f"messaging.route.{key}",
+                f"must be a contact type ({', '.join(CONTACT_TYPES)}) or a message kind table",
+            )
+    kinds = t.get("kinds", list(MESSAGE_KINDS))
+    if not isinstance(kinds, list) or any(k not in MESSAGE_KINDS for k in kinds):
+        raise r.fail("messaging.kinds", f"must be a list of {', '.join(MESSAGE_KINDS)}")
+    near = t.get("near_thresholds", [3, 5, 10])
+    if (
+        not isinstance(near, list)
+        or not near
+        or any(isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 100 for n in near)
+    ):
+        raise r.fail("messaging.near_thresholds", "must be a list of whole numbers 1-100")
+    default_near = r.integer(t, "default_near", "messaging", default=near[0], low=1)
+    if default_near not in near:
+        raise r.fail("messaging.default_near", f"{default_near} is not one of near_thresholds")
+    url = t.get("public_url", "")
+    if not isinstance(url, str) or (url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url)):
+        raise r.fail("messaging.public_url", f"{url!r} must be an http(s) address")
+    enabled = flag("enabled", bool(route))
+    if enabled and not route:
+        raise r.fail("messaging.route", "name the channel for phone (and email) messages")
+    return MessagingConfig(
+        enabled=enabled,
+        route=route,
+        kind_route=kind_route,
+        kinds=frozenset(kinds),
+        near_thresholds=tuple(near),
+        default_near=default_near,
+        reminder_day_hours=r.integer(
+            t, "reminder_day_hours", "messaging", default=24, low=2, high=72
+        ),
+        reminder_hour_minutes=r.integer(
+            t, "reminder_hour_minutes", "messaging", default=60, low=5, high=600
+        ),
+        public_url=url.rstrip("/"),
+        unaccented=flag("unaccented", False),
+        inbound_per_hour=r.integer(t, "inbound_per_hour", "messaging", default=10, low=1),
+        max_attempts=r.integer(t, "max_attempts", "messaging", default=8, low=1, high=50),
+        retry_seconds=r.number(t, "retry_seconds", "messaging", 30.0),
+        retry_max_seconds=r.number(t, "retry_max_seconds", "messaging", 3600.0),
+        channels_table=channels,
     )
 
 

@@ -127,7 +127,7 @@ class CounterResumed(Event):
     counter: int
 
 
-BOOKING_PRIVATE_FIELDS = ("name", "phone", "cccd", "cancel_hash")
+BOOKING_PRIVATE_FIELDS = ("name", "phone", "cccd", "cancel_hash", "cancel_key")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,6 +148,8 @@ class BookingMade(Event):
     phone: str | None = None
     cccd: str | None = None
     cancel_hash: str = ""
+    cancel_key: str = ""  # only for the confirmation message's cancel link; stored nowhere
+    messages: bool = False  # consent to the confirmation and reminders by message
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
@@ -160,6 +162,25 @@ class BookingMade(Event):
 class BookingCancelled(Event):
     type = "booking_cancelled"
     code: str
+    by_centre: bool = False  # the centre cancelled it (a service closed that day): tell them
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketSubscribed(Event):
+    """A citizen asked to be told by message when their turn nears (consent recorded at
+    `at`). The phone goes to the subscriptions table (purged), never to the event log."""
+
+    type = "ticket_subscribed"
+    ticket_id: int
+    ahead: int  # "còn N người trước Ông/Bà" once the people ahead are this few
+    lang: str
+    phone: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        del data["phone"]
+        return data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,6 +198,67 @@ class BookingReopened(Event):
     type = "booking_reopened"
     code: str
     ticket_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertRaised(Event):
+    """A condition a supervisor must see (`domain/alerts.py`): raised once per `key`
+    while it holds."""
+
+    type = "alert_raised"
+    alert_id: int
+    key: str  # what it is about: "printer:kiosk-1", "long_pause:3"
+    kind: str
+    subject: str  # a service id, a counter number or a device id
+    detail: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertAcknowledged(Event):
+    """A named supervisor (the actor) has taken the alert in hand."""
+
+    type = "alert_acknowledged"
+    alert_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertCleared(Event):
+    type = "alert_cleared"
+    alert_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceClosedForDay(Event):
+    """A supervisor stops issuing numbers for a service for the rest of the day."""
+
+    type = "service_closed_for_day"
+    service: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceReopened(Event):
+    type = "service_reopened"
+    service: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceSuggested(Event):
+    """A supervisor asks a counter to also serve `service` for now ("" withdraws it);
+    it ends when the counter closes."""
+
+    type = "service_suggested"
+    counter: int
+    service: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertLimitsChanged(Event):
+    """A supervisor changed thresholds for the rest of the day (`[alerts]` again tomorrow)."""
+
+    type = "alert_limits_changed"
+    longest_wait_minutes: float
+    waiting_count: int
+    device_offline_seconds: float
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -199,6 +281,14 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BookingCancelled,
         BookingCheckedIn,
         BookingReopened,
+        AlertRaised,
+        AlertAcknowledged,
+        AlertCleared,
+        ServiceClosedForDay,
+        ServiceReopened,
+        ServiceSuggested,
+        AlertLimitsChanged,
+        TicketSubscribed,
     )
 }
 

@@ -61,6 +61,15 @@ class WaitingQueues:
     def ids(self) -> Iterable[int]:
         return self._where.keys()
 
+    def oldest(self, service: str) -> float | None:
+        """The earliest effective time among a service's waiting tickets, any rank."""
+        heads = [
+            entry[0]
+            for key in [k for k in self._heaps if k[0] == service]
+            if (entry := self._peek(key)) is not None
+        ]
+        return min(heads, default=None)
+
     def _peek(self, key: tuple[str, int]) -> Entry | None:
         heap = self._heaps.get(key)
         while heap:

@@ -151,6 +151,10 @@ class Report:
         self._officer_at: dict[int, str] = {}  # counter → who is signed in there
         self._shift: dict[int, tuple[float, bool]] = {}  # counter → (since, paused?)
         self.officer_names: dict[str, str] = {}  # username → full name, where known
+        # the supervisors' alerts: (day, alert id) → (kind, raised at); ids restart daily
+        self._alerts: dict[tuple[str, int], tuple[str, float]] = {}
+        self._alert_kinds: Tally[str] = Tally()
+        self._ack_seconds: list[float] = []
 
     # -- folding ---------------------------------------------------------------
 
@@ -315,6 +319,14 @@ class Report:
         for g in self._groups(t, staff=True):
             g.ratings[ev.rating] += 1
 
+    def _on_alert_raised(self, ev: e.AlertRaised) -> None:
+        self._alerts[(self.day, ev.alert_id)] = (ev.kind, ev.at)
+        self._alert_kinds[ev.kind] += 1
+
+    def _on_alert_acknowledged(self, ev: e.AlertAcknowledged) -> None:
+        if (raised := self._alerts.get((self.day, ev.alert_id))) is not None:
+            self._ack_seconds.append(ev.at - raised[1])
+
     # -- reading -----------------------------------------------------------------
 
     def to_dict(self, now: float) -> dict[str, Any]:
@@ -378,6 +390,11 @@ class Report:
             ],
             "hours": [{"hour": h, **f.to_dict(ok)} for h, f in sorted(self.hours.items())],
             "bookings": self.bookings,
+            "alerts": {  # how many, and how long until a supervisor acknowledged them
+                "raised": sum(self._alert_kinds.values()),
+                "by_kind": dict(sorted(self._alert_kinds.items())),
+                "time_to_acknowledge": stats(self._ack_seconds),
+            },
             "rating_scale": [
                 {"id": c.id, "name": c.name, "name_en": c.name_en, "satisfied": c.id in ok}
                 for c in cfg.rating_scale

@@ -8,6 +8,7 @@ events of the day through `apply` to rebuild the same state.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from queue_protocol.errors import QueueError
 from queue_server.domain import commands as c
 from queue_server.domain import events as e
+from queue_server.domain.alerts import Alert, AlertBook
 from queue_server.domain.booking import (
     Booking,
     BookingBook,
@@ -65,6 +67,18 @@ class Ticket:
 
 
 @dataclass
+class Subscription:
+    """A waiting ticket whose citizen asked for messages (the phone is personal data:
+    in memory and in the purged subscriptions table, never in the event log)."""
+
+    ticket_id: int
+    ahead: int
+    lang: str
+    phone: str | None
+    at: float
+
+
+@dataclass
 class CounterState:
     number: int
     status: CounterStatus = CounterStatus.CLOSED
@@ -72,6 +86,9 @@ class CounterState:
     officer_name: str = ""
     ticket_id: int | None = None
     pause_reason: str | None = None
+    since: float | None = None  # when it last opened, paused, resumed or closed
+    served: int = 0  # tickets finished here today
+    suggested: str | None = None  # a service a supervisor asked it to take on for now
     priority_streak: int = 0  # priority calls in a row, for the anti-starvation bound
 
 
@@ -101,8 +118,12 @@ class QueueState:
         self.by_request: dict[str, int] = {}
         self.by_public: dict[str, int] = {}
         self.bookings = BookingBook()  # today's and future ones: not cleared at the day start
+        self.subscriptions: dict[int, Subscription] = {}  # ticket id → who to tell
         self.last_seq: dict[str, int] = {}
         self.waiting = WaitingQueues()
+        self.alerts = AlertBook()  # today's; conditions still true are raised again
+        self.closed_services: set[str] = set()  # closed by a supervisor for the rest of the day
+        self.alert_limits = config.alerts  # `[alerts]`, unless a supervisor changed them today
         self.counters = {n: CounterState(n) for n in config.counters}
         self._counters_of: dict[str, list[CounterState]] = {}  # service → counters serving it
         for number, counter in config.counters.items():
@@ -129,6 +150,16 @@ class QueueState:
             c.BookSlot: self._book,
             c.CancelBooking: self._cancel_booking,
             c.CheckIn: self._check_in,
+            c.RaiseAlert: self._raise_alert,
+            c.AcknowledgeAlert: self._acknowledge_alert,
+            c.ClearAlert: self._clear_alert,
+            c.CloseServiceForDay: self._close_service,
+            c.ReopenService: self._reopen_service,
+            c.SuggestService: self._suggest_service,
+            c.SetAlertLimits: self._set_alert_limits,
+            c.Subscribe: self._subscribe,
+            c.RateByLink: self._rate_by_link,
+            c.CancelServiceDay: self._cancel_service_day,
         }
 
     # ----- reading -------------------------------------------------------
@@ -155,10 +186,16 @@ class QueueState:
             1 for cs in self._counters_of.get(service, ()) if cs.status is CounterStatus.OPEN
         )
 
+    def tiers(self, counter: int) -> list[tuple[str, ...]]:
+        """The services a counter calls from, in order: its own, then its secondary ones
+        and the one a supervisor suggested for now."""
+        config, suggested = self.config.counters[counter], self.counters[counter].suggested
+        extra = (suggested,) if suggested and suggested not in config.all_services else ()
+        return [config.services, config.secondary_services + extra]
+
     def upcoming(self, counter: int, limit: int = 5) -> list[Ticket]:
         """The tickets this counter would call next, in order (a preview for the officer)."""
-        config = self.config.counters[counter]
-        tiers = [config.services, config.secondary_services]
+        tiers = self.tiers(counter)
         return [self.tickets[tid] for tid in self.waiting.upcoming(tiers, self._ranks, limit)]
 
     def ahead(self, ticket: Ticket) -> int:
@@ -244,7 +281,9 @@ class QueueState:
         booking: str | None = None,
     ) -> e.TicketIssued:
         service = self._service(service_id)
-        if self.enforce_hours and not is_open(self.config.site, service, now):
+        if service.id in self.closed_services or (
+            self.enforce_hours and not is_open(self.config.site, service, now)
+        ):
             raise QueueError("service_closed", service.name)
         seq = self.last_seq.get(service.id, 0) + 1
         if seq > service.daily_cap:
@@ -296,6 +335,8 @@ class QueueState:
                 phone=cmd.phone,
                 cccd=cmd.cccd,
                 cancel_hash=cmd.cancel_hash,
+                cancel_key=cmd.cancel_key,
+                messages=cmd.messages,
             )
         ]
 
@@ -399,8 +440,7 @@ class QueueState:
         """Call the next ticket; a ticket still being served is finished first."""
         cs = self._counter(cmd.counter)
         next_counter_status(cs.status, CounterAction.CALL)
-        counter = self.config.counters[cs.number]
-        tiers = [counter.services, counter.secondary_services]
+        tiers = self.tiers(cs.number)
         starving = cs.priority_streak >= self.config.max_consecutive_priority
         tid = self.waiting.select(tiers, self._ranks, normal_first=starving)
         if tid is None:
@@ -480,6 +520,110 @@ class QueueState:
             )
         ]
 
+    def _raise_alert(self, cmd: c.RaiseAlert, now: float) -> list[e.Event]:
+        if cmd.key in self.alerts.open:
+            return []  # raised once while its condition holds
+        return [
+            e.AlertRaised(
+                at=now,
+                actor=cmd.actor,
+                alert_id=self.alerts.next_id,
+                key=cmd.key,
+                kind=cmd.kind,
+                subject=cmd.subject,
+                detail=cmd.detail,
+            )
+        ]
+
+    def _acknowledge_alert(self, cmd: c.AcknowledgeAlert, now: float) -> list[e.Event]:
+        alert = self.alerts.get(cmd.alert_id)
+        if alert.acknowledged_by is not None:
+            raise QueueError("alert_acknowledged", alert.acknowledged_by)
+        return [e.AlertAcknowledged(at=now, actor=cmd.actor, alert_id=alert.id)]
+
+    def _clear_alert(self, cmd: c.ClearAlert, now: float) -> list[e.Event]:
+        alert_id = self.alerts.open.get(cmd.key)
+        if alert_id is None:
+            return []
+        return [e.AlertCleared(at=now, actor=cmd.actor, alert_id=alert_id)]
+
+    def _rate_by_link(self, cmd: c.RateByLink, now: float) -> list[e.Event]:
+        """The link in the message after service: one rating per ticket, as at the pad."""
+        ticket = self.ticket_by_public_id(cmd.public_id)
+        if ticket is None or ticket.status is not TicketStatus.DONE or ticket.counter is None:
+            raise QueueError("not_ratable", cmd.public_id[:20])
+        return self._rate(
+            c.RateTicket(
+                actor=cmd.actor, counter=ticket.counter, number=ticket.number, rating=cmd.rating
+            ),
+            now,
+        )
+
+    def _subscribe(self, cmd: c.Subscribe, now: float) -> list[e.Event]:
+        ticket = self.ticket_by_public_id(cmd.public_id)
+        if ticket is None or ticket.status is not TicketStatus.WAITING:
+            raise QueueError("unknown_ticket", cmd.public_id[:20])
+        return [
+            e.TicketSubscribed(
+                at=now,
+                actor=cmd.actor,
+                ticket_id=ticket.id,
+                ahead=cmd.ahead,
+                lang=cmd.lang,
+                phone=cmd.phone,
+            )
+        ]
+
+    def _cancel_service_day(self, cmd: c.CancelServiceDay, now: float) -> list[e.Event]:
+        """Every active booking of the service that day, cancelled by the centre."""
+        self._service(cmd.service)
+        return [
+            e.BookingCancelled(
+                at=now, actor=cmd.actor, code=b.code, by_centre=True, reason=cmd.reason
+            )
+            for b in self.bookings.of_day(cmd.service, cmd.day)
+            if b.status is BookingStatus.ACTIVE
+        ]
+
+    def _close_service(self, cmd: c.CloseServiceForDay, now: float) -> list[e.Event]:
+        service = self._service(cmd.service)
+        if service.id in self.closed_services:
+            return []
+        return [e.ServiceClosedForDay(at=now, actor=cmd.actor, service=service.id)]
+
+    def _reopen_service(self, cmd: c.ReopenService, now: float) -> list[e.Event]:
+        service = self._service(cmd.service)
+        if service.id not in self.closed_services:
+            return []
+        return [e.ServiceReopened(at=now, actor=cmd.actor, service=service.id)]
+
+    def _suggest_service(self, cmd: c.SuggestService, now: float) -> list[e.Event]:
+        cs = self._counter(cmd.counter)
+        if cmd.service:
+            self._service(cmd.service)
+            if cs.status is CounterStatus.CLOSED:
+                raise QueueError("counter_closed")
+        if (cs.suggested or "") == cmd.service:
+            return []
+        return [e.ServiceSuggested(at=now, actor=cmd.actor, counter=cs.number, service=cmd.service)]
+
+    def _set_alert_limits(self, cmd: c.SetAlertLimits, now: float) -> list[e.Event]:
+        limits = self.alert_limits
+        wait = cmd.longest_wait_minutes or limits.longest_wait_minutes
+        count = cmd.waiting_count or limits.waiting_count
+        silence = cmd.device_offline_seconds or limits.device_offline_seconds
+        if not (1 <= wait <= 600 and 1 <= count <= 10_000 and 10 <= silence <= 3600):
+            raise QueueError("bad_request", "wait 1–600 min, count 1–10000, silence 10–3600 s")
+        return [
+            e.AlertLimitsChanged(
+                at=now,
+                actor=cmd.actor,
+                longest_wait_minutes=wait,
+                waiting_count=count,
+                device_offline_seconds=silence,
+            )
+        ]
+
     def _service(self, service_id: str) -> Service:
         try:
             return self.config.services[service_id]
@@ -511,11 +655,15 @@ class QueueState:
         self.tickets.clear()
         self.by_request.clear()
         self.by_public.clear()
+        self.subscriptions.clear()
         self.last_seq.clear()
         self.waiting = WaitingQueues()
+        self.alerts = AlertBook()
+        self.closed_services.clear()
+        self.alert_limits = self.config.alerts
         self.bookings.drop_before(ev.day)
         for cs in self.counters.values():
-            cs.priority_streak = 0
+            cs.priority_streak = cs.served = 0
 
     def _on_ticket_issued(self, ev: e.TicketIssued) -> None:
         ticket = Ticket(
@@ -563,6 +711,7 @@ class QueueState:
     def _on_ticket_finished(self, ev: e.TicketFinished) -> None:
         ticket = self._end(ev.ticket_id, TicketStatus.DONE, ev.at)
         ticket.outcome, ticket.officer = ev.outcome, ev.actor
+        self.counters[ev.counter].served += 1
         if ticket.called_at is not None:
             self.service_times.add(ticket.service, ev.at - ticket.called_at)
 
@@ -587,11 +736,15 @@ class QueueState:
 
     def _on_counter_opened(self, ev: e.CounterOpened) -> None:
         cs = self.counters[ev.counter]
+        if cs.status is CounterStatus.CLOSED:
+            cs.since = ev.at
         cs.status = next_counter_status(cs.status, CounterAction.OPEN)
         cs.officer, cs.officer_name = ev.officer, ev.officer_name
 
     def _on_counter_closed(self, ev: e.CounterClosed) -> None:
         cs = self.counters[ev.counter]
+        cs.since = ev.at
+        self._suggest(cs, None)
         cs.status, cs.officer, cs.officer_name, cs.pause_reason, cs.ticket_id = (
             CounterStatus.CLOSED,
             None,
@@ -602,11 +755,11 @@ class QueueState:
 
     def _on_counter_paused(self, ev: e.CounterPaused) -> None:
         cs = self.counters[ev.counter]
-        cs.status, cs.pause_reason = CounterStatus.PAUSED, ev.reason
+        cs.status, cs.pause_reason, cs.since = CounterStatus.PAUSED, ev.reason, ev.at
 
     def _on_counter_resumed(self, ev: e.CounterResumed) -> None:
         cs = self.counters[ev.counter]
-        cs.status, cs.pause_reason = CounterStatus.OPEN, None
+        cs.status, cs.pause_reason, cs.since = CounterStatus.OPEN, None, ev.at
 
     def _on_booking_made(self, ev: e.BookingMade) -> None:
         self.bookings.add(
@@ -621,12 +774,18 @@ class QueueState:
                 phone=ev.phone,
                 cccd=ev.cccd,
                 cancel_hash=ev.cancel_hash,
+                messages=ev.messages,
             )
         )
 
     def _on_booking_cancelled(self, ev: e.BookingCancelled) -> None:
         if ev.code in self.bookings:
             self.bookings.cancel(ev.code, ev.at)
+
+    def _on_ticket_subscribed(self, ev: e.TicketSubscribed) -> None:
+        self.subscriptions[ev.ticket_id] = Subscription(
+            ev.ticket_id, ev.ahead, ev.lang, ev.phone, ev.at
+        )
 
     def _on_booking_reopened(self, ev: e.BookingReopened) -> None:
         booking = self.bookings.get(ev.code)
@@ -639,3 +798,40 @@ class QueueState:
         if booking is not None:
             booking.status, booking.ticket_id = BookingStatus.CHECKED_IN, ev.ticket_id
             booking.checked_in_at, booking.late = ev.at, ev.late
+
+    def _on_alert_raised(self, ev: e.AlertRaised) -> None:
+        self.alerts.raised(
+            Alert(ev.alert_id, ev.key, ev.kind, ev.subject, ev.detail, raised_at=ev.at)
+        )
+
+    def _on_alert_acknowledged(self, ev: e.AlertAcknowledged) -> None:
+        self.alerts.acknowledged(ev.alert_id, ev.actor, ev.at)
+
+    def _on_alert_cleared(self, ev: e.AlertCleared) -> None:
+        self.alerts.cleared(ev.alert_id, ev.at)
+
+    def _on_service_closed_for_day(self, ev: e.ServiceClosedForDay) -> None:
+        self.closed_services.add(ev.service)
+
+    def _on_service_reopened(self, ev: e.ServiceReopened) -> None:
+        self.closed_services.discard(ev.service)
+
+    def _on_service_suggested(self, ev: e.ServiceSuggested) -> None:
+        self._suggest(self.counters[ev.counter], ev.service or None)
+
+    def _suggest(self, cs: CounterState, service: str | None) -> None:
+        """Set a counter's suggested service; it counts among the service's counters."""
+        own = self.config.counters[cs.number].all_services
+        if cs.suggested and cs.suggested not in own:
+            self._counters_of[cs.suggested].remove(cs)
+        cs.suggested = service
+        if service and service not in own:
+            self._counters_of.setdefault(service, []).append(cs)
+
+    def _on_alert_limits_changed(self, ev: e.AlertLimitsChanged) -> None:
+        self.alert_limits = dataclasses.replace(
+            self.alert_limits,
+            longest_wait_minutes=ev.longest_wait_minutes,
+            waiting_count=ev.waiting_count,
+            device_offline_seconds=ev.device_offline_seconds,
+        )

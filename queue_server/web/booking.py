@@ -17,14 +17,12 @@ import secrets
 import time
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from aiohttp import web
 
 from queue_protocol.errors import QueueError
-from queue_protocol.messages import encode
 from queue_server.core.context import ServerContext
 from queue_server.core.hub import Connection
+from queue_server.core.ratelimit import RateLimit
 from queue_server.domain import commands as c
 from queue_server.domain.booking import (
     CODE_ALPHABET,
@@ -45,8 +43,7 @@ from queue_server.domain.booking import (
 from queue_server.domain.events import DayStarted, Event
 from queue_server.domain.hours import local_time
 from queue_server.web.calendar import booking_ics
-from queue_server.web.ratelimit import RateLimit
-from queue_server.web.responses import error_response
+from queue_server.web.responses import error_response, json_answer, json_body
 from vntext import WEEKDAYS_EN, WEEKDAYS_VI
 
 log = logging.getLogger(__name__)
@@ -78,6 +75,11 @@ def purpose_notice(config) -> dict[str, str]:
 
 def qr_svg(text: str) -> str:
     """The QR code as inline SVG (no image file, no outside service)."""
+    # Imported here: qrcode brings Pillow (≈ 5 MB of RSS) into a server that draws a
+    # QR only when a booking is made (tests/server/test_idle_imports.py).
+    import qrcode
+    import qrcode.image.svg
+
     img = qrcode.make(
         text,
         image_factory=qrcode.image.svg.SvgPathImage,
@@ -197,7 +199,7 @@ class BookingDesk:
     # ----- HTTP -------------------------------------------------------------
 
     async def get_options(self, _request: web.Request) -> web.Response:
-        return _json(self.options(self.ctx.clock()))
+        return json_answer(self.options(self.ctx.clock()))
 
     async def get_slots(self, request: web.Request) -> web.Response:
         service, day = request.query.get("service", ""), request.query.get("day", "")
@@ -205,20 +207,20 @@ class BookingDesk:
             found = self.slot_list(service, day, self.ctx.clock())
         except QueueError as err:
             return error_response(err)
-        return _json({"service": service, "day": day, "slots": found})
+        return json_answer({"service": service, "day": day, "slots": found})
 
     async def post_booking(self, request: web.Request) -> web.Response:
         now = self.ctx.clock()
         if not self.limit.allow(request.remote or "?", time.monotonic()):
             return error_response(QueueError("too_many_requests"))
         try:
-            command, key = self._book_command(await _body(request), now)
+            command, key = self._book_command(await json_body(request), now)
             await self.ctx.engine.submit(command)
         except QueueError as err:
             return error_response(err)
         booking = self.ctx.state.bookings.by_code[command.code]
         log.info("booking %s for %s at %s", booking.code, booking.service, booking.day)
-        return _json(
+        return json_answer(
             {
                 "booking": self.booking_view(booking),
                 "qr_svg": qr_svg(booking.code),
@@ -233,6 +235,9 @@ class BookingDesk:
             raise QueueError("consent_required")
         if body.get("notice_version") != self.config.booking.notice_version:
             raise QueueError("consent_required", "the notice has changed; read it again")
+        messages = body.get("messages", False)  # the confirmation and reminders by SMS
+        if not isinstance(messages, bool):
+            raise QueueError("bad_request", "'messages' must be true or false")
         service = _text(body, "service")
         if not bookable(self.config, service):
             raise QueueError(
@@ -258,6 +263,8 @@ class BookingDesk:
             cccd=cccd,
             notice_version=self.config.booking.notice_version,
             cancel_hash=_hash(key),
+            cancel_key=key,  # for the confirmation message's link; not stored
+            messages=messages,
         ), key
 
     def _slot(self, service: str, date: dt.date, label: str) -> float:
@@ -275,14 +282,14 @@ class BookingDesk:
             return error_response(QueueError("too_many_requests"))
         try:
             code = normalize_code(request.match_info["code"])
-            body = await _body(request)
+            body = await json_body(request)
             await self.ctx.engine.submit(
                 c.CancelBooking(actor="web", code=code, cancel_hash=_hash(_text(body, "key")))
             )
         except QueueError as err:
             return error_response(err)
         log.info("booking %s cancelled", code)
-        return _json({"booking": self.booking_view(self.ctx.state.bookings.by_code[code])})
+        return json_answer({"booking": self.booking_view(self.ctx.state.bookings.by_code[code])})
 
     async def get_ics(self, request: web.Request) -> web.Response:
         """The booking as a calendar event; anyone holding the code (no personal data)."""
@@ -360,24 +367,8 @@ class BookingDesk:
         return count
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise QueueError("bad_request", "send a JSON object") from None
-    if not isinstance(body, dict):
-        raise QueueError("bad_request", "send a JSON object")
-    return body
-
-
 def _text(body: dict[str, Any], key: str) -> str:
     value = body.get(key, "")
     if not isinstance(value, str):
         raise QueueError("bad_request", f"{key!r} must be text")
     return value.strip()[:200]
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(
-        data, status=status, dumps=encode, headers={"Cache-Control": "no-store"}
-    )

@@ -20,7 +20,6 @@ from typing import Any
 from aiohttp import web
 
 import assets
-from announce import DEFAULT_VOICE_DIR, build_call_announcement, render_announcement
 from queue_protocol.errors import QueueError
 from queue_server.core.context import ServerContext
 from queue_server.domain.booking import normalize_code
@@ -43,12 +42,23 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 PATHS = {
-    "vi": {"booking": "/dat-lich", "cancel": "/dat-lich/huy", "track": "/t", "report": "/bao-cao"},
+    "vi": {
+        "booking": "/dat-lich",
+        "cancel": "/dat-lich/huy",
+        "track": "/t",
+        "report": "/bao-cao",
+        "floor": "/giam-sat",
+        "rating": "/danh-gia",
+        "messages": "/tin-nhan",
+    },
     "en": {
         "booking": "/en/booking",
         "cancel": "/en/booking/cancel",
         "track": "/en/t",
         "report": "/en/report",
+        "floor": "/en/floor",
+        "rating": "/en/rating",
+        "messages": "/en/messages",
     },
 }
 
@@ -62,9 +72,17 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+# Characters the HTML parser reads inside a <script> element ("</script>", "<!--" with
+# "<script" switch its states) or that old JavaScript engines end a line at: written as
+# \u escapes, which JSON.parse reads back as the same characters.
+_SCRIPT_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
 def _script_json(data: Any) -> str:
-    """JSON safe inside a <script> element."""
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    """JSON safe inside a <script> element, whatever text it carries."""
+    return json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
 
 
 class Pages:
@@ -188,13 +206,61 @@ class Pages:
                     "old": True,
                 }
         other = f"{PATHS[_other(lang)]['track']}/{public_id}"
+        policy = self.config.messaging
+        choices = "".join(
+            f'<li><input type="radio" name="ahead" id="ahead-{n}" value="{n}"'
+            f'{" checked" if n == policy.default_near else ""}><label for="ahead-{n}">'
+            f"{_esc(TEXT[lang]['notify_ahead'].format(n=n))}</label></li>"
+            for n in policy.near_thresholds
+        )
         return self._page(
             lang,
             "track.html",
             TEXT[lang]["track_title"],
             other,
-            {"number": _esc(view["number"] if view else "–")},
-            {"public_id": public_id, "ticket": view},
+            {"number": _esc(view["number"] if view else "–"), "notify_choices": choices},
+            # the form only where a "your turn is near" message would be sent
+            {"public_id": public_id, "ticket": view, "notify": self._notify_offered()},
+        )
+
+    def _notify_offered(self) -> bool:
+        return self.config.messaging.channel_for("near", "phone") is not None
+
+    # ----- after the service: the rating link of a text message --------------------
+
+    async def rating(self, request: web.Request) -> web.Response:
+        """The configured scale as big buttons, best first, green to red like the pad;
+        the token in the link is the ticket's, so one rating per ticket is the server's rule."""
+        lang = _lang(request)
+        token = request.match_info["token"][:128]
+        scale = self.config.rating_scale
+        buttons = "".join(
+            f'<button type="button" class="scale-button" data-rating="{_esc(choice.id)}" '
+            f'style="--hue:{_scale_hue(i, len(scale))}">'
+            f"{_esc(choice.name_en if lang == 'en' else choice.name)}</button>"
+            for i, choice in enumerate(scale)
+        )
+        names = {c.id: (c.name_en if lang == "en" else c.name) for c in scale}
+        return self._page(
+            lang,
+            "rating.html",
+            TEXT[lang]["rate_title"],
+            f"{PATHS[_other(lang)]['rating']}/{token}",
+            {"scale": buttons},
+            {"token": token, "names": names},
+        )
+
+    # ----- the supervisors' outbox ---------------------------------------------------
+
+    async def messages(self, request: web.Request) -> web.Response:
+        lang = _lang(request)
+        return self._page(
+            lang,
+            "messages.html",
+            TEXT[lang]["outbox_title"],
+            PATHS[_other(lang)]["messages"],
+            {},
+            {},
         )
 
     # ----- the leaders' report ---------------------------------------------------
@@ -209,6 +275,14 @@ class Pages:
             PATHS[_other(lang)]["report"],
             {"today": today},
             {"today": today, "timezone": self.config.site.timezone},
+        )
+
+    # ----- the supervisor's board ----------------------------------------------
+
+    async def floor(self, request: web.Request) -> web.Response:
+        lang = _lang(request)
+        return self._page(
+            lang, "floor.html", TEXT[lang]["floor_title"], PATHS[_other(lang)]["floor"], {}, {}
         )
 
     # ----- the hall -------------------------------------------------------------
@@ -239,6 +313,10 @@ class Pages:
 
 @functools.lru_cache(maxsize=32)  # ~330 KB each: a recall or a second hall TV hits it
 def _announcement_wav(number: str, counter: int) -> bytes:
+    # Imported on the first call: most servers never build a wave themselves (the
+    # hall display does), so the idle server does not carry the builder.
+    from announce import DEFAULT_VOICE_DIR, build_call_announcement, render_announcement
+
     return render_announcement(build_call_announcement(number, counter), DEFAULT_VOICE_DIR)
 
 
@@ -248,6 +326,11 @@ _CSP = (
     "connect-src 'self' ws: wss:; media-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
+
+
+def _scale_hue(index: int, count: int) -> int:
+    """Green for the best answer through amber to red for the worst (as on the pad)."""
+    return round(120 - 120 * index / max(1, count - 1))
 
 
 def _lang(request: web.Request) -> str:

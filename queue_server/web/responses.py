@@ -7,6 +7,8 @@ the same status on every path; the body is `{"error": {"code", "message",
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from queue_protocol.errors import QueueError
@@ -21,3 +23,21 @@ def error_response(err: QueueError) -> web.Response:
         dumps=encode,
         headers={"Cache-Control": "no-store"},
     )
+
+
+def json_answer(data: Any, status: int = 200) -> web.Response:
+    """A JSON answer for a citizen's page or a form; never cached (it is the state now)."""
+    return web.json_response(
+        data, status=status, dumps=encode, headers={"Cache-Control": "no-store"}
+    )
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The JSON object a request carries, or `bad_request`."""
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise QueueError("bad_request", "send a JSON object") from None
+    if not isinstance(body, dict):
+        raise QueueError("bad_request", "send a JSON object")
+    return body

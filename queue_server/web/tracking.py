@@ -26,6 +26,7 @@ class Tracker:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self._followers: dict[int, set[Connection]] = {}  # ticket id → connections
+        self._following: dict[Connection, set[int]] = {}  # connection → ticket ids
         self._sent: dict[tuple[int, int], str] = {}  # (id(conn), ticket id) → last frame
         self._serving: dict[str, str] = {}  # service → the number called last
         self._dirty: set[str] = set()
@@ -38,6 +39,7 @@ class Tracker:
         ):
             self._serving[ticket.service] = ticket.number
         self.ctx.engine.subscribe(self._on_batch)
+        self.ctx.hub.departures.append(self.forget)
 
     async def stop(self, _app=None) -> None:
         if self._flush is not None:
@@ -62,13 +64,25 @@ class Tracker:
         ticket = self.ctx.state.ticket_by_public_id(fields["ticket"])
         if ticket is None:
             raise QueueError("unknown_ticket", fields["ticket"][:40])
-        mine = [tid for tid, conns in self._followers.items() if conn in conns]
+        mine = self._following.setdefault(conn, set())
         if ticket.id not in mine and len(mine) >= MAX_TRACKED_PER_CONNECTION:
             raise QueueError("bad_request", f"at most {MAX_TRACKED_PER_CONNECTION} tickets")
+        mine.add(ticket.id)
         self._followers.setdefault(ticket.id, set()).add(conn)
         view = self.view(self.ctx.state, ticket)
         self._sent[(id(conn), ticket.id)] = encode({"type": "ticket", "ticket": view})
         return {"ticket": view}
+
+    def forget(self, conn: Connection) -> None:
+        """A connection has closed: it follows nothing any more. (Kept until then, a phone
+        that followed a ticket already served would stay in memory until the night.)"""
+        for tid in self._following.pop(conn, ()):
+            followers = self._followers.get(tid)
+            if followers is not None:
+                followers.discard(conn)
+                if not followers:
+                    del self._followers[tid]
+            self._sent.pop((id(conn), tid), None)
 
     # ----- pushing ----------------------------------------------------------
 
@@ -122,6 +136,7 @@ class Tracker:
         for tid in list(self._followers):
             self._deliver(tid, expired)
         self._followers.clear()
+        self._following.clear()
         self._sent.clear()
         self._serving.clear()
 
@@ -141,8 +156,7 @@ class Tracker:
         for conn in list(followers):
             key = (id(conn), tid)
             if conn not in live:
-                followers.discard(conn)
-                self._sent.pop(key, None)
+                self.forget(conn)
             elif self._sent.get(key) != text:
                 self._sent[key] = text
                 self.ctx.hub.send(conn, text)

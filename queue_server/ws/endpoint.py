@@ -32,22 +32,59 @@ from queue_protocol.messages import (
     result_ok,
 )
 from queue_server.core import views
-from queue_server.core.accounts import COUNTER_ROLES
+from queue_server.core.accounts import BOARD_ROLES, COUNTER_ROLES
+from queue_server.core.board import board_view
 from queue_server.core.context import ServerContext
 from queue_server.core.hub import Connection
+from queue_server.core.logsummary import summarised
 from queue_server.domain import commands as c
 from queue_server.ws.fanout import FanOut
 from queue_server.ws.requests import Call, Command, Handler
+from queue_server.ws.supervisor import NOTICE_AUDIENCE
 
-log = logging.getLogger(__name__)
+log = summarised(logging.getLogger(__name__))
 
 HELLO_TIMEOUT = 10.0
+# Frames above MAX_FRAME_BYTES up to this are read and refused (`bad_request`), the
+# connection staying open; a larger one is not read at all: closed with 1009.
+LARGEST_FRAME = 16 * MAX_FRAME_BYTES
 # How often the officers' connections are checked against their sessions: an account
 # disabled, or a session expired, ends the connection within this many seconds.
 SESSION_CHECK_SECONDS = 30.0
 # Requests of one connection queued for the writer at once; past this it waits for one.
 MAX_IN_FLIGHT = 64
 DEVICE_ROLES = frozenset({"kiosk", "display", "rating"})
+
+
+def foreign_origin(headers: Mapping[str, str], allowed: tuple[str, ...]) -> bool:
+    """Whether a browser opened this websocket from another site's page.
+
+    No `Origin`: not a browser (the Qt apps, the kiosks), nothing to check. Otherwise
+    the origin must be the server's own — its host and port as the browser addressed
+    them (`Host`, which a reverse proxy passes on), whatever the scheme, as Tornado's
+    `check_origin` does — or one of the site's `allowed_origins`. `null` (a sandboxed
+    or file:// page) is foreign.
+    """
+    origin = headers.get("Origin")
+    if origin is None:
+        return False
+    origin = origin.strip().lower()
+    if origin in allowed:
+        return False
+    _scheme, sep, netloc = origin.partition("://")
+    host = headers.get("Host", "").strip().lower()
+    return not (sep and host and netloc == host)
+
+
+def _disarm_heartbeat(ws: web.WebSocketResponse) -> None:
+    """Cancel the heartbeat of a connection that has ended.
+
+    aiohttp 3.14 re-arms the heartbeat timer when the client's close frame arrives
+    after `close()` had cancelled it, and the timer's handle keeps the response, its
+    request and protocol alive for another `heartbeat` seconds — long enough to be
+    frozen with the heap (`core/heap.py`): ≈ 10 KB per closed connection (issue 18).
+    """
+    ws._cancel_heartbeat()  # the only way to reach the timer
 
 
 class Endpoint:
@@ -80,11 +117,12 @@ class Endpoint:
         task.add_done_callback(self._tasks.discard)
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        # Frames up to 1 MiB are read and refused politely; only larger ones close.
-        ws = web.WebSocketResponse(heartbeat=20, max_msg_size=16 * MAX_FRAME_BYTES, compress=False)
+        ws = web.WebSocketResponse(heartbeat=20, max_msg_size=LARGEST_FRAME, compress=False)
         await ws.prepare(request)
-        conn = await self._greet(ws, request.transport)
+        foreign = foreign_origin(request.headers, self.ctx.config.site.allowed_origins)
+        conn = await self._greet(ws, request.transport, foreign)
         if conn is None:
+            _disarm_heartbeat(ws)
             return ws
         gauge = self.ctx.metrics.connections.labels(conn.role)
         gauge.inc()
@@ -98,12 +136,13 @@ class Endpoint:
         finally:
             self.ctx.hub.remove(conn)
             gauge.dec()
+            _disarm_heartbeat(ws)
         return ws
 
     # ----- hello -------------------------------------------------------------
 
     async def _greet(
-        self, ws: web.WebSocketResponse, transport: asyncio.BaseTransport | None
+        self, ws: web.WebSocketResponse, transport: asyncio.BaseTransport | None, foreign: bool
     ) -> Connection | None:
         """Read the hello, authenticate, register and send the welcome; None if refused."""
         refusal: QueueError | None = None
@@ -111,7 +150,10 @@ class Endpoint:
             msg = await ws.receive(timeout=HELLO_TIMEOUT)
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 return None
-            conn = await self._authenticate(ws, parse_hello(msg.data))
+            hello = parse_hello(msg.data)
+            if foreign and hello.role != "public":  # another site's page using our tokens
+                raise QueueError("forbidden", "this role may not connect from that web origin")
+            conn = await self._authenticate(ws, hello)
         except TimeoutError:
             refusal = QueueError("unauthorized", "no hello in time")
         except QueueError as err:
@@ -123,19 +165,22 @@ class Endpoint:
         # No await between registering and queueing the welcome: no event is missed.
         conn.transport = transport  # type: ignore[assignment]  # a socket transport
         self.ctx.hub.add(conn)
-        self.ctx.hub.send(
-            conn,
-            dumps(
-                views.welcome(
-                    self.ctx.state,
-                    conn.role,
-                    self.ctx.clock(),
-                    counter=conn.counter,
-                    calls=self.fanout.calls,
-                    devices=self.ctx.devices,
-                )
-            ),
+        welcome = views.welcome(
+            self.ctx.state,
+            conn.role,
+            self.ctx.clock(),
+            counter=conn.counter,
+            calls=self.fanout.calls,
+            devices=self.ctx.devices,
         )
+        notice = self.ctx.hall_notice
+        if conn.role in NOTICE_AUDIENCE and notice and notice["until"] > self.ctx.clock():
+            welcome["notice"] = notice  # a supervisor's notice still running
+        if conn.role == "supervisor":  # the whole floor as it is now
+            welcome["board"] = board_view(
+                self.ctx.state, self.ctx.device_book.health(), self.ctx.clock()
+            )
+        self.ctx.hub.send(conn, dumps(welcome))
         return conn
 
     async def _authenticate(self, ws: web.WebSocketResponse, hello: Hello) -> Connection:
@@ -150,10 +195,15 @@ class Endpoint:
                 raise QueueError("unauthorized", "unknown device token")
             if hello.counter is not None and hello.counter not in ctx.config.counters:
                 raise QueueError("unknown_counter", str(hello.counter))
+            ctx.device_book.seen(device.id, ctx.clock())
             return Connection(ws, hello.role, device.id, hello.counter)
         officer = await ctx.accounts.session(hello.token)
         if officer is None:
             raise QueueError("unauthorized", "the session is not valid; sign in again")
+        if hello.role == "supervisor":
+            if officer.role not in BOARD_ROLES:
+                raise QueueError("forbidden", f"a {officer.role} does not watch the floor")
+            return Connection(ws, "supervisor", officer.username, token=hello.token)
         if officer.role not in COUNTER_ROLES:
             raise QueueError("forbidden", f"a {officer.role} does not serve at a counter")
         if hello.counter is None or hello.counter not in ctx.config.counters:

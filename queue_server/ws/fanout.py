@@ -83,7 +83,7 @@ class FanOut:
             if new_day:
                 self.calls.clear()
                 if self.tune_gc:
-                    heap.thaw()  # yesterday's tickets are gone: collect once, at night
+                    heap.sweep()  # yesterday's tickets are gone: collect once, at night
             self.calls.extendleft(calls)
             urgent, rest = passes
             self._broadcast(urgent)
@@ -126,10 +126,11 @@ class FanOut:
     def _send_upcoming(self, services: set[str]) -> None:
         """Each signed-in counter whose services changed gets its new preview."""
         lists: dict[int, str] = {}
-        counters = self.ctx.config.counters
+        state = self.ctx.state
         for conn in self.ctx.hub.counters():
             number = conn.counter or 0
-            if not services.intersection(counters[number].all_services):
+            # its tiers: its services and one a supervisor suggested for now
+            if not any(services.intersection(tier) for tier in state.tiers(number)):
                 continue
             if number not in lists:
                 lists[number] = encode(

@@ -87,18 +87,23 @@ class FloorDesk:
         return c.VoidTicket(actor=conn.actor, ticket_id=f["ticket_id"], reason=f["reason"])
 
     async def device_status(self, conn: Connection, f: Fields) -> Body:
-        """A kiosk tells its printer's state; staff and screens are told on."""
+        """A kiosk tells its printer's state (on change and every few seconds); staff and
+        screens are told of a change, the alert watch looks at once."""
         printer, message = f["printer"], f.get("message") or ""
-        status = {
-            "device": conn.actor,
-            "printer": printer,
-            "message": message,
-            "at": self.ctx.clock(),
-        }
-        if self.ctx.devices.get(conn.actor, {}).get("printer") != printer:
-            log.info("device %s printer %s %s", conn.actor, printer, message)
+        now = self.ctx.clock()
+        status = {"device": conn.actor, "printer": printer, "message": message, "at": now}
+        changed = self.ctx.devices.get(conn.actor, {}).get("printer") != printer
         self.ctx.devices[conn.actor] = status
-        self.ctx.hub.broadcast(encode({"type": "devices", **status}), views.STAFF_AND_SCREENS)
+        self.ctx.device_book.seen(conn.actor, now, f.get("version"))
+        if changed:
+            log.info("device %s printer %s %s", conn.actor, printer, message)
+            self.ctx.hub.broadcast(encode({"type": "devices", **status}), views.STAFF_AND_SCREENS)
+            self.ctx.alerts.poke()
+        return {}
+
+    async def ping(self, conn: Connection, f: Fields) -> Body:
+        """A device is alive (displays and rating pads every few seconds)."""
+        self.ctx.device_book.seen(conn.actor, self.ctx.clock(), f.get("version"))
         return {}
 
     # ----- counter -----------------------------------------------------------

@@ -24,6 +24,7 @@ from kiosk.style import load_fonts
 from kiosk.widgets import Tile
 from kiosk.window import KioskWindow
 from printer.virtual import VirtualPrinter
+from queue_protocol.errors import ERRORS
 from tests.support import SHOTS
 from tests.support.booking import book
 from tests.support.clock import FakeClock
@@ -399,3 +400,67 @@ def test_screenshots_portrait_and_landscape(run_kiosk, tmp_path):
         await both("out-of-service")
 
     run_kiosk(scenario, clock=clock)
+
+
+def test_text_me_when_my_turn_is_near_on_the_number_pad(run_kiosk, tmp_path):
+    """After the printed ticket: the optional step, the server's Vietnamese refusal of a
+    phone that is not a mobile, then a sign-up; screenshots of each state."""
+    out = SHOTS if os.environ.get("KIOSK_SCREENSHOTS") else tmp_path
+
+    async def scenario(window, model, server, vp):
+        async def both(name: str) -> None:
+            for size, orientation in ((PORTRAIT, "portrait"), (LANDSCAPE, "landscape")):
+                window.resize(*size)
+                await laid_out(window)
+                await grab(window, f"{name}-{orientation}", out)
+            window.resize(*PORTRAIT)
+            await laid_out(window)
+
+        def type_phone(digits: str) -> None:
+            for digit in digits:
+                tap(window.notify.pad.keys[digit])
+
+        tap(tile(window.home.grid.tiles, "ho-tich"))
+        tap(tile(window.sector.list.grid.tiles, BIRTH))
+        await until(lambda: shown(window) is window.ticket, what="the ticket")
+        assert len(await vp.wait_for_jobs(1)) == 1  # on paper before any phone is asked
+        await until(lambda: window.ticket.notify.isVisible(), what="the server offers messages")
+        assert window.ticket.notify.text() == "Nhận tin nhắn khi sắp đến lượt"
+        tap(window.ticket.notify)
+        assert shown(window) is window.notify
+        page = window.notify
+        assert page.skip.text() == "‹ Bỏ qua" and page.thanks.isHidden()
+        tap(page.skip)  # Bỏ qua: back to the number; and in again
+        assert shown(window) is window.ticket
+        tap(window.ticket.notify)
+        assert shown(window) is window.notify
+        assert all(key.height() >= 110 for key in page.pad.keys.values())
+        assert "xóa sau khi hết ngày" in page.consent.text()
+        assert not page.submit.isEnabled()  # no number yet
+        tap(window.language)  # English second, on the same step
+        assert page.title.text() == "Get a text message when your turn is near"
+        assert "erased at the end of the day" in page.consent.text()
+        tap(window.language)
+        assert page.title.text() == "Nhận tin nhắn SMS khi sắp đến lượt"
+        type_phone("0123456789")  # 01x is no mobile prefix: the server says so
+        assert page.field.text() == "0123 456 789"
+        tap(page.submit)
+        await until(lambda: page.refusal.isVisible(), what="the refusal")
+        assert page.refusal.text() == ERRORS["bad_phone"].vi
+        await both("notify-refused")
+        for _ in range(10):
+            tap(page.pad.delete)
+        type_phone("0912345678")
+        tap(page.choices[model.notify_choices[-1]])
+        assert page.choices[model.notify_choices[-1]].isChecked()
+        assert not page.choices[model.notify_choices[0]].isChecked()
+        await both("notify")
+        tap(page.submit)
+        await until(lambda: page.thanks.isVisible(), what="signed up")
+        assert "0912 345 678" in page.done_body.text()
+        assert f"{model.notify_choices[-1]} người" in page.done_body.text()
+        await both("notify-done")
+        tap(page.done)
+        assert shown(window) is window.home
+
+    run_kiosk(scenario)

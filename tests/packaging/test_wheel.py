@@ -77,6 +77,7 @@ NOT_COPIED = {
     ".ruff_cache",
     ".mypy_cache",
 }
+# A server host may drive a GSM modem on a serial port (pyserial), never a USB printer.
 QT_OR_USB = {
     "pyside6",
     "pyside6-essentials",
@@ -85,7 +86,6 @@ QT_OR_USB = {
     "qasync",
     "python-escpos",
     "pyusb",
-    "pyserial",
 }
 SERVER_ONLY = {"aiosqlite", "prometheus-client", "uvloop"}
 KIOSK_TOKEN = "kiosk-1-demo-token-change-me"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -39,6 +40,21 @@ RATING_TOKEN = "rating-pads-demo-token-change-me"
 PASSWORD = "mat-khau-thu-nghiem"
 
 
+def sample_site(directory: Path) -> SiteConfig:
+    """The sample site, its dry-run messages written in `directory` (not the checkout's
+    var/, where the demo writes them)."""
+    config = load_config(SAMPLE_CONFIG)
+    channels = {
+        name: table | {"path": str(directory / "messages.jsonl")}
+        if table.get("type") == "dryrun"
+        else table
+        for name, table in config.messaging.channels_table.items()
+    }
+    return dataclasses.replace(
+        config, messaging=dataclasses.replace(config.messaging, channels_table=channels)
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,7 +84,7 @@ class InProcessServer:
         return self._server
 
     async def start(self) -> None:
-        app = create_app(self.config or load_config(SAMPLE_CONFIG), self.db, **self.options)
+        app = create_app(self.config or sample_site(self.db.parent), self.db, **self.options)
         self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
@@ -198,8 +214,8 @@ async def peer(
 class ServerProcess:
     """`python -m queue_server` as a child process, to be killed for real."""
 
-    def __init__(self, db: Path, port: int | None = None) -> None:
-        self.db, self.port = db, port or free_port()
+    def __init__(self, db: Path, port: int | None = None, config: Path = SAMPLE_CONFIG) -> None:
+        self.db, self.port, self.config = db, port or free_port(), config
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -213,7 +229,7 @@ class ServerProcess:
                 "-m",
                 "queue_server",
                 "--config",
-                str(SAMPLE_CONFIG),
+                str(self.config),
                 "--db",
                 str(self.db),
                 "--port",

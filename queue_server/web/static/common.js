@@ -7,11 +7,17 @@ function fmt(text, values) {
   return text.replace(/\{(\w+)\}/g, (_, k) => (k in values ? values[k] : ""));
 }
 
+async function getJSON(url) {
+  return postJSON(url, undefined);
+}
+
+/* POST `body` as JSON (GET when there is none); {ok, data} or {ok: false, error}, and a
+   Vietnamese sentence, not "Failed to fetch", when the server cannot be reached. */
 async function postJSON(url, body) {
   let res;
   try {
-    res = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"},
-                            body: JSON.stringify(body)});
+    res = await fetch(url, body === undefined ? {cache: "no-store"}
+      : {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
   } catch (err) {
     return {ok: false, error: {code: "unavailable",
       message: PAGE.lang === "vi" ? "Không kết nối được máy chủ. Vui lòng thử lại."
@@ -54,4 +60,22 @@ function liveSocket(hello, onOpen, onMessage, onState) {
   });
   window.addEventListener("online", () => { delay = 500; connect(); });
   connect();
+}
+
+// The staff pages' sign-in form (#login with #username, #password): the session token
+// is kept for this tab under `key`, then `onSignedIn()` runs; a refusal goes to
+// `showError`. `beforeSubmit` runs inside the click (a browser allows sound only then).
+function staffSignIn(key, showError, onSignedIn, beforeSubmit) {
+  document.getElementById("login").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    showError("");
+    if (beforeSubmit) beforeSubmit();
+    const password = document.getElementById("password");
+    const answer = await postJSON("/api/login", {
+      username: document.getElementById("username").value, password: password.value});
+    if (!answer.ok) { showError(errorText(answer.error)); return; }
+    sessionStorage.setItem(key, answer.data.token);
+    password.value = "";
+    onSignedIn();
+  });
 }

@@ -112,6 +112,7 @@
         heardUntil = Math.max(msg.server_time, heardUntil || 0);
         newestAt = missed.length ? Date.now() : 0;  // older calls are not news
         render();
+        if (msg.notice) showNotice(msg.notice);
         missed.forEach(announce);
       } else if (msg.type === "ticket_called") {
         heardUntil = Math.max(msg.at || 0, heardUntil || 0);
@@ -123,6 +124,8 @@
       } else if (msg.type === "day_started") {
         calls = [];
         render();
+      } else if (msg.type === "notice") {
+        showNotice(msg);
       }
     };
     ws.onclose = () => {
@@ -131,6 +134,16 @@
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 10000);
     };
+  }
+
+  // A supervisor's notice (from the board) scrolls instead of the usual one until it
+  // expires; `until: null` takes it down.
+  let noticeTimer = null;
+  function showNotice(msg) {
+    clearTimeout(noticeTimer);
+    const left = msg.until === null ? 0 : msg.until * 1000 - (Date.now() + offset);
+    $("notice").textContent = left > 0 ? msg.text : NOTICE;
+    if (left > 0) noticeTimer = setTimeout(() => { $("notice").textContent = NOTICE; }, left);
   }
 
   $("notice").textContent = NOTICE;

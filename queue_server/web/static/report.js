@@ -169,17 +169,7 @@
     render(await answer.res.json());
   }
 
-  $("login").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    showError("");
-    const answer = await postJSON("/api/login", {username: $("username").value,
-                                                 password: $("password").value});
-    if (!answer.ok) { showError(errorText(answer.error)); return; }
-    sessionStorage.setItem(KEY, answer.data.token);
-    $("password").value = "";
-    signedIn(true);
-    load();
-  });
+  staffSignIn(KEY, showError, () => { signedIn(true); load(); });
   $("period").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
   $("csv").addEventListener("click", async () => {
     const answer = await get(`/api/reports/tickets.csv?${period()}`);

@@ -24,6 +24,7 @@
       : `${T.about} ${Math.round(t.estimated_wait / 60)} ${T.minutes}`;
     $("serving").textContent = t.now_serving || "–";
     near(waiting ? t.ahead || 0 : null);
+    $("notify").hidden = !PAGE.notify || !waiting || signedUp;
     const called = t.status === "called";
     if (called && (lastStatus !== "called" || (t.recalls || 0) > lastRecalls)) alert_(t);
     if (!called) $("called").hidden = true;
@@ -66,6 +67,52 @@
       osc.stop(now + offset + 0.42);
     });
   }
+
+  /* "Text me when my turn is near": the server checks the phone and the consent; its
+     refusal is shown beside the field it is about. */
+  let signedUp = false;
+  function fieldError(id, text) {
+    $(id + "-error").textContent = text || "";
+    $(id + "-error").hidden = !text;
+    $(id).setAttribute("aria-invalid", text ? "true" : "false");
+  }
+  $("notify-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    fieldError("notify-phone", "");
+    fieldError("notify-consent", "");
+    $("notify-error").hidden = true;
+    const phone = $("notify-phone").value.trim();
+    const consent = $("notify-consent").checked;
+    if (!phone) fieldError("notify-phone", T.notify_need_phone);
+    if (!consent) fieldError("notify-consent", T.notify_need_consent);
+    if (!phone || !consent) {
+      $(phone ? "notify-consent" : "notify-phone").focus();
+      return;
+    }
+    const ahead = Number(document.querySelector("input[name=ahead]:checked").value);
+    $("notify-submit").disabled = true;
+    const answer = await postJSON(`/api/tickets/${encodeURIComponent(PAGE.public_id)}/notify`,
+                                  {phone, ahead, lang: PAGE.lang, consent});
+    $("notify-submit").disabled = false;
+    if (answer.ok) {
+      signedUp = true;
+      $("notify-form").hidden = true;
+      $("notify-done").textContent = fmt(T.notify_done, {phone, n: ahead});
+      $("notify-done").hidden = false;
+      $("notify-done").focus();
+      return;
+    }
+    const code = answer.error.code;
+    if (code === "bad_phone") {
+      fieldError("notify-phone", errorText(answer.error));
+      $("notify-phone").focus();
+    } else if (code === "consent_required") {
+      fieldError("notify-consent", errorText(answer.error));
+    } else {
+      $("notify-error").textContent = errorText(answer.error);
+      $("notify-error").hidden = false;
+    }
+  });
 
   $("sound").addEventListener("click", () => {
     // Phones allow sound only after a tap: this tap unlocks it for the call later.
