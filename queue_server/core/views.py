@@ -17,6 +17,10 @@ from queue_server.domain.state import QueueState, Ticket
 EVERYONE = frozenset({"kiosk", "counter", "display", "rating", "public"})
 STAFF_AND_SCREENS = frozenset({"counter", "display"})
 NOT_KIOSKS = frozenset({"counter", "display", "rating", "public"})
+# Who shows the waiting figures (`queue`): the kiosks' buttons and the staff screens.
+# Phones get their own ticket's figures (`ticket`), and the web hall shows calls only,
+# so thousands of idle phones are not written to four times a second.
+QUEUE_AUDIENCE = frozenset({"kiosk", "counter", "display", "rating"})
 
 _DONE_STATUS = {
     e.TicketFinished: "done",

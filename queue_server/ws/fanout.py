@@ -120,7 +120,7 @@ class FanOut:
         self._queue_flush = None
         services, self._dirty_services = self._dirty_services, set()
         msg = messages.queue_message(self.ctx.state, services, self.ctx.clock())
-        self.ctx.hub.broadcast(encode(msg), messages.EVERYONE)
+        self.ctx.hub.broadcast(encode(msg), messages.QUEUE_AUDIENCE)
         self._send_upcoming(services)
 
     def _send_upcoming(self, services: set[str]) -> None:
