@@ -296,7 +296,20 @@ def test_a_read_only_folder_is_named_at_start():
         folder.chmod(0o555)
         db = folder / "q.db"
         nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        run = _start(db, nobody if os.geteuid() == 0 else None)
+        as_user = nobody if os.geteuid() == 0 else None
+        if as_user is not None:
+            probe = subprocess.run(
+                [*as_user, sys.executable, "-c", "import queue_server"],
+                cwd=ROOT,
+                capture_output=True,
+                timeout=60,
+            )
+            if probe.returncode != 0:  # e.g. a clone inside a private (0700) folder
+                pytest.skip(
+                    "nobody cannot read this checkout; the root-owned cases of "
+                    "test_a_server_that_cannot_write_its_database_says_why_in_one_line cover it"
+                )
+        run = _start(db, as_user)
         _one_clear_line(run, db, f"the folder {folder} is not writable")
     finally:
         (root / "var").chmod(0o755)
