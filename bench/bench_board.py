@@ -4,7 +4,7 @@ In one run, against a real `python -m queue_server` child process (32 counters, 
 open, 22 services, 20 devices) taking 2,000 issues/s in an open loop (schedule-timed,
 as `bench_server`'s rate phase, 200 kiosk connections in 2 load processes): the issue
 latency without any board, then with 5 boards connected as `supervisor` (each gets a
-whole snapshot of the floor at most every 0.5 s), twice each, alternating. Prints
+whole snapshot of the floor at most every 0.5 s), twice each (ABBA), each phase on a fresh server and database. Prints
 JSON; the goal (issue p99 with boards ÷ without ≤ 1.1) is printed, not asserted.
 Beside it, the CPU of one snapshot measured in-process, free of the machine's
 contention: the latencies of a shared 2-core machine are noisy, that figure is not.
@@ -130,7 +130,10 @@ def snapshot_cost(config_text: str, waiting: int = 2000, repeat: int = 200) -> d
     }
 
 
-async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+async def phase(args: argparse.Namespace, tmp: Path, with_boards: bool) -> dict[str, Any]:
+    """One measured phase on a fresh server and database: the queue grows by every
+    ticket issued (no counter serves here), so phases must not inherit each other's."""
+    tmp.mkdir()
     config, db = tmp / "board.toml", tmp / "board.db"
     config.write_text(board_config(), encoding="utf-8")
     for n in range(1, N_COUNTERS + 1):
@@ -140,28 +143,33 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     url, http = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
     server_args = ["queue_server", "--config", str(config), "--db", str(db)]
     server_args += ["--host", "127.0.0.1", "--port", str(port), "--ignore-hours"]
-    runs: dict[str, list[dict[str, Any]]] = {"without_boards": [], "with_boards": []}
     with child(server_args, port, tmp / "server.log") as server:
         # Opened, then the consoles hang up (the counters stay open): what is measured is
         # the boards' cost, not that of 32 consoles receiving every ticket.
         await asyncio.gather(*(c.stop() for c in await open_counters(url, http)))
-        token = await login(http, "giam-sat", PASSWORD)
-        for with_boards in (False, True, False, True):
-            boards: list[QueueClient] = []
-            frames: list[dict] = []
-            if with_boards:
-                for _ in range(args.boards):
-                    board = QueueClient(url, role="supervisor", token=token)
-                    board.on_event(frames.append)
-                    await board.start()
-                    await board.wait_connected(10)
-                    boards.append(board)
-            phase = await rate_phase(
-                url, args.kiosks, args.procs, args.rate, args.seconds, args.warmup, server.pid
-            )
-            phase["board_frames_received"] = sum(1 for f in frames if f["type"] == "board")
-            runs["with_boards" if with_boards else "without_boards"].append(phase)
-            await asyncio.gather(*(b.stop() for b in boards))
+        boards: list[QueueClient] = []
+        frames: list[dict] = []
+        if with_boards:
+            token = await login(http, "giam-sat", PASSWORD)
+            for _ in range(args.boards):
+                board = QueueClient(url, role="supervisor", token=token)
+                board.on_event(frames.append)
+                await board.start()
+                await board.wait_connected(10)
+                boards.append(board)
+        result = await rate_phase(
+            url, args.kiosks, args.procs, args.rate, args.seconds, args.warmup, server.pid
+        )
+        result["board_frames_received"] = sum(1 for f in frames if f["type"] == "board")
+        await asyncio.gather(*(b.stop() for b in boards))
+    return result
+
+
+async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    runs: dict[str, list[dict[str, Any]]] = {"without_boards": [], "with_boards": []}
+    for i, with_boards in enumerate((False, True, True, False)):  # ABBA: no order bias
+        result = await phase(args, tmp / f"phase-{i}", with_boards)
+        runs["with_boards" if with_boards else "without_boards"].append(result)
 
     def p99s(key: str) -> list[float]:
         return [r["latency_from_due_time"]["p99_ms"] for r in runs[key]]
@@ -169,7 +177,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     without, with_ = statistics.mean(p99s("without_boards")), statistics.mean(p99s("with_boards"))
     return {
         "site": {"counters": N_COUNTERS, "services": N_SERVICES, "devices": N_DEVICES},
-        "snapshot": snapshot_cost(config.read_text(encoding="utf-8")),
+        "snapshot": snapshot_cost(board_config()),
         "offered_per_s": args.rate,
         "boards": args.boards,
         "issue_p99_ms_without_boards": p99s("without_boards"),
