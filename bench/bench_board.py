@@ -4,8 +4,9 @@ In one run, against a real `python -m queue_server` child process (32 counters, 
 open, 22 services, 20 devices) taking 2,000 issues/s in an open loop (schedule-timed,
 as `bench_server`'s rate phase, 200 kiosk connections in 2 load processes): the issue
 latency without any board, then with 5 boards connected as `supervisor` (each gets a
-whole snapshot of the floor at most every 0.5 s), twice each (ABBA), each phase on a fresh server and database. Prints
-JSON; the goal (issue p99 with boards ÷ without ≤ 1.1) is printed, not asserted.
+whole snapshot of the floor at most every 0.5 s), twice each in ABBA order, each
+phase on a fresh server and database (the queue grows by every ticket). Prints JSON;
+the goal (issue p99 with boards ÷ without ≤ 1.1) is printed, not asserted.
 Beside it, the CPU of one snapshot measured in-process, free of the machine's
 contention: the latencies of a shared 2-core machine are noisy, that figure is not.
 
