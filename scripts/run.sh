@@ -73,7 +73,7 @@ cat <<TXT
     officer account   demo / demo-1234 (console: counter 1)
     báo cáo / report  http://127.0.0.1:8765/bao-cao  (leader: lanh-dao / lanh-dao-1234)
     giám sát / floor  http://127.0.0.1:8765/giam-sat  (the same leader account)
-    tin nhắn / outbox http://127.0.0.1:8765/tin-nhan  → messages as JSON lines in var/messages.jsonl
+    tin nhắn / outbox http://127.0.0.1:8765/tin-nhan  (supervisors: sent, failed, resend)
     desktop apps      $APPS
   Ctrl-C to stop / Ctrl-C để dừng.
 

@@ -68,6 +68,18 @@ def _template(name: str) -> string.Template:
     return string.Template((TEMPLATE_DIR / name).read_text(encoding="utf-8"))
 
 
+def _signin(lang: str, heading: str) -> str:
+    """The staff pages' one sign-in form (report, outbox, floor; static/common.js
+    `staffSignIn` drives it), under the page's own heading."""
+    t = TEXT[lang]
+    return _template("signin.html").substitute(
+        heading=_esc(t[heading]),
+        username=_esc(t["username"]),
+        password=_esc(t["password"]),
+        sign_in=_esc(t["sign_in"]),
+    )
+
+
 def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
@@ -259,7 +271,7 @@ class Pages:
             "messages.html",
             TEXT[lang]["outbox_title"],
             PATHS[_other(lang)]["messages"],
-            {},
+            {"staff_signin": _signin(lang, "outbox_login")},
             {},
         )
 
@@ -273,7 +285,7 @@ class Pages:
             "report.html",
             TEXT[lang]["report_title"],
             PATHS[_other(lang)]["report"],
-            {"today": today},
+            {"today": today, "staff_signin": _signin(lang, "report_login")},
             {"today": today, "timezone": self.config.site.timezone},
         )
 
@@ -282,7 +294,12 @@ class Pages:
     async def floor(self, request: web.Request) -> web.Response:
         lang = _lang(request)
         return self._page(
-            lang, "floor.html", TEXT[lang]["floor_title"], PATHS[_other(lang)]["floor"], {}, {}
+            lang,
+            "floor.html",
+            TEXT[lang]["floor_title"],
+            PATHS[_other(lang)]["floor"],
+            {"staff_signin": _signin(lang, "floor_login")},
+            {},
         )
 
     # ----- the hall -------------------------------------------------------------
