@@ -20,7 +20,9 @@ CONNECTIONS = 300
 
 
 async def serve_noting_websockets(tmp_path, **options):
-    """A served app that keeps a weak reference to every WebSocketResponse it makes."""
+    """A served app that keeps a weak reference to every WebSocketResponse it makes
+    (opening hours not enforced, as in every served test: it runs at any time of day)."""
+    options = {"enforce_hours": False} | options
     app = create_app(load_config(SAMPLE_CONFIG), tmp_path / "q.db", **options)
     made: list[weakref.ref] = []
 
