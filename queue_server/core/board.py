@@ -14,6 +14,7 @@ from typing import Any
 from queue_server.domain.alert_rules import DeviceHealth
 from queue_server.domain.alerts import Alert
 from queue_server.domain.booking import BookingStatus
+from queue_server.domain.eta import rounded
 from queue_server.domain.hours import is_open
 from queue_server.domain.state import QueueState
 
@@ -53,7 +54,7 @@ def _service(state: QueueState, service_id: str, now: float) -> dict[str, Any]:
         "name_en": service.name_en,
         "waiting": state.waiting.waiting(service_id),
         "oldest_at": oldest,
-        "estimated_wait": round(state.estimated_wait(service_id)),
+        "estimated_wait": rounded(state.wait_for_new(service_id, now)),
         "open_counters": state.open_counters(service_id),
         "open": not state.enforce_hours or is_open(state.config.site, service, now),
         "closed_today": service_id in state.closed_services,

@@ -26,6 +26,7 @@ from queue_server.core.store import Durable, Store
 from queue_server.domain import commands as c
 from queue_server.domain.booking import Booking
 from queue_server.domain.config import SiteConfig
+from queue_server.domain.eta import rounded
 from queue_server.domain.events import DayStarted, Event, TicketSubscribed
 from queue_server.domain.hours import business_day, next_reset
 from queue_server.domain.state import CounterState, QueueState, Ticket
@@ -353,8 +354,6 @@ def ticket_view(state: QueueState, ticket: Ticket) -> dict:
         "recalls": ticket.recalls,
     }
     view["estimated_wait"] = (
-        round(state.estimated_wait(ticket.service, ahead))
-        if ticket.status.value == "waiting"
-        else None
+        rounded(state.wait_estimate(ticket)) if ticket.status.value == "waiting" else None
     )
     return view

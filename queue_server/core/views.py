@@ -11,6 +11,7 @@ from typing import Any
 
 from queue_protocol.messages import PROTOCOL_VERSION
 from queue_server.domain import events as e
+from queue_server.domain.eta import rounded
 from queue_server.domain.hours import is_open, opens_at
 from queue_server.domain.state import QueueState, Ticket
 
@@ -43,7 +44,8 @@ def service_view(state: QueueState, service_id: str, now: float) -> dict[str, An
     return {
         "id": service_id,
         "waiting": state.waiting.waiting(service_id),
-        "estimated_wait": round(state.estimated_wait(service_id)),
+        "estimated_wait": rounded(state.wait_for_new(service_id, now)),
+        "calling": state.calling_note(service_id, now),
         "open": open_now,
         "opens_at": None
         if open_now or service_id in state.closed_services  # not today any more
@@ -103,7 +105,8 @@ def ticket_public(state: QueueState, ticket: Ticket) -> dict[str, Any]:
         "issued_at": ticket.issued_at,
         "called_at": ticket.called_at,
         "ahead": ahead,
-        "estimated_wait": round(state.estimated_wait(ticket.service, ahead)) if waiting else None,
+        "estimated_wait": rounded(state.wait_estimate(ticket)) if waiting else None,
+        "calling": state.calling_note(ticket.service) if waiting else None,
     }
 
 

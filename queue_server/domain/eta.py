@@ -1,9 +1,45 @@
-"""Estimated waiting time: tickets ahead × median service time ÷ open counters."""
+"""Estimated waiting time: the counters played forward through the real call order.
+
+How long until a waiting ticket is called is estimated by replaying what the counters
+will do next, with what is known now (issue 12; measured by `bench/bench_eta.py`):
+
+1. every counter that can call gets the time it is expected free:
+   - open: now, or when its current citizen is expected done (called at + mean time);
+   - paused: when its pause reason's allowance (`[alerts] pause_minutes`) runs out,
+     and not before a minute from now;
+   - closed and not yet opened today: shortly after opening in the first half hour of
+     the day, else within `LATE_OPENING_MINUTES` during the morning (officers who
+     come late still come); a counter closed after serving, or in the afternoon, is
+     not expected back;
+   - a time inside a closed gap of the site's hours (lunch) moves to the end of the
+     gap (the first gap, before opening, whole; later ones by `LUNCH_SHARE`: some
+     counters serve through lunch);
+2. the earliest free counter calls what the call-next policy would give it (its own
+   services before its secondary ones, priority before normal, earliest effective
+   time), and is free again one mean service time later;
+3. a service's mean time is the day's samples shrunk toward the configured default
+   (`PRIOR_SAMPLES`), so one quick service does not turn "24 minutes" into "soon";
+4. the replayed wait is lengthened by `JUMP_AHEAD` for those who will arrive later
+   and still go first (priority groups, bookings checked in at their slot).
+
+One replay gives every waiting ticket its estimate; the state keeps it and replays
+again when the queues or counters change (see `QueueState.wait_estimate`).
+"""
 
 from __future__ import annotations
 
-import statistics
+import heapq
 from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+PRIOR_SAMPLES = 2  # how many services the configured default counts for
+JUMP_AHEAD = 0.10  # share added for later arrivals who go first
+LUNCH_SHARE = 0.8  # share of a later closed gap (lunch) a counter is away
+FIRST_HALF_HOUR = 1800.0  # counters not open yet are expected 5 min after opening
+LATE_OPENING_MINUTES = 45.0  # … later in the morning, within this
+MORNING_HOURS = 4.0  # after opening + this, a closed counter is not expected
+HORIZON = 10 * 3600.0  # a ticket not reached within this is shown as "not today"
 
 
 class ServiceTimes:
@@ -21,13 +57,118 @@ class ServiceTimes:
     def median(self, service: str) -> float:
         """The median of the window, or the configured default before any history."""
         samples = self._samples.get(service)
-        return statistics.median(samples) if samples else self._default
+        if not samples:
+            return self._default
+        ordered = sorted(samples)
+        mid = len(ordered) // 2
+        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+    def mean(self, service: str) -> float:
+        """The window's mean shrunk toward the default by `PRIOR_SAMPLES`."""
+        samples = self._samples.get(service, ())
+        return (sum(samples) + PRIOR_SAMPLES * self._default) / (len(samples) + PRIOR_SAMPLES)
 
 
-def estimate_wait(ahead: int, median_seconds: float, open_counters: int) -> float:
-    """Seconds until a ticket with `ahead` tickets before it is likely called.
+@dataclass(frozen=True)
+class CounterOutlook:
+    """A counter that can call: when it is expected free, and its tiers of services."""
 
-    With no counter open yet, count one: the estimate is then what a single
-    counter would need once it opens, which is more useful than nothing.
-    """
-    return ahead * median_seconds / max(1, open_counters)
+    number: int
+    free_at: float
+    tiers: Sequence[Sequence[str]]
+
+
+# (rank, effective time, ticket id) — the call-next order within a service
+QueueEntry = tuple[int, float, int]
+
+
+@dataclass
+class Projection:
+    """One replay: when each waiting ticket is expected to be called."""
+
+    at: float
+    call_at: dict[int, float] = field(default_factory=dict)  # ticket id → expected call
+    # service → when a ticket joining it now would be called, and the seconds each more
+    # ticket adds (its mean time over the counters serving it)
+    next_call: dict[str, float] = field(default_factory=dict)
+    pace: dict[str, float] = field(default_factory=dict)
+
+    def wait(self, ticket_id: int, now: float) -> float | None:
+        """Seconds from `now`, or None when no counter reaches the ticket in the horizon."""
+        call = self.call_at.get(ticket_id)
+        return None if call is None else max(0.0, call - now) * (1 + JUMP_AHEAD)
+
+    def wait_for_new(self, service: str, now: float) -> float | None:
+        """Seconds a ticket joining `service` now would wait, or None (nobody calls)."""
+        call = self.next_call.get(service)
+        if call is None or call - now > HORIZON:
+            return None
+        return max(0.0, call - now) * (1 + JUMP_AHEAD)
+
+    def joined(self, ticket_id: int, service: str, now: float) -> None:
+        """A normal ticket joined the end of `service` since the replay."""
+        call = self.next_call.get(service)
+        if call is not None:
+            self.call_at[ticket_id] = max(call, now)
+            self.next_call[service] = max(call, now) + self.pace[service]
+
+
+def rounded(wait: float | None) -> int | None:
+    """Whole seconds for the wire; None (no counter expected) stays None."""
+    return None if wait is None else round(wait)
+
+
+def gap_end(gaps: Sequence[tuple[float, float]], t: float, share: float = LUNCH_SHARE) -> float:
+    """`t` moved out of a closed gap of the day (`gaps`: (start, end) in order; the first
+    one, before opening, whole; later ones by `share`)."""
+    for i, (start, end) in enumerate(gaps):
+        if start <= t < end:
+            return t + (end - t) * (share if i else 1.0)
+    return t
+
+
+def project(
+    now: float,
+    counters: Iterable[CounterOutlook],
+    queues: Mapping[str, list[QueueEntry]],
+    mean: Callable[[str], float],
+    gaps: Sequence[tuple[float, float]],
+) -> Projection:
+    """Replay the counters from `now` until every queue is empty or the horizon."""
+    out = Projection(at=now)
+    free = [(gap_end(gaps, c.free_at), c.number, c.tiers) for c in counters]
+    heapq.heapify(free)
+    idle: list[tuple[float, Sequence[Sequence[str]]]] = []  # counters with nothing left
+    heaps = {s: list(q) for s, q in queues.items() if q}
+    for entries in heaps.values():
+        heapq.heapify(entries)
+    while free and heaps:
+        t, number, tiers = heapq.heappop(free)
+        if t - now > HORIZON:
+            heapq.heappush(free, (t, number, tiers))
+            break
+        best: tuple[QueueEntry, str] | None = None
+        for tier in tiers:
+            for service in tier:
+                head = heaps[service][0] if service in heaps else None
+                if head is not None and (best is None or head < best[0]):
+                    best = (head, service)
+            if best:
+                break
+        if best is None:
+            idle.append((t, tiers))  # nothing left for this counter: free from t
+            continue
+        (_, _, tid), service = best
+        heapq.heappop(heaps[service])
+        if not heaps[service]:
+            del heaps[service]
+        out.call_at[tid] = t
+        heapq.heappush(free, (gap_end(gaps, t + mean(service)), number, tiers))
+    serving: dict[str, int] = {}
+    for t, _, tiers in [*free, *((t, 0, tiers) for t, tiers in idle)]:
+        for service in {s for tier in tiers for s in tier}:
+            serving[service] = serving.get(service, 0) + 1
+            out.next_call[service] = min(t, out.next_call.get(service, t))
+    for service, n in serving.items():
+        out.pace[service] = mean(service) / n
+    return out

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from queue_protocol.errors import QueueError
 from queue_server.domain import commands as c
@@ -28,8 +29,17 @@ from queue_server.domain.booking import (
     find_slot,
 )
 from queue_server.domain.config import Service, SiteConfig
-from queue_server.domain.eta import ServiceTimes, estimate_wait
-from queue_server.domain.hours import is_open
+from queue_server.domain.eta import (
+    FIRST_HALF_HOUR,
+    LATE_OPENING_MINUTES,
+    MORNING_HOURS,
+    CounterOutlook,
+    Projection,
+    QueueEntry,
+    ServiceTimes,
+    project,
+)
+from queue_server.domain.hours import is_open, local_time
 from queue_server.domain.lifecycle import (
     CounterAction,
     CounterStatus,
@@ -99,6 +109,24 @@ def format_number(service: Service, seq: int) -> str:
     return _number_format("", service.width).format(service.base + seq)
 
 
+LUNCH_LEEWAY = 15 * 60  # a pause this close before a closed gap is for the gap
+REPLAY_EVERY_SECONDS = 30.0  # the waits are replayed at least this often
+# events that change neither the queues nor the counters (the replay stays valid)
+_NOT_ABOUT_WAITING = frozenset(
+    {
+        "ticket_rated",
+        "booking_made",
+        "booking_cancelled",
+        "booking_reopened",
+        "ticket_subscribed",
+        "alert_raised",
+        "alert_acknowledged",
+        "alert_cleared",
+        "alert_limits_changed",
+    }
+)
+
+
 @functools.cache
 def _number_format(prefix: str, width: int) -> str:
     return prefix.replace("{", "{{").replace("}", "}}") + f"{{:0{width}d}}"
@@ -133,6 +161,9 @@ class QueueState:
             config.service_time_window, config.default_service_minutes * 60
         )
         self._ranks = sorted({g.rank for g in config.priority_groups.values()})
+        self.last_at = 0.0  # the time of the latest event applied
+        self._projection: Projection | None = None  # the latest replay (domain/eta.py)
+        self._replay_due = True  # the queues or counters changed since
         self._handlers: dict[type, Callable[..., list[e.Event]]] = {
             c.StartDay: self._start_day,
             c.IssueTicket: self._issue,
@@ -168,6 +199,15 @@ class QueueState:
         if ticket.priority is None:
             return NORMAL_RANK
         return self.config.priority_groups[ticket.priority].rank
+
+    def now_serving(self, service: str) -> Ticket | None:
+        """The ticket of `service` called last among those still at a counter."""
+        current = [
+            t
+            for cs in self._counters_of.get(service, ())
+            if (t := self.current_ticket(cs.number)) is not None and t.service == service
+        ]
+        return max(current, key=lambda t: t.called_at or 0, default=None)
 
     def current_ticket(self, counter: int) -> Ticket | None:
         tid = self.counters[counter].ticket_id
@@ -205,11 +245,102 @@ class QueueState:
             ticket.id, ticket.service, self.rank(ticket), ticket.effective_at
         )
 
-    def estimated_wait(self, service: str, ahead: int | None = None) -> float:
-        """Seconds of waiting for a ticket with `ahead` before it (default: a new ticket)."""
-        if ahead is None:
-            ahead = self.waiting.waiting(service)
-        return estimate_wait(ahead, self.service_times.median(service), self.open_counters(service))
+    def wait_estimate(self, ticket: Ticket, now: float | None = None) -> float | None:
+        """Seconds until a waiting ticket is likely called, or None when no counter is
+        expected to reach it today (all closed or away)."""
+        now = self.last_at if now is None else now
+        projection = self._replayed(now)
+        return projection.wait(ticket.id, now)
+
+    def wait_for_new(self, service: str, now: float | None = None) -> float | None:
+        """Seconds a ticket joining `service` now would wait, or None (nobody calls)."""
+        now = self.last_at if now is None else now
+        return self._replayed(now).wait_for_new(service, now)
+
+    def calling_note(self, service: str, now: float | None = None) -> dict[str, Any] | None:
+        """Why nobody calls `service` now, when no counter serving it is open: the counters
+        are away (the reason their officer chose, and when the first is expected back) or
+        closed. None while a counter can call."""
+        counters = self._counters_of.get(service, [])
+        if any(cs.status is CounterStatus.OPEN for cs in counters):
+            return None
+        now = self.last_at if now is None else now
+        paused = [cs for cs in counters if cs.status is CounterStatus.PAUSED]
+        if not paused:
+            return {"kind": "closed"}
+        gaps = self._closed_gaps(now)
+        at, reason = min((self._back_at(cs, now, gaps), cs.pause_reason) for cs in paused)
+        choice = self.config.pause_reasons.get(reason or "")
+        return {
+            "kind": "paused",
+            "reason": reason,
+            "reason_name": choice.name if choice else None,
+            "reason_name_en": (choice.name_en or choice.name) if choice else None,
+            "back_at": at if at > now else None,
+            "back_time": local_time(self.config.site, at).strftime("%H:%M") if at > now else None,
+        }
+
+    def _replayed(self, now: float) -> Projection:
+        """The latest replay; replayed again when the queues or counters changed (a ticket
+        joining the end of its queue only extends it), or every 30 s."""
+        p = self._projection
+        if p is None or self._replay_due or now - p.at >= REPLAY_EVERY_SECONDS:
+            p = self._projection = self._replay(now)
+            self._replay_due = False
+        return p
+
+    def _replay(self, now: float) -> Projection:
+        gaps = self._closed_gaps(now)
+        opening = gaps[0][1]
+        outlook = []
+        for number, cs in self.counters.items():
+            if cs.status is CounterStatus.OPEN:
+                current = self.current_ticket(number)
+                free = now
+                if current is not None and current.called_at is not None:
+                    free = max(now, current.called_at + self.service_times.mean(current.service))
+            elif cs.status is CounterStatus.PAUSED:
+                free = max(now + 60, self._back_at(cs, now, gaps))
+            elif cs.since is not None and cs.since >= gaps[0][0]:
+                continue  # closed after serving today: not expected back
+            elif now < opening + FIRST_HALF_HOUR:
+                free = max(now, opening) + 300
+            elif now < opening + MORNING_HOURS * 3600:
+                free = now + LATE_OPENING_MINUTES * 60
+            else:
+                continue
+            outlook.append(CounterOutlook(number, free, self.tiers(number)))
+        queues: dict[str, list[QueueEntry]] = {}
+        for tid in self.waiting.ids():
+            t = self.tickets[tid]
+            queues.setdefault(t.service, []).append((self.rank(t), t.effective_at, tid))
+        return project(now, outlook, queues, self.service_times.mean, gaps)
+
+    def _back_at(self, cs: CounterState, now: float, gaps: list[tuple[float, float]]) -> float:
+        """When a paused counter is expected back: after its reason's allowance, and not
+        before the end of the lunch gap it paused for."""
+        since = cs.since or now
+        at = since + self.alert_limits.pause_allowance(cs.pause_reason)
+        for start, end in gaps[1:]:
+            if start - LUNCH_LEEWAY <= since < end:
+                at = max(at, end)
+        return at
+
+    def _closed_gaps(self, now: float) -> list[tuple[float, float]]:
+        """The closed stretches of `now`'s local day, as epoch times: before opening and
+        between the site's opening hours (lunch). Not after closing: who took a number is
+        served, however late."""
+        local = local_time(self.config.site, now)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+        def at(t: dt.time) -> float:
+            return midnight.replace(hour=t.hour, minute=t.minute).timestamp()
+
+        gaps, start = [], midnight.timestamp()
+        for opens, closes in self.config.site.hours:
+            gaps.append((start, at(opens)))
+            start = at(closes)
+        return gaps
 
     # ----- changing ------------------------------------------------------
 
@@ -231,6 +362,20 @@ class QueueState:
 
     def apply(self, event: e.Event) -> None:
         getattr(self, f"_on_{event.type}")(event)
+        self.last_at = max(self.last_at, event.at)
+        if event.type in _NOT_ABOUT_WAITING:
+            return
+        p = self._projection
+        if (
+            isinstance(event, e.TicketIssued)
+            and p is not None
+            and not self._replay_due
+            and event.priority is None
+            and event.effective_at is None
+        ):
+            p.joined(event.ticket_id, event.service, event.at)  # at the end: no replay
+        else:
+            self._replay_due = True
 
     # ----- command handlers: check, then describe the change as events ---
 

@@ -28,16 +28,10 @@ class Tracker:
         self._followers: dict[int, set[Connection]] = {}  # ticket id → connections
         self._following: dict[Connection, set[int]] = {}  # connection → ticket ids
         self._sent: dict[tuple[int, int], str] = {}  # (id(conn), ticket id) → last frame
-        self._serving: dict[str, str] = {}  # service → the number called last
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
 
     async def start(self, _app=None) -> None:
-        state = self.ctx.state
-        for ticket in sorted(
-            (t for t in state.tickets.values() if t.called_at), key=lambda t: t.called_at or 0
-        ):
-            self._serving[ticket.service] = ticket.number
         self.ctx.engine.subscribe(self._on_batch)
         self.ctx.hub.departures.append(self.forget)
 
@@ -49,12 +43,13 @@ class Tracker:
         config = state.config
         view = ticket_public(state, ticket)
         counter = config.counters.get(ticket.counter) if ticket.counter else None
+        serving = state.now_serving(ticket.service)  # at a counter now, never one finished
         return {
             **view,
             "public_id": ticket.public_id,
             "service_name_en": config.services[ticket.service].name_en,
             "counter_name": counter.name if counter else None,
-            "now_serving": self._serving.get(ticket.service),
+            "now_serving": serving.number if serving else None,
             "recalls": ticket.recalls,
             "booked": ticket.booking is not None,
         }
@@ -88,21 +83,13 @@ class Tracker:
 
     def _on_batch(self, events: list[e.Event], state: QueueState):
         """Build the frames for tickets these events touched; send once durable."""
-        if not self._followers:  # the usual case under load: only keep `now_serving` right
-            for ev in events:
-                if isinstance(ev, e.TicketCalled) and not ev.recall:
-                    called = state.tickets[ev.ticket_id]
-                    self._serving[called.service] = called.number
-                elif isinstance(ev, e.DayStarted):
-                    self._serving.clear()
+        if not self._followers:  # the usual case under load
             return None
         frames: list[tuple[int, str]] = []
         services: set[str] = set()
         restart = False
         for ev in events:
             ticket = state.tickets.get(getattr(ev, "ticket_id", -1))
-            if isinstance(ev, e.TicketCalled) and ticket is not None and not ev.recall:
-                self._serving[ticket.service] = ticket.number
             if ticket is not None:
                 services.add(ticket.service)
                 if ticket.id in self._followers:
@@ -138,7 +125,6 @@ class Tracker:
         self._followers.clear()
         self._following.clear()
         self._sent.clear()
-        self._serving.clear()
 
     def _flush_queue(self) -> None:
         self._flush = None

@@ -191,18 +191,6 @@ def test_new_day_expires_waiting_restarts_series_and_closes_counters():
     assert state.next_ticket_id == 4  # ticket ids never repeat, across days too
 
 
-def test_estimated_wait_uses_median_and_open_counters():
-    state = new_state()
-    for i in range(4):
-        issue(state, at=T0 + i)
-    assert state.estimated_wait("khai-sinh") == 4 * 300  # default 5 min, no counter open
-    open_counter(state, 1)
-    open_counter(state, 2)
-    assert state.estimated_wait("khai-sinh") == 4 * 300 / 2
-    ticket = issue(state, at=T0 + 10)
-    assert state.ahead(ticket) == 4
-
-
 def test_replaying_events_rebuilds_the_same_state():
     state = QueueState(small_site())
     log = state.execute(c.StartDay(actor="system", day="2026-05-27"), T0)

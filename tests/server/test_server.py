@@ -316,13 +316,11 @@ async def test_welcome_and_events_fit_the_role(tmp_path):
         # sync point: phones get their own ticket's figures, never the `queue` frames.
         await public.request("track", ticket=issued["ticket"]["public_id"])
         assert [e["type"] for e in public.events if e["type"] == "queue"] == []
-        assert land == {
-            "id": LAND,
-            "waiting": 1,
-            "estimated_wait": 480,
-            "open": True,
-            "opens_at": None,
-        }
+        # the estimate depends on the hour (no counter is open): its own tests are in
+        # tests/domain/test_eta.py
+        estimate = land.pop("estimated_wait")
+        assert estimate is None or isinstance(estimate, int)
+        assert land == {"id": LAND, "waiting": 1, "open": True, "opens_at": None}
         assert not [e for e in public.events if e["type"] == "ticket_issued"]
 
 

@@ -465,3 +465,38 @@ async def test_booking_page_in_english_by_keyboard_alone(tmp_path):
         assert await page.evaluate("document.activeElement.id") == "cccd"
         assert await page.get_attribute("#cccd", "aria-invalid") == "true"
         await browser.close()
+
+
+async def test_the_tracking_page_never_says_soon_when_nobody_can_call(tmp_path):
+    """Issue 12: with the only open counter paused, the page said "Sắp đến lượt" and showed
+    a finished ticket as "Số đang được phục vụ". Now it says why nobody calls and until
+    when, and shows only a number still at a counter."""
+    async with (
+        running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (base, server),
+        playwright.async_playwright() as pw,
+    ):
+        kiosk = await peer(base, "kiosk", SMALL_SITE_KIOSK)
+        first, mine = [
+            (await kiosk.request("issue", service="khai-sinh", request_id=f"s{n}"))["ticket"]
+            for n in range(2)
+        ]
+        await add_officer(server, "an")
+        counter = await peer(base, "counter", await login(base, "an"), counter=1)
+        assert (await counter.request("call_next"))["ticket"]["number"] == first["number"]
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = await browser.new_page(viewport=PHONE, bypass_csp=True)
+        await page.goto(f"{base}/t/{mine['public_id']}")
+        serving = "document.getElementById('serving').textContent"
+        await page.wait_for_function(f"{serving} === '{first['number']}'")
+        assert (await counter.request("finish"))["ok"]
+        await page.wait_for_function(f"{serving} === '–'")  # finished: not "being served"
+        assert (await counter.request("pause", reason="nghi-trua"))["ok"]
+        await page.wait_for_selector("#calling:not([hidden])")
+        assert await page.inner_text("#calling") == (
+            "Các quầy đang nghỉ trưa, phục vụ lại lúc 09:30"  # paused at 09:00, 30 min allowed
+        )
+        assert await page.inner_text("#wait") == "khoảng 33 phút"  # 30 min, and those who go first
+        await shot(page, "track-paused", tmp_path)
+        for p in (kiosk, counter):
+            await p.close()
+        await browser.close()

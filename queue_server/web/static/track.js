@@ -19,9 +19,10 @@
     $("status").textContent = T["status_" + t.status] || t.status;
     const waiting = t.status === "waiting";
     $("ahead").textContent = waiting ? (t.ahead ? String(t.ahead) : T.nobody) : "–";
-    $("wait").textContent = !waiting || t.estimated_wait == null ? "–"
-      : t.estimated_wait < 60 ? T.soon
-      : `${T.about} ${Math.round(t.estimated_wait / 60)} ${T.minutes}`;
+    $("wait").textContent = waiting ? waitText(t) : "–";
+    const note = waiting ? callingText(t.calling) : "";
+    $("calling").textContent = note;
+    $("calling").hidden = !note;
     $("serving").textContent = t.now_serving || "–";
     near(waiting ? t.ahead || 0 : null);
     $("notify").hidden = !PAGE.notify || !waiting || signedUp;
@@ -30,6 +31,21 @@
     if (!called) $("called").hidden = true;
     lastStatus = t.status;
     lastRecalls = t.recalls || 0;
+  }
+
+  // The estimate: never "soon" while no counter is open (`calling` says why).
+  function waitText(t) {
+    if (t.estimated_wait == null) return T.no_estimate;
+    if (t.estimated_wait < 60 && !t.calling) return T.soon;
+    return `${T.about} ${Math.max(1, Math.round(t.estimated_wait / 60))} ${T.minutes}`;
+  }
+
+  function callingText(c) {
+    if (!c) return "";
+    if (c.kind === "closed") return T.calling_closed;
+    const reason = ((en ? c.reason_name_en : c.reason_name) || "").toLowerCase();
+    return c.back_time ? fmt(T.calling_paused_until, {reason, time: c.back_time})
+      : fmt(T.calling_paused, {reason});
   }
 
   function near(ahead) {
