@@ -265,6 +265,17 @@ def p99_bound(before: dict[float, float], after: dict[float, float]) -> float | 
     return next(bound for bound, count in delta.items() if count >= 0.99 * total)
 
 
+def first_traceback(log: list[str]) -> list[str]:
+    """The first traceback of the server's log, whole (up to 40 lines), to read the cause."""
+    start = next((i for i, line in enumerate(log) if line.startswith("Traceback")), None)
+    if start is None:
+        return []
+    end = start + 1
+    while end < len(log) and end - start < 40 and (log[end].startswith(" ") or end == start + 1):
+        end += 1
+    return log[start : end + 1]
+
+
 def slope_per_sim_hour(samples: list[tuple[float, float]]) -> float:
     """Least-squares slope of (real seconds, value), per simulated hour."""
     xs = [t for t, _ in samples]
@@ -337,6 +348,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         "refusals": day.refusals,
         "server_error_lines": len(errors),
         "first_error_lines": errors[:5],
+        "first_traceback": first_traceback(log),
         "goals": GOALS,
     }
     figures["goals_met"] = {

@@ -191,7 +191,10 @@ def create_app(
         task.cancel()
 
     async def frozen_heap(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(heap.freeze_survivors(), name="heap") if tune_gc else None
+        task = None
+        if tune_gc:  # a process of its own (see core/heap.py)
+            heap.pin_mmap_threshold()
+            task = asyncio.create_task(heap.freeze_survivors(), name="heap")
         yield
         if task is not None:
             task.cancel()

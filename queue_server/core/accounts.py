@@ -14,8 +14,11 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -27,7 +30,18 @@ ROLES = ("officer", "supervisor", "leader", "admin")
 COUNTER_ROLES = frozenset({"officer", "supervisor", "admin"})
 BOARD_ROLES = frozenset({"supervisor", "leader", "admin"})  # who watches the floor (/giam-sat)
 SESSION_SECONDS = 12 * 3600
+T = TypeVar("T")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+# scrypt needs 16 MiB a call; each thread that ran one keeps its own malloc arena of that
+# size for good, so 30 officers signing in at once left ~100 MB behind. Hashing runs
+# on this one small pool instead of the default executor's threads.
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
+
+
+async def _hashing(function: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, function, *args)
 
 
 def hash_password(password: str) -> str:
@@ -109,7 +123,7 @@ class Accounts:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if not username or not username.isprintable() or len(password) < 8:
             raise ValueError("the username must be printable and the password 8+ characters")
-        hashed = await asyncio.to_thread(hash_password, password)
+        hashed = await _hashing(hash_password, password)
         await self.db.execute(
             "INSERT INTO users (username, role, password_hash, created_at, full_name) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
@@ -150,7 +164,7 @@ class Accounts:
             (username,),
         ) as cur:
             row = await cur.fetchone()
-        valid = await asyncio.to_thread(_verify_user, password, None if row is None else row[1])
+        valid = await _hashing(_verify_user, password, None if row is None else row[1])
         if row is None or not valid:
             await self.audit(username, "login_failed", origin)
             raise QueueError("unauthorized", "sai tên đăng nhập hoặc mật khẩu")

@@ -20,9 +20,12 @@ cost: a sweep runs at most `SWEEP_SHARE` of the time and at least
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import time
 
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD = 1 << 20
 FREEZE_SECONDS = 1.0
 SWEEP_MIN_SECONDS = 10.0
 SWEEP_SHARE = 0.001  # of the event loop's time spent on full sweeps, at most
@@ -50,3 +53,18 @@ def sweep() -> float:
     gc.unfreeze()
     gc.collect()
     return time.perf_counter() - started
+
+
+def pin_mmap_threshold(size: int = MMAP_THRESHOLD) -> bool:
+    """Blocks of `size` bytes and more get their own memory map, given back when freed.
+
+    glibc raises this threshold each time such a block is freed (up to 32 MiB), after
+    which big blocks come from the malloc arenas and stay there: each sign-in's scrypt
+    (16 MiB) kept its thread's arena that large for good. Pinning it stops that. True
+    when the C library took it (glibc); elsewhere nothing changes.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, size))

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 PRIOR_SAMPLES = 2  # how many services the configured default counts for
 JUMP_AHEAD = 0.10  # share added for later arrivals who go first
-LUNCH_SHARE = 0.8  # share of a later closed gap (lunch) a counter is away
+LUNCH_SHARE = 0.6  # share of a later closed gap (lunch) a counter is away (most go)
 FIRST_HALF_HOUR = 1800.0  # counters not open yet are expected 5 min after opening
 LATE_OPENING_MINUTES = 45.0  # … later in the morning, within this
 MORNING_HOURS = 4.0  # after opening + this, a closed counter is not expected
