@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 PRIOR_SAMPLES = 2  # how many services the configured default counts for
 JUMP_AHEAD = 0.10  # share added for later arrivals who go first
@@ -76,10 +77,6 @@ class CounterOutlook:
     number: int
     free_at: float
     tiers: Sequence[Sequence[str]]
-
-
-# (rank, effective time, ticket id) — the call-next order within a service
-QueueEntry = tuple[int, float, int]
 
 
 @dataclass
@@ -127,10 +124,16 @@ def gap_end(gaps: Sequence[tuple[float, float]], t: float, share: float = LUNCH_
     return t
 
 
+class Queues(Protocol):
+    """What a replay takes tickets from (`policy.QueueSnapshot`)."""
+
+    def take(self, tiers: Sequence[Sequence[str]]) -> tuple[int, str] | None: ...
+
+
 def project(
     now: float,
     counters: Iterable[CounterOutlook],
-    queues: Mapping[str, list[QueueEntry]],
+    queues: Queues,
     mean: Callable[[str], float],
     gaps: Sequence[tuple[float, float]],
 ) -> Projection:
@@ -139,29 +142,16 @@ def project(
     free = [(gap_end(gaps, c.free_at), c.number, c.tiers) for c in counters]
     heapq.heapify(free)
     idle: list[tuple[float, Sequence[Sequence[str]]]] = []  # counters with nothing left
-    heaps = {s: list(q) for s, q in queues.items() if q}
-    for entries in heaps.values():
-        heapq.heapify(entries)
-    while free and heaps:
+    while free:
         t, number, tiers = heapq.heappop(free)
         if t - now > HORIZON:
             heapq.heappush(free, (t, number, tiers))
             break
-        best: tuple[QueueEntry, str] | None = None
-        for tier in tiers:
-            for service in tier:
-                head = heaps[service][0] if service in heaps else None
-                if head is not None and (best is None or head < best[0]):
-                    best = (head, service)
-            if best:
-                break
-        if best is None:
+        taken = queues.take(tiers)
+        if taken is None:
             idle.append((t, tiers))  # nothing left for this counter: free from t
             continue
-        (_, _, tid), service = best
-        heapq.heappop(heaps[service])
-        if not heaps[service]:
-            del heaps[service]
+        tid, service = taken
         out.call_at[tid] = t
         heapq.heappush(free, (gap_end(gaps, t + mean(service)), number, tiers))
     serving: dict[str, int] = {}

@@ -105,6 +105,14 @@ class WaitingQueues:
         chosen = best_normal if normal_first and best_normal is not None else best
         return None if chosen is None else chosen[3]
 
+    def snapshot(self, ranks: Sequence[int]) -> QueueSnapshot:
+        """A copy of the queues to play forward (the waiting-time replay, `domain/eta.py`):
+        taking from it leaves these as they are. Copying the heaps costs a memory copy,
+        not a sort, whatever the number waiting. Use it at once: it reads which entries
+        are live from these queues."""
+        heaps = {key: list(heap) for key, heap in self._heaps.items() if self._key_counts[key]}
+        return QueueSnapshot(heaps, self._where, ranks)
+
     def upcoming(
         self, tiers: Sequence[Sequence[str]], ranks: Sequence[int], limit: int
     ) -> list[int]:
@@ -164,3 +172,44 @@ class WaitingQueues:
                 if (at, tid) < mine and self._where.get(tid) == key
             }
         )
+
+
+class QueueSnapshot:
+    """The waiting queues copied for a replay: `take` pops what a counter would call
+    (the order above, without the anti-starvation switch, which depends on calls not
+    yet made)."""
+
+    def __init__(
+        self,
+        heaps: dict[tuple[str, int], list[Entry]],
+        where: dict[int, tuple[str, int]],
+        ranks: Sequence[int],
+    ) -> None:
+        self._heaps, self._where = heaps, where
+        self._ranks = (*ranks, NORMAL_RANK)
+        self._taken: set[int] = set()
+
+    def take(self, tiers: Sequence[Sequence[str]]) -> tuple[int, str] | None:
+        """The ticket a counter serving `tiers` would call next, taken out; and its service."""
+        for services in tiers:
+            best: tuple[tuple[int, float, int], tuple[str, int]] | None = None
+            for service in services:
+                for rank in self._ranks:
+                    top = self._peek((service, rank))
+                    if top is not None and (best is None or (rank, *top) < best[0]):
+                        best = ((rank, *top), (service, rank))
+            if best is not None:
+                (_, _, tid), key = best
+                heapq.heappop(self._heaps[key])
+                self._taken.add(tid)
+                return tid, key[0]
+        return None
+
+    def _peek(self, key: tuple[str, int]) -> Entry | None:
+        heap = self._heaps.get(key)
+        while heap:
+            tid = heap[0][1]
+            if self._where.get(tid) == key and tid not in self._taken:
+                return heap[0]
+            heapq.heappop(heap)
+        return None

@@ -320,7 +320,13 @@ async def test_welcome_and_events_fit_the_role(tmp_path):
         # tests/domain/test_eta.py
         estimate = land.pop("estimated_wait")
         assert estimate is None or isinstance(estimate, int)
-        assert land == {"id": LAND, "waiting": 1, "open": True, "opens_at": None}
+        assert land == {
+            "id": LAND,
+            "waiting": 1,
+            "calling": {"kind": "closed"},  # no counter open: said, never "soon"
+            "open": True,
+            "opens_at": None,
+        }
         assert not [e for e in public.events if e["type"] == "ticket_issued"]
 
 
