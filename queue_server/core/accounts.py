@@ -13,8 +13,9 @@ import functools
 import hashlib
 import hmac
 import secrets
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ COUNTER_ROLES = frozenset({"officer", "supervisor", "admin"})
 BOARD_ROLES = frozenset({"supervisor", "leader", "admin"})  # who watches the floor (/giam-sat)
 SESSION_SECONDS = 12 * 3600
 T = TypeVar("T")
+Writer = Callable[[Callable[[sqlite3.Connection], int]], Awaitable[int]]
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -97,19 +99,30 @@ class Account:
 
 
 class Accounts:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, writer: Writer | None = None) -> None:
         self.db = db
+        self._writer = writer
 
     @classmethod
-    async def open(cls, path: str | Path) -> Accounts:
-        """Open the accounts of a database the `Store` has already migrated."""
-        return cls(await connect(path))
+    async def open(cls, path: str | Path, writer: Writer | None = None) -> Accounts:
+        """Open the accounts of a database the `Store` has already migrated. In the
+        server, `writer` is the store's single writer (`Store.write`): a connection of
+        its own that writes beside a writer committing without pause waited for the
+        lock until SQLite gave up ("database is locked", a 500 on sign-in under load)."""
+        return cls(await connect(path), writer)
+
+    async def _write(self, sql: str, params: tuple = ()) -> int:
+        """One change (its own transaction); how many rows it touched."""
+        if self._writer is not None:
+            return await self._writer(lambda conn: conn.execute(sql, params).rowcount)
+        cur = await self.db.execute(sql, params)
+        return cur.rowcount
 
     async def close(self) -> None:
         await self.db.close()
 
     async def audit(self, actor: str, action: str, detail: str = "") -> None:
-        await self.db.execute(
+        await self._write(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
             (time.time(), actor, action, detail),
         )
@@ -124,7 +137,7 @@ class Accounts:
         if not username or not username.isprintable() or len(password) < 8:
             raise ValueError("the username must be printable and the password 8+ characters")
         hashed = await _hashing(hash_password, password)
-        await self.db.execute(
+        await self._write(
             "INSERT INTO users (username, role, password_hash, created_at, full_name) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
             "password_hash=excluded.password_hash, disabled=0, "
@@ -136,10 +149,9 @@ class Accounts:
     async def disable_user(self, username: str, *, actor: str = "cli") -> None:
         """The account can no longer sign in; its sessions end (at its next request or
         reconnect). `add_user` enables it again."""
-        cur = await self.db.execute("UPDATE users SET disabled = 1 WHERE username = ?", (username,))
-        if cur.rowcount == 0:
+        if not await self._write("UPDATE users SET disabled = 1 WHERE username = ?", (username,)):
             raise ValueError(f"no account named {username!r}")
-        await self.db.execute("DELETE FROM sessions WHERE username = ?", (username,))
+        await self._write("DELETE FROM sessions WHERE username = ?", (username,))
         await self.audit(actor, "user_disable", username)
 
     async def users(self) -> list[Account]:
@@ -170,7 +182,7 @@ class Accounts:
             raise QueueError("unauthorized", "sai tên đăng nhập hoặc mật khẩu")
         token = secrets.token_urlsafe(32)
         now = time.time()
-        await self.db.execute(
+        await self._write(
             "INSERT INTO sessions (token_hash, username, created_at, expires_at) "
             "VALUES (?, ?, ?, ?)",
             (_token_hash(token), username, now, now + SESSION_SECONDS),
@@ -180,8 +192,7 @@ class Accounts:
 
     async def end_sessions(self, username: str) -> int:
         """End every session of an account (it can sign in again); how many there were."""
-        cur = await self.db.execute("DELETE FROM sessions WHERE username = ?", (username,))
-        return cur.rowcount
+        return await self._write("DELETE FROM sessions WHERE username = ?", (username,))
 
     async def session(self, token: str) -> Officer | None:
         """The officer a token belongs to, while the session is valid."""

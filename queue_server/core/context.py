@@ -61,7 +61,7 @@ class ServerContext:
         """Open the database (migrating it), load the day and start the single writer."""
         self.store = await Store.open(self.db_path)
         try:
-            self.accounts = await Accounts.open(self.db_path)
+            self.accounts = await Accounts.open(self.db_path, writer=self.store.write)
         except BaseException:
             await self.store.close()
             raise

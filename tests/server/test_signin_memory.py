@@ -1,4 +1,5 @@
-"""Issue 18: officers signing in together must not leave the server tens of MB larger.
+"""Issue 18: officers signing in together must not leave the server tens of MB larger,
+nor fail while the writer is busy.
 
 Each sign-in runs scrypt (16 MiB). Run on the default executor's threads, every thread
 kept a malloc arena that size for good (glibc raises its mmap threshold after the first
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import aiohttp
@@ -16,7 +20,8 @@ import pytest
 
 from queue_server.core.accounts import Accounts
 from queue_server.core.store import Store
-from tests.support.servers import ServerProcess
+from tests.support.servers import PASSWORD as SERVER_PASSWORD
+from tests.support.servers import ServerProcess, add_officer, running_server
 
 OFFICERS = 16
 PASSWORD = "mat-khau-dang-nhap-01"
@@ -59,3 +64,26 @@ async def test_officers_signing_in_together_leave_no_memory_behind(tmp_path):
         assert grown < 12 * MiB, f"RSS grew {grown / MiB:.1f} MiB"
     finally:
         server.stop()
+
+
+async def test_a_sign_in_while_the_writer_holds_the_database_waits_its_turn(tmp_path):
+    """Seen in the soak: "database is locked" and a 500 on sign-in. The accounts wrote on a
+    connection of their own beside a writer that commits without pause, and SQLite gave up
+    after its 5 s busy timeout. Their writes now queue on the single writer."""
+    async with running_server(tmp_path / "q.db") as (base, server):
+        await add_officer(server, "an")
+        held = threading.Event()
+
+        def hold(conn: sqlite3.Connection) -> None:  # a long stretch of commits, in one
+            conn.execute("BEGIN IMMEDIATE")
+            held.set()
+            time.sleep(6)  # longer than SQLite's busy timeout
+            conn.execute("COMMIT")
+
+        holding = server.store.write(hold)
+        await asyncio.to_thread(held.wait)
+        async with aiohttp.ClientSession() as http:
+            body = {"username": "an", "password": SERVER_PASSWORD}
+            async with http.post(f"{base}/api/login", json=body) as resp:
+                assert resp.status == 200, await resp.text()
+        await holding
