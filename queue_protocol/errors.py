@@ -144,6 +144,9 @@ ERRORS: dict[str, ErrorInfo] = {
         "Only a failed message can be sent again.",
     ),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
+    "bad_login": ErrorInfo(
+        401, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."
+    ),
     "forbidden": ErrorInfo(403, "Không có quyền thực hiện thao tác này.", "Not allowed."),
     "unavailable": ErrorInfo(503, "Hệ thống tạm thời không phục vụ.", "The system is unavailable."),
     "internal": ErrorInfo(500, "Lỗi hệ thống; vui lòng thử lại.", "Internal error; please retry."),

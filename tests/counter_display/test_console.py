@@ -279,8 +279,9 @@ def test_wrong_password_is_refused_politely(qtbot, tmp_path):
             qtbot.keyClick(window.signin.password, Qt.Key.Key_Return)
             await until(lambda: window.model.error, what="refusal")
             assert window.model.phase == "signed_out"
-            assert window.signin.message.text()
+            assert window.signin.message.text() == "Tên đăng nhập hoặc mật khẩu không đúng."
             assert window.pages.currentWidget() is window.signin
+            save_shot(window, "console-wrong-password.png", tmp_path)
             assert server.state.counters[COUNTER].status.value == "closed"
 
     run_scenario(scenario())
