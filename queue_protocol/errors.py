@@ -51,6 +51,22 @@ ERRORS: dict[str, ErrorInfo] = {
         "Không thể thực hiện thao tác này với số thứ tự ở trạng thái hiện tại.",
         "This action is not allowed in the ticket's current state.",
     ),
+    "unknown_number": ErrorInfo(
+        404, "Hôm nay không có số thứ tự này.", "There is no ticket with this number today."
+    ),
+    "other_service": ErrorInfo(
+        409,
+        "Số này thuộc dịch vụ mà quầy không phục vụ.",
+        "This ticket is for a service this counter does not serve.",
+    ),
+    "not_held": ErrorInfo(
+        409, "Số này không được giữ tại quầy.", "This ticket is not held at this counter."
+    ),
+    "tickets_held": ErrorInfo(
+        409,
+        "Quầy còn giữ số chờ bổ sung hồ sơ; hãy phục vụ tiếp các số đó trước.",
+        "The counter still holds tickets; serve them first.",
+    ),
     "same_service": ErrorInfo(
         409, "Số này đã ở dịch vụ đó.", "The ticket is already in that service."
     ),

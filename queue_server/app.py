@@ -68,6 +68,11 @@ def request_table(d: Desks) -> dict[str, Handler]:
         "resume": Command(d.floor.resume, answer=counter_answer),
         "sign_out": Call(d.floor.sign_out),
         "my_day": Call(d.reports.my_day),
+        "call_number": Command(d.floor.call_number),
+        "requeue": Command(d.floor.requeue, answer=counter_answer),
+        "hold": Command(d.floor.hold, answer=counter_answer),
+        "resume_held": Command(d.floor.resume_held),
+        "lookup": Call(d.floor.lookup),
         # rating pad
         "rate": Command(d.floor.rate, answer=rated_answer),
         # kiosk, display, rating pad: alive

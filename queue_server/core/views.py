@@ -67,6 +67,7 @@ def counter_view(state: QueueState, number: int, *, private: bool = False) -> di
         "status": cs.status.value,
         "ticket": ticket.number if ticket else None,
         "pause_reason": cs.pause_reason,
+        "back_at": cs.back_at,  # a paused counter's return time, if known
         "officer_name": cs.officer_name,
         "suggested": cs.suggested,  # a service a supervisor asked it to take on for now
     }  # public: citizens see who serves them
@@ -77,6 +78,7 @@ def counter_view(state: QueueState, number: int, *, private: bool = False) -> di
             "secondary_services": list(counter.secondary_services),
             "ticket": ticket_public(state, ticket) if ticket else None,
             "next": upcoming(state, number),
+            "held": [ticket_public(state, state.tickets[tid]) for tid in cs.held],
         }
     return view
 

@@ -100,6 +100,18 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class PauseReason(Choice):
+    """A pause reason, and how long such a pause usually lasts, for the counter screen's
+    "back at": `minutes` after the pause, or until the site's next session (lunch)."""
+
+    minutes: int | None = None
+    until_next_session: bool = False
+
+
+NO_SHOW_RETURNS = ("original", "end")
+
+
+@dataclass(frozen=True)
 class Device:
     id: str
     role: str
@@ -212,7 +224,7 @@ class SiteConfig:
     priority_groups: dict[str, PriorityGroup]
     max_consecutive_priority: int
     outcomes: dict[str, Choice]
-    pause_reasons: dict[str, Choice]
+    pause_reasons: dict[str, PauseReason]
     rating_scale: tuple[Choice, ...]
     devices: dict[str, Device] = field(default_factory=dict)
     default_service_minutes: float = 5.0
@@ -220,6 +232,8 @@ class SiteConfig:
     booking: BookingConfig = field(default_factory=BookingConfig)
     alerts: AlertConfig = field(default_factory=AlertConfig)
     messaging: MessagingConfig = field(default_factory=MessagingConfig)
+    # A no-show put back in the queue by its officer: at its original time or at the end.
+    no_show_return: str = "end"
 
     @property
     def default_outcome(self) -> str:
@@ -253,7 +267,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
     )
     k_bound = r.integer(prio, "max_consecutive", "priority", default=3, low=1)
     queue = r.table(data, "queue", required=False)
-    pause_reasons = _choices(r, data, "pause_reasons")
+    pause_reasons = _pause_reasons(r, data)
     rating_scale = tuple(_choices(r, data, "rating_scale").values())
     return SiteConfig(
         source=source,
@@ -272,6 +286,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         booking=_booking(r, r.table(data, "booking", required=False), services),
         alerts=_alerts(r, r.table(data, "alerts", required=False), pause_reasons, rating_scale),
         messaging=_messaging(r, r.table(data, "messaging", required=False)),
+        no_show_return=_no_show_return(r, queue),
     )
 
 
@@ -513,6 +528,32 @@ def _choices(r: _Reader, data: dict, key: str, required: bool = False) -> dict[s
     return _unique(r, key, items)
 
 
+def _pause_reasons(r: _Reader, data: dict) -> dict[str, PauseReason]:
+    reasons = []
+    for (path, t), choice in zip(
+        r.tables(data, "pause_reasons"), _choices(r, data, "pause_reasons").values(), strict=True
+    ):
+        minutes = t.get("minutes")
+        if minutes is not None:
+            minutes = r.integer(t, "minutes", path, low=1, high=480)
+        until = t.get("until_next_session", False)
+        if not isinstance(until, bool):
+            raise r.fail(f"{path}.until_next_session", "must be true or false")
+        if until and minutes is not None:
+            raise r.fail(path, "give minutes or until_next_session, not both")
+        reasons.append(PauseReason(choice.id, choice.name, choice.name_en, minutes, until))
+    return {reason.id: reason for reason in reasons}
+
+
+def _no_show_return(r: _Reader, queue: dict) -> str:
+    value = queue.get("no_show_return", "end")
+    if value not in NO_SHOW_RETURNS:
+        raise r.fail(
+            "queue.no_show_return", f"{value!r} must be one of {', '.join(NO_SHOW_RETURNS)}"
+        )
+    return str(value)
+
+
 def _devices(r: _Reader, data: dict) -> dict[str, Device]:
     devices = []
     for path, t in r.tables(data, "devices"):
@@ -579,7 +620,7 @@ def _booking(r: _Reader, t: dict, services: dict[str, Service]) -> BookingConfig
 
 
 def _alerts(
-    r: _Reader, t: dict, reasons: dict[str, Choice], scale: tuple[Choice, ...]
+    r: _Reader, t: dict, reasons: Mapping[str, Choice], scale: tuple[Choice, ...]
 ) -> AlertConfig:
     pauses = t.get("pause_minutes", {})
     if not isinstance(pauses, dict):

@@ -29,7 +29,7 @@ from queue_server.domain.booking import (
 )
 from queue_server.domain.config import Service, SiteConfig
 from queue_server.domain.eta import ServiceTimes, estimate_wait
-from queue_server.domain.hours import is_open
+from queue_server.domain.hours import is_open, next_session_today
 from queue_server.domain.lifecycle import (
     CounterAction,
     CounterStatus,
@@ -90,6 +90,8 @@ class CounterState:
     served: int = 0  # tickets finished here today
     suggested: str | None = None  # a service a supervisor asked it to take on for now
     priority_streak: int = 0  # priority calls in a row, for the anti-starvation bound
+    back_at: float | None = None  # a paused counter's return time, if known
+    held: list[int] = dataclasses.field(default_factory=list)  # tickets parked here, in order
 
 
 def format_number(service: Service, seq: int) -> str:
@@ -143,6 +145,10 @@ class QueueState:
             c.ResumeCounter: self._resume,
             c.CallNext: self._call_next,
             c.Recall: self._recall,
+            c.CallNumber: self._call_number,
+            c.Requeue: self._requeue,
+            c.Hold: self._hold,
+            c.ResumeHeld: self._resume_held,
             c.NoShow: self._no_show,
             c.Finish: self._finish,
             c.Transfer: self._transfer,
@@ -176,6 +182,11 @@ class QueueState:
     def ticket_by_request(self, request_id: str) -> Ticket | None:
         tid = self.by_request.get(request_id)
         return None if tid is None else self.tickets[tid]
+
+    def ticket_by_number(self, number: str) -> Ticket | None:
+        """Today's ticket with this number ("b001" and " B001 " find B001)."""
+        wanted = number.strip().upper()
+        return next((t for t in self.tickets.values() if t.number.upper() == wanted), None)
 
     def ticket_by_public_id(self, public_id: str) -> Ticket | None:
         tid = self.by_public.get(public_id)
@@ -241,7 +252,7 @@ class QueueState:
         for tid in [
             t.id
             for t in self.tickets.values()
-            if t.status in (TicketStatus.WAITING, TicketStatus.CALLED)
+            if t.status in (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.HELD)
         ]:
             out.append(e.TicketExpired(at=now, actor=cmd.actor, ticket_id=tid))
         for cs in self.counters.values():
@@ -422,6 +433,8 @@ class QueueState:
         next_counter_status(cs.status, CounterAction.CLOSE)
         if cs.ticket_id is not None:
             raise QueueError("counter_busy", self.tickets[cs.ticket_id].number)
+        if cs.held:
+            raise QueueError("tickets_held", " ".join(self.tickets[t].number for t in cs.held))
         return [e.CounterClosed(at=now, actor=cmd.actor, counter=cs.number)]
 
     def _pause(self, cmd: c.PauseCounter, now: float) -> list[e.Event]:
@@ -429,7 +442,29 @@ class QueueState:
         next_counter_status(cs.status, CounterAction.PAUSE)
         if cs.ticket_id is not None:
             raise QueueError("counter_busy", self.tickets[cs.ticket_id].number)
-        return [e.CounterPaused(at=now, actor=cmd.actor, counter=cs.number, reason=cmd.reason)]
+        return [
+            e.CounterPaused(
+                at=now,
+                actor=cmd.actor,
+                counter=cs.number,
+                reason=cmd.reason,
+                back_at=self._back_at(cmd.reason, cmd.minutes, now),
+            )
+        ]
+
+    def _back_at(self, reason_id: str, minutes: int | None, now: float) -> float | None:
+        """When a pause ends, if known: the officer's minutes, else the reason's usual
+        length, else (lunch) the site's next session today."""
+        reason = self.config.pause_reasons.get(reason_id)
+        if minutes is None and reason is not None:
+            minutes = reason.minutes
+        if minutes is not None:
+            if not 1 <= minutes <= 480:
+                raise QueueError("bad_request", "minutes: 1–480")
+            return now + minutes * 60
+        if reason is not None and reason.until_next_session:
+            return next_session_today(self.config.site, now)
+        return None
 
     def _resume(self, cmd: c.ResumeCounter, now: float) -> list[e.Event]:
         cs = self._counter(cmd.counter)
@@ -445,21 +480,78 @@ class QueueState:
         tid = self.waiting.select(tiers, self._ranks, normal_first=starving)
         if tid is None:
             raise QueueError("queue_empty")
-        out: list[e.Event] = []
-        if cs.ticket_id is not None:
-            out.append(
-                e.TicketFinished(
-                    at=now,
-                    actor=cmd.actor,
-                    ticket_id=cs.ticket_id,
-                    counter=cs.number,
-                    outcome=self.config.default_outcome,
-                )
-            )
+        out = self._finish_current(cs, cmd.actor, now)
         out.append(
             e.TicketCalled(at=now, actor=cmd.actor, ticket_id=tid, counter=cs.number, recall=False)
         )
         return out
+
+    def _finish_current(self, cs: CounterState, actor: str, now: float) -> list[e.Event]:
+        """A ticket still at the counter when the officer calls another is finished."""
+        if cs.ticket_id is None:
+            return []
+        return [
+            e.TicketFinished(
+                at=now,
+                actor=actor,
+                ticket_id=cs.ticket_id,
+                counter=cs.number,
+                outcome=self.config.default_outcome,
+            )
+        ]
+
+    def _numbered(self, counter: int, number: str) -> Ticket:
+        """Today's ticket `number`, of a service this counter calls from."""
+        ticket = self.ticket_by_number(number)
+        if ticket is None:
+            raise QueueError("unknown_number", number)
+        if not any(ticket.service in tier for tier in self.tiers(counter)):
+            raise QueueError("other_service", f"{ticket.number} {ticket.service}")
+        return ticket
+
+    def _call_number(self, cmd: c.CallNumber, now: float) -> list[e.Event]:
+        """Call one ticket by number: waiting, or passed over and come back."""
+        cs = self._counter(cmd.counter)
+        next_counter_status(cs.status, CounterAction.CALL)
+        ticket = self._numbered(cs.number, cmd.number)
+        if ticket.id == cs.ticket_id:
+            raise QueueError("invalid_transition", f"{ticket.number} is being served here")
+        next_ticket_status(ticket.status, TicketAction.CALL)
+        return [
+            *self._finish_current(cs, cmd.actor, now),
+            e.TicketCalled(
+                at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cs.number, recall=False
+            ),
+        ]
+
+    def _requeue(self, cmd: c.Requeue, now: float) -> list[e.Event]:
+        """A no-show back in the queue: at its original place or at the end (config)."""
+        cs = self._counter(cmd.counter)
+        if cs.status is CounterStatus.CLOSED:
+            raise QueueError("counter_closed")
+        ticket = self._numbered(cs.number, cmd.number)
+        next_ticket_status(ticket.status, TicketAction.REQUEUE)
+        at = ticket.effective_at if self.config.no_show_return == "original" else now
+        return [
+            e.TicketRequeued(
+                at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cs.number, effective_at=at
+            )
+        ]
+
+    def _hold(self, cmd: c.Hold, now: float) -> list[e.Event]:
+        ticket = self._serving(cmd.counter, TicketAction.HOLD)
+        return [e.TicketHeld(at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cmd.counter)]
+
+    def _resume_held(self, cmd: c.ResumeHeld, now: float) -> list[e.Event]:
+        cs = self._counter(cmd.counter)
+        next_counter_status(cs.status, CounterAction.CALL)
+        ticket = self.ticket_by_number(cmd.number)
+        if ticket is None or ticket.id not in cs.held:
+            raise QueueError("not_held", cmd.number)
+        next_ticket_status(ticket.status, TicketAction.RESUME)
+        if cs.ticket_id is not None:
+            raise QueueError("counter_busy", self.tickets[cs.ticket_id].number)
+        return [e.TicketResumed(at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cs.number)]
 
     def _recall(self, cmd: c.Recall, now: float) -> list[e.Event]:
         ticket = self._serving(cmd.counter, TicketAction.RECALL)
@@ -694,8 +786,10 @@ class QueueState:
         if ev.recall:
             ticket.recalls += 1
             return
-        self.waiting.remove(ticket.id)
+        if ticket.id in self.waiting:
+            self.waiting.remove(ticket.id)
         ticket.status, ticket.counter, ticket.called_at = TicketStatus.CALLED, cs.number, ev.at
+        ticket.ended_at = None  # a no-show called back by number
         cs.ticket_id = ticket.id
         cs.priority_streak = cs.priority_streak + 1 if ticket.priority else 0
 
@@ -703,8 +797,12 @@ class QueueState:
         ticket = self.tickets[ticket_id]
         if ticket.id in self.waiting:
             self.waiting.remove(ticket.id)
-        if ticket.counter is not None and self.counters[ticket.counter].ticket_id == ticket.id:
-            self.counters[ticket.counter].ticket_id = None
+        if ticket.counter is not None:
+            cs = self.counters[ticket.counter]
+            if cs.ticket_id == ticket.id:
+                cs.ticket_id = None
+            if ticket.id in cs.held:
+                cs.held.remove(ticket.id)
         ticket.status, ticket.ended_at = status, at
         return ticket
 
@@ -731,6 +829,25 @@ class QueueState:
         ticket.transfers += 1
         self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.effective_at)
 
+    def _on_ticket_requeued(self, ev: e.TicketRequeued) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        ticket.status, ticket.ended_at, ticket.called_at = TicketStatus.WAITING, None, None
+        ticket.counter, ticket.effective_at = None, ev.effective_at
+        self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.effective_at)
+
+    def _on_ticket_held(self, ev: e.TicketHeld) -> None:
+        ticket, cs = self.tickets[ev.ticket_id], self.counters[ev.counter]
+        ticket.status = TicketStatus.HELD
+        if cs.ticket_id == ticket.id:
+            cs.ticket_id = None
+        cs.held.append(ticket.id)
+
+    def _on_ticket_resumed(self, ev: e.TicketResumed) -> None:
+        ticket, cs = self.tickets[ev.ticket_id], self.counters[ev.counter]
+        ticket.status, cs.ticket_id = TicketStatus.CALLED, ticket.id
+        if ticket.id in cs.held:
+            cs.held.remove(ticket.id)
+
     def _on_ticket_rated(self, ev: e.TicketRated) -> None:
         self.tickets[ev.ticket_id].rating = ev.rating
 
@@ -743,7 +860,7 @@ class QueueState:
 
     def _on_counter_closed(self, ev: e.CounterClosed) -> None:
         cs = self.counters[ev.counter]
-        cs.since = ev.at
+        cs.since, cs.back_at = ev.at, None
         self._suggest(cs, None)
         cs.status, cs.officer, cs.officer_name, cs.pause_reason, cs.ticket_id = (
             CounterStatus.CLOSED,
@@ -756,10 +873,12 @@ class QueueState:
     def _on_counter_paused(self, ev: e.CounterPaused) -> None:
         cs = self.counters[ev.counter]
         cs.status, cs.pause_reason, cs.since = CounterStatus.PAUSED, ev.reason, ev.at
+        cs.back_at = ev.back_at
 
     def _on_counter_resumed(self, ev: e.CounterResumed) -> None:
         cs = self.counters[ev.counter]
         cs.status, cs.pause_reason, cs.since = CounterStatus.OPEN, None, ev.at
+        cs.back_at = None
 
     def _on_booking_made(self, ev: e.BookingMade) -> None:
         self.bookings.add(
