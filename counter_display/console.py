@@ -521,7 +521,11 @@ class WorkPage(QWidget):
         )
         text, colour = STATUS_TEXT.get(counter.get("status", ""), ("", "#6b7280"))
         reason = self._pause_reason_name(counter.get("pause_reason"))
-        self.status.setText(f" {text}{' – ' + reason if m.paused and reason else ''} ")
+        back = m.local_clock(counter.get("back_at")) if m.paused else ""
+        self.status.setText(
+            f" {text}{' – ' + reason if m.paused and reason else ''}"
+            f"{' · đến ' + back if back else ''} "
+        )
         self.status.setStyleSheet(f"background:{colour}; color:white; padding:4px 10px;")
         self.suggestion.setText(m.suggestion or "")
         self.suggestion.setVisible(bool(m.suggestion))

@@ -249,7 +249,7 @@ class ConsoleModel(LiveModel):
         view = event.get("counter") or {}
         if view.get("number") != self.counter.get("number"):
             return False
-        for key in ("status", "pause_reason", "name", "suggested"):
+        for key in ("status", "pause_reason", "back_at", "name", "suggested"):
             self.counter[key] = view.get(key)
         number = view.get("ticket")
         if number is None:
