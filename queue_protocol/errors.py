@@ -118,6 +118,13 @@ ERRORS: dict[str, ErrorInfo] = {
         "Số điện thoại này đã có một lịch hẹn cho dịch vụ này trong ngày đã chọn.",
         "This phone number already has a booking for this service on that day.",
     ),
+    "phone_limit": ErrorInfo(
+        409,
+        "Số điện thoại này đã có đủ số lịch hẹn được phép; Ông/Bà có thể huỷ một lịch hẹn "
+        "cũ rồi đặt lại.",
+        "This phone number already holds as many bookings as allowed; cancel one to book "
+        "another.",
+    ),
     "too_many_requests": ErrorInfo(
         429,
         "Ông/Bà đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",

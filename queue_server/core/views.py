@@ -153,6 +153,8 @@ def welcome(
             "name": config.site.name,
             "name_en": config.site.name_en,
             "timezone": config.site.timezone,
+            # the address citizens' phones open: the kiosk's slip QR is built on it
+            "public_url": config.site.public_url,
         },
         "sectors": [_names(s) for s in config.sectors.values()],
         "services": service_catalogue(state, now),

@@ -331,6 +331,8 @@ class QueueState:
             raise QueueError("slot_full", f"{cmd.day} {slot.label}")
         if self.bookings.holder_of(cmd.phone, cmd.service, cmd.day) is not None:
             raise QueueError("already_booked", f"{cmd.service} {cmd.day}")
+        if self.bookings.standing(cmd.phone) >= config.booking.bookings_per_phone:
+            raise QueueError("phone_limit", str(config.booking.bookings_per_phone))
         if cmd.code in self.bookings:
             raise QueueError("unavailable", "booking code collision; retry")
         return [
