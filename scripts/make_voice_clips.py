@@ -127,6 +127,14 @@ def write_manifest(directory: Path, clips: dict[str, str]) -> None:
         "[clips]",
     ]
     lines += [f'"{token}" = "{relative}"' for token, relative in clips.items()]
+    lines += [
+        "",
+        "# Letter names this voice makes sound the same (announce/alike.py): in the south",
+        '# "dê" (D) and "vê" (V) are both /je/. A site whose series letters fall in one group',
+        "# is warned at start. A northern recording may drop the group.",
+        "[sound_alike]",
+        'groups = [["dê", "vê"]]',
+    ]
     (directory / "manifest.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
