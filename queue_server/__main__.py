@@ -85,11 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def warn_series(config: SiteConfig) -> None:
+def warn_series(config: SiteConfig, voice_dir: str | None = None) -> None:
     """Log, at start, series the hall would read alike (D015 / V015). Here, not in
     `create_app`: the app stays free of the announcer (tests/server/test_idle_imports.py);
     the command line pays its few pure-Python modules once."""
-    warning = series_warning(config)
+    warning = series_warning(config, voice_dir)
     if warning is not None:
         logging.getLogger("queue_server").warning("%s", warning)
 
