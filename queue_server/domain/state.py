@@ -64,6 +64,7 @@ class Ticket:
     rating: str | None = None
     effective_at: float = 0.0  # its time in the queue: issue time or booked slot; kept on transfer
     booking: str | None = None
+    held_at: float | None = None  # parked at its counter since (the hold is not service)
 
 
 @dataclass
@@ -839,7 +840,7 @@ class QueueState:
 
     def _on_ticket_held(self, ev: e.TicketHeld) -> None:
         ticket, cs = self.tickets[ev.ticket_id], self.counters[ev.counter]
-        ticket.status = TicketStatus.HELD
+        ticket.status, ticket.held_at = TicketStatus.HELD, ev.at
         if cs.ticket_id == ticket.id:
             cs.ticket_id = None
         cs.held.append(ticket.id)
@@ -847,6 +848,9 @@ class QueueState:
     def _on_ticket_resumed(self, ev: e.TicketResumed) -> None:
         ticket, cs = self.tickets[ev.ticket_id], self.counters[ev.counter]
         ticket.status, cs.ticket_id = TicketStatus.CALLED, ticket.id
+        if ticket.called_at is not None and ticket.held_at is not None:
+            ticket.called_at += ev.at - ticket.held_at  # service time leaves the hold out
+        ticket.held_at = None
         if ticket.id in cs.held:
             cs.held.remove(ticket.id)
 

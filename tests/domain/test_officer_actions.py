@@ -130,6 +130,7 @@ def test_hold_and_resume_replay_to_the_same_state_and_the_report_leaves_the_hold
     assert again.tickets[1].status is TicketStatus.HELD
     run(state, log, c.ResumeHeld(actor="can-bo", counter=1, number="A001"), T0 + 30 * MINUTE)
     run(state, log, c.Finish(actor="can-bo", counter=1), T0 + 33 * MINUTE)
+    assert state.service_times.median("khai-sinh") == 5 * MINUTE  # the estimates too
     report = Report(state.config)
     report.add(log)
     assert report.totals.service_times == [pytest.approx(5 * MINUTE)]  # 2 + 3 min, not 33
