@@ -28,16 +28,6 @@ def error_text(exc: BaseException) -> str:
     return nfc(message or getattr(exc, "code", "") or str(exc))
 
 
-def clock_text(seconds: float | None) -> str:
-    """A duration as m:ss (or h:mm:ss); "–" when unknown."""
-    if seconds is None:
-        return "–"
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 class LiveModel:
     """Connection state, server clock, site and service catalogue of one client."""
 

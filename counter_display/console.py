@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_display.common import clock_text
 from counter_display.console_model import ConsoleModel
 from counter_display.ui import (
     ALERT,
@@ -120,6 +119,7 @@ class SignInPage(QWidget):
         self.button = QPushButton("Đăng nhập")
         self.message = QLabel(wordWrap=True)
         self.message.setStyleSheet(f"color:{ALERT}")
+        self.message.setFont(font(20, bold=True))  # a refusal is read at a glance
         title = QLabel("Đăng nhập quầy")
         title.setFont(font(30, bold=True))
         grid = QGridLayout()
@@ -631,7 +631,7 @@ def my_day_text(figures: dict[str, Any] | None) -> str:
         parts.append(f"{figures['transferred']} chuyển")
     median = (figures.get("service") or {}).get("p50")
     if median is not None:
-        parts.append(f"phục vụ trung vị {clock_text(median)}")
+        parts.append(f"phục vụ trung vị {minutes_text(median)}")
     if figures.get("rated"):
         parts.append(
             f"hài lòng {round(100 * figures['satisfied'])} % ({figures['rated']} đánh giá)"
