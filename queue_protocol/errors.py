@@ -122,8 +122,7 @@ ERRORS: dict[str, ErrorInfo] = {
         409,
         "Số điện thoại này đã có đủ số lịch hẹn được phép; Ông/Bà có thể huỷ một lịch hẹn "
         "cũ rồi đặt lại.",
-        "This phone number already holds as many bookings as allowed; cancel one to book "
-        "another.",
+        "This phone number already holds as many bookings as allowed; cancel one to book another.",
     ),
     "too_many_requests": ErrorInfo(
         429,
