@@ -48,13 +48,17 @@ TU = nfc("tư")
 TRAM = nfc("trăm")
 TRIEU = nfc("triệu")
 
+# Letter names as a hall announcer says them so that none is mistaken for another:
+# G is "gờ" and V is "vờ" (their sounds as taught in school), not "giê" and "vê", which
+# in the south (and V in Bình Dương speech) are the same as "dê" (D); see FIELD-NOTES
+# "letters read aloud" and announce/alike.py.
 LETTER_NAMES: dict[str, str] = {
     nfc(k): nfc(v)
     for k, v in {
         "a": "a", "b": "bê", "c": "xê", "d": "dê", "đ": "đê", "e": "e", "f": "ép",
-        "g": "giê", "h": "hát", "i": "i", "j": "gi", "k": "ca", "l": "e-lờ",
+        "g": "gờ", "h": "hát", "i": "i", "j": "gi", "k": "ca", "l": "e-lờ",
         "m": "em-mờ", "n": "en-nờ", "o": "o", "p": "pê", "q": "quy", "r": "e-rờ",
-        "s": "ét-sì", "t": "tê", "u": "u", "v": "vê", "w": "vê kép", "x": "ích-xì",
+        "s": "ét-sì", "t": "tê", "u": "u", "v": "vờ", "w": "vê kép", "x": "ích-xì",
         "y": "i dài", "z": "dét",
     }.items()
 }  # fmt: skip

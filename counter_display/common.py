@@ -7,10 +7,12 @@ to `on_<type>` methods. Views `subscribe` and re-render on every change.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from queue_protocol.client import ClientError, NotConnected, QueueClient, RequestTimeout
 from vntext import nfc
@@ -24,16 +26,6 @@ def error_text(exc: BaseException) -> str:
     """The Vietnamese message of a refusal or a connection problem."""
     message = getattr(exc, "message", "") or ""
     return nfc(message or getattr(exc, "code", "") or str(exc))
-
-
-def clock_text(seconds: float | None) -> str:
-    """A duration as m:ss (or h:mm:ss); "–" when unknown."""
-    if seconds is None:
-        return "–"
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class LiveModel:
@@ -116,6 +108,16 @@ class LiveModel:
         if service is None:
             return service_id or ""
         return service.get("name_en" if english else "name") or service_id or ""
+
+    def local_clock(self, at: float | None) -> str:
+        """`at` (epoch seconds) as HH:MM in the site's time zone; "" when unknown."""
+        if at is None:
+            return ""
+        try:
+            zone: dt.tzinfo = ZoneInfo(self.site.get("timezone") or "Asia/Ho_Chi_Minh")
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = dt.UTC
+        return dt.datetime.fromtimestamp(at, zone).strftime("%H:%M")
 
     def priority_name(self, group_id: str | None) -> str:
         if not group_id:

@@ -1,9 +1,13 @@
 """The officer console: `python -m counter_display.console --server URL [--counter N]`.
 
 Widgets only render `ConsoleModel` and forward the officer's intent; every action
-has a button and two keys (F1…F6 and the numeric keypad, for a USB keypad).
+has a button and two keys (F1…F8 and the numeric keypad, for a USB keypad).
 Choices (outcome, pause reason, transfer service) open in a panel: a digit picks a
-line, Enter confirms, Esc goes back.
+line, Enter confirms, Esc goes back; a long list (the transfer services) has a search
+field: type part of a name (with or without marks), arrows move, Enter confirms.
+F7 looks a number up (state, counter, history) and offers to call it or, for a
+no-show, to put it back in the queue; F8 parks the ticket being served (the citizen
+fetches a document) and, with nobody at the counter, serves a parked one again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -31,7 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_display.common import clock_text
 from counter_display.console_model import ConsoleModel
 from counter_display.ui import (
     ALERT,
@@ -43,6 +47,8 @@ from counter_display.ui import (
     show_window,
 )
 from queue_protocol.urls import server_urls
+from vntext import fold
+from vntext.durations import minutes_text
 
 TRANSFER_REASONS = ("Nhầm dịch vụ", "Chuyển bộ phận chuyên môn", "Cần giải quyết thêm thủ tục")
 
@@ -67,7 +73,34 @@ KEYS = (
     Key("transfer", "Chuyển dịch vụ", Qt.Key.Key_F4, Qt.Key.Key_4),
     Key("finish", "Kết thúc", Qt.Key.Key_F5, Qt.Key.Key_5),
     Key("pause_resume", "Tạm dừng", Qt.Key.Key_F6, Qt.Key.Key_6),
+    Key("lookup", "Tra / gọi số", Qt.Key.Key_F7, Qt.Key.Key_7),
+    Key("hold_resume", "Giữ số", Qt.Key.Key_F8, Qt.Key.Key_8),
 )
+STATUS_WORDS = {
+    "waiting": "đang chờ",
+    "called": "đang được phục vụ",
+    "held": "đang được giữ tại quầy",
+    "done": "đã xong",
+    "no_show": "vắng mặt khi được gọi",
+    "voided": "đã huỷ (không in được phiếu)",
+    "expired": "hết hạn cuối ngày",
+}
+HISTORY_WORDS = {
+    "ticket_issued": "Cấp số",
+    "ticket_called": "Gọi",
+    "ticket_finished": "Kết thúc",
+    "ticket_no_show": "Vắng mặt",
+    "ticket_transferred": "Chuyển dịch vụ",
+    "ticket_requeued": "Đưa lại vào hàng chờ",
+    "ticket_held": "Giữ tại quầy",
+    "ticket_resumed": "Phục vụ tiếp",
+    "ticket_voided": "Huỷ",
+    "ticket_expired": "Hết hạn",
+    "ticket_rated": "Đánh giá",
+    "ticket_subscribed": "Đăng ký nhận tin",
+    "booking_checked_in": "Đến theo lịch hẹn",
+}
+ACTION_LABELS = {"resume": "Tiếp tục", "resume_held": "Phục vụ số giữ"}
 STATUS_TEXT = {
     "open": ("Đang mở", "#2e9d5b"),
     "paused": ("Tạm dừng", "#d08a00"),
@@ -86,6 +119,7 @@ class SignInPage(QWidget):
         self.button = QPushButton("Đăng nhập")
         self.message = QLabel(wordWrap=True)
         self.message.setStyleSheet(f"color:{ALERT}")
+        self.message.setFont(font(20, bold=True))  # a refusal is read at a glance
         title = QLabel("Đăng nhập quầy")
         title.setFont(font(30, bold=True))
         grid = QGridLayout()
@@ -125,8 +159,14 @@ class ChoicePanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel()
         self.title.setFont(font(24, bold=True))
+        self.search = QLineEdit(placeholderText="Gõ để tìm (không cần dấu)…")
+        self.search.setFont(font(20))
+        self.search.textChanged.connect(self._filter)
         self.list = QListWidget()
         self.list.setFont(font(20))
+        self.list.setWordWrap(True)  # a long service name wraps, never hides
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)  # re-wrapped to the width
         self.reason = QLineEdit(placeholderText="Lý do")
         self.reason_box = QWidget()
         reason_row = QHBoxLayout(self.reason_box)
@@ -140,14 +180,16 @@ class ChoicePanel(QFrame):
         buttons.addWidget(self.confirm)
         box = QVBoxLayout(self)
         box.addWidget(self.title)
+        box.addWidget(self.search)
         box.addWidget(self.list, 1)
         box.addWidget(self.reason_box)
         box.addLayout(buttons)
         self._on_confirm: Callable[[str, str], None] | None = None
+        self.closed: Callable[[], None] = lambda: None  # the window re-enables its keys
         self.confirm.clicked.connect(self._confirm)
         self.cancel.clicked.connect(self.close_panel)
         self.list.itemActivated.connect(lambda _item: self._confirm())
-        for widget in (self.list, self.reason):
+        for widget in (self.list, self.reason, self.search):
             widget.installEventFilter(self)
         self.hide()
 
@@ -158,19 +200,56 @@ class ChoicePanel(QFrame):
         on_confirm: Callable[[str, str], None],
         reason: str | None = None,
         selected: int = 0,
+        searchable: bool = False,
     ) -> None:
+        """A digit picks one of the first nine lines; `searchable`: a field above the
+        list filters it as the officer types (folded: "ket hon" finds "Kết hôn")."""
         self.title.setText(title)
         self.list.clear()
         for index, (option_id, name) in enumerate(options, start=1):
-            item = QListWidgetItem(f"{index}. {name}" if index < 10 else name)
+            label = name if searchable or index >= 10 else f"{index}. {name}"
+            item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, option_id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, fold(name))
             self.list.addItem(item)
         self.list.setCurrentRow(min(selected, len(options) - 1))
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.search.setVisible(searchable)
         self.reason_box.setVisible(reason is not None)
         self.reason.setText(reason or "")
         self._on_confirm = on_confirm
         self.show()
-        self.list.setFocus()
+        (self.search if searchable else self.list).setFocus()
+
+    def _filter(self, text: str) -> None:
+        """Show the lines whose every typed word starts a word of the name; the first
+        of them is the current one."""
+        words = fold(text).split()
+        first = None
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            name_words = str(item.data(Qt.ItemDataRole.UserRole + 1)).split()
+            shown = all(any(n.startswith(w) for n in name_words) for w in words)
+            # only on a change: every void call of PySide6 6.12 on Python 3.11 drops a
+            # reference to None (a refcount bug), so the fewer the better
+            if self.list.isRowHidden(row) == shown:
+                self.list.setRowHidden(row, not shown)
+            if shown and first is None:
+                first = row
+        target = -1 if first is None else first
+        if self.list.currentRow() != target:
+            self.list.setCurrentRow(target)  # Enter takes the first match
+
+    def _move(self, step: int) -> None:
+        """Up/Down from the search field: the previous/next line still shown."""
+        row = self.list.currentRow()
+        while 0 <= row + step < self.list.count():
+            row += step
+            if not self.list.isRowHidden(row):
+                self.list.setCurrentRow(row)
+                return
 
     def close_panel(self) -> None:
         self._on_confirm = None
@@ -178,11 +257,12 @@ class ChoicePanel(QFrame):
         parent = self.parentWidget()
         if parent is not None:
             parent.setFocus()
+        self.closed()
 
     def _confirm(self) -> None:
         item = self.list.currentItem()
         callback = self._on_confirm
-        if item is None or callback is None:
+        if item is None or self.list.isRowHidden(self.list.row(item)) or callback is None:
             return
         reason = self.reason.text().strip()
         if self.reason_box.isVisible() and not reason:
@@ -202,12 +282,146 @@ class ChoicePanel(QFrame):
         if key == Qt.Key.Key_Escape:
             self.close_panel()
             return True
+        if watched is self.search and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self._move(-1 if key == Qt.Key.Key_Up else 1)
+            return True
+        searching = self.search.isVisible()
+        if watched is self.list and not searching and Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+            row = key - Qt.Key.Key_1
+            if row < self.list.count():
+                self.list.setCurrentRow(row)
+            return True
+        return False
+
+
+class LookupPanel(QFrame):
+    """F7: type a number, Enter looks it up (state, counter, history); then a digit or
+    the arrows pick what to do with it (call it now; a no-show: back in the queue),
+    Enter confirms, Esc goes back."""
+
+    def __init__(self, model: ConsoleModel) -> None:
+        super().__init__()
+        self.model = model
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        title = QLabel("Tra cứu / gọi một số")
+        title.setFont(font(24, bold=True))
+        self.number = QLineEdit(placeholderText="Số thứ tự, ví dụ B012 – Enter để tra")
+        self.number.setFont(font(24, bold=True))
+        self.details = QLabel(wordWrap=True)
+        self.details.setFont(font(18))
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.list = QListWidget()
+        self.list.setFont(font(20))
+        self.list.setWordWrap(True)
+        self.cancel = QPushButton("Quay lại (Esc)")
+        self.cancel.clicked.connect(self.close_panel)
+        box = QVBoxLayout(self)
+        box.addWidget(title)
+        box.addWidget(self.number)
+        box.addWidget(self.details, 1)
+        box.addWidget(self.list)
+        box.addWidget(self.cancel)
+        self.on_lookup: Callable[[str], None] | None = None
+        self.on_choice: Callable[[str, str], None] | None = None
+        self.closed: Callable[[], None] = lambda: None
+        self.found_number = ""
+        self.list.itemActivated.connect(lambda _item: self._confirm())
+        for widget in (self.number, self.list):
+            widget.installEventFilter(self)
+        self.hide()
+
+    def open(self) -> None:
+        self.number.clear()
+        self.details.setText("")
+        self.list.clear()
+        self.list.hide()
+        self.show()
+        self.number.setFocus()
+
+    def close_panel(self) -> None:
+        self.hide()
+        parent = self.parentWidget()
+        if parent is not None:
+            parent.setFocus()
+        self.closed()
+
+    def show_found(self, found: dict[str, Any] | None, error: str | None) -> None:
+        """The looked-up ticket, and what this counter may do with it."""
+        self.list.clear()
+        if found is None:
+            self.details.setText(f"<span style='color:{ALERT}'>{error or ''}</span>")
+            self.list.hide()
+            self.number.setFocus()
+            return
+        self.details.setText(found_text(self.model, found))
+        number, status = found["number"], found.get("status")
+        self.found_number = number  # as the server writes it ("b001" typed finds B001)
+        mine = found.get("service") in self.model.callable_services
+        options = []
+        if mine and status in ("waiting", "no_show"):
+            options.append(("call_number", f"Gọi số {number} ngay"))
+        if mine and status == "no_show":
+            options.append(("requeue", f"Đưa số {number} lại vào hàng chờ"))
+        for index, (action, label) in enumerate(options, start=1):
+            item = QListWidgetItem(f"{index}. {label}")
+            item.setData(Qt.ItemDataRole.UserRole, action)
+            self.list.addItem(item)
+        self.list.setVisible(bool(options))
+        if options:
+            self.list.setCurrentRow(0)
+            self.list.setFixedHeight(self.list.sizeHintForRow(0) * len(options) + 8)
+            self.list.setFocus()
+
+    def _confirm(self) -> None:
+        item = self.list.currentItem()
+        if item is None or self.on_choice is None:
+            return
+        action, number = item.data(Qt.ItemDataRole.UserRole), self.found_number
+        self.close_panel()
+        self.on_choice(action, number)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress:
+            return False
+        assert isinstance(event, QKeyEvent)
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.close_panel()
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if watched is self.number:
+                if self.on_lookup is not None:
+                    self.on_lookup(self.number.text())
+            else:
+                self._confirm()
+            return True
         if watched is self.list and Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
             row = key - Qt.Key.Key_1
             if row < self.list.count():
                 self.list.setCurrentRow(row)
             return True
         return False
+
+
+def found_text(model: ConsoleModel, ticket: dict[str, Any]) -> str:
+    """A looked-up ticket: number, service, state and counter, then its history."""
+    status = STATUS_WORDS.get(ticket.get("status", ""), ticket.get("status", ""))
+    where = f" · Quầy {ticket['counter']}" if ticket.get("counter") else ""
+    lines = [
+        f"<b style='font-size:26px'>{ticket['number']}</b> – "
+        f"{ticket.get('service_name') or model.service_name(ticket.get('service'))}",
+        f"Trạng thái: <b>{status}</b>{where}",
+    ]
+    if ticket.get("status") == "waiting":
+        lines.append(f"Số người chờ trước: {ticket.get('ahead', 0)}")
+    for step in ticket.get("history") or []:
+        what = HISTORY_WORDS.get(step.get("type", ""), step.get("type", ""))
+        if step.get("recall"):
+            what = "Gọi lại"
+        counter = f" – quầy {step['counter']}" if step.get("counter") else ""
+        lines.append(f"{model.local_clock(step.get('at'))}  {what}{counter}")
+    return "<br>".join(lines)
 
 
 class WorkPage(QWidget):
@@ -247,8 +461,12 @@ class WorkPage(QWidget):
         tbox = QVBoxLayout(ticket_box)
         caption = QLabel("Số đang phục vụ")
         caption.setFont(font(20))
+        self.held = QLabel(wordWrap=True)  # tickets parked here while a citizen fetches papers
+        self.held.setFont(font(20, bold=True))
+        self.held.setStyleSheet("color:#6b4a00")
         for widget in (caption, self.number, self.service, self.priority, self.timers):
             tbox.addWidget(widget)
+        tbox.addWidget(self.held)
 
         self.waiting = QLabel(wordWrap=True)
         self.waiting.setFont(font(20))
@@ -262,16 +480,18 @@ class WorkPage(QWidget):
         wbox.addWidget(self.waiting, 1)
 
         self.panel = ChoicePanel()
+        self.lookup = LookupPanel(model)
         middle = QHBoxLayout()
         middle.addWidget(ticket_box, 3)
         middle.addWidget(waiting_box, 2)
         middle.addWidget(self.panel, 3)
+        middle.addWidget(self.lookup, 3)
 
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         for key in KEYS:
             button = QPushButton()
-            button.setFont(font(18, bold=True))
+            button.setFont(font(16, bold=True))
             button.setMinimumHeight(84)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _=False, a=key.action: on_action(a))
@@ -301,7 +521,11 @@ class WorkPage(QWidget):
         )
         text, colour = STATUS_TEXT.get(counter.get("status", ""), ("", "#6b7280"))
         reason = self._pause_reason_name(counter.get("pause_reason"))
-        self.status.setText(f" {text}{' – ' + reason if m.paused and reason else ''} ")
+        back = m.local_clock(counter.get("back_at")) if m.paused else ""
+        self.status.setText(
+            f" {text}{' – ' + reason if m.paused and reason else ''}"
+            f"{' · đến ' + back if back else ''} "
+        )
         self.status.setStyleSheet(f"background:{colour}; color:white; padding:4px 10px;")
         self.suggestion.setText(m.suggestion or "")
         self.suggestion.setVisible(bool(m.suggestion))
@@ -318,14 +542,20 @@ class WorkPage(QWidget):
         for key in KEYS:
             button = self.buttons[key.action]
             action = self.action_of(key.action)
-            label = "Tiếp tục" if action == "resume" else key.label
+            label = ACTION_LABELS.get(action, key.label)
             button.setText(f"{label}\n{key.hint}")
-            button.setEnabled(m.can(action) and self.panel.isHidden())
+            button.setEnabled(m.can(action) and self.panels_closed())
         self.sign_out.setEnabled(m.busy is None)
+
+    def panels_closed(self) -> bool:
+        return self.panel.isHidden() and self.lookup.isHidden()
 
     def action_of(self, key_action: str) -> str:
         if key_action == "pause_resume":
             return "resume" if self.model.paused else "pause"
+        if key_action == "hold_resume":
+            held_only = self.model.current is None and self.model.held
+            return "resume_held" if held_only else "hold"
         return key_action
 
     def _pause_reason_name(self, reason_id: str | None) -> str:
@@ -341,6 +571,7 @@ class WorkPage(QWidget):
             self.service.setText("Chưa gọi số nào. Nhấn F1 để gọi số tiếp.")
             self.priority.setText("")
             self.timers.setText("")
+            self.update_timers()
             return
         self.number.setText(ticket["number"])
         self.service.setText(ticket.get("service_name") or m.service_name(ticket.get("service")))
@@ -350,10 +581,13 @@ class WorkPage(QWidget):
 
     def update_timers(self) -> None:
         m = self.model
+        held = ", ".join(t["number"] for t in m.held)
+        hint = " (F8 để phục vụ tiếp)" if m.current is None else ""
+        self.held.setText(f"Đang giữ chờ bổ sung hồ sơ: {held}{hint}" if held else "")
         if m.current is None:
             return
         self.timers.setText(
-            f"Đã chờ: {clock_text(m.waited())}   ·   Đang phục vụ: {clock_text(m.serving())}"
+            f"Đã chờ: {minutes_text(m.waited())}   ·   Đang phục vụ: {minutes_text(m.serving())}"
         )
 
     def _render_waiting(self) -> None:
@@ -397,7 +631,7 @@ def my_day_text(figures: dict[str, Any] | None) -> str:
         parts.append(f"{figures['transferred']} chuyển")
     median = (figures.get("service") or {}).get("p50")
     if median is not None:
-        parts.append(f"phục vụ trung vị {clock_text(median)}")
+        parts.append(f"phục vụ trung vị {minutes_text(median)}")
     if figures.get("rated"):
         parts.append(
             f"hài lòng {round(100 * figures['satisfied'])} % ({figures['rated']} đánh giá)"
@@ -432,6 +666,9 @@ class ConsoleWindow(QWidget):
                 shortcut.activated.connect(lambda a=key.action: self.trigger(a))
                 self.shortcuts.append(shortcut)
         self._tasks: set[asyncio.Future[Any]] = set()
+        self.work.lookup.on_lookup = self._lookup
+        self.work.lookup.closed = self.work.panel.closed = self.refresh
+        self.work.lookup.on_choice = lambda action, number: self._act(action, number=number)
         self.ticker = QTimer(self)
         self.ticker.timeout.connect(self.work.update_timers)
         self.ticker.start(1000)
@@ -451,12 +688,12 @@ class ConsoleWindow(QWidget):
         if signed_in:
             self.work.refresh()
         for shortcut in self.shortcuts:
-            shortcut.setEnabled(signed_in and self.work.panel.isHidden())
+            shortcut.setEnabled(signed_in and self.work.panels_closed())
 
     def trigger(self, key_action: str) -> None:
         """A button or a key: run the action, or open its choice panel first."""
         action = self.work.action_of(key_action)
-        if not self.model.can(action) or not self.work.panel.isHidden():
+        if not self.model.can(action) or not self.work.panels_closed():
             return
         m, panel = self.model, self.work.panel
         if action == "finish":
@@ -479,7 +716,22 @@ class ConsoleWindow(QWidget):
                 options,
                 lambda choice, reason: self._act("transfer", service=choice, reason=reason),
                 reason=TRANSFER_REASONS[0],
+                searchable=True,
             )
+        elif action == "lookup":
+            self.work.lookup.open()
+        elif action == "resume_held" and len(m.held) > 1:
+            panel.open(
+                "Phục vụ tiếp số đang giữ",
+                [
+                    (t["number"], f"{t['number']} – {m.service_name(t.get('service'))}")
+                    for t in m.held
+                ],
+                lambda choice, _r: self._act("resume_held", number=choice),
+            )
+        elif action == "resume_held":
+            self._act("resume_held", number=m.held[0]["number"])
+            return
         else:
             self._act(action)
             return
@@ -488,6 +740,13 @@ class ConsoleWindow(QWidget):
     def _act(self, action: str, **fields: Any) -> None:
         self.model.act(action, **fields)
         self.refresh()
+
+    def _lookup(self, number: str) -> None:
+        async def run() -> None:
+            found = await self.model.lookup(number)
+            self.work.lookup.show_found(found, self.model.error)
+
+        self._spawn(run())
 
     def _sign_in(self, username: str, password: str, counter: int) -> None:
         self._spawn(self.model.sign_in(username, password, counter))

@@ -25,13 +25,29 @@ from queue_protocol.client import (
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("call_next", "recall", "no_show", "transfer", "finish", "pause", "resume")
-NEEDS_TICKET = frozenset({"recall", "no_show", "transfer", "finish"})
-# After these the officer's figures of the day change (call_next finishes the ticket
-# still at the counter first).
-ENDS_SERVICE = frozenset({"call_next", "no_show", "transfer", "finish"})
+ACTIONS = (
+    "call_next",
+    "recall",
+    "no_show",
+    "transfer",
+    "finish",
+    "pause",
+    "resume",
+    "call_number",
+    "requeue",
+    "hold",
+    "resume_held",
+)
+NEEDS_TICKET = frozenset({"recall", "no_show", "transfer", "finish", "hold"})
+# After these the officer's figures of the day change (call_next and call_number finish
+# the ticket still at the counter first).
+ENDS_SERVICE = frozenset({"call_next", "no_show", "transfer", "finish", "call_number"})
 DONE_TEXT = {
     "call_next": "Đã gọi số {number}.",
+    "call_number": "Đã gọi số {number}.",
+    "requeue": "Số {number} đã được đưa lại vào hàng chờ.",
+    "hold": "Đang giữ số {number} tại quầy; có thể gọi số tiếp.",
+    "resume_held": "Tiếp tục phục vụ số {number}.",
     "recall": "Đã gọi lại số {number}.",
     "no_show": "Số {number}: công dân vắng mặt.",
     "transfer": "Đã chuyển số {number}.",
@@ -59,6 +75,9 @@ class ConsoleModel(LiveModel):
         self.outcomes: list[dict[str, Any]] = []
         self.pause_reasons: list[dict[str, Any]] = []
         self.upcoming: list[dict[str, Any]] = []  # the next tickets, in call order
+        self.held: list[dict[str, Any]] = []  # tickets parked at this counter, in order
+        self.found: dict[str, Any] | None = None  # the ticket the officer looked up
+        self._acting_on = ""  # the number at the counter when the action started
         self.busy: str | None = None
         self.error: str | None = None
         self.info: str | None = None
@@ -108,6 +127,7 @@ class ConsoleModel(LiveModel):
             task.cancel()
         await self._drop_client()
         self.phase, self.counter, self.current, self.busy = "signed_out", {}, None, None
+        self.held, self.found = [], None
         self.my_day = None
 
     async def _drop_client(self) -> None:
@@ -123,6 +143,8 @@ class ConsoleModel(LiveModel):
             return False
         if action in NEEDS_TICKET:
             return self.current is not None
+        if action == "resume_held":
+            return bool(self.held)
         return True
 
     @property
@@ -136,6 +158,7 @@ class ConsoleModel(LiveModel):
         if self.busy or self.client is None:
             return None
         self.busy, self.error, self.info = action, None, None
+        self._acting_on = (self.current or {}).get("number", "")  # for the answer's words
         self.changed()
         return self._spawn(self._run(action, fields), f"console {action}")
 
@@ -144,6 +167,20 @@ class ConsoleModel(LiveModel):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    async def lookup(self, number: str) -> dict[str, Any] | None:
+        """Any ticket of today by its number (state, counter, history) into `found`."""
+        self.found, self.error, self.info = None, None, None
+        if self.client is None or not number.strip():
+            return None
+        try:
+            result = await self.client.request("lookup", number=number.strip())
+        except REQUEST_TROUBLE as exc:
+            self.error = error_text(exc)
+        else:
+            self.found = result.get("ticket")
+        self.changed()
+        return self.found
 
     async def _refresh_my_day(self) -> None:
         """Ask for this officer's figures today; they are a nicety: no error shown."""
@@ -164,20 +201,24 @@ class ConsoleModel(LiveModel):
         except REQUEST_TROUBLE as exc:
             self.error = error_text(exc)
         else:
-            self._apply_result(action, result)
+            self._apply_result(action, result, fields)
         finally:
             self.busy = None
             self.changed()
 
-    def _apply_result(self, action: str, result: dict[str, Any]) -> None:
+    def _apply_result(self, action: str, result: dict[str, Any], fields: dict[str, Any]) -> None:
+        before = self._acting_on
         if "counter" in result:
             self.counter = result["counter"]
             self.current = self.counter.get("ticket")
+            self.held = list(self.counter.get("held") or [])
         ticket = result.get("ticket")
         if ticket is not None:
             self.current = ticket if ticket.get("status") == "called" else None
-        number = (ticket or {}).get("number", "")
+            self.held = [t for t in self.held if t.get("number") != ticket.get("number")]
+        number = (ticket or {}).get("number") or fields.get("number") or before
         self.info = DONE_TEXT[action].format(number=number)
+        self.found = None
         if action in ENDS_SERVICE:
             self._spawn(self._refresh_my_day(), "console my_day")
 
@@ -195,6 +236,7 @@ class ConsoleModel(LiveModel):
         self.outcomes = list(welcome.get("outcomes", []))
         self.pause_reasons = list(welcome.get("pause_reasons", []))
         self.upcoming = list(self.counter.get("next") or [])
+        self.held = list(self.counter.get("held") or [])
         self._spawn(self._refresh_my_day(), "console my_day")
 
     def on_next(self, event: dict[str, Any]) -> bool:
@@ -207,7 +249,7 @@ class ConsoleModel(LiveModel):
         view = event.get("counter") or {}
         if view.get("number") != self.counter.get("number"):
             return False
-        for key in ("status", "pause_reason", "name", "suggested"):
+        for key in ("status", "pause_reason", "back_at", "name", "suggested"):
             self.counter[key] = view.get(key)
         number = view.get("ticket")
         if number is None:
@@ -225,7 +267,7 @@ class ConsoleModel(LiveModel):
         return mine
 
     def on_day_started(self, _event: dict[str, Any]) -> bool:
-        self.current = None
+        self.current, self.held, self.found = None, [], None
         return True
 
     # -- what the view shows -----------------------------------------------------
@@ -239,6 +281,12 @@ class ConsoleModel(LiveModel):
             ({"id": sid, **self.services.get(sid, {})}, secondary)
             for sid, secondary in main + extra
         ]
+
+    @property
+    def callable_services(self) -> set[str]:
+        """The services this counter may call a number from (its own, secondary, suggested)."""
+        services = [*self.counter.get("services", []), *self.counter.get("secondary_services", [])]
+        return {*services, *([self.counter["suggested"]] if self.counter.get("suggested") else [])}
 
     @property
     def suggestion(self) -> str | None:

@@ -49,6 +49,9 @@ class CounterWindow(QWidget):
         self.status = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.status.setFont(font(80, bold=True))
+        self.back = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)  # a pause's return time
+        self.back.setTextFormat(Qt.TextFormat.RichText)
+        self.back.hide()
         self.officer = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.officer.setStyleSheet(f"color:{MUTED}")
         self.banner = ConnectionBanner()
@@ -59,6 +62,7 @@ class CounterWindow(QWidget):
         box.addWidget(self.caption)
         box.addWidget(self.number, 7)
         box.addWidget(self.status, 7)
+        box.addWidget(self.back)
         box.addWidget(self.officer)
         self._blink_on = True
         self.blinker = QTimer(self)
@@ -87,16 +91,25 @@ class CounterWindow(QWidget):
             self._show_status("Không có quầy này", f"No counter {m.number} on this server")
             return
         ticket = m.ticket
+        if ticket is None and m.status == "paused":
+            vi, en, back_vi, back_en = m.pause_words()
+            self._show_status(vi, en)
+            if back_vi:  # the return time, under the reason
+                self.back.setText(bilingual(back_vi, back_en, self._unit * 7))
+                self.back.show()
+            return
         if ticket is None:
             self._show_status(*IDLE.get(m.status, IDLE["closed"]))
             return
         self.caption.setText(bilingual("Đang phục vụ số", "Now serving", self._unit * 5.5))
         self.caption.show()
+        self.back.hide()
         self.number.setText(ticket)
         self.number.show()
         self.status.hide()
 
     def _show_status(self, vi: str, en: str) -> None:
+        self.back.hide()
         self.caption.hide()
         self.number.hide()
         self.status.setText(bilingual(vi, en, self._unit * 11))

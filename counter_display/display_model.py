@@ -26,9 +26,11 @@ class CounterDisplayModel(LiveModel):
         self.known = True  # False when the server has no such counter
         self.flash_seconds = flash_seconds
         self._called_at: float | None = None  # monotonic, for the "just called" flash
+        self.pause_reasons: dict[str, dict[str, Any]] = {}
         super().__init__(client)
 
     def apply_welcome(self, welcome: dict[str, Any]) -> None:
+        self.pause_reasons = {r["id"]: r for r in welcome.get("pause_reasons", [])}
         views = {c["number"]: c for c in welcome.get("counters", [])}
         self.counter = views.get(self.number)
         self.known = self.counter is not None
@@ -66,6 +68,19 @@ class CounterDisplayModel(LiveModel):
     @property
     def ticket(self) -> str | None:
         return (self.counter or {}).get("ticket") if self.status == "open" else None
+
+    def pause_words(self) -> tuple[str, str, str, str]:
+        """A paused counter in words: (status vi, status en, return vi, return en):
+        "Tạm dừng – Nghỉ trưa", "Phục vụ lại lúc 13:00" when the return time is known."""
+        counter = self.counter or {}
+        reason = self.pause_reasons.get(counter.get("pause_reason") or "")
+        vi, en = "Tạm dừng", "Paused"
+        if reason is not None:
+            vi, en = f"{vi} – {reason['name']}", f"{en} – {reason.get('name_en') or reason['name']}"
+        back = self.local_clock(counter.get("back_at"))
+        if not back:
+            return vi, en, "", ""
+        return vi, en, f"Phục vụ lại lúc {back}", f"Back at {back}"
 
     def flashing(self) -> bool:
         return (

@@ -214,6 +214,7 @@ class KioskModel:
     ) -> None:
         self.client, self.printer, self.settings = client, printer, settings
         self.server_base = server_base.rstrip("/")
+        self.public_base = self.server_base  # until the welcome names the public address
         self.clock = clock
         self.layout = SlipLayout(
             header_lines=settings.slip_header,
@@ -618,7 +619,7 @@ class KioskModel:
             number=ticket["number"],
             service_name=service.name,
             issued_at=datetime.fromtimestamp(ticket["issued_at"], self.settings.tz),
-            tracking_url=f"{self.server_base}/t/{ticket['public_id']}",
+            tracking_url=f"{self.public_base}/t/{ticket['public_id']}",
             centre_name=self.site_name,
             waiting_ahead=max(0, int(ticket.get("ahead") or 0)),
             estimated_wait_minutes=minutes(ticket.get("estimated_wait")),
@@ -719,6 +720,8 @@ class KioskModel:
     def _on_welcome(self, welcome: dict[str, Any]) -> None:
         site = welcome.get("site") or {}
         self.site_name, self.site_name_en = site.get("name", ""), site.get("name_en", "")
+        # links on the slip: the site's public address, else (not configured) our own
+        self.public_base = (site.get("public_url") or self.server_base).rstrip("/")
         self.sectors = [
             Sector(s["id"], s["name"], s.get("name_en") or s["name"])
             for s in welcome.get("sectors", [])

@@ -66,7 +66,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "print_failed": ("Không in được phiếu", "The ticket could not be printed"),
     "print_failed_body": (
-        "Số vừa lấy đã được hủy. Xin Ông/Bà vui lòng hỏi quầy hướng dẫn.",
+        "Số vừa lấy đã được huỷ. Xin Ông/Bà vui lòng hỏi quầy hướng dẫn.",
         "The number was cancelled. Please ask at the information desk.",
     ),
     "not_issued": ("Chưa lấy được số", "No number was issued"),
@@ -75,9 +75,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The server did not answer. Please ask at the information desk.",
     ),
     "refused": ("Không lấy được số", "No number could be issued"),
-    "out_of_service": ("Tạm ngưng phục vụ", "Out of service"),
+    "out_of_service": ("Tạm dừng phục vụ", "Out of service"),
     "out_of_service_body": (
-        "Xin lỗi Ông/Bà. Máy lấy số đang tạm ngưng, vui lòng hỏi quầy hướng dẫn.",
+        "Xin lỗi Ông/Bà. Máy lấy số đang tạm dừng, vui lòng hỏi quầy hướng dẫn.",
         "Sorry, this kiosk is paused. Please ask at the information desk.",
     ),
     "reason_server": (
@@ -106,7 +106,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "notify_ahead": ("{n} người trước", "{n} people ahead"),
     "notify_consent": (
         "Số điện thoại chỉ dùng để nhắn tin về số thứ tự {number} hôm nay "
-        "(khi sắp đến lượt và khi được mời đến quầy), và được xóa sau khi hết ngày. "
+        "(khi sắp đến lượt và khi được mời đến quầy), và được xoá sau khi hết ngày. "
         "Chạm «Đồng ý và đăng ký» là Ông/Bà đồng ý với việc này.",
         "Your number is used only to text you about ticket {number} today (when your "
         "turn is near and when you are called) and is erased at the end of the day. "
@@ -125,8 +125,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The server did not answer; you are not signed up yet. Please try again.",
     ),
     "keyboard_space": ("Dấu cách", "Space"),
-    "keyboard_delete": ("Xóa", "Delete"),
-    "keyboard_clear": ("Xóa hết", "Clear"),
+    "keyboard_delete": ("Xoá", "Delete"),
+    "keyboard_clear": ("Xoá hết", "Clear"),
 }
 
 

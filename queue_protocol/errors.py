@@ -51,6 +51,22 @@ ERRORS: dict[str, ErrorInfo] = {
         "Không thể thực hiện thao tác này với số thứ tự ở trạng thái hiện tại.",
         "This action is not allowed in the ticket's current state.",
     ),
+    "unknown_number": ErrorInfo(
+        404, "Hôm nay không có số thứ tự này.", "There is no ticket with this number today."
+    ),
+    "other_service": ErrorInfo(
+        409,
+        "Số này thuộc dịch vụ mà quầy không phục vụ.",
+        "This ticket is for a service this counter does not serve.",
+    ),
+    "not_held": ErrorInfo(
+        409, "Số này không được giữ tại quầy.", "This ticket is not held at this counter."
+    ),
+    "tickets_held": ErrorInfo(
+        409,
+        "Quầy còn giữ số chờ bổ sung hồ sơ; hãy phục vụ tiếp các số đó trước.",
+        "The counter still holds tickets; serve them first.",
+    ),
     "same_service": ErrorInfo(
         409, "Số này đã ở dịch vụ đó.", "The ticket is already in that service."
     ),
@@ -102,6 +118,12 @@ ERRORS: dict[str, ErrorInfo] = {
         "Số điện thoại này đã có một lịch hẹn cho dịch vụ này trong ngày đã chọn.",
         "This phone number already has a booking for this service on that day.",
     ),
+    "phone_limit": ErrorInfo(
+        409,
+        "Số điện thoại này đã có đủ số lịch hẹn được phép; Ông/Bà có thể huỷ một lịch hẹn "
+        "cũ rồi đặt lại.",
+        "This phone number already holds as many bookings as allowed; cancel one to book another.",
+    ),
     "too_many_requests": ErrorInfo(
         429,
         "Ông/Bà đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
@@ -144,6 +166,9 @@ ERRORS: dict[str, ErrorInfo] = {
         "Only a failed message can be sent again.",
     ),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
+    "bad_login": ErrorInfo(
+        401, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."
+    ),
     "forbidden": ErrorInfo(403, "Không có quyền thực hiện thao tác này.", "Not allowed."),
     "unavailable": ErrorInfo(503, "Hệ thống tạm thời không phục vụ.", "The system is unavailable."),
     "internal": ErrorInfo(500, "Lỗi hệ thống; vui lòng thử lại.", "Internal error; please retry."),

@@ -56,7 +56,7 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "no_show": {},
     "finish": {"outcome": (_OPTIONAL_TEXT, False)},
     "transfer": {"service": (_TEXT, True), "reason": (_TEXT, True)},
-    "pause": {"reason": (_TEXT, True)},
+    "pause": {"reason": (_TEXT, True), "minutes": ((int,), False)},
     "resume": {},
     "sign_out": {},
     "rate": {"number": (_TEXT, True), "rating": (_TEXT, True)},
@@ -70,6 +70,11 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "consent": ((bool,), True),
     },
     "my_day": {},
+    "call_number": {"number": (_TEXT, True)},
+    "requeue": {"number": (_TEXT, True)},
+    "hold": {},
+    "resume_held": {"number": (_TEXT, True)},
+    "lookup": {"number": (_TEXT, True)},
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
@@ -85,6 +90,11 @@ ROLE_REQUESTS: dict[str, frozenset[str]] = {
             "resume",
             "sign_out",
             "my_day",
+            "call_number",
+            "requeue",
+            "hold",
+            "resume_held",
+            "lookup",
         }
     ),
     "display": frozenset({"ping"}),

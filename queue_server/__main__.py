@@ -28,8 +28,9 @@ from queue_server.core.accounts import ROLES, Accounts
 from queue_server.core.eventloop import loop_name, run
 from queue_server.core.siteconfig import load_config
 from queue_server.core.store import Store, backup
-from queue_server.domain.config import ConfigError
+from queue_server.domain.config import ConfigError, SiteConfig
 from queue_server.web.proxy import parse_networks
+from queue_server.web.voicecheck import series_warning
 
 DEFAULT_CONFIG = str(assets.SAMPLE_CONFIG)  # the sample site, wherever installed
 DEFAULT_DB = "var/queue.db"
@@ -75,12 +76,22 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:  # one line, not a traceback looping under Restart=always
         print(problem, file=sys.stderr)
         return 2
+    warn_series(config)
     app = create_app(
         config, args.db, enforce_hours=not args.ignore_hours, tune_gc=True, trusted_proxies=proxies
     )
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
     run(serve(app, args.host, args.port))
     return 0
+
+
+def warn_series(config: SiteConfig, voice_dir: str | None = None) -> None:
+    """Log, at start, series the hall would read alike (D015 / V015). Here, not in
+    `create_app`: the app stays free of the announcer (tests/server/test_idle_imports.py);
+    the command line pays its few pure-Python modules once."""
+    warning = series_warning(config, voice_dir)
+    if warning is not None:
+        logging.getLogger("queue_server").warning("%s", warning)
 
 
 def _user(argv: list[str]) -> int:

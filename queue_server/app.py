@@ -9,6 +9,7 @@ are `cleanup_ctx` steps, so a start that fails half-way undoes what it had opene
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Callable
@@ -19,7 +20,7 @@ from aiohttp import web
 
 from queue_server.core import eventloop, heap, logsummary
 from queue_server.core.context import ServerContext
-from queue_server.domain.config import SiteConfig
+from queue_server.domain.config import SiteConfig, public_url_warning
 from queue_server.outbox.service import Messaging
 from queue_server.web import proxy
 from queue_server.web.api import Api
@@ -68,6 +69,11 @@ def request_table(d: Desks) -> dict[str, Handler]:
         "resume": Command(d.floor.resume, answer=counter_answer),
         "sign_out": Call(d.floor.sign_out),
         "my_day": Call(d.reports.my_day),
+        "call_number": Command(d.floor.call_number),
+        "requeue": Command(d.floor.requeue, answer=counter_answer),
+        "hold": Command(d.floor.hold, answer=counter_answer),
+        "resume_held": Command(d.floor.resume_held),
+        "lookup": Call(d.floor.lookup),
         # rating pad
         "rate": Command(d.floor.rate, answer=rated_answer),
         # kiosk, display, rating pad: alive
@@ -143,6 +149,9 @@ def create_app(
 ) -> web.Application:
     """The server's aiohttp app; `trusted_proxies` may tell it the client's address in
     `X-Forwarded-For` (`queue_server.web.proxy`)."""
+    warning = public_url_warning(config)
+    if warning is not None:  # the links citizens get would not open on their phones
+        logging.getLogger(__name__).warning("%s", warning)
     ctx = ServerContext(config, db_path, enforce_hours=enforce_hours, clock=clock)
     booking, tracker = BookingDesk(ctx), Tracker(ctx)
     messaging = Messaging(ctx)

@@ -127,6 +127,15 @@ def write_manifest(directory: Path, clips: dict[str, str]) -> None:
         "[clips]",
     ]
     lines += [f'"{token}" = "{relative}"' for token, relative in clips.items()]
+    lines += [
+        "",
+        "# Letter names this voice makes sound the same (announce/alike.py); a site whose",
+        "# series letters fall in one group is warned at start. G and V are read gờ and vờ,",
+        '# so none of ours collide; a recording that reads them "giê" and "vê" lists',
+        '# [["dê", "giê", "vê"]] here (in the south they are all /je/).',
+        "[sound_alike]",
+        "groups = []",
+    ]
     (directory / "manifest.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

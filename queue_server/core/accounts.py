@@ -179,7 +179,7 @@ class Accounts:
         valid = await _hashing(_verify_user, password, None if row is None else row[1])
         if row is None or not valid:
             await self.audit(username, "login_failed", origin)
-            raise QueueError("unauthorized", "sai tên đăng nhập hoặc mật khẩu")
+            raise QueueError("bad_login")
         token = secrets.token_urlsafe(32)
         now = time.time()
         await self._write(

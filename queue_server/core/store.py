@@ -701,6 +701,16 @@ class Store:
             row = await cur.fetchone()
         return None if row is None else dict(zip(_TICKET_COLUMNS, row, strict=True))
 
+    async def ticket_history(self, ticket_id: int) -> list[dict[str, Any]]:
+        """What happened to one ticket, in order: {at, type, actor, counter} and the
+        event's own fields that say more (reason, outcome, to_service, recall)."""
+        async with self.reader.execute(
+            "SELECT data FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        keep = ("at", "type", "actor", "counter", "reason", "outcome", "to_service", "recall")
+        return [{k: v for k, v in loads(data).items() if k in keep} for (data,) in rows]
+
     async def load_bookings(self, since_day: str) -> list[Booking]:
         """The bookings of `since_day` and later, for the writer's state at start-up."""
         return await self._run(self._load_bookings, since_day)

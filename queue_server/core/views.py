@@ -69,6 +69,7 @@ def counter_view(state: QueueState, number: int, *, private: bool = False) -> di
         "status": cs.status.value,
         "ticket": ticket.number if ticket else None,
         "pause_reason": cs.pause_reason,
+        "back_at": cs.back_at,  # a paused counter's return time, if known
         "officer_name": cs.officer_name,
         "suggested": cs.suggested,  # a service a supervisor asked it to take on for now
     }  # public: citizens see who serves them
@@ -79,6 +80,7 @@ def counter_view(state: QueueState, number: int, *, private: bool = False) -> di
             "secondary_services": list(counter.secondary_services),
             "ticket": ticket_public(state, ticket) if ticket else None,
             "next": upcoming(state, number),
+            "held": [ticket_public(state, state.tickets[tid]) for tid in cs.held],
         }
     return view
 
@@ -154,6 +156,8 @@ def welcome(
             "name": config.site.name,
             "name_en": config.site.name_en,
             "timezone": config.site.timezone,
+            # the address citizens' phones open: the kiosk's slip QR is built on it
+            "public_url": config.site.public_url,
         },
         "sectors": [_names(s) for s in config.sectors.values()],
         "services": service_catalogue(state, now),

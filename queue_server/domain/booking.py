@@ -165,6 +165,7 @@ class BookingBook:
         self.by_code: dict[str, Booking] = {}
         self._taken: Tally[tuple[str, float]] = Tally()
         self._by_phone: dict[tuple[str, str, str], str] = {}
+        self._per_phone: Tally[str] = Tally()  # standing bookings per phone
 
     def __contains__(self, code: str) -> bool:
         return code in self.by_code
@@ -179,6 +180,10 @@ class BookingBook:
         """The code of the phone's booking for this service and day, if it stands."""
         return self._by_phone.get((phone, service, day))
 
+    def standing(self, phone: str) -> int:
+        """How many bookings of today and later this phone holds (not cancelled)."""
+        return self._per_phone[phone]
+
     def add(self, booking: Booking) -> None:
         if booking.code in self.by_code:
             return  # already loaded from the bookings table
@@ -187,6 +192,7 @@ class BookingBook:
             self._taken[(booking.service, booking.slot_at)] += 1
             if booking.phone:
                 self._by_phone[(booking.phone, booking.service, booking.day)] = booking.code
+                self._per_phone[booking.phone] += 1
 
     def cancel(self, code: str, at: float) -> None:
         booking = self.by_code[code]
@@ -196,6 +202,7 @@ class BookingBook:
         self._taken[(booking.service, booking.slot_at)] -= 1
         if booking.phone:
             self._by_phone.pop((booking.phone, booking.service, booking.day), None)
+            self._per_phone[booking.phone] -= 1
 
     def of_day(self, service: str, day: str) -> list[Booking]:
         """The bookings of a service on a day (a scan: the centre's rare cancellations)."""
@@ -207,5 +214,7 @@ class BookingBook:
             booking = self.by_code.pop(code)
             if booking.status is not BookingStatus.CANCELLED:
                 self._taken[(booking.service, booking.slot_at)] -= 1
+                if booking.phone:
+                    self._per_phone[booking.phone] -= 1
             if booking.phone:
                 self._by_phone.pop((booking.phone, booking.service, booking.day), None)

@@ -48,6 +48,7 @@ class CloseCounter(Command):
 class PauseCounter(Command):
     counter: int
     reason: str
+    minutes: int | None = None  # the officer's "back in N minutes", if given
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +59,39 @@ class ResumeCounter(Command):
 @dataclass(frozen=True, kw_only=True)
 class CallNext(Command):
     counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallNumber(Command):
+    """Call one ticket by its number (waiting, or passed over as a no-show), within the
+    services the counter calls from; a ticket still being served is finished first."""
+
+    counter: int
+    number: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Requeue(Command):
+    """A no-show back in the queue, at its original time or at the end (`[queue]
+    no_show_return`)."""
+
+    counter: int
+    number: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hold(Command):
+    """Park the ticket being served at the counter (the citizen fetches a document)."""
+
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResumeHeld(Command):
+    """Serve a ticket parked at this counter again."""
+
+    counter: int
+    number: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,6 +6,7 @@ wrong, so a bad file stops start-up with one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import tomllib
@@ -44,6 +45,9 @@ class Site:
     # Web origins besides the server's own from which signed-in roles and devices may
     # open /ws (a page served by another host of the centre); lowercase, no path.
     allowed_origins: tuple[str, ...] = ()
+    # The address citizens' phones open (slip QR, booking page, calendar file, messages),
+    # e.g. "https://xephang.binhduong.gov.vn"; no trailing slash. "" if not configured.
+    public_url: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -100,6 +104,18 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class PauseReason(Choice):
+    """A pause reason, and how long such a pause usually lasts, for the counter screen's
+    "back at": `minutes` after the pause, or until the site's next session (lunch)."""
+
+    minutes: int | None = None
+    until_next_session: bool = False
+
+
+NO_SHOW_RETURNS = ("original", "end")
+
+
+@dataclass(frozen=True)
 class Device:
     id: str
     role: str
@@ -131,7 +147,9 @@ class BookingConfig:
     cccd_services: frozenset[str] = frozenset()
     retention_days: int = 30
     notice_version: str = "2026-01"
-    requests_per_hour: int = 20  # booking and cancel requests per client address
+    requests_per_hour: int = 200  # a generous ceiling on all booking requests per address
+    bookings_per_address_per_hour: int = 20  # accepted bookings per client address
+    bookings_per_phone: int = 3  # standing bookings (today and later) per phone
 
     def places(self, service: str, start: dt.time) -> int:
         places = self.default_capacity
@@ -212,7 +230,7 @@ class SiteConfig:
     priority_groups: dict[str, PriorityGroup]
     max_consecutive_priority: int
     outcomes: dict[str, Choice]
-    pause_reasons: dict[str, Choice]
+    pause_reasons: dict[str, PauseReason]
     rating_scale: tuple[Choice, ...]
     devices: dict[str, Device] = field(default_factory=dict)
     default_service_minutes: float = 5.0
@@ -220,6 +238,8 @@ class SiteConfig:
     booking: BookingConfig = field(default_factory=BookingConfig)
     alerts: AlertConfig = field(default_factory=AlertConfig)
     messaging: MessagingConfig = field(default_factory=MessagingConfig)
+    # A no-show put back in the queue by its officer: at its original time or at the end.
+    no_show_return: str = "end"
 
     @property
     def default_outcome(self) -> str:
@@ -253,8 +273,14 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
     )
     k_bound = r.integer(prio, "max_consecutive", "priority", default=3, low=1)
     queue = r.table(data, "queue", required=False)
-    pause_reasons = _choices(r, data, "pause_reasons")
+    pause_reasons = _pause_reasons(r, data)
     rating_scale = tuple(_choices(r, data, "rating_scale").values())
+    messaging = _messaging(r, r.table(data, "messaging", required=False))
+    # One public address for every link a citizen gets: [site] public_url (an older
+    # [messaging] public_url is read as it, when the site has none).
+    if not site.public_url and messaging.public_url:
+        site = dataclasses.replace(site, public_url=messaging.public_url)
+    messaging = dataclasses.replace(messaging, public_url=site.public_url)
     return SiteConfig(
         source=source,
         site=site,
@@ -271,7 +297,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         service_time_window=r.integer(queue, "service_time_window", "queue", default=50, low=1),
         booking=_booking(r, r.table(data, "booking", required=False), services),
         alerts=_alerts(r, r.table(data, "alerts", required=False), pause_reasons, rating_scale),
-        messaging=_messaging(r, r.table(data, "messaging", required=False)),
+        messaging=messaging,
+        no_show_return=_no_show_return(r, queue),
     )
 
 
@@ -380,7 +407,38 @@ def _site(r: _Reader, t: dict) -> Site:
         hours=r.hours(t.get("hours", [["07:00", "17:00"]]), "site.hours"),
         holidays=frozenset(holidays),
         allowed_origins=_origins(r, t.get("allowed_origins", [])),
+        public_url=_public_url(r, t, "site"),
     )
+
+
+def _public_url(r: _Reader, t: dict, path: str) -> str:
+    url = t.get("public_url", "")
+    if not isinstance(url, str) or (url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url)):
+        raise r.fail(f"{path}.public_url", f"{url!r} must be an http(s) address")
+    return url.rstrip("/")
+
+
+_LOOPBACK = re.compile(r"(localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)(:\d+)?", re.IGNORECASE)
+
+
+def public_url_warning(config: SiteConfig) -> str | None:
+    """Why the links citizens get will not open on their phones, or None if they will."""
+    url = config.site.public_url
+    if not url:
+        return (
+            "[site] public_url is not set: the QR on every slip, the booking page link and "
+            "the links in messages and calendar files fall back to the server's own address, "
+            "which phones on mobile data cannot open (see docs/operations.md)"
+        )
+    host = url.split("://", 1)[1].split("/", 1)[0]
+    if _LOOPBACK.fullmatch(host):
+        return (
+            f"[site] public_url {url} is this machine's loopback address: phones cannot open "
+            "the links citizens get (see docs/operations.md)"
+        )
+    if url.startswith("http://"):
+        return f"[site] public_url {url} is not HTTPS: put the TLS reverse proxy in front"
+    return None
 
 
 _ORIGIN = re.compile(r"https?://([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?")
@@ -513,6 +571,32 @@ def _choices(r: _Reader, data: dict, key: str, required: bool = False) -> dict[s
     return _unique(r, key, items)
 
 
+def _pause_reasons(r: _Reader, data: dict) -> dict[str, PauseReason]:
+    reasons = []
+    for (path, t), choice in zip(
+        r.tables(data, "pause_reasons"), _choices(r, data, "pause_reasons").values(), strict=True
+    ):
+        minutes = t.get("minutes")
+        if minutes is not None:
+            minutes = r.integer(t, "minutes", path, low=1, high=480)
+        until = t.get("until_next_session", False)
+        if not isinstance(until, bool):
+            raise r.fail(f"{path}.until_next_session", "must be true or false")
+        if until and minutes is not None:
+            raise r.fail(path, "give minutes or until_next_session, not both")
+        reasons.append(PauseReason(choice.id, choice.name, choice.name_en, minutes, until))
+    return {reason.id: reason for reason in reasons}
+
+
+def _no_show_return(r: _Reader, queue: dict) -> str:
+    value = queue.get("no_show_return", "end")
+    if value not in NO_SHOW_RETURNS:
+        raise r.fail(
+            "queue.no_show_return", f"{value!r} must be one of {', '.join(NO_SHOW_RETURNS)}"
+        )
+    return str(value)
+
+
 def _devices(r: _Reader, data: dict) -> dict[str, Device]:
     devices = []
     for path, t in r.tables(data, "devices"):
@@ -574,12 +658,16 @@ def _booking(r: _Reader, t: dict, services: dict[str, Service]) -> BookingConfig
         cccd_services=frozenset(service_ids("cccd_services")),
         retention_days=r.integer(t, "retention_days", "booking", default=30, low=1, high=3650),
         notice_version=version.strip(),
-        requests_per_hour=r.integer(t, "requests_per_hour", "booking", default=20, low=1),
+        requests_per_hour=r.integer(t, "requests_per_hour", "booking", default=200, low=1),
+        bookings_per_address_per_hour=r.integer(
+            t, "bookings_per_address_per_hour", "booking", default=20, low=1
+        ),
+        bookings_per_phone=r.integer(t, "bookings_per_phone", "booking", default=3, low=1),
     )
 
 
 def _alerts(
-    r: _Reader, t: dict, reasons: dict[str, Choice], scale: tuple[Choice, ...]
+    r: _Reader, t: dict, reasons: Mapping[str, Choice], scale: tuple[Choice, ...]
 ) -> AlertConfig:
     pauses = t.get("pause_minutes", {})
     if not isinstance(pauses, dict):
@@ -644,9 +732,7 @@ def _messaging(r: _Reader, t: dict) -> MessagingConfig:
     default_near = r.integer(t, "default_near", "messaging", default=near[0], low=1)
     if default_near not in near:
         raise r.fail("messaging.default_near", f"{default_near} is not one of near_thresholds")
-    url = t.get("public_url", "")
-    if not isinstance(url, str) or (url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url)):
-        raise r.fail("messaging.public_url", f"{url!r} must be an http(s) address")
+    url = _public_url(r, t, "messaging")  # older sites: [site] public_url is the place now
     enabled = flag("enabled", bool(route))
     if enabled and not route:
         raise r.fail("messaging.route", "name the channel for phone (and email) messages")
@@ -663,7 +749,7 @@ def _messaging(r: _Reader, t: dict) -> MessagingConfig:
         reminder_hour_minutes=r.integer(
             t, "reminder_hour_minutes", "messaging", default=60, low=5, high=600
         ),
-        public_url=url.rstrip("/"),
+        public_url=url,
         unaccented=flag("unaccented", False),
         inbound_per_hour=r.integer(t, "inbound_per_hour", "messaging", default=10, low=1),
         max_attempts=r.integer(t, "max_attempts", "messaging", default=8, low=1, high=50),

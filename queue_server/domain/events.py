@@ -78,6 +78,30 @@ class TicketTransferred(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketRequeued(Event):
+    """A no-show back in the queue; `effective_at` is its place (original time or now)."""
+
+    type = "ticket_requeued"
+    ticket_id: int
+    counter: int
+    effective_at: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketHeld(Event):
+    type = "ticket_held"
+    ticket_id: int
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketResumed(Event):
+    type = "ticket_resumed"
+    ticket_id: int
+    counter: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketVoided(Event):
     type = "ticket_voided"
     ticket_id: int
@@ -119,6 +143,7 @@ class CounterPaused(Event):
     type = "counter_paused"
     counter: int
     reason: str
+    back_at: float | None = None  # when the counter means to serve again, if known
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -289,6 +314,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ServiceSuggested,
         AlertLimitsChanged,
         TicketSubscribed,
+        TicketRequeued,
+        TicketHeld,
+        TicketResumed,
     )
 }
 

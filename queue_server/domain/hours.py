@@ -55,3 +55,13 @@ def opens_at(site: Site, service: Service, now: float, horizon_days: int = 14) -
             if at > local:
                 return at.timestamp()
     return None
+
+
+def next_session_today(site: Site, now: float) -> float | None:
+    """The start of the site's next session later today (after the lunch break), or None."""
+    local = local_time(site, now)
+    for start, _ in site.hours:
+        at = dt.datetime.combine(local.date(), start, site.tz)
+        if at > local:
+            return at.timestamp()
+    return None

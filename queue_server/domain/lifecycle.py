@@ -19,6 +19,7 @@ class TicketStatus(StrEnum):
     NO_SHOW = "no_show"
     VOIDED = "voided"
     EXPIRED = "expired"
+    HELD = "held"  # parked at its counter while the citizen fetches a document
 
 
 class TicketAction(StrEnum):
@@ -29,6 +30,9 @@ class TicketAction(StrEnum):
     TRANSFER = "transfer"  # leaves the counter and waits in another service
     VOID = "void"
     EXPIRE = "expire"
+    REQUEUE = "requeue"  # a no-show goes back to the queue (at its time or at the end)
+    HOLD = "hold"  # parked at the counter; the counter may call others meanwhile
+    RESUME = "resume"  # a parked ticket is served again at its counter
 
 
 T, A = TicketStatus, TicketAction
@@ -43,6 +47,13 @@ TICKET_TRANSITIONS: dict[tuple[TicketStatus, TicketAction], TicketStatus] = {
     (T.CALLED, A.TRANSFER): T.WAITING,
     (T.CALLED, A.VOID): T.VOIDED,
     (T.CALLED, A.EXPIRE): T.EXPIRED,
+    (T.CALLED, A.HOLD): T.HELD,
+    (T.HELD, A.RESUME): T.CALLED,
+    (T.HELD, A.VOID): T.VOIDED,
+    (T.HELD, A.EXPIRE): T.EXPIRED,
+    # A citizen passed over comes back: called by number, or put back in the queue.
+    (T.NO_SHOW, A.CALL): T.CALLED,
+    (T.NO_SHOW, A.REQUEUE): T.WAITING,
 }
 
 

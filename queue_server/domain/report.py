@@ -140,6 +140,7 @@ class Report:
         scale = [choice.id for choice in config.rating_scale]
         self.satisfied = frozenset(scale[: len(scale) // 2])
         self.tickets: dict[int, TicketRecord] = {}
+        self._held_at: dict[int, float] = {}  # ticket → when it was parked at its counter
         self.totals = Figures()
         self.days: dict[str, Figures] = {}
         self.services: dict[str, Figures] = {}
@@ -296,6 +297,22 @@ class Report:
         t.called_at, t.outcome, t.ended_at = None, "no_show", ev.at
         for g in self._groups(t, staff=True):
             g.no_show += 1
+
+    def _on_ticket_requeued(self, ev: e.TicketRequeued) -> None:
+        """A no-show back in the queue: it waits again from now (the no-show still counts)."""
+        if (t := self.tickets.get(ev.ticket_id)) is None:
+            return
+        t.queued_at, t.outcome, t.ended_at = ev.at, "waiting", None
+
+    def _on_ticket_held(self, ev: e.TicketHeld) -> None:
+        """Parked while the citizen fetches a document: not service time."""
+        self._held_at[ev.ticket_id] = ev.at
+
+    def _on_ticket_resumed(self, ev: e.TicketResumed) -> None:
+        held_at = self._held_at.pop(ev.ticket_id, None)
+        t = self.tickets.get(ev.ticket_id)
+        if t is not None and t.called_at is not None and held_at is not None:
+            t.called_at += ev.at - held_at  # the service time leaves the hold out
 
     def _on_ticket_voided(self, ev: e.TicketVoided) -> None:
         self._gone(ev.ticket_id, ev.at, "voided")

@@ -39,7 +39,7 @@ from queue_server.domain.eta import (
     ServiceTimes,
     project,
 )
-from queue_server.domain.hours import is_open, local_time
+from queue_server.domain.hours import is_open, local_time, next_session_today
 from queue_server.domain.lifecycle import (
     CounterAction,
     CounterStatus,
@@ -74,6 +74,7 @@ class Ticket:
     rating: str | None = None
     effective_at: float = 0.0  # its time in the queue: issue time or booked slot; kept on transfer
     booking: str | None = None
+    held_at: float | None = None  # parked at its counter since (the hold is not service)
 
 
 @dataclass
@@ -100,6 +101,8 @@ class CounterState:
     served: int = 0  # tickets finished here today
     suggested: str | None = None  # a service a supervisor asked it to take on for now
     priority_streak: int = 0  # priority calls in a row, for the anti-starvation bound
+    back_at: float | None = None  # a paused counter's return time, if known
+    held: list[int] = dataclasses.field(default_factory=list)  # tickets parked here, in order
 
 
 def format_number(service: Service, seq: int) -> str:
@@ -187,6 +190,10 @@ class QueueState:
             c.ResumeCounter: self._resume,
             c.CallNext: self._call_next,
             c.Recall: self._recall,
+            c.CallNumber: self._call_number,
+            c.Requeue: self._requeue,
+            c.Hold: self._hold,
+            c.ResumeHeld: self._resume_held,
             c.NoShow: self._no_show,
             c.Finish: self._finish,
             c.Transfer: self._transfer,
@@ -229,6 +236,11 @@ class QueueState:
     def ticket_by_request(self, request_id: str) -> Ticket | None:
         tid = self.by_request.get(request_id)
         return None if tid is None else self.tickets[tid]
+
+    def ticket_by_number(self, number: str) -> Ticket | None:
+        """Today's ticket with this number ("b001" and " B001 " find B001)."""
+        wanted = number.strip().upper()
+        return next((t for t in self.tickets.values() if t.number.upper() == wanted), None)
 
     def ticket_by_public_id(self, public_id: str) -> Ticket | None:
         tid = self.by_public.get(public_id)
@@ -282,7 +294,7 @@ class QueueState:
         if not paused:
             return {"kind": "closed"}
         gaps = self._closed_gaps(now)
-        at, reason = min((self._back_at(cs, now, gaps), cs.pause_reason) for cs in paused)
+        at, reason = min((self._expected_back(cs, now, gaps), cs.pause_reason) for cs in paused)
         choice = self.config.pause_reasons.get(reason or "")
         return {
             "kind": "paused",
@@ -321,7 +333,7 @@ class QueueState:
                 if current is not None and current.called_at is not None:
                     free = max(now, current.called_at + self.service_times.mean(current.service))
             elif cs.status is CounterStatus.PAUSED:
-                free = max(now + 60, self._back_at(cs, now, gaps))
+                free = max(now + 60, self._expected_back(cs, now, gaps))
             elif cs.since is not None and cs.since >= gaps[0][0]:
                 continue  # closed after serving today: not expected back
             elif now < opening + FIRST_HALF_HOUR:
@@ -334,9 +346,14 @@ class QueueState:
         queues = self.waiting.snapshot(self._ranks)
         return project(now, outlook, queues, self.service_times.mean, gaps)
 
-    def _back_at(self, cs: CounterState, now: float, gaps: list[tuple[float, float]]) -> float:
-        """When a paused counter is expected back: after its reason's allowance, and not
-        before the end of the lunch gap it paused for."""
+    def _expected_back(
+        self, cs: CounterState, now: float, gaps: list[tuple[float, float]]
+    ) -> float:
+        """When a paused counter is expected back: the return time its pause gave (the
+        officer's minutes, the reason's usual length, lunch: the next session), else after
+        the reason's allowance and not before the end of the lunch gap it paused for."""
+        if cs.back_at is not None:
+            return cs.back_at
         since = cs.since or now
         at = since + self.alert_limits.pause_allowance(cs.pause_reason)
         for start, end in gaps[1:]:
@@ -406,7 +423,7 @@ class QueueState:
         for tid in [
             t.id
             for t in self.tickets.values()
-            if t.status in (TicketStatus.WAITING, TicketStatus.CALLED)
+            if t.status in (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.HELD)
         ]:
             out.append(e.TicketExpired(at=now, actor=cmd.actor, ticket_id=tid))
         for cs in self.counters.values():
@@ -485,6 +502,8 @@ class QueueState:
             raise QueueError("slot_full", f"{cmd.day} {slot.label}")
         if self.bookings.holder_of(cmd.phone, cmd.service, cmd.day) is not None:
             raise QueueError("already_booked", f"{cmd.service} {cmd.day}")
+        if self.bookings.standing(cmd.phone) >= config.booking.bookings_per_phone:
+            raise QueueError("phone_limit", str(config.booking.bookings_per_phone))
         if cmd.code in self.bookings:
             raise QueueError("unavailable", "booking code collision; retry")
         return [
@@ -587,6 +606,8 @@ class QueueState:
         next_counter_status(cs.status, CounterAction.CLOSE)
         if cs.ticket_id is not None:
             raise QueueError("counter_busy", self.tickets[cs.ticket_id].number)
+        if cs.held:
+            raise QueueError("tickets_held", " ".join(self.tickets[t].number for t in cs.held))
         return [e.CounterClosed(at=now, actor=cmd.actor, counter=cs.number)]
 
     def _pause(self, cmd: c.PauseCounter, now: float) -> list[e.Event]:
@@ -594,7 +615,29 @@ class QueueState:
         next_counter_status(cs.status, CounterAction.PAUSE)
         if cs.ticket_id is not None:
             raise QueueError("counter_busy", self.tickets[cs.ticket_id].number)
-        return [e.CounterPaused(at=now, actor=cmd.actor, counter=cs.number, reason=cmd.reason)]
+        return [
+            e.CounterPaused(
+                at=now,
+                actor=cmd.actor,
+                counter=cs.number,
+                reason=cmd.reason,
+                back_at=self._back_at(cmd.reason, cmd.minutes, now),
+            )
+        ]
+
+    def _back_at(self, reason_id: str, minutes: int | None, now: float) -> float | None:
+        """When a pause ends, if known: the officer's minutes, else the reason's usual
+        length, else (lunch) the site's next session today."""
+        reason = self.config.pause_reasons.get(reason_id)
+        if minutes is None and reason is not None:
+            minutes = reason.minutes
+        if minutes is not None:
+            if not 1 <= minutes <= 480:
+                raise QueueError("bad_request", "minutes: 1–480")
+            return now + minutes * 60
+        if reason is not None and reason.until_next_session:
+            return next_session_today(self.config.site, now)
+        return None
 
     def _resume(self, cmd: c.ResumeCounter, now: float) -> list[e.Event]:
         cs = self._counter(cmd.counter)
@@ -610,21 +653,78 @@ class QueueState:
         tid = self.waiting.select(tiers, self._ranks, normal_first=starving)
         if tid is None:
             raise QueueError("queue_empty")
-        out: list[e.Event] = []
-        if cs.ticket_id is not None:
-            out.append(
-                e.TicketFinished(
-                    at=now,
-                    actor=cmd.actor,
-                    ticket_id=cs.ticket_id,
-                    counter=cs.number,
-                    outcome=self.config.default_outcome,
-                )
-            )
+        out = self._finish_current(cs, cmd.actor, now)
         out.append(
             e.TicketCalled(at=now, actor=cmd.actor, ticket_id=tid, counter=cs.number, recall=False)
         )
         return out
+
+    def _finish_current(self, cs: CounterState, actor: str, now: float) -> list[e.Event]:
+        """A ticket still at the counter when the officer calls another is finished."""
+        if cs.ticket_id is None:
+            return []
+        return [
+            e.TicketFinished(
+                at=now,
+                actor=actor,
+                ticket_id=cs.ticket_id,
+                counter=cs.number,
+                outcome=self.config.default_outcome,
+            )
+        ]
+
+    def _numbered(self, counter: int, number: str) -> Ticket:
+        """Today's ticket `number`, of a service this counter calls from."""
+        ticket = self.ticket_by_number(number)
+        if ticket is None:
+            raise QueueError("unknown_number", number)
+        if not any(ticket.service in tier for tier in self.tiers(counter)):
+            raise QueueError("other_service", f"{ticket.number} {ticket.service}")
+        return ticket
+
+    def _call_number(self, cmd: c.CallNumber, now: float) -> list[e.Event]:
+        """Call one ticket by number: waiting, or passed over and come back."""
+        cs = self._counter(cmd.counter)
+        next_counter_status(cs.status, CounterAction.CALL)
+        ticket = self._numbered(cs.number, cmd.number)
+        if ticket.id == cs.ticket_id:
+            raise QueueError("invalid_transition", f"{ticket.number} is being served here")
+        next_ticket_status(ticket.status, TicketAction.CALL)
+        return [
+            *self._finish_current(cs, cmd.actor, now),
+            e.TicketCalled(
+                at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cs.number, recall=False
+            ),
+        ]
+
+    def _requeue(self, cmd: c.Requeue, now: float) -> list[e.Event]:
+        """A no-show back in the queue: at its original place or at the end (config)."""
+        cs = self._counter(cmd.counter)
+        if cs.status is CounterStatus.CLOSED:
+            raise QueueError("counter_closed")
+        ticket = self._numbered(cs.number, cmd.number)
+        next_ticket_status(ticket.status, TicketAction.REQUEUE)
+        at = ticket.effective_at if self.config.no_show_return == "original" else now
+        return [
+            e.TicketRequeued(
+                at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cs.number, effective_at=at
+            )
+        ]
+
+    def _hold(self, cmd: c.Hold, now: float) -> list[e.Event]:
+        ticket = self._serving(cmd.counter, TicketAction.HOLD)
+        return [e.TicketHeld(at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cmd.counter)]
+
+    def _resume_held(self, cmd: c.ResumeHeld, now: float) -> list[e.Event]:
+        cs = self._counter(cmd.counter)
+        next_counter_status(cs.status, CounterAction.CALL)
+        ticket = self.ticket_by_number(cmd.number)
+        if ticket is None or ticket.id not in cs.held:
+            raise QueueError("not_held", cmd.number)
+        next_ticket_status(ticket.status, TicketAction.RESUME)
+        if cs.ticket_id is not None:
+            raise QueueError("counter_busy", self.tickets[cs.ticket_id].number)
+        return [e.TicketResumed(at=now, actor=cmd.actor, ticket_id=ticket.id, counter=cs.number)]
 
     def _recall(self, cmd: c.Recall, now: float) -> list[e.Event]:
         ticket = self._serving(cmd.counter, TicketAction.RECALL)
@@ -859,8 +959,10 @@ class QueueState:
         if ev.recall:
             ticket.recalls += 1
             return
-        self.waiting.remove(ticket.id)
+        if ticket.id in self.waiting:
+            self.waiting.remove(ticket.id)
         ticket.status, ticket.counter, ticket.called_at = TicketStatus.CALLED, cs.number, ev.at
+        ticket.ended_at = None  # a no-show called back by number
         cs.ticket_id = ticket.id
         cs.priority_streak = cs.priority_streak + 1 if ticket.priority else 0
 
@@ -868,8 +970,12 @@ class QueueState:
         ticket = self.tickets[ticket_id]
         if ticket.id in self.waiting:
             self.waiting.remove(ticket.id)
-        if ticket.counter is not None and self.counters[ticket.counter].ticket_id == ticket.id:
-            self.counters[ticket.counter].ticket_id = None
+        if ticket.counter is not None:
+            cs = self.counters[ticket.counter]
+            if cs.ticket_id == ticket.id:
+                cs.ticket_id = None
+            if ticket.id in cs.held:
+                cs.held.remove(ticket.id)
         ticket.status, ticket.ended_at = status, at
         return ticket
 
@@ -896,6 +1002,28 @@ class QueueState:
         ticket.transfers += 1
         self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.effective_at)
 
+    def _on_ticket_requeued(self, ev: e.TicketRequeued) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        ticket.status, ticket.ended_at, ticket.called_at = TicketStatus.WAITING, None, None
+        ticket.counter, ticket.effective_at = None, ev.effective_at
+        self.waiting.add(ticket.id, ticket.service, self.rank(ticket), ticket.effective_at)
+
+    def _on_ticket_held(self, ev: e.TicketHeld) -> None:
+        ticket, cs = self.tickets[ev.ticket_id], self.counters[ev.counter]
+        ticket.status, ticket.held_at = TicketStatus.HELD, ev.at
+        if cs.ticket_id == ticket.id:
+            cs.ticket_id = None
+        cs.held.append(ticket.id)
+
+    def _on_ticket_resumed(self, ev: e.TicketResumed) -> None:
+        ticket, cs = self.tickets[ev.ticket_id], self.counters[ev.counter]
+        ticket.status, cs.ticket_id = TicketStatus.CALLED, ticket.id
+        if ticket.called_at is not None and ticket.held_at is not None:
+            ticket.called_at += ev.at - ticket.held_at  # service time leaves the hold out
+        ticket.held_at = None
+        if ticket.id in cs.held:
+            cs.held.remove(ticket.id)
+
     def _on_ticket_rated(self, ev: e.TicketRated) -> None:
         self.tickets[ev.ticket_id].rating = ev.rating
 
@@ -908,7 +1036,7 @@ class QueueState:
 
     def _on_counter_closed(self, ev: e.CounterClosed) -> None:
         cs = self.counters[ev.counter]
-        cs.since = ev.at
+        cs.since, cs.back_at = ev.at, None
         self._suggest(cs, None)
         cs.status, cs.officer, cs.officer_name, cs.pause_reason, cs.ticket_id = (
             CounterStatus.CLOSED,
@@ -921,10 +1049,12 @@ class QueueState:
     def _on_counter_paused(self, ev: e.CounterPaused) -> None:
         cs = self.counters[ev.counter]
         cs.status, cs.pause_reason, cs.since = CounterStatus.PAUSED, ev.reason, ev.at
+        cs.back_at = ev.back_at
 
     def _on_counter_resumed(self, ev: e.CounterResumed) -> None:
         cs = self.counters[ev.counter]
         cs.status, cs.pause_reason, cs.since = CounterStatus.OPEN, None, ev.at
+        cs.back_at = None
 
     def _on_booking_made(self, ev: e.BookingMade) -> None:
         self.bookings.add(

@@ -68,7 +68,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Booking {code}: {service} at {time} on {date} ({status}).",
     ),
     "lookup_help": (
-        "Không tìm thấy mã này. Nhắn STT <số thứ tự> (ví dụ STT A012) hoặc mã lịch hẹn.",
+        "Không tìm thấy mã này. Nhắn STT <số thứ tự> (ví dụ STT A012) hoặc mã đặt lịch.",
         "Code not found. Text STT <number> (e.g. STT A012) or your booking code.",
     ),
     "booking_active": ("còn hiệu lực", "active"),

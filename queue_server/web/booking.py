@@ -103,7 +103,10 @@ class BookingDesk:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self.config = ctx.config
+        # every booking and cancel request (a generous ceiling: typos cost little)…
         self.limit = RateLimit(self.config.booking.requests_per_hour)
+        # …and the bookings accepted, per address (many phones share one on mobile data)
+        self.accepted = RateLimit(self.config.booking.bookings_per_address_per_hour)
         self._purging: set[asyncio.Task] = set()
 
     async def start(self, _app: web.Application | None = None) -> None:
@@ -210,14 +213,15 @@ class BookingDesk:
         return json_answer({"service": service, "day": day, "slots": found})
 
     async def post_booking(self, request: web.Request) -> web.Response:
-        now = self.ctx.clock()
-        if not self.limit.allow(request.remote or "?", time.monotonic()):
+        now, address, moment = self.ctx.clock(), request.remote or "?", time.monotonic()
+        if not self.limit.allow(address, moment) or self.accepted.full(address, moment):
             return error_response(QueueError("too_many_requests"))
         try:
             command, key = self._book_command(await json_body(request), now)
             await self.ctx.engine.submit(command)
         except QueueError as err:
             return error_response(err)
+        self.accepted.allow(address, moment)  # only a booking made counts here
         booking = self.ctx.state.bookings.by_code[command.code]
         log.info("booking %s for %s at %s", booking.code, booking.service, booking.day)
         return json_answer(
@@ -230,11 +234,8 @@ class BookingDesk:
         )
 
     def _book_command(self, body: dict[str, Any], now: float) -> tuple[c.BookSlot, str]:
-        """The command for a booking request, or the refusal of its first bad field."""
-        if body.get("consent") is not True:
-            raise QueueError("consent_required")
-        if body.get("notice_version") != self.config.booking.notice_version:
-            raise QueueError("consent_required", "the notice has changed; read it again")
+        """The command for a booking request, or the refusal of every bad field at once
+        (`FormErrors`: the first one's code, and `fields` naming each)."""
         messages = body.get("messages", False)  # the confirmation and reminders by SMS
         if not isinstance(messages, bool):
             raise QueueError("bad_request", "'messages' must be true or false")
@@ -243,11 +244,29 @@ class BookingDesk:
             raise QueueError(
                 "not_bookable" if service in self.config.services else "unknown_service", service
             )
-        name = normalize_name(_text(body, "name"))
-        phone = normalize_phone(_text(body, "phone"))
+        wrong: list[tuple[str, QueueError]] = []
+
+        def field(name: str, check: Any, *args: Any) -> Any:
+            try:
+                return check(*args)
+            except QueueError as err:
+                wrong.append((name, err))
+                return None
+
+        name = field("name", normalize_name, _text(body, "name"))
+        phone = field("phone", normalize_phone, _text(body, "phone"))
         cccd = None
         if service in self.config.booking.cccd_services:  # only where it is needed
-            cccd = normalize_cccd(_text(body, "cccd"))
+            cccd = field("cccd", normalize_cccd, _text(body, "cccd"))
+        if body.get("consent") is not True:
+            wrong.append(("consent", QueueError("consent_required")))
+        elif body.get("notice_version") != self.config.booking.notice_version:
+            wrong.append(
+                ("consent", QueueError("consent_required", "the notice has changed; read it again"))
+            )
+        if wrong:
+            raise FormErrors(wrong)
+        assert name is not None and phone is not None
         date = self._day(_text(body, "day"), now)
         slot = self._slot(service, date, _text(body, "time"))
         key = secrets.token_urlsafe(18)
@@ -298,9 +317,15 @@ class BookingDesk:
         except QueueError as err:
             return error_response(err)
         booking = self.ctx.state.bookings.get(code)
-        if booking is None or booking.status is not BookingStatus.ACTIVE:
+        if booking is None or booking.status is BookingStatus.CHECKED_IN:
             return error_response(QueueError("unknown_booking", code))
-        text = booking_ics(self.config, self.booking_view(booking), self.ctx.clock())
+        # a cancelled booking: the calendar's cancellation of the same event
+        text = booking_ics(
+            self.config,
+            self.booking_view(booking),
+            self.ctx.clock(),
+            base_url=f"{request.scheme}://{request.host}",
+        )
         return web.Response(
             text=text,
             content_type="text/calendar",
@@ -365,6 +390,23 @@ class BookingDesk:
         if count:
             log.info("personal data of %d bookings before %s erased", count, before_day)
         return count
+
+
+class FormErrors(QueueError):
+    """Every bad field of a form at once: the first one's code and message, and
+    `fields`: [{field, code, message, message_en}] for the page to show each."""
+
+    def __init__(self, wrong: list[tuple[str, QueueError]]) -> None:
+        first = wrong[0][1]
+        super().__init__(first.code, first.detail)
+        self.fields = wrong
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = [
+            {"field": name, "code": e.code, "message": e.message, "message_en": e.message_en}
+            for name, e in self.fields
+        ]
+        return {**super().to_dict(), "fields": fields}
 
 
 def _text(body: dict[str, Any], key: str) -> str:

@@ -36,9 +36,17 @@ def _utc(moment: float) -> str:
     return dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def booking_ics(config: SiteConfig, view: dict[str, Any], now: float) -> str:
-    """The event of a booking; `view` is `BookingDesk.booking_view(booking)`."""
+def booking_ics(config: SiteConfig, view: dict[str, Any], now: float, *, base_url: str = "") -> str:
+    """The event of a booking; `view` is `BookingDesk.booking_view(booking)`.
+
+    A cancelled booking gives the cancellation of the same event (RFC 5546: METHOD:CANCEL,
+    the same UID, a higher SEQUENCE, STATUS:CANCELLED), so a phone that imported it
+    removes or strikes it. Both carry the booking page's link (`[site] public_url`, else
+    `base_url`, the address the request came to).
+    """
     site = config.site
+    cancelled = view.get("status") == "cancelled"
+    page = f"{site.public_url or base_url.rstrip('/')}/dat-lich"
     start = view["slot_at"]
     end = start + config.booking.slot_minutes * 60
     code = view["code_display"]
@@ -46,9 +54,15 @@ def booking_ics(config: SiteConfig, view: dict[str, Any], now: float) -> str:
     description = (
         f"Mã đặt lịch: {code}. Đến máy lấy số từ {window}, nhập mã hoặc quét mã QR.\n"
         f"Booking code: {code}. At the ticket kiosk between {window}, type the code or "
-        f"scan the QR code."
+        f"scan the QR code.\nĐặt lịch / Booking: {page}"
     )
     summary = f"{view['service_name']} – {site.name}"
+    if cancelled:
+        description = (
+            f"Lịch hẹn {code} đã được huỷ. Đặt lịch mới: {page}\n"
+            f"Booking {code} was cancelled. Book again: {page}"
+        )
+        summary = f"Đã huỷ / Cancelled: {summary}"
     where = site.name if site.address in ("", "-") else f"{site.name}, {site.address}"
     reminder = f"Lịch hẹn {code} lúc {view['time']}"
     lines = [
@@ -56,20 +70,29 @@ def booking_ics(config: SiteConfig, view: dict[str, Any], now: float) -> str:
         "VERSION:2.0",
         "PRODID:-//Xep hang//Dat lich//VI",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        "METHOD:CANCEL" if cancelled else "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{view['code']}@xephang",
+        f"SEQUENCE:{1 if cancelled else 0}",
+        "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
         f"DTSTAMP:{_utc(now)}",
         f"DTSTART:{_utc(start)}",
         f"DTEND:{_utc(end)}",
         f"SUMMARY:{_escape(summary)}",
         f"LOCATION:{_escape(where)}",
         f"DESCRIPTION:{_escape(description)}",
-        "BEGIN:VALARM",
-        "ACTION:DISPLAY",
-        f"TRIGGER:{REMIND_BEFORE}",
-        f"DESCRIPTION:{_escape(reminder)}",
-        "END:VALARM",
+        f"URL:{page}",
+        *(
+            ()
+            if cancelled
+            else (
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                f"TRIGGER:{REMIND_BEFORE}",
+                f"DESCRIPTION:{_escape(reminder)}",
+                "END:VALARM",
+            )
+        ),
         "END:VEVENT",
         "END:VCALENDAR",
     ]

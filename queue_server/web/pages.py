@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 import assets
-from queue_protocol.errors import QueueError
+from queue_protocol.errors import ERRORS, QueueError
 from queue_server.core.context import ServerContext
 from queue_server.domain.booking import normalize_code
 from queue_server.domain.hours import business_day
@@ -177,7 +177,14 @@ class Pages:
                 "notice": _esc(notice[lang]),
                 "notice_version": _esc(notice["version"]),
             },
-            {"notice_version": notice["version"]},
+            {
+                "notice_version": notice["version"],
+                # the same sentences the server answers with, checked as the citizen types
+                "field_errors": {
+                    code: ERRORS[code].vi if lang == "vi" else ERRORS[code].en
+                    for code in ("bad_name", "bad_phone", "bad_cccd", "consent_required")
+                },
+            },
         )
 
     async def cancel(self, request: web.Request) -> web.Response:

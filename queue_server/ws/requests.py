@@ -140,11 +140,38 @@ class FloorDesk:
         number, actor = self._officer(conn)
         if f["reason"] not in self.ctx.config.pause_reasons:
             raise QueueError("bad_request", f"unknown pause reason {f['reason']!r}")
-        return c.PauseCounter(actor=actor, counter=number, reason=f["reason"])
+        return c.PauseCounter(
+            actor=actor, counter=number, reason=f["reason"], minutes=f.get("minutes")
+        )
 
     def resume(self, conn: Connection, _f: Fields) -> c.Command:
         number, actor = self._officer(conn)
         return c.ResumeCounter(actor=actor, counter=number)
+
+    def call_number(self, conn: Connection, f: Fields) -> c.Command:
+        number, actor = self._officer(conn)
+        return c.CallNumber(actor=actor, counter=number, number=f["number"])
+
+    def requeue(self, conn: Connection, f: Fields) -> c.Command:
+        number, actor = self._officer(conn)
+        return c.Requeue(actor=actor, counter=number, number=f["number"])
+
+    def hold(self, conn: Connection, _f: Fields) -> c.Command:
+        number, actor = self._officer(conn)
+        return c.Hold(actor=actor, counter=number)
+
+    def resume_held(self, conn: Connection, f: Fields) -> c.Command:
+        number, actor = self._officer(conn)
+        return c.ResumeHeld(actor=actor, counter=number, number=f["number"])
+
+    async def lookup(self, _conn: Connection, f: Fields) -> Body:
+        """Any ticket of today by its number: its state, its counter and its history."""
+        state = self.ctx.state
+        ticket = state.ticket_by_number(f["number"])
+        if ticket is None:
+            raise QueueError("unknown_number", f["number"])
+        history = await self.ctx.store.ticket_history(ticket.id)
+        return {"ticket": {**views.ticket_public(state, ticket), "history": history}}
 
     async def sign_out(self, conn: Connection, _f: Fields) -> Body:
         number, actor = self._officer(conn)

@@ -81,7 +81,7 @@ class SupervisorDesk:
             await other.close(CLOSE_REFUSED, b"unauthorized")
         closed = []
         for number, cs in self.ctx.state.counters.items():
-            if cs.officer == officer and cs.ticket_id is None:
+            if cs.officer == officer and cs.ticket_id is None and not cs.held:
                 await self.ctx.engine.submit(c.CloseCounter(actor=conn.actor, counter=number))
                 closed.append(number)
         await self.ctx.accounts.audit(

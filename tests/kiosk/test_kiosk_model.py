@@ -296,7 +296,8 @@ async def test_slip_carries_what_the_citizen_needs(kiosk: KioskModel, server, vp
     assert slip.centre_name == "Trung tâm Hành chính công tỉnh Bình Dương"
     assert slip.service_name == "Đăng ký khai sinh, khai tử"
     assert slip.priority_group == "Người khuyết tật"
-    assert slip.tracking_url == f"{server.base}/t/{stored.public_id}"
+    public = server.server.config.site.public_url  # the site's public address, not --server
+    assert slip.tracking_url == f"{public}/t/{stored.public_id}"
     assert slip.estimated_wait_minutes == 3 and slip.issued_at.utcoffset().seconds == 7 * 3600
     (job,) = await vp.wait_for_jobs(1)
     assert job.image.height > 600  # a whole slip, not an empty cut

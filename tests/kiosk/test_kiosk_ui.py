@@ -279,7 +279,7 @@ def test_out_of_service_when_server_or_printer_fails(run_kiosk):
         await until(
             lambda: (
                 shown(window) is window.message
-                and window.message.title.text() == "Tạm ngưng phục vụ"
+                and window.message.title.text() == "Tạm dừng phục vụ"
             ),
             what="out of service",
         )
@@ -435,7 +435,7 @@ def test_text_me_when_my_turn_is_near_on_the_number_pad(run_kiosk, tmp_path):
         tap(window.ticket.notify)
         assert shown(window) is window.notify
         assert all(key.height() >= 110 for key in page.pad.keys.values())
-        assert "xóa sau khi hết ngày" in page.consent.text()
+        assert "xoá sau khi hết ngày" in page.consent.text()
         assert not page.submit.isEnabled()  # no number yet
         tap(window.language)  # English second, on the same step
         assert page.title.text() == "Get a text message when your turn is near"

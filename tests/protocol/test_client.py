@@ -109,7 +109,8 @@ async def test_login_refused_with_wrong_password(server):
     await add_officer(srv, "binh")
     with pytest.raises(ClientError) as err:
         await login(base, "binh", "sai-mat-khau")
-    assert err.value.code == "unauthorized"
+    assert err.value.code == "bad_login"
+    assert err.value.message == "Tên đăng nhập hoặc mật khẩu không đúng."
     with pytest.raises(NotConnected):
         await login(f"http://127.0.0.1:{free_port()}", "binh", PASSWORD)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import sqlite3
 import uuid
@@ -258,8 +259,12 @@ async def test_cancel_needs_the_key_and_frees_the_place(tmp_path):
 
 
 async def test_a_booking_goes_into_the_phones_calendar_without_personal_data(tmp_path):
+    config = site()
+    config = dataclasses.replace(
+        config, site=dataclasses.replace(config.site, public_url="https://xephang.example.vn")
+    )
     async with (
-        running_server(tmp_path / "q.db", site(), clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
+        running_server(tmp_path / "q.db", config, clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
         aiohttp.ClientSession() as http,
     ):
         _, made = await post(
@@ -288,9 +293,28 @@ async def test_a_booking_goes_into_the_phones_calendar_without_personal_data(tmp
         assert f"Mã đặt lịch: {code_display}" in fields["DESCRIPTION"]
         assert "\\n" in fields["DESCRIPTION"] and "TRIGGER:-PT1H" in lines
         assert "Dung" not in text and "0912345678" not in text and "345" not in text
+        # the booking page, at the site's public address
+        assert fields["URL"] == "https://xephang.example.vn/dat-lich"
+        assert "https://xephang.example.vn/dat-lich" in fields["DESCRIPTION"]
+        assert (fields["METHOD"], fields["SEQUENCE"], fields["STATUS"]) == (
+            "PUBLISH",
+            "0",
+            "CONFIRMED",
+        )
         await post(http, base, f"/api/bookings/{code}/cancel", {"key": key})
+        # cancelled: the same event's cancellation, for the phone that imported it
         async with http.get(f"{base}/api/bookings/{code}.ics") as resp:
-            assert resp.status == 404  # a cancelled booking is no event
+            assert resp.status == 200
+            gone = (await resp.read()).decode().replace("\r\n ", "").split("\r\n")
+        cancel: dict[str, str] = {}
+        for line in gone:
+            if ":" in line:
+                cancel.setdefault(*line.split(":", 1))
+        assert cancel["METHOD"] == "CANCEL" and cancel["STATUS"] == "CANCELLED"
+        assert cancel["UID"] == fields["UID"] and int(cancel["SEQUENCE"]) > 0
+        assert cancel["DTSTART"] == fields["DTSTART"]
+        assert cancel["URL"] == "https://xephang.example.vn/dat-lich"
+        assert "đã được huỷ" in cancel["DESCRIPTION"] and "BEGIN:VALARM" not in gone
         async with http.get(f"{base}/api/bookings/not-a-code.ics") as resp:
             assert resp.status in (400, 404)
 

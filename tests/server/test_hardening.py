@@ -133,7 +133,7 @@ async def test_an_unknown_username_costs_the_same_scrypt_as_a_known_one(tmp_path
         for name in ("an", "khong-co-ai", "cu"):
             computed.clear()
             status, body = await post_login(h, base, name, "sai-mat-khau")
-            assert (status, body["error"]["code"]) == (401, "unauthorized")
+            assert (status, body["error"]["code"]) == (401, "bad_login")
             mine = [c for c in computed if c[0] == b"sai-mat-khau"]
             assert mine == [(b"sai-mat-khau", 2**14, 8, 1)], name
 

@@ -56,7 +56,7 @@ async def test_tracking_page_signs_up_for_a_text_message(tmp_path: Path):
         await page.goto(f"{base}/t/{ticket['public_id']}")
         await page.wait_for_selector("#notify:not([hidden])")
         assert await page.inner_text("#notify-title") == "Nhận tin nhắn khi sắp đến lượt"
-        assert "xóa sau khi hết ngày" in await page.inner_text("#notify")
+        assert "xoá sau khi hết ngày" in await page.inner_text("#notify")
 
         # nothing typed, nothing ticked: said beside each field, nothing sent
         await page.click("#notify-submit")

@@ -78,7 +78,7 @@ async def test_book_check_in_track_and_hall_in_a_browser(tmp_path):
         await page.fill("#phone", "+84 912 345 678")
         await page.click("#submit")  # no consent yet: refused, nothing stored
         await page.wait_for_selector("#error:not([hidden])")
-        assert "đồng ý" in await page.inner_text("#error")
+        assert "đồng ý" in await page.inner_text("#consent-error")
         await page.check("#consent")
         await page.evaluate("window.scrollTo(0, 0)")
         await shot(page, "booking", tmp_path)
@@ -461,7 +461,7 @@ async def test_booking_page_in_english_by_keyboard_alone(tmp_path):
         await page.keyboard.press("Space")
         await page.keyboard.press("Enter")  # submits the form
         await page.wait_for_selector("#error:not([hidden])")
-        assert "12 digits" in await page.inner_text("#error")
+        assert "12 digits" in await page.inner_text("#cccd-error")
         assert await page.evaluate("document.activeElement.id") == "cccd"
         assert await page.get_attribute("#cccd", "aria-invalid") == "true"
         await browser.close()

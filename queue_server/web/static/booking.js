@@ -46,17 +46,13 @@
     if (!service || !day) { slotsNote.textContent = T.pick_service_first; return; }
     slotsNote.textContent = T.loading;
     const mine = ++slotRequest;
-    let data;
-    try {
-      const res = await fetch(`/api/booking/slots?service=${encodeURIComponent(service)}` +
-                              `&day=${encodeURIComponent(day)}`);
-      data = await res.json();
-      if (!res.ok) throw data.error;
-    } catch (err) {
-      if (mine === slotRequest) slotsNote.textContent = err && err.message ? errorText(err) : "";
-      return;
-    }
+    // getJSON: a server that cannot be reached is a Vietnamese sentence, never the
+    // browser's "Failed to fetch"
+    const answer = await getJSON(`/api/booking/slots?service=${encodeURIComponent(service)}` +
+                                 `&day=${encodeURIComponent(day)}`);
     if (mine !== slotRequest) return;  // the citizen chose again meanwhile
+    if (!answer.ok) { slotsNote.textContent = errorText(answer.error); return; }
+    const data = answer.data;
     const free = data.slots.filter((s) => s.remaining > 0).length;
     slotsNote.textContent = free ? "" : T.no_slots;
     for (const slot of data.slots) {
@@ -81,12 +77,73 @@
   function showError(error, field) {
     errorBox.textContent = errorText(error);
     errorBox.hidden = false;
-    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
     const el = field && document.getElementById(field);
     if (el) { el.setAttribute("aria-invalid", "true"); el.focus(); } else errorBox.focus();
   }
   const FIELD = {bad_phone: "phone", bad_cccd: "cccd", bad_name: "name",
                  consent_required: "consent"};
+  const E = PAGE.field_errors;
+
+  // One field's message under it ("" clears it).
+  function fieldError(field, message) {
+    const box = $(field + "-error"), input = $(field);
+    box.textContent = message;
+    box.hidden = !message;
+    if (input) {
+      if (message) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+  }
+
+  // The phone as vntext/booking.normalize_phone reads it: separators and +84 dropped.
+  function phoneDigits(text) {
+    let digits = text.replace(/[\s.\-()]/g, "");
+    if (digits.startsWith("+84")) digits = "0" + digits.slice(3);
+    else if (digits.startsWith("84") && digits.length === 11) digits = "0" + digits.slice(2);
+    return digits;
+  }
+  // While typing: wrong as soon as it cannot become a mobile number; when done
+  // (`complete`), wrong unless it is one.
+  function phoneProblem(text, complete) {
+    const digits = phoneDigits(text);
+    if (!digits) return complete ? E.bad_phone : "";
+    if (/^0[35789]\d{8}$/.test(digits)) return "";
+    const possible = /^\d*$/.test(digits) && digits.length < 10 &&
+      /^(0([35789]\d*)?)$/.test(digits);
+    return complete || !possible ? E.bad_phone : "";
+  }
+  $("phone").addEventListener("input", () => fieldError("phone", phoneProblem($("phone").value, false)));
+  $("phone").addEventListener("change", () => fieldError("phone", phoneProblem($("phone").value, true)));
+
+  // Every problem of the form at once, each under its field; the first gets the focus.
+  function check(body) {
+    const problems = [];
+    const legend = (step) => document.querySelector(`#step-${step} legend`).textContent;
+    for (const step of ["service", "day", "time"]) {
+      if (!body[step]) problems.push([step, fmt(PAGE.lang === "vi" ? "Vui lòng chọn: {x}"
+                                                 : "Please choose: {x}", {x: legend(step)})]);
+    }
+    const name = body.name.trim().replace(/\s+/g, " ");
+    if (name.length < 2 || name.length > 80 || !/\p{L}/u.test(name)) problems.push(["name", E.bad_name]);
+    const phone = phoneProblem(body.phone, true);
+    if (phone) problems.push(["phone", phone]);
+    if (!cccdBox.hidden && !/^\d{12}$/.test(body.cccd.replace(/\s/g, ""))) {
+      problems.push(["cccd", E.bad_cccd]);
+    }
+    if (!body.consent) problems.push(["consent", E.consent_required]);
+    return problems;
+  }
+  function showProblems(problems) {
+    for (const field of ["service", "day", "time", "name", "phone", "cccd", "consent"]) {
+      fieldError(field, "");
+    }
+    for (const [field, message] of problems) fieldError(field, message);
+    errorBox.textContent = PAGE.lang === "vi"
+      ? `Vui lòng sửa ${problems.length} mục được đánh dấu bên trên.`
+      : `Please correct the ${problems.length} marked item(s) above.`;
+    errorBox.hidden = false;
+    ($(problems[0][0]) || errorBox).focus();
+  }
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -94,18 +151,17 @@
     const body = {service: selected("service"), day: selected("day"), time: selected("time"),
                   name: $("name").value, phone: $("phone").value, cccd: $("cccd").value,
                   consent: $("consent").checked, notice_version: PAGE.notice_version};
-    const missing = !body.service ? "step-service" : !body.day ? "step-day"
-      : !body.time ? "step-time" : "";
-    if (missing) {
-      const legend = document.querySelector(`#${missing} legend`).textContent;
-      showError({message: `Vui lòng chọn: ${legend}`, message_en: `Please choose: ${legend}`});
-      return;
-    }
+    const problems = check(body);
+    if (problems.length) { showProblems(problems); return; }
     submit.disabled = true;
     submit.textContent = T.sending;
     const answer = await postJSON("/api/bookings", body);
     submit.disabled = false;
     submit.textContent = T.submit;
+    if (!answer.ok && answer.error.fields) {  // the server's list of every bad field
+      showProblems(answer.error.fields.map((f) => [f.field, errorText(f)]));
+      return;
+    }
     if (!answer.ok) {
       showError(answer.error, FIELD[answer.error.code]);
       if (answer.error.code === "slot_full") loadSlots();
