@@ -72,7 +72,7 @@ class Central:
             acked = await self.ingest.accept(batch)
         except QueueError as err:
             return await self._refusal(err, request)
-        except (OSError, asyncpg.PostgresError):  # the database is away: try again later
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):  # the database is away
             return self._busy(QueueError("unavailable", "the province database is away"))
         return json_answer({"acked": acked})
 

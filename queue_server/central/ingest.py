@@ -106,7 +106,7 @@ class Ingest:
             try:
                 while await self.fold_once(site):
                     pass
-            except (OSError, asyncpg.PostgresError) as err:  # the database went away
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
                 log.warning("rollups of %s not updated (%s); will retry", site, err)
                 await asyncio.sleep(1.0)
                 self._again.add(site)

@@ -160,7 +160,10 @@ class CentralServer:
         """Until the site's log up to `head` is stored and folded into the rollups."""
 
         async def done() -> bool:
-            row = await self.site_row(site)
+            try:
+                row = await self.site_row(site)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                return False  # a pooled connection from before a database restart
             return row["acked"] >= head and row["applied"] >= head
 
         await until(done, timeout=60, what=f"{site} stored and folded up to {head}")
