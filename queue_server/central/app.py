@@ -3,7 +3,7 @@ floor out.
 
 | path | who | what |
 |---|---|---|
-| `POST /api/replication/batch` | a site (`Bearer` site token) | store a batch (`domain/replication.py`) → `{"acked": id}` |
+| `POST /api/replication/batch` | a site (`Bearer` token) | store a batch → `{"acked": id}` |
 | `GET /api/replication/state?site=ID` | a site | `{"acked": id}`: where to go on from |
 | `POST /api/login` | a leader | `{"token": …}` |
 | `GET /api/province/report?from=&to=&by=` | a leader | the figures (`central/report.py`) |

@@ -13,7 +13,8 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -26,7 +27,9 @@ from queue_server.core.eventloop import run
 DEFAULT_PORT = 8800
 
 
-def main(argv: list[str], serve: Callable[[web.Application, str, int], Awaitable[None]]) -> int:
+def main(
+    argv: list[str], serve: Callable[[web.Application, str, int], Coroutine[Any, Any, None]]
+) -> int:
     """`serve`: the site server's start and stop (`queue_server.app.serve`)."""
     if argv[:1] in (["site"], ["leader"]):
         return _accounts(argv)

@@ -27,6 +27,7 @@ from queue_server.central.accounts import Leader
 log = logging.getLogger(__name__)
 OFFLINE_SECONDS = 60.0
 PUSH_SECONDS = 0.25
+KEEPALIVE_SECONDS = 5.0
 CHANNEL = "xephang_floor"
 
 FLOOR_SQL = """
@@ -80,7 +81,7 @@ async def floor_now(
 @dataclass(eq=False)
 class _Stream:
     leader: Leader
-    queue: asyncio.Queue[list[dict[str, Any]]] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[list[dict[str, Any]] | None] = field(default_factory=asyncio.Queue)
 
 
 class FloorFeed:
@@ -96,6 +97,8 @@ class FloorFeed:
         self._task = asyncio.create_task(self._run(), name="floor feed")
 
     async def stop(self) -> None:
+        for stream in self._streams:
+            stream.queue.put_nowait(None)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -146,7 +149,13 @@ class FloorFeed:
         self._streams.add(me)
         try:
             while True:
-                sites = await me.queue.get()
+                try:
+                    sites = await asyncio.wait_for(me.queue.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:  # a comment line: finds a browser that went away
+                    await response.write(b": keepalive\n\n")
+                    continue
+                if sites is None:  # the server stops
+                    break
                 await response.write(f"data: {dumps_text({'sites': sites})}\n\n".encode())
         except (ConnectionResetError, asyncio.CancelledError):
             pass

@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 from queue_server.domain import events as e
 from queue_server.domain.config import SiteConfig
 
-
 TARGET_MINUTES = (15, 30)  # the centre's targets: served within 15 and 30 minutes
 
 

@@ -65,12 +65,21 @@ async def test_a_forged_token_is_refused_and_the_backlog_kept(central, tmp_path)
     assert "401 unauthorized" in forged.status.refused
     assert await central.stored_ids("xa-a") == []
     # a direct attempt with a good site's id and a wrong token: nothing stored either
-    async with aiohttp.ClientSession() as http, http.post(
-        f"{central.base}/api/replication/batch",
-        json={"schema": 1, "site": "xa-a", "after": 0, "head": 1, "sent_at": 0, "events": [
-            [1, "2026-03-02", 1.0, "day_started", '{"type":"day_started"}']]},
-        headers={"Authorization": "Bearer " + real[:-2] + "xx"},
-    ) as resp:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{central.base}/api/replication/batch",
+            json={
+                "schema": 1,
+                "site": "xa-a",
+                "after": 0,
+                "head": 1,
+                "sent_at": 0,
+                "events": [[1, "2026-03-02", 1.0, "day_started", '{"type":"day_started"}']],
+            },
+            headers={"Authorization": "Bearer " + real[:-2] + "xx"},
+        ) as resp,
+    ):
         assert resp.status == 401
         assert (await resp.json())["error"]["code"] == "unauthorized"
     assert await central.stored_ids("xa-a") == []
@@ -104,7 +113,9 @@ async def test_a_cut_link_delays_shipping_and_loses_nothing(central, tmp_path):
         async with shipping(shipper):
             for _ in range(5):
                 await _issue(kiosk)
-            await until(lambda: shipper.status.acked == site_head(site.db) and site_head(site.db) > 5)
+            await until(
+                lambda: shipper.status.acked == site_head(site.db) and site_head(site.db) > 5
+            )
             link.cut()
             for _ in range(40):  # the site goes on issuing
                 await _issue(kiosk)
@@ -136,9 +147,7 @@ async def test_exactly_once_across_a_killed_shipper(central, tmp_path):
     config = tmp_path / "site.toml"
     config.write_bytes(SAMPLE_CONFIG.read_bytes())
     with shipper_process(db, central.base, "xa-c", token, config) as proc:
-        await until(
-            lambda: central.site_row("xa-c"), what="the site row"
-        )
+        await until(lambda: central.site_row("xa-c"), what="the site row")
 
         async def some_stored() -> bool:
             return (await central.site_row("xa-c"))["acked"] > 0
@@ -185,7 +194,9 @@ async def test_a_wrong_site_clock_is_reported_and_the_order_kept(central, tmp_pa
     db = tmp_path / "lech.db"
     await write_site(db, events, bookings)
     token = await central.add_site("lech-gio")
-    fast = Shipper(db, central.base, "lech-gio", token, site_meta(config), clock=lambda: _now() + 420)
+    fast = Shipper(
+        db, central.base, "lech-gio", token, site_meta(config), clock=lambda: _now() + 420
+    )
     async with shipping(fast):
         await _exactly_once(central, "lech-gio", db)
     row = await central.site_row("lech-gio")

@@ -10,8 +10,9 @@ import dataclasses
 import datetime as dt
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -116,8 +117,10 @@ async def fresh_database(cluster: PgCluster) -> AsyncIterator[str]:
 class CentralServer:
     """The province server in this process on a free port; `stop()`/`start()` restart it."""
 
-    def __init__(self, dsn: str, port: int | None = None) -> None:
-        self.dsn, self.port = dsn, port or free_port()
+    def __init__(
+        self, dsn: str, port: int | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.dsn, self.port, self.clock = dsn, port or free_port(), clock
         self.runner: web.AppRunner | None = None
         self.central: Central | None = None
 
@@ -126,7 +129,7 @@ class CentralServer:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        app = create_central_app(self.dsn)
+        app = create_central_app(self.dsn, self.clock)
         self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
