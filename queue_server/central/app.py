@@ -23,15 +23,27 @@ from pathlib import Path
 import asyncpg
 from aiohttp import web
 
+from queue_protocol.codec import loads
 from queue_protocol.errors import QueueError
 from queue_server.central import accounts, report
 from queue_server.central.floor import FloorFeed, floor_now
 from queue_server.central.ingest import Ingest
-from queue_server.central.schema import migrate
+from queue_server.central.schema import create_pool, migrate
 from queue_server.domain.replication import parse_batch
 from queue_server.web.responses import error_response, json_answer, json_body
 
 PAGE = Path(__file__).with_name("province.html")
+
+
+async def _json(request: web.Request) -> dict:
+    """A batch's JSON object (orjson: a catch-up brings megabytes of it)."""
+    try:
+        body = loads(await request.read())
+    except ValueError:
+        raise QueueError("bad_request", "send a JSON object") from None
+    if not isinstance(body, dict):
+        raise QueueError("bad_request", "send a JSON object")
+    return body
 
 
 def _bearer(request: web.Request) -> str:
@@ -52,7 +64,7 @@ class Central:
             await migrate(conn)
         finally:
             await conn.close()
-        self.pool = await asyncpg.create_pool(self.dsn, min_size=2, max_size=10)
+        self.pool = await create_pool(self.dsn)
         self.ingest = Ingest(self.pool, self.clock)
         self.floor = FloorFeed(self.pool, self.dsn, self.clock)
         self.floor.start()
@@ -67,7 +79,7 @@ class Central:
 
     async def batch(self, request: web.Request) -> web.Response:
         try:
-            batch = parse_batch(await json_body(request))
+            batch = parse_batch(await _json(request))
             await accounts.check_site(self.pool, batch.site, _bearer(request))
             acked = await self.ingest.accept(batch)
         except QueueError as err:
@@ -172,6 +184,13 @@ class Central:
         return json_answer({"ok": True})
 
 
+CENTRAL_KEY = web.AppKey("central", Central)
+
+
+async def _end_streams(central: Central) -> None:
+    central.floor.end_streams()
+
+
 def create_central_app(dsn: str, clock: Callable[[], float] = time.time) -> web.Application:
     central = Central(dsn, clock)
 
@@ -183,6 +202,8 @@ def create_central_app(dsn: str, clock: Callable[[], float] = time.time) -> web.
     app = web.Application(client_max_size=16 * 1024 * 1024)
     app[CENTRAL_KEY] = central
     app.cleanup_ctx.append(lifetime)
+    # Before the handlers are awaited (on_shutdown comes first): open streams end now.
+    app.on_shutdown.append(lambda _app: _end_streams(central))
     app.add_routes(
         [
             web.post("/api/replication/batch", central.batch),
@@ -198,6 +219,3 @@ def create_central_app(dsn: str, clock: Callable[[], float] = time.time) -> web.
         ]
     )
     return app
-
-
-CENTRAL_KEY = web.AppKey("central", Central)

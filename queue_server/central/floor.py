@@ -96,9 +96,13 @@ class FloorFeed:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="floor feed")
 
-    async def stop(self) -> None:
+    def end_streams(self) -> None:
+        """Every open stream ends (the server stops): browsers reconnect elsewhere."""
         for stream in self._streams:
             stream.queue.put_nowait(None)
+
+    async def stop(self) -> None:
+        self.end_streams()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -120,7 +124,7 @@ class FloorFeed:
                 self._changed.set()  # what changed while we were not listening
                 while not conn.is_closed():
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._changed.wait(), timeout=OFFLINE_SECONDS / 4)
+                        await asyncio.wait_for(self._changed.wait(), timeout=OFFLINE_SECONDS / 2)
                     self._changed.clear()
                     await self._push()  # also when nothing came: sites go offline
                     await asyncio.sleep(PUSH_SECONDS)

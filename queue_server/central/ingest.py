@@ -7,10 +7,11 @@ answer, a restarted shipper or a restarted database never stores an event twice 
 skips one: the site learns the true position and goes on from there.
 
 Folding is a second transaction per slice (`apply_events` in the database), moving
-`applied`: the rollups lag the log by a moment, never by an event counted twice.
-Back-pressure: at most `MAX_CONCURRENT` batches are stored at once; a site beyond that
-is told `unavailable` with `Retry-After` and sends again later (its events wait, safe,
-in its own database).
+`applied`: the rollups lag the log by a moment, never by an event counted twice. One
+worker folds for every site in turn, and lets batches being stored go first.
+Back-pressure: at most `MAX_CONCURRENT` batches are stored at once; the others wait
+their turn, and one that waited `QUEUE_SECONDS` is told `unavailable` with
+`Retry-After` and sends again later (its events wait, safe, in its own database).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from queue_server.domain.replication import Batch
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT = 8
+QUEUE_SECONDS = 5.0  # how long a batch may wait for its turn before "busy"
 APPLY_SLICE = 5000
+YIELD_SECONDS = 1.0
 EVENT_COLUMNS = ("site_id", "id", "day", "at", "type", "data")
 
 
@@ -37,15 +40,23 @@ class Ingest:
         self.pool = pool
         self.clock = clock
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
-        self._folding: dict[str, asyncio.Task] = {}
-        self._again: set[str] = set()
+        self._active = 0  # batches being stored now
+        self._waiting: dict[str, None] = {}  # sites with events to fold, in turn
+        self._work = asyncio.Event()
+        self._folder: asyncio.Task | None = None
 
     async def accept(self, batch: Batch) -> int:
         """Store `batch` (its token already checked); the site's acknowledged position."""
-        if self._slots.locked():
-            raise QueueError("unavailable", "the province server is busy: send again later")
-        async with self._slots:
+        try:
+            await asyncio.wait_for(self._slots.acquire(), QUEUE_SECONDS)
+        except TimeoutError:
+            raise QueueError("unavailable", "busy: send again later") from None
+        self._active += 1
+        try:
             acked = await self._store(batch)
+        finally:
+            self._active -= 1
+            self._slots.release()
         if batch.events:
             self.fold_soon(batch.site)
         return acked
@@ -93,25 +104,36 @@ class Ingest:
     # -- folding into the rollups -------------------------------------------------
 
     def fold_soon(self, site: str) -> None:
-        """Fold the site's stored events into the rollups, in the background."""
-        task = self._folding.get(site)
-        if task is not None and not task.done():
-            self._again.add(site)
-            return
-        self._folding[site] = asyncio.create_task(self._fold(site), name=f"fold {site}")
+        """Fold the site's stored events into the rollups, in the background: one worker
+        for every site, a slice at a time in turn, so folding never takes more than one
+        of the pool's connections from the sites' batches."""
+        self._waiting[site] = None
+        self._work.set()
+        if self._folder is None or self._folder.done():
+            self._folder = asyncio.create_task(self._fold(), name="fold")
 
-    async def _fold(self, site: str) -> None:
+    async def _fold(self) -> None:
         while True:
-            self._again.discard(site)
-            try:
-                while await self.fold_once(site):
-                    pass
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
-                log.warning("rollups of %s not updated (%s); will retry", site, err)
-                await asyncio.sleep(1.0)
-                self._again.add(site)
-            if site not in self._again:
-                return
+            await self._work.wait()
+            self._work.clear()
+            while self._waiting:
+                await self._yield_to_batches()
+                site = next(iter(self._waiting))
+                del self._waiting[site]
+                try:
+                    if await self.fold_once(site) == APPLY_SLICE:
+                        self._waiting[site] = None  # more to fold: after the others
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+                    log.warning("rollups of %s not updated (%s); will retry", site, err)
+                    self._waiting[site] = None
+                    await asyncio.sleep(1.0)
+
+    async def _yield_to_batches(self) -> None:
+        """Sites' batches first (their backlogs are what a link outage leaves), for at
+        most `YIELD_SECONDS`: the rollups then fold a slice even under steady traffic."""
+        deadline = asyncio.get_running_loop().time() + YIELD_SECONDS
+        while self._active and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
 
     async def fold_once(self, site: str) -> int:
         """Fold one slice of the site's events; how many."""
@@ -124,7 +146,7 @@ class Ingest:
             self.fold_soon(row["id"])
 
     async def close(self) -> None:
-        for task in self._folding.values():
-            task.cancel()
+        if self._folder is not None:
+            self._folder.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await self._folder

@@ -16,6 +16,8 @@ What is stored:
   the database, one event at a time in log order) — `fig_service` (site, day,
   service), `fig_staff` (site, day, counter, officer), `fig_hour` (site, day, hour),
   `fig_booking` (site, day). Sums, counts and maxima only: the report adds them up.
+  Counts are `integer` (one site's day): `sum(integer)` adds in 64 bits, several times
+  faster than `sum(bigint)`, which adds in `numeric`.
 
 `apply_events` follows the definitions of `queue_server/domain/report.py` line by
 line (the comments there name them); `tests/central/test_province_report.py` checks
@@ -117,22 +119,22 @@ MIGRATIONS: list[str] = [
         day date NOT NULL,
         site_id text NOT NULL,
         service text NOT NULL,
-        issued bigint NOT NULL DEFAULT 0,
-        served bigint NOT NULL DEFAULT 0,
-        no_show bigint NOT NULL DEFAULT 0,
-        voided bigint NOT NULL DEFAULT 0,
-        expired bigint NOT NULL DEFAULT 0,
-        transferred bigint NOT NULL DEFAULT 0,
-        waits bigint NOT NULL DEFAULT 0,
+        issued integer NOT NULL DEFAULT 0,
+        served integer NOT NULL DEFAULT 0,
+        no_show integer NOT NULL DEFAULT 0,
+        voided integer NOT NULL DEFAULT 0,
+        expired integer NOT NULL DEFAULT 0,
+        transferred integer NOT NULL DEFAULT 0,
+        waits integer NOT NULL DEFAULT 0,
         wait_sum double precision NOT NULL DEFAULT 0,
         wait_max double precision,
-        within_15 bigint NOT NULL DEFAULT 0,
-        within_30 bigint NOT NULL DEFAULT 0,
-        services bigint NOT NULL DEFAULT 0,
+        within_15 integer NOT NULL DEFAULT 0,
+        within_30 integer NOT NULL DEFAULT 0,
+        services integer NOT NULL DEFAULT 0,
         service_sum double precision NOT NULL DEFAULT 0,
         service_max double precision,
-        rated bigint NOT NULL DEFAULT 0,
-        satisfied bigint NOT NULL DEFAULT 0,
+        rated integer NOT NULL DEFAULT 0,
+        satisfied integer NOT NULL DEFAULT 0,
         PRIMARY KEY (day, site_id, service)
     );
     CREATE TABLE fig_staff (
@@ -140,35 +142,35 @@ MIGRATIONS: list[str] = [
         site_id text NOT NULL,
         counter integer NOT NULL,
         officer text NOT NULL,  -- '' when nobody was signed in
-        served bigint NOT NULL DEFAULT 0,
-        no_show bigint NOT NULL DEFAULT 0,
-        transferred bigint NOT NULL DEFAULT 0,
-        services bigint NOT NULL DEFAULT 0,
+        served integer NOT NULL DEFAULT 0,
+        no_show integer NOT NULL DEFAULT 0,
+        transferred integer NOT NULL DEFAULT 0,
+        services integer NOT NULL DEFAULT 0,
         service_sum double precision NOT NULL DEFAULT 0,
         service_max double precision,
-        rated bigint NOT NULL DEFAULT 0,
-        satisfied bigint NOT NULL DEFAULT 0,
+        rated integer NOT NULL DEFAULT 0,
+        satisfied integer NOT NULL DEFAULT 0,
         PRIMARY KEY (day, site_id, counter, officer)
     );
     CREATE TABLE fig_hour (
         day date NOT NULL,
         site_id text NOT NULL,
         hour smallint NOT NULL,
-        issued bigint NOT NULL DEFAULT 0,
-        waits bigint NOT NULL DEFAULT 0,
+        issued integer NOT NULL DEFAULT 0,
+        waits integer NOT NULL DEFAULT 0,
         wait_sum double precision NOT NULL DEFAULT 0,
         wait_max double precision,
-        within_15 bigint NOT NULL DEFAULT 0,
-        within_30 bigint NOT NULL DEFAULT 0,
+        within_15 integer NOT NULL DEFAULT 0,
+        within_30 integer NOT NULL DEFAULT 0,
         PRIMARY KEY (day, site_id, hour)
     );
     CREATE TABLE fig_booking (
         day date NOT NULL,
         site_id text NOT NULL,
-        made bigint NOT NULL DEFAULT 0,
-        checked_in bigint NOT NULL DEFAULT 0,
-        late bigint NOT NULL DEFAULT 0,
-        cancelled bigint NOT NULL DEFAULT 0,
+        made integer NOT NULL DEFAULT 0,
+        checked_in integer NOT NULL DEFAULT 0,
+        late integer NOT NULL DEFAULT 0,
+        cancelled integer NOT NULL DEFAULT 0,
         PRIMARY KEY (day, site_id)
     );
     """,
@@ -436,3 +438,9 @@ async def migrate(conn: asyncpg.Connection) -> int:
             await conn.execute(script)
             await conn.execute("INSERT INTO schema_version VALUES ($1)", number)
     return len(MIGRATIONS)
+
+
+async def create_pool(dsn: str, size: int = 10) -> asyncpg.Pool:
+    """The province server's connections. JIT compilation off: the report's queries are
+    short, and compiling them cost more than it saved (hundreds of milliseconds)."""
+    return await asyncpg.create_pool(dsn, min_size=2, max_size=size, server_settings={"jit": "off"})

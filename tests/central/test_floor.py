@@ -87,4 +87,4 @@ async def _next(stream: aiohttp.ClientResponse) -> dict:
             if raw.startswith("data: "):
                 return json.loads(raw[6:])
 
-    return await asyncio.wait_for(line(), 20)
+    return await asyncio.wait_for(line(), 10)  # pushes come on NOTIFY, not every 30 s

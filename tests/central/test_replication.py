@@ -218,3 +218,37 @@ def _now() -> float:
     import time
 
     return time.time()
+
+
+async def test_a_batch_sent_twice_is_stored_once_and_a_gap_refused(central):
+    """A retry after a lost answer, and a batch that would leave a gap: both answered
+    `out_of_order` with the true position; nothing stored twice, nothing skipped."""
+    token = await central.add_site("xa-e")
+    day = '{"type":"day_started","at":1.0,"actor":"system","day":"2026-03-02","next_ticket_id":1}'
+
+    def batch(after: int, ids: list[int]) -> dict:
+        events = [[i, "2026-03-02", float(i), "day_started", day] for i in ids]
+        return {"schema": 1, "site": "xa-e", "after": after, "head": ids[-1], "sent_at": 0.0,
+                "events": events}  # fmt: skip
+
+    async def post(body: dict) -> tuple[int, dict]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{central.base}/api/replication/batch",
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+            ) as resp,
+        ):
+            return resp.status, await resp.json()
+
+    assert await post(batch(0, [1, 2, 3])) == (200, {"acked": 3})
+    status, again = await post(batch(0, [1, 2, 3]))  # the answer was lost: sent again
+    assert status == 409 and again["acked"] == 3 and again["error"]["code"] == "out_of_order"
+    status, ahead = await post(batch(5, [6, 7]))  # would leave 4 and 5 out
+    assert status == 409 and ahead["acked"] == 3
+    assert await post(batch(3, [4, 5])) == (200, {"acked": 5})
+    assert await central.stored_ids("xa-e") == [1, 2, 3, 4, 5]
+    status, bad = await post(batch(5, [7, 6]))  # not rising
+    assert status == 400 and "rise" in bad["error"]["detail"]
+    assert await central.stored_ids("xa-e") == [1, 2, 3, 4, 5]

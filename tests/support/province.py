@@ -19,6 +19,7 @@ import asyncpg
 from aiohttp import web
 
 from bench.daysim import DayPlan, DaySimulator
+from queue_protocol.errors import QueueError
 from queue_server.central.accounts import add_leader, add_site
 from queue_server.central.app import CENTRAL_KEY, Central, create_central_app
 from queue_server.core.store import Store
@@ -50,6 +51,10 @@ class RatedDay(DaySimulator):
         events = super().do(command, now)
         self.log.extend(events)
         return events
+
+    def _arrive(self, now: float) -> None:
+        with contextlib.suppress(QueueError):  # the service's cap for the day: turned away
+            super()._arrive(now)
 
     def _finish(self, now: float, number: int) -> None:
         ticket = self.state.current_ticket(number)
