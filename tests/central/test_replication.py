@@ -252,3 +252,15 @@ async def test_a_batch_sent_twice_is_stored_once_and_a_gap_refused(central):
     status, bad = await post(batch(5, [7, 6]))  # not rising
     assert status == 400 and "rise" in bad["error"]["detail"]
     assert await central.stored_ids("xa-e") == [1, 2, 3, 4, 5]
+
+
+async def test_a_shipper_that_lost_an_answer_goes_on_from_the_true_position(central, tmp_path):
+    db = await _a_site(tmp_path, "xa-f", tickets=40)
+    token = await central.add_site("xa-f")
+    shipper = Shipper(db, central.base, "xa-f", token, batch=100)
+    async with shipping(shipper):
+        await _exactly_once(central, "xa-f", db)
+        shipper.status.acked = 50  # as if the answers since event 50 were lost
+        shipper.wake()
+        await until(lambda: shipper.status.acked == site_head(db), what="the true position")
+    await _exactly_once(central, "xa-f", db)
