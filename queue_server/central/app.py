@@ -19,6 +19,7 @@ import datetime as dt
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiohttp import web
@@ -33,6 +34,7 @@ from queue_server.domain.replication import parse_batch
 from queue_server.web.responses import error_response, json_answer, json_body
 
 PAGE = Path(__file__).with_name("province.html")
+PROVINCE_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # "today" when a leader gives no dates
 
 
 async def _json(request: web.Request) -> dict:
@@ -131,7 +133,7 @@ class Central:
 
     async def _report(self, request: web.Request) -> dict:
         leader = await self._leader(request)
-        today = dt.datetime.fromtimestamp(self.clock()).date()
+        today = dt.datetime.fromtimestamp(self.clock(), PROVINCE_ZONE).date()
         first, last = report.period(request.query.get("from"), request.query.get("to"), today)
         return await report.province_report(
             self.pool, leader, first, last, request.query.get("by", "site")

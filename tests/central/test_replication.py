@@ -16,6 +16,7 @@ from assets import SAMPLE_CONFIG
 from queue_server.domain.replication import site_meta
 from queue_server.replication.shipper import Shipper
 from tests.support.province import (
+    LEADER_PASSWORD,
     shipper_process,
     shipping,
     simulate,
@@ -201,6 +202,21 @@ async def test_a_wrong_site_clock_is_reported_and_the_order_kept(central, tmp_pa
         await _exactly_once(central, "lech-gio", db)
     row = await central.site_row("lech-gio")
     assert 415 < row["skew_seconds"] < 425
+    await central.add_leader("tinh", "province", "Bình Dương")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{central.base}/api/login", json={"username": "tinh", "password": LEADER_PASSWORD}
+        ) as resp:
+            leader = (await resp.json())["token"]
+        async with http.get(
+            f"{central.base}/api/province/report",
+            params={"from": FIRST.isoformat(), "by": "site"},
+            headers={"Authorization": f"Bearer {leader}"},
+        ) as resp:
+            report = await resp.json()
+    (site,) = report["sites"]
+    assert 415 < site["clock_skew_seconds"] < 425  # the report says the skew
+    assert report["rows"][0]["issued"] == sum(1 for _, ev in events if ev.type == "ticket_issued")
     stored = await central.central.pool.fetch(
         "SELECT id, at FROM events WHERE site_id = 'lech-gio' ORDER BY id"
     )
