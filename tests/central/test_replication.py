@@ -280,3 +280,24 @@ async def test_a_shipper_that_lost_an_answer_goes_on_from_the_true_position(cent
         shipper.wake()
         await until(lambda: shipper.status.acked == site_head(db), what="the true position")
     await _exactly_once(central, "xa-f", db)
+
+
+async def test_a_busy_province_server_pushes_back_and_loses_nothing(central, tmp_path, monkeypatch):
+    """Every slot taken: batches wait their turn, then are told `unavailable` with
+    `Retry-After`; the shipper waits and sends again; everything arrives, once."""
+    from queue_server.central import ingest
+
+    db = await _a_site(tmp_path, "xa-g", tickets=40)
+    token = await central.add_site("xa-g")
+    monkeypatch.setattr(ingest, "QUEUE_SECONDS", 0.2)
+    slots = central.central.ingest._slots
+    for _ in range(ingest.MAX_CONCURRENT):  # as if eight other sites were being stored
+        await slots.acquire()
+    shipper = Shipper(db, central.base, "xa-g", token)
+    async with shipping(shipper):
+        await until(lambda: shipper.status.failures >= 2, what="refusals while busy")
+        assert await central.stored_ids("xa-g") == []
+        for _ in range(ingest.MAX_CONCURRENT):
+            slots.release()
+        await _exactly_once(central, "xa-g", db)
+    assert shipper.status.lag_events == 0
