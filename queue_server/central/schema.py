@@ -13,7 +13,8 @@ What is stored:
 - working state the rollups need (`ticket_state`, `counter_state`, `alert_state`,
   `booking_state`, `officers`): where each ticket waits, who is at which counter.
 - the rollups, kept up to date as events arrive by `apply_events` (PL/pgSQL, in
-  the database, one event at a time in log order) — `fig_service` (site, day,
+  the database, one event at a time in log order; a slice's deltas are gathered in
+  temporary tables and added to the rollups once per slice, `flush_rollups`) — `fig_service` (site, day,
   service), `fig_staff` (site, day, counter, officer), `fig_hour` (site, day, hour),
   `fig_booking` (site, day). Sums, counts and maxima only: the report adds them up.
   Counts are `integer` (one site's day): `sum(integer)` adds in 64 bits, several times
@@ -174,7 +175,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (day, site_id)
     );
     """,
-    # 3: the rollups' maintenance: one function per rollup, and the fold of the log
+    # 3: the rollups' maintenance: one function per rollup, and the fold of the log (all
+    # PL/pgSQL: their statements' plans are kept for the session, where an SQL function's
+    # INSERT would be planned again at every call)
     """
     CREATE FUNCTION bump_service(
         p_site text, p_day date, p_service text,
@@ -182,14 +185,75 @@ MIGRATIONS: list[str] = [
         p_voided int DEFAULT 0, p_expired int DEFAULT 0, p_transferred int DEFAULT 0,
         p_wait double precision DEFAULT NULL, p_spent double precision DEFAULT NULL,
         p_rated int DEFAULT 0, p_satisfied int DEFAULT 0
-    ) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO fig_service AS f (day, site_id, service, issued, served, no_show,
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO pg_temp.d_service (day, site_id, service, issued, served, no_show,
             voided, expired, transferred, waits, wait_sum, wait_max, within_15, within_30,
             services, service_sum, service_max, rated, satisfied)
         VALUES (p_day, p_site, p_service, p_issued, p_served, p_no_show, p_voided,
             p_expired, p_transferred, (p_wait IS NOT NULL)::int, coalesce(p_wait, 0),
             p_wait, coalesce((p_wait <= 900)::int, 0), coalesce((p_wait <= 1800)::int, 0),
-            (p_spent IS NOT NULL)::int, coalesce(p_spent, 0), p_spent, p_rated, p_satisfied)
+            (p_spent IS NOT NULL)::int, coalesce(p_spent, 0), p_spent, p_rated, p_satisfied);
+    END;
+    $$;
+
+    CREATE FUNCTION bump_staff(
+        p_site text, p_day date, p_counter int, p_officer text,
+        p_served int DEFAULT 0, p_no_show int DEFAULT 0, p_transferred int DEFAULT 0,
+        p_spent double precision DEFAULT NULL, p_rated int DEFAULT 0, p_satisfied int DEFAULT 0
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO pg_temp.d_staff (day, site_id, counter, officer, served, no_show,
+            transferred, services, service_sum, service_max, rated, satisfied)
+        SELECT p_day, p_site, p_counter, coalesce(p_officer, ''), p_served, p_no_show,
+            p_transferred, (p_spent IS NOT NULL)::int, coalesce(p_spent, 0), p_spent,
+            p_rated, p_satisfied
+        WHERE p_counter IS NOT NULL;  -- the report's staff groups need a counter
+    END;
+    $$;
+
+    CREATE FUNCTION bump_hour(
+        p_site text, p_day date, p_tz text, p_at double precision,
+        p_issued int DEFAULT 0, p_wait double precision DEFAULT NULL
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO pg_temp.d_hour (day, site_id, hour, issued, waits, wait_sum, wait_max,
+            within_15, within_30)
+        VALUES (p_day, p_site,
+            extract(hour FROM to_timestamp(p_at) AT TIME ZONE p_tz)::smallint,
+            p_issued, (p_wait IS NOT NULL)::int, coalesce(p_wait, 0), p_wait,
+            coalesce((p_wait <= 900)::int, 0), coalesce((p_wait <= 1800)::int, 0));
+    END;
+    $$;
+
+    CREATE FUNCTION bump_booking(
+        p_site text, p_day date, p_made int DEFAULT 0, p_checked_in int DEFAULT 0,
+        p_late int DEFAULT 0, p_cancelled int DEFAULT 0
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO fig_booking AS f (day, site_id, made, checked_in, late, cancelled)
+        VALUES (p_day, p_site, p_made, p_checked_in, p_late, p_cancelled)
+        ON CONFLICT (day, site_id) DO UPDATE SET
+            made = f.made + excluded.made,
+            checked_in = f.checked_in + excluded.checked_in,
+            late = f.late + excluded.late,
+            cancelled = f.cancelled + excluded.cancelled;
+    END;
+    $$;
+
+    -- The slice's rollup deltas, added to the rollups at once: one upsert per rollup row
+    -- and slice, not one per event (a row updated thousands of times in one
+    -- transaction leaves as many versions to walk through).
+    CREATE FUNCTION flush_rollups() RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO fig_service AS f (day, site_id, service, issued, served, no_show, voided,
+            expired, transferred, waits, wait_sum, wait_max, within_15, within_30, services,
+            service_sum, service_max, rated, satisfied)
+        SELECT day, site_id, service, sum(issued), sum(served), sum(no_show), sum(voided),
+            sum(expired), sum(transferred), sum(waits), sum(wait_sum), max(wait_max),
+            sum(within_15), sum(within_30), sum(services), sum(service_sum), max(service_max),
+            sum(rated), sum(satisfied) FROM pg_temp.d_service
+        GROUP BY day, site_id, service
         ON CONFLICT (day, site_id, service) DO UPDATE SET
             issued = f.issued + excluded.issued,
             served = f.served + excluded.served,
@@ -206,20 +270,14 @@ MIGRATIONS: list[str] = [
             service_sum = f.service_sum + excluded.service_sum,
             service_max = greatest(f.service_max, excluded.service_max),
             rated = f.rated + excluded.rated,
-            satisfied = f.satisfied + excluded.satisfied
-    $$;
-
-    CREATE FUNCTION bump_staff(
-        p_site text, p_day date, p_counter int, p_officer text,
-        p_served int DEFAULT 0, p_no_show int DEFAULT 0, p_transferred int DEFAULT 0,
-        p_spent double precision DEFAULT NULL, p_rated int DEFAULT 0, p_satisfied int DEFAULT 0
-    ) RETURNS void LANGUAGE sql AS $$
+            satisfied = f.satisfied + excluded.satisfied;
+        DELETE FROM pg_temp.d_service;
         INSERT INTO fig_staff AS f (day, site_id, counter, officer, served, no_show,
             transferred, services, service_sum, service_max, rated, satisfied)
-        SELECT p_day, p_site, p_counter, coalesce(p_officer, ''), p_served, p_no_show,
-            p_transferred, (p_spent IS NOT NULL)::int, coalesce(p_spent, 0), p_spent,
-            p_rated, p_satisfied
-        WHERE p_counter IS NOT NULL  -- the report's staff groups need a counter
+        SELECT day, site_id, counter, officer, sum(served), sum(no_show), sum(transferred),
+            sum(services), sum(service_sum), max(service_max), sum(rated), sum(satisfied) FROM
+            pg_temp.d_staff
+        GROUP BY day, site_id, counter, officer
         ON CONFLICT (day, site_id, counter, officer) DO UPDATE SET
             served = f.served + excluded.served,
             no_show = f.no_show + excluded.no_show,
@@ -228,39 +286,22 @@ MIGRATIONS: list[str] = [
             service_sum = f.service_sum + excluded.service_sum,
             service_max = greatest(f.service_max, excluded.service_max),
             rated = f.rated + excluded.rated,
-            satisfied = f.satisfied + excluded.satisfied
-    $$;
-
-    CREATE FUNCTION bump_hour(
-        p_site text, p_day date, p_tz text, p_at double precision,
-        p_issued int DEFAULT 0, p_wait double precision DEFAULT NULL
-    ) RETURNS void LANGUAGE sql AS $$
+            satisfied = f.satisfied + excluded.satisfied;
+        DELETE FROM pg_temp.d_staff;
         INSERT INTO fig_hour AS f (day, site_id, hour, issued, waits, wait_sum, wait_max,
             within_15, within_30)
-        VALUES (p_day, p_site,
-            extract(hour FROM to_timestamp(p_at) AT TIME ZONE p_tz)::smallint,
-            p_issued, (p_wait IS NOT NULL)::int, coalesce(p_wait, 0), p_wait,
-            coalesce((p_wait <= 900)::int, 0), coalesce((p_wait <= 1800)::int, 0))
+        SELECT day, site_id, hour, sum(issued), sum(waits), sum(wait_sum), max(wait_max),
+            sum(within_15), sum(within_30) FROM pg_temp.d_hour
+        GROUP BY day, site_id, hour
         ON CONFLICT (day, site_id, hour) DO UPDATE SET
             issued = f.issued + excluded.issued,
             waits = f.waits + excluded.waits,
             wait_sum = f.wait_sum + excluded.wait_sum,
             wait_max = greatest(f.wait_max, excluded.wait_max),
             within_15 = f.within_15 + excluded.within_15,
-            within_30 = f.within_30 + excluded.within_30
-    $$;
-
-    CREATE FUNCTION bump_booking(
-        p_site text, p_day date, p_made int DEFAULT 0, p_checked_in int DEFAULT 0,
-        p_late int DEFAULT 0, p_cancelled int DEFAULT 0
-    ) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO fig_booking AS f (day, site_id, made, checked_in, late, cancelled)
-        VALUES (p_day, p_site, p_made, p_checked_in, p_late, p_cancelled)
-        ON CONFLICT (day, site_id) DO UPDATE SET
-            made = f.made + excluded.made,
-            checked_in = f.checked_in + excluded.checked_in,
-            late = f.late + excluded.late,
-            cancelled = f.cancelled + excluded.cancelled
+            within_30 = f.within_30 + excluded.within_30;
+        DELETE FROM pg_temp.d_hour;
+    END;
     $$;
 
     -- Fold at most p_limit of the site's stored events not yet folded, in log order,
@@ -280,6 +321,11 @@ MIGRATIONS: list[str] = [
         happy int;
         b booking_state%ROWTYPE;
     BEGIN
+        IF to_regclass('pg_temp.d_service') IS NULL THEN  -- once per session
+            CREATE TEMP TABLE d_service (LIKE fig_service);
+            CREATE TEMP TABLE d_staff (LIKE fig_staff);
+            CREATE TEMP TABLE d_hour (LIKE fig_hour);
+        END IF;
         SELECT * INTO s FROM sites WHERE id = p_site FOR UPDATE;
         FOR ev IN
             SELECT id, at, type, data FROM events
@@ -410,6 +456,7 @@ MIGRATIONS: list[str] = [
             END IF;
         END LOOP;
         IF n > 0 THEN
+            PERFORM flush_rollups();
             UPDATE sites SET applied = last_id, day = s.day WHERE id = p_site;
             PERFORM pg_notify('xephang_floor', p_site);
         END IF;
@@ -443,4 +490,5 @@ async def migrate(conn: asyncpg.Connection) -> int:
 async def create_pool(dsn: str, size: int = 10) -> asyncpg.Pool:
     """The province server's connections. JIT compilation off: the report's queries are
     short, and compiling them cost more than it saved (hundreds of milliseconds)."""
-    return await asyncpg.create_pool(dsn, min_size=2, max_size=size, server_settings={"jit": "off"})
+    return await asyncpg.create_pool(dsn, min_size=2, max_size=size, server_settings={"jit":
+        "off"})
