@@ -14,9 +14,9 @@ What is stored:
   `booking_state`, `officers`): where each ticket waits, who is at which counter.
 - the rollups, kept up to date as events arrive by `apply_events` (PL/pgSQL, in
   the database, one event at a time in log order; a slice's deltas are gathered in
-  temporary tables and added to the rollups once per slice, `flush_rollups`) — `fig_service` (site, day,
-  service), `fig_staff` (site, day, counter, officer), `fig_hour` (site, day, hour),
-  `fig_booking` (site, day). Sums, counts and maxima only: the report adds them up.
+  temporary tables and added to the rollups once per slice, `flush_rollups`):
+  `fig_service` (site, day, service), `fig_staff` (site, day, counter, officer),
+  `fig_hour` (site, day, hour), `fig_booking` (site, day). Sums, counts and maxima only: the report adds them up.
   Counts are `integer` (one site's day): `sum(integer)` adds in 64 bits, several times
   faster than `sum(bigint)`, which adds in `numeric`.
 

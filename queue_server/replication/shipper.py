@@ -49,6 +49,7 @@ class Status:
     head: int = 0  # the newest event here
     head_at: float | None = None
     acked_at: float | None = None  # the time of the newest event the province has
+    first_at: float | None = None  # the time of the first event not yet shipped
     refused: str = ""  # why the province server refuses us ("" when it does not)
     failures: int = 0  # consecutive failed attempts
 
@@ -58,9 +59,12 @@ class Status:
 
     @property
     def lag_seconds(self) -> float:
+        """From the newest event the province has to the newest here (the site's clock)."""
         if self.head_at is None or self.lag_events <= 0:
             return 0.0
-        return max(0.0, self.head_at - (self.acked_at or 0.0))
+        if self.acked_at is None:  # the province has nothing yet: since the first event
+            return 0.0 if self.first_at is None else max(0.0, self.head_at - self.first_at)
+        return max(0.0, self.head_at - self.acked_at)
 
 
 class Refused(Exception):
@@ -151,6 +155,10 @@ class Shipper:
             newest = await cur.fetchone()
         if newest is not None:
             self.status.head, self.status.head_at = newest[0], newest[1]
+        async with db.execute("SELECT at FROM events WHERE id = ?", (after,)) as cur:
+            acked = await cur.fetchone()
+        self.status.acked_at = None if acked is None else acked[0]
+        self.status.first_at = rows[0][2] if rows else None
         return rows
 
     async def _ask_state(self) -> int:
@@ -181,8 +189,6 @@ class Shipper:
         ) as resp:
             answer = await self._answer(resp)
         self.status.acked = int(answer["acked"])
-        if rows and self.status.acked >= rows[-1][0]:
-            self.status.acked_at = rows[-1][2]
         self._meta_sent = True
         self.status.failures, self.status.refused = 0, ""
 
