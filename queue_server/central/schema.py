@@ -16,7 +16,8 @@ What is stored:
   the database, one event at a time in log order; a slice's deltas are gathered in
   temporary tables and added to the rollups once per slice, `flush_rollups`):
   `fig_service` (site, day, service), `fig_staff` (site, day, counter, officer),
-  `fig_hour` (site, day, hour), `fig_booking` (site, day). Sums, counts and maxima only: the report adds them up.
+  `fig_hour` (site, day, hour), `fig_booking` (site, day). Sums, counts and maxima
+  only: the report adds them up.
   Counts are `integer` (one site's day): `sum(integer)` adds in 64 bits, several times
   faster than `sum(bigint)`, which adds in `numeric`.
 
@@ -490,5 +491,4 @@ async def migrate(conn: asyncpg.Connection) -> int:
 async def create_pool(dsn: str, size: int = 10) -> asyncpg.Pool:
     """The province server's connections. JIT compilation off: the report's queries are
     short, and compiling them cost more than it saved (hundreds of milliseconds)."""
-    return await asyncpg.create_pool(dsn, min_size=2, max_size=size, server_settings={"jit":
-        "off"})
+    return await asyncpg.create_pool(dsn, min_size=2, max_size=size, server_settings={"jit": "off"})
