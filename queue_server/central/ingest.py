@@ -30,8 +30,8 @@ from queue_server.domain.replication import Batch
 log = logging.getLogger(__name__)
 MAX_CONCURRENT = 8
 QUEUE_SECONDS = 5.0  # how long a batch may wait for its turn before "busy"
-APPLY_SLICE = 5000
-YIELD_SECONDS = 1.0
+APPLY_SLICE = 2000
+YIELD_SECONDS = 5.0
 EVENT_COLUMNS = ("site_id", "id", "day", "at", "type", "data")
 
 

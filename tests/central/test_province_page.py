@@ -84,5 +84,6 @@ async def test_a_leader_watches_the_province_live_and_reads_the_report(central, 
             await page.goto(f"{central.base}/en/province")
             await page.wait_for_selector("#floor-state:text('Live')")
             await page.wait_for_selector("th:text('Longest wait')")
+            await shot(page, "province-en", tmp_path)
             await browser.close()
         await kiosk.close()
