@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,10 +108,11 @@ class Shipper:
                         log.error("the province server refuses this site: %s", why)
                     self.status.refused = str(why)
                     await self._pause(REFUSED_RETRY)
-                except (aiohttp.ClientError, OSError, TimeoutError) as err:
+                except (aiohttp.ClientError, OSError, TimeoutError, sqlite3.Error) as err:
+                    # the link, the province server, or a site database not made yet
                     self.status.failures += 1
                     delay = min(MAX_BACKOFF, 0.5 * 2 ** min(self.status.failures, 6))
-                    log.warning("province server unreachable (%s); again in %.1f s", err, delay)
+                    log.warning("cannot ship now (%s); again in %.1f s", err, delay)
                     await self._pause(delay)
         finally:
             await self._http.close()

@@ -302,3 +302,17 @@ async def test_a_busy_province_server_pushes_back_and_loses_nothing(central, tmp
             slots.release()
         await _exactly_once(central, "xa-g", db)
     assert shipper.status.lag_events == 0
+
+
+async def test_a_shipper_started_before_its_site_waits_for_the_database(central, tmp_path):
+    """The shipper's service may start before the site server has made its database."""
+    db = tmp_path / "later.db"
+    sqlite3.connect(db).close()  # an empty file: no events table yet
+    token = await central.add_site("xa-h")
+    shipper = Shipper(db, central.base, "xa-h", token)
+    async with shipping(shipper):
+        await until(lambda: shipper.status.failures >= 1, what="a failed read")
+        events, bookings = simulate(sample_site(tmp_path), FIRST, 1, 20, seed=3)
+        await write_site(db, events, bookings)  # the site server starts
+        shipper.wake()
+        await _exactly_once(central, "xa-h", db)
