@@ -165,6 +165,16 @@ ERRORS: dict[str, ErrorInfo] = {
         "Chỉ gửi lại được tin nhắn đã thất bại.",
         "Only a failed message can be sent again.",
     ),
+    "unsupported_schema": ErrorInfo(
+        422,
+        "Máy chủ tỉnh chưa hỗ trợ phiên bản dữ liệu này; dữ liệu vẫn được giữ tại trung tâm.",
+        "The province server does not know this schema version yet; the site keeps its data.",
+    ),
+    "out_of_order": ErrorInfo(
+        409,
+        "Lô dữ liệu không nối tiếp phần máy chủ tỉnh đã nhận.",
+        "The batch does not follow what the province server has received.",
+    ),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
     "bad_login": ErrorInfo(
         401, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."

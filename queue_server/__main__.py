@@ -7,6 +7,8 @@ python -m queue_server user add NAME --role officer [--full-name "Nguyễn Thị
 python -m queue_server user disable NAME --db FILE
 python -m queue_server user list --db FILE
 python -m queue_server backup --db FILE --to DIR [--keep 14]
+python -m queue_server ship --db FILE --config FILE --central URL --site ID --token-file F
+python -m queue_server central --pg DSN [--host H] [--port P]   (and `central site|leader add`)
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from queue_server.core.eventloop import loop_name, run
 from queue_server.core.siteconfig import load_config
 from queue_server.core.store import Store, backup
 from queue_server.domain.config import ConfigError, SiteConfig
+from queue_server.replication import cli as shipper_cli
 from queue_server.web.proxy import parse_networks
 from queue_server.web.voicecheck import series_warning
 
@@ -45,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         return _user(argv[1:])
     if argv[:1] == ["backup"]:
         return _backup(argv[1:])
+    if argv[:1] == ["ship"]:
+        return shipper_cli.main(argv[1:], DEFAULT_CONFIG, DEFAULT_DB)
+    if argv[:1] == ["central"]:  # imported here: a site needs no PostgreSQL driver
+        from queue_server.central import cli as central_cli
+
+        return central_cli.main(argv[1:], serve)
     parser = argparse.ArgumentParser(
         prog="python -m queue_server", description="Xếp hàng queue server"
     )

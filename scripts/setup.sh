@@ -7,7 +7,9 @@
 #                                Qt window; no test tools
 #   bash scripts/setup.sh test   what the tests need (scripts/test.sh; the default): the
 #                                `dev` extra (every extra + pytest, Playwright, ruff, build)
-#                                and the QR reader and Chromium of the tests
+#                                and the QR reader, Chromium and PostgreSQL of the tests
+#   bash scripts/setup.sh province   the province demo (scripts/province.sh): the `server`
+#                                and `central` extras and PostgreSQL
 #
 # Safe to run again: it only installs what is missing, and reinstalls the project when
 # pyproject.toml changed (one stamp per mode).
@@ -32,12 +34,17 @@ case "$MODE" in
       libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
     )
     ;;
+  province)
+    EXTRAS="server,central"
+    APT_PACKAGES+=(postgresql)
+    ;;
   test)
     EXTRAS="dev"
     APT_PACKAGES+=(zbar-tools chromium)
+    APT_PACKAGES+=(postgresql)  # the province tests' throw-away cluster (initdb, pg_ctl)
     ;;
   *)
-    echo "usage: bash scripts/setup.sh [run|test]" >&2
+    echo "usage: bash scripts/setup.sh [run|test|province]" >&2
     exit 2
     ;;
 esac

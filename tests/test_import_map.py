@@ -42,6 +42,13 @@ MAY_IMPORT: dict[str, set[str]] = {
         "assets",
         "vntext",
     },
+    "queue_server.replication": {"queue_server.core", "queue_server.domain", "queue_protocol"},
+    "queue_server.central": {
+        "queue_server.core",
+        "queue_server.domain",
+        "queue_server.web.responses",
+        "queue_protocol",
+    },
     "queue_server.app": {
         "queue_server.core",
         "queue_server.domain",
@@ -53,6 +60,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     },
     "queue_server.__main__": {
         "queue_server.app",
+        "queue_server.central",
+        "queue_server.replication",
         "queue_server.core",
         "queue_server.domain",
         "queue_server.web",

@@ -11,7 +11,9 @@ rather than flattering:
   a no-show is not service.
 - Percentiles by nearest rank; every time in seconds.
 - *Satisfied*: the ratings in the better half of the configured scale (listed best
-  first), as a share of all ratings.
+  first), as a share of all ratings (`satisfied_ratings`).
+- *Targets*: the share of ended waits of at most 15 and of at most 30 minutes
+  (`TARGET_MINUTES`).
 - Bookings count by the day booked: made, checked in (on time or late), cancelled,
   and not come (neither, so far).
 - A counter (and the officer signed in there) is *open* from sign-in to sign-out or
@@ -30,6 +32,27 @@ from zoneinfo import ZoneInfo
 
 from queue_server.domain import events as e
 from queue_server.domain.config import SiteConfig
+
+TARGET_MINUTES = (15, 30)  # the centre's targets: served within 15 and 30 minutes
+
+
+def satisfied_ratings(config: SiteConfig) -> frozenset[str]:
+    """The ratings that count as satisfied: the better half of the scale (best first)."""
+    scale = [choice.id for choice in config.rating_scale]
+    return frozenset(scale[: len(scale) // 2])
+
+
+def share(part: int, whole: int) -> float | None:
+    """`part` of `whole`, to three places; None when there is no whole."""
+    return round(part / whole, 3) if whole else None
+
+
+def within_targets(waits: list[float]) -> dict[str, float | None]:
+    """`within_15`, `within_30`: the share of `waits` (seconds) within each target."""
+    return {
+        f"within_{m}": share(sum(1 for w in waits if w <= m * 60), len(waits))
+        for m in TARGET_MINUTES
+    }
 
 
 def stats(values: list[float]) -> dict[str, float | int | None]:
@@ -81,10 +104,11 @@ class Figures:
             "expired": self.expired,
             "transferred": self.transferred,
             "wait": stats(self.waits),
+            **within_targets(self.waits),
             "service": stats(self.service_times),
             "ratings": dict(self.ratings),
             "rated": rated,
-            "satisfied": round(happy / rated, 3) if rated else None,
+            "satisfied": share(happy, rated),
             "open_seconds": round(open_s, 1),
             "paused_seconds": round(paused_s, 1),
             "busy": round(min(1.0, sum(self.service_times) / open_s), 3) if open_s >= 60 else None,
@@ -137,8 +161,7 @@ class Report:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self.tz = ZoneInfo(config.site.timezone)
-        scale = [choice.id for choice in config.rating_scale]
-        self.satisfied = frozenset(scale[: len(scale) // 2])
+        self.satisfied = satisfied_ratings(config)
         self.tickets: dict[int, TicketRecord] = {}
         self._held_at: dict[int, float] = {}  # ticket → when it was parked at its counter
         self.totals = Figures()

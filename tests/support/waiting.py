@@ -46,7 +46,7 @@ def until_up(
     deadline = time.monotonic() + timeout
     while not check():
         for child in children:
-            assert child.poll() is None, f"{child.args[0]} exited {child.returncode} before {what}"
+            assert child.poll() is None, f"{child.args!r} exited {child.returncode} before {what}"
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.05)
