@@ -21,6 +21,7 @@ from queue_server.core.hub import Hub
 from queue_server.core.metrics import Metrics
 from queue_server.core.store import Store
 from queue_server.domain.config import SiteConfig
+from queue_server.domain.procedures import Catalogue
 from queue_server.domain.state import QueueState
 
 
@@ -52,6 +53,11 @@ class ServerContext:
         # device id → what it last reported (`device_status`), shown to staff and screens
         self.devices: dict[str, dict[str, Any]] = self.device_book.reports
         self.device_tokens = {d.token: d for d in config.devices.values()}
+
+    @property
+    def procedures(self) -> Catalogue:
+        """The site's procedure catalogue (issue 16), read with the config."""
+        return self.config.procedures
 
     @property
     def state(self) -> QueueState:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from queue_server.domain.procedures import Catalogue
 from vntext import nfc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -203,6 +204,14 @@ class MessagingConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    """`[search]`: everyday words → the words of the official names (issue 12, 16),
+    e.g. "sổ đỏ" → "giấy chứng nhận quyền sử dụng đất"; each phrase may have several."""
+
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     source: str
     site: Site
@@ -220,6 +229,11 @@ class SiteConfig:
     booking: BookingConfig = field(default_factory=BookingConfig)
     alerts: AlertConfig = field(default_factory=AlertConfig)
     messaging: MessagingConfig = field(default_factory=MessagingConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    # `[procedures] catalogue`: the catalogue file, relative to the config file; read
+    # and checked by `core.siteconfig.load_config` into `procedures`.
+    procedures_file: str = ""
+    procedures: Catalogue = field(default_factory=Catalogue)
 
     @property
     def default_outcome(self) -> str:
@@ -272,6 +286,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         booking=_booking(r, r.table(data, "booking", required=False), services),
         alerts=_alerts(r, r.table(data, "alerts", required=False), pause_reasons, rating_scale),
         messaging=_messaging(r, r.table(data, "messaging", required=False)),
+        search=_search(r, r.table(data, "search", required=False)),
+        procedures_file=_procedures_file(r, r.table(data, "procedures", required=False)),
     )
 
 
@@ -671,6 +687,31 @@ def _messaging(r: _Reader, t: dict) -> MessagingConfig:
         retry_max_seconds=r.number(t, "retry_max_seconds", "messaging", 3600.0),
         channels_table=channels,
     )
+
+
+def _search(r: _Reader, t: dict) -> SearchConfig:
+    table = t.get("synonyms", {})
+    if not isinstance(table, dict):
+        raise r.fail("search.synonyms", 'must be a table: "everyday words" = "official words"')
+    synonyms = []
+    for phrase, value in table.items():
+        targets = [value] if isinstance(value, str) else value
+        if (
+            not phrase.strip()
+            or not isinstance(targets, list)
+            or not targets
+            or any(not isinstance(v, str) or not v.strip() for v in targets)
+        ):
+            raise r.fail(f"search.synonyms.{phrase}", "must be text or a list of texts")
+        synonyms.append((nfc(phrase.strip()), tuple(nfc(v.strip()) for v in targets)))
+    return SearchConfig(tuple(synonyms))
+
+
+def _procedures_file(r: _Reader, t: dict) -> str:
+    name = t.get("catalogue", "")
+    if not isinstance(name, str):
+        raise r.fail("procedures.catalogue", "must be the name of a JSON file")
+    return name.strip()
 
 
 def _unique(r: _Reader, key: str, items: list) -> dict:
