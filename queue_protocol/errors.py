@@ -143,6 +143,21 @@ ERRORS: dict[str, ErrorInfo] = {
         "Chỉ gửi lại được tin nhắn đã thất bại.",
         "Only a failed message can be sent again.",
     ),
+    "bad_dossier_code": ErrorInfo(
+        400,
+        "Mã hồ sơ không hợp lệ. Vui lòng kiểm tra mã trên phiếu hẹn.",
+        "Invalid dossier code. Please check the code on your appointment slip.",
+    ),
+    "dossier_not_found": ErrorInfo(
+        404,
+        "Không tìm thấy hồ sơ với mã và số điện thoại này. Vui lòng kiểm tra lại.",
+        "No dossier matches this code and phone number. Please check them.",
+    ),
+    "dossier_unavailable": ErrorInfo(
+        503,
+        "Hệ thống tra cứu hồ sơ đang bận. Vui lòng thử lại sau.",
+        "The dossier system is busy. Please try again later.",
+    ),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
     "forbidden": ErrorInfo(403, "Không có quyền thực hiện thao tác này.", "Not allowed."),
     "unavailable": ErrorInfo(503, "Hệ thống tạm thời không phục vụ.", "The system is unavailable."),

@@ -209,6 +209,37 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE bookings ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
     """,
+    """
+    -- issue 16: the built-in dossier store (centres without a province system) and the
+    -- audit of every slip printed for a dossier (first print and reprints)
+    CREATE TABLE dossiers (
+        code TEXT PRIMARY KEY,
+        procedure_code TEXT NOT NULL,
+        procedure_name TEXT NOT NULL,
+        citizen_name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        status TEXT NOT NULL,
+        received_on TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        unit TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        documents TEXT NOT NULL DEFAULT '[]',
+        officer TEXT NOT NULL DEFAULT '',
+        counter INTEGER,
+        ticket_id INTEGER,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX dossiers_ticket ON dossiers(ticket_id) WHERE ticket_id IS NOT NULL;
+    CREATE TABLE dossier_prints (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        officer TEXT NOT NULL,
+        counter INTEGER,
+        reprint INTEGER NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
 ]
 
 
