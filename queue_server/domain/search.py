@@ -1,0 +1,78 @@
+"""The site's one search (issues 12 and 16): services and procedures, as citizens type.
+
+Built once from the site config and its procedure catalogue; the kiosk (websocket
+`search`), the booking page and `/tra-cuu` (`GET /api/search`) all ask this. The
+matching itself — folding, Telex/VNI, i/y, one typo, synonyms, ranking — is
+`vntext.search`. A service is found by its own name and sector and by the names and
+keywords of the procedures it receives, so "giấy khai sinh" finds the civil-status
+desk. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from queue_server.domain.config import SiteConfig
+from queue_server.domain.procedures import Catalogue, Procedure
+from vntext.search import Entry, Index
+
+LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one query finds: service ids and procedures, best first."""
+
+    services: tuple[str, ...]
+    procedures: tuple[Procedure, ...]
+
+
+class SiteSearch:
+    def __init__(self, config: SiteConfig, catalogue: Catalogue | None = None) -> None:
+        catalogue = config.procedures if catalogue is None else catalogue
+        self.catalogue = catalogue
+        synonyms = config.search.synonyms
+        sectors = config.sectors
+        by_service: dict[str, list[Procedure]] = {}
+        for p in catalogue.values():
+            by_service.setdefault(p.service, []).append(p)
+        self.services = Index(
+            (
+                Entry(
+                    key=s.id,
+                    name=s.name,
+                    name_en=s.name_en,
+                    keywords=tuple(
+                        text for p in by_service.get(s.id, ()) for text in (p.name, *p.keywords)
+                    ),
+                    sector=" ".join(
+                        (sectors[s.sector].name, sectors[s.sector].name_en)
+                        if s.sector in sectors
+                        else ()
+                    ),
+                    documents=tuple(p.name_en for p in by_service.get(s.id, ())),
+                )
+                for s in config.services.values()
+            ),
+            synonyms,
+        )
+        self.procedures = Index(
+            (
+                Entry(
+                    key=p.code,
+                    name=p.name,
+                    name_en=p.name_en,
+                    keywords=p.keywords,
+                    sector=p.sector,
+                    documents=tuple(d.name for d in p.documents),
+                    codes=(p.code, p.code.split(".")[-1]),
+                )
+                for p in catalogue.values()
+            ),
+            synonyms,
+        )
+
+    def find(self, query: str, limit: int = LIMIT) -> Found:
+        services = tuple(h.key for h in self.services.search(query, limit))
+        codes = [h.key for h in self.procedures.search(query, limit)]
+        return Found(services, tuple(self.catalogue[c] for c in codes))

@@ -1,0 +1,357 @@
+"""One search for Vietnamese names as citizens type them (stdlib only).
+
+An in-memory inverted index over folded words (`vntext.fold`): a few thousand entries
+(services, procedures) fit in well under a megabyte and a query takes a fraction of a
+millisecond, with no database round trip. SQLite FTS5 was weighed and not taken: its
+tokenizer does not fold "đ", and Telex/VNI keystrokes, i/y spellings, one-typo
+tolerance and phrase synonyms would all have to be written around it anyway.
+
+What a query may be:
+- with or without marks, any case: "Đăng ký", "dang ky", "DANG KY";
+- typed the Telex way ("hoj tichj", "ddaang kys") or the VNI way ("ho5 ti5ch",
+  "d9a8ng ky1");
+- "i" or "y" after a consonant at the end of a word ("đăng kí", "lí lịch");
+- one slip of the finger in a word of 4 letters or more ("khai sinhh", "kethon" is
+  two words run together, "chung thuc" for "chứng thực");
+- everyday words (synonyms from the site config: "sổ đỏ" → "giấy chứng nhận quyền sử
+  dụng đất"), or words of an entry's keywords, documents or sector;
+- still being typed: the last word may be the start of a word ("khai si").
+
+Words match whole words only ("hon" is not inside "thong"). Ranking: the share of
+the query's words an entry holds first, then the sum of its words' weights (where the
+word is — name, keywords, sector, documents — times how exactly it matched, times its
+rarity), then how much of the entry's name the query covers (the plain "Đăng ký khai
+sinh" before "Đăng ký khai sinh có yếu tố nước ngoài").
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from vntext import fold
+
+__all__ = ["Entry", "Hit", "Index", "normal_word", "telex_plain", "vni_plain"]
+
+# Where a word was found → its weight.
+FIELD_WEIGHTS = {"name": 3.0, "keywords": 2.5, "name_en": 1.5, "sector": 1.0, "documents": 0.4}
+EXACT, PREFIX, SPLIT, TYPO = 1.0, 0.75, 0.8, 0.6
+# Words that say nothing about which procedure ("tôi muốn làm … cho con"): they add to
+# the score when found but a query is not judged by them.
+FILLER = frozenset(
+    [
+        "toi",
+        "muon",
+        "can",
+        "lam",
+        "o",
+        "dau",
+        "the",
+        "nao",
+        "cach",
+        "xin",
+        "cua",
+        "cho",
+        "gi",
+        "la",
+        "ve",
+        "minh",
+        "em",
+        "anh",
+        "chi",
+        "thi",
+        "phai",
+        "giup",
+        "hoi",
+        "nhu",
+        "bao",
+        "nhieu",
+    ]
+)
+
+_TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"))
+_VOWELS = "aeiouy"
+
+
+def telex_plain(word: str) -> str:
+    """A folded word typed the Telex way, without its keystrokes for marks and tones:
+    "hoj" → "ho", "ddaast" → "dat", "chuwsng" → "chung", "nhw" → "nhu".
+
+    Plain Vietnamese spelling never has f, j, w or z, nor s, x or r after the first
+    letter (but "tr"), so these are Telex keys; a word that is not Telex may come out
+    changed, which is why a search tries the word as typed as well.
+    """
+
+    def tone_key(i: int, c: str) -> bool:
+        if c in "fjz":
+            return True
+        if c in "sx":
+            return i > 0
+        return c == "r" and i > 0 and not (i == 1 and word[0] == "t")
+
+    plain = "".join(c for i, c in enumerate(word) if not tone_key(i, c))
+    plain = plain.replace("uw", "u")
+    for keys, letter in _TELEX_PAIRS:
+        plain = plain.replace(keys, letter)
+    while "w" in plain:  # a late "w" marks an earlier vowel; alone it is "ư"
+        at = plain.index("w")
+        plain = plain[:at] + ("" if any(v in plain[:at] for v in "uoa") else "u") + plain[at + 1 :]
+    return plain
+
+
+def vni_plain(word: str) -> str:
+    """A folded word typed the VNI way, without its digits for marks and tones:
+    "ho5" → "ho", "ti5ch" → "tich", "d9a8ng" → "dang". A number stays a number."""
+    if not re.search(r"[a-z]", word):
+        return word
+    return re.sub(r"[0-9]", "", word)
+
+
+def normal_word(word: str) -> str:
+    """The spelling both sides are compared in: "y" after a consonant at the end of a
+    word is written "i" ("ky"/"ki", "ly"/"li", "quy"/"qui"); "ay", "uy" stay."""
+    if len(word) >= 2 and word.endswith("y") and word[-2] not in _VOWELS:
+        return word[:-1] + "i"
+    if word.endswith("quy"):
+        return word[:-1] + "i"
+    return word
+
+
+def words_of(text: str) -> list[str]:
+    return [normal_word(w) for w in fold(text).split()]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing to find: `key` is the caller's (a service id, a procedure code)."""
+
+    key: str
+    name: str
+    name_en: str = ""
+    keywords: tuple[str, ...] = ()
+    sector: str = ""
+    documents: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()  # exact look-ups: "1.001193", "001193"
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: str
+    score: float
+    coverage: float  # share of the query's words found
+
+
+@dataclass(eq=False)
+class _Slot:
+    """One thing the citizen asked for: a word, or a phrase with its synonyms."""
+
+    alternatives: list[list[str]]
+    filler: bool = False
+    last: bool = False  # the word being typed: may be a prefix
+
+
+@dataclass
+class _Doc:
+    entry: Entry
+    fields: dict[str, float] = field(default_factory=dict)  # word → best field weight
+    name_words: frozenset[str] = frozenset()
+    phrases: str = ""  # " name | keyword | … ", folded: to tell words side by side
+
+
+class Index:
+    """The entries, their words, and the synonyms; built once, searched many times."""
+
+    def __init__(
+        self, entries: Iterable[Entry], synonyms: Sequence[tuple[str, Sequence[str]]] = ()
+    ) -> None:
+        self._docs: list[_Doc] = []
+        self._postings: dict[str, list[int]] = {}
+        self._codes: dict[str, int] = {}
+        for entry in entries:
+            doc = _Doc(entry)
+            for name, weight in FIELD_WEIGHTS.items():
+                value = getattr(entry, name)
+                texts = value if isinstance(value, tuple) else (value,)
+                for text in texts:
+                    for word in words_of(text):
+                        if doc.fields.get(word, 0.0) < weight:
+                            doc.fields[word] = weight
+            doc.name_words = frozenset(words_of(entry.name))
+            texts = (entry.name, *entry.keywords, entry.name_en)
+            doc.phrases = " " + " | ".join(" ".join(words_of(t)) for t in texts) + " "
+            n = len(self._docs)
+            self._docs.append(doc)
+            for word in doc.fields:
+                self._postings.setdefault(word, []).append(n)
+            for code in entry.codes:
+                self._codes[re.sub(r"\D", "", code)] = n
+        total = max(1, len(self._docs))
+        self._idf = {w: 1.0 + math.log(total / len(docs)) / 4 for w, docs in self._postings.items()}
+        self._deletes: dict[str, set[str]] = {}
+        for word in self._postings:
+            if len(word) >= 4:
+                for d in _deletions(word):
+                    self._deletes.setdefault(d, set()).add(word)
+        self._sorted = sorted(self._postings)
+        self._synonyms: list[tuple[list[str], list[list[str]]]] = []
+        for phrase, targets in synonyms:
+            self._synonyms.append((words_of(phrase), [words_of(t) for t in targets]))
+        self._synonym_words = {w for p, ts in self._synonyms for w in p}
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    # -- the query ----------------------------------------------------------
+
+    def _canonical(self, word: str) -> str:
+        """The word as the index spells it: as typed if known, else without its VNI
+        digits or Telex keys if that is known."""
+        known = self._postings.keys() | self._synonym_words
+        for form in (word, vni_plain(word), telex_plain(word)):
+            form = normal_word(form)
+            if form in known:
+                return form
+        return normal_word(vni_plain(word))
+
+    def _slots(self, query: str) -> list[_Slot]:
+        raw = fold(query).split()
+        ends_in_space = query[-1:].isspace()
+        words = [self._canonical(w) for w in raw]
+        slots: list[_Slot] = []
+        i = 0
+        while i < len(words):
+            for phrase, targets in self._synonyms:
+                if words[i : i + len(phrase)] == phrase:
+                    slots.append(_Slot([phrase, *targets]))
+                    i += len(phrase)
+                    break
+            else:
+                slots.append(_Slot([[words[i]]], filler=words[i] in FILLER))
+                i += 1
+        if slots and not ends_in_space and len(slots[-1].alternatives) == 1:
+            slots[-1].last = True
+        return slots
+
+    def _matches(self, word: str, prefix: bool) -> dict[str, float]:
+        """Index words `word` stands for, with how well: itself, the words it starts
+        (while typing), words one edit away."""
+        found: dict[str, float] = {}
+        if word in self._postings:
+            found[word] = EXACT
+        if prefix and len(word) >= 2:
+            at = bisect.bisect_left(self._sorted, word)
+            while at < len(self._sorted) and self._sorted[at].startswith(word):
+                found.setdefault(self._sorted[at], PREFIX)
+                at += 1
+        if not found and len(word) >= 4:
+            for d in (word, *_deletions(word)):
+                for candidate in self._deletes.get(d, ()):
+                    if _one_edit(word, candidate):
+                        found.setdefault(candidate, TYPO)
+                if len(d) >= 3 and d in self._postings:  # one letter too many
+                    found.setdefault(d, TYPO)
+        return found
+
+    def _split(self, word: str) -> list[str] | None:
+        """Two words run together ("kethon") → both, if the index knows both."""
+        for at in range(2, len(word) - 1):
+            left, right = normal_word(word[:at]), normal_word(word[at:])
+            if left in self._postings and right in self._postings:
+                return [left, right]
+        return None
+
+    # -- the search ---------------------------------------------------------
+
+    def search(self, query: str, limit: int = 20) -> list[Hit]:
+        """The entries for `query`, best first (at most `limit`)."""
+        query = query[:200]
+        digits = re.sub(r"\D", "", query)
+        if len(digits) >= 6 and digits in self._codes and not re.search(r"[^\W\d_]", query):
+            return [Hit(self._docs[self._codes[digits]].entry.key, 100.0, 1.0)]
+        slots = self._slots(query)
+        if not slots:
+            return []
+        asked = [s for s in slots if not s.filler] or slots
+        scores: dict[int, float] = {}
+        covered: dict[int, float] = {}
+        named: dict[int, set[str]] = {}
+        for slot in slots:
+            best: dict[int, tuple[float, set[str]]] = {}
+            for alternative in slot.alternatives:
+                got = self._alternative(alternative, slot.last and len(slot.alternatives) == 1)
+                for n, (value, words) in got.items():
+                    if value > best.get(n, (0.0, set()))[0]:
+                        best[n] = (value, words)
+            for n, (value, words) in best.items():
+                scores[n] = scores.get(n, 0.0) + value
+                if any(slot is a for a in asked):
+                    covered[n] = covered.get(n, 0.0) + 1
+                named.setdefault(n, set()).update(words)
+        typed = " " + " ".join(w for slot in slots for w in slot.alternatives[0]) + " "
+        hits = []
+        for n, score in scores.items():
+            coverage = covered.get(n, 0.0) / len(asked)
+            if coverage < 0.5 or (len(asked) <= 2 and coverage < 1):
+                continue
+            doc = self._docs[n]
+            share = len(named[n] & doc.name_words) / max(1, len(doc.name_words))
+            if len(slots) > 1 and typed in doc.phrases:
+                share += 1.0  # the words as typed, side by side
+            hits.append(Hit(doc.entry.key, round(score + share, 4), coverage))
+        hits.sort(key=lambda h: (-h.coverage, -h.score))
+        return hits[:limit]
+
+    def _alternative(self, words: list[str], last: bool) -> dict[int, tuple[float, set[str]]]:
+        """Per entry: the mean weight of `words` in it (all must be there), and which."""
+        per_word: list[dict[int, tuple[float, str]]] = []
+        for i, word in enumerate(words):
+            matches = self._matches(word, prefix=last and i == len(words) - 1)
+            parts = None if matches else self._split(word)
+            found: dict[int, tuple[float, str]] = {}
+            if parts is not None:
+                for n in set(self._postings[parts[0]]) & set(self._postings[parts[1]]):
+                    doc = self._docs[n]
+                    weight = min(doc.fields[parts[0]], doc.fields[parts[1]])
+                    found[n] = (weight * SPLIT * self._idf[parts[1]], parts[1])
+            for candidate, quality in matches.items():
+                idf = self._idf[candidate]
+                for n in self._postings[candidate]:
+                    value = self._docs[n].fields[candidate] * quality * idf
+                    if value > found.get(n, (0.0, ""))[0]:
+                        found[n] = (value, candidate)
+            if not found:
+                return {}
+            per_word.append(found)
+        common = set(per_word[0]).intersection(*per_word[1:])
+        out: dict[int, tuple[float, set[str]]] = {}
+        for n in common:
+            total = sum(found[n][0] for found in per_word)
+            if len(words) > 1 and f" {' '.join(words)} " in self._docs[n].phrases:
+                total *= 1.5  # a phrase (a synonym's words) found whole
+            out[n] = (total / len(words) * min(len(words), 2), {f[n][1] for f in per_word})
+        return out
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one insertion, deletion, substitution or swap of neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
