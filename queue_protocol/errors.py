@@ -158,6 +158,7 @@ ERRORS: dict[str, ErrorInfo] = {
         "Hệ thống tra cứu hồ sơ đang bận. Vui lòng thử lại sau.",
         "The dossier system is busy. Please try again later.",
     ),
+    "unknown_procedure": ErrorInfo(404, "Không tìm thấy thủ tục này.", "Unknown procedure."),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
     "forbidden": ErrorInfo(403, "Không có quyền thực hiện thao tác này.", "Not allowed."),
     "unavailable": ErrorInfo(503, "Hệ thống tạm thời không phục vụ.", "The system is unavailable."),

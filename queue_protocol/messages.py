@@ -70,10 +70,13 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "consent": ((bool,), True),
     },
     "my_day": {},
+    "search": {"query": (_TEXT, True), "limit": ((int,), False)},
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
-    "kiosk": frozenset({"issue", "void", "device_status", "checkin", "ping", "notify_me"}),
+    "kiosk": frozenset(
+        {"issue", "void", "device_status", "checkin", "ping", "notify_me", "search"}
+    ),
     "counter": frozenset(
         {
             "call_next",
@@ -89,7 +92,7 @@ ROLE_REQUESTS: dict[str, frozenset[str]] = {
     ),
     "display": frozenset({"ping"}),
     "rating": frozenset({"rate", "ping"}),
-    "public": frozenset({"track", "notify_me"}),
+    "public": frozenset({"track", "notify_me", "search"}),
     "supervisor": frozenset(
         {
             "ack_alert",

@@ -21,7 +21,7 @@ from queue_server.core import eventloop, heap, logsummary
 from queue_server.core.context import ServerContext
 from queue_server.domain.config import SiteConfig
 from queue_server.outbox.service import Messaging
-from queue_server.web import proxy
+from queue_server.web import lookup, proxy
 from queue_server.web.api import Api
 from queue_server.web.booking import BookingDesk
 from queue_server.web.messages import MessageDesk, subscribed_answer
@@ -31,6 +31,7 @@ from queue_server.web.tracking import Tracker
 from queue_server.ws.board import BoardFeed
 from queue_server.ws.endpoint import Endpoint
 from queue_server.ws.fanout import FanOut
+from queue_server.ws.lookup import LookupDesk
 from queue_server.ws.requests import Call, Command, FloorDesk, Handler, counter_answer, rated_answer
 from queue_server.ws.supervisor import SupervisorDesk
 
@@ -47,6 +48,8 @@ class Desks:
     reports: ReportDesk
     api: Api
     pages: Pages
+    search: LookupDesk
+    lookup: lookup.Lookup
 
 
 def request_table(d: Desks) -> dict[str, Handler]:
@@ -84,6 +87,8 @@ def request_table(d: Desks) -> dict[str, Handler]:
         "track": Call(d.tracker.track),
         # kiosk and public: tell me by message when my turn nears
         "notify_me": Command(d.messages.notify_me, answer=subscribed_answer),
+        # kiosk and public: the one search of services and procedures (issues 12, 16)
+        "search": Call(d.search.search),
     }
 
 
@@ -98,6 +103,7 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
         ("/giam-sat", "/en/floor", pages.floor),
         ("/danh-gia/{token}", "/en/rating/{token}", pages.rating),
         ("/tin-nhan", "/en/messages", pages.messages),
+        *lookup.routes(d.lookup),  # /tra-cuu, a procedure's guide
     ]
     return [
         web.get("/ws", ws.handle),
@@ -121,6 +127,8 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
         web.post("/api/outbox/{id}/resend", d.messages.post_resend),
         web.post("/api/services/{service}/cancel-day", d.messages.post_cancel_day),
         web.post("/api/sms/inbound", d.messages.post_inbound),
+        web.get("/api/search", d.lookup.api_search),
+        web.get("/api/procedures/{code}", d.lookup.api_procedure),
         web.get("/api/announcements/{number}/{counter}.wav", pages.announcement),
         web.get("/hall", pages.hall),
         *(web.get(path, handler) for vi, en, handler in both for path in (vi, en)),
@@ -146,6 +154,7 @@ def create_app(
     ctx = ServerContext(config, db_path, enforce_hours=enforce_hours, clock=clock)
     booking, tracker = BookingDesk(ctx), Tracker(ctx)
     messaging = Messaging(ctx)
+    pages = Pages(ctx, booking, tracker)
     desks = Desks(
         floor=FloorDesk(ctx),
         supervisor=SupervisorDesk(ctx),
@@ -154,7 +163,9 @@ def create_app(
         tracker=tracker,
         reports=ReportDesk(ctx),
         api=Api(ctx),
-        pages=Pages(ctx, booking, tracker),
+        pages=pages,
+        search=LookupDesk(ctx),
+        lookup=lookup.Lookup(ctx, pages),
     )
     fanout = FanOut(ctx, tune_gc=tune_gc)
     board = BoardFeed(ctx)

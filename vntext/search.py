@@ -280,8 +280,11 @@ class Index:
         named: dict[int, set[str]] = {}
         for slot in slots:
             best: dict[int, tuple[float, set[str]]] = {}
+            phrase = len(slot.alternatives) > 1  # a synonym: its phrases are phrases
             for alternative in slot.alternatives:
-                got = self._alternative(alternative, slot.last and len(slot.alternatives) == 1)
+                got = self._alternative(
+                    alternative, slot.last and len(slot.alternatives) == 1, phrase
+                )
                 for n, (value, words) in got.items():
                     if value > best.get(n, (0.0, set()))[0]:
                         best[n] = (value, words)
@@ -301,11 +304,16 @@ class Index:
             if len(slots) > 1 and typed in doc.phrases:
                 share += 1.0  # the words as typed, side by side
             hits.append(Hit(doc.entry.key, round(score + share, 4), coverage))
+        best = max((h.coverage for h in hits), default=0.0)
+        hits = [h for h in hits if h.coverage >= best - 0.3]  # the best tiers only
         hits.sort(key=lambda h: (-h.coverage, -h.score))
         return hits[:limit]
 
-    def _alternative(self, words: list[str], last: bool) -> dict[int, tuple[float, set[str]]]:
-        """Per entry: the mean weight of `words` in it (all must be there), and which."""
+    def _alternative(
+        self, words: list[str], last: bool, phrase: bool = False
+    ) -> dict[int, tuple[float, set[str]]]:
+        """Per entry: the mean weight of `words` in it (all must be there, side by side
+        if a `phrase`), and which."""
         per_word: list[dict[int, tuple[float, str]]] = []
         for i, word in enumerate(words):
             matches = self._matches(word, prefix=last and i == len(words) - 1)
@@ -330,7 +338,9 @@ class Index:
         for n in common:
             total = sum(found[n][0] for found in per_word)
             if len(words) > 1 and f" {' '.join(words)} " in self._docs[n].phrases:
-                total *= 1.5  # a phrase (a synonym's words) found whole
+                total *= 1.5  # the words side by side
+            elif phrase and len(words) > 1:
+                continue
             out[n] = (total / len(words) * min(len(words), 2), {f[n][1] for f in per_word})
         return out
 

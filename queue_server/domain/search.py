@@ -11,6 +11,7 @@ desk. Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from queue_server.domain.config import SiteConfig
 from queue_server.domain.procedures import Catalogue, Procedure
@@ -76,3 +77,47 @@ class SiteSearch:
         services = tuple(h.key for h in self.services.search(query, limit))
         codes = [h.key for h in self.procedures.search(query, limit)]
         return Found(services, tuple(self.catalogue[c] for c in codes))
+
+
+def procedure_view(p: Procedure, config: SiteConfig) -> dict[str, Any]:
+    """A procedure's guide as the kiosk, the pages and the API send it."""
+    service = config.services.get(p.service)
+    sector = config.sectors.get(service.sector) if service else None
+    return {
+        "code": p.code,
+        "name": p.name,
+        "name_en": p.name_en,
+        "sector": p.sector,
+        "sector_en": sector.name_en if sector else p.sector,
+        "service": p.service,
+        "service_name": service.name if service else p.service,
+        "service_name_en": service.name_en if service else p.service,
+        "documents": [
+            {
+                "name": d.name,
+                "name_en": d.name_en,
+                "originals": d.originals,
+                "copies": d.copies,
+                "note": d.note,
+            }
+            for d in p.documents
+        ],
+        "processing_days": p.processing_days,
+        "fees": p.fees,
+        "fees_en": p.fees_en or p.fees,
+        "legal_basis": p.legal_basis,
+        "where": p.where,
+        "where_en": p.where_en or p.where,
+        "online_url": p.online_url,
+    }
+
+
+def found_view(found: Found, config: SiteConfig) -> dict[str, Any]:
+    """The answer to a search: services (id and names) and procedures (their guides)."""
+    services = [config.services[s] for s in found.services]
+    return {
+        "services": [
+            {"id": s.id, "name": s.name, "name_en": s.name_en, "sector": s.sector} for s in services
+        ],
+        "procedures": [procedure_view(p, config) for p in found.procedures],
+    }

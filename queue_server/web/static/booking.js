@@ -1,4 +1,4 @@
-/* Booking page: diacritic-insensitive service search, live free places, submit, show code. */
+/* Booking page: the server's service search, live free places, submit, show code. */
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -17,19 +17,39 @@
       .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^\p{L}\p{N}_]+/gu, " ");
   }
 
-  search.addEventListener("input", () => {
-    const words = fold(search.value).split(/\s+/).filter(Boolean);
+  // The server's one search (GET /api/search: Telex, VNI, i/y, one typo, everyday
+  // words, the services' procedures); the local filter only when it cannot be reached.
+  function showServices(hit) {
     let shown = 0;
     document.querySelectorAll("#services .sector").forEach((sector) => {
       let any = false;
       sector.querySelectorAll("li[data-search]").forEach((li) => {
-        const hit = words.every((w) => li.dataset.search.includes(w));
-        li.hidden = !hit;
-        if (hit) { any = true; shown += 1; }
+        const on = hit(li);
+        li.hidden = !on;
+        if (on) { any = true; shown += 1; }
       });
       sector.hidden = !any;
     });
     document.getElementById("search-count").textContent = shown ? "" : T.no_match;
+  }
+
+  let searchAsked = 0, searchTimer = null;
+  async function searchServices() {
+    const query = search.value, mine = ++searchAsked;
+    const words = fold(query).split(/\s+/).filter(Boolean);
+    if (!words.length) { showServices(() => true); return; }
+    const res = await getJSON(`/api/search?limit=50&q=${encodeURIComponent(query)}`);
+    if (mine !== searchAsked) return;  // a later keystroke has asked meanwhile
+    if (!res.ok) {
+      showServices((li) => words.every((w) => li.dataset.search.includes(w)));
+      return;
+    }
+    const found = new Set(res.data.services.map((s) => s.id));
+    showServices((li) => found.has(li.querySelector("input").value));
+  }
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(searchServices, 120);
   });
 
   function selected(name) {
@@ -74,6 +94,11 @@
       slotsList.append(li);
     }
   }
+  // From a procedure's guide (/tra-cuu): ?service=… comes chosen.
+  const wanted = form.querySelector(
+    `input[name="service"][value="${CSS.escape(new URLSearchParams(location.search).get("service") || "")}"]`);
+  if (wanted) { wanted.checked = true; loadSlots(); }
+
   form.addEventListener("change", (ev) => {
     if (ev.target.name === "service" || ev.target.name === "day") loadSlots();
   });
