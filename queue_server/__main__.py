@@ -29,6 +29,7 @@ from queue_server.core.eventloop import loop_name, run
 from queue_server.core.siteconfig import load_config
 from queue_server.core.store import Store, backup
 from queue_server.domain.config import ConfigError
+from queue_server.dossiers.config_file import load_dossier_config
 from queue_server.web.proxy import parse_networks
 
 DEFAULT_CONFIG = str(assets.SAMPLE_CONFIG)  # the sample site, wherever installed
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
+        dossiers = load_dossier_config(args.config, config)
         proxies = parse_networks(args.trusted_proxy)
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -76,7 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     app = create_app(
-        config, args.db, enforce_hours=not args.ignore_hours, tune_gc=True, trusted_proxies=proxies
+        config,
+        args.db,
+        enforce_hours=not args.ignore_hours,
+        tune_gc=True,
+        trusted_proxies=proxies,
+        dossiers=dossiers,
     )
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
     run(serve(app, args.host, args.port))

@@ -20,10 +20,14 @@ from aiohttp import web
 from queue_server.core import eventloop, heap, logsummary
 from queue_server.core.context import ServerContext
 from queue_server.domain.config import SiteConfig
+from queue_server.domain.dossier_config import DossierConfig
+from queue_server.dossiers.desk import DossierDesk
 from queue_server.outbox.service import Messaging
 from queue_server.web import lookup, proxy
 from queue_server.web.api import Api
 from queue_server.web.booking import BookingDesk
+from queue_server.web.dossier_lookup import DossierLookupDesk
+from queue_server.web.dossier_lookup import routes as dossier_routes
 from queue_server.web.messages import MessageDesk, subscribed_answer
 from queue_server.web.pages import FONT_DIR, STATIC_DIR, Pages
 from queue_server.web.reports import ReportDesk
@@ -138,6 +142,7 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
 
 
 CONTEXT_KEY = web.AppKey("context", ServerContext)
+DOSSIERS_KEY = web.AppKey("dossiers", DossierDesk)
 
 
 def create_app(
@@ -148,9 +153,11 @@ def create_app(
     clock: Callable[[], float] = time.time,
     tune_gc: bool = False,
     trusted_proxies: tuple[proxy.Network, ...] = (),
+    dossiers: DossierConfig | None = None,
 ) -> web.Application:
     """The server's aiohttp app; `trusted_proxies` may tell it the client's address in
-    `X-Forwarded-For` (`queue_server.web.proxy`)."""
+    `X-Forwarded-For` (`queue_server.web.proxy`); `dossiers` is the site's `[dossiers]`
+    (the built-in store when None)."""
     ctx = ServerContext(config, db_path, enforce_hours=enforce_hours, clock=clock)
     booking, tracker = BookingDesk(ctx), Tracker(ctx)
     messaging = Messaging(ctx)
@@ -168,6 +175,9 @@ def create_app(
         lookup=lookup.Lookup(ctx, pages),
     )
     fanout = FanOut(ctx, tune_gc=tune_gc)
+    dossier_desk = DossierDesk(dossiers or DossierConfig(), lambda: ctx.store)
+    dossier_pages = DossierLookupDesk(ctx, dossier_desk, desks.pages)
+    messaging.dossiers = dossier_desk  # "HS <mã hồ sơ>" texted in
     board = BoardFeed(ctx)
     ws = Endpoint(ctx, fanout, request_table(desks))
 
@@ -196,6 +206,10 @@ def create_app(
             await board.stop()
             fanout.stop()
 
+    async def dossier_source(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await dossier_desk.close()  # the province system's HTTP session
+
     async def loop_lag(_app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(eventloop.watch_lag(ctx.metrics.loop_lag.observe), name="lag")
         yield
@@ -216,6 +230,9 @@ def create_app(
     # first), so a stopping server does not wait for every screen to hang up.
     app.on_shutdown.append(lambda _app: ws.close_all())
     app.add_routes(routes(desks, ws))
+    app.add_routes(dossier_routes(dossier_pages))  # /tra-cuu/ho-so and its API (issue 16)
+    app.cleanup_ctx.append(dossier_source)
+    app[DOSSIERS_KEY] = dossier_desk
     return app
 
 

@@ -70,6 +70,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "queue_server.app",
         "queue_server.core",
         "queue_server.domain",
+        "queue_server.dossiers",
         "queue_server.web",
         "assets",
     },

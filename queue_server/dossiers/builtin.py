@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from queue_server.core.store import Store
 from queue_server.domain.dossiers import Dossier, DossierStatus
@@ -82,8 +82,12 @@ def _dossier(row: tuple) -> Dossier:
 class BuiltinDossiers:
     """`DossierLookup` over the queue database, plus what the counter writes."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store_of: Callable[[], Store]) -> None:
+        self._store_of = store_of  # the server's store exists once its context is open
+
+    @property
+    def store(self) -> Store:
+        return self._store_of()
 
     async def find(self, code: str) -> Dossier | None:
         async with self.store.reader.execute(

@@ -19,10 +19,13 @@ class DossierDesk:
     `source` is where citizens' look-ups go."""
 
     def __init__(
-        self, config: DossierConfig, store: Store, clock: Callable[[], float] = time.monotonic
+        self,
+        config: DossierConfig,
+        store_of: Callable[[], Store],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self.builtin = BuiltinDossiers(store)
+        self.builtin = BuiltinDossiers(store_of)
         self.source: DossierLookup = (
             HttpDossiers(config.http, clock) if config.http is not None else self.builtin
         )

@@ -47,12 +47,12 @@ async def province():
 def http_desk(province, store, clock=None, **overrides):
     config = parse_dossier_config(province.config(**overrides))
     now = [0.0]
-    desk = DossierDesk(config, store, clock or (lambda: now[0]))
+    desk = DossierDesk(config, lambda: store, clock or (lambda: now[0]))
     return desk, now
 
 
 async def test_builtin_store_round_trip_and_phone_check(store):
-    desk = DossierDesk(parse_dossier_config({}), store)
+    desk = DossierDesk(parse_dossier_config({}), lambda: store)
     d = Dossier(
         code=CODE,
         procedure_code="1.001193",
@@ -166,7 +166,7 @@ GOOD_CSV = (
 
 
 async def test_csv_import_loads_into_the_builtin_store(store):
-    desk = DossierDesk(parse_dossier_config({}), store)
+    desk = DossierDesk(parse_dossier_config({}), lambda: store)
     assert await desk.builtin.put(parse_dossiers_csv(GOOD_CSV, "hs.csv", 5.0)) == 2
     assert (await desk.check("hs-2", "4321")).unit == "Phòng Tư pháp"
 
