@@ -29,6 +29,9 @@ from printer.ticket import FONT_DIR
 from vntext import nfc
 
 KINDS = ("phieu_hen", "phieu_nhan")
+# English lines stay readable on any paper: ≥ 2 mm cap height at 8 dots/mm is 16 dots,
+# which Noto Sans (cap height 0.714 em) reaches at 23 px.
+ENGLISH_MIN_PX = 23
 CODE128_QUIET = 10  # modules of white either side
 
 
@@ -57,7 +60,7 @@ class CounterSlip:
 @dataclass(frozen=True)
 class CounterSlipLayout:
     header_lines: tuple[str, ...] = ("UBND TỈNH BÌNH DƯƠNG",)
-    title_phieu_hen: str = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
+    title_phieu_hen: str = "GIẤY TIẾP NHẬN HỒ SƠ\nVÀ HẸN TRẢ KẾT QUẢ"  # \n: where to break
     title_phieu_hen_en: str = "DOSSIER RECEIPT AND RESULT APPOINTMENT"
     title_phieu_nhan: str = "PHIẾU NHẬN HỒ SƠ"
     title_phieu_nhan_en: str = "DOSSIER RECEIPT"
@@ -171,7 +174,8 @@ class _Slip:
 
     def english(self, name: str, text: str, size: int = 20) -> None:
         if self.layout.show_english and text:
-            self.centred(name, text, size)
+            px = max(round(size * self.scale), ENGLISH_MIN_PX)
+            self.blocks.append(text_block(name, text, self.layout.font_regular, px, self.width, 12))
 
     def space(self, dots: int) -> None:
         self.blocks.append(gap(round(dots * self.scale), self.width))
@@ -189,7 +193,8 @@ def counter_slip_blocks(slip: CounterSlip, layout: CounterSlipLayout, width: int
     w.centred("centre", slip.centre_name, 24, bold=True)
     w.rule()
     if slip.kind == "phieu_hen":
-        w.centred("title", lay.title_phieu_hen, 25, bold=True)
+        for line in lay.title_phieu_hen.split("\n"):
+            w.centred("title", line, 28, bold=True)
         w.english("title_en", lay.title_phieu_hen_en)
     else:
         w.centred("title", lay.title_phieu_nhan, 30, bold=True)

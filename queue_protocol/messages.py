@@ -70,6 +70,14 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "consent": ((bool,), True),
     },
     "my_day": {},
+    "dossier_receive": {
+        "procedure": (_TEXT, True),
+        "citizen_name": (_TEXT, True),
+        "phone": (_TEXT, True),
+        "documents": ((list,), False),
+    },
+    "dossier_get": {"code": (_TEXT, True)},
+    "dossier_printed": {"code": (_TEXT, True), "kind": (_TEXT, True)},
     "search": {"query": (_TEXT, True), "limit": ((int,), False)},
 }
 
@@ -88,6 +96,9 @@ ROLE_REQUESTS: dict[str, frozenset[str]] = {
             "resume",
             "sign_out",
             "my_day",
+            "dossier_receive",
+            "dossier_get",
+            "dossier_printed",
         }
     ),
     "display": frozenset({"ping"}),

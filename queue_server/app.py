@@ -33,6 +33,7 @@ from queue_server.web.pages import FONT_DIR, STATIC_DIR, Pages
 from queue_server.web.reports import ReportDesk
 from queue_server.web.tracking import Tracker
 from queue_server.ws.board import BoardFeed
+from queue_server.ws.dossiers import DossierCounterDesk
 from queue_server.ws.endpoint import Endpoint
 from queue_server.ws.fanout import FanOut
 from queue_server.ws.lookup import LookupDesk
@@ -54,6 +55,7 @@ class Desks:
     pages: Pages
     search: LookupDesk
     lookup: lookup.Lookup
+    dossiers: DossierCounterDesk
 
 
 def request_table(d: Desks) -> dict[str, Handler]:
@@ -75,6 +77,10 @@ def request_table(d: Desks) -> dict[str, Handler]:
         "resume": Command(d.floor.resume, answer=counter_answer),
         "sign_out": Call(d.floor.sign_out),
         "my_day": Call(d.reports.my_day),
+        # counter: dossiers received, slips printed (issue 16)
+        "dossier_receive": Call(d.dossiers.receive),
+        "dossier_get": Call(d.dossiers.get),
+        "dossier_printed": Call(d.dossiers.printed),
         # rating pad
         "rate": Command(d.floor.rate, answer=rated_answer),
         # kiosk, display, rating pad: alive
@@ -161,6 +167,7 @@ def create_app(
     ctx = ServerContext(config, db_path, enforce_hours=enforce_hours, clock=clock)
     booking, tracker = BookingDesk(ctx), Tracker(ctx)
     messaging = Messaging(ctx)
+    dossier_desk = DossierDesk(dossiers or DossierConfig(), lambda: ctx.store)
     pages = Pages(ctx, booking, tracker)
     desks = Desks(
         floor=FloorDesk(ctx),
@@ -173,9 +180,9 @@ def create_app(
         pages=pages,
         search=LookupDesk(ctx),
         lookup=lookup.Lookup(ctx, pages),
+        dossiers=DossierCounterDesk(ctx, dossier_desk),
     )
     fanout = FanOut(ctx, tune_gc=tune_gc)
-    dossier_desk = DossierDesk(dossiers or DossierConfig(), lambda: ctx.store)
     dossier_pages = DossierLookupDesk(ctx, dossier_desk, desks.pages)
     messaging.dossiers = dossier_desk  # "HS <mã hồ sơ>" texted in
     board = BoardFeed(ctx)

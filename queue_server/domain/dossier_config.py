@@ -3,6 +3,7 @@
 ```toml
 [dossiers]
 source = "builtin"               # builtin (the centre's own table) | http (province system)
+code_prefix = "HS"               # codes the counter gives: HS-261203-0001
 result_service = "huong-dan-chung"   # "ready for pickup" offers a ticket for this service
 lookups_per_hour = 20            # per web client address (and per phone by SMS)
 
@@ -25,6 +26,7 @@ Pure: validated here, read from the file by `core.siteconfig`'s caller.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +53,7 @@ class DossierConfig:
     result_service: str = ""
     lookups_per_hour: int = 20
     http: HttpSource | None = None
+    code_prefix: str = "HS"  # codes the counter gives: HS-261203-0001 (prefix-yymmdd-seq)
 
 
 def parse_dossier_config(
@@ -61,7 +64,7 @@ def parse_dossier_config(
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(source, f"dossiers.{key}", problem)
 
-    unknown = set(t) - {"source", "result_service", "lookups_per_hour", "http"}
+    unknown = set(t) - {"source", "result_service", "lookups_per_hour", "http", "code_prefix"}
     if unknown:
         raise fail(sorted(unknown)[0], "is not a known key")
     kind = t.get("source", "builtin")
@@ -75,13 +78,16 @@ def parse_dossier_config(
     per_hour = t.get("lookups_per_hour", 20)
     if not isinstance(per_hour, int) or isinstance(per_hour, bool) or per_hour < 1:
         raise fail("lookups_per_hour", "must be a whole number ≥ 1")
+    prefix = t.get("code_prefix", "HS")
+    if not isinstance(prefix, str) or not re.fullmatch(r"[A-Z0-9.]{1,12}", prefix):
+        raise fail("code_prefix", f"{prefix!r} must be 1–12 capital letters, digits or dots")
     http = None
     if kind == "http":
         table = t.get("http")
         if not isinstance(table, dict):
             raise fail("http", 'is required with source = "http"')
         http = _http(table, fail)
-    return DossierConfig(kind, result_service, per_hour, http)
+    return DossierConfig(kind, result_service, per_hour, http, prefix)
 
 
 def _http(t: dict[str, Any], fail: Any) -> HttpSource:

@@ -101,6 +101,11 @@ class BuiltinDossiers:
         rows = [_row(d) for d in dossiers]
         return await self.store.write(lambda conn: _transaction(conn, _UPSERT, rows))
 
+    async def receive(self, prefix: str, make: Callable[[str], Dossier]) -> Dossier:
+        """Store a dossier the counter received, under the next free code
+        `prefix-0001`, `prefix-0002`… (numbered in the writer's transaction: no duplicates)."""
+        return await self.store.write(lambda conn: _receive(conn, prefix, make))
+
     async def record_print(
         self, code: str, kind: str, officer: str, counter: int | None, at: float
     ) -> bool:
@@ -132,6 +137,21 @@ def _transaction(conn: sqlite3.Connection, sql: str, rows: list[tuple]) -> int:
         conn.execute("ROLLBACK")
         raise
     return len(rows)
+
+
+def _receive(conn: sqlite3.Connection, prefix: str, make: Callable[[str], Dossier]) -> Dossier:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        count = conn.execute(
+            "SELECT COUNT(*) FROM dossiers WHERE code LIKE ? || '-%'", (prefix,)
+        ).fetchone()[0]
+        dossier = make(f"{prefix}-{count + 1:04d}")
+        conn.execute(_UPSERT.split(" ON CONFLICT")[0], _row(dossier))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return dossier
 
 
 def _audit(

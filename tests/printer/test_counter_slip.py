@@ -12,13 +12,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from assets import SAMPLE_CONFIG
 from printer.config import PrinterConfig
 from printer.counter_slip import (
     CounterSlipLayout,
     code128_block,
+    counter_slip_blocks,
     encode_counter_slip,
     render_counter_slip,
 )
@@ -125,3 +126,17 @@ def test_layout_from_config_names_the_bad_key():
     ):
         with pytest.raises(ConfigError, match=f"'{key}'"):
             CounterSlipLayout.from_dict(table, "console.toml")
+
+
+@pytest.mark.parametrize("width", [384, 576])
+def test_english_lines_have_at_least_2mm_cap_height(width):
+    # capitals only, so a line's ink is exactly its cap height
+    caps = dict.fromkeys(
+        ("title_phieu_hen_en", "due_label_en", "lookup_text_en", "footer_en"), "HH"
+    )
+    blocks = counter_slip_blocks(sample_counter_slip(), CounterSlipLayout(**caps), width)
+    english = [b for b in blocks if b.name.endswith("_en")]
+    assert len(english) == 4
+    for block in english:
+        box = ImageChops.invert(block.image.convert("L")).getbbox()
+        assert box is not None and box[3] - box[1] >= 16, block.name  # 2 mm at 8 dots/mm
