@@ -7,6 +7,7 @@ python -m queue_server user add NAME --role officer [--full-name "Nguyễn Thị
 python -m queue_server user disable NAME --db FILE
 python -m queue_server user list --db FILE
 python -m queue_server backup --db FILE --to DIR [--keep 14]
+python -m queue_server dossiers import FILE.csv --db FILE   (the built-in dossier store)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import assets
@@ -29,7 +31,9 @@ from queue_server.core.eventloop import loop_name, run
 from queue_server.core.siteconfig import load_config
 from queue_server.core.store import Store, backup
 from queue_server.domain.config import ConfigError
+from queue_server.dossiers.builtin import BuiltinDossiers
 from queue_server.dossiers.config_file import load_dossier_config
+from queue_server.dossiers.csv_import import CsvError, parse_dossiers_csv
 from queue_server.web.proxy import parse_networks
 
 DEFAULT_CONFIG = str(assets.SAMPLE_CONFIG)  # the sample site, wherever installed
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         return _user(argv[1:])
     if argv[:1] == ["backup"]:
         return _backup(argv[1:])
+    if argv[:2] == ["dossiers", "import"]:
+        return _import_dossiers(argv[2:])
     parser = argparse.ArgumentParser(
         prog="python -m queue_server", description="Xếp hàng queue server"
     )
@@ -173,6 +179,32 @@ def _backup(argv: list[str]) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"backup written: {target}")
+    return 0
+
+
+def _import_dossiers(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m queue_server dossiers import",
+        description="load dossiers from a CSV file into the built-in store (all or nothing)",
+    )
+    parser.add_argument("csv", help="UTF-8 CSV, columns as in queue_server/dossiers/csv_import.py")
+    parser.add_argument("--db", default=DEFAULT_DB)
+    args = parser.parse_args(argv)
+    try:
+        text = Path(args.csv).read_text(encoding="utf-8")
+        dossiers = parse_dossiers_csv(text, args.csv, time.time())
+    except (OSError, UnicodeDecodeError, CsvError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    async def load() -> int:
+        store = await Store.open(args.db)
+        try:
+            return await BuiltinDossiers(lambda: store).put(dossiers)
+        finally:
+            await store.close()
+
+    print(f"{asyncio.run(load())} dossiers loaded into {args.db}")
     return 0
 
 

@@ -187,3 +187,16 @@ def test_csv_errors_name_line_and_column():
     assert "hs.csv:6: column 'due_on': is before received_on" in text
     with pytest.raises(CsvError, match="hs.csv:1: column 'phone' is missing"):
         parse_dossiers_csv("code,status\n", "hs.csv", 0.0)
+
+
+def test_csv_import_command_loads_all_or_nothing(tmp_path, capsys):
+    from queue_server.__main__ import main
+
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(GOOD_CSV, encoding="utf-8")
+    bad.write_text(GOOD_CSV + "HS-9,,,,0912345678,lost,2026-12-01,2026-12-02,,\n", "utf-8")
+    db = tmp_path / "q.db"
+    assert main(["dossiers", "import", str(bad), "--db", str(db)]) == 2
+    assert "bad.csv:4: column 'status'" in capsys.readouterr().err
+    assert main(["dossiers", "import", str(good), "--db", str(db)]) == 0
+    assert "2 dossiers loaded" in capsys.readouterr().out
