@@ -127,6 +127,48 @@ STRINGS: dict[str, tuple[str, str]] = {
     "keyboard_space": ("Dấu cách", "Space"),
     "keyboard_delete": ("Xóa", "Delete"),
     "keyboard_clear": ("Xóa hết", "Clear"),
+    # "Tra cứu thủ tục": procedure guides (issue 16)
+    "guide": ("Tra cứu thủ tục", "Procedure guides"),
+    "guide_title": ("Tra cứu thủ tục: gõ việc Ông/Bà cần làm", "Look up a procedure"),
+    "guide_hint": ("Ví dụ: khai sinh, so do, doi bang lai", "e.g. birth, marriage, driving"),
+    "guide_none": (
+        "Không tìm thấy thủ tục phù hợp. Hãy thử từ khác hoặc hỏi quầy hướng dẫn.",
+        "No matching procedure. Try other words or ask at the information desk.",
+    ),
+    "guide_searching": ("Đang tìm…", "Searching…"),
+    "guide_unreachable": (
+        "Máy chủ không trả lời, chưa tìm được. Xin Ông/Bà thử lại.",
+        "The server did not answer. Please try again.",
+    ),
+    "guide_take": ("Lấy số cho thủ tục này", "Take a number for this procedure"),
+    "guide_print": ("In hướng dẫn", "Print this guide"),
+    "guide_printing": ("Đang in hướng dẫn…", "Printing the guide…"),
+    "guide_printed": (
+        "Đã in hướng dẫn. Mời Ông/Bà nhận phiếu bên dưới.",
+        "The guide is printed. Please take it below.",
+    ),
+    "guide_print_failed": (
+        "Không in được hướng dẫn. Ông/Bà có thể xem tại trang tra cứu trực tuyến "
+        "hoặc hỏi quầy hướng dẫn.",
+        "The guide could not be printed. Please read it online or ask at the information desk.",
+    ),
+    "guide_closed": ("Thủ tục này hiện chưa nhận hồ sơ", "Not receiving now"),
+    "guide_code": ("Mã thủ tục: {code}", "Procedure code: {code}"),
+    "guide_service": ("Nộp hồ sơ tại: {service}", "Submit at: {service}"),
+    "guide_days": ("Thời hạn giải quyết: {days}", "Processing time: {days}"),
+    "guide_fees": ("Phí, lệ phí: {fees}", "Fees: {fees}"),
+    "guide_documents": ("Giấy tờ cần mang", "Papers to bring"),
+    "guide_same_day": ("trong ngày", "the same day"),
+    "guide_days_n": ("{n} ngày làm việc", "{n} working days"),
+    "guide_originals": ("{n} bản chính", "originals: {n}"),
+    "guide_copies": ("{n} bản sao", "copies: {n}"),
+    "guide_show_only": ("xuất trình", "shown only"),
+    "guide_slip_title": ("HƯỚNG DẪN THỦ TỤC", "PROCEDURE GUIDE"),
+    "guide_qr": (
+        "Quét mã để xem hướng dẫn trên điện thoại",
+        "Scan to read this guide on your phone",
+    ),
+    "guide_printed_at": ("In lúc {time} ngày {date}", "Printed {date} {time}"),
 }
 
 

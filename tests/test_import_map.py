@@ -96,6 +96,7 @@ DOMAIN_STDLIB = {
     "bisect",
     "operator",
     "unicodedata",
+    "json",  # text in, values out, like tomllib (the procedure catalogue file)
 }
 
 

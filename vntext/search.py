@@ -158,6 +158,7 @@ class _Doc:
     entry: Entry
     fields: dict[str, float] = field(default_factory=dict)  # word → best field weight
     name_words: frozenset[str] = frozenset()
+    name_en_words: frozenset[str] = frozenset()
     phrases: str = ""  # " name | keyword | … ", folded: to tell words side by side
 
 
@@ -180,6 +181,7 @@ class Index:
                         if doc.fields.get(word, 0.0) < weight:
                             doc.fields[word] = weight
             doc.name_words = frozenset(words_of(entry.name))
+            doc.name_en_words = frozenset(words_of(entry.name_en))
             texts = (entry.name, *entry.keywords, entry.name_en)
             doc.phrases = " " + " | ".join(" ".join(words_of(t)) for t in texts) + " "
             n = len(self._docs)
@@ -300,12 +302,15 @@ class Index:
             if coverage < 0.5 or (len(asked) <= 2 and coverage < 1):
                 continue
             doc = self._docs[n]
-            share = len(named[n] & doc.name_words) / max(1, len(doc.name_words))
+            share = max(
+                len(named[n] & words) / max(1, len(words))
+                for words in (doc.name_words, doc.name_en_words)
+            )
             if len(slots) > 1 and typed in doc.phrases:
                 share += 1.0  # the words as typed, side by side
             hits.append(Hit(doc.entry.key, round(score + share, 4), coverage))
-        best = max((h.coverage for h in hits), default=0.0)
-        hits = [h for h in hits if h.coverage >= best - 0.3]  # the best tiers only
+        top = max((h.coverage for h in hits), default=0.0)
+        hits = [h for h in hits if h.coverage >= top - 0.3]  # the best tiers only
         hits.sort(key=lambda h: (-h.coverage, -h.score))
         return hits[:limit]
 

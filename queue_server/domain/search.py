@@ -13,11 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from queue_protocol.errors import QueueError
 from queue_server.domain.config import SiteConfig
 from queue_server.domain.procedures import Catalogue, Procedure
 from vntext.search import Entry, Index
 
 LIMIT = 20
+MAX_QUERY = 200
+MAX_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ def procedure_view(p: Procedure, config: SiteConfig) -> dict[str, Any]:
     """A procedure's guide as the kiosk, the pages and the API send it."""
     service = config.services.get(p.service)
     sector = config.sectors.get(service.sector) if service else None
+    base = config.messaging.public_url
     return {
         "code": p.code,
         "name": p.name,
@@ -109,6 +113,9 @@ def procedure_view(p: Procedure, config: SiteConfig) -> dict[str, Any]:
         "where": p.where,
         "where_en": p.where_en or p.where,
         "online_url": p.online_url,
+        # the guide online, for the QR the kiosk prints ("" without a public address)
+        "guide_url": f"{base}/tra-cuu/thu-tuc/{p.code}" if base else "",
+        "guide_url_en": f"{base}/en/lookup/procedure/{p.code}" if base else "",
     }
 
 
@@ -121,3 +128,18 @@ def found_view(found: Found, config: SiteConfig) -> dict[str, Any]:
         ],
         "procedures": [procedure_view(p, config) for p in found.procedures],
     }
+
+
+def clamp_limit(value: Any, default: int = LIMIT) -> int:
+    """How many results were asked for: a whole number from 1, at most `MAX_LIMIT`."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise QueueError("bad_request", "limit must be a whole number from 1")
+    return min(value, MAX_LIMIT)
+
+
+def check_query(query: str) -> str:
+    if len(query) > MAX_QUERY:
+        raise QueueError("bad_request", f"the query is longer than {MAX_QUERY} characters")
+    return query

@@ -16,11 +16,10 @@ from aiohttp import web
 from queue_protocol.errors import QueueError
 from queue_server.core.context import ServerContext
 from queue_server.domain.procedures import Procedure
-from queue_server.domain.search import found_view, procedure_view
+from queue_server.domain.search import check_query, clamp_limit, found_view, procedure_view
 from queue_server.web.api import json_response
 from queue_server.web.pages import TEXT, Pages, _esc, _lang, _other
 from queue_server.web.responses import error_response
-from queue_server.ws.lookup import check_query, clamp_limit
 
 PATHS = {
     "vi": {"lookup": "/tra-cuu", "guide": "/tra-cuu/thu-tuc", "booking": "/dat-lich"},
