@@ -23,15 +23,23 @@ from PIL import Image, ImageDraw
 
 from printer import _escpos
 from printer.config import PrinterConfig
-from printer.draw import Block, font, gap, qr_block, rule, stack, text_block, wrap
+from printer.draw import (
+    ENGLISH_MIN_PX,
+    VIETNAMESE_MIN_PX,
+    Block,
+    font,
+    gap,
+    qr_block,
+    rule,
+    stack,
+    text_block,
+    wrap,
+)
 from printer.errors import ConfigError
 from printer.ticket import FONT_DIR
 from vntext import nfc
 
 KINDS = ("phieu_hen", "phieu_nhan")
-# English lines stay readable on any paper: ≥ 2 mm cap height at 8 dots/mm is 16 dots,
-# which Noto Sans (cap height 0.714 em) reaches at 23 px.
-ENGLISH_MIN_PX = 23
 CODE128_QUIET = 10  # modules of white either side
 
 
@@ -74,7 +82,7 @@ class CounterSlipLayout:
     officer_label: str = "Cán bộ tiếp nhận"
     counter_label: str = "Quầy"
     reprint_text: str = "(In lại / Reprint)"
-    footer: str = "Ông/Bà mang theo phiếu này khi đến nhận kết quả."
+    footer: str = "Ông/Bà mang phiếu này khi đến nhận kết quả."
     footer_en: str = "Please bring this slip when you collect the result."
     lookup_text: str = "Tra cứu hồ sơ: quét mã QR hoặc nhắn HS {code}"
     lookup_text_en: str = "Track your dossier: scan the QR code"
@@ -162,14 +170,15 @@ class _Slip:
         self.scale = max(width / 576, 0.75)
         self.blocks: list[Block] = []
 
-    def centred(self, name: str, text: str, size: int, bold: bool = False) -> None:
+    def centred(self, name: str, text: str, size: int, bold: bool = False, min_px: int = 0) -> None:
         path = self.layout.font_bold if bold else self.layout.font_regular
-        self.blocks.append(text_block(name, text, path, round(size * self.scale), self.width, 12))
+        px = max(round(size * self.scale), min_px)
+        self.blocks.append(text_block(name, text, path, px, self.width, 12))
 
     def left(self, name: str, text: str, size: int, bold: bool = False, indent: int = 0) -> None:
         path = self.layout.font_bold if bold else self.layout.font_regular
         margin = self.layout.margin_dots
-        size = round(size * self.scale)
+        size = max(round(size * self.scale), VIETNAMESE_MIN_PX)
         self.blocks.append(left_block(name, text, path, size, self.width, margin, indent))
 
     def english(self, name: str, text: str, size: int = 20) -> None:
@@ -222,10 +231,11 @@ def counter_slip_blocks(slip: CounterSlip, layout: CounterSlipLayout, width: int
     counter = f" – {lay.counter_label} {slip.counter}" if slip.counter is not None else ""
     w.left("officer", f"{lay.officer_label}: {slip.officer}{counter}", 22, indent=24)
     w.blocks.append(qr_block(lay.qr_payload(slip.dossier_code), width, round(180 * w.scale)))
-    w.centred("lookup", lay.lookup_text.format(code=slip.dossier_code), 20)
+    vi_min = VIETNAMESE_MIN_PX if lay.show_english else 0  # never smaller than its English
+    w.centred("lookup", lay.lookup_text.format(code=slip.dossier_code), 20, min_px=vi_min)
     w.english("lookup_en", lay.lookup_text_en.format(code=slip.dossier_code), 18)
     w.rule()
-    w.centred("footer", lay.footer, 20)
+    w.centred("footer", lay.footer, 20, min_px=vi_min)
     w.english("footer_en", lay.footer_en, 18)
     w.space(16)
     return w.blocks
