@@ -78,12 +78,22 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     },
     "dossier_get": {"code": (_TEXT, True)},
     "dossier_printed": {"code": (_TEXT, True), "kind": (_TEXT, True)},
+    "dossier_lookup": {"code": (_TEXT, True), "phone4": (_TEXT, True)},
     "search": {"query": (_TEXT, True), "limit": ((int,), False)},
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
     "kiosk": frozenset(
-        {"issue", "void", "device_status", "checkin", "ping", "notify_me", "search"}
+        {
+            "issue",
+            "void",
+            "device_status",
+            "checkin",
+            "ping",
+            "notify_me",
+            "search",
+            "dossier_lookup",
+        }
     ),
     "counter": frozenset(
         {

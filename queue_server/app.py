@@ -81,6 +81,8 @@ def request_table(d: Desks) -> dict[str, Handler]:
         "dossier_receive": Call(d.dossiers.receive),
         "dossier_get": Call(d.dossiers.get),
         "dossier_printed": Call(d.dossiers.printed),
+        # kiosk: a citizen looks a dossier up (typed, or the slip scanned)
+        "dossier_lookup": Call(d.dossiers.lookup),
         # rating pad
         "rate": Command(d.floor.rate, answer=rated_answer),
         # kiosk, display, rating pad: alive

@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
+from typing import Any
 
 from queue_server.core.store import Store
+from queue_server.domain.config import SiteConfig
 from queue_server.domain.dossier_config import DossierConfig
-from queue_server.domain.dossiers import Dossier, check_phone_digits, normalize_code
+from queue_server.domain.dossiers import (
+    DATE_FORMAT,
+    Dossier,
+    DossierStatus,
+    check_phone_digits,
+    normalize_code,
+)
 from queue_server.dossiers.base import DossierLookup
 from queue_server.dossiers.builtin import BuiltinDossiers
 from queue_server.dossiers.http import HttpDossiers
@@ -42,6 +51,28 @@ class DossierDesk:
         if len(phone_digits.strip()) != 4 or not phone_digits.strip().isdigit():
             check_phone_digits(None, phone_digits)  # the same refusal as a wrong pair
         return check_phone_digits(await self.source.find(code), phone_digits)
+
+    def citizen_view(self, dossier: Dossier, site: SiteConfig, today: dt.date) -> dict[str, Any]:
+        """What a citizen who passed the check sees (the page, the kiosk): the procedure,
+        the state and the dates — never the name or the phone. A dossier ready for pickup
+        names the result-return service (`[dossiers] result_service`)."""
+        shown = dossier.shown_status(today)
+        wanted = self.config.result_service
+        service = site.services.get(wanted) if wanted else None
+        return {
+            "code": dossier.code,
+            "procedure": dossier.procedure_name,
+            "status": shown.value,
+            "status_text": dossier.status_text(today, "vi"),
+            "status_text_en": dossier.status_text(today, "en"),
+            "received_on": dossier.received_on.strftime(DATE_FORMAT),
+            "due_on": dossier.due_on.strftime(DATE_FORMAT),
+            "result_service": (
+                {"id": service.id, "name": service.name, "name_en": service.name_en}
+                if service is not None and shown is DossierStatus.READY
+                else None
+            ),
+        }
 
     async def close(self) -> None:
         await self.source.close()

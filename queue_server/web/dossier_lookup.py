@@ -13,41 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
 
 from aiohttp import web
 
 from queue_protocol.errors import QueueError
 from queue_server.core.context import ServerContext
 from queue_server.core.ratelimit import RateLimit
-from queue_server.domain.dossiers import DATE_FORMAT, Dossier, DossierStatus
 from queue_server.dossiers.desk import DossierDesk
 from queue_server.web.pages import TEXT, Pages
 from queue_server.web.responses import error_response, json_answer, json_body
 
 PATH = {"vi": "/tra-cuu/ho-so", "en": "/en/lookup/dossier"}
-
-
-def dossier_answer(ctx: ServerContext, dossier: Dossier, result_service: str) -> dict[str, Any]:
-    """What a citizen who passed the check sees (the page, the kiosk)."""
-    config = ctx.config
-    today = dt.datetime.fromtimestamp(ctx.clock(), config.site.tz).date()
-    shown = dossier.shown_status(today)
-    service = config.services.get(result_service) if result_service else None
-    return {
-        "code": dossier.code,
-        "procedure": dossier.procedure_name,
-        "status": shown.value,
-        "status_text": dossier.status_text(today, "vi"),
-        "status_text_en": dossier.status_text(today, "en"),
-        "received_on": dossier.received_on.strftime(DATE_FORMAT),
-        "due_on": dossier.due_on.strftime(DATE_FORMAT),
-        "result_service": (
-            {"id": service.id, "name": service.name, "name_en": service.name_en}
-            if service is not None and shown is DossierStatus.READY
-            else None
-        ),
-    }
 
 
 class DossierLookupDesk:
@@ -77,7 +53,9 @@ class DossierLookupDesk:
             if err.code in ("dossier_not_found", "bad_dossier_code"):
                 self.limit.allow(client, now)  # only refusals count: guesses, not checks
             return error_response(err)
-        return json_answer(dossier_answer(self.ctx, dossier, self.dossiers.config.result_service))
+        config = self.ctx.config
+        today = dt.datetime.fromtimestamp(self.ctx.clock(), config.site.tz).date()
+        return json_answer(self.dossiers.citizen_view(dossier, config, today))
 
 
 def routes(desk: DossierLookupDesk) -> list[web.AbstractRouteDef]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from typing import Any
 
 from queue_protocol.errors import QueueError
 from queue_server.core.context import ServerContext
 from queue_server.core.hub import Connection
+from queue_server.core.ratelimit import RateLimit
 from queue_server.domain.booking import normalize_phone
 from queue_server.domain.dossiers import Dossier, DossierStatus, normalize_code, return_date
 from queue_server.dossiers.desk import DossierDesk
@@ -42,6 +44,23 @@ def slip_fields(d: Dossier) -> dict[str, Any]:
 class DossierCounterDesk:
     def __init__(self, ctx: ServerContext, dossiers: DossierDesk) -> None:
         self.ctx, self.dossiers = ctx, dossiers
+        # refused look-ups per kiosk: a kiosk serves many citizens, so more than a browser
+        self.kiosk_limit = RateLimit(3 * dossiers.config.lookups_per_hour)
+
+    async def lookup(self, conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
+        """`dossier_lookup` (kiosk): code (typed or scanned) + the phone's last 4 digits →
+        what the web page shows; the same refusals (`dossier_not_found` for any wrong
+        pair, `dossier_unavailable` "thử lại sau" when the province system is slow)."""
+        now = time.monotonic()
+        if self.kiosk_limit.full(conn.actor, now):
+            raise QueueError("too_many_requests")
+        try:
+            dossier = await self.dossiers.check(fields["code"], fields["phone4"])
+        except QueueError as err:
+            if err.code in ("dossier_not_found", "bad_dossier_code"):
+                self.kiosk_limit.allow(conn.actor, now)
+            raise
+        return {"dossier": self.dossiers.citizen_view(dossier, self.ctx.config, self._today())}
 
     def _today(self) -> dt.date:
         return dt.datetime.fromtimestamp(self.ctx.clock(), self.ctx.config.site.tz).date()
