@@ -39,6 +39,7 @@ __all__ = ["Entry", "Hit", "Index", "normal_word", "telex_plain", "vni_plain"]
 # Where a word was found → its weight.
 FIELD_WEIGHTS = {"name": 3.0, "keywords": 2.5, "name_en": 1.5, "sector": 1.0, "documents": 0.4}
 EXACT, PREFIX, SPLIT, TYPO = 1.0, 0.75, 0.8, 0.6
+MAX_PREFIX = 40  # words a word being typed may be the start of (the first, in order)
 # Words that say nothing about which procedure ("tôi muốn làm … cho con"): they add to
 # the score when found but a query is not judged by them.
 FILLER = frozenset(
@@ -169,7 +170,7 @@ class Index:
         self, entries: Iterable[Entry], synonyms: Sequence[tuple[str, Sequence[str]]] = ()
     ) -> None:
         self._docs: list[_Doc] = []
-        self._postings: dict[str, list[int]] = {}
+        self._postings: dict[str, list[tuple[int, float]]] = {}  # word → (entry, weight)
         self._codes: dict[str, int] = {}
         for entry in entries:
             doc = _Doc(entry)
@@ -186,12 +187,17 @@ class Index:
             doc.phrases = " " + " | ".join(" ".join(words_of(t)) for t in texts) + " "
             n = len(self._docs)
             self._docs.append(doc)
-            for word in doc.fields:
-                self._postings.setdefault(word, []).append(n)
+            for word, weight in doc.fields.items():
+                self._postings.setdefault(word, []).append((n, weight))
             for code in entry.codes:
                 self._codes[re.sub(r"\D", "", code)] = n
         total = max(1, len(self._docs))
         self._idf = {w: 1.0 + math.log(total / len(docs)) / 4 for w, docs in self._postings.items()}
+        # a word typed whole: its weight in each entry, ready (never changed in place)
+        self._exact = {
+            w: {n: weight * self._idf[w] for n, weight in docs}
+            for w, docs in self._postings.items()
+        }
         self._deletes: dict[str, set[str]] = {}
         for word in self._postings:
             if len(word) >= 4:
@@ -202,6 +208,7 @@ class Index:
         for phrase, targets in synonyms:
             self._synonyms.append((words_of(phrase), [words_of(t) for t in targets]))
         self._synonym_words = {w for p, ts in self._synonyms for w in p}
+        self._known = self._postings.keys() | self._synonym_words
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -211,7 +218,7 @@ class Index:
     def _canonical(self, word: str) -> str:
         """The word as the index spells it: as typed if known, else without its VNI
         digits or Telex keys if that is known."""
-        known = self._postings.keys() | self._synonym_words
+        known = self._known
         for form in (word, vni_plain(word), telex_plain(word)):
             form = normal_word(form)
             if form in known:
@@ -243,10 +250,11 @@ class Index:
         found: dict[str, float] = {}
         if word in self._postings:
             found[word] = EXACT
-        if prefix and len(word) >= 2:
+        if prefix and len(word) >= 2 and not found:  # a whole word typed is that word
             at = bisect.bisect_left(self._sorted, word)
-            while at < len(self._sorted) and self._sorted[at].startswith(word):
-                found.setdefault(self._sorted[at], PREFIX)
+            end = min(len(self._sorted), at + MAX_PREFIX)
+            while at < end and self._sorted[at].startswith(word):
+                found[self._sorted[at]] = PREFIX
                 at += 1
         if not found and len(word) >= 4:
             for d in (word, *_deletions(word)):
@@ -276,77 +284,115 @@ class Index:
         slots = self._slots(query)
         if not slots:
             return []
-        asked = [s for s in slots if not s.filler] or slots
+        asked = sum(1 for s in slots if not s.filler) or len(slots)
+        everything_filler = asked == len(slots) and all(s.filler for s in slots)
         scores: dict[int, float] = {}
-        covered: dict[int, float] = {}
-        named: dict[int, set[str]] = {}
+        covered: dict[int, int] = {}
+        reached: set[str] = set()  # every index word some slot matched
         for slot in slots:
-            best: dict[int, tuple[float, set[str]]] = {}
             phrase = len(slot.alternatives) > 1  # a synonym: its phrases are phrases
-            for alternative in slot.alternatives:
-                got = self._alternative(
-                    alternative, slot.last and len(slot.alternatives) == 1, phrase
-                )
-                for n, (value, words) in got.items():
-                    if value > best.get(n, (0.0, set()))[0]:
-                        best[n] = (value, words)
-            for n, (value, words) in best.items():
+            best: dict[int, float] = {}
+            for i, alternative in enumerate(slot.alternatives):
+                got = self._alternative(alternative, slot.last and not phrase, phrase, reached)
+                if i == 0:
+                    best = dict(got) if phrase else got  # `got` may be the index's own
+                    continue
+                for n, value in got.items():
+                    if value > best.get(n, 0.0):
+                        best[n] = value
+            counts = everything_filler or not slot.filler
+            for n, value in best.items():
                 scores[n] = scores.get(n, 0.0) + value
-                if any(slot is a for a in asked):
-                    covered[n] = covered.get(n, 0.0) + 1
-                named.setdefault(n, set()).update(words)
+                if counts:
+                    covered[n] = covered.get(n, 0) + 1
+        need = asked if asked <= 2 else math.ceil(asked / 2)
+        eligible = [n for n, c in covered.items() if c >= need]
+        if not eligible:
+            return []
+        top = max(covered[n] for n in eligible)
+        tier = [n for n in eligible if covered[n] / asked >= top / asked - 0.3]
+        # The bonus below adds at most 2: only entries within 2 of the best `limit`
+        # can still be among them.
+        tier.sort(key=lambda n: (-covered[n], -scores[n]))
+        cut = {}
+        for n in tier:
+            c = covered[n]
+            if c not in cut:
+                ranked = [m for m in tier if covered[m] == c]
+                floor = scores[ranked[min(limit, len(ranked)) - 1]] - 2.0
+                cut[c] = floor
         typed = " " + " ".join(w for slot in slots for w in slot.alternatives[0]) + " "
         hits = []
-        for n, score in scores.items():
-            coverage = covered.get(n, 0.0) / len(asked)
-            if coverage < 0.5 or (len(asked) <= 2 and coverage < 1):
+        for n in tier:
+            if scores[n] < cut[covered[n]]:
                 continue
             doc = self._docs[n]
+            named = reached.intersection(doc.fields)
             share = max(
-                len(named[n] & words) / max(1, len(words))
+                len(named & words) / max(1, len(words))
                 for words in (doc.name_words, doc.name_en_words)
             )
             if len(slots) > 1 and typed in doc.phrases:
                 share += 1.0  # the words as typed, side by side
-            hits.append(Hit(doc.entry.key, round(score + share, 4), coverage))
-        top = max((h.coverage for h in hits), default=0.0)
-        hits = [h for h in hits if h.coverage >= top - 0.3]  # the best tiers only
+            hits.append(Hit(doc.entry.key, round(scores[n] + share, 4), covered[n] / asked))
         hits.sort(key=lambda h: (-h.coverage, -h.score))
         return hits[:limit]
 
+    def _word(self, word: str, prefix: bool, reached: set[str]) -> dict[int, float]:
+        """Per entry: the best weight of `word` in it (as typed, its start, a typo, two
+        words run together)."""
+        matches = self._matches(word, prefix)
+        found: dict[int, float] = {}
+        if not matches:
+            parts = self._split(word)
+            if parts is None:
+                return found
+            reached.update(parts)
+            second = dict(self._postings[parts[1]])
+            factor = SPLIT * self._idf[parts[1]]
+            for n, weight in self._postings[parts[0]]:
+                if n in second:
+                    found[n] = min(weight, second[n]) * factor
+            return found
+        reached.update(matches)
+        if len(matches) == 1 and word in matches:
+            return self._exact[word]  # the usual case: shared, so read only
+        for candidate, quality in matches.items():
+            factor = quality * self._idf[candidate]
+            if not found and quality == EXACT:
+                found = dict(self._exact[candidate])
+                continue
+            get = found.get
+            for n, weight in self._postings[candidate]:
+                value = weight * factor
+                if value > get(n, 0.0):
+                    found[n] = value
+        return found
+
     def _alternative(
-        self, words: list[str], last: bool, phrase: bool = False
-    ) -> dict[int, tuple[float, set[str]]]:
-        """Per entry: the mean weight of `words` in it (all must be there, side by side
-        if a `phrase`), and which."""
-        per_word: list[dict[int, tuple[float, str]]] = []
+        self, words: list[str], last: bool, phrase: bool, reached: set[str]
+    ) -> dict[int, float]:
+        """Per entry: the weight of `words` in it (all must be there, side by side if a
+        `phrase`)."""
+        if len(words) == 1:
+            return self._word(words[0], last, reached)
+        per_word = []
         for i, word in enumerate(words):
-            matches = self._matches(word, prefix=last and i == len(words) - 1)
-            parts = None if matches else self._split(word)
-            found: dict[int, tuple[float, str]] = {}
-            if parts is not None:
-                for n in set(self._postings[parts[0]]) & set(self._postings[parts[1]]):
-                    doc = self._docs[n]
-                    weight = min(doc.fields[parts[0]], doc.fields[parts[1]])
-                    found[n] = (weight * SPLIT * self._idf[parts[1]], parts[1])
-            for candidate, quality in matches.items():
-                idf = self._idf[candidate]
-                for n in self._postings[candidate]:
-                    value = self._docs[n].fields[candidate] * quality * idf
-                    if value > found.get(n, (0.0, ""))[0]:
-                        found[n] = (value, candidate)
+            found = self._word(word, last and i == len(words) - 1, reached)
             if not found:
                 return {}
             per_word.append(found)
+        per_word.sort(key=len)
         common = set(per_word[0]).intersection(*per_word[1:])
-        out: dict[int, tuple[float, set[str]]] = {}
+        together = f" {' '.join(words)} "
+        out: dict[int, float] = {}
         for n in common:
-            total = sum(found[n][0] for found in per_word)
-            if len(words) > 1 and f" {' '.join(words)} " in self._docs[n].phrases:
+            total = sum(found[n] for found in per_word)
+            if together in self._docs[n].phrases:
                 total *= 1.5  # the words side by side
-            elif phrase and len(words) > 1:
+            elif phrase:
                 continue
-            out[n] = (total / len(words) * min(len(words), 2), {f[n][1] for f in per_word})
+            out[n] = total / len(words) * 2
         return out
 
 
