@@ -128,3 +128,29 @@ def test_guide_screens_in_english_and_landscape_and_a_printer_out_of_paper(
 
     # the printer is asked only when printing: the paper runs out under the guide page
     run_kiosk(scenario, size=LANDSCAPE, printer_poll_seconds=3600)
+
+
+def test_the_service_search_is_the_servers(run_kiosk) -> None:  # noqa: F811
+    """Issue 12: the "Tìm thủ tục" page finds by everyday words, VNI and whole words
+    (before, "so do" found nothing and "ket hon" also offered the information desk)."""
+
+    async def scenario(window, model, server, vp: VirtualPrinter) -> None:
+        tap(window.home.search)
+        page = window.search
+
+        async def typed(text: str) -> list[str]:
+            tap(page.keyboard.clear)
+            type_on_screen(page.keyboard, text)
+            await until(lambda: model.lookup.answer(model.query) is not None, what=text)
+            return page.list.ids
+
+        assert (await typed("so do"))[:1] == ["cap-giay-chung-nhan"]
+        assert (await typed("ho5 ti5ch"))[:1] == ["khai-sinh-khai-tu"]
+        found = await typed("ket hon ")
+        assert found[:1] == ["ket-hon"] and "huong-dan-chung" not in found
+        assert (await typed("khai sinhh"))[:1] == ["khai-sinh-khai-tu"]
+        tap(page.list.grid.tiles[0])  # and a tap still takes the ticket
+        await until(lambda: model.screen is Page.TICKET, what="ticket")
+        assert [t.service for t in server.tickets()] == ["khai-sinh-khai-tu"]
+
+    run_kiosk(scenario)
