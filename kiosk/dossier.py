@@ -6,7 +6,7 @@ result-return service.
 `DossierLookup` is the asyncio part (no Qt): it asks the server (`dossier_lookup`) and
 keeps the answer or the refusal in the citizen's language — "Vui lòng thử lại sau"
 when the province's system or the server does not answer, never a raw error.
-`DossierPage` is the Qt view over it, built from the kiosk's own widgets.
+The Qt view over it is `kiosk.dossier_page.DossierPage`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,20 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from queue_protocol.client import ClientError, NotConnected, QueueClient
 
-from kiosk.widgets import Keyboard, NumberPad, button, label
-from queue_protocol.client import ClientError, NotConnected
 
-if TYPE_CHECKING:
-    from kiosk.model import KioskModel
+class Kiosk(Protocol):
+    """What the look-up needs of the kiosk's model (`kiosk.model.KioskModel`)."""
+
+    language: str
+    client: QueueClient
+
+    def take_ticket(self, service_id: str) -> asyncio.Task[None] | None: ...
+
 
 # Vietnamese first, English second; the citizen is "Ông/Bà".
 TEXT: dict[str, tuple[str, str]] = {
@@ -50,6 +54,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 _CODE_CHARS = re.compile(r"[^A-Z0-9.\-/]")
+_SEPARATORS = re.compile(r"[.\-/]")
 
 
 def say(key: str, language: str, **fields: object) -> str:
@@ -67,10 +72,20 @@ def code_from_scan(text: str) -> str:
     return _CODE_CHARS.sub("", text.upper())
 
 
+def is_dossier_scan(text: str) -> bool:
+    """Whether the scanner read a slip's code (not a booking's): the look-up link, or a
+    code with two or more separators (`HS-261203-0001`, `000.00.15.H09-…`); a booking
+    code has at most one dash."""
+    text = text.strip()
+    if text.lower().startswith(("http://", "https://")):
+        return "ma=" in text
+    return len(_SEPARATORS.findall(text)) >= 2
+
+
 class DossierLookup:
     """What the page shows: the two fields, then the answer or the refusal."""
 
-    def __init__(self, model: KioskModel) -> None:
+    def __init__(self, model: Kiosk) -> None:
         self.model = model
         self.code = ""
         self.phone4 = ""
@@ -142,81 +157,3 @@ def _refusal(exc: ClientError, lang: str) -> str:
     if exc.code in ("dossier_unavailable", "unavailable", "internal") or not exc.message:
         return say("retry", lang)
     return exc.message_en if lang == "en" else exc.message
-
-
-class DossierPage(QWidget):
-    """The code on the keyboard, the digits on the number pad, the answer beside them."""
-
-    def __init__(self, lookup: DossierLookup, back: Callable[[], object]) -> None:
-        super().__init__()
-        self.lookup = lookup
-        self.back = button("", "back", back)
-        self.title = label(role="title")
-        self.hint = label()
-        self.code_label, self.phone_label = label(), label()
-        self.code = QLineEdit(readOnly=True)
-        self.phone4 = QLineEdit(readOnly=True, maxLength=4)
-        self.submit = button("", "search", self._ask)
-        self.refusal = label(role="refusal")
-        self.status = label(role="title")
-        self.due = label()
-        self.pickup = button("", "booking", lookup.take_pickup_ticket)
-        self.keyboard = Keyboard()
-        self.keyboard.typed.connect(lambda ch: lookup.set_code(lookup.code + ch.strip()))
-        self.keyboard.deleted.connect(lambda: lookup.set_code(lookup.code[:-1]))
-        self.keyboard.cleared.connect(lambda: lookup.set_code(""))
-        self.pad = NumberPad()
-        self.pad.typed.connect(lambda d: lookup.set_phone4(lookup.phone4 + d))
-        self.pad.deleted.connect(lambda: lookup.set_phone4(lookup.phone4[:-1]))
-
-        top = QHBoxLayout()
-        top.addWidget(self.back)
-        top.addWidget(self.title, 1)
-        form = QVBoxLayout()
-        for widget in (self.hint, self.code_label, self.code, self.phone_label, self.phone4):
-            form.addWidget(widget)
-        form.addWidget(self.submit)
-        form.addWidget(self.refusal)
-        form.addWidget(self.status)
-        form.addWidget(self.due)
-        form.addWidget(self.pickup)
-        form.addStretch(1)
-        keys = QVBoxLayout()
-        keys.addWidget(self.keyboard)
-        keys.addWidget(self.pad)
-        body = QHBoxLayout()
-        body.addLayout(form, 1)
-        body.addLayout(keys, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addLayout(body, 1)
-        lookup.listeners.append(self.refresh)
-        self.refresh()
-
-    def _ask(self) -> None:
-        asyncio.ensure_future(self.lookup.ask())
-
-    def refresh(self) -> None:
-        lk, lang = self.lookup, self.lookup.model.language
-        self.back.setText("‹ " + say("back", lang))
-        self.title.setText(say("title", lang))
-        self.hint.setText(say("hint", lang))
-        self.code_label.setText(say("code", lang))
-        self.phone_label.setText(say("phone4", lang))
-        self.code.setText(lk.code)
-        self.phone4.setText(lk.phone4)
-        self.submit.setText(say("submit", lang))
-        self.submit.setEnabled(not lk.busy)
-        self.refusal.setVisible(lk.refusal is not None)
-        self.refusal.setText(lk.refusal or "")
-        self.status.setVisible(lk.result is not None)
-        self.status.setText(lk.status_text())
-        self.due.setVisible(lk.result is not None)
-        self.due.setText(say("due", lang, due=(lk.result or {}).get("due_on", "")))
-        service = lk.pickup_service()
-        self.pickup.setVisible(service is not None)
-        if service is not None:
-            name = service["name_en"] if lang == "en" else service["name"]
-            self.pickup.setText(f"{say('pickup', lang)}\n{name}")
-        self.keyboard.set_language(lang)
-        self.pad.set_language(lang)

@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 
 from kiosk.config import KioskSettings
+from kiosk.dossier import DossierLookup
 from kiosk.guide import ServerSearch, guide_slip, guide_url
 from kiosk.text import matches, minutes, tr
 from printer.device import (
@@ -83,6 +84,7 @@ class Page(StrEnum):
     OUT_OF_SERVICE = "out_of_service"
     GUIDE_SEARCH = "guide_search"  # "Tra cứu thủ tục": the procedures found (issue 16)
     GUIDE = "guide"  # one procedure's guide: take a number for it, print it
+    DOSSIER = "dossier"  # "Tra cứu hồ sơ": a dossier's state by its code (issue 16)
 
 
 class Phase(StrEnum):
@@ -227,6 +229,8 @@ class KioskModel:
         # What the citizen sees.
         self.page = Page.HOME
         self.language = "vi"
+        self.dossier = DossierLookup(self)
+        self.dossier.listeners.append(self._changed)
         self.sector_id: str | None = None
         self.query = ""
         self.booking_code = ""
@@ -380,6 +384,7 @@ class KioskModel:
 
     def go_home(self) -> None:
         self.lookup.clear()
+        self.dossier.clear()
         self._navigate(
             Page.HOME,
             sector_id=None,
@@ -459,6 +464,13 @@ class KioskModel:
         if self.guide_procedure is procedure:
             self.guide_print = outcome
             self._changed()
+
+    def open_dossier(self, scanned: str = "") -> None:
+        """ "Tra cứu hồ sơ": from the home screen, or a slip's code scanned on any screen."""
+        self.dossier.clear()
+        if scanned:
+            self.dossier.scanned(scanned)
+        self._navigate(Page.DOSSIER)
 
     def open_priority(self) -> None:
         self._navigate(Page.PRIORITY)
@@ -898,6 +910,7 @@ class KioskModel:
         self.notify = None
         self.guide_query, self.guide_procedure, self.guide_print = "", None, ""
         self.lookup.clear()
+        self.dossier.clear()
 
     def _arm_idle(self) -> None:
         if self._idle:

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.dossier import is_dossier_scan, say
+from kiosk.dossier_page import DossierPage
 from kiosk.guide_pages import GuidePage, GuideScreen, GuideSearchPage
 from kiosk.model import KioskModel, Page, Service
 from kiosk.text import minutes, opens_text, phone_text, tr, waiting_text
@@ -86,7 +88,9 @@ class HomePage(PageWidget):
         self.priority = button("", "priority", model.open_priority)
         self.booking = button("", "booking", model.open_booking)
         self.guide = button("", "guide", model.open_guides)  # issue 16
-        for i, widget in enumerate((self.search, self.guide, self.priority, self.booking)):
+        self.dossier = button("", "guide", model.open_dossier)  # issue 16
+        ways = (self.search, self.guide, self.priority, self.booking, self.dossier)
+        for i, widget in enumerate(ways):
             widget.setMinimumHeight(130)
             self.commands.addWidget(widget, *divmod(i, 2))
         self._version = -1
@@ -108,6 +112,7 @@ class HomePage(PageWidget):
         self.priority.setText(tr("priority", lang))
         self.booking.setText(tr("booking", lang))
         self.guide.setText(tr("guide", lang))
+        self.dossier.setText(say("title", lang))
 
     def _columns(self) -> int:
         return 2 if self.portrait else 3
@@ -133,11 +138,11 @@ class HomePage(PageWidget):
             grid.addLayout(self.commands, 1, 1)
             grid.setRowStretch(1, 1)
             grid.setColumnStretch(0, 1)
-        ways = (self.search, self.guide, self.priority, self.booking)
+        ways = (self.search, self.guide, self.priority, self.booking, self.dossier)
         for i, widget in enumerate(ways):
             self.commands.removeWidget(widget)
             self.commands.addWidget(widget, *(divmod(i, 2) if portrait else (i, 0)))
-        for widget in (self.search, self.guide, self.priority, self.booking):
+        for widget in ways:
             widget.setMinimumWidth(0 if portrait else 380)
             widget.setMaximumWidth(16777215 if portrait else 380)
         self.title.setMaximumWidth(16777215 if portrait else 380)
@@ -640,7 +645,8 @@ class KioskWindow(QWidget):
         self.ticket, self.message = TicketPage(model), message
         self.notify = NotifyPage(model)
         self.guides, self.guide = GuideSearchPage(model), GuidePage(model)
-        self.pages: dict[Page, PageWidget | GuideScreen] = {
+        self.dossier = DossierPage(model.dossier, model.go_home)
+        self.pages: dict[Page, PageWidget | GuideScreen | DossierPage] = {
             Page.HOME: self.home,
             Page.SECTOR: self.sector,
             Page.SEARCH: self.search,
@@ -653,6 +659,7 @@ class KioskWindow(QWidget):
             Page.OUT_OF_SERVICE: message,
             Page.GUIDE_SEARCH: self.guides,
             Page.GUIDE: self.guide,
+            Page.DOSSIER: self.dossier,
         }
         for page in dict.fromkeys(self.pages.values()):
             self.stack.addWidget(page)
@@ -749,7 +756,9 @@ class ScannerInput(QObject):
         self.model.touch()
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             code, self.buffer = self.buffer.strip(), ""
-            if code:
+            if code and is_dossier_scan(code):  # a slip's code: its dossier (issue 16)
+                self.model.open_dossier(code)
+            elif code:
                 self.model.submit_booking(code)
         elif event.text() and event.text().isprintable():
             self.buffer = (self.buffer + event.text())[-512:]

@@ -14,7 +14,8 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.dossier import DossierLookup, DossierPage, code_from_scan
+from kiosk.dossier import DossierLookup, code_from_scan, is_dossier_scan
+from kiosk.dossier_page import DossierPage
 from kiosk.style import load_fonts
 from printer.virtual import VirtualPrinter
 from queue_server.domain.dossier_config import parse_dossier_config
@@ -47,6 +48,7 @@ def test_ready_dossier_looked_up_and_a_ticket_taken_for_the_result(qapp, qtbot, 
             await seeded(server, READY)
             lookup = DossierLookup(model)
             page = DossierPage(lookup, back=lambda: None)
+            lookup.listeners.append(page.refresh)  # in the kiosk, the window refreshes it
             qtbot.addWidget(page)
             page.resize(1080, 1100)
             page.show()
@@ -107,5 +109,54 @@ def test_province_system_timing_out_says_try_again_later(qapp, tmp_path):
                 assert lookup.status_text().startswith("Đang giải quyết tại Sở Tư pháp")
         finally:
             await province.close()
+
+    run_scenario(scenario(), timeout=75)
+
+
+def test_scanner_tells_a_slip_from_a_booking():
+    assert is_dossier_scan("BD-261203-0007")
+    assert is_dossier_scan("000.00.15.H09-261203-0001")
+    assert is_dossier_scan("https://hcc.example.vn/tra-cuu/ho-so?ma=BD-261203-0007")
+    assert not is_dossier_scan("K7M2-QX9P")  # a booking code
+    assert not is_dossier_scan("https://hcc.example.vn/t/A015-7F3K")
+
+
+def test_slip_scanned_on_the_home_screen_opens_its_dossier(qapp, tmp_path):
+    from PySide6.QtTest import QTest
+
+    from kiosk.model import Page
+    from kiosk.window import KioskWindow
+
+    load_fonts(qapp)
+    qapp.setQuitOnLastWindowClosed(False)
+
+    async def scenario():
+        async with (
+            InProcessServer(tmp_path / "q.db", dossiers=builtin()) as server,
+            VirtualPrinter(out_dir=tmp_path / "prints", width=576) as vp,
+            running_kiosk(server.base, vp) as model,
+        ):
+            await seeded(server, READY)
+            window = KioskWindow(model)
+            window.resize(1080, 1920)
+            window.show()
+            try:
+                await until(lambda: window.stack.currentWidget() is window.home, what="home")
+                assert window.home.dossier.text() == "Tra cứu hồ sơ"
+                QTest.keyClicks(window, "https://hcc.example.vn/tra-cuu/ho-so?ma=" + READY.code)
+                QTest.keyClick(window, Qt.Key.Key_Return)
+                await until(lambda: model.page is Page.DOSSIER, what="the dossier page")
+                assert window.stack.currentWidget() is window.dossier
+                assert window.dossier.code.text() == READY.code
+                for digit in "5678":
+                    QTest.mouseClick(window.dossier.pad.keys[digit], Qt.MouseButton.LeftButton)
+                QTest.mouseClick(window.dossier.submit, Qt.MouseButton.LeftButton)
+                await until(lambda: model.dossier.result is not None, what="the answer")
+                assert not server.tickets()  # a scan is not a booking: no ticket
+                QTest.mouseClick(window.dossier.back, Qt.MouseButton.LeftButton)
+                assert model.page is Page.HOME and model.dossier.code == ""
+            finally:
+                window.close()
+                window.deleteLater()
 
     run_scenario(scenario(), timeout=75)
