@@ -18,8 +18,9 @@
   }
 
   // The server's one search (GET /api/search: Telex, VNI, i/y, one typo, everyday
-  // words, the services' procedures); the local filter only when it cannot be reached.
-  function showServices(hit) {
+  // words, the services' procedures) decides; meanwhile, and when the server cannot be
+  // reached, the page filters by the words itself ("no match" only once it knows).
+  function showServices(hit, final) {
     let shown = 0;
     document.querySelectorAll("#services .sector").forEach((sector) => {
       let any = false;
@@ -30,26 +31,33 @@
       });
       sector.hidden = !any;
     });
-    document.getElementById("search-count").textContent = shown ? "" : T.no_match;
+    document.getElementById("search-count").textContent = shown || !final ? "" : T.no_match;
+  }
+
+  function typedWords() {
+    return fold(search.value).split(/\s+/).filter(Boolean);
+  }
+
+  function localHit(words) {
+    return (li) => words.every((w) => li.dataset.search.includes(w));
   }
 
   let searchAsked = 0, searchTimer = null;
   async function searchServices() {
-    const query = search.value, mine = ++searchAsked;
-    const words = fold(query).split(/\s+/).filter(Boolean);
-    if (!words.length) { showServices(() => true); return; }
+    const query = search.value, mine = ++searchAsked, words = typedWords();
+    if (!words.length) return;
     const res = await getJSON(`/api/search?limit=50&q=${encodeURIComponent(query)}`);
     if (mine !== searchAsked) return;  // a later keystroke has asked meanwhile
-    if (!res.ok) {
-      showServices((li) => words.every((w) => li.dataset.search.includes(w)));
-      return;
-    }
+    if (!res.ok) { showServices(localHit(words), true); return; }
     const found = new Set(res.data.services.map((s) => s.id));
-    showServices((li) => found.has(li.querySelector("input").value));
+    showServices((li) => found.has(li.querySelector("input").value), true);
   }
   search.addEventListener("input", () => {
+    const words = typedWords();
+    searchAsked += 1;  // an answer still on its way is for older words
+    showServices(words.length ? localHit(words) : () => true, !words.length);
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(searchServices, 120);
+    if (words.length) searchTimer = setTimeout(searchServices, 120);
   });
 
   function selected(name) {
