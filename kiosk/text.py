@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from vntext import fold
+from vntext.search import telex_plain  # the server's search reads Telex the same way
 
 Language = str  # "vi" or "en"
 
@@ -178,45 +179,10 @@ def tr(key: str, language: Language, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-_TELEX_PAIRS = (
-    ("dd", "d"),
-    ("aa", "a"),
-    ("aw", "a"),
-    ("ee", "e"),
-    ("oo", "o"),
-    ("ow", "o"),
-    ("uw", "u"),
-)
-
-
-def telex_plain(word: str) -> str:
-    """A folded word typed the Telex way, without its keystrokes for marks and tones:
-    "hoj" → "ho", "ddaast" → "dat", "chuwsng" → "chung", "nhw" → "nhu".
-
-    Plain Vietnamese spelling never has f, j, w or z, nor s, x or r after the first
-    letter (but "tr"), so these are Telex keys; a word that is not Telex may come out
-    changed, which is why `matches` tries the word as typed as well.
-    """
-
-    def tone_key(i: int, c: str) -> bool:
-        if c in "fjz":
-            return True
-        if c in "sx":
-            return i > 0
-        return c == "r" and i > 0 and not (i == 1 and word[0] == "t")
-
-    plain = "".join(c for i, c in enumerate(word) if not tone_key(i, c))
-    for keys, letter in _TELEX_PAIRS:
-        plain = plain.replace(keys, letter)
-    while "w" in plain:  # a late "w" marks an earlier vowel; alone it is "ư"
-        at = plain.index("w")
-        plain = plain[:at] + ("" if any(v in plain[:at] for v in "uoa") else "u") + plain[at + 1 :]
-    return plain
-
-
 def matches(query: str, *haystacks: str) -> bool:
     """Every word of the query appears somewhere in the folded haystacks, typed plain
-    or the Telex way ("hoj tichj" finds "Hộ tịch")."""
+    or the Telex way ("hoj tichj" finds "Hộ tịch"): the kiosk's own filter while the
+    server's search (`kiosk.guide.ServerSearch`) has not answered."""
     words = fold(query).split()
     text = " ".join(fold(h) for h in haystacks)
     return bool(words) and all(word in text or telex_plain(word) in text for word in words)
