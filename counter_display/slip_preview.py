@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -27,7 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_display.console_model import ConsoleModel
 from counter_display.slips import SlipDesk
+from printer.config import PrinterConfig
+from printer.counter_slip import CounterSlipLayout
 
 Spawn = Callable[[Coroutine[Any, Any, Any]], Any]
 
@@ -131,3 +134,30 @@ class SlipPanel(QWidget):
         if self.desk.dossier is not None:
             self.desk.show(self.kind)
         self.refresh()
+
+
+def attach_slip_panel(
+    window: QWidget, model: ConsoleModel, printer: PrinterConfig, layout: CounterSlipLayout
+) -> QShortcut:
+    """F9 in the console opens the slip panel for the signed-in counter."""
+    panels: list[SlipPanel] = []
+
+    def open_panel() -> None:
+        if model.client is None or model.phase != "signed_in":
+            return
+        if panels and panels[0].desk.client is model.client:
+            panels[0].show()
+            panels[0].raise_()
+            return
+        for old in panels:
+            old.desk.close()
+            old.close()
+        centre = str((model.site or {}).get("name", ""))
+        panel = SlipPanel(SlipDesk(model.client, printer, layout, centre))
+        panel.resize(1180, 820)
+        panel.show()
+        panels[:] = [panel]
+
+    shortcut = QShortcut(QKeySequence(Qt.Key.Key_F9), window)
+    shortcut.activated.connect(open_panel)
+    return shortcut

@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import tomllib
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -29,11 +31,30 @@ from printer.counter_slip import (
     render_counter_slip,
 )
 from printer.device import PrintError, TicketPrinter
+from printer.errors import ConfigError
 from queue_protocol.client import QueueClient
 
 log = logging.getLogger(__name__)
 
 PRINTER_TROUBLE = "Máy in tại quầy không in được: {detail}. Hãy kiểm tra giấy và nguồn máy in."
+
+
+def load_counter_file(path: Path) -> tuple[PrinterConfig, CounterSlipLayout]:
+    """The console's TOML file: its counter printer (`[printer]`, as a kiosk's) and the
+    slips' wording (`[slips]`, optional); `ConfigError` names the file and the key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"printer", "slips"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
+    if not isinstance(data.get("printer"), dict):
+        raise ConfigError(f"{path}: a [printer] table is required")
+    printer = PrinterConfig.from_dict(data["printer"], source=str(path))
+    return printer, CounterSlipLayout.from_dict(data.get("slips", {}), str(path))
 
 
 def slip_from(dossier: dict[str, Any], kind: str, centre: str, reprint: bool) -> CounterSlip:

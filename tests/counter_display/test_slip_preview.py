@@ -8,6 +8,7 @@ Set XEPHANG_SCREENSHOTS=1 to write the panel to docs/screenshots/console-slip-pr
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 
 import pytest
@@ -121,3 +122,49 @@ def test_receive_preview_print_and_reprint(qtbot, tmp_path):
             await kiosk.close()
 
     run_scenario(scenario())
+
+
+def test_f9_in_the_console_opens_the_slip_panel(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from counter_display.slip_preview import attach_slip_panel
+    from counter_display.slips import load_counter_file
+
+    config = tmp_path / "console.toml"
+    config.write_text(
+        '[printer]\nconnection = "dummy"\nwidth = 384\n\n'
+        '[slips]\nheader_lines = ["UBND TỈNH BÌNH DƯƠNG", "SỞ TƯ PHÁP"]\n',
+        encoding="utf-8",
+    )
+    printer, layout = load_counter_file(config)
+    assert printer.width == 384 and layout.header_lines[1] == "SỞ TƯ PHÁP"
+
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            await add_officer(server, "an", full_name="Nguyễn Văn An")
+            window = await signed_in_console(qtbot, base)
+            attach_slip_panel(window, window.model, printer, layout)
+            qtbot.keyClick(window, Qt.Key.Key_F9)
+            panels = [w for w in QApplication.topLevelWidgets() if isinstance(w, SlipPanel)]
+            assert len(panels) == 1 and panels[0].isVisible()
+            assert panels[0].desk.centre == SITE.site.name
+            assert panels[0].desk.width == 384
+            panels[0].desk.close()
+            panels[0].close()
+
+    run_scenario(scenario())
+
+
+def test_counter_file_errors_name_the_file_and_key(tmp_path):
+    from counter_display.slips import load_counter_file
+    from printer.errors import ConfigError
+
+    bad = tmp_path / "console.toml"
+    for text, words in (
+        ('[printer]\nconnection = "dummy"\n[slip]\n', "unknown table(s) slip"),
+        ("[slips]\n", "a [printer] table is required"),
+        ('[printer]\nconnection = "dummy"\n[slips]\ncolour = "red"\n', "'colour'"),
+    ):
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=re.escape(words)):
+            load_counter_file(bad)
