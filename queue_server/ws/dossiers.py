@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import time
 from typing import Any
 
@@ -17,12 +18,14 @@ from queue_protocol.errors import QueueError
 from queue_server.core.context import ServerContext
 from queue_server.core.hub import Connection
 from queue_server.core.ratelimit import RateLimit
+from queue_server.domain import commands as c
 from queue_server.domain.booking import normalize_phone
 from queue_server.domain.dossiers import Dossier, DossierStatus, normalize_code, return_date
 from queue_server.dossiers.desk import DossierDesk
 from vntext import nfc
 
 SLIP_KINDS = ("phieu_hen", "phieu_nhan")
+log = logging.getLogger(__name__)
 
 
 def slip_fields(d: Dossier) -> dict[str, Any]:
@@ -103,6 +106,18 @@ class DossierCounterDesk:
         dossier = await self.dossiers.builtin.receive(
             prefix, lambda code: dataclasses.replace(base, code=code)
         )
+        if conn.counter is not None:  # the event the report reads: service time per procedure
+            try:
+                await self.ctx.engine.submit(
+                    c.LinkDossier(
+                        actor=conn.actor,
+                        counter=conn.counter,
+                        procedure=procedure.code,
+                        dossier=dossier.code,
+                    )
+                )
+            except QueueError as err:  # the dossier and its slip stand; the figure misses it
+                log.warning("dossier %s not linked in the log: %s", dossier.code, err.code)
         return {"dossier": slip_fields(dossier)}
 
     async def get(self, conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:

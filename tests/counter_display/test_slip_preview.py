@@ -89,6 +89,12 @@ def test_receive_preview_print_and_reprint(qtbot, tmp_path):
                     (slip.dossier_code,),
                 ).fetchone()
             assert linked == (ticket["id"], COUNTER, PROCEDURE.code)
+            with sqlite3.connect(tmp_path / "q.db") as db:  # the event the report reads
+                logged = db.execute(
+                    "SELECT ticket_id, counter, data FROM events WHERE type = 'dossier_received'"
+                ).fetchall()
+            assert [(t, n) for t, n, _ in logged] == [(ticket["id"], COUNTER)]
+            assert PROCEDURE.code in logged[0][2] and slip.dossier_code in logged[0][2]
 
             qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
             (job,) = await vp.wait_for_jobs(1)
