@@ -84,7 +84,9 @@ class ServerSearch:
 
 
 def days_text(days: int, lang: str) -> str:
-    return tr("guide_same_day", lang) if days == 0 else tr("guide_days_n", lang, n=days)
+    if days <= 1:
+        return tr("guide_same_day" if days == 0 else "guide_days_1", lang)
+    return tr("guide_days_n", lang, n=days)
 
 
 def amount_text(originals: int, copies: int, lang: str) -> str:

@@ -161,6 +161,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "guide_documents": ("Giấy tờ cần mang", "Papers to bring"),
     "guide_same_day": ("trong ngày", "the same day"),
     "guide_days_n": ("{n} ngày làm việc", "{n} working days"),
+    "guide_days_1": ("1 ngày làm việc", "1 working day"),
     "guide_originals": ("{n} bản chính", "originals: {n}"),
     "guide_copies": ("{n} bản sao", "copies: {n}"),
     "guide_show_only": ("xuất trình", "shown only"),

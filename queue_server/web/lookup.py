@@ -31,7 +31,9 @@ RESULTS = 20
 
 def days_text(days: int, lang: str) -> str:
     t = TEXT[lang]
-    return t["guide_same_day"] if days == 0 else t["guide_days_n"].format(n=days)
+    if days <= 1:
+        return t["guide_same_day" if days == 0 else "guide_days_1"]
+    return t["guide_days_n"].format(n=days)
 
 
 def copies_text(originals: int, copies: int, lang: str) -> str:

@@ -9,7 +9,8 @@
   let asked = 0, timer = null;
 
   function daysText(days) {
-    return days === 0 ? T.guide_same_day : fmt(T.guide_days_n, {n: days});
+    if (days <= 1) return days === 0 ? T.guide_same_day : T.guide_days_1;
+    return fmt(T.guide_days_n, {n: days});
   }
 
   function show(procedures, query) {
