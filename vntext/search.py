@@ -206,7 +206,9 @@ class Index:
         self._sorted = sorted(self._postings)
         self._synonyms: list[tuple[list[str], list[list[str]]]] = []
         for phrase, targets in synonyms:
-            self._synonyms.append((words_of(phrase), [words_of(t) for t in targets]))
+            words, wanted = words_of(phrase), [w for w in map(words_of, targets) if w]
+            if words and wanted:  # a phrase of no letters would match everywhere
+                self._synonyms.append((words, wanted))
         self._synonym_words = {w for p, ts in self._synonyms for w in p}
         self._known = self._postings.keys() | self._synonym_words
 

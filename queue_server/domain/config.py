@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from queue_server.domain.procedures import Catalogue
-from vntext import nfc
+from vntext import fold, nfc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEVICE_ROLES = ("kiosk", "display", "rating")
@@ -697,12 +697,12 @@ def _search(r: _Reader, t: dict) -> SearchConfig:
     for phrase, value in table.items():
         targets = [value] if isinstance(value, str) else value
         if (
-            not phrase.strip()
+            not fold(phrase)
             or not isinstance(targets, list)
             or not targets
-            or any(not isinstance(v, str) or not v.strip() for v in targets)
+            or any(not isinstance(v, str) or not fold(v) for v in targets)
         ):
-            raise r.fail(f"search.synonyms.{phrase}", "must be text or a list of texts")
+            raise r.fail(f"search.synonyms.{phrase}", "must be words, or a list of words")
         synonyms.append((nfc(phrase.strip()), tuple(nfc(v.strip()) for v in targets)))
     return SearchConfig(tuple(synonyms))
 

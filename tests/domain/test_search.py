@@ -115,3 +115,14 @@ def test_ranking_puts_the_plain_procedure_first(search: SiteSearch) -> None:
         "1.001695",  # … có yếu tố nước ngoài
     ]
     assert search.find("").procedures == () and search.find("  ,. ").services == ()
+
+
+def test_a_synonym_of_no_letters_is_refused_by_the_config_and_ignored_by_the_index() -> None:
+    from queue_server.domain.config import ConfigError, _Reader, _search
+
+    with pytest.raises(ConfigError, match="search.synonyms"):
+        _search(_Reader("site.toml"), {"synonyms": {"–": "chứng thực"}})
+    with pytest.raises(ConfigError, match="search.synonyms"):
+        _search(_Reader("site.toml"), {"synonyms": {"công chứng": ["chứng thực", "!!"]}})
+    index = Index([Entry("a", "Chứng thực bản sao")], [("–", ("chứng thực",)), ("x", ("",))])
+    assert [h.key for h in index.search("chung thuc")] == ["a"]  # and it does not hang
