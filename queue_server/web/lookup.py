@@ -10,6 +10,7 @@ comes from the site's one search (`ctx.search`).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -149,8 +150,6 @@ class Lookup:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(text, safe="")
 
 
