@@ -27,8 +27,10 @@ sinh" before "Đăng ký khai sinh có yếu tố nước ngoài").
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -289,7 +291,7 @@ class Index:
         asked = sum(1 for s in slots if not s.filler) or len(slots)
         everything_filler = asked == len(slots) and all(s.filler for s in slots)
         scores: dict[int, float] = {}
-        covered: dict[int, int] = {}
+        covered: Counter[int] = Counter()
         reached: set[str] = set()  # every index word some slot matched
         for slot in slots:
             phrase = len(slot.alternatives) > 1  # a synonym: its phrases are phrases
@@ -302,32 +304,38 @@ class Index:
                 for n, value in got.items():
                     if value > best.get(n, 0.0):
                         best[n] = value
-            counts = everything_filler or not slot.filler
+            if everything_filler or not slot.filler:
+                covered.update(best.keys())  # counted in C
+            if not scores:
+                scores = dict(best)
+                continue
+            get = scores.get
             for n, value in best.items():
-                scores[n] = scores.get(n, 0.0) + value
-                if counts:
-                    covered[n] = covered.get(n, 0) + 1
+                scores[n] = get(n, 0.0) + value
         need = asked if asked <= 2 else math.ceil(asked / 2)
-        eligible = [n for n, c in covered.items() if c >= need]
-        if not eligible:
+        levels: dict[int, list[int]] = {}
+        for n, c in covered.items():
+            if c >= need:
+                levels.setdefault(c, []).append(n)
+        if not levels:
             return []
-        top = max(covered[n] for n in eligible)
-        tier = [n for n in eligible if covered[n] / asked >= top / asked - 0.3]
-        # The bonus below adds at most 2: only entries within 2 of the best `limit`
-        # can still be among them.
-        tier.sort(key=lambda n: (-covered[n], -scores[n]))
-        cut = {}
-        for n in tier:
-            c = covered[n]
-            if c not in cut:
-                ranked = [m for m in tier if covered[m] == c]
-                floor = scores[ranked[min(limit, len(ranked)) - 1]] - 2.0
-                cut[c] = floor
+        top = max(levels)
+        chosen: list[int] = []
+        for c in sorted(levels, reverse=True):
+            if c / asked < top / asked - 0.3:
+                break  # the best tiers only
+            ns = levels[c]
+            if len(ns) > limit:
+                # The bonus below adds at most 2: only entries within 2 of the
+                # `limit`-th best score of their tier can still be among the first.
+                floor = heapq.nlargest(limit, [scores[n] for n in ns])[-1] - 2.0
+                ns = [n for n in ns if scores[n] >= floor]
+            chosen.extend(ns)
+            if len(chosen) >= limit:
+                break  # a lower tier comes after all of these
         typed = " " + " ".join(w for slot in slots for w in slot.alternatives[0]) + " "
         hits = []
-        for n in tier:
-            if scores[n] < cut[covered[n]]:
-                continue
+        for n in chosen:
             doc = self._docs[n]
             named = reached.intersection(doc.fields)
             share = max(
