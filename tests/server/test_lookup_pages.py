@@ -92,6 +92,16 @@ async def test_look_up_a_procedure_and_read_its_guide(tmp_path: Path) -> None:
             " && document.querySelector('label[for=svc-cap-giay-chung-nhan]')"
             ".closest('li').hidden"
         )
+        first_shown = (
+            "[...document.querySelectorAll('#services li[data-search]')]"
+            ".find((li) => !li.hidden && !li.closest('.sector').hidden)"
+            ".querySelector('input').value"
+        )
+        await page.fill("#search", "dang ky")  # ranked: the server's first comes first
+        assert search_first(server, "dang ky") == "khai-sinh-khai-tu"
+        await page.wait_for_function(f"{first_shown} === 'khai-sinh-khai-tu'")
+        await page.fill("#search", "")  # and back to the page's own order
+        await page.wait_for_function(f"{first_shown} === 'cap-giay-chung-nhan'")
         await page.goto(f"{base}/dat-lich?service=ket-hon")  # from a guide's button
         assert await page.is_checked("#svc-ket-hon")
 
@@ -101,3 +111,7 @@ async def test_look_up_a_procedure_and_read_its_guide(tmp_path: Path) -> None:
             assert "<script>alert" not in await res.text() and res.status == 200
         assert outside == []
         await browser.close()
+
+
+def search_first(server, query: str) -> str:
+    return server.search.find(query).services[0]

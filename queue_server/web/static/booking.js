@@ -49,12 +49,40 @@
     const res = await getJSON(`/api/search?limit=50&q=${encodeURIComponent(query)}`);
     if (mine !== searchAsked) return;  // a later keystroke has asked meanwhile
     if (!res.ok) { showServices(localHit(words), true); return; }
-    const found = new Set(res.data.services.map((s) => s.id));
-    showServices((li) => found.has(li.querySelector("input").value), true);
+    const rank = new Map(res.data.services.map((s, i) => [s.id, i]));
+    const at = (li) => rank.get(li.querySelector("input").value) ?? Infinity;
+    showServices((li) => rank.has(li.querySelector("input").value), true);
+    rankServices(at);
+  }
+
+  // Best first: the services within each sector, and the sectors by their best service.
+  // Only the found ones move; a new search starts from the page's own order.
+  const home = [...document.querySelectorAll("#services .sector")].map((sector) =>
+    [sector, [...sector.querySelectorAll("li[data-search]")]]);
+  function rankServices(at) {
+    const list = document.getElementById("services");
+    const best = new Map();
+    for (const [sector, items] of home) {
+      const ul = sector.querySelector("ul");
+      [...items].sort((a, b) => at(a) - at(b) || items.indexOf(a) - items.indexOf(b))
+        .forEach((li) => ul.append(li));
+      best.set(sector, Math.min(...items.map(at)));
+    }
+    [...home].sort((a, b) => best.get(a[0]) - best.get(b[0]) || home.indexOf(a) - home.indexOf(b))
+      .forEach(([sector]) => list.append(sector));
+  }
+  function unrank() {
+    const list = document.getElementById("services");
+    for (const [sector, items] of home) {
+      const ul = sector.querySelector("ul");
+      items.forEach((li) => ul.append(li));
+      list.append(sector);
+    }
   }
   search.addEventListener("input", () => {
     const words = typedWords();
     searchAsked += 1;  // an answer still on its way is for older words
+    if (!words.length) unrank();
     showServices(words.length ? localHit(words) : () => true, !words.length);
     clearTimeout(searchTimer);
     if (words.length) searchTimer = setTimeout(searchServices, 120);
