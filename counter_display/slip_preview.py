@@ -16,10 +16,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -42,7 +45,11 @@ class SlipPanel(QWidget):
         self._spawn: Spawn = spawn or asyncio.ensure_future
         self.setWindowTitle("Phiếu hẹn – phiếu nhận hồ sơ")
 
-        self.procedure = QLineEdit(placeholderText="Mã thủ tục, ví dụ 1.001193")
+        self.procedure = QComboBox()  # the counter's procedures: "name (code)"
+        self.procedure.setMinimumContentsLength(30)
+        self.documents = QListWidget()  # the papers handed in: ticked
+        self.documents.setWordWrap(True)  # long names wrap instead of hiding behind a scrollbar
+        self.documents.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.citizen = QLineEdit(placeholderText="Họ và tên người nộp")
         self.phone = QLineEdit(placeholderText="Số điện thoại di động")
         self.receive_button = QPushButton("Tiếp nhận hồ sơ")
@@ -50,6 +57,7 @@ class SlipPanel(QWidget):
         self.open_button = QPushButton("Mở hồ sơ")
         form = QFormLayout()
         form.addRow("Thủ tục", self.procedure)
+        form.addRow("Giấy tờ đã nhận", self.documents)
         form.addRow("Người nộp", self.citizen)
         form.addRow("Điện thoại", self.phone)
         form.addRow("", self.receive_button)
@@ -86,7 +94,9 @@ class SlipPanel(QWidget):
         self.open_button.clicked.connect(self._open)
         self.print_button.clicked.connect(self._print)
         self.kind_hen.toggled.connect(self._kind_changed)
+        self.procedure.currentIndexChanged.connect(self._show_documents)
         self.refresh()
+        self._run(desk.load_procedures())
 
     @property
     def kind(self) -> str:
@@ -94,6 +104,10 @@ class SlipPanel(QWidget):
 
     def refresh(self) -> None:
         desk = self.desk
+        if self.procedure.count() != len(desk.procedures):
+            self.procedure.clear()
+            for p in desk.procedures:
+                self.procedure.addItem(f"{p['name']} ({p['code']})", p["code"])
         image = desk.preview
         if image is not None:
             buffer = io.BytesIO()
@@ -120,9 +134,25 @@ class SlipPanel(QWidget):
 
         self._spawn(then_refresh())
 
+    def _show_documents(self) -> None:
+        code = self.procedure.currentData()
+        procedure = next((p for p in self.desk.procedures if p["code"] == code), None)
+        self.documents.clear()
+        for name in procedure["documents"] if procedure else ():
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.documents.addItem(item)
+
+    def received_documents(self) -> list[str]:
+        items = (self.documents.item(i) for i in range(self.documents.count()))
+        return [i.text() for i in items if i.checkState() is Qt.CheckState.Checked]
+
     def _receive(self) -> None:
         self.kind_hen.setChecked(True)
-        self._run(self.desk.receive(self.procedure.text(), self.citizen.text(), self.phone.text()))
+        code = self.procedure.currentData() or ""
+        docs = self.received_documents()
+        self._run(self.desk.receive(code, self.citizen.text(), self.phone.text(), docs))
 
     def _open(self) -> None:
         self._run(self.desk.open(self.code.text(), self.kind))

@@ -88,6 +88,7 @@ class SlipDesk:
         self.client, self.layout, self.centre = client, layout, centre_name
         self.printer_config = printer
         self._printer = TicketPrinter(printer) if printer is not None else None
+        self.procedures: list[dict[str, Any]] = []  # what this counter receives
         self.dossier: dict[str, Any] | None = None
         self.slip: CounterSlip | None = None
         self.preview: Image.Image | None = None
@@ -98,6 +99,15 @@ class SlipDesk:
     @property
     def width(self) -> int:
         return self.printer_config.width if self.printer_config else 576
+
+    async def load_procedures(self) -> None:
+        """The procedures of the counter's services, with their documents."""
+        try:
+            result = await self.client.request("dossier_procedures")
+        except REQUEST_TROUBLE as exc:
+            self.error = error_text(exc)
+            return
+        self.procedures = list(result["procedures"])
 
     async def receive(
         self, procedure: str, citizen_name: str, phone: str, documents: list[str] | None = None

@@ -77,6 +77,7 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "documents": ((list,), False),
     },
     "dossier_get": {"code": (_TEXT, True)},
+    "dossier_procedures": {},
     "dossier_printed": {"code": (_TEXT, True), "kind": (_TEXT, True)},
     "dossier_lookup": {"code": (_TEXT, True), "phone4": (_TEXT, True)},
     "search": {"query": (_TEXT, True), "limit": ((int,), False)},
@@ -108,6 +109,7 @@ ROLE_REQUESTS: dict[str, frozenset[str]] = {
             "my_day",
             "dossier_receive",
             "dossier_get",
+            "dossier_procedures",
             "dossier_printed",
         }
     ),

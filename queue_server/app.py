@@ -80,6 +80,7 @@ def request_table(d: Desks) -> dict[str, Handler]:
         # counter: dossiers received, slips printed (issue 16)
         "dossier_receive": Call(d.dossiers.receive),
         "dossier_get": Call(d.dossiers.get),
+        "dossier_procedures": Call(d.dossiers.procedures),
         "dossier_printed": Call(d.dossiers.printed),
         # kiosk: a citizen looks a dossier up (typed, or the slip scanned)
         "dossier_lookup": Call(d.dossiers.lookup),

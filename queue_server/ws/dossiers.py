@@ -120,6 +120,26 @@ class DossierCounterDesk:
                 log.warning("dossier %s not linked in the log: %s", dossier.code, err.code)
         return {"dossier": slip_fields(dossier)}
 
+    async def procedures(self, conn: Connection, _fields: dict[str, Any]) -> dict[str, Any]:
+        """`dossier_procedures`: what this counter receives — the procedures of its
+        services, each with its documents (the officer ticks those handed in)."""
+        config = self.ctx.config
+        counter = config.counters.get(conn.counter) if conn.counter is not None else None
+        services = set(counter.all_services) if counter is not None else set()
+        return {
+            "procedures": [
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "service": p.service,
+                    "processing_days": p.processing_days,
+                    "documents": [d.name for d in p.documents],
+                }
+                for p in config.procedures.values()
+                if p.service in services
+            ]
+        }
+
     async def get(self, conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
         """`dossier_get`: a dossier received here, for a reprint."""
         dossier = await self.dossiers.builtin.find(normalize_code(fields["code"]))

@@ -57,8 +57,14 @@ def test_receive_preview_print_and_reprint(qtbot, tmp_path):
             panel.show()
             assert not panel.print_button.isEnabled()  # nothing to print yet
 
+            # the counter's procedures, with their documents, all ticked
+            await until(lambda: panel.procedure.count() > 0, what="the procedures")
+            assert {p["service"] for p in desk.procedures} <= {LAND_CHANGES}
+            panel.procedure.setCurrentIndex(panel.procedure.findData(PROCEDURE.code))
+            assert panel.received_documents() == [d.name for d in PROCEDURE.documents]
+            # one paper not handed in: unticked, and not on the slip
+            panel.documents.item(0).setCheckState(Qt.CheckState.Unchecked)
             # a wrong phone: the server's words, nothing received
-            panel.procedure.setText(PROCEDURE.code)
             panel.citizen.setText("Trần Thị Bích Ngọc")
             panel.phone.setText("12345")
             qtbot.mouseClick(panel.receive_button, Qt.MouseButton.LeftButton)
@@ -74,7 +80,7 @@ def test_receive_preview_print_and_reprint(qtbot, tmp_path):
             assert slip.received_on == today
             assert slip.due_on == return_date(today, PROCEDURE.processing_days, SITE.site.holidays)
             assert slip.officer == "Nguyễn Văn An" and slip.counter == COUNTER
-            assert slip.documents == tuple(d.name for d in PROCEDURE.documents)
+            assert slip.documents == tuple(d.name for d in PROCEDURE.documents[1:])
             assert slip.dossier_code == f"HS-{today:%y%m%d}-0001"
             # the preview is the printer's own image, one dot per pixel
             pixmap = panel.preview.pixmap()
