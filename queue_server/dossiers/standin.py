@@ -17,8 +17,11 @@ a record that does not fit. `requests` counts every call.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,3 +109,57 @@ class ProvinceDossierSystem:
         if record is None:
             return web.json_response({"error": "not found"}, status=404)
         return web.json_response({"data": record})
+
+
+def sample_records(today: dt.date) -> list[dict[str, str]]:
+    """A few dossiers in every state, for the demo (phone 0912 345 678: digits 5678)."""
+
+    def day(offset: int) -> str:
+        return (today + dt.timedelta(days=offset)).strftime("%d/%m/%Y")
+
+    rows = [
+        ("HS-DEMO-0001", "DA_TIEP_NHAN", "", "", -1, 4),
+        ("HS-DEMO-0002", "DANG_XU_LY", "Phòng Tư pháp", "", -3, 2),
+        ("HS-DEMO-0003", "YEU_CAU_BO_SUNG", "", "Bản sao giấy khai sinh", -5, 3),
+        ("HS-DEMO-0004", "CHO_TRA_KET_QUA", "", "", -7, 0),
+        ("HS-DEMO-0005", "DA_TRA_KET_QUA", "", "", -10, -2),
+    ]
+    return [
+        {
+            "MaHoSo": code,
+            "MaThuTuc": "1.001193",
+            "TenThuTuc": "Đăng ký khai sinh",
+            "ChuHoSo": "Nguyễn Thị Hoa",
+            "SoDienThoai": "0912345678",
+            "TrangThai": state,
+            "NgayTiepNhan": day(received),
+            "NgayHenTra": day(due),
+            "DonViXuLy": unit,
+            "GhiChu": note,
+        }
+        for code, state, unit, note, received, due in rows
+    ]
+
+
+async def _serve(port: int, hang_times: int, fail_times: int) -> None:
+    system = ProvinceDossierSystem(hang_times=hang_times, fail_times=fail_times)
+    for record in sample_records(dt.date.today()):
+        system.add(**record)
+    await system.start(port=port)
+    print(json.dumps({"dossiers": system.config()}, ensure_ascii=False), flush=True)
+    await asyncio.Event().wait()  # serve until interrupted
+
+
+def main() -> None:
+    """`python -m queue_server.dossiers.standin --port 8030`: prints the `[dossiers]`
+    table (as JSON) that points a server at it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8030)
+    parser.add_argument("--hang-times", type=int, default=0, help="requests held (timeouts)")
+    parser.add_argument("--fail-times", type=int, default=0, help="requests answered 503")
+    args = parser.parse_args()
+    asyncio.run(_serve(args.port, args.hang_times, args.fail_times))
+
+
+if __name__ == "__main__":
+    main()

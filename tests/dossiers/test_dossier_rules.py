@@ -9,6 +9,7 @@ from queue_protocol.errors import QueueError
 from queue_server.domain.config import ConfigError
 from queue_server.domain.dossier_config import parse_dossier_config
 from queue_server.domain.dossiers import (
+    STATUS_TEXT,
     BadRecord,
     Dossier,
     DossierStatus,
@@ -168,3 +169,37 @@ def test_bad_config_names_the_key(table, key):
     with pytest.raises(ConfigError) as err:
         parse_dossier_config(table, "site.toml", services=("huong-dan-chung",))
     assert key in str(err.value)
+
+
+def test_dossier_sms_fits_its_budget_with_the_longest_state():
+    from queue_server.outbox import catalogue, sms
+
+    longest = max((vi for vi, _ in STATUS_TEXT.values()), key=len).format(
+        unit="Văn phòng Đăng ký đất đai chi nhánh Thủ Dầu Một", due="31/12/2026", note="x" * 40
+    )
+    text = catalogue.render(
+        "lookup_dossier",
+        "vi",
+        {
+            "code": "000.00.15.H09-261203-0001",
+            "procedure": "Đăng ký khai sinh có yếu tố nước ngoài kết hợp nhận cha, mẹ, con",
+            "status": longest,
+        },
+    )
+    accented, folded = catalogue.BUDGET["lookup_dossier"]
+    assert sms.segments(text)[0] <= accented
+    assert sms.segments(sms.unaccent(text))[0] <= folded
+
+
+def test_dossiers_table_read_from_the_site_file(tmp_path):
+    from assets import SAMPLE_CONFIG
+    from queue_server.core.siteconfig import load_config
+    from queue_server.dossiers.config_file import load_dossier_config
+
+    site = load_config(SAMPLE_CONFIG)
+    assert load_dossier_config(SAMPLE_CONFIG, site).result_service == "huong-dan-chung"
+    bad = tmp_path / "site.toml"
+    bad.write_text('[dossiers]\nresult_service = "khong-co"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_dossier_config(bad, site)
+    assert str(bad) in str(err.value) and "dossiers.result_service" in str(err.value)
