@@ -188,3 +188,45 @@ async def test_hs_texted_to_the_modem_answers_only_the_phone_on_the_dossier(tmp_
             )
     finally:
         modem.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium")
+@pytest.mark.timeout(90)
+async def test_the_report_shows_service_time_per_procedure(tmp_path: Path):
+    from assets import SAMPLE_CONFIG
+    from queue_server.core.siteconfig import load_config
+    from tests.support.servers import KIOSK_TOKEN, PASSWORD, add_officer, login, peer
+
+    site = load_config(SAMPLE_CONFIG)
+    land = next(p for p in site.procedures.values() if p.service == "bien-dong-dat-dai")
+    async with (
+        InProcessServer(tmp_path / "q.db", dossiers=builtin()) as srv,
+        playwright.async_playwright() as pw,
+    ):
+        server = srv.server
+        await add_officer(server, "an", full_name="Nguyễn Văn An")
+        await add_officer(server, "lanh-dao", role="leader")
+        kiosk = await peer(srv.base, "kiosk", KIOSK_TOKEN)
+        counter = await peer(srv.base, "counter", await login(srv.base, "an"), counter=5)
+        await kiosk.request("issue", service="bien-dong-dat-dai", request_id="d1")
+        await counter.request("call_next")
+        answer = await counter.request(
+            "dossier_receive", procedure=land.code, citizen_name="Lê Thị Mai", phone="0912345678"
+        )
+        assert answer["ok"], answer
+        await counter.request("finish")
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = await (await browser.new_context(viewport={"width": 1440, "height": 900})).new_page()
+        await page.goto(f"{srv.base}/bao-cao")
+        await page.fill("#username", "lanh-dao")
+        await page.fill("#password", PASSWORD)
+        await page.click("#login button")
+        await page.wait_for_selector("#procedures-block:not([hidden])")
+        text = await page.inner_text("#procedures")
+        assert f"{land.name} ({land.code})" in text
+        assert await page.locator("#procedures tbody tr").count() == 1
+        await page.locator("#procedures-block").scroll_into_view_if_needed()
+        await shot(page, "report-procedures", tmp_path)
+        await browser.close()
+        await kiosk.close()
+        await counter.close()
