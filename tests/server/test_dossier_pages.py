@@ -230,3 +230,25 @@ async def test_the_report_shows_service_time_per_procedure(tmp_path: Path):
         await browser.close()
         await kiosk.close()
         await counter.close()
+
+
+async def test_hs_texted_while_the_province_system_hangs_says_try_later(tmp_path):
+    province = ProvinceDossierSystem(hang_times=1, hang_seconds=30)
+    await province.start()
+    modem = VirtualModem(tmp_path / "ttyUSB-modem")
+    modem.plug()
+    channel = {"type": "gsm_modem", "port": str(modem.path), "reconnect_min": 0.05}
+    config = messaging_site({"modem": channel}, route={"phone": "modem"})
+    dossiers = parse_dossier_config(province.config(timeout_seconds=0.5))
+    try:
+        async with InProcessServer(tmp_path / "q.db", config, dossiers=dossiers):
+            await until(lambda: "AT+CNMI=2,1,0,0,0" in modem.commands, what="the modem set up")
+            modem.inject("84912345678", "HS HS-0001")
+            await until(modem.messages, what="the answer")
+            assert modem.messages()[0] == (
+                "84912345678",
+                "Hệ thống tra cứu hồ sơ đang bận. Vui lòng thử lại sau.",
+            )
+    finally:
+        modem.close()
+        await province.close()
