@@ -777,6 +777,13 @@ class Store:
                 "WHERE day < ? AND purged_at IS NULL",
                 (now, before_day),
             )
+            # A dossier whose result was handed over before then needs no contact any more
+            # (issue 16); it can no longer be looked up by phone digits.
+            conn.execute(
+                "UPDATE dossiers SET citizen_name = '', phone = '' "
+                "WHERE status = 'returned' AND due_on < ? AND phone != ''",
+                (before_day,),
+            )
             # A message not sent by then never will be: its recipient is gone.
             conn.execute(
                 "UPDATE outbox SET recipient = NULL, text = NULL, params = '{}', purged_at = ?, "

@@ -200,3 +200,16 @@ def test_csv_import_command_loads_all_or_nothing(tmp_path, capsys):
     assert "bad.csv:4: column 'status'" in capsys.readouterr().err
     assert main(["dossiers", "import", str(good), "--db", str(db)]) == 0
     assert "2 dossiers loaded" in capsys.readouterr().out
+
+
+async def test_returned_dossiers_lose_name_and_phone_with_the_daily_purge(store):
+    desk = DossierDesk(parse_dossier_config({}), lambda: store)
+    base = parse_dossiers_csv(GOOD_CSV, "hs.csv", 1.0)
+    returned = Dossier(**{**base[0].__dict__, "status": DossierStatus.RETURNED})
+    await desk.builtin.put([returned, base[1]])  # HS-1 returned, HS-2 in progress
+    await store.purge_personal_data("2026-12-03", 9.0)
+    gone, kept = await desk.find("HS-1"), await desk.find("HS-2")
+    assert (gone.citizen_name, gone.phone) == ("", "")
+    assert kept.phone == "0987654321" and kept.citizen_name == "Trần Văn Bình"
+    with pytest.raises(QueueError):
+        await desk.check("HS-1", "5678")  # no digits to match any more
