@@ -3,8 +3,8 @@
 `SlipDesk` asks the server to receive a dossier (`dossier_receive`: the server gives
 the code, counts the return date and links the dossier to the ticket being served) or
 to fetch one for a reprint (`dossier_get`), renders the slip for the preview with the
-ticket's raster pipeline, prints it on the counter's printer and has the server audit
-it (`dossier_printed`, which says whether it was a reprint).
+ticket's raster pipeline, has the server audit each print first (`dossier_printed`,
+which says whether it is a reprint) and prints it on the counter's printer.
 
 The counter printer is the console machine's `[printer]` table (any ESC/POS printer
 the kiosk supports); the wording is its `[slips]` table (`printer.counter_slip`).
@@ -144,32 +144,33 @@ class SlipDesk:
         self.preview = render_counter_slip(self.slip, self.layout, self.width)
 
     async def print_slip(self) -> bool:
-        """Print the previewed slip and have it audited; a second print says "In lại"."""
+        """Have the print audited, then print: no slip leaves without its audit line, and
+        the server (which knows every console's prints) says whether it is a reprint,
+        marked "In lại" on paper. A print that then fails stays in the audit as tried."""
         if self.slip is None:
             return False
         if self._printer is None:
             self.error = "Quầy này chưa cấu hình máy in ([printer] trong tệp cấu hình)."
             return False
         self.error = self.info = None
-        slip = replace(self.slip, reprint=self.printed.get(self.slip.kind, 0) > 0)
+        kind, code = self.slip.kind, self.slip.dossier_code
+        try:
+            audit = await self.client.request("dossier_printed", code=code, kind=kind)
+        except REQUEST_TROUBLE as exc:
+            self.error = error_text(exc)
+            return False
+        slip = replace(self.slip, reprint=bool(audit.get("reprint")))
+        self.printed[kind] = self.printed.get(kind, 0) + 1
         try:
             data = await asyncio.to_thread(
                 encode_counter_slip, slip, self.layout, self._printer.config
             )
             await self._printer.print_job(data)
         except PrintError as exc:
-            log.warning("counter slip not printed: %s", exc)
+            log.warning("counter slip %s not printed: %s", code, exc)
             self.error = PRINTER_TROUBLE.format(detail=type(exc).__name__)
             return False
-        self.printed[slip.kind] = self.printed.get(slip.kind, 0) + 1
-        try:
-            audit = await self.client.request(
-                "dossier_printed", code=slip.dossier_code, kind=slip.kind
-            )
-        except REQUEST_TROUBLE as exc:  # printed; the audit is retried by the next print
-            log.warning("print of %s not audited: %s", slip.dossier_code, exc)
-            audit = {"reprint": slip.reprint}
-        self.info = ("Đã in lại " if audit.get("reprint") else "Đã in ") + _NAMES[slip.kind]
+        self.info = ("Đã in lại " if slip.reprint else "Đã in ") + _NAMES[kind]
         return True
 
     def close(self) -> None:

@@ -119,6 +119,15 @@ def test_receive_preview_print_and_reprint(qtbot, tmp_path):
                 ).fetchall()
             assert audit == [("phieu_hen", "an", COUNTER, 0), ("phieu_hen", "an", COUNTER, 1)]
 
+            # paper out: said in plain words, nothing printed, the attempt in the audit
+            vp.set_state(paper="out")
+            qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
+            await until(lambda: "Máy in tại quầy không in được" in panel.message.text())
+            assert len(vp.jobs) == 2
+            with sqlite3.connect(tmp_path / "q.db") as db:
+                assert db.execute("SELECT COUNT(*) FROM dossier_prints").fetchone() == (3,)
+            vp.set_state(paper="ok")
+
             # the receipt: no return date on it
             panel.kind_nhan.setChecked(True)
             assert desk.slip.kind == "phieu_nhan" and desk.slip.due_on is None
@@ -128,7 +137,7 @@ def test_receive_preview_print_and_reprint(qtbot, tmp_path):
             panel.code.setText(slip.dossier_code.lower())
             panel.kind_hen.setChecked(True)
             qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
-            await until(lambda: desk.printed.get("phieu_hen") == 2, what="opened")
+            await until(lambda: desk.printed.get("phieu_hen") == 3, what="opened")
             assert panel.print_button.text() == "In lại phiếu"
             desk.close()
             await kiosk.close()
