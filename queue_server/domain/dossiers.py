@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from queue_protocol.errors import QueueError
-from vntext import fold, nfc
+from vntext import nfc
 
 
 class DossierStatus(StrEnum):
@@ -199,7 +199,7 @@ def from_record(record: Mapping[str, Any], mapping: FieldMapping) -> Dossier:
             raise BadRecord(f"{getattr(mapping, name)}: {raw!r} is not a date") from None
 
     raw_status = text("status")
-    status = mapping.statuses.get(raw_status) or mapping.statuses.get(fold(raw_status))
+    status = mapping.statuses.get(raw_status)
     if status is None:
         raise BadRecord(f"{mapping.status}: {raw_status!r} is not a known state")
     return Dossier(
