@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, QTimer
@@ -37,6 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from counter_display.console_model import ConsoleModel
+from counter_display.slip_preview import attach_slip_panel
+from counter_display.slips import load_counter_file
 from counter_display.ui import (
     ALERT,
     ConnectionBanner,
@@ -763,12 +766,22 @@ class ConsoleWindow(QWidget):
 def main(argv: list[str] | None = None) -> int:
     parser = base_arguments("Xếp hàng – bàn làm việc của cán bộ tại quầy")
     parser.add_argument("--counter", type=int, default=None, help="the counter to sign in to")
+    parser.add_argument(
+        "--counter-printer",
+        type=Path,
+        default=None,
+        help="TOML with the counter printer ([printer]) and the slips' wording ([slips]); "
+        "F9 then opens the phiếu hẹn panel",
+    )
     args = parser.parse_args(argv)
     http_base, ws_url = server_urls(args.server)
+    slips = load_counter_file(args.counter_printer) if args.counter_printer else None
 
     async def run(_app: QApplication, closed: asyncio.Event) -> None:
         model = ConsoleModel(http_base, ws_url)
         window = ConsoleWindow(model, args.counter)
+        if slips is not None:
+            attach_slip_panel(window, model, *slips)
         show_window(window, args.fullscreen, args.size, (1280, 800))
         await closed.wait()
         await model.close()

@@ -25,6 +25,8 @@ from typing import Any
 import aiohttp
 
 from kiosk.config import KioskSettings
+from kiosk.dossier import DossierLookup
+from kiosk.guide import ServerSearch, guide_slip, guide_url
 from kiosk.text import matches, minutes, tr
 from printer.device import (
     CoverOpen,
@@ -37,6 +39,7 @@ from printer.device import (
     TicketPrinter,
     refuse_unless_ready,
 )
+from printer.guide_slip import encode_guide
 from printer.status import Paper
 from printer.ticket import SlipLayout, TicketSlip
 from queue_protocol.client import (
@@ -79,6 +82,9 @@ class Page(StrEnum):
     TICKET = "ticket"
     NOTICE = "notice"
     OUT_OF_SERVICE = "out_of_service"
+    GUIDE_SEARCH = "guide_search"  # "Tra cứu thủ tục": the procedures found (issue 16)
+    GUIDE = "guide"  # one procedure's guide: take a number for it, print it
+    DOSSIER = "dossier"  # "Tra cứu hồ sơ": a dossier's state by its code (issue 16)
 
 
 class Phase(StrEnum):
@@ -224,6 +230,8 @@ class KioskModel:
         # What the citizen sees.
         self.page = Page.HOME
         self.language = "vi"
+        self.dossier = DossierLookup(self)
+        self.dossier.listeners.append(self._changed)
         self.sector_id: str | None = None
         self.query = ""
         self.booking_code = ""
@@ -232,6 +240,10 @@ class KioskModel:
         self.ticket: IssuedTicket | None = None
         self.notice: Notice | None = None
         self.notify: NotifyForm | None = None
+        # "Tra cứu thủ tục" (kiosk/guide.py): what is typed, the guide open, its print
+        self.guide_query = ""
+        self.guide_procedure: dict[str, Any] | None = None
+        self.guide_print = ""  # "", "printing", "printed", "failed"
         # What the server offers (`GET /api/messaging/options`, asked after each welcome):
         # no button for a step the server would refuse.
         self.notify_offered = False
@@ -254,6 +266,8 @@ class KioskModel:
         self._listeners: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle: asyncio.TimerHandle | None = None
+        # The server's one search, for the service search and the guides.
+        self.lookup = ServerSearch(client, self._changed, self._spawn)
         client.on_welcome(self._on_welcome)
         client.on_event(self._on_event)
         client.on_state(self._on_state)
@@ -343,10 +357,14 @@ class KioskModel:
         return sum(s.waiting for s in self.services_in(sector_id))
 
     def search_results(self, query: str | None = None) -> list[Service]:
-        """Services whose name (or whose sector's name) holds every word, names first."""
+        """The services the server's search found for `query`, best first; until it
+        answers (or if it cannot), those whose name or sector holds every word."""
         query = self.query if query is None else query
         if not fold(query):
             return []
+        found = self.lookup.answer(query)
+        if found is not None:
+            return [self.services[s] for s in found.services if s in self.services]
         sectors = {s.id: s for s in self.sectors}
         by_name, by_sector = [], []
         for service in self.services.values():
@@ -366,8 +384,18 @@ class KioskModel:
         self._arm_idle()
 
     def go_home(self) -> None:
+        self.lookup.clear()
+        self.dossier.clear()
         self._navigate(
-            Page.HOME, sector_id=None, query="", booking_code="", booking_refusal=None, notify=None
+            Page.HOME,
+            sector_id=None,
+            query="",
+            booking_code="",
+            booking_refusal=None,
+            notify=None,
+            guide_query="",
+            guide_procedure=None,
+            guide_print="",
         )
 
     def open_sector(self, sector_id: str) -> None:
@@ -378,7 +406,72 @@ class KioskModel:
         self._navigate(Page.SEARCH, query="")
 
     def set_query(self, text: str) -> None:
+        self.lookup.ask(text)
         self._navigate(Page.SEARCH, query=text)
+
+    # -- "Tra cứu thủ tục": procedure guides (issue 16) ------------------------
+
+    def open_guides(self) -> None:
+        """From the home screen: the keyboard and the procedures found."""
+        self.lookup.ask(self.guide_query)
+        self._navigate(Page.GUIDE_SEARCH, guide_procedure=None, guide_print="")
+
+    def set_guide_query(self, text: str) -> None:
+        self.lookup.ask(text)
+        self._navigate(Page.GUIDE_SEARCH, guide_query=text)
+
+    def guide_results(self) -> list[dict[str, Any]]:
+        found = self.lookup.answer(self.guide_query)
+        return list(found.procedures) if found is not None else []
+
+    def open_guide(self, code: str) -> None:
+        procedure = next((p for p in self.guide_results() if p["code"] == code), None)
+        if procedure is not None:
+            self._navigate(Page.GUIDE, guide_procedure=procedure, guide_print="")
+
+    def guide_service(self) -> Service | None:
+        """The service that receives the open guide's procedure, if the site has it."""
+        p = self.guide_procedure
+        return None if p is None else self.services.get(p["service"])
+
+    def take_guide_ticket(self) -> asyncio.Task[None] | None:
+        """ "Lấy số cho thủ tục này": a ticket for the service that receives it."""
+        service = self.guide_service()
+        return None if service is None else self.take_ticket(service.id)
+
+    def print_guide(self) -> asyncio.Task[None] | None:
+        """ "In hướng dẫn": the documents checklist with a QR to the guide online."""
+        self._arm_idle()
+        p = self.guide_procedure
+        if p is None or self.guide_print == "printing" or self._intent is not None:
+            return None
+        self.guide_print = "printing"
+        self._changed()
+        return self._spawn(self._print_guide(p, self.language))
+
+    async def _print_guide(self, procedure: dict[str, Any], lang: str) -> None:
+        now = datetime.fromtimestamp(self.clock(), self.settings.tz)
+        centre = self.site_name_en if lang == "en" and self.site_name_en else self.site_name
+        url = guide_url(procedure, self.server_base, lang)
+        slip = guide_slip(procedure, centre, url, lang, now)
+        try:
+            data = await asyncio.to_thread(encode_guide, slip, self.printer.config)
+            await self.printer.print_job(data)
+        except PrintError as exc:
+            log.warning("guide %s not printed: %s", procedure["code"], exc)
+            outcome = "failed"
+        else:
+            outcome = "printed"
+        if self.guide_procedure is procedure:
+            self.guide_print = outcome
+            self._changed()
+
+    def open_dossier(self, scanned: str = "") -> None:
+        """ "Tra cứu hồ sơ": from the home screen, or a slip's code scanned on any screen."""
+        self.dossier.clear()
+        if scanned:
+            self.dossier.scanned(scanned)
+        self._navigate(Page.DOSSIER)
 
     def open_priority(self) -> None:
         self._navigate(Page.PRIORITY)
@@ -818,6 +911,9 @@ class KioskModel:
         self.priority = None
         self.ticket = self.notice = self.booking_refusal = None
         self.notify = None
+        self.guide_query, self.guide_procedure, self.guide_print = "", None, ""
+        self.lookup.clear()
+        self.dossier.clear()
 
     def _arm_idle(self) -> None:
         if self._idle:

@@ -23,6 +23,7 @@ PURPLE = "#5B1A8C"  # priority: white on it is 11:1
 TEAL = "#00584F"  # search: white on it is 8:1
 SLATE = "#37474F"  # booking: white on it is 10:1
 RED = "#8E1B1B"  # out of service: white on it is 9:1
+BROWN = "#7C2D12"  # procedure guides: white on it is 10:1
 
 BODY_PT = 24
 TILE_PT = 28
@@ -84,6 +85,7 @@ QLabel[dim="true"] {{ color: {INK}; }}
 QPushButton[kind="priority"] {{ background: {PURPLE}; border-color: {PURPLE}; color: white; }}
 QPushButton[kind="search"] {{ background: {TEAL}; border-color: {TEAL}; color: white; }}
 QPushButton[kind="booking"] {{ background: {SLATE}; border-color: {SLATE}; color: white; }}
+QPushButton[kind="guide"] {{ background: {BROWN}; border-color: {BROWN}; color: white; }}
 QPushButton[kind="key"] {{
     min-height: {KEY_PX - 6}px; min-width: {KEY_PX - 22}px; padding: 0px;
     font-size: {TILE_PT}pt; border-width: 3px; border-radius: 10px;

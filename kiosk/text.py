@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from vntext import fold
+from vntext.search import telex_plain  # the server's search reads Telex the same way
 
 Language = str  # "vi" or "en"
 
@@ -127,6 +128,49 @@ STRINGS: dict[str, tuple[str, str]] = {
     "keyboard_space": ("Dấu cách", "Space"),
     "keyboard_delete": ("Xoá", "Delete"),
     "keyboard_clear": ("Xoá hết", "Clear"),
+    # "Tra cứu thủ tục": procedure guides (issue 16)
+    "guide": ("Tra cứu thủ tục", "Procedure guides"),
+    "guide_title": ("Tra cứu thủ tục: gõ việc Ông/Bà cần làm", "Look up a procedure"),
+    "guide_hint": ("Ví dụ: khai sinh, so do, doi bang lai", "e.g. birth, marriage, driving"),
+    "guide_none": (
+        "Không tìm thấy thủ tục phù hợp. Hãy thử từ khác hoặc hỏi quầy hướng dẫn.",
+        "No matching procedure. Try other words or ask at the information desk.",
+    ),
+    "guide_searching": ("Đang tìm…", "Searching…"),
+    "guide_unreachable": (
+        "Máy chủ không trả lời, chưa tìm được. Xin Ông/Bà thử lại.",
+        "The server did not answer. Please try again.",
+    ),
+    "guide_take": ("Lấy số cho thủ tục này", "Take a number for this procedure"),
+    "guide_print": ("In hướng dẫn", "Print this guide"),
+    "guide_printing": ("Đang in hướng dẫn…", "Printing the guide…"),
+    "guide_printed": (
+        "Đã in hướng dẫn. Mời Ông/Bà nhận phiếu bên dưới.",
+        "The guide is printed. Please take it below.",
+    ),
+    "guide_print_failed": (
+        "Không in được hướng dẫn. Ông/Bà có thể xem tại trang tra cứu trực tuyến "
+        "hoặc hỏi quầy hướng dẫn.",
+        "The guide could not be printed. Please read it online or ask at the information desk.",
+    ),
+    "guide_closed": ("Thủ tục này hiện chưa nhận hồ sơ", "Not receiving now"),
+    "guide_code": ("Mã thủ tục: {code}", "Procedure code: {code}"),
+    "guide_service": ("Nộp hồ sơ tại: {service}", "Submit at: {service}"),
+    "guide_days": ("Thời hạn giải quyết: {days}", "Processing time: {days}"),
+    "guide_fees": ("Phí, lệ phí: {fees}", "Fees: {fees}"),
+    "guide_documents": ("Giấy tờ cần mang", "Papers to bring"),
+    "guide_same_day": ("trong ngày", "the same day"),
+    "guide_days_n": ("{n} ngày làm việc", "{n} working days"),
+    "guide_days_1": ("1 ngày làm việc", "1 working day"),
+    "guide_originals": ("{n} bản chính", "originals: {n}"),
+    "guide_copies": ("{n} bản sao", "copies: {n}"),
+    "guide_show_only": ("xuất trình", "shown only"),
+    "guide_slip_title": ("HƯỚNG DẪN THỦ TỤC", "PROCEDURE GUIDE"),
+    "guide_qr": (
+        "Quét mã để xem hướng dẫn trên điện thoại",
+        "Scan to read this guide on your phone",
+    ),
+    "guide_printed_at": ("In lúc {time} ngày {date}", "Printed {date} {time}"),
 }
 
 
@@ -136,45 +180,10 @@ def tr(key: str, language: Language, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-_TELEX_PAIRS = (
-    ("dd", "d"),
-    ("aa", "a"),
-    ("aw", "a"),
-    ("ee", "e"),
-    ("oo", "o"),
-    ("ow", "o"),
-    ("uw", "u"),
-)
-
-
-def telex_plain(word: str) -> str:
-    """A folded word typed the Telex way, without its keystrokes for marks and tones:
-    "hoj" → "ho", "ddaast" → "dat", "chuwsng" → "chung", "nhw" → "nhu".
-
-    Plain Vietnamese spelling never has f, j, w or z, nor s, x or r after the first
-    letter (but "tr"), so these are Telex keys; a word that is not Telex may come out
-    changed, which is why `matches` tries the word as typed as well.
-    """
-
-    def tone_key(i: int, c: str) -> bool:
-        if c in "fjz":
-            return True
-        if c in "sx":
-            return i > 0
-        return c == "r" and i > 0 and not (i == 1 and word[0] == "t")
-
-    plain = "".join(c for i, c in enumerate(word) if not tone_key(i, c))
-    for keys, letter in _TELEX_PAIRS:
-        plain = plain.replace(keys, letter)
-    while "w" in plain:  # a late "w" marks an earlier vowel; alone it is "ư"
-        at = plain.index("w")
-        plain = plain[:at] + ("" if any(v in plain[:at] for v in "uoa") else "u") + plain[at + 1 :]
-    return plain
-
-
 def matches(query: str, *haystacks: str) -> bool:
     """Every word of the query appears somewhere in the folded haystacks, typed plain
-    or the Telex way ("hoj tichj" finds "Hộ tịch")."""
+    or the Telex way ("hoj tichj" finds "Hộ tịch"): the kiosk's own filter while the
+    server's search (`kiosk.guide.ServerSearch`) has not answered."""
     words = fold(query).split()
     text = " ".join(fold(h) for h in haystacks)
     return bool(words) and all(word in text or telex_plain(word) in text for word in words)

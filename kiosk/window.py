@@ -21,6 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.dossier import is_dossier_scan, say
+from kiosk.dossier_page import DossierPage
+from kiosk.guide_pages import GuidePage, GuideScreen, GuideSearchPage
 from kiosk.model import KioskModel, Page, Service
 from kiosk.text import minutes, opens_text, phone_text, tr, waiting_text
 from kiosk.widgets import Keyboard, NumberPad, Tile, TileGrid, button, label
@@ -79,14 +82,17 @@ class HomePage(PageWidget):
         self.layout_.setSpacing(20)
         self.title = label(role="title")
         self.grid = TileGrid()
-        self.commands = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.commands = QGridLayout()  # the ways in: 2 × 2 in portrait, a column beside
         self.commands.setSpacing(20)
         self.search = button("", "search", model.open_search)
         self.priority = button("", "priority", model.open_priority)
         self.booking = button("", "booking", model.open_booking)
-        for widget in (self.search, self.priority, self.booking):
+        self.guide = button("", "guide", model.open_guides)  # issue 16
+        self.dossier = button("", "guide", model.open_dossier)  # issue 16
+        ways = (self.search, self.guide, self.priority, self.booking, self.dossier)
+        for i, widget in enumerate(ways):
             widget.setMinimumHeight(130)
-            self.commands.addWidget(widget, 1)
+            self.commands.addWidget(widget, *divmod(i, 2))
         self._version = -1
 
     def refresh(self) -> None:
@@ -105,19 +111,21 @@ class HomePage(PageWidget):
         self.search.setText(tr("search", lang))
         self.priority.setText(tr("priority", lang))
         self.booking.setText(tr("booking", lang))
+        self.guide.setText(tr("guide", lang))
+        self.dossier.setText(say("title", lang))
 
     def _columns(self) -> int:
         return 2 if self.portrait else 3
 
     def set_portrait(self, portrait: bool) -> None:
-        """Portrait: title, tiles, then the three ways in side by side. Landscape: the
+        """Portrait: title, tiles, then the four ways in, two by two. Landscape: the
         tiles take the whole height (15 sectors fit without scrolling), with the title and
         the ways in stacked beside them."""
         super().set_portrait(portrait)
         self.grid.set_columns(self._columns())
         grid = self.layout_
         for item in (self.title, self.grid, self.commands):
-            grid.removeItem(item) if isinstance(item, QBoxLayout) else grid.removeWidget(item)
+            grid.removeItem(item) if isinstance(item, QLayout) else grid.removeWidget(item)
         if portrait:
             grid.addWidget(self.title, 0, 0)
             grid.addWidget(self.grid, 1, 0)
@@ -130,10 +138,11 @@ class HomePage(PageWidget):
             grid.addLayout(self.commands, 1, 1)
             grid.setRowStretch(1, 1)
             grid.setColumnStretch(0, 1)
-        self.commands.setDirection(
-            QBoxLayout.Direction.LeftToRight if portrait else QBoxLayout.Direction.TopToBottom
-        )
-        for widget in (self.search, self.priority, self.booking):
+        ways = (self.search, self.guide, self.priority, self.booking, self.dossier)
+        for i, widget in enumerate(ways):
+            self.commands.removeWidget(widget)
+            self.commands.addWidget(widget, *(divmod(i, 2) if portrait else (i, 0)))
+        for widget in ways:
             widget.setMinimumWidth(0 if portrait else 380)
             widget.setMaximumWidth(16777215 if portrait else 380)
         self.title.setMaximumWidth(16777215 if portrait else 380)
@@ -635,7 +644,9 @@ class KioskWindow(QWidget):
         self.priority, self.booking = PriorityPage(model), BookingPage(model)
         self.ticket, self.message = TicketPage(model), message
         self.notify = NotifyPage(model)
-        self.pages: dict[Page, PageWidget] = {
+        self.guides, self.guide = GuideSearchPage(model), GuidePage(model)
+        self.dossier = DossierPage(model.dossier, model.go_home)
+        self.pages: dict[Page, PageWidget | GuideScreen | DossierPage] = {
             Page.HOME: self.home,
             Page.SECTOR: self.sector,
             Page.SEARCH: self.search,
@@ -646,6 +657,9 @@ class KioskWindow(QWidget):
             Page.PRINTING: message,
             Page.NOTICE: message,
             Page.OUT_OF_SERVICE: message,
+            Page.GUIDE_SEARCH: self.guides,
+            Page.GUIDE: self.guide,
+            Page.DOSSIER: self.dossier,
         }
         for page in dict.fromkeys(self.pages.values()):
             self.stack.addWidget(page)
@@ -742,7 +756,9 @@ class ScannerInput(QObject):
         self.model.touch()
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             code, self.buffer = self.buffer.strip(), ""
-            if code:
+            if code and is_dossier_scan(code):  # a slip's code: its dossier (issue 16)
+                self.model.open_dossier(code)
+            elif code:
                 self.model.submit_booking(code)
         elif event.text() and event.text().isprintable():
             self.buffer = (self.buffer + event.text())[-512:]

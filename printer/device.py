@@ -87,6 +87,10 @@ class TicketPrinter:
         data = await asyncio.to_thread(encode_ticket, slip, layout, self.config)
         await self._call(lambda: self.send_sync(data), self.config.transfer_seconds(len(data)))
 
+    async def print_job(self, data: bytes) -> None:
+        """Print an already encoded job (a counter slip) or raise a `PrintError` subclass."""
+        await self._call(lambda: self.send_sync(data), self.config.transfer_seconds(len(data)))
+
     def status_sync(self) -> PrinterStatus:
         try:
             link = open_link(self.config)

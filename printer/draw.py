@@ -19,6 +19,14 @@ from vntext import nfc
 
 BAND = 24  # column-mode images travel in 24-dot bands; keep heights a multiple of it
 _INK_THRESHOLD = 150
+DOTS_PER_MM = 8  # 203 dpi, every printer we support
+# English lines stay readable on any paper: ≥ 2 mm cap height (16 dots), which Noto Sans
+# (cap height 0.714 em) reaches at 23 px.
+ENGLISH_MIN_PX = 23
+VIETNAMESE_MIN_PX = 25  # Vietnamese first: never smaller than the English under it
+# The number stays ≥ 12 mm tall even on 58 mm paper, where five characters at that
+# height are wider than the paper: there it is drawn narrower (stretched upwards).
+NUMBER_MIN_CAP_DOTS = 12 * DOTS_PER_MM
 
 
 @dataclass(frozen=True)
@@ -117,9 +125,17 @@ def number_font_size(number: str, layout: SlipLayout, width: int) -> int:
 def number_block(number: str, layout: SlipLayout, width: int, pad: int = 10) -> Block:
     fnt = font(layout.font_bold, number_font_size(number, layout, width))
     left, top, right, bottom = fnt.getbbox(number, anchor="ls")
-    canvas = Image.new("L", (width, math.ceil(bottom - top) + 2 * pad), 255)
+    height = math.ceil(bottom - top)
+    canvas = Image.new("L", (width, height + 2 * pad), 255)
     x = (width - (right - left)) // 2 - left
     ImageDraw.Draw(canvas).text((x, pad - top), number, font=fnt, fill=0, anchor="ls")
+    _, cap_top, _, cap_bottom = fnt.getbbox("H", anchor="ls")
+    wanted = min(NUMBER_MIN_CAP_DOTS, layout.number_cap_dots)
+    if cap_bottom - cap_top < wanted:  # too wide for the paper at 12 mm: draw it narrower
+        tall = math.ceil(height * wanted / (cap_bottom - cap_top))
+        glyphs = canvas.crop((0, pad, width, pad + height)).resize((width, tall))
+        canvas = Image.new("L", (width, tall + 2 * pad), 255)
+        canvas.paste(glyphs, (0, pad))
     return Block("number", _to_1bit(canvas), text=number)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PIL import Image
 
 from printer.draw import (
+    ENGLISH_MIN_PX,
+    VIETNAMESE_MIN_PX,
     Block,
     gap,
     logo_block,
@@ -28,14 +30,16 @@ class _Writer:
         self.scale = max(width / 576, 0.8)
         self.blocks: list[Block] = []
 
-    def text(self, name: str, text: str, size: int, bold: bool = False, **fit: int) -> None:
+    def text(
+        self, name: str, text: str, size: int, bold: bool = False, min_px: int = 0, **fit: int
+    ) -> None:
         path = self.layout.font_bold if bold else self.layout.font_regular
         self.blocks.append(
             text_block(
                 name,
                 text,
                 path,
-                round(size * self.scale),
+                max(round(size * self.scale), min_px),
                 self.width,
                 self.layout.margin_dots,
                 **fit,
@@ -44,9 +48,9 @@ class _Writer:
 
     def pair(self, name: str, vi: str, en: str, size: int, bold: bool = False) -> None:
         """A Vietnamese line with its smaller English line underneath, if enabled."""
-        self.text(name, vi, size, bold)
+        self.text(name, vi, size, bold, min_px=VIETNAMESE_MIN_PX if self.layout.show_english else 0)
         if self.layout.show_english and en:
-            self.text(name + "_en", en, round(size * 0.8))
+            self.text(name + "_en", en, round(size * 0.8), min_px=ENGLISH_MIN_PX)
 
     def space(self, dots: int) -> None:
         self.blocks.append(gap(round(dots * self.scale), self.width))

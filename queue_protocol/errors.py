@@ -175,6 +175,22 @@ ERRORS: dict[str, ErrorInfo] = {
         "Lô dữ liệu không nối tiếp phần máy chủ tỉnh đã nhận.",
         "The batch does not follow what the province server has received.",
     ),
+    "bad_dossier_code": ErrorInfo(
+        400,
+        "Mã hồ sơ không hợp lệ. Vui lòng kiểm tra mã trên phiếu hẹn.",
+        "Invalid dossier code. Please check the code on your appointment slip.",
+    ),
+    "dossier_not_found": ErrorInfo(
+        404,
+        "Không tìm thấy hồ sơ với mã và số điện thoại này. Vui lòng kiểm tra lại.",
+        "No dossier matches this code and phone number. Please check them.",
+    ),
+    "dossier_unavailable": ErrorInfo(
+        503,
+        "Hệ thống tra cứu hồ sơ đang bận. Vui lòng thử lại sau.",
+        "The dossier system is busy. Please try again later.",
+    ),
+    "unknown_procedure": ErrorInfo(404, "Không tìm thấy thủ tục này.", "Unknown procedure."),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
     "bad_login": ErrorInfo(
         401, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."

@@ -75,10 +75,32 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "hold": {},
     "resume_held": {"number": (_TEXT, True)},
     "lookup": {"number": (_TEXT, True)},
+    "dossier_receive": {
+        "procedure": (_TEXT, True),
+        "citizen_name": (_TEXT, True),
+        "phone": (_TEXT, True),
+        "documents": ((list,), False),
+    },
+    "dossier_get": {"code": (_TEXT, True)},
+    "dossier_procedures": {},
+    "dossier_printed": {"code": (_TEXT, True), "kind": (_TEXT, True)},
+    "dossier_lookup": {"code": (_TEXT, True), "phone4": (_TEXT, True)},
+    "search": {"query": (_TEXT, True), "limit": ((int,), False)},
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
-    "kiosk": frozenset({"issue", "void", "device_status", "checkin", "ping", "notify_me"}),
+    "kiosk": frozenset(
+        {
+            "issue",
+            "void",
+            "device_status",
+            "checkin",
+            "ping",
+            "notify_me",
+            "search",
+            "dossier_lookup",
+        }
+    ),
     "counter": frozenset(
         {
             "call_next",
@@ -95,11 +117,15 @@ ROLE_REQUESTS: dict[str, frozenset[str]] = {
             "hold",
             "resume_held",
             "lookup",
+            "dossier_receive",
+            "dossier_get",
+            "dossier_procedures",
+            "dossier_printed",
         }
     ),
     "display": frozenset({"ping"}),
     "rating": frozenset({"rate", "ping"}),
-    "public": frozenset({"track", "notify_me"}),
+    "public": frozenset({"track", "notify_me", "search"}),
     "supervisor": frozenset(
         {
             "ack_alert",

@@ -9,6 +9,7 @@ python -m queue_server user list --db FILE
 python -m queue_server backup --db FILE --to DIR [--keep 14]
 python -m queue_server ship --db FILE --config FILE --central URL --site ID --token-file F
 python -m queue_server central --pg DSN [--host H] [--port P]   (and `central site|leader add`)
+python -m queue_server dossiers import FILE.csv --db FILE   (the built-in dossier store)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import logging
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import assets
@@ -31,6 +33,9 @@ from queue_server.core.eventloop import loop_name, run
 from queue_server.core.siteconfig import load_config
 from queue_server.core.store import Store, backup
 from queue_server.domain.config import ConfigError, SiteConfig
+from queue_server.dossiers.builtin import BuiltinDossiers
+from queue_server.dossiers.config_file import load_dossier_config
+from queue_server.dossiers.csv_import import CsvError, parse_dossiers_csv
 from queue_server.replication import cli as shipper_cli
 from queue_server.web.proxy import parse_networks
 from queue_server.web.voicecheck import series_warning
@@ -54,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         from queue_server.central import cli as central_cli
 
         return central_cli.main(argv[1:], serve)
+    if argv[:2] == ["dossiers", "import"]:
+        return _import_dossiers(argv[2:])
     parser = argparse.ArgumentParser(
         prog="python -m queue_server", description="Xếp hàng queue server"
     )
@@ -77,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
+        dossiers = load_dossier_config(args.config, config)
         proxies = parse_networks(args.trusted_proxy)
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -87,7 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     warn_series(config)
     app = create_app(
-        config, args.db, enforce_hours=not args.ignore_hours, tune_gc=True, trusted_proxies=proxies
+        config,
+        args.db,
+        enforce_hours=not args.ignore_hours,
+        tune_gc=True,
+        trusted_proxies=proxies,
+        dossiers=dossiers,
     )
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
     run(serve(app, args.host, args.port))
@@ -186,6 +199,32 @@ def _backup(argv: list[str]) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"backup written: {target}")
+    return 0
+
+
+def _import_dossiers(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m queue_server dossiers import",
+        description="load dossiers from a CSV file into the built-in store (all or nothing)",
+    )
+    parser.add_argument("csv", help="UTF-8 CSV, columns as in queue_server/dossiers/csv_import.py")
+    parser.add_argument("--db", default=DEFAULT_DB)
+    args = parser.parse_args(argv)
+    try:
+        text = Path(args.csv).read_text(encoding="utf-8")
+        dossiers = parse_dossiers_csv(text, args.csv, time.time())
+    except (OSError, UnicodeDecodeError, CsvError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    async def load() -> int:
+        store = await Store.open(args.db)
+        try:
+            return await BuiltinDossiers(lambda: store).put(dossiers)
+        finally:
+            await store.close()
+
+    print(f"{asyncio.run(load())} dossiers loaded into {args.db}")
     return 0
 
 

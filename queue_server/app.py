@@ -21,17 +21,23 @@ from aiohttp import web
 from queue_server.core import eventloop, heap, logsummary
 from queue_server.core.context import ServerContext
 from queue_server.domain.config import SiteConfig, public_url_warning
+from queue_server.domain.dossier_config import DossierConfig
+from queue_server.dossiers.desk import DossierDesk
 from queue_server.outbox.service import Messaging
-from queue_server.web import proxy
+from queue_server.web import lookup, proxy
 from queue_server.web.api import Api
 from queue_server.web.booking import BookingDesk
+from queue_server.web.dossier_lookup import DossierLookupDesk
+from queue_server.web.dossier_lookup import routes as dossier_routes
 from queue_server.web.messages import MessageDesk, subscribed_answer
 from queue_server.web.pages import FONT_DIR, STATIC_DIR, Pages
 from queue_server.web.reports import ReportDesk
 from queue_server.web.tracking import Tracker
 from queue_server.ws.board import BoardFeed
+from queue_server.ws.dossiers import DossierCounterDesk
 from queue_server.ws.endpoint import Endpoint
 from queue_server.ws.fanout import FanOut
+from queue_server.ws.lookup import LookupDesk
 from queue_server.ws.requests import Call, Command, FloorDesk, Handler, counter_answer, rated_answer
 from queue_server.ws.supervisor import SupervisorDesk
 
@@ -48,6 +54,9 @@ class Desks:
     reports: ReportDesk
     api: Api
     pages: Pages
+    search: LookupDesk
+    lookup: lookup.Lookup
+    dossiers: DossierCounterDesk
 
 
 def request_table(d: Desks) -> dict[str, Handler]:
@@ -74,6 +83,13 @@ def request_table(d: Desks) -> dict[str, Handler]:
         "hold": Command(d.floor.hold, answer=counter_answer),
         "resume_held": Command(d.floor.resume_held),
         "lookup": Call(d.floor.lookup),
+        # counter: dossiers received, slips printed (issue 16)
+        "dossier_receive": Call(d.dossiers.receive),
+        "dossier_get": Call(d.dossiers.get),
+        "dossier_procedures": Call(d.dossiers.procedures),
+        "dossier_printed": Call(d.dossiers.printed),
+        # kiosk: a citizen looks a dossier up (typed, or the slip scanned)
+        "dossier_lookup": Call(d.dossiers.lookup),
         # rating pad
         "rate": Command(d.floor.rate, answer=rated_answer),
         # kiosk, display, rating pad: alive
@@ -90,6 +106,8 @@ def request_table(d: Desks) -> dict[str, Handler]:
         "track": Call(d.tracker.track),
         # kiosk and public: tell me by message when my turn nears
         "notify_me": Command(d.messages.notify_me, answer=subscribed_answer),
+        # kiosk and public: the one search of services and procedures (issues 12, 16)
+        "search": Call(d.search.search),
     }
 
 
@@ -104,6 +122,7 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
         ("/giam-sat", "/en/floor", pages.floor),
         ("/danh-gia/{token}", "/en/rating/{token}", pages.rating),
         ("/tin-nhan", "/en/messages", pages.messages),
+        *lookup.routes(d.lookup),  # /tra-cuu, a procedure's guide
     ]
     return [
         web.get("/ws", ws.handle),
@@ -127,6 +146,8 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
         web.post("/api/outbox/{id}/resend", d.messages.post_resend),
         web.post("/api/services/{service}/cancel-day", d.messages.post_cancel_day),
         web.post("/api/sms/inbound", d.messages.post_inbound),
+        web.get("/api/search", d.lookup.api_search),
+        web.get("/api/procedures/{code}", d.lookup.api_procedure),
         web.get("/api/announcements/{number}/{counter}.wav", pages.announcement),
         web.get("/hall", pages.hall),
         *(web.get(path, handler) for vi, en, handler in both for path in (vi, en)),
@@ -136,6 +157,7 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
 
 
 CONTEXT_KEY = web.AppKey("context", ServerContext)
+DOSSIERS_KEY = web.AppKey("dossiers", DossierDesk)
 
 
 def create_app(
@@ -146,15 +168,19 @@ def create_app(
     clock: Callable[[], float] = time.time,
     tune_gc: bool = False,
     trusted_proxies: tuple[proxy.Network, ...] = (),
+    dossiers: DossierConfig | None = None,
 ) -> web.Application:
     """The server's aiohttp app; `trusted_proxies` may tell it the client's address in
-    `X-Forwarded-For` (`queue_server.web.proxy`)."""
+    `X-Forwarded-For` (`queue_server.web.proxy`); `dossiers` is the site's `[dossiers]`
+    (the built-in store when None)."""
     warning = public_url_warning(config)
     if warning is not None:  # the links citizens get would not open on their phones
         logging.getLogger(__name__).warning("%s", warning)
     ctx = ServerContext(config, db_path, enforce_hours=enforce_hours, clock=clock)
     booking, tracker = BookingDesk(ctx), Tracker(ctx)
     messaging = Messaging(ctx)
+    dossier_desk = DossierDesk(dossiers or DossierConfig(), lambda: ctx.store)
+    pages = Pages(ctx, booking, tracker)
     desks = Desks(
         floor=FloorDesk(ctx),
         supervisor=SupervisorDesk(ctx),
@@ -163,9 +189,14 @@ def create_app(
         tracker=tracker,
         reports=ReportDesk(ctx),
         api=Api(ctx),
-        pages=Pages(ctx, booking, tracker),
+        pages=pages,
+        search=LookupDesk(ctx),
+        lookup=lookup.Lookup(ctx, pages),
+        dossiers=DossierCounterDesk(ctx, dossier_desk),
     )
     fanout = FanOut(ctx, tune_gc=tune_gc)
+    dossier_pages = DossierLookupDesk(ctx, dossier_desk, desks.pages)
+    messaging.dossiers = dossier_desk  # "HS <mã hồ sơ>" texted in
     board = BoardFeed(ctx)
     ws = Endpoint(ctx, fanout, request_table(desks))
 
@@ -194,6 +225,10 @@ def create_app(
             await board.stop()
             fanout.stop()
 
+    async def dossier_source(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await dossier_desk.close()  # the province system's HTTP session
+
     async def loop_lag(_app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(eventloop.watch_lag(ctx.metrics.loop_lag.observe), name="lag")
         yield
@@ -217,6 +252,9 @@ def create_app(
     # first), so a stopping server does not wait for every screen to hang up.
     app.on_shutdown.append(lambda _app: ws.close_all())
     app.add_routes(routes(desks, ws))
+    app.add_routes(dossier_routes(dossier_pages))  # /tra-cuu/ho-so and its API (issue 16)
+    app.cleanup_ctx.append(dossier_source)
+    app[DOSSIERS_KEY] = dossier_desk
     return app
 
 

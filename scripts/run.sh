@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh run  # what running needs: no test tools
 PY=.venv/bin/python
-mkdir -p var/printer
+mkdir -p var/printer var/printer-counter
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -25,6 +25,9 @@ echo "lanh-dao-1234" | $PY -m queue_server user add lanh-dao --role leader \
   --full-name "Lãnh đạo Trung tâm" --db var/queue.db
 
 $PY -m printer.virtual --host 127.0.0.1 --port 9100 --out var/printer --width 576 &
+pids+=($!)
+# counter 1's slip printer (phiếu hẹn: F9 in the console)
+$PY -m printer.virtual --host 127.0.0.1 --port 9101 --out var/printer-counter --width 576 &
 pids+=($!)
 $PY -m queue_server --config assets/config/binh-duong.toml --db var/queue.db \
   --host 127.0.0.1 --port 8765 --ignore-hours &
@@ -43,7 +46,7 @@ PY
 SERVER=http://127.0.0.1:8765
 apps=(
   "kiosk --server $SERVER --token kiosk-1-demo-token-change-me --printer kiosk/printer-virtual.toml --windowed"
-  "counter_display.console --server $SERVER --counter 1"
+  "counter_display.console --server $SERVER --counter 1 --counter-printer counter_display/counter-printer-virtual.toml"
   "counter_display.counter --server $SERVER --counter 1 --token counter-displays-demo-token"
   "counter_display.hall --server $SERVER --token hall-1-demo-token-change-me"
   "counter_display.rating --server $SERVER --counter 1 --token rating-pads-demo-token-change-me"
@@ -70,6 +73,8 @@ cat <<TXT
     metrics           http://127.0.0.1:8765/metrics
     tin nhắn / messages var/messages.jsonl  (dry run: tail -f var/messages.jsonl)
     virtual printer   127.0.0.1:9100 → tickets as PNG in var/printer/
+    counter printer   127.0.0.1:9101 → phiếu hẹn as PNG in var/printer-counter/ (console: F9)
+    tra cứu hồ sơ     http://127.0.0.1:8765/tra-cuu/ho-so  (dossier status: code + 4 phone digits)
     officer account   demo / demo-1234 (console: counter 1)
     báo cáo / report  http://127.0.0.1:8765/bao-cao  (leader: lanh-dao / lanh-dao-1234)
     giám sát / floor  http://127.0.0.1:8765/giam-sat  (the same leader account)

@@ -25,10 +25,23 @@ MAY_IMPORT: dict[str, set[str]] = {
     "counter_display": {"queue_protocol", "announce", "printer", "qtcommon", "assets", "vntext"},
     "queue_server.domain": {"queue_protocol.errors", "vntext"},
     "queue_server.core": {"queue_server.domain", "queue_protocol", "vntext"},
-    "queue_server.outbox": {"queue_server.core", "queue_server.domain", "queue_protocol", "vntext"},
+    "queue_server.outbox": {
+        "queue_server.core",
+        "queue_server.domain",
+        "queue_server.dossiers",
+        "queue_protocol",
+        "vntext",
+    },
+    "queue_server.dossiers": {
+        "queue_server.core",
+        "queue_server.domain",
+        "queue_protocol",
+        "vntext",
+    },
     "queue_server.ws": {
         "queue_server.core",
         "queue_server.domain",
+        "queue_server.dossiers",
         "queue_server.outbox",
         "queue_protocol",
         "vntext",
@@ -36,6 +49,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "queue_server.web": {
         "queue_server.core",
         "queue_server.domain",
+        "queue_server.dossiers",
         "queue_server.outbox",
         "queue_protocol",
         "announce",
@@ -52,6 +66,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "queue_server.app": {
         "queue_server.core",
         "queue_server.domain",
+        "queue_server.dossiers",
         "queue_server.outbox",
         "queue_server.ws",
         "queue_server.web",
@@ -64,6 +79,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "queue_server.replication",
         "queue_server.core",
         "queue_server.domain",
+        "queue_server.dossiers",
         "queue_server.web",
         "assets",
     },
@@ -89,6 +105,7 @@ DOMAIN_STDLIB = {
     "bisect",
     "operator",
     "unicodedata",
+    "json",  # text in, values out, like tomllib (the procedure catalogue file)
 }
 
 

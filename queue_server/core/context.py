@@ -21,6 +21,8 @@ from queue_server.core.hub import Hub
 from queue_server.core.metrics import Metrics
 from queue_server.core.store import Store
 from queue_server.domain.config import SiteConfig
+from queue_server.domain.procedures import Catalogue
+from queue_server.domain.search import SiteSearch
 from queue_server.domain.state import QueueState
 
 
@@ -52,6 +54,13 @@ class ServerContext:
         # device id → what it last reported (`device_status`), shown to staff and screens
         self.devices: dict[str, dict[str, Any]] = self.device_book.reports
         self.device_tokens = {d.token: d for d in config.devices.values()}
+        # the one search of the kiosk, the booking page and /tra-cuu (issues 12, 16)
+        self.search = SiteSearch(config)
+
+    @property
+    def procedures(self) -> Catalogue:
+        """The site's procedure catalogue (issue 16), read with the config."""
+        return self.config.procedures
 
     @property
     def state(self) -> QueueState:

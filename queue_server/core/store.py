@@ -209,6 +209,37 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE bookings ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
     """,
+    """
+    -- issue 16: the built-in dossier store (centres without a province system) and the
+    -- audit of every slip printed for a dossier (first print and reprints)
+    CREATE TABLE dossiers (
+        code TEXT PRIMARY KEY,
+        procedure_code TEXT NOT NULL,
+        procedure_name TEXT NOT NULL,
+        citizen_name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        status TEXT NOT NULL,
+        received_on TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        unit TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        documents TEXT NOT NULL DEFAULT '[]',
+        officer TEXT NOT NULL DEFAULT '',
+        counter INTEGER,
+        ticket_id INTEGER,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX dossiers_ticket ON dossiers(ticket_id) WHERE ticket_id IS NOT NULL;
+    CREATE TABLE dossier_prints (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        officer TEXT NOT NULL,
+        counter INTEGER,
+        reprint INTEGER NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
 ]
 
 
@@ -755,6 +786,13 @@ class Store:
                 "UPDATE subscriptions SET phone = NULL, purged_at = ? "
                 "WHERE day < ? AND purged_at IS NULL",
                 (now, before_day),
+            )
+            # A dossier whose result was handed over before then needs no contact any more
+            # (issue 16); it can no longer be looked up by phone digits.
+            conn.execute(
+                "UPDATE dossiers SET citizen_name = '', phone = '' "
+                "WHERE status = 'returned' AND due_on < ? AND phone != ''",
+                (before_day,),
             )
             # A message not sent by then never will be: its recipient is gone.
             conn.execute(

@@ -228,3 +228,12 @@ class SetAlertLimits(Command):
     longest_wait_minutes: float | None = None
     waiting_count: int | None = None
     device_offline_seconds: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkDossier(Command):
+    """A dossier received at `counter`: linked to the ticket it is serving (issue 16)."""
+
+    counter: int
+    procedure: str
+    dossier: str

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from vntext import nfc
+from queue_server.domain.procedures import Catalogue
+from vntext import fold, nfc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEVICE_ROLES = ("kiosk", "display", "rating")
@@ -221,6 +222,14 @@ class MessagingConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    """`[search]`: everyday words → the words of the official names (issue 12, 16),
+    e.g. "sổ đỏ" → "giấy chứng nhận quyền sử dụng đất"; each phrase may have several."""
+
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     source: str
     site: Site
@@ -240,6 +249,11 @@ class SiteConfig:
     messaging: MessagingConfig = field(default_factory=MessagingConfig)
     # A no-show put back in the queue by its officer: at its original time or at the end.
     no_show_return: str = "end"
+    search: SearchConfig = field(default_factory=SearchConfig)
+    # `[procedures] catalogue`: the catalogue file, relative to the config file; read
+    # and checked by `core.siteconfig.load_config` into `procedures`.
+    procedures_file: str = ""
+    procedures: Catalogue = field(default_factory=Catalogue)
 
     @property
     def default_outcome(self) -> str:
@@ -299,6 +313,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         alerts=_alerts(r, r.table(data, "alerts", required=False), pause_reasons, rating_scale),
         messaging=messaging,
         no_show_return=_no_show_return(r, queue),
+        search=_search(r, r.table(data, "search", required=False)),
+        procedures_file=_procedures_file(r, r.table(data, "procedures", required=False)),
     )
 
 
@@ -757,6 +773,31 @@ def _messaging(r: _Reader, t: dict) -> MessagingConfig:
         retry_max_seconds=r.number(t, "retry_max_seconds", "messaging", 3600.0),
         channels_table=channels,
     )
+
+
+def _search(r: _Reader, t: dict) -> SearchConfig:
+    table = t.get("synonyms", {})
+    if not isinstance(table, dict):
+        raise r.fail("search.synonyms", 'must be a table: "everyday words" = "official words"')
+    synonyms = []
+    for phrase, value in table.items():
+        targets = [value] if isinstance(value, str) else value
+        if (
+            not fold(phrase)
+            or not isinstance(targets, list)
+            or not targets
+            or any(not isinstance(v, str) or not fold(v) for v in targets)
+        ):
+            raise r.fail(f"search.synonyms.{phrase}", "must be words, or a list of words")
+        synonyms.append((nfc(phrase.strip()), tuple(nfc(v.strip()) for v in targets)))
+    return SearchConfig(tuple(synonyms))
+
+
+def _procedures_file(r: _Reader, t: dict) -> str:
+    name = t.get("catalogue", "")
+    if not isinstance(name, str):
+        raise r.fail("procedures.catalogue", "must be the name of a JSON file")
+    return name.strip()
 
 
 def _unique(r: _Reader, key: str, items: list) -> dict:

@@ -286,6 +286,18 @@ class AlertLimitsChanged(Event):
     device_offline_seconds: float
 
 
+@dataclass(frozen=True, kw_only=True)
+class DossierReceived(Event):
+    """A counter received a dossier while serving `ticket_id` (issue 16): the report
+    tells the service time per procedure from it."""
+
+    type = "dossier_received"
+    counter: int
+    ticket_id: int | None  # None: received with no ticket being served
+    procedure: str  # the procedure's code in the catalogue
+    dossier: str  # the dossier's code
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -317,6 +329,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TicketRequeued,
         TicketHeld,
         TicketResumed,
+        DossierReceived,
     )
 }
 

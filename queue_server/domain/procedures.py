@@ -39,6 +39,8 @@ class Procedure:
     where: str = ""  # where to submit
     online_url: str = ""  # online submission (Cổng Dịch vụ công), may be empty
     keywords: tuple[str, ...] = field(default=())  # everyday words a citizen types
+    fees_en: str = ""  # the fees in English ("" when the same as `fees`, e.g. a number)
+    where_en: str = ""
 
 
 class Catalogue(Mapping[str, Procedure]):

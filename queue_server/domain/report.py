@@ -169,6 +169,8 @@ class Report:
         self.services: dict[str, Figures] = {}
         self.counters: dict[int, Figures] = {}
         self.officers: dict[str, Figures] = {}
+        self.procedures: dict[str, Figures] = {}  # issue 16: the tickets a dossier came with
+        self._procedures_of: dict[int, list[str]] = {}  # ticket id → its dossiers' procedures
         self.hours: dict[int, Figures] = {}
         self.day = ""
         self.bookings: dict[str, int] = booking_figures({})
@@ -202,6 +204,9 @@ class Report:
             groups.append(self.counters.setdefault(t.counter, Figures()))
             if t.officer:
                 groups.append(self.officers.setdefault(t.officer, Figures()))
+        if staff:
+            for procedure in self._procedures_of.get(t.id, ()):
+                groups.append(self.procedures.setdefault(procedure, Figures()))
         return groups
 
     def _hour(self, at: float) -> Figures:
@@ -296,6 +301,15 @@ class Report:
             for g in self._groups(t, staff=True):
                 g.service_times.append(spent)
         t.called_at = None
+
+    def _on_dossier_received(self, ev: e.DossierReceived) -> None:
+        """The ticket's service (this one and any later at a counter) counts for the
+        procedure too: its service time is the time spent on that dossier and the rest
+        of the visit."""
+        if ev.ticket_id is not None and ev.ticket_id in self.tickets:
+            procedures = self._procedures_of.setdefault(ev.ticket_id, [])
+            if ev.procedure not in procedures:
+                procedures.append(ev.procedure)
 
     def _on_ticket_finished(self, ev: e.TicketFinished) -> None:
         if (t := self.tickets.get(ev.ticket_id)) is None:
@@ -427,6 +441,10 @@ class Report:
                     **f.to_dict(ok, running.get(id(f), (0.0, 0.0))),
                 }
                 for o, f in sorted(self.officers.items())
+            ],
+            "procedures": [  # issue 16: which procedures take longest at the counter
+                {"code": p, **named(p, "procedures"), **f.to_dict(ok)}
+                for p, f in sorted(self.procedures.items())
             ],
             "hours": [{"hour": h, **f.to_dict(ok)} for h, f in sorted(self.hours.items())],
             "bookings": self.bookings,

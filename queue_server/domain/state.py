@@ -211,6 +211,7 @@ class QueueState:
             c.Subscribe: self._subscribe,
             c.RateByLink: self._rate_by_link,
             c.CancelServiceDay: self._cancel_service_day,
+            c.LinkDossier: self._link_dossier,
         }
 
     # ----- reading -------------------------------------------------------
@@ -872,6 +873,19 @@ class QueueState:
             return []
         return [e.ServiceSuggested(at=now, actor=cmd.actor, counter=cs.number, service=cmd.service)]
 
+    def _link_dossier(self, cmd: c.LinkDossier, now: float) -> list[e.Event]:
+        cs = self._counter(cmd.counter)
+        return [
+            e.DossierReceived(
+                at=now,
+                actor=cmd.actor,
+                counter=cs.number,
+                ticket_id=cs.ticket_id,
+                procedure=cmd.procedure,
+                dossier=cmd.dossier,
+            )
+        ]
+
     def _set_alert_limits(self, cmd: c.SetAlertLimits, now: float) -> list[e.Event]:
         limits = self.alert_limits
         wait = cmd.longest_wait_minutes or limits.longest_wait_minutes
@@ -1122,6 +1136,9 @@ class QueueState:
         cs.suggested = service
         if service and service not in own:
             self._counters_of.setdefault(service, []).append(cs)
+
+    def _on_dossier_received(self, ev: e.DossierReceived) -> None:
+        """Nothing in the queue changes: the event is for the report."""
 
     def _on_alert_limits_changed(self, ev: e.AlertLimitsChanged) -> None:
         self.alert_limits = dataclasses.replace(

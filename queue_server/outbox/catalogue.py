@@ -71,6 +71,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Không tìm thấy mã này. Nhắn STT <số thứ tự> (ví dụ STT A012) hoặc mã đặt lịch.",
         "Code not found. Text STT <number> (e.g. STT A012) or your booking code.",
     ),
+    "lookup_dossier": (
+        "Hồ sơ {code} ({procedure}): {status}.",
+        "Dossier {code} ({procedure}): {status}.",
+    ),
+    "lookup_dossier_none": (
+        "Không tìm thấy hồ sơ {code} của số điện thoại này. Ông/Bà xem lại mã trên phiếu hẹn.",
+        "No dossier {code} for this phone number. Please check the code on your slip.",
+    ),
+    "lookup_dossier_retry": (
+        "Hệ thống tra cứu hồ sơ đang bận. Vui lòng thử lại sau.",
+        "The dossier system is busy. Please try again later.",
+    ),
     "booking_active": ("còn hiệu lực", "active"),
     "booking_cancelled_state": ("đã huỷ", "cancelled"),
     "booking_checked_in": ("đã lấy số", "checked in"),
@@ -100,6 +112,9 @@ BUDGET: dict[str, tuple[int, int]] = {
     "lookup_ended": (1, 1),
     "lookup_booking": (2, 1),
     "lookup_help": (2, 1),
+    "lookup_dossier": (3, 2),
+    "lookup_dossier_none": (2, 1),
+    "lookup_dossier_retry": (1, 1),
 }
 
 

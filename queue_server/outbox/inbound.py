@@ -1,4 +1,5 @@
-"""Look-ups by SMS: "STT A012" or a booking code texted in, the state texted back.
+"""Look-ups by SMS: "STT A012", a booking code or "HS <mã hồ sơ>" texted in, the state
+texted back.
 
 Texts come from a modem's `+CMTI` (the channel calls `Lookups.answer`) or from a
 gateway's webhook (`/api/sms/inbound`). The reply is an outbox row like any other
@@ -6,6 +7,10 @@ message (kind `lookup_reply`, sent back on the channel the text came in on), wri
 durably before the sender is woken. Each sender gets at most `inbound_per_hour`
 answers: past that, texts are counted and dropped, so a loop between two automatic
 senders cannot run up the bill.
+
+A dossier's state is told only to the phone on the dossier (the sender's number is the
+proof, as the last four digits are on the web page); to any other phone the answer is
+the same "not found" as for a wrong code.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from queue_server.core.context import ServerContext
 from queue_server.core.ratelimit import RateLimit
 from queue_server.core.store import INSERT_OUTBOX
 from queue_server.domain.booking import Booking, BookingStatus, normalize_code
+from queue_server.domain.dossiers import normalize_phone_digits
 from queue_server.domain.lifecycle import TicketStatus
 from queue_server.domain.state import Ticket
+from queue_server.dossiers.desk import DossierDesk
 from queue_server.outbox.channels.base import Inbound
 from queue_server.outbox.compose import Composer
 from vntext import fold
@@ -30,13 +37,23 @@ from vntext import fold
 log = logging.getLogger(__name__)
 
 _STT = re.compile(r"^(?:STT|SO)\s*[:#]?\s*(\S+)$")  # "STT A012", "stt: a012", "SO 1024"
+_HS = re.compile(
+    r"^HS\s*[:#]?\s*(\S+)$", re.IGNORECASE
+)  # "HS BD-261203-0007", "hs: bd-261203-0007"
 
 
 class Lookups:
     """Answers texted look-ups; `answer` is the channels' `on_inbound`."""
 
-    def __init__(self, ctx: ServerContext, composer: Composer, wake: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        ctx: ServerContext,
+        composer: Composer,
+        wake: Callable[[], None],
+        dossiers: DossierDesk | None = None,
+    ) -> None:
         self.ctx, self.composer, self.wake = ctx, composer, wake
+        self.dossiers = dossiers
         self.limit = RateLimit(ctx.config.messaging.inbound_per_hour)
 
     async def answer(self, inbound: Inbound) -> None:
@@ -47,7 +64,8 @@ class Lookups:
             )
             metrics.labels("limited").inc()
             return
-        text_id, params = self.reply(inbound.text)
+        dossier = await self.dossier_reply(inbound.text, inbound.sender)
+        text_id, params = dossier or self.reply(inbound.text)
         metrics.labels("unknown" if text_id == "lookup_help" else "answered").inc()
         ctx = self.ctx
         row = (
@@ -86,6 +104,29 @@ class Lookups:
         if booking is not None:
             return self._booking(booking)
         return "lookup_help", {}
+
+    async def dossier_reply(self, text: str, sender: str) -> tuple[str, dict[str, str]] | None:
+        """The answer to "HS <code>", or None when the text is not one."""
+        match = _HS.match(text.strip())  # not folded: a code keeps its dots and dashes
+        if match is None or self.dossiers is None:
+            return None
+        code = match.group(1)
+        try:
+            dossier = await self.dossiers.find(code)
+        except QueueError as err:
+            if err.code == "dossier_unavailable":
+                return "lookup_dossier_retry", {}
+            dossier = None
+        if dossier is None or normalize_phone_digits(dossier.phone) != normalize_phone_digits(
+            sender
+        ):
+            return "lookup_dossier_none", {"code": code}
+        today = dt.datetime.fromtimestamp(self.ctx.clock(), self.ctx.config.site.tz).date()
+        return "lookup_dossier", {
+            "code": dossier.code,
+            "procedure": dossier.procedure_name,
+            "status": dossier.status_text(today, "vi"),
+        }
 
     def _ticket(self, ticket: Ticket) -> tuple[str, dict[str, str]]:
         state = self.ctx.state

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from queue_server.core.context import ServerContext
+from queue_server.dossiers.desk import DossierDesk
 from queue_server.outbox.channels.base import Channel
 from queue_server.outbox.channels.config import build_channels
 from queue_server.outbox.channels.http_sms import HttpSmsChannel
@@ -29,6 +30,7 @@ class Messaging:
         self.composer = Composer(ctx.config)
         self.sender: Sender | None = None
         self.lookups: Lookups | None = None
+        self.dossiers: DossierDesk | None = None  # "HS <mã hồ sơ>" look-ups (issue 16)
         self.webhooks: dict[str, WebhookSettings] = {}
 
     @property
@@ -41,7 +43,7 @@ class Messaging:
             return
         channels: dict[str, Channel] = build_channels(policy.channels_table, self.ctx.config.source)
         sender = Sender(self.ctx.store, channels, policy, self.ctx.metrics, clock=self.ctx.clock)
-        self.lookups = Lookups(self.ctx, self.composer, sender.wake)
+        self.lookups = Lookups(self.ctx, self.composer, sender.wake, self.dossiers)
         await sender.start(self.lookups.answer)
         self.sender = sender
         self.webhooks = {

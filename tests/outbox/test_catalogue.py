@@ -26,6 +26,8 @@ WORST = {
     "link": "https://dichvucong.binhduong.gov.vn/danh-gia/" + "x" * 12,
     "reason": "mất điện cả tòa nhà",
     "status": "còn hiệu lực",
+    # a dossier look-up: a long procedure, the longest state (issue 16)
+    "procedure": "Đăng ký khai sinh có yếu tố nước ngoài kết hợp nhận cha, mẹ, con",
 }
 
 

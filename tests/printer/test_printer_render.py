@@ -139,3 +139,30 @@ def test_naive_datetime_is_rejected() -> None:
 
     with pytest.raises(ValueError, match="timezone-aware"):
         sample_slip(issued_at=datetime(2026, 1, 1, 8, 0))
+
+
+@pytest.mark.parametrize("number", ["B0015", "10015", "AB999"])
+def test_five_character_number_is_at_least_12_mm_tall_on_58_mm_paper(number: str) -> None:
+    """Issue 12: at 384 dots five characters at full height are wider than the paper;
+    they are drawn narrower, not smaller."""
+    blocks = ticket_blocks(sample_slip(number=number), LAYOUT, 384)
+    (block,) = [b for b in blocks if b.name == "number"]
+    box = ImageChops.invert(block.image.convert("L")).getbbox()
+    assert box is not None
+    assert box[3] - box[1] >= 96  # 12 mm at 8 dots/mm
+    assert box[0] >= 0 and box[2] <= 384  # and nothing cut at the edges
+
+
+@pytest.mark.parametrize("width", [384, 576])
+def test_english_lines_have_at_least_2_mm_cap_height(width: int) -> None:
+    # capitals only, so each English line's ink is its cap height
+    caps = {
+        f"{key}_en": "HH"
+        for key in ("title", "waiting_text", "wait_text", "issued_text", "qr_caption", "footer")
+    }
+    layout = SlipLayout(**caps, priority_text_en="HH")
+    english = [b for b in ticket_blocks(sample_slip(), layout, width) if b.name.endswith("_en")]
+    assert len(english) == 7
+    for block in english:
+        box = ImageChops.invert(block.image.convert("L")).getbbox()
+        assert box is not None and box[3] - box[1] >= 16, block.name  # 2 mm

@@ -59,6 +59,13 @@ def sample_config_with(path: Path, section: str) -> Path:
         r"\n\[messaging\]\n.*?(?=\n# Device tokens)", "\n" + section, text, flags=re.S
     )
     assert found == 1, "the sample config's [messaging] section moved"
+    # files the sample names relative to itself (the procedure catalogue) stay found
+    text = re.sub(
+        r'^(catalogue = )"([^"/]+)"',
+        lambda m: f'{m.group(1)}"{(SAMPLE_CONFIG.parent / m.group(2)).as_posix()}"',
+        text,
+        flags=re.M,
+    )
     path.write_text(text, encoding="utf-8")
     return path
 

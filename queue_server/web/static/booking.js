@@ -1,4 +1,4 @@
-/* Booking page: diacritic-insensitive service search, live free places, submit, show code. */
+/* Booking page: the server's service search, live free places, submit, show code. */
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -17,19 +17,75 @@
       .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^\p{L}\p{N}_]+/gu, " ");
   }
 
-  search.addEventListener("input", () => {
-    const words = fold(search.value).split(/\s+/).filter(Boolean);
+  // The server's one search (GET /api/search: Telex, VNI, i/y, one typo, everyday
+  // words, the services' procedures) decides; meanwhile, and when the server cannot be
+  // reached, the page filters by the words itself ("no match" only once it knows).
+  function showServices(hit, final) {
     let shown = 0;
     document.querySelectorAll("#services .sector").forEach((sector) => {
       let any = false;
       sector.querySelectorAll("li[data-search]").forEach((li) => {
-        const hit = words.every((w) => li.dataset.search.includes(w));
-        li.hidden = !hit;
-        if (hit) { any = true; shown += 1; }
+        const on = hit(li);
+        li.hidden = !on;
+        if (on) { any = true; shown += 1; }
       });
       sector.hidden = !any;
     });
-    document.getElementById("search-count").textContent = shown ? "" : T.no_match;
+    document.getElementById("search-count").textContent = shown || !final ? "" : T.no_match;
+  }
+
+  function typedWords() {
+    return fold(search.value).split(/\s+/).filter(Boolean);
+  }
+
+  function localHit(words) {
+    return (li) => words.every((w) => li.dataset.search.includes(w));
+  }
+
+  let searchAsked = 0, searchTimer = null;
+  async function searchServices() {
+    const query = search.value, mine = ++searchAsked, words = typedWords();
+    if (!words.length) return;
+    const res = await getJSON(`/api/search?limit=50&q=${encodeURIComponent(query)}`);
+    if (mine !== searchAsked) return;  // a later keystroke has asked meanwhile
+    if (!res.ok) { showServices(localHit(words), true); return; }
+    const rank = new Map(res.data.services.map((s, i) => [s.id, i]));
+    const at = (li) => rank.get(li.querySelector("input").value) ?? Infinity;
+    showServices((li) => rank.has(li.querySelector("input").value), true);
+    rankServices(at);
+  }
+
+  // Best first: the services within each sector, and the sectors by their best service.
+  // Only the found ones move; a new search starts from the page's own order.
+  const home = [...document.querySelectorAll("#services .sector")].map((sector) =>
+    [sector, [...sector.querySelectorAll("li[data-search]")]]);
+  function rankServices(at) {
+    const list = document.getElementById("services");
+    const best = new Map();
+    for (const [sector, items] of home) {
+      const ul = sector.querySelector("ul");
+      [...items].sort((a, b) => at(a) - at(b) || items.indexOf(a) - items.indexOf(b))
+        .forEach((li) => ul.append(li));
+      best.set(sector, Math.min(...items.map(at)));
+    }
+    [...home].sort((a, b) => best.get(a[0]) - best.get(b[0]) || home.indexOf(a) - home.indexOf(b))
+      .forEach(([sector]) => list.append(sector));
+  }
+  function unrank() {
+    const list = document.getElementById("services");
+    for (const [sector, items] of home) {
+      const ul = sector.querySelector("ul");
+      items.forEach((li) => ul.append(li));
+      list.append(sector);
+    }
+  }
+  search.addEventListener("input", () => {
+    const words = typedWords();
+    searchAsked += 1;  // an answer still on its way is for older words
+    if (!words.length) unrank();
+    showServices(words.length ? localHit(words) : () => true, !words.length);
+    clearTimeout(searchTimer);
+    if (words.length) searchTimer = setTimeout(searchServices, 120);
   });
 
   function selected(name) {
@@ -70,6 +126,11 @@
       slotsList.append(li);
     }
   }
+  // From a procedure's guide (/tra-cuu): ?service=… comes chosen.
+  const wanted = form.querySelector(
+    `input[name="service"][value="${CSS.escape(new URLSearchParams(location.search).get("service") || "")}"]`);
+  if (wanted) { wanted.checked = true; loadSlots(); }
+
   form.addEventListener("change", (ev) => {
     if (ev.target.name === "service" || ev.target.name === "day") loadSlots();
   });

@@ -140,6 +140,14 @@
           rows(r.counters, (c) => c.name, STAFF));
     table($("officers"), [T.col_officer, ...STAFF.map(([l]) => l)],
           rows(r.officers, (o) => (o.name ? `${o.name} (${o.username})` : o.username), STAFF));
+    // issue 16: the procedures whose dossiers were received at a counter, longest first
+    const procedures = [...(r.procedures || [])].sort(
+      (a, b) => (b.service.p50 ?? 0) - (a.service.p50 ?? 0));
+    $("procedures-block").hidden = !procedures.length;
+    const byProcedure = STAFF.filter(
+      ([l]) => [T.fig_served, T.fig_service_p50, T.fig_service_p90].includes(l));
+    table($("procedures"), [T.col_procedure, ...byProcedure.map(([l]) => l)],
+          rows(procedures, (p) => `${name(p)} (${p.code})`, byProcedure));
     $("days-block").hidden = r.days.length < 2;
     table($("days"), [T.col_day, ...FIGURES.map(([l]) => l)], rows(r.days, (d) => d.day, FIGURES));
     renderNow(r.counters_now);
