@@ -61,6 +61,7 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "sign_out": {},
     "rate": {"number": (_TEXT, True), "rating": (_TEXT, True)},
     "checkin": {"code": (_TEXT, True), "request_id": (_TEXT, True)},
+    "checkin_card": {"cccd": (_TEXT, True), "request_id": (_TEXT, True)},
     "track": {"ticket": (_TEXT, True)},
     "notify_me": {
         "ticket": (_TEXT, True),
@@ -73,7 +74,7 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
-    "kiosk": frozenset({"issue", "void", "device_status", "checkin", "ping", "notify_me"}),
+    "kiosk": frozenset({"issue", "void", "device_status", "checkin", "ping", "notify_me", "checkin_card"}),
     "counter": frozenset(
         {
             "call_next",
