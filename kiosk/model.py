@@ -24,6 +24,7 @@ from typing import Any
 
 import aiohttp
 
+from kiosk.cccd import CardError, IdCard, looks_like_card, parse_card
 from kiosk.config import KioskSettings
 from kiosk.text import matches, minutes, tr
 from printer.device import (
@@ -74,6 +75,7 @@ class Page(StrEnum):
     SEARCH = "search"
     PRIORITY = "priority"
     BOOKING = "booking"
+    CARD = "card"  # an ID card was scanned: its offers, or why it was not read
     NOTIFY = "notify"  # after the ticket: a phone number for "your turn is near"
     PRINTING = "printing"
     TICKET = "ticket"
@@ -115,6 +117,7 @@ class PriorityGroup:
     name: str
     name_en: str
     rank: int
+    min_age: int | None = None  # an ID card this old is offered the group (issue 20)
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ class Intent:
     priority: str | None
     request_id: str
     booking: str | None = None  # the code as typed or scanned: `checkin` instead of `issue`
+    cccd: str | None = None  # an ID card's number: `checkin_card` (kept only in memory)
+    paperless: bool = False  # the number on screen with the tracking QR, nothing printed
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,8 @@ class IssuedTicket:
     booking: str | None = None  # the booking code (normalised) this ticket checked in
     message: str = ""  # the server's check-in message (a late arrival, …)
     message_en: str = ""
+    tracking_url: str = ""  # the QR on screen: the phone follows the ticket there
+    paperless: bool = False  # nothing was printed: the screen is the ticket
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,22 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class CardOffer:
+    """What a scanned ID card offers until the screen goes home: the priority group its
+    age entitles to (the officer still checks the card) and today's booking. The ID
+    number is kept only to send `checkin_card`; name, address and the rest are dropped
+    at once. `refusal` is the server's answer when no booking was found."""
+
+    cccd: str
+    age: int
+    group: PriorityGroup | None
+    refusal: Refusal | None = None
+
+    def __repr__(self) -> str:
+        return f"CardOffer(age {self.age}, group {self.group.id if self.group else None})"
+
+
+@dataclass(frozen=True)
 class NotifyForm:
     """The optional step after a ticket: a phone number typed on the number pad and how
     many people ahead the citizen wants the message at. `done` once the server said yes."""
@@ -176,6 +199,12 @@ class NotifyForm:
     def complete(self) -> bool:
         """Enough digits for a mobile number; whether it is one is the server's call."""
         return len(self.phone) >= PHONE_MIN_DIGITS
+
+
+def plain_refusal(code: str) -> str:
+    """The server's refusal in the citizen's plain Vietnamese: the shared table's words
+    for a known code, a general sentence for any other (the code goes to the log)."""
+    return ERRORS[code].vi if code in ERRORS else tr("refused_body", "vi")
 
 
 def booking_key(code: str) -> str:
@@ -231,6 +260,12 @@ class KioskModel:
         self.ticket: IssuedTicket | None = None
         self.notice: Notice | None = None
         self.notify: NotifyForm | None = None
+        self.card: CardOffer | None = None  # an ID card scanned: dropped when home
+        self.card_error: str | None = None  # why a scan was not read as a card (a CardError)
+        self.paperless = False  # the citizen chose the number on screen instead of paper
+        self.large_text = False  # larger, high-contrast text; back to normal when idle
+        self.voice = False  # spoken guidance (kiosk/voice.py); off again when idle
+        self._fault_logged = ""  # the technical reason last written to the log
         # What the server offers (`GET /api/messaging/options`, asked after each welcome):
         # no button for a step the server would refuse.
         self.notify_offered = False
@@ -295,7 +330,14 @@ class KioskModel:
 
     @property
     def in_service(self) -> bool:
-        return self.connected and self.printer_ready
+        """Connected, and a ticket can be given: printed, or (`paperless_fallback`, the
+        default) on screen while the printer is out (issue 12)."""
+        return self.connected and (self.printer_ready or self.settings.paperless_fallback)
+
+    @property
+    def printer_out(self) -> bool:
+        """In service without paper: every ticket now is a ticket on screen."""
+        return self.in_service and not self.printer_ready
 
     @property
     def busy(self) -> bool:
@@ -312,8 +354,17 @@ class KioskModel:
             return Page.OUT_OF_SERVICE
         return self.page
 
+    def out_of_service_cause(self) -> str:
+        """Why the kiosk is paused, in the citizen's plain words: a `STRINGS` key (the
+        technical detail is `out_of_service_reason`, for the log and the staff)."""
+        if self.client.state == "refused":
+            return "cause_setup"
+        if not self.connected:
+            return "cause_server"
+        return "cause_printer"
+
     def out_of_service_reason(self) -> str:
-        """One line for the staff, in both languages."""
+        """One line for the staff, in both languages (never shown to a citizen)."""
 
         def both(key: str, **kw: object) -> str:
             return f"{tr(key, 'vi', **kw)} / {tr(key, 'en', **kw)}"
@@ -366,7 +417,14 @@ class KioskModel:
 
     def go_home(self) -> None:
         self._navigate(
-            Page.HOME, sector_id=None, query="", booking_code="", booking_refusal=None, notify=None
+            Page.HOME,
+            sector_id=None,
+            query="",
+            booking_code="",
+            booking_refusal=None,
+            notify=None,
+            card=None,
+            card_error=None,
         )
 
     def open_sector(self, sector_id: str) -> None:
@@ -409,6 +467,75 @@ class KioskModel:
             return None  # a double scan: the number is already printed and on screen
         self.booking_code = code
         return self._start(Intent(None, None, new_request_id(), booking=code))
+
+    def scan(self, text: str) -> None:
+        """What the scanner typed, then Enter: an ID card's QR or a booking code."""
+        if looks_like_card(text):
+            self.read_card(text)
+        else:
+            self.submit_booking(text)
+
+    # -- the ID card (CCCD) at the scanner: issue 20 ----------------------------
+
+    def read_card(self, text: str) -> None:
+        """Read an ID card's QR: the card page with what it offers, or a plain refusal.
+        Of the card only the ID number (for `checkin_card`) and the age stay, in memory,
+        until the screen goes home; nothing of it is logged."""
+        self._arm_idle()
+        if self._intent is not None:
+            log.info("an ID card was scanned while a ticket is on its way: ignored")
+            return
+        if not self.in_service:
+            return
+        today = datetime.fromtimestamp(self.clock(), self.settings.tz).date()
+        try:
+            card = parse_card(text, today)
+        except CardError as exc:
+            log.info("scan not read as an ID card: %s", exc.reason)
+            self._navigate(Page.CARD, card=None, card_error=exc.reason)
+            return
+        self._navigate(Page.CARD, card=self._offer(card, today), card_error=None)
+
+    def _offer(self, card: IdCard, today: Any) -> CardOffer:
+        age = card.age(today)
+        entitled = [g for g in self.priority_groups if g.min_age is not None and age >= g.min_age]
+        group = min(entitled, key=lambda g: (g.rank, -(g.min_age or 0)), default=None)
+        return CardOffer(card.id_number, age, group)
+
+    def accept_card_priority(self) -> None:
+        """The one confirmation tap: the group the card's age entitles to, then home to
+        choose the service (with the priority banner)."""
+        card = self.card
+        if card is not None and card.group is not None:
+            self._navigate(Page.HOME, priority=card.group, card=None, card_error=None)
+
+    def checkin_by_card(self) -> asyncio.Task[None] | None:
+        """Today's booking made with this card, checked in by the server (`checkin_card`)."""
+        self._arm_idle()
+        card = self.card
+        if card is None or self._intent is not None or not self.in_service:
+            return None
+        return self._start(
+            Intent(None, None, new_request_id(), cccd=card.cccd, paperless=self.paperless)
+        )
+
+    # -- large text, voice, paper: the citizen's choices, reset when idle --------
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+        self._arm_idle()
+        self._changed()
+
+    def toggle_voice(self) -> None:
+        self.voice = not self.voice
+        self._arm_idle()
+        self._changed()
+
+    def toggle_paperless(self) -> None:
+        """"No paper, thanks": the next ticket is the number on screen with its QR."""
+        self.paperless = not self.paperless
+        self._arm_idle()
+        self._changed()
 
     # -- "your turn is near" by SMS: optional, after the ticket -----------------
 
@@ -492,7 +619,12 @@ class KioskModel:
         if self._intent is not None or not self.in_service or service is None or not service.open:
             return None
         return self._start(
-            Intent(service_id, self.priority.id if self.priority else None, new_request_id())
+            Intent(
+                service_id,
+                self.priority.id if self.priority else None,
+                new_request_id(),
+                paperless=self.paperless,
+            )
         )
 
     # -- one intent, start to end -------------------------------------------
@@ -500,30 +632,42 @@ class KioskModel:
     def _start(self, intent: Intent) -> asyncio.Task[None]:
         self._intent = intent
         self.ticket = self.notice = self.booking_refusal = self.notify = None
+        if intent.booking is None and intent.cccd is None:
+            self.card = None  # a service tapped after the card's priority: done with it
         self.phase = Phase.CHECKING
         self._changed()
         return self._spawn(self._fulfil(intent))
 
     async def _fulfil(self, intent: Intent) -> None:
         try:
-            await self.refresh_printer()
-            if not self.printer_ready:
-                self._reset()
-                return
+            if not intent.paperless:
+                await self.refresh_printer()
+            if not intent.paperless and not self.printer_ready:
+                if not self.settings.paperless_fallback:
+                    self._reset()
+                    return
+                intent = replace(intent, paperless=True)  # no paper: the screen is the ticket
+                self._intent = intent
             self._set_phase(Phase.ISSUING)
             try:
                 answer = await self._issue(intent)
             except ClientError as exc:
+                log.info("request %s refused: %s", intent.request_id, exc.code)
                 if intent.booking is not None:
                     self._refuse_booking(intent.booking, exc)
+                elif intent.cccd is not None:
+                    self._refuse_card(exc)
                 else:
-                    self._show_notice("refused", None, exc.message or exc.code)
+                    self._show_notice("refused", None, plain_refusal(exc.code))
                 return
             except (*SERVER_TROUBLE, TimeoutError):
                 self._orphans.append(intent)
                 self._show_notice("not_issued", "not_issued_body")
                 return
             ticket = answer["ticket"]
+            if intent.paperless:
+                self._show_ticket(ticket, intent, answer.get("checkin"))
+                return
             self._set_phase(Phase.PRINTING)
             if await self._print(ticket, intent):
                 self._show_ticket(ticket, intent, answer.get("checkin"))
@@ -540,6 +684,10 @@ class KioskModel:
         if intent.booking is not None:
             return await self.client.request(
                 "checkin", code=intent.booking, request_id=intent.request_id
+            )
+        if intent.cccd is not None:
+            return await self.client.request(
+                "checkin_card", cccd=intent.cccd, request_id=intent.request_id
             )
         assert intent.service is not None
         return await self.client.issue(intent.service, intent.priority, intent.request_id)
@@ -618,12 +766,15 @@ class KioskModel:
             number=ticket["number"],
             service_name=service.name,
             issued_at=datetime.fromtimestamp(ticket["issued_at"], self.settings.tz),
-            tracking_url=f"{self.server_base}/t/{ticket['public_id']}",
+            tracking_url=self._tracking_url(ticket),
             centre_name=self.site_name,
             waiting_ahead=max(0, int(ticket.get("ahead") or 0)),
             estimated_wait_minutes=minutes(ticket.get("estimated_wait")),
             priority_group=group.name if group else None,
         )
+
+    def _tracking_url(self, ticket: dict[str, Any]) -> str:
+        return f"{self.server_base}/t/{ticket['public_id']}"
 
     def _group(self, group_id: str | None) -> PriorityGroup | None:
         return next((g for g in self.priority_groups if g.id == group_id), None)
@@ -643,8 +794,11 @@ class KioskModel:
             booking=booking_key(intent.booking) if intent.booking is not None else None,
             message=str(checkin.get("message") or ""),
             message_en=str(checkin.get("message_en") or checkin.get("message") or ""),
+            tracking_url=self._tracking_url(ticket),
+            paperless=intent.paperless,
         )
         self.priority = None  # the next citizen chooses again
+        self.card = None  # the card's use is over: nothing of it stays
         self.page = Page.TICKET
 
     def _refuse_booking(self, code: str, exc: ClientError) -> None:
@@ -656,6 +810,14 @@ class KioskModel:
         self.booking_refusal = Refusal(exc.code, message, english)
         self.booking_code = code
         self.page = Page.BOOKING
+
+    def _refuse_card(self, exc: ClientError) -> None:
+        """Back to the card page with the server's plain words (no booking today…)."""
+        if self.card is not None:
+            message = plain_refusal(exc.code)
+            english = ERRORS[exc.code].en if exc.code in ERRORS else tr("refused_body", "en")
+            self.card = replace(self.card, refusal=Refusal(exc.code, message, english))
+        self.page = Page.CARD
 
     def _show_notice(self, title: str, body: str | None, detail: str = "") -> None:
         self.notice = Notice(title, body or "", detail)
@@ -738,7 +900,13 @@ class KioskModel:
         }
         self.priority_groups = sorted(
             (
-                PriorityGroup(g["id"], g["name"], g.get("name_en") or g["name"], g.get("rank", 1))
+                PriorityGroup(
+                    g["id"],
+                    g["name"],
+                    g.get("name_en") or g["name"],
+                    g.get("rank", 1),
+                    g.get("min_age") if type(g.get("min_age")) is int else None,
+                )
                 for g in welcome.get("priority_groups", [])
             ),
             key=lambda g: g.rank,
@@ -815,6 +983,8 @@ class KioskModel:
         self.priority = None
         self.ticket = self.notice = self.booking_refusal = None
         self.notify = None
+        self.card, self.card_error = None, None
+        self.paperless = self.large_text = self.voice = False
 
     def _arm_idle(self) -> None:
         if self._idle:
@@ -839,6 +1009,11 @@ class KioskModel:
             self._changed()
 
     def _changed(self) -> None:
+        fault = "" if self.in_service else self.out_of_service_reason()
+        if fault != self._fault_logged:  # the technical detail: to the log, once a change
+            if fault:
+                log.warning("out of service: %s", fault)
+            self._fault_logged = fault
         for listener in list(self._listeners):
             try:
                 listener()

@@ -28,7 +28,7 @@ VALID = [
     # extra fields at the end (2024 cards) and a trailing separator
     (f"{FULL}|Ghi chú|2031|", "001049012345", 77),
     # spaces around fields, a name with double spaces
-    (f" 001049012345 | 012345678 |Nguyễn  Văn Ấn | 02121949 |Nam", "001049012345", 77),
+    (" 001049012345 | 012345678 |Nguyễn  Văn Ấn | 02121949 |Nam", "001049012345", 77),
     # decomposed (NFD) Vietnamese
     (unicodedata.normalize("NFD", FULL), "001049012345", 77),
     # UTF-8 typed by a keyboard-wedge scanner as CP-1252 characters
