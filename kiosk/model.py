@@ -532,7 +532,7 @@ class KioskModel:
         self._changed()
 
     def toggle_paperless(self) -> None:
-        """"No paper, thanks": the next ticket is the number on screen with its QR."""
+        """ "No paper, thanks": the next ticket is the number on screen with its QR."""
         self.paperless = not self.paperless
         self._arm_idle()
         self._changed()

@@ -48,24 +48,24 @@ class WrapButton(QPushButton):
         super().__init__()
         self.words = label(text, role="button", align=Qt.AlignmentFlag.AlignHCenter)
         self.words.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.icon = QLabel()
-        self.icon.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.icon.hide()
+        self.picture = QLabel()
+        self.picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.picture.hide()
         self.box = QHBoxLayout(self)
         self.box.setContentsMargins(20, 8, 20, 8)
-        self.box.addWidget(self.icon)
+        self.box.addWidget(self.picture)
         self.box.addWidget(self.words, 1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def set_icon(self, picture: QPixmap) -> None:
-        self.icon.setPixmap(picture)
-        self.icon.setFixedSize(picture.size())
-        self.icon.show()
+        self.picture.setPixmap(picture)
+        self.picture.setFixedSize(picture.size())
+        self.picture.show()
 
-    def text(self) -> str:  # type: ignore[override]
+    def text(self) -> str:
         return self.words.text()
 
-    def setText(self, text: str) -> None:  # type: ignore[override]
+    def setText(self, text: str) -> None:
         if self.words.text() != text:
             self.words.setText(text)
             self.updateGeometry()
@@ -88,7 +88,7 @@ class WrapButton(QPushButton):
         super().nextCheckState()
         self._restyle()
 
-    def setChecked(self, checked: bool) -> None:  # type: ignore[override]
+    def setChecked(self, checked: bool) -> None:
         super().setChecked(checked)
         self._restyle()
 
@@ -100,7 +100,7 @@ class WrapButton(QPushButton):
         metrics = self.words.fontMetrics()
         widest = max((metrics.horizontalAdvance(w) for w in self.text().split()), default=0)
         margins = self.box.contentsMargins()
-        icon = self.icon.width() + self.box.spacing() if self.icon.isVisibleTo(self) else 0
+        icon = self.picture.width() + self.box.spacing() if self.picture.isVisibleTo(self) else 0
         return QSize(widest + icon + margins.left() + margins.right() + 12, TOUCH_PX)
 
     def hasHeightForWidth(self) -> bool:

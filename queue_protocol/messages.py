@@ -74,7 +74,9 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
 }
 
 ROLE_REQUESTS: dict[str, frozenset[str]] = {
-    "kiosk": frozenset({"issue", "void", "device_status", "checkin", "ping", "notify_me", "checkin_card"}),
+    "kiosk": frozenset(
+        {"issue", "void", "device_status", "checkin", "ping", "notify_me", "checkin_card"}
+    ),
     "counter": frozenset(
         {
             "call_next",

@@ -137,7 +137,9 @@ def layout_faults(window: KioskWindow) -> list[str]:
                 continue
             overlap = ra.intersected(rb)
             if overlap.width() > 1 and overlap.height() > 1:
-                texts = [w.text()[:40] if isinstance(w, QLabel | QPushButton) else "" for w in (a, b)]  # noqa: E501
+                texts = [
+                    w.text()[:40] if isinstance(w, QLabel | QPushButton) else "" for w in (a, b)
+                ]  # noqa: E501
                 faults.append(f"overlap {texts[0]!r} and {texts[1]!r}")
     return faults
 
@@ -186,7 +188,8 @@ def test_every_screen_fits_every_size_normal_and_large(run_kiosk, tmp_path):
             await until(lambda: widget.isVisible() and widget.isEnabled(), what="the button")
         except AssertionError:
             m = window.model
-            raise AssertionError(f"{widget.text()!r} not shown: {m.screen} {m.card!r} {m.card_error}")
+            state = f"{m.screen} {m.card!r} {m.card_error}"
+            raise AssertionError(f"{widget.text()!r} not shown: {state}") from None
         await laid_out(window)
         tap(widget)
 
@@ -289,4 +292,3 @@ def test_the_same_on_a_real_x_server(tmp_path):
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=10)
-
