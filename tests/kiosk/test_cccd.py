@@ -13,7 +13,6 @@ ADDRESS = "Số 1 Lý Thái Tổ, Phường Hoàn Kiếm, Hà Nội"
 FULL = f"001049012345|012345678|Nguyễn Văn Ấn|02121949|Nam|{ADDRESS}|15082021"
 
 
-
 def wedge_typed(text: str, codec: str) -> str:
     """The card's UTF-8 bytes as a scanner set to a one-byte code page types them (a byte
     the code page lacks comes through as the Latin-1 character)."""
