@@ -336,8 +336,9 @@ class KioskModel:
 
     @property
     def printer_out(self) -> bool:
-        """In service without paper: every ticket now is a ticket on screen."""
-        return self.in_service and not self.printer_ready
+        """In service without a printer that prints (checked, not a guess at the start):
+        every ticket now is a ticket on screen."""
+        return self.in_service and self._printer_checked and not self.printer_ready
 
     @property
     def busy(self) -> bool:
@@ -1009,7 +1010,8 @@ class KioskModel:
             self._changed()
 
     def _changed(self) -> None:
-        fault = "" if self.in_service else self.out_of_service_reason()
+        starting = self.client.state == "connecting" and not self.client.last_error
+        fault = "" if self.in_service or starting else self.out_of_service_reason()
         if fault != self._fault_logged:  # the technical detail: to the log, once a change
             if fault:
                 log.warning("out of service: %s", fault)

@@ -205,14 +205,13 @@ class BookingBook:
         """The code of the active booking on `day` made with this CCCD (the kiosk's ID
         card scan; issue 20): the earliest slot if there are several. Compares with what
         the booking already holds and keeps nothing."""
-        found = sorted(
-            (b.slot_at, b.code)
-            for b in self.by_code.values()
-            if b.day == day and b.cccd == cccd and b.status is BookingStatus.ACTIVE
-        )
-        if not found:
-            raise QueueError("no_booking_for_card")
-        return found[0][1]
+        mine = [b for b in self.by_code.values() if b.day == day and b.cccd == cccd]
+        found = sorted((b.slot_at, b.code) for b in mine if b.status is BookingStatus.ACTIVE)
+        if found:
+            return found[0][1]
+        if any(b.status is BookingStatus.CHECKED_IN for b in mine):
+            raise QueueError("booking_used")  # a second scan: the number is given already
+        raise QueueError("no_booking_for_card")
 
     def drop_before(self, day: str) -> None:
         """Forget bookings of past days (the bookings table keeps them)."""

@@ -139,7 +139,7 @@ def layout_faults(window: KioskWindow) -> list[str]:
             if overlap.width() > 1 and overlap.height() > 1:
                 texts = [
                     w.text()[:40] if isinstance(w, QLabel | QPushButton) else "" for w in (a, b)
-                ]  # noqa: E501
+                ]
                 faults.append(f"overlap {texts[0]!r} and {texts[1]!r}")
     return faults
 
