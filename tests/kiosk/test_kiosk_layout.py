@@ -248,6 +248,8 @@ def test_every_screen_fits_every_size_normal_and_large(run_kiosk, tmp_path):
 
     run_kiosk(scenario, clock=clock, idle_seconds=600, ticket_seconds=600)
     assert not faults, "\n".join(faults)
+    expected = os.environ.get("KIOSK_EXPECT_PLATFORM")
+    assert expected is None or QApplication.platformName() == expected
 
 
 def test_large_text_is_half_again_as_big_and_aaa_contrast(qapp):
@@ -277,6 +279,7 @@ def test_the_same_on_a_real_x_server(tmp_path):
             display = pipe.readline().strip()
         assert display, "Xvfb did not start"
         env = {**os.environ, "DISPLAY": f":{display}", "QT_QPA_PLATFORM": "xcb"}
+        env["KIOSK_EXPECT_PLATFORM"] = "xcb"  # not offscreen again by mistake
         env.pop("KIOSK_SCREENSHOTS", None)
         test = f"{__file__}::test_every_screen_fits_every_size_normal_and_large"
         run = subprocess.run(
