@@ -76,6 +76,7 @@ class Page(StrEnum):
     PRIORITY = "priority"
     BOOKING = "booking"
     CARD = "card"  # an ID card was scanned: its offers, or why it was not read
+    STAFF = "staff"  # the hidden maintenance page: PIN, then printer and connection
     NOTIFY = "notify"  # after the ticket: a phone number for "your turn is near"
     PRINTING = "printing"
     TICKET = "ticket"
@@ -266,6 +267,11 @@ class KioskModel:
         self.large_text = False  # larger, high-contrast text; back to normal when idle
         self.voice = False  # spoken guidance (kiosk/voice.py); off again when idle
         self._fault_logged = ""  # the technical reason last written to the log
+        # The hidden maintenance page: five taps in the corner, then the PIN.
+        self._corner_taps: list[float] = []
+        self.staff_pin_typed = ""
+        self.staff_open = False  # the PIN was right
+        self.staff_message = ""  # the last maintenance action's outcome (for staff)
         # What the server offers (`GET /api/messaging/options`, asked after each welcome):
         # no button for a step the server would refuse.
         self.notify_offered = False
@@ -346,7 +352,10 @@ class KioskModel:
 
     @property
     def screen(self) -> Page:
-        """The page to show now: a tap in flight and its outcome win over everything."""
+        """The page to show now: a tap in flight and its outcome win over everything;
+        the maintenance page shows even out of service (that is when it is needed)."""
+        if self.page is Page.STAFF:
+            return Page.STAFF
         if self._intent is not None:
             return Page.PRINTING
         if self.page in (Page.TICKET, Page.NOTICE, Page.NOTIFY):
@@ -519,6 +528,83 @@ class KioskModel:
         return self._start(
             Intent(None, None, new_request_id(), cccd=card.cccd, paperless=self.paperless)
         )
+
+    # -- the hidden maintenance page (staff) -------------------------------------
+
+    STAFF_TAPS = 5  # taps on the top left corner …
+    STAFF_TAP_SECONDS = 4.0  # … within this many seconds
+
+    def corner_tap(self, now: float | None = None) -> None:
+        """A tap on the screen's top left corner (the site's name: no button there):
+        five in a row open the PIN pad, when `[kiosk] staff_pin` is set."""
+        now = time.monotonic() if now is None else now
+        taps = [t for t in self._corner_taps if now - t < self.STAFF_TAP_SECONDS] + [now]
+        self._corner_taps = taps
+        if len(taps) >= self.STAFF_TAPS and self.settings.staff_pin and self._intent is None:
+            self._corner_taps = []
+            log.info("maintenance page asked for")
+            self._navigate(Page.STAFF, staff_pin_typed="", staff_open=False, staff_message="")
+
+    def type_staff_pin(self, digit: str) -> None:
+        if self.page is not Page.STAFF or self.staff_open or not digit.isdigit():
+            return
+        typed = (self.staff_pin_typed + digit)[:12]
+        if typed == self.settings.staff_pin:
+            log.info("maintenance page opened")
+            self._navigate(Page.STAFF, staff_pin_typed="", staff_open=True, staff_message="")
+        elif len(typed) >= len(self.settings.staff_pin):
+            log.warning("maintenance page: wrong PIN")
+            self._navigate(Page.STAFF, staff_pin_typed="", staff_message="wrong_pin")
+        else:
+            self._navigate(Page.STAFF, staff_pin_typed=typed, staff_message="")
+
+    def staff_status(self) -> list[str]:
+        """For the staff, technical words allowed: the printer and the server link."""
+        health = self.printer_health
+        error = self.client.last_error
+        return [
+            f"Máy in / Printer: {health.state} {health.detail}".strip(),
+            f"Máy chủ / Server: {self.server_base} ({self.client.state})"
+            + (f": {error}" if error and self.client.state != "connected" else ""),
+            f"Giấy / Paper fallback: {'on' if self.settings.paperless_fallback else 'off'}",
+        ]
+
+    async def print_test_page(self) -> None:
+        """The printer test page: a slip marked TEST, through the same path as tickets."""
+        if not self.staff_open:
+            return
+        slip = TicketSlip(
+            number="TEST",
+            service_name="Trang in thử / Test page",
+            issued_at=datetime.fromtimestamp(self.clock(), self.settings.tz),
+            tracking_url=self.server_base,
+            centre_name=self.site_name,
+        )
+        try:
+            await self.printer.print_ticket(slip, self.layout)
+            self.staff_message = "test_printed"
+        except PrintError as exc:
+            log.warning("test page not printed: %s", exc)
+            self.staff_message = "test_failed"
+            self._set_printer(PrinterHealth(_ERROR_STATES.get(type(exc), "unknown"), str(exc)))
+        self._changed()
+
+    async def reregister(self) -> None:
+        """Say hello to the server again with the device token: a fresh welcome (the
+        catalogue, the options) and the printer's state reported anew."""
+        if not self.staff_open:
+            return
+        log.info("maintenance: re-registering with the server")
+        await self.client.stop()
+        await self.client.start()
+        self.staff_message = "reregistered"
+        self._changed()
+
+    def close_staff(self) -> None:
+        self.staff_open, self.staff_pin_typed, self.staff_message = False, "", ""
+        self.page = Page.HOME
+        self._arm_idle()
+        self._changed()
 
     # -- large text, voice, paper: the citizen's choices, reset when idle --------
 
@@ -852,7 +938,12 @@ class KioskModel:
         self._printer_checked = True
         if state_changed:
             log.info("printer %s %s", health.state, health.detail)
-            if was_ready and not self.printer_ready and self._intent is None:
+            if (
+                was_ready
+                and not self.printer_ready
+                and self._intent is None
+                and self.page is not Page.STAFF
+            ):
                 self._reset()
             self._changed()
         self._report_printer()
@@ -962,8 +1053,8 @@ class KioskModel:
         self._changed()
 
     def _on_state(self, state: str) -> None:
-        if state != "connected" and self._intent is None:
-            self._reset()
+        if state != "connected" and self._intent is None and self.page is not Page.STAFF:
+            self._reset()  # (the staff re-registering keep their page)
         self._changed()
 
     # -- helpers --------------------------------------------------------------
@@ -986,6 +1077,7 @@ class KioskModel:
         self.notify = None
         self.card, self.card_error = None, None
         self.paperless = self.large_text = self.voice = False
+        self.staff_open, self.staff_pin_typed = False, ""
 
     def _arm_idle(self) -> None:
         if self._idle:

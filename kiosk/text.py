@@ -198,6 +198,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The date of birth read from the card is not valid. Please scan again or ask "
         "at the information desk.",
     ),
+    # the maintenance page (staff only; technical words allowed there)
+    "staff_title": ("Bảo trì máy lấy số", "Kiosk maintenance"),
+    "staff_pin": ("Nhập mã PIN của cán bộ", "Enter the staff PIN"),
+    "staff_wrong_pin": ("Sai mã PIN", "Wrong PIN"),
+    "staff_test": ("In trang thử", "Print a test page"),
+    "staff_reregister": ("Đăng ký lại với máy chủ", "Register with the server again"),
+    "staff_close": ("Thoát bảo trì", "Leave maintenance"),
+    "staff_test_printed": ("Đã in trang thử", "Test page printed"),
+    "staff_test_failed": ("Không in được trang thử", "The test page did not print"),
+    "staff_reregistered": ("Đã đăng ký lại", "Registered again"),
     # the top bar's two aids
     "large_text": ("Aa Chữ to", "Aa Large text"),
     "normal_text": ("Aa Chữ thường", "Aa Normal text"),

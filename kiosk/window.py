@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -763,6 +765,52 @@ class NotifyPage(PageWidget):
         self.submit.setEnabled(form.complete and not form.sending)
 
 
+class StaffPage(PageWidget):
+    """The hidden maintenance page: the PIN pad, then the printer's and the server's
+    state in technical words, a printer test page, re-registering, leaving."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self.inner)
+        layout.setSpacing(20)
+        self.title = label(role="title")
+        self.message = label(role="refusal")
+        self.status = label(role="small_body")
+        self.pad = NumberPad()
+        self.pad.typed.connect(model.type_staff_pin)
+        self.pad.deleted.connect(lambda: None)
+        self.test = button("", "submit", lambda: self._spawn(model.print_test_page()))
+        self.reregister = button("", "search", lambda: self._spawn(model.reregister()))
+        self.leave = button("", "", model.close_staff)
+        parts: tuple[QWidget, ...] = (self.title, self.message, self.status, self.pad)
+        for part in (*parts, self.test, self.reregister, self.leave):
+            layout.addWidget(part)
+        layout.addStretch(1)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def refresh(self) -> None:
+        m, lang = self.model, self.model.language
+        opened = m.staff_open
+        self.title.setText(tr("staff_title" if opened else "staff_pin", lang))
+        self.message.setVisible(bool(m.staff_message))
+        if m.staff_message:
+            self.message.setText(tr(f"staff_{m.staff_message}", lang))
+        self.status.setVisible(opened)
+        self.status.setText("\n".join(m.staff_status()) if opened else "")
+        self.pad.setVisible(not opened)
+        self.pad.set_language(lang)
+        for widget in (self.test, self.reregister):
+            widget.setVisible(opened)
+        self.test.setText(tr("staff_test", lang))
+        self.reregister.setText(tr("staff_reregister", lang))
+        self.leave.setText(tr("staff_close", lang))
+
+
 class KioskWindow(QWidget):
     """The whole screen: top bar, priority banner, and the page the model says."""
 
@@ -793,6 +841,7 @@ class KioskWindow(QWidget):
         self.ticket, self.message = TicketPage(model), message
         self.notify = NotifyPage(model)
         self.card = CardPage(model)
+        self.staff = StaffPage(model)
         self.pages: dict[Page, PageWidget] = {
             Page.HOME: self.home,
             Page.SECTOR: self.sector,
@@ -802,13 +851,14 @@ class KioskWindow(QWidget):
             Page.TICKET: self.ticket,
             Page.NOTIFY: self.notify,
             Page.CARD: self.card,
+            Page.STAFF: self.staff,
             Page.PRINTING: message,
             Page.NOTICE: message,
             Page.OUT_OF_SERVICE: message,
         }
         for page in dict.fromkeys(self.pages.values()):
             self.stack.addWidget(page)
-        self.scanner = ScannerInput(model)
+        self.scanner = ScannerInput(model, self)
         app = QApplication.instance()
         if app is not None:  # there is one: a widget cannot be made without it
             app.installEventFilter(self.scanner)
@@ -939,15 +989,30 @@ class ScannerInput(QObject):
     keyboard wedge: it types the QR content, the booking code, and presses Enter) and
     check that booking in, whatever the screen shows."""
 
-    def __init__(self, model: KioskModel) -> None:
+    CORNER = 100  # px: the top left square whose taps open the maintenance page
+
+    def __init__(self, model: KioskModel, window: QWidget | None = None) -> None:
         super().__init__()
         self.model = model
+        self.window = window
         self.buffer = ""
+        self._last_press = -1
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             self.model.touch()
+            if (
+                isinstance(event, QMouseEvent)
+                and isinstance(watched, QWidget)
+                and self.window is not None
+                and watched.window() is self.window
+                and event.timestamp() != self._last_press  # once per tap, not per parent
+            ):
+                self._last_press = event.timestamp()
+                at = self.window.mapFromGlobal(event.globalPosition().toPoint())
+                if 0 <= at.x() < self.CORNER and 0 <= at.y() < self.CORNER:
+                    self.model.corner_tap()
         elif (
             kind == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)

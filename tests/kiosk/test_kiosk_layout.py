@@ -26,6 +26,7 @@ from kiosk.model import KioskModel, Page
 from kiosk.style import BODY_PT, CONTRAST_PAIRS, TILE_PT, TITLE_PT, contrast_ratio
 from kiosk.widgets import Tile, WrapButton
 from kiosk.window import KioskWindow
+from tests.kiosk.test_kiosk_staff import corner_taps
 from tests.kiosk.test_kiosk_ui import grab, laid_out, run_kiosk, shown, tap, tile
 from tests.support import ROOT, SHOTS
 from tests.support.booking import post, request
@@ -241,12 +242,17 @@ def test_every_screen_fits_every_size_normal_and_large(run_kiosk, tmp_path):
         assert model.ticket is not None and model.ticket.paperless
         await check(window, model, "ticket-paperless")
         await press(window.ticket.done)
+        corner_taps(window, 5)  # the maintenance page, opened
+        for digit in "2468":
+            await press(window.staff.pad.keys[digit])
+        await check(window, model, "staff")
+        await press(window.staff.leave)
         await server.stop()
         await until(lambda: model.screen is Page.OUT_OF_SERVICE, what="out of service")
         await check(window, model, "out-of-service")
         await server.start()
 
-    run_kiosk(scenario, clock=clock, idle_seconds=600, ticket_seconds=600)
+    run_kiosk(scenario, clock=clock, idle_seconds=600, ticket_seconds=600, staff_pin="2468")
     assert not faults, "\n".join(faults)
     expected = os.environ.get("KIOSK_EXPECT_PLATFORM")
     assert expected is None or QApplication.platformName() == expected
