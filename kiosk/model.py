@@ -24,9 +24,11 @@ from typing import Any
 
 import aiohttp
 
+from announce.player import CommandPlayer
 from kiosk.cccd import CardError, IdCard, looks_like_card, parse_card
 from kiosk.config import KioskSettings
 from kiosk.text import matches, minutes, tr
+from kiosk.voice import VoiceGuide, prompt_clips
 from printer.device import (
     CoverOpen,
     PaperOut,
@@ -266,6 +268,8 @@ class KioskModel:
         self.paperless = False  # the citizen chose the number on screen instead of paper
         self.large_text = False  # larger, high-contrast text; back to normal when idle
         self.voice = False  # spoken guidance (kiosk/voice.py); off again when idle
+        self.guide = VoiceGuide(CommandPlayer())  # the tests give it their loudspeaker
+        self._spoken_for: tuple[str, str] | None = None  # the screen last prompted
         self._fault_logged = ""  # the technical reason last written to the log
         # The hidden maintenance page: five taps in the corner, then the PIN.
         self._corner_taps: list[float] = []
@@ -305,6 +309,7 @@ class KioskModel:
         self._spawn(self._poll_printer())
 
     async def stop(self) -> None:
+        await self.guide.close()
         if self._idle:
             self._idle.cancel()
         for task in list(self._tasks):
@@ -422,7 +427,9 @@ class KioskModel:
     # -- what the citizen does ----------------------------------------------
 
     def touch(self) -> None:
-        """Any touch: the idle clock starts again."""
+        """Any touch: the idle clock starts again, and the voice stops (the citizen
+        is doing something; the next screen speaks for itself)."""
+        self.guide.stop()
         self._arm_idle()
 
     def go_home(self) -> None:
@@ -615,6 +622,9 @@ class KioskModel:
 
     def toggle_voice(self) -> None:
         self.voice = not self.voice
+        self._spoken_for = None  # on: say what this screen asks
+        if not self.voice:
+            self.guide.stop()
         self._arm_idle()
         self._changed()
 
@@ -1077,6 +1087,7 @@ class KioskModel:
         self.notify = None
         self.card, self.card_error = None, None
         self.paperless = self.large_text = self.voice = False
+        self.guide.stop()
         self.staff_open, self.staff_pin_typed = False, ""
 
     def _arm_idle(self) -> None:
@@ -1108,11 +1119,26 @@ class KioskModel:
             if fault:
                 log.warning("out of service: %s", fault)
             self._fault_logged = fault
+        self._speak()
         for listener in list(self._listeners):
             try:
                 listener()
             except Exception:
                 log.exception("kiosk view failed to render")
+
+    def _speak(self) -> None:
+        """With the voice on, say once what a newly shown screen asks."""
+        if not self.voice:
+            self._spoken_for = None
+            return
+        screen = self.screen
+        number = self.ticket.number if screen is Page.TICKET and self.ticket else ""
+        if self._spoken_for == (screen.value, number):
+            return
+        self._spoken_for = (screen.value, number)
+        paperless = bool(self.ticket and self.ticket.paperless)
+        with contextlib.suppress(RuntimeError):  # no running loop: nothing to play on
+            self.guide.say(prompt_clips(screen.value, number or None, paperless))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
