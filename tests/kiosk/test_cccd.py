@@ -81,4 +81,5 @@ def test_a_refusal_and_a_card_never_carry_the_personal_fields_into_a_log():
 
 def test_a_card_is_told_from_a_booking_code():
     assert looks_like_card(FULL) and looks_like_card("00104901234|x")
+    assert looks_like_card("0010|Nguyễn Văn Ấn")  # damaged: still never a booking code
     assert not looks_like_card("KMZZ-UJVW") and not looks_like_card("https://x/t/abc")
