@@ -276,6 +276,7 @@ class KioskModel:
         self.staff_pin_typed = ""
         self.staff_open = False  # the PIN was right
         self.staff_message = ""  # the last maintenance action's outcome (for staff)
+        self._wrong_pins = 0
         # What the server offers (`GET /api/messaging/options`, asked after each welcome):
         # no button for a step the server would refuse.
         self.notify_offered = False
@@ -540,6 +541,7 @@ class KioskModel:
 
     STAFF_TAPS = 5  # taps on the top left corner …
     STAFF_TAP_SECONDS = 4.0  # … within this many seconds
+    STAFF_TRIES = 3  # wrong PINs before the pad closes
 
     def corner_tap(self, now: float | None = None) -> None:
         """A tap on the screen's top left corner (the site's name: no button there):
@@ -550,6 +552,7 @@ class KioskModel:
         if len(taps) >= self.STAFF_TAPS and self.settings.staff_pin and self._intent is None:
             self._corner_taps = []
             log.info("maintenance page asked for")
+            self._wrong_pins = 0
             self._navigate(Page.STAFF, staff_pin_typed="", staff_open=False, staff_message="")
 
     def type_staff_pin(self, digit: str) -> None:
@@ -560,7 +563,11 @@ class KioskModel:
             log.info("maintenance page opened")
             self._navigate(Page.STAFF, staff_pin_typed="", staff_open=True, staff_message="")
         elif len(typed) >= len(self.settings.staff_pin):
-            log.warning("maintenance page: wrong PIN")
+            self._wrong_pins += 1
+            log.warning("maintenance page: wrong PIN (%d)", self._wrong_pins)
+            if self._wrong_pins >= self.STAFF_TRIES:  # back to the citizens' screens
+                self.close_staff()
+                return
             self._navigate(Page.STAFF, staff_pin_typed="", staff_message="wrong_pin")
         else:
             self._navigate(Page.STAFF, staff_pin_typed=typed, staff_message="")

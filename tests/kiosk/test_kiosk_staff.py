@@ -51,6 +51,18 @@ def test_five_corner_taps_and_the_pin_open_maintenance(run_kiosk):
     run_kiosk(scenario, staff_pin="2468")
 
 
+def test_three_wrong_pins_close_the_pad(run_kiosk):
+    async def scenario(window, model, server, vp):
+        corner_taps(window, 5)
+        for _ in range(3):
+            assert shown(window) is window.staff
+            for digit in "9999":
+                tap(window.staff.pad.keys[digit])
+        assert shown(window) is window.home and not model.staff_open
+
+    run_kiosk(scenario, staff_pin="2468")
+
+
 def test_no_pin_configured_no_maintenance_page(run_kiosk):
     async def scenario(window, model, server, vp):
         corner_taps(window, 6)
