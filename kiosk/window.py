@@ -543,11 +543,12 @@ class TicketPage(PageWidget):
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
         layout = QVBoxLayout(self.inner)
+        layout.setContentsMargins(0, 0, 0, 0)  # the card's own margins are enough
         card_frame = QFrame()
         card_frame.setObjectName("ticketcard")
         self.card = QBoxLayout(QBoxLayout.Direction.TopToBottom, card_frame)
-        self.card.setContentsMargins(40, 40, 40, 40)
-        self.card.setSpacing(40)
+        self.card.setContentsMargins(32, 24, 32, 24)
+        self.card.setSpacing(24)
         self.caption = label(role="title", align=CENTER)
         self.number = label(role="number", wrap=False, align=CENTER)
         self.service = label(role="title", align=CENTER)
@@ -562,7 +563,7 @@ class TicketPage(PageWidget):
         self.done = button("", "", model.go_home)
         self.done.setMinimumWidth(360)
         big, facts = QVBoxLayout(), QVBoxLayout()
-        facts.setSpacing(18)
+        facts.setSpacing(10)
         big.addWidget(self.caption)
         big.addWidget(self.number)
         big.addWidget(self.qr, 0, CENTER)
@@ -611,7 +612,9 @@ class TicketPage(PageWidget):
         self.estimate.setText(tr("estimated", lang, m=wait) if wait else tr("estimated_none", lang))
         self.slip.setText(tr("paperless_note" if ticket.paperless else "take_slip", lang))
         self.qr.set_url(ticket.tracking_url)
+        self.qr.setFixedSize(*(2 * (200 if m.large_text else 260,)))
         self.qr_caption.setText(tr("track_qr", lang))
+        self.qr_caption.setVisible(not m.large_text)  # the note below says it in full
         self.notify.setText(tr("notify", lang))
         self.notify.setVisible(m.notify_offered)
         self.done.setText(tr("done", lang))
@@ -922,7 +925,8 @@ class KioskWindow(QWidget):
             for column, aid in enumerate((self.voice, self.large, self.language)):
                 self.aids.addWidget(aid, 0, column)
         for column in range(3):
-            self.aids.setColumnStretch(column, 1 if narrow else 0)
+            used = column < (2 if two_rows else 3)
+            self.aids.setColumnStretch(column, 1 if narrow and used else 0)
 
     def refresh(self) -> None:
         m, lang, screen = self.model, self.model.language, self.model.screen
