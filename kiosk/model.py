@@ -1114,7 +1114,12 @@ class KioskModel:
         if self._intent is not None:
             self._arm_idle()
             return
-        fresh = self.page is Page.HOME and self.language == "vi" and self.priority is None
+        fresh = (
+            self.page is Page.HOME
+            and self.language == "vi"
+            and self.priority is None
+            and not (self.large_text or self.voice or self.paperless)
+        )
         if not fresh:
             self._reset()
             self._changed()

@@ -139,6 +139,9 @@ async def test_a_card_scanned_while_printing_is_ignored(card_kiosk):
 
 async def test_large_text_and_voice_are_reset_when_idle(card_kiosk):
     _server, _clock, _booking, kiosk = card_kiosk
+    kiosk.toggle_large_text()  # on the home page, then nobody touches the screen
+    kiosk._on_idle()
+    assert not kiosk.large_text
     kiosk.toggle_large_text()
     kiosk.toggle_voice()
     kiosk.scan(CARD)
