@@ -25,6 +25,10 @@ class KioskSettings:
     timezone: str = "Asia/Ho_Chi_Minh"
     slip_header: tuple[str, ...] = ()  # lines above the number, e.g. the province
     slip_english: bool = True
+    # printer out (paper, cover…): go on giving numbers on screen with the tracking QR
+    # (issue 12), instead of pausing the kiosk
+    paperless_fallback: bool = True
+    staff_pin: str = ""  # the maintenance page's PIN (empty: no maintenance page)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -24,10 +24,13 @@ from typing import Any
 
 import aiohttp
 
+from announce.player import CommandPlayer
+from kiosk.cccd import CardError, IdCard, looks_like_card, parse_card
 from kiosk.config import KioskSettings
 from kiosk.dossier import DossierLookup
 from kiosk.guide import ServerSearch, guide_slip, guide_url
 from kiosk.text import matches, minutes, tr
+from kiosk.voice import VoiceGuide, prompt_clips
 from printer.device import (
     CoverOpen,
     PaperOut,
@@ -77,6 +80,8 @@ class Page(StrEnum):
     SEARCH = "search"
     PRIORITY = "priority"
     BOOKING = "booking"
+    CARD = "card"  # an ID card was scanned: its offers, or why it was not read
+    STAFF = "staff"  # the hidden maintenance page: PIN, then printer and connection
     NOTIFY = "notify"  # after the ticket: a phone number for "your turn is near"
     PRINTING = "printing"
     TICKET = "ticket"
@@ -121,6 +126,7 @@ class PriorityGroup:
     name: str
     name_en: str
     rank: int
+    min_age: int | None = None  # an ID card this old is offered the group (issue 20)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ class Intent:
     priority: str | None
     request_id: str
     booking: str | None = None  # the code as typed or scanned: `checkin` instead of `issue`
+    cccd: str | None = None  # an ID card's number: `checkin_card` (kept only in memory)
+    paperless: bool = False  # the number on screen with the tracking QR, nothing printed
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,8 @@ class IssuedTicket:
     booking: str | None = None  # the booking code (normalised) this ticket checked in
     message: str = ""  # the server's check-in message (a late arrival, …)
     message_en: str = ""
+    tracking_url: str = ""  # the QR on screen: the phone follows the ticket there
+    paperless: bool = False  # nothing was printed: the screen is the ticket
 
 
 @dataclass(frozen=True)
@@ -167,6 +177,22 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class CardOffer:
+    """What a scanned ID card offers until the screen goes home: the priority group its
+    age entitles to (the officer still checks the card) and today's booking. The ID
+    number is kept only to send `checkin_card`; name, address and the rest are dropped
+    at once. `refusal` is the server's answer when no booking was found."""
+
+    cccd: str
+    age: int
+    group: PriorityGroup | None
+    refusal: Refusal | None = None
+
+    def __repr__(self) -> str:
+        return f"CardOffer(age {self.age}, group {self.group.id if self.group else None})"
+
+
+@dataclass(frozen=True)
 class NotifyForm:
     """The optional step after a ticket: a phone number typed on the number pad and how
     many people ahead the citizen wants the message at. `done` once the server said yes."""
@@ -182,6 +208,12 @@ class NotifyForm:
     def complete(self) -> bool:
         """Enough digits for a mobile number; whether it is one is the server's call."""
         return len(self.phone) >= PHONE_MIN_DIGITS
+
+
+def plain_refusal(code: str) -> str:
+    """The server's refusal in the citizen's plain Vietnamese: the shared table's words
+    for a known code, a general sentence for any other (the code goes to the log)."""
+    return ERRORS[code].vi if code in ERRORS else tr("refused_body", "vi")
 
 
 def booking_key(code: str) -> str:
@@ -244,6 +276,20 @@ class KioskModel:
         self.guide_query = ""
         self.guide_procedure: dict[str, Any] | None = None
         self.guide_print = ""  # "", "printing", "printed", "failed"
+        self.card: CardOffer | None = None  # an ID card scanned: dropped when home
+        self.card_error: str | None = None  # why a scan was not read as a card (a CardError)
+        self.paperless = False  # the citizen chose the number on screen instead of paper
+        self.large_text = False  # larger, high-contrast text; back to normal when idle
+        self.voice = False  # spoken guidance (kiosk/voice.py); off again when idle
+        self.guide = VoiceGuide(CommandPlayer())  # the tests give it their loudspeaker
+        self._spoken_for: tuple[str, str] | None = None  # the screen last prompted
+        self._fault_logged = ""  # the technical reason last written to the log
+        # The hidden maintenance page: five taps in the corner, then the PIN.
+        self._corner_taps: list[float] = []
+        self.staff_pin_typed = ""
+        self.staff_open = False  # the PIN was right
+        self.staff_message = ""  # the last maintenance action's outcome (for staff)
+        self._wrong_pins = 0
         # What the server offers (`GET /api/messaging/options`, asked after each welcome):
         # no button for a step the server would refuse.
         self.notify_offered = False
@@ -279,6 +325,7 @@ class KioskModel:
         self._spawn(self._poll_printer())
 
     async def stop(self) -> None:
+        await self.guide.close()
         if self._idle:
             self._idle.cancel()
         for task in list(self._tasks):
@@ -310,7 +357,15 @@ class KioskModel:
 
     @property
     def in_service(self) -> bool:
-        return self.connected and self.printer_ready
+        """Connected, and a ticket can be given: printed, or (`paperless_fallback`, the
+        default) on screen while the printer is out (issue 12)."""
+        return self.connected and (self.printer_ready or self.settings.paperless_fallback)
+
+    @property
+    def printer_out(self) -> bool:
+        """In service without a printer that prints (checked, not a guess at the start):
+        every ticket now is a ticket on screen."""
+        return self.in_service and self._printer_checked and not self.printer_ready
 
     @property
     def busy(self) -> bool:
@@ -318,7 +373,10 @@ class KioskModel:
 
     @property
     def screen(self) -> Page:
-        """The page to show now: a tap in flight and its outcome win over everything."""
+        """The page to show now: a tap in flight and its outcome win over everything;
+        the maintenance page shows even out of service (that is when it is needed)."""
+        if self.page is Page.STAFF:
+            return Page.STAFF
         if self._intent is not None:
             return Page.PRINTING
         if self.page in (Page.TICKET, Page.NOTICE, Page.NOTIFY):
@@ -327,8 +385,17 @@ class KioskModel:
             return Page.OUT_OF_SERVICE
         return self.page
 
+    def out_of_service_cause(self) -> str:
+        """Why the kiosk is paused, in the citizen's plain words: a `STRINGS` key (the
+        technical detail is `out_of_service_reason`, for the log and the staff)."""
+        if self.client.state == "refused":
+            return "cause_setup"
+        if not self.connected:
+            return "cause_server"
+        return "cause_printer"
+
     def out_of_service_reason(self) -> str:
-        """One line for the staff, in both languages."""
+        """One line for the staff, in both languages (never shown to a citizen)."""
 
         def both(key: str, **kw: object) -> str:
             return f"{tr(key, 'vi', **kw)} / {tr(key, 'en', **kw)}"
@@ -380,7 +447,9 @@ class KioskModel:
     # -- what the citizen does ----------------------------------------------
 
     def touch(self) -> None:
-        """Any touch: the idle clock starts again."""
+        """Any touch: the idle clock starts again, and the voice stops (the citizen
+        is doing something; the next screen speaks for itself)."""
+        self.guide.stop()
         self._arm_idle()
 
     def go_home(self) -> None:
@@ -396,6 +465,8 @@ class KioskModel:
             guide_query="",
             guide_procedure=None,
             guide_print="",
+            card=None,
+            card_error=None,
         )
 
     def open_sector(self, sector_id: str) -> None:
@@ -504,6 +575,161 @@ class KioskModel:
         self.booking_code = code
         return self._start(Intent(None, None, new_request_id(), booking=code))
 
+    def scan(self, text: str) -> None:
+        """What the scanner typed, then Enter: an ID card's QR or a booking code."""
+        if looks_like_card(text):
+            self.read_card(text)
+        else:
+            self.submit_booking(text)
+
+    # -- the ID card (CCCD) at the scanner: issue 20 ----------------------------
+
+    def read_card(self, text: str) -> None:
+        """Read an ID card's QR: the card page with what it offers, or a plain refusal.
+        Of the card only the ID number (for `checkin_card`) and the age stay, in memory,
+        until the screen goes home; nothing of it is logged."""
+        self._arm_idle()
+        if self._intent is not None:
+            log.info("an ID card was scanned while a ticket is on its way: ignored")
+            return
+        if not self.in_service:
+            return
+        today = datetime.fromtimestamp(self.clock(), self.settings.tz).date()
+        try:
+            card = parse_card(text, today)
+        except CardError as exc:
+            log.info("scan not read as an ID card: %s", exc.reason)
+            self._navigate(Page.CARD, card=None, card_error=exc.reason)
+            return
+        self._navigate(Page.CARD, card=self._offer(card, today), card_error=None)
+
+    def _offer(self, card: IdCard, today: Any) -> CardOffer:
+        age = card.age(today)
+        entitled = [g for g in self.priority_groups if g.min_age is not None and age >= g.min_age]
+        group = min(entitled, key=lambda g: (g.rank, -(g.min_age or 0)), default=None)
+        return CardOffer(card.id_number, age, group)
+
+    def accept_card_priority(self) -> None:
+        """The one confirmation tap: the group the card's age entitles to, then home to
+        choose the service (with the priority banner)."""
+        card = self.card
+        if card is not None and card.group is not None:
+            self._navigate(Page.HOME, priority=card.group, card=None, card_error=None)
+
+    def checkin_by_card(self) -> asyncio.Task[None] | None:
+        """Today's booking made with this card, checked in by the server (`checkin_card`)."""
+        self._arm_idle()
+        card = self.card
+        if card is None or self._intent is not None or not self.in_service:
+            return None
+        return self._start(
+            Intent(None, None, new_request_id(), cccd=card.cccd, paperless=self.paperless)
+        )
+
+    # -- the hidden maintenance page (staff) -------------------------------------
+
+    STAFF_TAPS = 5  # taps on the top left corner …
+    STAFF_TAP_SECONDS = 4.0  # … within this many seconds
+    STAFF_TRIES = 3  # wrong PINs before the pad closes
+
+    def corner_tap(self, now: float | None = None) -> None:
+        """A tap on the screen's top left corner (the site's name: no button there):
+        five in a row open the PIN pad, when `[kiosk] staff_pin` is set."""
+        now = time.monotonic() if now is None else now
+        taps = [t for t in self._corner_taps if now - t < self.STAFF_TAP_SECONDS] + [now]
+        self._corner_taps = taps
+        if len(taps) >= self.STAFF_TAPS and self.settings.staff_pin and self._intent is None:
+            self._corner_taps = []
+            log.info("maintenance page asked for")
+            self._wrong_pins = 0
+            self._navigate(Page.STAFF, staff_pin_typed="", staff_open=False, staff_message="")
+
+    def type_staff_pin(self, digit: str) -> None:
+        if self.page is not Page.STAFF or self.staff_open or not digit.isdigit():
+            return
+        typed = (self.staff_pin_typed + digit)[:12]
+        if typed == self.settings.staff_pin:
+            log.info("maintenance page opened")
+            self._navigate(Page.STAFF, staff_pin_typed="", staff_open=True, staff_message="")
+        elif len(typed) >= len(self.settings.staff_pin):
+            self._wrong_pins += 1
+            log.warning("maintenance page: wrong PIN (%d)", self._wrong_pins)
+            if self._wrong_pins >= self.STAFF_TRIES:  # back to the citizens' screens
+                self.close_staff()
+                return
+            self._navigate(Page.STAFF, staff_pin_typed="", staff_message="wrong_pin")
+        else:
+            self._navigate(Page.STAFF, staff_pin_typed=typed, staff_message="")
+
+    def staff_status(self) -> list[str]:
+        """For the staff, technical words allowed: the printer and the server link."""
+        health = self.printer_health
+        error = self.client.last_error
+        return [
+            f"Máy in / Printer: {health.state} {health.detail}".strip(),
+            f"Máy chủ / Server: {self.server_base} ({self.client.state})"
+            + (f": {error}" if error and self.client.state != "connected" else ""),
+            f"Giấy / Paper fallback: {'on' if self.settings.paperless_fallback else 'off'}",
+        ]
+
+    async def print_test_page(self) -> None:
+        """The printer test page: a slip marked TEST, through the same path as tickets."""
+        if not self.staff_open:
+            return
+        slip = TicketSlip(
+            number="TEST",
+            service_name="Trang in thử / Test page",
+            issued_at=datetime.fromtimestamp(self.clock(), self.settings.tz),
+            tracking_url=self.server_base,
+            centre_name=self.site_name,
+        )
+        try:
+            await self.printer.print_ticket(slip, self.layout)
+            self.staff_message = "test_printed"
+        except PrintError as exc:
+            log.warning("test page not printed: %s", exc)
+            self.staff_message = "test_failed"
+            self._set_printer(PrinterHealth(_ERROR_STATES.get(type(exc), "unknown"), str(exc)))
+        self._changed()
+
+    async def reregister(self) -> None:
+        """Say hello to the server again with the device token: a fresh welcome (the
+        catalogue, the options) and the printer's state reported anew."""
+        if not self.staff_open:
+            return
+        log.info("maintenance: re-registering with the server")
+        await self.client.stop()
+        await self.client.start()
+        self.staff_message = "reregistered"
+        self._changed()
+
+    def close_staff(self) -> None:
+        self.staff_open, self.staff_pin_typed, self.staff_message = False, "", ""
+        self.page = Page.HOME
+        self._arm_idle()
+        self._changed()
+
+    # -- large text, voice, paper: the citizen's choices, reset when idle --------
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+        self._arm_idle()
+        self._changed()
+
+    def toggle_voice(self) -> None:
+        self.voice = not self.voice
+        self._spoken_for = None  # on: say what this screen asks
+        if not self.voice:
+            self.guide.stop()
+        self._arm_idle()
+        self._changed()
+
+    def toggle_paperless(self) -> None:
+        """ "No paper, thanks": the next ticket is the number on screen with its QR."""
+        self.paperless = not self.paperless
+        self._arm_idle()
+        self._changed()
+
     # -- "your turn is near" by SMS: optional, after the ticket -----------------
 
     def open_notify(self) -> None:
@@ -586,7 +812,12 @@ class KioskModel:
         if self._intent is not None or not self.in_service or service is None or not service.open:
             return None
         return self._start(
-            Intent(service_id, self.priority.id if self.priority else None, new_request_id())
+            Intent(
+                service_id,
+                self.priority.id if self.priority else None,
+                new_request_id(),
+                paperless=self.paperless,
+            )
         )
 
     # -- one intent, start to end -------------------------------------------
@@ -594,30 +825,42 @@ class KioskModel:
     def _start(self, intent: Intent) -> asyncio.Task[None]:
         self._intent = intent
         self.ticket = self.notice = self.booking_refusal = self.notify = None
+        if intent.booking is None and intent.cccd is None:
+            self.card = None  # a service tapped after the card's priority: done with it
         self.phase = Phase.CHECKING
         self._changed()
         return self._spawn(self._fulfil(intent))
 
     async def _fulfil(self, intent: Intent) -> None:
         try:
-            await self.refresh_printer()
-            if not self.printer_ready:
-                self._reset()
-                return
+            if not intent.paperless:
+                await self.refresh_printer()
+            if not intent.paperless and not self.printer_ready:
+                if not self.settings.paperless_fallback:
+                    self._reset()
+                    return
+                intent = replace(intent, paperless=True)  # no paper: the screen is the ticket
+                self._intent = intent
             self._set_phase(Phase.ISSUING)
             try:
                 answer = await self._issue(intent)
             except ClientError as exc:
+                log.info("request %s refused: %s", intent.request_id, exc.code)
                 if intent.booking is not None:
                     self._refuse_booking(intent.booking, exc)
+                elif intent.cccd is not None:
+                    self._refuse_card(exc)
                 else:
-                    self._show_notice("refused", None, exc.message or exc.code)
+                    self._show_notice("refused", None, plain_refusal(exc.code))
                 return
             except (*SERVER_TROUBLE, TimeoutError):
                 self._orphans.append(intent)
                 self._show_notice("not_issued", "not_issued_body")
                 return
             ticket = answer["ticket"]
+            if intent.paperless:
+                self._show_ticket(ticket, intent, answer.get("checkin"))
+                return
             self._set_phase(Phase.PRINTING)
             if await self._print(ticket, intent):
                 self._show_ticket(ticket, intent, answer.get("checkin"))
@@ -634,6 +877,10 @@ class KioskModel:
         if intent.booking is not None:
             return await self.client.request(
                 "checkin", code=intent.booking, request_id=intent.request_id
+            )
+        if intent.cccd is not None:
+            return await self.client.request(
+                "checkin_card", cccd=intent.cccd, request_id=intent.request_id
             )
         assert intent.service is not None
         return await self.client.issue(intent.service, intent.priority, intent.request_id)
@@ -712,12 +959,16 @@ class KioskModel:
             number=ticket["number"],
             service_name=service.name,
             issued_at=datetime.fromtimestamp(ticket["issued_at"], self.settings.tz),
-            tracking_url=f"{self.public_base}/t/{ticket['public_id']}",
+            tracking_url=self._tracking_url(ticket),
             centre_name=self.site_name,
             waiting_ahead=max(0, int(ticket.get("ahead") or 0)),
             estimated_wait_minutes=minutes(ticket.get("estimated_wait")),
             priority_group=group.name if group else None,
         )
+
+    def _tracking_url(self, ticket: dict[str, Any]) -> str:
+        """The ticket's page at the site's public address (a phone can open it)."""
+        return f"{self.public_base}/t/{ticket['public_id']}"
 
     def _group(self, group_id: str | None) -> PriorityGroup | None:
         return next((g for g in self.priority_groups if g.id == group_id), None)
@@ -737,8 +988,11 @@ class KioskModel:
             booking=booking_key(intent.booking) if intent.booking is not None else None,
             message=str(checkin.get("message") or ""),
             message_en=str(checkin.get("message_en") or checkin.get("message") or ""),
+            tracking_url=self._tracking_url(ticket),
+            paperless=intent.paperless,
         )
         self.priority = None  # the next citizen chooses again
+        self.card = None  # the card's use is over: nothing of it stays
         self.page = Page.TICKET
 
     def _refuse_booking(self, code: str, exc: ClientError) -> None:
@@ -750,6 +1004,14 @@ class KioskModel:
         self.booking_refusal = Refusal(exc.code, message, english)
         self.booking_code = code
         self.page = Page.BOOKING
+
+    def _refuse_card(self, exc: ClientError) -> None:
+        """Back to the card page with the server's plain words (no booking today…)."""
+        if self.card is not None:
+            message = plain_refusal(exc.code)
+            english = ERRORS[exc.code].en if exc.code in ERRORS else tr("refused_body", "en")
+            self.card = replace(self.card, refusal=Refusal(exc.code, message, english))
+        self.page = Page.CARD
 
     def _show_notice(self, title: str, body: str | None, detail: str = "") -> None:
         self.notice = Notice(title, body or "", detail)
@@ -783,7 +1045,12 @@ class KioskModel:
         self._printer_checked = True
         if state_changed:
             log.info("printer %s %s", health.state, health.detail)
-            if was_ready and not self.printer_ready and self._intent is None:
+            if (
+                was_ready
+                and not self.printer_ready
+                and self._intent is None
+                and self.page is not Page.STAFF
+            ):
                 self._reset()
             self._changed()
         self._report_printer()
@@ -834,7 +1101,13 @@ class KioskModel:
         }
         self.priority_groups = sorted(
             (
-                PriorityGroup(g["id"], g["name"], g.get("name_en") or g["name"], g.get("rank", 1))
+                PriorityGroup(
+                    g["id"],
+                    g["name"],
+                    g.get("name_en") or g["name"],
+                    g.get("rank", 1),
+                    g.get("min_age") if type(g.get("min_age")) is int else None,
+                )
                 for g in welcome.get("priority_groups", [])
             ),
             key=lambda g: g.rank,
@@ -889,8 +1162,8 @@ class KioskModel:
         self._changed()
 
     def _on_state(self, state: str) -> None:
-        if state != "connected" and self._intent is None:
-            self._reset()
+        if state != "connected" and self._intent is None and self.page is not Page.STAFF:
+            self._reset()  # (the staff re-registering keep their page)
         self._changed()
 
     # -- helpers --------------------------------------------------------------
@@ -914,6 +1187,10 @@ class KioskModel:
         self.guide_query, self.guide_procedure, self.guide_print = "", None, ""
         self.lookup.clear()
         self.dossier.clear()
+        self.card, self.card_error = None, None
+        self.paperless = self.large_text = self.voice = False
+        self.guide.stop()
+        self.staff_open, self.staff_pin_typed = False, ""
 
     def _arm_idle(self) -> None:
         if self._idle:
@@ -932,17 +1209,43 @@ class KioskModel:
         if self._intent is not None:
             self._arm_idle()
             return
-        fresh = self.page is Page.HOME and self.language == "vi" and self.priority is None
+        fresh = (
+            self.page is Page.HOME
+            and self.language == "vi"
+            and self.priority is None
+            and not (self.large_text or self.voice or self.paperless)
+        )
         if not fresh:
             self._reset()
             self._changed()
 
     def _changed(self) -> None:
+        starting = self.client.state == "connecting" and not self.client.last_error
+        fault = "" if self.in_service or starting else self.out_of_service_reason()
+        if fault != self._fault_logged:  # the technical detail: to the log, once a change
+            if fault:
+                log.warning("out of service: %s", fault)
+            self._fault_logged = fault
+        self._speak()
         for listener in list(self._listeners):
             try:
                 listener()
             except Exception:
                 log.exception("kiosk view failed to render")
+
+    def _speak(self) -> None:
+        """With the voice on, say once what a newly shown screen asks."""
+        if not self.voice:
+            self._spoken_for = None
+            return
+        screen = self.screen
+        number = self.ticket.number if screen is Page.TICKET and self.ticket else ""
+        if self._spoken_for == (screen.value, number):
+            return
+        self._spoken_for = (screen.value, number)
+        paperless = bool(self.ticket and self.ticket.paperless)
+        with contextlib.suppress(RuntimeError):  # no running loop: nothing to play on
+            self.guide.say(prompt_clips(screen.value, number or None, paperless))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)

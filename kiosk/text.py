@@ -125,6 +125,95 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Máy chủ không trả lời, chưa đăng ký được. Xin Ông/Bà thử lại.",
         "The server did not answer; you are not signed up yet. Please try again.",
     ),
+    "refused_body": (
+        "Máy chưa cấp được số. Xin Ông/Bà vui lòng hỏi quầy hướng dẫn.",
+        "No number could be given. Please ask at the information desk.",
+    ),
+    "cause_server": (
+        "Máy lấy số đang mất kết nối với hệ thống và đang tự kết nối lại.",
+        "The kiosk has lost its connection to the system and is reconnecting.",
+    ),
+    "cause_setup": (
+        "Máy lấy số cần được cán bộ kiểm tra lại cài đặt.",
+        "The kiosk needs the staff to check its setup.",
+    ),
+    "cause_printer": ("Máy in phiếu đang gặp sự cố.", "The ticket printer has a problem."),
+    "staff_told": (
+        "Cán bộ đã được báo trên màn hình quản lý.",
+        "The staff have been told on their screens.",
+    ),
+    # the ticket without paper (issue 12, issue 20)
+    "paperless_choice": (
+        "Không in phiếu: hiện số và mã QR để chụp",
+        "No paper: show the number and a QR to photograph",
+    ),
+    "paperless_on": (
+        "Đã chọn: số trên màn hình, không in phiếu",
+        "Chosen: the number on screen, no paper",
+    ),
+    "printer_out_banner": (
+        "Máy in tạm hết giấy: số sẽ hiện trên màn hình kèm mã QR để Ông/Bà chụp lại.",
+        "The printer is out of paper: your number will show on screen with a QR to photograph.",
+    ),
+    "printer_out_short": (
+        "Máy in hết giấy: số sẽ hiện trên màn hình.",
+        "Printer out of paper: your number shows on screen.",
+    ),
+    "paperless_note": (
+        "Ông/Bà chụp ảnh màn hình này hoặc quét mã QR để theo dõi số trên điện thoại.",
+        "Photograph this screen or scan the QR code to follow your number on your phone.",
+    ),
+    "track_qr": ("Quét để theo dõi số", "Scan to follow"),
+    # the ID card (CCCD) at the scanner
+    "card_title": ("Đã đọc thẻ căn cước", "ID card read"),
+    "card_age": ("Tuổi theo thẻ: {age}", "Age on the card: {age}"),
+    "card_offer": (
+        "Ông/Bà thuộc nhóm ưu tiên: {group}. Cán bộ sẽ xem thẻ tại quầy.",
+        "You are in a priority group: {group}. The officer will see your card at the counter.",
+    ),
+    "card_accept": ("Nhận ưu tiên và chọn thủ tục", "Accept priority and choose a service"),
+    "card_booking": ("Tìm lịch hẹn hôm nay và lấy số", "Find today's booking and get my number"),
+    "card_privacy": (
+        "Máy chỉ dùng số căn cước để tìm lịch hẹn hôm nay và ngày sinh để biết nhóm ưu tiên. "
+        "Máy không lưu tên, số căn cước hay thông tin nào khác trên thẻ; mọi thông tin được "
+        "xoá khi màn hình trở về trang đầu.",
+        "The kiosk uses the ID number only to find today's booking and the date of birth "
+        "only for the priority group. It keeps no name, ID number or anything else from the "
+        "card; all of it is erased when the screen returns home.",
+    ),
+    "card_not_card": (
+        "Mã vừa quét không phải thẻ căn cước hay mã đặt lịch. Ông/Bà vui lòng quét mặt "
+        "trước thẻ căn cước, hoặc chọn thủ tục trên màn hình.",
+        "That code is neither an ID card nor a booking code. Please scan the front of "
+        "your ID card, or choose a service on the screen.",
+    ),
+    "card_damaged": (
+        "Không đọc được đủ thông tin trên thẻ. Ông/Bà vui lòng quét lại, giữ thẻ "
+        "phẳng và yên trước máy quét.",
+        "The card could not be read completely. Please scan it again, holding it "
+        "flat and still in front of the scanner.",
+    ),
+    "card_future_birth": (
+        "Ngày sinh đọc được trên thẻ không hợp lệ. Ông/Bà vui lòng quét lại hoặc hỏi "
+        "quầy hướng dẫn.",
+        "The date of birth read from the card is not valid. Please scan again or ask "
+        "at the information desk.",
+    ),
+    # the maintenance page (staff only; technical words allowed there)
+    "staff_title": ("Bảo trì máy lấy số", "Kiosk maintenance"),
+    "staff_pin": ("Nhập mã PIN của cán bộ", "Enter the staff PIN"),
+    "staff_wrong_pin": ("Sai mã PIN", "Wrong PIN"),
+    "staff_test": ("In trang thử", "Print a test page"),
+    "staff_reregister": ("Đăng ký lại với máy chủ", "Register with the server again"),
+    "staff_close": ("Thoát bảo trì", "Leave maintenance"),
+    "staff_test_printed": ("Đã in trang thử", "Test page printed"),
+    "staff_test_failed": ("Không in được trang thử", "The test page did not print"),
+    "staff_reregistered": ("Đã đăng ký lại", "Registered again"),
+    # the top bar's two aids
+    "large_text": ("Aa Chữ to", "Aa Large text"),
+    "normal_text": ("Aa Chữ thường", "Aa Normal text"),
+    "voice_on": ("Đang đọc", "Voice on"),  # beside a drawn speaker (no font has 🔊)
+    "voice_off": ("Đọc hướng dẫn", "Read aloud"),
     "keyboard_space": ("Dấu cách", "Space"),
     "keyboard_delete": ("Xoá", "Delete"),
     "keyboard_clear": ("Xoá hết", "Clear"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLayout,
     QPushButton,
@@ -34,8 +36,104 @@ def label(
     return widget
 
 
+KEYS = ("key", "pad", "pad_delete")  # keyboard and number-pad keys: one short word
+
+
+class WrapButton(QPushButton):
+    """A button whose words wrap onto more lines when its box is narrow, instead of being
+    cut (issue 20: every size, large text). The words are a child label; `text()` and
+    `setText()` read and write them, so callers use it like any button."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.words = label(text, role="button", align=Qt.AlignmentFlag.AlignHCenter)
+        self.words.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.picture = QLabel()
+        self.picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.picture.hide()
+        self.box = QHBoxLayout(self)
+        self.box.setContentsMargins(20, 8, 20, 8)
+        self.box.addWidget(self.picture)
+        self.box.addWidget(self.words, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def set_icon(self, picture: QPixmap) -> None:
+        self.picture.setPixmap(picture)
+        self.picture.setFixedSize(picture.size())
+        self.picture.show()
+
+    def text(self) -> str:
+        return self.words.text()
+
+    def setText(self, text: str) -> None:
+        if self.words.text() != text:
+            self.words.setText(text)
+            self.updateGeometry()
+        self.setAccessibleName(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # Stylesheets ignore an ancestor's state: the label carries disabled and checked.
+        if event.type() in (QEvent.Type.EnabledChange, QEvent.Type.StyleChange):
+            self._restyle()
+        super().changeEvent(event)
+
+    def _restyle(self) -> None:
+        self.words.setProperty("dim", not self.isEnabled())
+        self.words.setProperty("on", self.isChecked())
+        self.words.setProperty("kind", self.property("kind") or "")
+        self.words.style().unpolish(self.words)
+        self.words.style().polish(self.words)
+
+    def nextCheckState(self) -> None:
+        super().nextCheckState()
+        self._restyle()
+
+    def setChecked(self, checked: bool) -> None:
+        super().setChecked(checked)
+        self._restyle()
+
+    def sizeHint(self) -> QSize:
+        hint = self.box.sizeHint()
+        return QSize(hint.width(), max(hint.height(), TOUCH_PX))
+
+    def minimumSizeHint(self) -> QSize:
+        metrics = self.words.fontMetrics()
+        widest = max((metrics.horizontalAdvance(w) for w in self.text().split()), default=0)
+        margins = self.box.contentsMargins()
+        icon = self.picture.width() + self.box.spacing() if self.picture.isVisibleTo(self) else 0
+        return QSize(widest + icon + margins.left() + margins.right() + 12, TOUCH_PX)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(TOUCH_PX, self.box.totalHeightForWidth(width))
+
+
+def speaker_icon(side: int, colour: str) -> QPixmap:
+    """A loudspeaker with two sound waves, drawn: the kiosk's font has no 🔊."""
+    picture = QPixmap(side, side)
+    picture.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(picture)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    s = side / 48
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    body = [(4, 17), (14, 17), (26, 6), (26, 42), (14, 31), (4, 31)]
+    painter.drawPolygon(QPolygonF([QPointF(x * s, y * s) for x, y in body]))
+    pen = QPen(QColor(colour), 4 * s)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for r in (9, 17):
+        arc = QRectF((26 - r) * s, (24 - r) * s, 2 * r * s, 2 * r * s)
+        painter.drawArc(arc, -50 * 16, 100 * 16)
+    painter.end()
+    return picture
+
+
 def button(text: str, kind: str = "", on_click: Callable[[], object] | None = None) -> QPushButton:
-    widget = QPushButton(text)
+    widget = QPushButton(text) if kind in KEYS else WrapButton(text)
     if kind:
         widget.setProperty("kind", kind)
     widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the scanner, not to focus
@@ -61,7 +159,7 @@ class Tile(QPushButton):
         self.box.setSpacing(6)
         self.box.addWidget(self.title, 1)
         self.box.addWidget(self.detail)
-        self._min_height = min_height
+        self._min_height = self._full_height = min_height
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.clicked.connect(lambda: on_click(self.key))
 
@@ -71,6 +169,12 @@ class Tile(QPushButton):
         if self.detail.text() != detail:
             self.detail.setText(detail)
         self.setAccessibleName(f"{title}. {detail}")
+
+    def set_compact(self, compact: bool) -> None:
+        """The title alone, with narrow margins (large text on the home page)."""
+        self.detail.setVisible(not compact)
+        self.box.setContentsMargins(*((12, 4, 12, 4) if compact else (22, 10, 22, 12)))
+        self._min_height = TOUCH_PX if compact else self._full_height
 
     def changeEvent(self, event: QEvent) -> None:
         # Stylesheets ignore an ancestor's :disabled, so the labels carry the state.
@@ -113,6 +217,11 @@ class TileGrid(QScrollArea):
         self.tiles: list[Tile] = []
         self.columns = 1
 
+    def sizeHint(self) -> QSize:
+        """Small: the tiles scroll inside, and a page around the grid (itself in a scroll
+        area, which lays its page out at the preferred height) should not scroll for them."""
+        return QSize(super().sizeHint().width(), TOUCH_PX * 2)
+
     def set_tiles(self, tiles: list[Tile], columns: int) -> None:
         for tile in self.tiles:
             if tile not in tiles:
@@ -154,7 +263,7 @@ class Keyboard(QWidget):
         grid.setSpacing(10)
         self.keys: dict[str, QPushButton] = {}
         for row, letters in enumerate(self.ROWS):
-            offset = 2 if row == 3 else (20 - 2 * len(letters)) // 2  # half a key at a time
+            offset = 1 if row == 3 else (20 - 2 * len(letters)) // 2  # half a key at a time
             for i, letter in enumerate(letters):
                 key = button(letter, "key", self._typer(letter))
                 self.keys[letter] = key
@@ -162,7 +271,7 @@ class Keyboard(QWidget):
         self.delete = button("", "key", self.deleted.emit)
         self.space = button("", "key", lambda: self.typed.emit(" "))
         self.clear = button("", "key", self.cleared.emit)
-        grid.addWidget(self.delete, 3, 16, 1, 4)
+        grid.addWidget(self.delete, 3, 15, 1, 5)
         grid.addWidget(self.space, 4, 0, 1, 14)
         grid.addWidget(self.clear, 4, 14, 1, 6)
         for c in range(20):

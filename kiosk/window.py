@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -16,6 +18,8 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QScroller,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -25,8 +29,19 @@ from kiosk.dossier import is_dossier_scan, say
 from kiosk.dossier_page import DossierPage
 from kiosk.guide_pages import GuidePage, GuideScreen, GuideSearchPage
 from kiosk.model import KioskModel, Page, Service
+from kiosk.style import LARGE_STYLE, NAVY
 from kiosk.text import minutes, opens_text, phone_text, tr, waiting_text
-from kiosk.widgets import Keyboard, NumberPad, Tile, TileGrid, button, label
+from kiosk.widgets import (
+    Keyboard,
+    NumberPad,
+    Tile,
+    TileGrid,
+    WrapButton,
+    button,
+    label,
+    speaker_icon,
+)
+from printer.draw import qr_matrix
 
 CENTER = Qt.AlignmentFlag.AlignHCenter
 
@@ -45,12 +60,30 @@ def service_name(model: KioskModel, service: Service) -> str:
 
 
 class PageWidget(QWidget):
-    """One page; `refresh` reads the model, `set_portrait` adapts to the screen."""
+    """One page; `refresh` reads the model, `set_portrait` adapts to the screen.
 
-    def __init__(self, model: KioskModel) -> None:
+    A page lays itself out in `inner`, inside a scroll area: when its words do not fit
+    (a small screen, large text), a finger scrolls them instead of their being cut or
+    drawn over each other (issue 20). The home page's tiles scroll on their own.
+    """
+
+    def __init__(self, model: KioskModel, scroll: bool = True) -> None:
         super().__init__()
         self.model = model
         self.portrait = True
+        self.inner: QWidget = self
+        if scroll:
+            self.inner = QWidget()
+            area = QScrollArea()
+            area.setWidgetResizable(True)
+            area.setFrameShape(QFrame.Shape.NoFrame)
+            area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            area.setWidget(self.inner)
+            QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+            outer = QVBoxLayout(self)
+            outer.setContentsMargins(0, 0, 0, 0)
+            outer.addWidget(area)
 
     def refresh(self) -> None:
         raise NotImplementedError
@@ -74,11 +107,13 @@ def header(
 
 
 class HomePage(PageWidget):
-    """Sector tiles and the three other ways in: search, priority, booking."""
+    """Sector tiles and the five other ways in: search, procedure guides, priority,
+    booking, dossier look-up."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        self.layout_ = QGridLayout(self)
+        self.layout_ = QGridLayout(self.inner)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(20)
         self.title = label(role="title")
         self.grid = TileGrid()
@@ -89,14 +124,18 @@ class HomePage(PageWidget):
         self.booking = button("", "booking", model.open_booking)
         self.guide = button("", "guide", model.open_guides)  # issue 16
         self.dossier = button("", "guide", model.open_dossier)  # issue 16
-        ways = (self.search, self.guide, self.priority, self.booking, self.dossier)
-        for i, widget in enumerate(ways):
-            widget.setMinimumHeight(130)
-            self.commands.addWidget(widget, *divmod(i, 2))
+        self.ways = (self.search, self.guide, self.priority, self.booking, self.dossier)
+        for i, widget in enumerate(self.ways):
+            self.commands.addWidget(widget, 0, i)
+        # Printer out, landscape: said beside the tiles (portrait: the window's banner).
+        self.paper_note = label(role="refusal")
+        self._laid_large = False
         self._version = -1
 
     def refresh(self) -> None:
         m, lang = self.model, self.model.language
+        if m.large_text != self._laid_large:
+            self.set_portrait(self.portrait)
         if self._version != m.catalogue_version:
             self._version = m.catalogue_version
             self.grid.set_tiles(
@@ -108,44 +147,78 @@ class HomePage(PageWidget):
             tile.set_text(
                 sector.name_en if lang == "en" else sector.name, waiting_text(waiting, lang)
             )
+            # Large text: the sector's name alone, so every sector stays on one screen.
+            tile.set_compact(m.large_text)
+        self.grid.set_columns(self._columns())
+        self.paper_note.setText(tr("printer_out_short", lang))
+        self.paper_note.setVisible(m.printer_out and not self.portrait and not m.large_text)
+        self._side_width()
         self.search.setText(tr("search", lang))
         self.priority.setText(tr("priority", lang))
         self.booking.setText(tr("booking", lang))
         self.guide.setText(tr("guide", lang))
         self.dossier.setText(say("title", lang))
 
+    def _side(self) -> int:
+        """The landscape column of title and ways in: wider for large text."""
+        return 400 if self.model.large_text else 380
+
     def _columns(self) -> int:
-        return 2 if self.portrait else 3
+        if not self.model.large_text:
+            return 2 if self.portrait else 3
+        width = self.width() - (0 if self.portrait else self._side() + 20)
+        return max(1, min(3, width // 440))  # large names on one or two lines
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.grid.set_columns(self._columns())
+
+    def _side_width(self) -> None:
+        side = 16777215 if self.portrait else self._side()
+        for widget in self.ways:
+            widget.setMinimumWidth(0 if self.portrait else side)
+            widget.setMaximumWidth(side)
+        self.title.setMaximumWidth(side)
+        self.paper_note.setMaximumWidth(side)
 
     def set_portrait(self, portrait: bool) -> None:
-        """Portrait: title, tiles, then the four ways in, two by two. Landscape: the
+        """Portrait: title, tiles, then the five ways in, in a row. Landscape: the
         tiles take the whole height (15 sectors fit without scrolling), with the title and
         the ways in stacked beside them."""
         super().set_portrait(portrait)
         self.grid.set_columns(self._columns())
         grid = self.layout_
-        for item in (self.title, self.grid, self.commands):
+        for item in (self.title, self.grid, self.commands, self.paper_note):
             grid.removeItem(item) if isinstance(item, QLayout) else grid.removeWidget(item)
+        for row in range(4):
+            grid.setRowStretch(row, 0)
         if portrait:
             grid.addWidget(self.title, 0, 0)
             grid.addWidget(self.grid, 1, 0)
             grid.addLayout(self.commands, 2, 0)
+            grid.addWidget(self.paper_note, 3, 0)  # hidden: the window's banner says it
             grid.setRowStretch(1, 1)
             grid.setColumnStretch(1, 0)
         else:
-            grid.addWidget(self.grid, 0, 0, 2, 1)
+            grid.addWidget(self.grid, 0, 0, 3, 1)
             grid.addWidget(self.title, 0, 1, Qt.AlignmentFlag.AlignTop)
-            grid.addLayout(self.commands, 1, 1)
-            grid.setRowStretch(1, 1)
+            grid.addWidget(self.paper_note, 1, 1)
+            grid.addLayout(self.commands, 2, 1)
+            grid.setRowStretch(2, 1)
             grid.setColumnStretch(0, 1)
-        ways = (self.search, self.guide, self.priority, self.booking, self.dossier)
-        for i, widget in enumerate(ways):
+        # Large text: the five ways and every sector on one screen; the prompt is then
+        # spoken (🔊) and the tiles say what they are, so the title gives its room.
+        self.title.setVisible(not self.model.large_text)
+        grid.setSpacing(10 if self.model.large_text else 20)
+        self.commands.setSpacing(10 if self.model.large_text or not portrait else 20)
+        self._laid_large = self.model.large_text
+        for i, widget in enumerate(self.ways):
             self.commands.removeWidget(widget)
-            self.commands.addWidget(widget, *(divmod(i, 2) if portrait else (i, 0)))
-        for widget in ways:
-            widget.setMinimumWidth(0 if portrait else 380)
-            widget.setMaximumWidth(16777215 if portrait else 380)
-        self.title.setMaximumWidth(16777215 if portrait else 380)
+            self.commands.addWidget(widget, *((0, i) if portrait else (i, 0)))
+        self.paper_note.setVisible(
+            self.model.printer_out and not portrait and not self.model.large_text
+        )
+        self._side_width()
 
 
 class ServiceList:
@@ -169,14 +242,17 @@ class ServiceList:
 class SectorPage(PageWidget):
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.inner)
         layout.setSpacing(20)
         row, self.back, self.title = header(model)
         self.hint = label()
         self.list = ServiceList(model)
+        self.paperless = button("", "choice", model.toggle_paperless)
+        self.paperless.setCheckable(True)
         layout.addLayout(row)
         layout.addWidget(self.hint)
         layout.addWidget(self.list.grid, 1)
+        layout.addWidget(self.paperless)
 
     def refresh(self) -> None:
         m, lang = self.model, self.model.language
@@ -186,6 +262,9 @@ class SectorPage(PageWidget):
             "" if sector is None else sector.name_en if lang == "en" else sector.name
         )
         self.hint.setText(tr("choose_service", lang))
+        self.paperless.setVisible(not m.printer_out)  # without paper every ticket is one
+        self.paperless.setChecked(m.paperless)
+        self.paperless.setText(tr("paperless_on" if m.paperless else "paperless_choice", lang))
         self.list.show(m.services_in(sector.id) if sector else [], 1 if self.portrait else 2)
 
     def set_portrait(self, portrait: bool) -> None:
@@ -196,7 +275,7 @@ class SectorPage(PageWidget):
 class SearchPage(PageWidget):
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.inner)
         layout.setSpacing(16)
         row, self.back, self.title = header(model)
         self.field = QLineEdit()
@@ -239,7 +318,7 @@ class SearchPage(PageWidget):
 class PriorityPage(PageWidget):
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.inner)
         layout.setSpacing(20)
         row, self.back, self.title = header(model)
         self.note = label()
@@ -282,7 +361,7 @@ class BookingPage(PageWidget):
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.inner)
         layout.setSpacing(20)
         row, self.back, self.title = header(model)
         self.hint = label()
@@ -345,7 +424,7 @@ class MessagePage(PageWidget):
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.inner)
         self.card = QFrame()
         card = QVBoxLayout(self.card)
         card.setContentsMargins(48, 64, 48, 64)
@@ -374,14 +453,18 @@ class MessagePage(PageWidget):
         title, title_en, body, detail, done = "", "", "", "", True
         if screen is Page.OUT_OF_SERVICE:
             title, title_en = tr("out_of_service", "vi"), tr("out_of_service", "en")
-            body = f"{tr('out_of_service_body', 'vi')}\n\n{tr('out_of_service_body', 'en')}"
-            detail, done = m.out_of_service_reason(), False
+            cause = m.out_of_service_cause()
+            body = "\n\n".join(
+                f"{tr('out_of_service_body', lang)} {tr(cause, lang)}" for lang in ("vi", "en")
+            )
+            # Plain words only: the technical reason is in the log and on the staff's
+            # screens (the device's state), never in front of a citizen (issue 12).
+            detail, done = f"{tr('staff_told', 'vi')} / {tr('staff_told', 'en')}", False
         elif screen is Page.PRINTING:
             title, body, done = tr("printing", lang), tr("printing_wait", lang), False
         elif screen is Page.NOTICE and m.notice is not None:
             title = tr(m.notice.title, lang)
             body = tr(m.notice.body, lang) if m.notice.body else m.notice.detail
-            detail = m.notice.detail if m.notice.body else ""
         self.title.setText(title)
         self.title_en.setText(title_en)
         self.title_en.setVisible(bool(title_en))
@@ -392,18 +475,98 @@ class MessagePage(PageWidget):
         self.done.setVisible(done)
 
 
+class QrCode(QWidget):
+    """The tracking page's QR, drawn module by module (sharp at any size, see FIELD-NOTES)."""
+
+    QUIET = 2  # modules of white around the code
+
+    def __init__(self, side: int = 260) -> None:
+        super().__init__()
+        self.setFixedSize(side, side)
+        self.url = ""
+        self.matrix: list[list[bool]] = []
+
+    def set_url(self, url: str) -> None:
+        if url != self.url:
+            self.url, self.matrix = url, qr_matrix(url) if url else []
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        if not self.matrix:
+            return
+        count = len(self.matrix) + 2 * self.QUIET
+        module = min(self.width(), self.height()) // count
+        left = (self.width() - module * count) // 2 + module * self.QUIET
+        top = (self.height() - module * count) // 2 + module * self.QUIET
+        for y, row in enumerate(self.matrix):
+            for x, dark in enumerate(row):
+                if dark:
+                    painter.fillRect(left + x * module, top + y * module, module, module, "black")
+        painter.end()
+
+
+class CardPage(PageWidget):
+    """An ID card was scanned: the priority its age entitles to (one tap), today's
+    booking by the card, the privacy text; or, for a scan that is no card, why."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self.inner)
+        layout.setSpacing(24)
+        row, self.back, self.title = header(model)
+        self.refusal = label(role="refusal")
+        self.age = label(role="body")
+        self.offer = label(role="body")
+        self.accept = button("", "priority", model.accept_card_priority)
+        self.booking = button("", "booking", lambda: model.checkin_by_card())
+        self.privacy = label(role="small_body")
+        layout.addLayout(row)
+        for widget in (self.refusal, self.age, self.offer, self.accept, self.booking):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addWidget(self.privacy)
+
+    def refresh(self) -> None:
+        m, lang, card = self.model, self.model.language, self.model.card
+        self.back.setText("‹ " + tr("back", lang))
+        self.title.setText(tr("card_title", lang))
+        refusal = ""
+        if m.card_error is not None:
+            refusal = tr(f"card_{m.card_error}", lang)
+        elif card is not None and card.refusal is not None:
+            refusal = card.refusal.message_en if lang == "en" else card.refusal.message
+        self.refusal.setText(refusal)
+        self.refusal.setVisible(bool(refusal))
+        group = card.group if card is not None else None
+        self.age.setVisible(card is not None)
+        self.age.setText(tr("card_age", lang, age=card.age) if card else "")
+        self.offer.setVisible(group is not None)
+        self.accept.setVisible(group is not None)
+        if group is not None:
+            name = group.name_en if lang == "en" else group.name
+            self.offer.setText(tr("card_offer", lang, group=name))
+            self.accept.setText(tr("card_accept", lang))
+        self.booking.setVisible(card is not None and card.refusal is None)
+        self.booking.setText(tr("card_booking", lang))
+        self.booking.setEnabled(not m.busy)
+        self.privacy.setText(tr("card_privacy", lang))
+
+
 class TicketPage(PageWidget):
     """The number, large, with the service, the people ahead and, for a booking checked
     in, the server's check-in message."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.inner)
+        layout.setContentsMargins(0, 0, 0, 0)  # the card's own margins are enough
         card_frame = QFrame()
         card_frame.setObjectName("ticketcard")
         self.card = QBoxLayout(QBoxLayout.Direction.TopToBottom, card_frame)
-        self.card.setContentsMargins(40, 40, 40, 40)
-        self.card.setSpacing(40)
+        self.card.setContentsMargins(32, 24, 32, 24)
+        self.card.setSpacing(24)
         self.caption = label(role="title", align=CENTER)
         self.number = label(role="number", wrap=False, align=CENTER)
         self.service = label(role="title", align=CENTER)
@@ -412,13 +575,17 @@ class TicketPage(PageWidget):
         self.ahead = label(role="body", align=CENTER)
         self.estimate = label(role="body", align=CENTER)
         self.slip = label(role="body", align=CENTER)
+        self.qr = QrCode()
+        self.qr_caption = label(role="small_body", align=CENTER)
         self.notify = button("", "search", model.open_notify)
         self.done = button("", "", model.go_home)
         self.done.setMinimumWidth(360)
         big, facts = QVBoxLayout(), QVBoxLayout()
-        facts.setSpacing(18)
+        facts.setSpacing(10)
         big.addWidget(self.caption)
         big.addWidget(self.number)
+        big.addWidget(self.qr, 0, CENTER)
+        big.addWidget(self.qr_caption)
         for widget in (
             self.service,
             self.priority,
@@ -461,7 +628,11 @@ class TicketPage(PageWidget):
         self.ahead.setText(tr("ahead", lang, n=ticket.ahead))
         wait = minutes(ticket.estimated_wait)
         self.estimate.setText(tr("estimated", lang, m=wait) if wait else tr("estimated_none", lang))
-        self.slip.setText(tr("take_slip", lang))
+        self.slip.setText(tr("paperless_note" if ticket.paperless else "take_slip", lang))
+        self.qr.set_url(ticket.tracking_url)
+        self.qr.setFixedSize(*(2 * (200 if m.large_text else 260,)))
+        self.qr_caption.setText(tr("track_qr", lang))
+        self.qr_caption.setVisible(not m.large_text)  # the note below says it in full
         self.notify.setText(tr("notify", lang))
         self.notify.setVisible(m.notify_offered)
         self.done.setText(tr("done", lang))
@@ -473,7 +644,7 @@ class NotifyPage(PageWidget):
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.inner)
         layout.setSpacing(20)
         row, self.skip, self.title = header(model, model.skip_notify)
         self.form = QWidget()
@@ -615,6 +786,52 @@ class NotifyPage(PageWidget):
         self.submit.setEnabled(form.complete and not form.sending)
 
 
+class StaffPage(PageWidget):
+    """The hidden maintenance page: the PIN pad, then the printer's and the server's
+    state in technical words, a printer test page, re-registering, leaving."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        layout = QVBoxLayout(self.inner)
+        layout.setSpacing(20)
+        self.title = label(role="title")
+        self.message = label(role="refusal")
+        self.status = label(role="small_body")
+        self.pad = NumberPad()
+        self.pad.typed.connect(model.type_staff_pin)
+        self.pad.deleted.connect(lambda: None)
+        self.test = button("", "submit", lambda: self._spawn(model.print_test_page()))
+        self.reregister = button("", "search", lambda: self._spawn(model.reregister()))
+        self.leave = button("", "", model.close_staff)
+        parts: tuple[QWidget, ...] = (self.title, self.message, self.status, self.pad)
+        for part in (*parts, self.test, self.reregister, self.leave):
+            layout.addWidget(part)
+        layout.addStretch(1)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def refresh(self) -> None:
+        m, lang = self.model, self.model.language
+        opened = m.staff_open
+        self.title.setText(tr("staff_title" if opened else "staff_pin", lang))
+        self.message.setVisible(bool(m.staff_message))
+        if m.staff_message:
+            self.message.setText(tr(f"staff_{m.staff_message}", lang))
+        self.status.setVisible(opened)
+        self.status.setText("\n".join(m.staff_status()) if opened else "")
+        self.pad.setVisible(not opened)
+        self.pad.set_language(lang)
+        for widget in (self.test, self.reregister):
+            widget.setVisible(opened)
+        self.test.setText(tr("staff_test", lang))
+        self.reregister.setText(tr("staff_reregister", lang))
+        self.leave.setText(tr("staff_close", lang))
+
+
 class KioskWindow(QWidget):
     """The whole screen: top bar, priority banner, and the page the model says."""
 
@@ -646,6 +863,8 @@ class KioskWindow(QWidget):
         self.notify = NotifyPage(model)
         self.guides, self.guide = GuideSearchPage(model), GuidePage(model)
         self.dossier = DossierPage(model.dossier, model.go_home)
+        self.card = CardPage(model)
+        self.staff = StaffPage(model)
         self.pages: dict[Page, PageWidget | GuideScreen | DossierPage] = {
             Page.HOME: self.home,
             Page.SECTOR: self.sector,
@@ -654,6 +873,8 @@ class KioskWindow(QWidget):
             Page.BOOKING: self.booking,
             Page.TICKET: self.ticket,
             Page.NOTIFY: self.notify,
+            Page.CARD: self.card,
+            Page.STAFF: self.staff,
             Page.PRINTING: message,
             Page.NOTICE: message,
             Page.OUT_OF_SERVICE: message,
@@ -663,7 +884,7 @@ class KioskWindow(QWidget):
         }
         for page in dict.fromkeys(self.pages.values()):
             self.stack.addWidget(page)
-        self.scanner = ScannerInput(model)
+        self.scanner = ScannerInput(model, self)
         app = QApplication.instance()
         if app is not None:  # there is one: a widget cannot be made without it
             app.installEventFilter(self.scanner)
@@ -671,17 +892,32 @@ class KioskWindow(QWidget):
         self.refresh()
 
     def _top_bar(self) -> QFrame:
+        """The site's name and the citizen's three aids: voice, large text, English.
+        Narrow screens put the aids under the name (see `resizeEvent`)."""
         bar = QFrame()
         bar.setObjectName("topbar")
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(30, 8, 30, 8)
+        self.bar = QBoxLayout(QBoxLayout.Direction.LeftToRight, bar)
+        self.bar.setContentsMargins(30, 8, 30, 8)
+        self.bar.setSpacing(8)
         self.site = label(role="")
         self.site.setObjectName("site")
+        self.voice = button("", "", self.model.toggle_voice)
+        if isinstance(self.voice, WrapButton):
+            self.voice.set_icon(speaker_icon(56, NAVY))
+        self.large = button("", "", self.model.toggle_large_text)
         self.language = button("", "", self.model.toggle_language)
-        self.language.setObjectName("language")
-        self.language.setMinimumWidth(280)
-        row.addWidget(self.site, 1)
-        row.addWidget(self.language)
+        self.aids = QGridLayout()
+        self.aids.setSpacing(12)
+        for aid in (self.voice, self.large, self.language):
+            aid.setObjectName("language")
+            if isinstance(aid, WrapButton):
+                aid.box.setContentsMargins(8, 4, 8, 4)
+        self.bar.addWidget(self.site, 1)
+        self.bar.addLayout(self.aids)
+        self._narrow = True
+        self._portrait: bool | None = None
+        self._place_aids(False)
+        self._large_style: bool | None = None
         return bar
 
     def _banner(self) -> QFrame:
@@ -695,28 +931,75 @@ class KioskWindow(QWidget):
         row.addWidget(self.banner_cancel)
         return self.banner
 
+    def _place_aids(self, narrow: bool) -> None:
+        """Wide: the aids side by side at their own widths. Narrow: they share the row;
+        with large text the voice takes a row of its own, so no word is cut."""
+        two_rows = narrow and self.model.large_text
+        if (narrow, two_rows) == (self._narrow, getattr(self, "_two_rows", None)):
+            return
+        self._narrow, self._two_rows = narrow, two_rows
+        for aid in (self.voice, self.large, self.language):
+            self.aids.removeWidget(aid)
+        if two_rows:
+            self.aids.addWidget(self.voice, 0, 0, 1, 2)
+            self.aids.addWidget(self.large, 1, 0)
+            self.aids.addWidget(self.language, 1, 1)
+        else:
+            for column, aid in enumerate((self.voice, self.large, self.language)):
+                self.aids.addWidget(aid, 0, column)
+        for column in range(3):
+            used = column < (2 if two_rows else 3)
+            self.aids.setColumnStretch(column, 1 if narrow and used else 0)
+
     def refresh(self) -> None:
         m, lang, screen = self.model, self.model.language, self.model.screen
-        self.site.setText(m.site_name_en if lang == "en" and m.site_name_en else m.site_name)
-        self.language.setText(tr("language", lang))
-        self.language.setVisible(screen not in (Page.OUT_OF_SERVICE, Page.PRINTING))
-        group = m.priority
-        self.banner.setVisible(
-            group is not None and screen in (Page.HOME, Page.SECTOR, Page.SEARCH)
+        narrow = self.width() < (1500 if m.large_text else 1200)
+        self.bar.setDirection(
+            QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
         )
+        self._place_aids(narrow)
+        self.site.setText(m.site_name_en if lang == "en" and m.site_name_en else m.site_name)
+        if self._large_style != m.large_text:
+            self._large_style = m.large_text
+            self.setStyleSheet(LARGE_STYLE if m.large_text else "")
+        self.site.setVisible(not m.large_text)  # room for the choices; the aids stay
+        self.language.setText(tr("language", lang))
+        self.large.setText(tr("normal_text" if m.large_text else "large_text", lang))
+        self.voice.setText(tr("voice_on" if m.voice else "voice_off", lang))
+        for aid in (self.voice, self.large, self.language):
+            aid.setVisible(screen not in (Page.OUT_OF_SERVICE, Page.PRINTING))
+        group = m.priority
+        choosing = screen in (Page.HOME, Page.SECTOR, Page.SEARCH)
+        self.banner.setVisible((group is not None or m.printer_out) and choosing)
+        self.banner_cancel.setVisible(group is not None)
+        lines = []
         if group is not None:
-            self.banner_text.setText(
-                tr("priority_chosen", lang, group=group.name_en if lang == "en" else group.name)
-            )
+            name = group.name_en if lang == "en" else group.name
+            lines.append(tr("priority_chosen", lang, group=name))
             self.banner_cancel.setText(tr("priority_cancel", lang))
+        # Landscape home: beside the tiles. Large text: not on the home page, where the
+        # sectors need the room; the service page and the ticket say it.
+        home = screen is Page.HOME
+        if m.printer_out and not (home and (m.large_text or not self.home.portrait)):
+            lines.append(tr("printer_out_short" if m.large_text else "printer_out_banner", lang))
+        self.banner.setVisible(bool(lines) and choosing)
+        self.banner_text.setText("\n".join(lines))
         page = self.pages[screen]
         page.refresh()
         self.stack.setCurrentWidget(page)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         portrait = event.size().height() >= event.size().width()
-        for page in dict.fromkeys(self.pages.values()):
-            page.set_portrait(portrait)
+        narrow = event.size().width() < (1500 if self.model.large_text else 1200)
+        self.bar.setDirection(
+            QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        )
+        self._place_aids(narrow)
+        if portrait != self._portrait:  # re-laying a page out is for a turn of the screen
+            self._portrait = portrait
+            for page in dict.fromkeys(self.pages.values()):
+                page.set_portrait(portrait)
+            self.refresh()  # what shows where may depend on the orientation
         super().resizeEvent(event)
 
     def closeEvent(self, event) -> None:
@@ -733,15 +1016,30 @@ class ScannerInput(QObject):
     keyboard wedge: it types the QR content, the booking code, and presses Enter) and
     check that booking in, whatever the screen shows."""
 
-    def __init__(self, model: KioskModel) -> None:
+    CORNER = 100  # px: the top left square whose taps open the maintenance page
+
+    def __init__(self, model: KioskModel, window: QWidget | None = None) -> None:
         super().__init__()
         self.model = model
+        self.window = window
         self.buffer = ""
+        self._last_press = -1
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             self.model.touch()
+            if (
+                isinstance(event, QMouseEvent)
+                and isinstance(watched, QWidget)
+                and self.window is not None
+                and watched.window() is self.window
+                and event.timestamp() != self._last_press  # once per tap, not per parent
+            ):
+                self._last_press = event.timestamp()
+                at = self.window.mapFromGlobal(event.globalPosition().toPoint())
+                if 0 <= at.x() < self.CORNER and 0 <= at.y() < self.CORNER:
+                    self.model.corner_tap()
         elif (
             kind == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
@@ -759,6 +1057,6 @@ class ScannerInput(QObject):
             if code and is_dossier_scan(code):  # a slip's code: its dossier (issue 16)
                 self.model.open_dossier(code)
             elif code:
-                self.model.submit_booking(code)
+                self.model.scan(code)  # an ID card, or a booking code
         elif event.text() and event.text().isprintable():
             self.buffer = (self.buffer + event.text())[-512:]

@@ -134,6 +134,13 @@ ERRORS: dict[str, ErrorInfo] = {
         "Không tìm thấy lịch hẹn với mã này. Vui lòng kiểm tra lại mã.",
         "No booking with this code.",
     ),
+    "no_booking_for_card": ErrorInfo(
+        404,
+        "Không tìm thấy lịch hẹn hôm nay theo căn cước của Ông/Bà. "
+        "Ông/Bà có thể nhập mã đặt lịch hoặc lấy số như thường.",
+        "No booking for today was found for your ID card. "
+        "You can type your booking code or take a number as usual.",
+    ),
     "bad_cancel_link": ErrorInfo(
         403, "Liên kết huỷ lịch hẹn không đúng.", "The cancel link is not valid."
     ),

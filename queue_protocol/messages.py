@@ -61,6 +61,7 @@ REQUEST_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "sign_out": {},
     "rate": {"number": (_TEXT, True), "rating": (_TEXT, True)},
     "checkin": {"code": (_TEXT, True), "request_id": (_TEXT, True)},
+    "checkin_card": {"cccd": (_TEXT, True), "request_id": (_TEXT, True)},
     "track": {"ticket": (_TEXT, True)},
     "notify_me": {
         "ticket": (_TEXT, True),
@@ -95,6 +96,7 @@ ROLE_REQUESTS: dict[str, frozenset[str]] = {
             "void",
             "device_status",
             "checkin",
+            "checkin_card",
             "ping",
             "notify_me",
             "search",

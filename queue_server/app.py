@@ -67,6 +67,7 @@ def request_table(d: Desks) -> dict[str, Handler]:
         "issue": Command(d.floor.issue),
         "void": Command(d.floor.void),
         "checkin": Call(d.booking.checkin),
+        "checkin_card": Call(d.booking.checkin_card),
         "device_status": Call(d.floor.device_status),
         # counter
         "call_next": Command(d.floor.call_next),

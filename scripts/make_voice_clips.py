@@ -35,6 +35,7 @@ from announce.builder import (  # noqa: E402
 )
 from announce.numbers import LETTER_NAMES, all_tokens  # noqa: E402
 from announce.voice import clip_slug  # noqa: E402
+from kiosk.voice import PHRASES as KIOSK_PHRASES  # noqa: E402
 
 RATE, CHANNELS, WIDTH = 16000, 1, 2
 ESPEAK_SPEED = 150
@@ -52,6 +53,8 @@ def inventory() -> dict[str, str]:
     clips = {CHIME: "sounds/chime.wav", PAUSE: "sounds/pause.wav"}
     for phrase in (PHRASE_CALL, PHRASE_COUNTER):
         clips[phrase] = f"phrases/{clip_slug(phrase)}.wav"
+    for phrase in KIOSK_PHRASES.values():  # the kiosk's spoken guidance (issue 20)
+        clips[phrase] = f"phrases/kiosk/{clip_slug(phrase)}.wav"
     for token in all_tokens():
         folder = "letters" if token in letters else "words"
         clips[token] = f"{folder}/{clip_slug(token)}.wav"

@@ -42,6 +42,14 @@ case "$MODE" in
     EXTRAS="dev"
     APT_PACKAGES+=(zbar-tools chromium)
     APT_PACKAGES+=(postgresql)  # the province tests' throw-away cluster (initdb, pg_ctl)
+    # The kiosk's layout test on a real X server (Xvfb, with Qt's xcb libraries, the
+    # same as `run` installs), and the check of the kiosk lock-down script.
+    APT_PACKAGES+=(
+      xvfb shellcheck
+      libx11-xcb1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0
+      libxcb-keysyms1 libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0
+      libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
+    )
     ;;
   *)
     echo "usage: bash scripts/setup.sh [run|test|province]" >&2

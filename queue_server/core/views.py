@@ -161,7 +161,10 @@ def welcome(
         },
         "sectors": [_names(s) for s in config.sectors.values()],
         "services": service_catalogue(state, now),
-        "priority_groups": [{**_names(g), "rank": g.rank} for g in config.priority_groups.values()],
+        "priority_groups": [
+            {**_names(g), "rank": g.rank, "min_age": g.min_age}
+            for g in config.priority_groups.values()
+        ],
         "calls": list(calls),
     }
     if role in STAFF_AND_SCREENS:

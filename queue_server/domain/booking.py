@@ -208,6 +208,18 @@ class BookingBook:
         """The bookings of a service on a day (a scan: the centre's rare cancellations)."""
         return [b for b in self.by_code.values() if b.service == service and b.day == day]
 
+    def for_card(self, cccd: str, day: str) -> str:
+        """The code of the active booking on `day` made with this CCCD (the kiosk's ID
+        card scan; issue 20): the earliest slot if there are several. Compares with what
+        the booking already holds and keeps nothing."""
+        mine = [b for b in self.by_code.values() if b.day == day and b.cccd == cccd]
+        found = sorted((b.slot_at, b.code) for b in mine if b.status is BookingStatus.ACTIVE)
+        if found:
+            return found[0][1]
+        if any(b.status is BookingStatus.CHECKED_IN for b in mine):
+            raise QueueError("booking_used")  # a second scan: the number is given already
+        raise QueueError("no_booking_for_card")
+
     def drop_before(self, day: str) -> None:
         """Forget bookings of past days (the bookings table keeps them)."""
         for code in [c for c, b in self.by_code.items() if b.day < day]:

@@ -93,6 +93,7 @@ class PriorityGroup:
     name: str
     name_en: str
     rank: int  # 1 is served first
+    min_age: int | None = None  # the kiosk offers it to an ID card this old (issue 20)
 
 
 @dataclass(frozen=True)
@@ -570,6 +571,7 @@ def _group(r: _Reader, t: dict, path: str) -> PriorityGroup:
         r.text(t, "name", path),
         r.text(t, "name_en", path, default=t.get("name")),
         r.integer(t, "rank", path, low=1),
+        r.integer(t, "min_age", path, low=1, high=150) if "min_age" in t else None,
     )
 
 

@@ -335,14 +335,24 @@ class BookingDesk:
 
     # ----- the kiosk --------------------------------------------------------
 
+    async def checkin_card(self, conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
+        """`checkin_card`: the kiosk read an ID card; today's booking made with that CCCD
+        is checked in as if its code had been scanned. The number is compared with what
+        the bookings hold and kept nowhere (the event names the booking's code)."""
+        cccd = normalize_cccd(fields["cccd"])
+        code = self.ctx.state.bookings.for_card(cccd, self.ctx.engine.today())
+        return await self._checkin(conn, code, fields["request_id"])
+
     async def checkin(self, conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
         """`checkin` over the protocol: a booking code becomes a ticket (see docs)."""
-        code = normalize_code(fields["code"])
+        return await self._checkin(conn, normalize_code(fields["code"]), fields["request_id"])
+
+    async def _checkin(self, conn: Connection, code: str, request_id: str) -> dict[str, Any]:
         outcome = await self.ctx.engine.submit(
             c.CheckIn(
                 actor=conn.actor,
                 code=code,
-                request_id=fields["request_id"],
+                request_id=request_id,
                 public_id=self.ctx.engine.new_public_id(),
             )
         )

@@ -162,23 +162,58 @@ async def test_priority_ticket_is_called_first(kiosk: KioskModel, server):
         await counter.close()
 
 
-async def test_paper_out_pauses_service_and_tells_the_server(kiosk: KioskModel, server, vp):
+async def test_paper_out_pauses_service_and_tells_the_server(server, vp):
+    """A site that turned the ticket without paper off (`paperless_fallback = false`)."""
+    async with running_kiosk(server.base, vp, paperless_fallback=False) as kiosk:
+        vp.set_state(paper="out")
+        await until(lambda: kiosk.screen is Page.OUT_OF_SERVICE, what="out of service")
+        assert kiosk.printer_health.state == "paper_out"
+        assert "paper_out" in kiosk.out_of_service_reason()
+        assert kiosk.out_of_service_cause() == "cause_printer"
+        await until(lambda: server.device_printer() == "paper_out", what="device_status sent")
+        assert kiosk.take_ticket(BIRTH) is None
+        assert server.tickets() == [] and vp.jobs == []
+        vp.set_state(paper="ok")
+        await until(lambda: kiosk.in_service, what="back in service")
+        await until(lambda: server.device_printer() == "ok", what="ok reported")
+        await kiosk.take_ticket(BIRTH)
+        assert len(server.tickets()) == 1
+
+
+async def test_paper_out_gives_tickets_on_screen_and_tells_the_server(
+    kiosk: KioskModel, server, vp
+):
+    """Issue 12: no paper, and the kiosk goes on: the number on screen with the QR of
+    its tracking page, issued and tracked like any other; the staff see paper_out."""
     vp.set_state(paper="out")
-    await until(lambda: kiosk.screen is Page.OUT_OF_SERVICE, what="out of service")
-    assert kiosk.printer_health.state == "paper_out"
-    assert "paper_out" in kiosk.out_of_service_reason()
+    await until(lambda: kiosk.printer_out, what="printer out, kiosk in service")
+    assert kiosk.screen is Page.HOME
     await until(lambda: server.device_printer() == "paper_out", what="device_status sent")
-    assert kiosk.take_ticket(BIRTH) is None
-    assert server.tickets() == [] and vp.jobs == []
-    vp.set_state(paper="ok")
-    await until(lambda: kiosk.in_service, what="back in service")
-    await until(lambda: server.device_printer() == "ok", what="ok reported")
     await kiosk.take_ticket(BIRTH)
-    assert len(server.tickets()) == 1
+    (ticket,) = server.tickets(BIRTH)
+    assert ticket.status.value == "waiting" and vp.jobs == []
+    assert kiosk.screen is Page.TICKET and kiosk.ticket is not None and kiosk.ticket.paperless
+    assert kiosk.ticket.tracking_url.endswith(f"/t/{ticket.public_id}")
+    vp.set_state(paper="ok")
+    await until(lambda: kiosk.printer_ready, what="paper back")
+    kiosk.go_home()
+    await kiosk.take_ticket(BIRTH)
+    assert len(await vp.wait_for_jobs(1)) == 1 and not kiosk.ticket.paperless
+
+
+async def test_a_citizen_may_choose_no_paper(kiosk: KioskModel, server, vp):
+    kiosk.toggle_paperless()
+    await kiosk.take_ticket(BIRTH)
+    assert kiosk.ticket is not None and kiosk.ticket.paperless and vp.jobs == []
+    assert [t.status.value for t in server.tickets(BIRTH)] == ["waiting"]
+    kiosk._on_idle()  # the next citizen: paper again
+    assert not kiosk.paperless and not kiosk.large_text and not kiosk.voice
 
 
 async def test_printer_checked_before_each_ticket(server, vp):
-    async with running_kiosk(server.base, vp, printer_poll_seconds=60) as kiosk:
+    async with running_kiosk(
+        server.base, vp, printer_poll_seconds=60, paperless_fallback=False
+    ) as kiosk:
         vp.set_state(cover_open=True)  # the next poll is a minute away
         await kiosk.take_ticket(BIRTH)
         assert server.tickets() == [] and vp.jobs == []
@@ -546,7 +581,7 @@ async def test_booking_print_failure_voids_the_checked_in_ticket(booked, vp):
     assert kiosk.screen is Page.NOTICE and kiosk.notice is not None
     assert kiosk.notice.title == "print_failed" and vp.jobs == []
     vp.set_state(paper="ok")
-    await until(lambda: kiosk.in_service, what="printer back")
+    await until(lambda: kiosk.printer_ready, what="printer back")
     await kiosk.submit_booking(booking["code"])  # the slip never came out: the code works again
     assert kiosk.booking_refusal is None
     voided, again = server.tickets()
