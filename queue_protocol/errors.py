@@ -143,6 +143,19 @@ ERRORS: dict[str, ErrorInfo] = {
         "Chỉ gửi lại được tin nhắn đã thất bại.",
         "Only a failed message can be sent again.",
     ),
+    "config_refused": ErrorInfo(
+        409,
+        "Không thể áp dụng thay đổi cấu hình này lúc này.",
+        "This configuration change cannot be applied now.",
+    ),
+    "config_invalid": ErrorInfo(
+        400, "Cấu hình không hợp lệ.", "The configuration is not valid."
+    ),
+    "stale_config": ErrorInfo(
+        409,
+        "Cấu hình đã được người khác thay đổi; hãy tải lại.",
+        "The configuration was changed meanwhile; reload it.",
+    ),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
     "forbidden": ErrorInfo(403, "Không có quyền thực hiện thao tác này.", "Not allowed."),
     "unavailable": ErrorInfo(503, "Hệ thống tạm thời không phục vụ.", "The system is unavailable."),

@@ -68,6 +68,7 @@ class Service:
     width: int
     daily_cap: int
     hours: Hours | None  # None: the site's hours
+    closed: bool = False  # kept for the tickets it has, closed for new ones (`closed = true`)
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,8 @@ class SiteConfig:
     booking: BookingConfig = field(default_factory=BookingConfig)
     alerts: AlertConfig = field(default_factory=AlertConfig)
     messaging: MessagingConfig = field(default_factory=MessagingConfig)
+    # the document it was read from, as a whole: what a configuration version stores
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def default_outcome(self) -> str:
@@ -272,6 +275,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         booking=_booking(r, r.table(data, "booking", required=False), services),
         alerts=_alerts(r, r.table(data, "alerts", required=False), pause_reasons, rating_scale),
         messaging=_messaging(r, r.table(data, "messaging", required=False)),
+        document=data,
     )
 
 
@@ -432,6 +436,9 @@ def _service(r: _Reader, t: dict, path: str, sectors: dict[str, Sector]) -> Serv
     elif cap >= 10**width:
         raise r.fail(f"{path}.daily_cap", f"{cap} does not fit in {width} digits")
     hours = t.get("hours")
+    closed = t.get("closed", False)
+    if not isinstance(closed, bool):
+        raise r.fail(f"{path}.closed", "must be true or false")
     return Service(
         id=r.ident(t, "id", path),
         name=r.text(t, "name", path),
@@ -442,6 +449,7 @@ def _service(r: _Reader, t: dict, path: str, sectors: dict[str, Sector]) -> Serv
         width=width,
         daily_cap=cap,
         hours=None if hours is None else r.hours(hours, f"{path}.hours"),
+        closed=closed,
     )
 
 

@@ -261,6 +261,16 @@ class AlertLimitsChanged(Event):
     device_offline_seconds: float
 
 
+@dataclass(frozen=True, kw_only=True)
+class ConfigChanged(Event):
+    """A new configuration version is in force from now (`core/configbook.py` keeps the
+    versions; the state is handed each one it replays in `QueueState.known_configs`)."""
+
+    type = "config_changed"
+    version: int
+    previous: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -289,6 +299,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ServiceSuggested,
         AlertLimitsChanged,
         TicketSubscribed,
+        ConfigChanged,
     )
 }
 
