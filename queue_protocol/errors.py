@@ -148,9 +148,7 @@ ERRORS: dict[str, ErrorInfo] = {
         "Không thể áp dụng thay đổi cấu hình này lúc này.",
         "This configuration change cannot be applied now.",
     ),
-    "config_invalid": ErrorInfo(
-        400, "Cấu hình không hợp lệ.", "The configuration is not valid."
-    ),
+    "config_invalid": ErrorInfo(400, "Cấu hình không hợp lệ.", "The configuration is not valid."),
     "stale_config": ErrorInfo(
         409,
         "Cấu hình đã được người khác thay đổi; hãy tải lại.",

@@ -48,7 +48,14 @@ class DeviceKeys:
                     (
                         _INSERT,
                         [
-                            (d.id, d.role, token_hash(d.token), now, "tệp cấu hình", _sample(d.token))
+                            (
+                                d.id,
+                                d.role,
+                                token_hash(d.token),
+                                now,
+                                "tệp cấu hình",
+                                _sample(d.token),
+                            )
                             for d in fresh
                         ],
                     ),

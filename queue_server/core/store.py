@@ -493,11 +493,11 @@ class Store:
         return await self._run(self._config_version, version)
 
     def _config_version(self, version: int | None) -> tuple[int, str] | None:
-        if version is None:
-            sql, args = "SELECT version, document FROM config_versions ORDER BY version DESC", ()
-        else:
-            sql, args = "SELECT version, document FROM config_versions WHERE version = ?", (version,)
-        row = self._conn.execute(sql + " LIMIT 1", args).fetchone()
+        row = self._conn.execute(
+            "SELECT version, document FROM config_versions"
+            " WHERE ? IS NULL OR version = ? ORDER BY version DESC LIMIT 1",
+            (version, version),
+        ).fetchone()
         return None if row is None else (row[0], row[1])
 
     async def sync_tickets(self, tickets: Iterable[Ticket]) -> None:

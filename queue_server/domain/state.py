@@ -325,8 +325,10 @@ class QueueState:
         booking: str | None = None,
     ) -> e.TicketIssued:
         service = self._service(service_id)
-        if service.closed or service.id in self.closed_services or (
-            self.enforce_hours and not is_open(self.config.site, service, now)
+        if (
+            service.closed
+            or service.id in self.closed_services
+            or (self.enforce_hours and not is_open(self.config.site, service, now))
         ):
             raise QueueError("service_closed", service.name)
         seq = self.last_seq.get(service.id, 0) + 1
