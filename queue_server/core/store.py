@@ -606,6 +606,7 @@ class Store:
                         [r for job in live for r in job.extra.outbox],
                         [k for job in live for k in job.extra.withdrawn],
                         [r for job in live for r in job.extra.subscriptions],
+                        [r for job in live for r in job.extra.config_versions],
                     ),
                 )
                 self.transactions += 1
