@@ -4,6 +4,7 @@ revoked, users, and the security of the admin side (role, CSRF, re-authenticatio
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import ipaddress
 import sqlite3
@@ -351,9 +352,13 @@ async def test_a_device_registered_shows_its_token_once_and_revoking_ends_its_co
             "POST", "/api/admin/devices/kiosk-3/revoke", {"password": PASSWORD}
         )
         assert (status, body["connections_ended"]) == (200, 1)
-        with pytest.raises(websockets.ConnectionClosed) as closed:
+
+        async def read_until_closed() -> None:
             while True:
                 await kiosk.ws.recv()
+
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(read_until_closed(), 10)  # at once, not at a heartbeat
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
         with pytest.raises(PermissionError):
             await peer(base, "kiosk", token)

@@ -61,7 +61,7 @@ async function loadConfig() {
   current = answer.data;
   document.getElementById("version").textContent =
     fmt(T.admin_version, {version: current.version});
-  render();
+  render(false);  // what was said (saved, refused) stays
 }
 
 /* ---- the configuration's sections --------------------------------------------- */
