@@ -34,8 +34,13 @@ pytestmark = [
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TABS = ["services", "counters", "priority", "hours", "booking", "lists", "site", "users",
         "devices", "versions"]  # fmt: skip
-NEW = {"id": "trich-luc-ho-tich", "name": "Cấp bản sao trích lục hộ tịch",
-       "name_en": "Copies of civil status extracts", "sector": "ho-tich", "prefix": "TL"}  # fmt: skip
+NEW = {
+    "id": "trich-luc-ho-tich",
+    "name": "Cấp bản sao trích lục hộ tịch",
+    "name_en": "Copies of civil status extracts",
+    "sector": "ho-tich",
+    "prefix": "TL",
+}
 
 
 def add_service_in_the_browser(base: str, shots: Path) -> list[str]:
