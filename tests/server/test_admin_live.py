@@ -127,6 +127,7 @@ def test_a_service_added_on_the_admin_screen_is_issued_on_a_running_kiosk(qapp, 
                 )
                 tile = next(t for t in window.sector.list.grid.tiles if t.key == NEW["id"])
                 assert tile.title.text() == NEW["name"]
+                await until(lambda: tile.width() >= 300, what="the sector's tiles laid out")
                 save_shot(window, "kiosk-new-service.png", shots)
                 QTest.mouseClick(tile, Qt.MouseButton.LeftButton)
                 await until(lambda: window.stack.currentWidget() is window.ticket, what="ticket")

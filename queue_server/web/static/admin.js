@@ -330,8 +330,11 @@ async function save(form, parts) {
 function report(answer) {
   if (!answer.ok) {
     const e = answer.error;
-    const shown = e.field && showFieldError(e.field, e.problem);
-    say("error", errorText(e) + (shown ? " " + T.admin_fix_fields : e.detail ? " " + e.detail : ""));
+    say("error", errorText(e) + " " + (e.detail || ""));
+    // shown beside its field, which then has the focus; the line on top points to it
+    if (e.field && showFieldError(e.field, e.problem)) {
+      document.getElementById("error").textContent = errorText(e) + " " + T.admin_fix_fields;
+    }
     return false;
   }
   const d = answer.data;
@@ -388,8 +391,10 @@ async function renderUsers(pane) {
           onclick: () => userAction({action: "disable", username: u.username})}))));
   }
   table.append(body);
-  const newName = el("input", {id: "new-username", "aria-label": T.admin_col_username});
-  const newFull = el("input", {id: "new-full-name", "aria-label": T.admin_col_full_name});
+  const newName = el("input", {id: "new-username", "aria-label": T.admin_col_username,
+    placeholder: T.admin_col_username});
+  const newFull = el("input", {id: "new-full-name", "aria-label": T.admin_col_full_name,
+    placeholder: T.admin_col_full_name});
   const newRole = roleSelect("officer", T.admin_col_role);
   newRole.id = "new-role";
   const sessionRows = sessions.map((s) => el("tr", {},
@@ -430,7 +435,8 @@ async function renderDevices(pane) {
         say("notice", fmt(T.admin_device_revoked, {count: res.data.connections_ended}));
         render(false);
       }}))));
-  const id = el("input", {id: "device-id", "aria-label": T.admin_col_id});
+  const id = el("input", {id: "device-id", "aria-label": T.admin_col_id,
+    placeholder: T.admin_col_id});
   const role = el("select", {id: "device-role", "aria-label": T.admin_col_role},
     ...["kiosk", "display", "rating"].map((r) => el("option", {value: r, text: r})));
   pane.append(passwordBox(), el("h2", {text: T.admin_tab_devices}),
