@@ -38,16 +38,15 @@ def _names(item: Any) -> dict[str, str]:
 
 def service_view(state: QueueState, service_id: str, now: float) -> dict[str, Any]:
     site, service = state.config.site, state.config.services[service_id]
-    open_now = service_id not in state.closed_services and (
-        not state.enforce_hours or is_open(site, service, now)
-    )
+    closed = service.closed or service_id in state.closed_services  # for the rest of the day
+    open_now = not closed and (not state.enforce_hours or is_open(site, service, now))
     return {
         "id": service_id,
         "waiting": state.waiting.waiting(service_id),
         "estimated_wait": round(state.estimated_wait(service_id)),
         "open": open_now,
         "opens_at": None
-        if open_now or service_id in state.closed_services  # not today any more
+        if open_now or closed  # not today any more
         else opens_at(site, service, now),
     }
 

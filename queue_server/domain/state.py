@@ -227,16 +227,22 @@ class QueueState:
 
     def review_config(self, config: SiteConfig) -> Review:
         """`config` weighed against the day (`domain/reconfigure.py`); raises a refusal."""
-        return review_change(self.config, config, self.day_facts())
+        return review_change(self.config, config, self.day_facts(config))
 
-    def day_facts(self) -> DayFacts:
-        unfinished: dict[str, int] = {}
-        priorities = set()
-        for t in self.tickets.values():
-            if t.status in (TicketStatus.WAITING, TicketStatus.CALLED):
-                unfinished[t.service] = unfinished.get(t.service, 0) + 1
-                if t.priority is not None:
-                    priorities.add(t.priority)
+    def day_facts(self, new: SiteConfig) -> DayFacts:
+        """What the rules read, without walking the day's tickets (a change is made while
+        thousands wait): waiting counts per service, the counters' current tickets, and
+        the waiting tickets' groups only when `new` removes a group."""
+        unfinished = {s: n for s in self.config.services if (n := self.waiting.waiting(s))}
+        for cs in self.counters.values():
+            if cs.ticket_id is not None:
+                service = self.tickets[cs.ticket_id].service
+                unfinished[service] = unfinished.get(service, 0) + 1
+        priorities: set[str] = set()
+        if not set(self.config.priority_groups) <= set(new.priority_groups):
+            priorities = {
+                p for tid in self.waiting.ids() if (p := self.tickets[tid].priority) is not None
+            }
         return DayFacts(
             issued=dict(self.last_seq),
             unfinished=unfinished,

@@ -171,6 +171,8 @@ async def test_the_refusal_rules_of_the_day(tmp_path):
         document = copy.deepcopy(original)
         document["services"][1]["closed"] = True
         assert (await admin.save(document))[0] == 200
+        event = await kiosk.wait_event("config", version=2)
+        assert [s["open"] for s in event["services"] if s["id"] == "ket-hon"] == [False]
         refused = await kiosk.request("issue", service="ket-hon", request_id="r2")
         assert refused["error"]["code"] == "service_closed"
 
