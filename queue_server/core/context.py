@@ -81,7 +81,8 @@ class ServerContext:
         try:
             _version, config = await self.config_book.current(self._seed, self.clock())
             await self.device_keys.load(self._seed.devices.values(), self.clock())
-            for warning in await sample_secrets(self.accounts, self.device_keys):
+            warning = await sample_secrets(self.accounts, self.device_keys)
+            if warning:
                 log.warning("%s", warning)
         except BaseException:
             await self.accounts.close()

@@ -125,21 +125,25 @@ class DeviceKeys:
 DEMO_ACCOUNTS = {"demo": "demo-1234", "lanh-dao": "lanh-dao-1234"}
 
 
-async def sample_secrets(accounts: Accounts, keys: DeviceKeys) -> list[str]:
-    """A loud line for each sample token and demo account still in use."""
-    out = [
-        f"CẢNH BÁO / WARNING: device {d!r} still uses a sample token from the sample site;"
-        " register it again in /quan-tri (Thiết bị) and revoke the old one"
-        for d in sorted(keys.sample)
-    ]
+async def sample_secrets(accounts: Accounts, keys: DeviceKeys) -> str | None:
+    """One loud line naming every sample token and demo account still in use, if any."""
+    parts = []
+    if keys.sample:
+        parts.append(
+            f"devices {', '.join(sorted(keys.sample))} still use the sample site's tokens"
+            " (register them again in /quan-tri, Thiết bị, and revoke the old ones)"
+        )
+    demo = []
     for username, password in DEMO_ACCOUNTS.items():
         stored = await accounts.password_hash(username)
         if stored is not None and verify_password(password, stored):
-            out.append(
-                f"CẢNH BÁO / WARNING: the demo account {username!r} is enabled with its public"
-                " password; disable it or reset its password in /quan-tri (Người dùng)"
-            )
-    return out
+            demo.append(username)
+    if demo:
+        parts.append(
+            f"the demo accounts {', '.join(demo)} are enabled with their public passwords"
+            " (disable them or reset their passwords in /quan-tri, Người dùng)"
+        )
+    return "CẢNH BÁO / WARNING: " + "; ".join(parts) if parts else None
 
 
 def _sample(token: str) -> int:

@@ -273,6 +273,9 @@ async def test_toml_export_import_round_trip(tmp_path):
 
 async def test_the_admin_side_refuses_other_roles_missing_csrf_and_no_password(tmp_path):
     async with running_server(tmp_path / "q.db", site()) as (base, server), http_session() as http:
+        for path, title in (("/quan-tri", "Quản trị trung tâm"), ("/en/admin", "Centre admin")):
+            async with http.get(base + path) as resp:  # the page; its data needs the role
+                assert resp.status == 200 and title in await resp.text()
         await add_officer(server, "giam-sat", "supervisor")
         await add_officer(server, "quan-tri", "admin")
         status, body = await Admin(base, http).call(
@@ -425,5 +428,6 @@ async def test_the_start_warns_while_sample_tokens_or_demo_accounts_are_in_use(t
     await local.start()
     await local.stop()
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any("'kiosk-1' still uses a sample token" in w for w in warnings)
-    assert any("demo account 'demo'" in w for w in warnings)
+    (warning,) = [w for w in warnings if w.startswith("CẢNH BÁO / WARNING")]
+    assert "kiosk-1, kiosk-2" in warning and "sample site's tokens" in warning
+    assert "demo accounts demo are enabled" in warning
