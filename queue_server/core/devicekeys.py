@@ -122,7 +122,7 @@ class DeviceKeys:
 
 
 # the accounts `scripts/run.sh` makes for the demo, with their public passwords
-DEMO_ACCOUNTS = {"demo": "demo-1234", "lanh-dao": "lanh-dao-1234"}
+DEMO_ACCOUNTS = {"demo": "demo-1234", "lanh-dao": "lanh-dao-1234", "quan-tri": "quan-tri-1234"}
 
 
 async def sample_secrets(accounts: Accounts, keys: DeviceKeys) -> str | None:
