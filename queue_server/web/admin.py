@@ -15,6 +15,7 @@ so the page shows them beside it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -262,7 +263,11 @@ class AdminDesk:
             return _field_error("config_invalid", "(document)", str(exc))
         state = ctx.state
         before, version = canonical(state.config.document), state.config_version + 1
-        if text == before:
+        if (
+            text == before
+            or dataclasses.replace(config, source=state.config.source) == state.config
+        ):
+            # the same configuration (a form sends 30.0 back as 30): no new version
             return json_answer({"version": state.config_version, "unchanged": True})
         try:
             review = state.review_config(config)  # the writer checks again, at its turn

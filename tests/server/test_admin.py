@@ -223,6 +223,10 @@ async def test_validation_names_the_field_and_changes_nothing(tmp_path):
         assert "capital letters" in body["error"]["problem"]
         status, body = await admin.save(document, base_version=0)
         assert (status, body["error"]["code"]) == (409, "stale_config")
+        untouched = (await admin.config())["document"]
+        untouched["queue"]["default_service_minutes"] = 5.0  # a form's number, same value
+        status, body = await admin.save(untouched)
+        assert status == 200 and body == {"version": 1, "unchanged": True}
         assert server.state.config_version == 1
 
 
