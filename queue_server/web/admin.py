@@ -263,11 +263,9 @@ class AdminDesk:
             return _field_error("config_invalid", "(document)", str(exc))
         state = ctx.state
         before, version = canonical(state.config.document), state.config_version + 1
-        if (
-            text == before
-            or dataclasses.replace(config, source=state.config.source) == state.config
-        ):
-            # the same configuration (a form sends 30.0 back as 30): no new version
+        # the same configuration (a form sends 30.0 back as 30; devices are not versioned)
+        same = dataclasses.replace(config, source=state.config.source, devices=state.config.devices)
+        if text == before or same == state.config:
             return json_answer({"version": state.config_version, "unchanged": True})
         try:
             review = state.review_config(config)  # the writer checks again, at its turn
