@@ -31,7 +31,11 @@ async function call(method, url, body, raw) {
     return {ok: false, error: {code: "unavailable", message: T.admin_fix_fields}};
   }
   const data = await res.json().catch(() => ({}));
-  if (res.status === 401 && !url.endsWith("/session")) showLogin();
+  const detail = (data.error && data.error.detail) || "";
+  // the session is over: sign in again (not when only the confirming password was wrong)
+  if (res.status === 401 && !url.endsWith("/session") && !detail.startsWith("password:")) {
+    showLogin();
+  }
   return res.ok ? {ok: true, data} : {ok: false, error: data.error || {code: "internal"}};
 }
 
