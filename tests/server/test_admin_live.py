@@ -81,6 +81,22 @@ def add_service_in_the_browser(base: str, shots: Path) -> list[str]:
         page.wait_for_selector("pre.diff:not([hidden])")
         messages.append(page.inner_text("pre.diff"))
         page.screenshot(path=str(shots / "admin-versions-diff.png"))
+        # a device registered: its token shown once; a revoke with a wrong password is
+        # refused without signing out, then done
+        page.click("button[data-tab=devices]")
+        page.fill("#confirm", PASSWORD)
+        page.fill("#device-id", "kiosk-9")
+        page.click("#register-device")
+        page.wait_for_selector("#notice:has-text('kiosk-9-')")
+        messages.append(page.inner_text("#notice"))
+        page.screenshot(path=str(shots / "admin-device-token.png"))
+        page.fill("#confirm", "sai-mat-khau")
+        page.locator("tr[data-device=kiosk-9]").get_by_role("button", name="Thu hồi").click()
+        page.wait_for_selector("#error:not([hidden])")
+        assert page.is_visible("#console") and not page.is_visible("#login")
+        page.fill("#confirm", PASSWORD)
+        page.locator("tr[data-device=kiosk-9]").get_by_role("button", name="Thu hồi").click()
+        page.wait_for_selector("#notice:has-text('Đã thu hồi')")
         browser.close()
         return messages
 
@@ -119,6 +135,8 @@ def test_a_service_added_on_the_admin_screen_is_issued_on_a_running_kiosk(qapp, 
                 messages = await asyncio.to_thread(add_service_in_the_browser, server.base, shots)
                 assert "capital letters" in messages[0]
                 assert '+id = "trich-luc-ho-tich"' in messages[1]
+                token = messages[2].split(": ")[-1].strip()
+                assert token.startswith("kiosk-9-") and "kiosk-9" not in server.server.known_devices
                 await until(lambda: NEW["id"] in model.services, what="the kiosk's catalogue")
                 assert model.catalogue_version == before + 1  # a config event, not a welcome
                 QTest.mouseClick(
