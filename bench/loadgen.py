@@ -117,6 +117,7 @@ async def _kiosks_at_rate(
     _, start, measure_from, deadline = await _recv(pipe)
     cpu0, wall0 = time.process_time(), time.monotonic()
     latencies: list[float] = []
+    due_times: list[float] = []  # each latency's due time, for figures by second
     lags: list[float] = []
     acked_in_window = sent_in_window = 0
     errors: defaultdict[str, int] = defaultdict(int)
@@ -134,6 +135,7 @@ async def _kiosks_at_rate(
         done = time.monotonic()
         if due >= measure_from:
             latencies.append(done - due)
+            due_times.append(due)
         if measure_from <= done <= deadline:
             acked_in_window += 1
 
@@ -158,6 +160,7 @@ async def _kiosks_at_rate(
             "done",
             {
                 "latencies": latencies,
+                "due_times": due_times,
                 "lags": lags,
                 "acked_in_window": acked_in_window,
                 "sent_in_window": sent_in_window,

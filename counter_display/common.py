@@ -96,6 +96,17 @@ class LiveModel:
     def connection_changed(self, state: str) -> None:
         """React to a change of the connection state (before views render)."""
 
+    def on_config(self, event: dict[str, Any]) -> bool:
+        """An administrator changed the configuration: the catalogue, then the rest."""
+        self.site = event.get("site") or self.site
+        self.services = {s["id"]: dict(s) for s in event.get("services", [])}
+        self.priority_groups = {g["id"]: g for g in event.get("priority_groups", [])}
+        self.apply_config(event)
+        return True
+
+    def apply_config(self, config: dict[str, Any]) -> None:
+        """Take on what a `config` event changed of this screen (names, lists)."""
+
     def on_queue(self, event: dict[str, Any]) -> bool:
         for figures in event.get("services", []):
             self.services.setdefault(figures["id"], {"id": figures["id"]}).update(figures)

@@ -239,6 +239,13 @@ class ConsoleModel(LiveModel):
         self.held = list(self.counter.get("held") or [])
         self._spawn(self._refresh_my_day(), "console my_day")
 
+    def apply_config(self, config: dict[str, Any]) -> None:
+        self.outcomes = list(config.get("outcomes", self.outcomes))
+        self.pause_reasons = list(config.get("pause_reasons", self.pause_reasons))
+        for view in config.get("counters", []):
+            if view.get("number") == self.counter.get("number"):
+                self.counter["name"] = view.get("name")
+
     def on_next(self, event: dict[str, Any]) -> bool:
         if event.get("counter") != self.counter.get("number"):
             return False

@@ -43,6 +43,11 @@ class CounterDisplayModel(LiveModel):
         self.counter = view
         return True
 
+    def apply_config(self, config: dict[str, Any]) -> None:
+        views = {c["number"]: c for c in config.get("counters", [])}
+        self.counter = views.get(self.number)
+        self.known = self.counter is not None
+
     def on_ticket_called(self, event: dict[str, Any]) -> bool:
         if event.get("counter") != self.number or self.counter is None:
             return False
@@ -177,6 +182,9 @@ class HallModel(LiveModel):
     def _announce(self, call: dict[str, Any]) -> None:
         if self.announcer is not None:
             self.announcer.announce(call["number"], call["counter"])
+
+    def apply_config(self, config: dict[str, Any]) -> None:
+        self.counter_names = {c["number"]: c["name"] for c in config.get("counters", [])}
 
     def on_day_started(self, _event: dict[str, Any]) -> bool:
         self.calls = []

@@ -49,6 +49,9 @@ class RatingModel(LiveModel):
         self._sending: asyncio.Task[None] | None = None
         super().__init__(client)
 
+    def apply_config(self, config: dict[str, Any]) -> None:
+        self.scale = list(config.get("rating_scale") or self.scale)
+
     def apply_welcome(self, welcome: dict[str, Any]) -> None:
         self.scale = list(welcome.get("rating_scale") or DEFAULT_SCALE)
         self.counter_name = (welcome.get("counter") or {}).get("name") or self.counter_name

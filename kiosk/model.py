@@ -1078,6 +1078,16 @@ class KioskModel:
     # -- the server -----------------------------------------------------------
 
     def _on_welcome(self, welcome: dict[str, Any]) -> None:
+        self._take_catalogue(welcome)
+        self._reported = None  # a restarted server forgot our printer: tell it again
+        self._report_printer(force=True)
+        if self._orphans or self._unvoided:
+            self._spawn(self._settle_leftovers())
+        self._spawn(self._ask_notify_options())
+        self._changed()
+
+    def _take_catalogue(self, welcome: dict[str, Any]) -> None:
+        """Sectors, services and priority groups from a welcome or a `config` event."""
         site = welcome.get("site") or {}
         self.site_name, self.site_name_en = site.get("name", ""), site.get("name_en", "")
         # links on the slip: the site's public address, else (not configured) our own
@@ -1115,12 +1125,6 @@ class KioskModel:
         if self.priority is not None:
             self.priority = self._group(self.priority.id)
         self.catalogue_version += 1
-        self._reported = None  # a restarted server forgot our printer: tell it again
-        self._report_printer(force=True)
-        if self._orphans or self._unvoided:
-            self._spawn(self._settle_leftovers())
-        self._spawn(self._ask_notify_options())
-        self._changed()
 
     async def _ask_notify_options(self) -> None:
         """Whether the server sends "your turn is near" messages, and at which counts."""
@@ -1146,6 +1150,10 @@ class KioskModel:
         self._changed()
 
     def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "config":  # an administrator changed the catalogue
+            self._take_catalogue(event)
+            self._changed()
+            return
         if event.get("type") != "queue":
             return
         for figures in event.get("services", []):

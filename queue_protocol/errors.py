@@ -198,6 +198,17 @@ ERRORS: dict[str, ErrorInfo] = {
         "The dossier system is busy. Please try again later.",
     ),
     "unknown_procedure": ErrorInfo(404, "Không tìm thấy thủ tục này.", "Unknown procedure."),
+    "config_refused": ErrorInfo(
+        409,
+        "Không thể áp dụng thay đổi cấu hình này lúc này.",
+        "This configuration change cannot be applied now.",
+    ),
+    "config_invalid": ErrorInfo(400, "Cấu hình không hợp lệ.", "The configuration is not valid."),
+    "stale_config": ErrorInfo(
+        409,
+        "Cấu hình đã được người khác thay đổi; hãy tải lại.",
+        "The configuration was changed meanwhile; reload it.",
+    ),
     "unauthorized": ErrorInfo(401, "Chưa xác thực hoặc mã truy cập sai.", "Not authenticated."),
     "bad_login": ErrorInfo(
         401, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."

@@ -25,6 +25,7 @@ from queue_server.domain.dossier_config import DossierConfig
 from queue_server.dossiers.desk import DossierDesk
 from queue_server.outbox.service import Messaging
 from queue_server.web import lookup, proxy
+from queue_server.web.admin import AdminDesk
 from queue_server.web.api import Api
 from queue_server.web.booking import BookingDesk
 from queue_server.web.dossier_lookup import DossierLookupDesk
@@ -57,6 +58,7 @@ class Desks:
     search: LookupDesk
     lookup: lookup.Lookup
     dossiers: DossierCounterDesk
+    admin: AdminDesk
 
 
 def request_table(d: Desks) -> dict[str, Handler]:
@@ -124,6 +126,7 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
         ("/danh-gia/{token}", "/en/rating/{token}", pages.rating),
         ("/tin-nhan", "/en/messages", pages.messages),
         *lookup.routes(d.lookup),  # /tra-cuu, a procedure's guide
+        ("/quan-tri", "/en/admin", pages.admin),
     ]
     return [
         web.get("/ws", ws.handle),
@@ -149,11 +152,35 @@ def routes(d: Desks, ws: Endpoint) -> list[web.AbstractRouteDef]:
         web.post("/api/sms/inbound", d.messages.post_inbound),
         web.get("/api/search", d.lookup.api_search),
         web.get("/api/procedures/{code}", d.lookup.api_procedure),
+        *admin_routes(d.admin),
         web.get("/api/announcements/{number}/{counter}.wav", pages.announcement),
         web.get("/hall", pages.hall),
         *(web.get(path, handler) for vi, en, handler in both for path in (vi, en)),
         web.static("/static/", STATIC_DIR),
         web.static("/fonts/", FONT_DIR),
+    ]
+
+
+def admin_routes(admin: AdminDesk) -> list[web.AbstractRouteDef]:
+    """The administrator's API (`/quan-tri`): admin role, cookie session, CSRF header."""
+    return [
+        web.post("/api/admin/session", admin.post_session),
+        web.delete("/api/admin/session", admin.delete_session),
+        web.get("/api/admin/me", admin.get_me),
+        web.get("/api/admin/config", admin.get_config),
+        web.post("/api/admin/config", admin.post_config),
+        web.get("/api/admin/config.toml", admin.get_export),
+        web.post("/api/admin/config.toml", admin.post_import),
+        web.get("/api/admin/versions", admin.get_versions),
+        web.get("/api/admin/versions/{version}", admin.get_version),
+        web.post("/api/admin/versions/{version}/restore", admin.post_restore),
+        web.get("/api/admin/holidays/{year}", admin.get_holidays),
+        web.get("/api/admin/users", admin.get_users),
+        web.post("/api/admin/users", admin.post_user),
+        web.post("/api/admin/sessions/{id}/end", admin.post_end_session),
+        web.get("/api/admin/devices", admin.get_devices),
+        web.post("/api/admin/devices", admin.post_device),
+        web.post("/api/admin/devices/{id}/revoke", admin.post_revoke),
     ]
 
 
@@ -194,6 +221,7 @@ def create_app(
         search=LookupDesk(ctx),
         lookup=lookup.Lookup(ctx, pages),
         dossiers=DossierCounterDesk(ctx, dossier_desk),
+        admin=AdminDesk(ctx),
     )
     fanout = FanOut(ctx, tune_gc=tune_gc)
     dossier_pages = DossierLookupDesk(ctx, dossier_desk, desks.pages)

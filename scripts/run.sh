@@ -23,6 +23,8 @@ echo "demo-1234" | $PY -m queue_server user add demo --role officer --full-name 
   --db var/queue.db
 echo "lanh-dao-1234" | $PY -m queue_server user add lanh-dao --role leader \
   --full-name "Lãnh đạo Trung tâm" --db var/queue.db
+echo "quan-tri-1234" | $PY -m queue_server user add quan-tri --role admin \
+  --full-name "Quản trị viên" --db var/queue.db
 
 $PY -m printer.virtual --host 127.0.0.1 --port 9100 --out var/printer --width 576 &
 pids+=($!)
@@ -79,6 +81,7 @@ cat <<TXT
     báo cáo / report  http://127.0.0.1:8765/bao-cao  (leader: lanh-dao / lanh-dao-1234)
     giám sát / floor  http://127.0.0.1:8765/giam-sat  (the same leader account)
     tin nhắn / outbox http://127.0.0.1:8765/tin-nhan  (supervisors: sent, failed, resend)
+    quản trị / admin  http://127.0.0.1:8765/quan-tri  (admin: quan-tri / quan-tri-1234)
     desktop apps      $APPS
   Ctrl-C to stop / Ctrl-C để dừng.
 

@@ -154,6 +154,50 @@ class Accounts:
         await self._write("DELETE FROM sessions WHERE username = ?", (username,))
         await self.audit(actor, "user_disable", username)
 
+    async def password_hash(self, username: str) -> str | None:
+        """The stored hash of an enabled account (None: no such account, or disabled)."""
+        async with self.db.execute(
+            "SELECT password_hash FROM users WHERE username = ? AND disabled = 0", (username,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else row[0]
+
+    async def update_user(
+        self, username: str, *, role: str | None, full_name: str | None, actor: str
+    ) -> None:
+        """A new role or full name for an existing account."""
+        if role is not None and role not in ROLES:
+            raise QueueError("bad_request", f"role: must be one of {', '.join(ROLES)}")
+        cur = await self.db.execute(
+            "UPDATE users SET role = COALESCE(?, role), full_name = COALESCE(?, full_name)"
+            " WHERE username = ?",
+            (role, None if full_name is None else nfc(" ".join(full_name.split())), username),
+        )
+        if cur.rowcount == 0:
+            raise QueueError("bad_request", f"username: no account named {username!r}")
+        await self.audit(actor, "user_update", f"{username}: role={role} name={full_name}")
+
+    async def session_list(self) -> list[dict]:
+        """Sessions still valid: an id (a prefix of the token's hash), who, since, until."""
+        async with self.db.execute(
+            "SELECT substr(token_hash, 1, 16), username, created_at, expires_at FROM sessions"
+            " WHERE expires_at > ? ORDER BY created_at DESC",
+            (time.time(),),
+        ) as cur:
+            rows = await cur.fetchall()
+        keys = ("id", "username", "created_at", "expires_at")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    async def end_session_by_id(self, session_id: str, *, actor: str) -> None:
+        if len(session_id) != 16:
+            raise QueueError("bad_request", "id: not a session id")
+        cur = await self.db.execute(
+            "DELETE FROM sessions WHERE substr(token_hash, 1, 16) = ?", (session_id,)
+        )
+        if cur.rowcount == 0:
+            raise QueueError("bad_request", "id: no such session")
+        await self.audit(actor, "session_ended", session_id)
+
     async def users(self) -> list[Account]:
         """Every account, by name."""
         async with self.db.execute(

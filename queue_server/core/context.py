@@ -7,6 +7,7 @@ HTTP API, booking, tracking, reports) receive it and nothing else of the app.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,16 +15,20 @@ from typing import Any
 
 from queue_server.core.accounts import Accounts
 from queue_server.core.alerting import AlertWatch
+from queue_server.core.configbook import ConfigBook
+from queue_server.core.devicekeys import DeviceKeys, sample_secrets
 from queue_server.core.devices import DeviceBook
 from queue_server.core.engine import Engine
 from queue_server.core.floor_metrics import FloorCollector
 from queue_server.core.hub import Hub
 from queue_server.core.metrics import Metrics
 from queue_server.core.store import Store
-from queue_server.domain.config import SiteConfig
+from queue_server.domain.config import Device, SiteConfig
 from queue_server.domain.procedures import Catalogue
 from queue_server.domain.search import SiteSearch
 from queue_server.domain.state import QueueState
+
+log = logging.getLogger(__name__)
 
 
 class ServerContext:
@@ -42,13 +47,14 @@ class ServerContext:
         enforce_hours: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.config = config
+        self._seed = config  # the TOML file: seeds a new database, then the versions rule
         self.db_path = db_path
         self.enforce_hours = enforce_hours
         self.clock = clock
         self.hub = Hub()
         self.metrics = Metrics()
-        self.device_book = DeviceBook(config.devices)
+        self.known_devices: dict[str, Device] = {}  # registered, not revoked (`device_keys`)
+        self.device_book = DeviceBook(self.known_devices)
         # the supervisor's notice on the hall screens (`notice`), for screens that join later
         self.hall_notice: dict[str, Any] | None = None
         # device id → what it last reported (`device_status`), shown to staff and screens
@@ -66,6 +72,12 @@ class ServerContext:
     def state(self) -> QueueState:
         return self.engine.state
 
+    @property
+    def config(self) -> SiteConfig:
+        """The configuration in force: the writer's, once it runs (it changes live)."""
+        engine = getattr(self, "engine", None)
+        return self._seed if engine is None else engine.state.config
+
     async def open(self) -> None:
         """Open the database (migrating it), load the day and start the single writer."""
         self.store = await Store.open(self.db_path)
@@ -74,9 +86,19 @@ class ServerContext:
         except BaseException:
             await self.store.close()
             raise
-        self.engine = Engine(
-            self.config, self.store, enforce_hours=self.enforce_hours, clock=self.clock
-        )
+        self.config_book = ConfigBook(self.store)
+        self.device_keys = DeviceKeys(self.store, self.known_devices)
+        try:
+            _version, config = await self.config_book.current(self._seed, self.clock())
+            await self.device_keys.load(self._seed.devices.values(), self.clock())
+            warning = await sample_secrets(self.accounts, self.device_keys)
+            if warning:
+                log.warning("%s", warning)
+        except BaseException:
+            await self.accounts.close()
+            await self.store.close()
+            raise
+        self.engine = Engine(config, self.store, enforce_hours=self.enforce_hours, clock=self.clock)
         self.engine.batch_observers.append(self.metrics.batch_size.observe)
         self.metrics.transactions.set_function(lambda: self.store.transactions)
         try:

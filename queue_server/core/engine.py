@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from queue_protocol.errors import QueueError
+from queue_server.core.configbook import config_of
 from queue_server.core.logsummary import summarised
 from queue_server.core.store import Durable, Store
 from queue_server.domain import commands as c
 from queue_server.domain.booking import Booking
 from queue_server.domain.config import SiteConfig
 from queue_server.domain.eta import rounded
-from queue_server.domain.events import DayStarted, Event, TicketSubscribed
+from queue_server.domain.events import ConfigChanged, DayStarted, Event, TicketSubscribed
 from queue_server.domain.hours import business_day, next_reset
 from queue_server.domain.state import CounterState, QueueState, Ticket
 
@@ -131,9 +132,11 @@ class Engine:
 
     async def _load(self) -> None:
         events, next_id = await self.store.load_day()
+        configs, first = await self._configs_of_day(events)
         self.state = QueueState(
-            self.config, next_ticket_id=next_id, enforce_hours=self.enforce_hours
+            configs[first], next_ticket_id=next_id, enforce_hours=self.enforce_hours
         )
+        self.state.known_configs, self.state.config_version = configs, first
         yesterday = dt.date.fromisoformat(self.today()) - dt.timedelta(days=1)
         for booking in await self.store.load_bookings(yesterday.isoformat()):
             self.state.bookings.add(booking)  # they outlive the day: not in the day's events
@@ -143,6 +146,7 @@ class Engine:
             phones = await self.store.load_subscriptions(self.state.day)
             for sub in self.state.subscriptions.values():
                 sub.phone = phones.get(sub.ticket_id)
+        self.config = self.state.config
         await self.store.sync_tickets(self.state.tickets.values())
         log.info(
             "loaded day %s: %d events, next ticket id %d",
@@ -150,6 +154,22 @@ class Engine:
             len(events),
             self.state.next_ticket_id,
         )
+
+    async def _configs_of_day(self, events: list[Event]) -> tuple[dict[int, SiteConfig], int]:
+        """The configuration versions the day's events need, and the one it began with
+        (with no version stored — an engine on its own — the one it was given)."""
+        latest = await self.store.config_version()
+        if latest is None:
+            return {0: self.config}, 0
+        changes = [ev for ev in events if isinstance(ev, ConfigChanged)]
+        first = changes[0].previous if changes else latest[0]
+        configs = {}
+        for version in {first, *(ev.version for ev in changes)}:
+            found = latest if version == latest[0] else await self.store.config_version(version)
+            if found is None:
+                raise RuntimeError(f"configuration version {version} is missing")
+            configs[version] = config_of(found[1], version, self.config)
+        return configs, first
 
     def today(self) -> str:
         return business_day(self.config.site, self.clock())
@@ -216,8 +236,11 @@ class Engine:
             return applied
         now = self.clock()
         for pending in batch:
+            command = pending.command
+            if isinstance(command, c.ApplyConfig) and command.version > self.state.config_version:
+                self.state.known_configs[command.version] = command.config  # for `apply`
             try:
-                events = self.state.handle(pending.command, now)
+                events = self.state.handle(command, now)
             except QueueError as err:
                 applied.results.append(err)
                 continue
@@ -242,6 +265,11 @@ class Engine:
                 number = getattr(event, "counter", None)
                 if number is not None and not isinstance(event, DayStarted):
                     applied.counters[number] = self.state.counters[number]
+                if isinstance(event, ConfigChanged) and isinstance(command, c.ApplyConfig):
+                    self.config = self.state.config
+                    applied.extra.config_versions.append(
+                        (event.version, now, event.actor, command.note, command.document)
+                    )
             applied.results.append(Outcome(events, self._snapshot(pending.command, ticket)))
         if applied.logged:
             # Messages are built now, from the state these events made; sent once durable.

@@ -240,6 +240,25 @@ MIGRATIONS: list[str] = [
         at REAL NOT NULL
     );
     """,
+    """
+    -- issue 15: the configuration, versioned; devices' tokens, hashed
+    CREATE TABLE config_versions (
+        version INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        author TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        document TEXT NOT NULL
+    );
+    CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        created_by TEXT NOT NULL,
+        sample INTEGER NOT NULL DEFAULT 0,
+        revoked_at REAL
+    );
+    """,
 ]
 
 
@@ -349,6 +368,8 @@ OUTBOX_COLUMNS = (
     "created_at",
     "next_at",
 )
+CONFIG_COLUMNS = ("version", "at", "author", "note", "document")
+INSERT_CONFIG = _Insert("config_versions", CONFIG_COLUMNS)
 # A key names a message for good: a rule that fires again (after a restart) adds nothing.
 INSERT_OUTBOX = _Insert("outbox", OUTBOX_COLUMNS, " ON CONFLICT(key) DO NOTHING")
 _UPSERT_SUBSCRIPTION = _Insert(
@@ -362,11 +383,12 @@ _UPSERT_SUBSCRIPTION = _Insert(
 class Durable:
     """What a batch writes beside its events: outbox rows (`OUTBOX_COLUMNS`), the keys of
     scheduled messages withdrawn, and subscriptions (ticket id, day, phone, ahead, lang,
-    consent time)."""
+    consent time), configuration versions."""
 
     outbox: list[tuple] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
     subscriptions: list[tuple] = field(default_factory=list)
+    config_versions: list[tuple] = field(default_factory=list)  # `CONFIG_COLUMNS`
 
 
 T = TypeVar("T")
@@ -497,6 +519,18 @@ class Store:
         next_id = max([stored, *(tid for tid, _ in rows if tid is not None)]) + 1
         return [event_from_dict(loads(data)) for _, data in rows], next_id
 
+    async def config_version(self, version: int | None = None) -> tuple[int, str] | None:
+        """(version, TOML document) of a configuration version (None: the latest)."""
+        return await self._run(self._config_version, version)
+
+    def _config_version(self, version: int | None) -> tuple[int, str] | None:
+        row = self._conn.execute(
+            "SELECT version, document FROM config_versions"
+            " WHERE ? IS NULL OR version = ? ORDER BY version DESC LIMIT 1",
+            (version, version),
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
     async def sync_tickets(self, tickets: Iterable[Ticket]) -> None:
         """Write these tickets' rows, and every row still pending, before returning.
 
@@ -603,6 +637,7 @@ class Store:
                         [r for job in live for r in job.extra.outbox],
                         [k for job in live for k in job.extra.withdrawn],
                         [r for job in live for r in job.extra.subscriptions],
+                        [r for job in live for r in job.extra.config_versions],
                     ),
                 )
                 self.transactions += 1
@@ -640,6 +675,7 @@ class Store:
                 (_UPSERT_BOOKING, booking_rows),
                 (_UPSERT_SUBSCRIPTION, extra.subscriptions),
                 (INSERT_OUTBOX, extra.outbox),
+                (INSERT_CONFIG, extra.config_versions),
             ),
             extra.withdrawn,
         )

@@ -22,6 +22,7 @@ NOT_KIOSKS = frozenset({"counter", "display", "rating", "public"})
 # Phones get their own ticket's figures (`ticket`), and the web hall shows calls only,
 # so thousands of idle phones are not written to four times a second.
 QUEUE_AUDIENCE = frozenset({"kiosk", "counter", "display", "rating"})
+CONFIG_AUDIENCE = QUEUE_AUDIENCE  # who redraws its catalogue or counters on `config`
 
 _DONE_STATUS = {
     e.TicketFinished: "done",
@@ -38,9 +39,8 @@ def _names(item: Any) -> dict[str, str]:
 
 def service_view(state: QueueState, service_id: str, now: float) -> dict[str, Any]:
     site, service = state.config.site, state.config.services[service_id]
-    open_now = service_id not in state.closed_services and (
-        not state.enforce_hours or is_open(site, service, now)
-    )
+    closed = service.closed or service_id in state.closed_services  # for the rest of the day
+    open_now = not closed and (not state.enforce_hours or is_open(site, service, now))
     return {
         "id": service_id,
         "waiting": state.waiting.waiting(service_id),
@@ -48,7 +48,7 @@ def service_view(state: QueueState, service_id: str, now: float) -> dict[str, An
         "calling": state.calling_note(service_id, now),
         "open": open_now,
         "opens_at": None
-        if open_now or service_id in state.closed_services  # not today any more
+        if open_now or closed  # not today any more
         else opens_at(site, service, now),
     }
 
@@ -134,6 +134,27 @@ def latest_calls(state: QueueState, limit: int = 20) -> list[dict[str, Any]]:
         reverse=True,
     )[:limit]
     return [call_message(state, t, t.counter or 0, False, t.called_at or 0) for t in called]
+
+
+def config_message(state: QueueState, version: int, now: float) -> dict[str, Any]:
+    """The catalogue and the counters after a configuration change: clients redraw."""
+    config = state.config
+    return {
+        "type": "config",
+        "version": version,
+        "site": {
+            "name": config.site.name,
+            "name_en": config.site.name_en,
+            "timezone": config.site.timezone,
+        },
+        "sectors": [_names(s) for s in config.sectors.values()],
+        "services": service_catalogue(state, now),
+        "priority_groups": [{**_names(g), "rank": g.rank} for g in config.priority_groups.values()],
+        "counters": [counter_view(state, n) for n in config.counters],
+        "pause_reasons": [_names(r) for r in config.pause_reasons.values()],
+        "outcomes": [_names(o) for o in config.outcomes.values()],
+        "rating_scale": [_names(r) for r in config.rating_scale],
+    }
 
 
 def welcome(
@@ -244,6 +265,9 @@ def event_messages(
             services.update(state.config.counters[ev.counter].all_services)
         elif isinstance(ev, e.ServiceClosedForDay | e.ServiceReopened):
             services.add(ev.service)  # kiosks learn it with the waiting figures
+        elif isinstance(ev, e.ConfigChanged):
+            out.append((CONFIG_AUDIENCE, config_message(state, ev.version, ev.at)))
+            services.update(state.config.services)
         elif isinstance(ev, e.DayStarted):
             out.append((EVERYONE, {"type": "day_started", "day": ev.day}))
             services.update(state.config.services)

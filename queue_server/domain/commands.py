@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from queue_server.domain.config import SiteConfig
+
 
 @dataclass(frozen=True, kw_only=True)
 class Command:
@@ -237,3 +239,14 @@ class LinkDossier(Command):
     counter: int
     procedure: str
     dossier: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyConfig(Command):
+    """An administrator's new configuration (already validated), version `version`;
+    `document` is its canonical text, stored with the version."""
+
+    version: int
+    config: SiteConfig
+    document: str
+    note: str = ""

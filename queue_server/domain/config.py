@@ -73,6 +73,7 @@ class Service:
     width: int
     daily_cap: int
     hours: Hours | None  # None: the site's hours
+    closed: bool = False  # kept for the tickets it has, closed for new ones (`closed = true`)
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,8 @@ class SiteConfig:
     # and checked by `core.siteconfig.load_config` into `procedures`.
     procedures_file: str = ""
     procedures: Catalogue = field(default_factory=Catalogue)
+    # the document it was read from, as a whole: what a configuration version stores
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def default_outcome(self) -> str:
@@ -316,6 +319,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         no_show_return=_no_show_return(r, queue),
         search=_search(r, r.table(data, "search", required=False)),
         procedures_file=_procedures_file(r, r.table(data, "procedures", required=False)),
+        document=data,
     )
 
 
@@ -507,6 +511,9 @@ def _service(r: _Reader, t: dict, path: str, sectors: dict[str, Sector]) -> Serv
     elif cap >= 10**width:
         raise r.fail(f"{path}.daily_cap", f"{cap} does not fit in {width} digits")
     hours = t.get("hours")
+    closed = t.get("closed", False)
+    if not isinstance(closed, bool):
+        raise r.fail(f"{path}.closed", "must be true or false")
     return Service(
         id=r.ident(t, "id", path),
         name=r.text(t, "name", path),
@@ -517,6 +524,7 @@ def _service(r: _Reader, t: dict, path: str, sectors: dict[str, Sector]) -> Serv
         width=width,
         daily_cap=cap,
         hours=None if hours is None else r.hours(hours, f"{path}.hours"),
+        closed=closed,
     )
 
 

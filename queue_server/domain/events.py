@@ -298,6 +298,16 @@ class DossierReceived(Event):
     dossier: str  # the dossier's code
 
 
+@dataclass(frozen=True, kw_only=True)
+class ConfigChanged(Event):
+    """A new configuration version is in force from now (`core/configbook.py` keeps the
+    versions; the state is handed each one it replays in `QueueState.known_configs`)."""
+
+    type = "config_changed"
+    version: int
+    previous: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -330,6 +340,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TicketHeld,
         TicketResumed,
         DossierReceived,
+        ConfigChanged,
     )
 }
 

@@ -49,6 +49,7 @@ from queue_server.domain.lifecycle import (
     next_ticket_status,
 )
 from queue_server.domain.policy import NORMAL_RANK, WaitingQueues
+from queue_server.domain.reconfigure import DayFacts, Review, review_change
 
 
 @dataclass
@@ -168,15 +169,17 @@ class QueueState:
         self.alerts = AlertBook()  # today's; conditions still true are raised again
         self.closed_services: set[str] = set()  # closed by a supervisor for the rest of the day
         self.alert_limits = config.alerts  # `[alerts]`, unless a supervisor changed them today
-        self.counters = {n: CounterState(n) for n in config.counters}
+        self.counters: dict[int, CounterState] = {}
         self._counters_of: dict[str, list[CounterState]] = {}  # service → counters serving it
-        for number, counter in config.counters.items():
-            for service in counter.all_services:
-                self._counters_of.setdefault(service, []).append(self.counters[number])
+        self._ranks: list[int] = []
+        # configuration versions by number, for `ConfigChanged` (the writer and the replay
+        # at start-up put each one here before its event is applied)
+        self.known_configs: dict[int, SiteConfig] = {}
+        self.config_version = 0
+        self._configure(config)
         self.service_times = ServiceTimes(
             config.service_time_window, config.default_service_minutes * 60
         )
-        self._ranks = sorted({g.rank for g in config.priority_groups.values()})
         self.last_at = 0.0  # the time of the latest event applied
         self._projection: Projection | None = None  # the latest replay (domain/eta.py)
         self._replay_due = _Replay.NOW  # whether the queues or counters changed since
@@ -212,7 +215,24 @@ class QueueState:
             c.RateByLink: self._rate_by_link,
             c.CancelServiceDay: self._cancel_service_day,
             c.LinkDossier: self._link_dossier,
+            c.ApplyConfig: self._apply_config,
         }
+
+    def _configure(self, config: SiteConfig) -> None:
+        """Take `config` on: counters kept (with their officer and ticket) where they
+        still exist, new ones closed, the services each serves and the ranks afresh."""
+        self.config = config
+        self.counters = {n: self.counters.get(n) or CounterState(n) for n in config.counters}
+        self._counters_of = {}
+        for number, counter in config.counters.items():
+            cs = self.counters[number]
+            if cs.suggested is not None and cs.suggested not in config.services:
+                cs.suggested = None  # the service is gone
+            for service in counter.all_services:
+                self._counters_of.setdefault(service, []).append(cs)
+            if cs.suggested is not None and cs.suggested not in counter.all_services:
+                self._counters_of.setdefault(cs.suggested, []).append(cs)
+        self._ranks = sorted({g.rank for g in config.priority_groups.values()})
 
     # ----- reading -------------------------------------------------------
 
@@ -378,6 +398,36 @@ class QueueState:
             start = at(closes)
         return gaps
 
+    def review_config(self, config: SiteConfig) -> Review:
+        """`config` weighed against the day (`domain/reconfigure.py`); raises a refusal."""
+        return review_change(self.config, config, self.day_facts(config))
+
+    def day_facts(self, new: SiteConfig) -> DayFacts:
+        """What the rules read, without walking the day's tickets (a change is made while
+        thousands wait): waiting counts per service, the counters' current tickets, and
+        the waiting tickets' groups only when `new` removes a group."""
+        unfinished = {s: n for s in self.config.services if (n := self.waiting.waiting(s))}
+        for cs in self.counters.values():
+            if cs.ticket_id is not None:
+                service = self.tickets[cs.ticket_id].service
+                unfinished[service] = unfinished.get(service, 0) + 1
+        priorities: set[str] = set()
+        if not set(self.config.priority_groups) <= set(new.priority_groups):
+            priorities = {
+                p for tid in self.waiting.ids() if (p := self.tickets[tid].priority) is not None
+            }
+        return DayFacts(
+            issued=dict(self.last_seq),
+            unfinished=unfinished,
+            waiting_priorities=frozenset(priorities),
+            staffed=frozenset(n for n, cs in self.counters.items() if cs.officer is not None),
+            bookings=tuple(
+                (b.service, b.slot_at)
+                for b in self.bookings.by_code.values()
+                if b.status is BookingStatus.ACTIVE and (self.day is None or b.day >= self.day)
+            ),
+        )
+
     # ----- changing ------------------------------------------------------
 
     def handle(self, command: c.Command, now: float) -> list[e.Event]:
@@ -464,8 +514,10 @@ class QueueState:
         booking: str | None = None,
     ) -> e.TicketIssued:
         service = self._service(service_id)
-        if service.id in self.closed_services or (
-            self.enforce_hours and not is_open(self.config.site, service, now)
+        if (
+            service.closed
+            or service.id in self.closed_services
+            or (self.enforce_hours and not is_open(self.config.site, service, now))
         ):
             raise QueueError("service_closed", service.name)
         seq = self.last_seq.get(service.id, 0) + 1
@@ -903,6 +955,16 @@ class QueueState:
             )
         ]
 
+    def _apply_config(self, cmd: c.ApplyConfig, now: float) -> list[e.Event]:
+        if cmd.version <= self.config_version:
+            raise QueueError("config_refused", f"version: {cmd.version} is not newer")
+        self.review_config(cmd.config)  # refuses what today's tickets and counters forbid
+        return [
+            e.ConfigChanged(
+                at=now, actor=cmd.actor, version=cmd.version, previous=self.config_version
+            )
+        ]
+
     def _service(self, service_id: str) -> Service:
         try:
             return self.config.services[service_id]
@@ -927,6 +989,11 @@ class QueueState:
         return ticket
 
     # ----- event appliers: the only code that changes the state -----------
+
+    def _on_config_changed(self, ev: e.ConfigChanged) -> None:
+        self._configure(self.known_configs[ev.version])
+        self.config_version = ev.version
+        self.alert_limits = self.config.alerts
 
     def _on_day_started(self, ev: e.DayStarted) -> None:
         self.day = ev.day

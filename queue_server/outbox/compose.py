@@ -31,6 +31,7 @@ class Composer:
         self.near_sent: set[int] = set()  # a restart forgets: the outbox's unique key does not
 
     def __call__(self, events: list[Event], state: QueueState, now: float) -> Durable:
+        self.config = state.config  # the one in force: it changes live (/quan-tri)
         if any(isinstance(ev, DayStarted) for ev in events):
             self.near_sent.clear()
         found = notify.notices(events, state, self.config, now, self.near_sent)

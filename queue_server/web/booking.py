@@ -40,6 +40,7 @@ from queue_server.domain.booking import (
     normalize_phone,
     slots,
 )
+from queue_server.domain.config import SiteConfig
 from queue_server.domain.events import DayStarted, Event
 from queue_server.domain.hours import local_time
 from queue_server.web.calendar import booking_ics
@@ -102,12 +103,15 @@ class BookingDesk:
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
-        self.config = ctx.config
         # every booking and cancel request (a generous ceiling: typos cost little)…
         self.limit = RateLimit(self.config.booking.requests_per_hour)
         # …and the bookings accepted, per address (many phones share one on mobile data)
         self.accepted = RateLimit(self.config.booking.bookings_per_address_per_hour)
         self._purging: set[asyncio.Task] = set()
+
+    @property
+    def config(self) -> SiteConfig:
+        return self.ctx.config  # changes live (/quan-tri)
 
     async def start(self, _app: web.Application | None = None) -> None:
         self.ctx.engine.subscribe(self._on_batch)

@@ -23,6 +23,7 @@ import assets
 from queue_protocol.errors import ERRORS, QueueError
 from queue_server.core.context import ServerContext
 from queue_server.domain.booking import normalize_code
+from queue_server.domain.config import SiteConfig
 from queue_server.domain.hours import business_day
 from queue_server.web.booking import BookingDesk
 from queue_server.web.tracking import Tracker
@@ -50,6 +51,7 @@ PATHS = {
         "floor": "/giam-sat",
         "rating": "/danh-gia",
         "messages": "/tin-nhan",
+        "admin": "/quan-tri",
     },
     "en": {
         "booking": "/en/booking",
@@ -59,6 +61,7 @@ PATHS = {
         "floor": "/en/floor",
         "rating": "/en/rating",
         "messages": "/en/messages",
+        "admin": "/en/admin",
     },
 }
 
@@ -100,7 +103,10 @@ def _script_json(data: Any) -> str:
 class Pages:
     def __init__(self, ctx: ServerContext, desk: BookingDesk, tracker: Tracker) -> None:
         self.ctx, self.desk, self.tracker = ctx, desk, tracker
-        self.config = ctx.config
+
+    @property
+    def config(self) -> SiteConfig:
+        return self.ctx.config  # changes live (/quan-tri)
 
     def _page(
         self,
@@ -307,6 +313,18 @@ class Pages:
             PATHS[_other(lang)]["floor"],
             {"staff_signin": _signin(lang, "floor_login")},
             {},
+        )
+
+    async def admin(self, request: web.Request) -> web.Response:
+        """The administrator's screen (`web/admin.py` answers its requests)."""
+        lang = _lang(request)
+        return self._page(
+            lang,
+            "admin.html",
+            TEXT[lang]["admin_title"],
+            PATHS[_other(lang)]["admin"],
+            {},
+            {"year": business_day(self.config.site, self.ctx.clock())[:4]},
         )
 
     # ----- the hall -------------------------------------------------------------

@@ -61,6 +61,12 @@ def middleware(proxies: tuple[Network, ...]) -> Middleware:
 
     @web.middleware
     async def real_remote(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if (
+            request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+            and request.remote is not None
+            and _trusted(request.remote, proxies)
+        ):  # TLS ends at the proxy: `request.secure` (the admin's Secure cookie) says so
+            request = request.clone(scheme="https")
         header = request.headers.get("X-Forwarded-For")
         if header:
             remote = client_address(request.remote, header, proxies)

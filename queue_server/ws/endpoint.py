@@ -190,7 +190,7 @@ class Endpoint:
         if hello.token is None:
             raise QueueError("unauthorized", "a token is needed")
         if hello.role in DEVICE_ROLES:
-            device = ctx.device_tokens.get(hello.token)
+            device = ctx.device_keys.find(hello.token)
             if device is None or device.role != hello.role:
                 raise QueueError("unauthorized", "unknown device token")
             if hello.counter is not None and hello.counter not in ctx.config.counters:
