@@ -146,9 +146,7 @@ async def test_postgres_restarted_mid_batch(central, pg, tmp_path):
 async def test_exactly_once_across_a_killed_shipper(central, tmp_path):
     db = await _a_site(tmp_path, "xa-c", days=2, tickets=400)
     token = await central.add_site("xa-c")
-    config = tmp_path / "site.toml"
-    config.write_bytes(SAMPLE_CONFIG.read_bytes())
-    with shipper_process(db, central.base, "xa-c", token, config) as proc:
+    with shipper_process(db, central.base, "xa-c", token, SAMPLE_CONFIG) as proc:
         await until(lambda: central.site_row("xa-c"), what="the site row")
 
         async def some_stored() -> bool:

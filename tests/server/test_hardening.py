@@ -195,6 +195,7 @@ def _disk_full(store) -> None:
 async def test_a_full_disk_is_logged_once_not_per_batch(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     async with running_server(tmp_path / "q.db") as (base, server):
+        caplog.clear()  # the start-up warnings (sample tokens, public_url) are not counted
         await server.store._run(_disk_full, server.store)
         refused = 0
         for i in range(60):  # each refusal reloads the state and asks the kiosk back
