@@ -16,7 +16,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -29,7 +29,7 @@ from kiosk.cccd import CardError, IdCard, looks_like_card, parse_card
 from kiosk.config import KioskSettings
 from kiosk.dossier import DossierLookup
 from kiosk.guide import ServerSearch, guide_slip, guide_url
-from kiosk.text import matches, minutes, tr
+from kiosk.text import matches, minutes, tr, wait_sentence
 from kiosk.voice import VoiceGuide, prompt_clips
 from printer.device import (
     CoverOpen,
@@ -149,13 +149,14 @@ class IssuedTicket:
     service: Service
     priority: PriorityGroup | None
     ahead: int
-    estimated_wait: int
+    estimated_wait: int | None  # seconds; None: no counter expected to call (see calling)
     public_id: str
     booking: str | None = None  # the booking code (normalised) this ticket checked in
     message: str = ""  # the server's check-in message (a late arrival, …)
     message_en: str = ""
     tracking_url: str = ""  # the QR on screen: the phone follows the ticket there
     paperless: bool = False  # nothing was printed: the screen is the ticket
+    calling: Mapping[str, Any] | None = None  # why nobody calls now (the server's note)
 
 
 @dataclass(frozen=True)
@@ -962,8 +963,8 @@ class KioskModel:
             tracking_url=self._tracking_url(ticket),
             centre_name=self.site_name,
             waiting_ahead=max(0, int(ticket.get("ahead") or 0)),
-            estimated_wait_minutes=minutes(ticket.get("estimated_wait")),
             priority_group=group.name if group else None,
+            **_slip_wait(ticket),
         )
 
     def _tracking_url(self, ticket: dict[str, Any]) -> str:
@@ -983,13 +984,14 @@ class KioskModel:
             service=self._service(ticket, intent),
             priority=self._group(ticket.get("priority") or intent.priority),
             ahead=int(ticket.get("ahead") or 0),
-            estimated_wait=int(ticket.get("estimated_wait") or 0),
+            estimated_wait=_seconds(ticket.get("estimated_wait")),
             public_id=ticket["public_id"],
             booking=booking_key(intent.booking) if intent.booking is not None else None,
             message=str(checkin.get("message") or ""),
             message_en=str(checkin.get("message_en") or checkin.get("message") or ""),
             tracking_url=self._tracking_url(ticket),
             paperless=intent.paperless,
+            calling=ticket.get("calling"),
         )
         self.priority = None  # the next citizen chooses again
         self.card = None  # the card's use is over: nothing of it stays
@@ -1260,3 +1262,19 @@ class KioskModel:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def _seconds(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _slip_wait(ticket: Mapping[str, Any]) -> dict[str, Any]:
+    """The slip's wait line: minutes, or the screen's own sentence (soon, no estimate, the
+    counters away) in both languages, so paper and screen say the same thing."""
+    seconds, calling = _seconds(ticket.get("estimated_wait")), ticket.get("calling")
+    if calling or seconds is None or seconds < 60:
+        return {
+            "wait_note": wait_sentence(seconds, calling, "vi"),
+            "wait_note_en": wait_sentence(seconds, calling, "en"),
+        }
+    return {"estimated_wait_minutes": minutes(seconds)}

@@ -5,7 +5,9 @@ Every sentence the citizen reads lives in `STRINGS`, so a translator finds them 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
+from typing import Any
 
 from vntext import fold
 from vntext.search import telex_plain  # the server's search reads Telex the same way
@@ -60,7 +62,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "your_number": ("Số thứ tự của Ông/Bà", "Your number"),
     "ahead": ("Số người chờ trước Ông/Bà: {n}", "People ahead of you: {n}"),
     "estimated": ("Thời gian chờ dự kiến: khoảng {m} phút", "Estimated wait: about {m} min"),
-    "estimated_none": ("Ông/Bà sẽ được gọi ngay", "You will be called shortly"),
+    "estimated_none": ("Sắp đến lượt Ông/Bà", "Your turn is coming up"),
+    "estimated_unknown": ("Chưa ước tính được thời gian chờ", "No estimate of the wait yet"),
+    # nobody calls the service now (the tracking page says the same: web/texts)
+    "calling_closed": (
+        "Chưa có quầy nào mở cho dịch vụ này",
+        "No counter is open for this service yet",
+    ),
+    "calling_paused": ("Các quầy đang {reason}", "The counters are away ({reason})"),
+    "calling_paused_until": (
+        "Các quầy đang {reason}, phục vụ lại lúc {time}",
+        "The counters are away ({reason}), back at {time}",
+    ),
     "take_slip": (
         "Vui lòng nhận phiếu bên dưới và chờ gọi số",
         "Please take your ticket below and wait for your number",
@@ -291,6 +304,26 @@ def waiting_text(n: int, language: Language) -> str:
     if n <= 0:
         return tr("waiting_none", language)
     return tr("waiting_one", language) if n == 1 else tr("waiting", language, n=n)
+
+
+def wait_sentence(
+    seconds: float | None, calling: Mapping[str, Any] | None, language: Language
+) -> str:
+    """The one sentence about the wait, on the ticket screen and on the slip: why nobody
+    calls (the counters away until 13:00, or none open), no estimate, soon, or minutes."""
+    if calling:
+        if calling.get("kind") != "paused":
+            return tr("calling_closed", language)
+        name = calling.get("reason_name_en" if language == "en" else "reason_name") or ""
+        reason = name[:1].lower() + name[1:]
+        if calling.get("back_time"):
+            return tr("calling_paused_until", language, reason=reason, time=calling["back_time"])
+        return tr("calling_paused", language, reason=reason)
+    if seconds is None:
+        return tr("estimated_unknown", language)
+    if seconds < 60:  # the tracking page's "Sắp đến lượt" from the same minute
+        return tr("estimated_none", language)
+    return tr("estimated", language, m=minutes(seconds))
 
 
 def minutes(seconds: float | None) -> int:

@@ -30,7 +30,7 @@ from kiosk.dossier_page import DossierPage
 from kiosk.guide_pages import GuidePage, GuideScreen, GuideSearchPage
 from kiosk.model import KioskModel, Page, Service
 from kiosk.style import LARGE_STYLE, NAVY
-from kiosk.text import minutes, opens_text, phone_text, tr, waiting_text
+from kiosk.text import minutes, opens_text, phone_text, tr, wait_sentence, waiting_text
 from kiosk.widgets import (
     Keyboard,
     NumberPad,
@@ -626,8 +626,7 @@ class TicketPage(PageWidget):
         self.checkin.setVisible(bool(message))
         self.checkin.setText(message)
         self.ahead.setText(tr("ahead", lang, n=ticket.ahead))
-        wait = minutes(ticket.estimated_wait)
-        self.estimate.setText(tr("estimated", lang, m=wait) if wait else tr("estimated_none", lang))
+        self.estimate.setText(wait_sentence(ticket.estimated_wait, ticket.calling, lang))
         self.slip.setText(tr("paperless_note" if ticket.paperless else "take_slip", lang))
         self.qr.set_url(ticket.tracking_url)
         self.qr.setFixedSize(*(2 * (200 if m.large_text else 260,)))

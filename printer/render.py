@@ -95,7 +95,9 @@ def ticket_blocks(slip: TicketSlip, layout: SlipLayout, width: int) -> list[Bloc
         )
     w.rule()
     w.pair("waiting", layout.waiting_text.format(**f), layout.waiting_text_en.format(**f), 24)
-    if slip.estimated_wait_minutes is not None:
+    if slip.wait_note:
+        w.pair("wait", slip.wait_note, slip.wait_note_en or slip.wait_note, 24)
+    elif slip.estimated_wait_minutes is not None:
         w.pair("wait", layout.wait_text.format(**f), layout.wait_text_en.format(**f), 24)
     w.pair("issued", layout.issued_text.format(**f), layout.issued_text_en.format(**f), 24)
     if layout.show_qr:

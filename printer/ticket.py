@@ -26,6 +26,10 @@ class TicketSlip:
     waiting_ahead: int = 0
     estimated_wait_minutes: int | None = None
     priority_group: str | None = None
+    # what the kiosk's screen says instead of minutes (soon, no estimate, the counters
+    # away until 13:00): printed as it is, so screen and paper say the same thing
+    wait_note: str = ""
+    wait_note_en: str = ""
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:

@@ -381,7 +381,7 @@ def ticket_view(state: QueueState, ticket: Ticket) -> dict:
         "outcome": ticket.outcome,
         "recalls": ticket.recalls,
     }
-    view["estimated_wait"] = (
-        rounded(state.wait_estimate(ticket)) if ticket.status.value == "waiting" else None
-    )
+    waiting = ticket.status.value == "waiting"
+    view["estimated_wait"] = rounded(state.wait_estimate(ticket)) if waiting else None
+    view["calling"] = state.calling_note(ticket.service) if waiting else None
     return view

@@ -434,7 +434,9 @@ async def booked(tmp_path, vp):
             yield server, clock, booking, model
 
 
-def printed_exactly(job, kiosk: KioskModel, stored, ahead: int, wait: int) -> bool:
+def printed_exactly(
+    job, kiosk: KioskModel, stored, ahead: int, wait: int | None, calling=None
+) -> bool:
     """The paper starts with the slip rendered from the server's own ticket."""
     slip = kiosk._slip(
         {
@@ -445,6 +447,7 @@ def printed_exactly(job, kiosk: KioskModel, stored, ahead: int, wait: int) -> bo
             "priority": stored.priority,
             "ahead": ahead,
             "estimated_wait": wait,
+            "calling": calling,
         },
         Intent(None, None, "x", booking="x"),
     )
@@ -476,8 +479,12 @@ async def test_scanned_booking_is_printed_and_called_before_a_later_walk_in(book
     assert mine.effective_at == booking["slot_at"] == WEDNESDAY_9AM  # queued by the slot
     jobs = await vp.wait_for_jobs(2)
     assert len(jobs) == 2
-    assert printed_exactly(jobs[1], kiosk, mine, ticket.ahead, ticket.estimated_wait)
-    assert not printed_exactly(jobs[0], kiosk, mine, ticket.ahead, ticket.estimated_wait)
+    assert printed_exactly(
+        jobs[1], kiosk, mine, ticket.ahead, ticket.estimated_wait, ticket.calling
+    )
+    assert not printed_exactly(
+        jobs[0], kiosk, mine, ticket.ahead, ticket.estimated_wait, ticket.calling
+    )
     await add_officer(server.server, "an")
     counter = await peer(
         server.base, "counter", await login(server.base, "an"), counter=BIRTH_COUNTER
