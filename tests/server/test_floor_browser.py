@@ -50,12 +50,22 @@ async def test_paper_out_on_the_board_acknowledged_cleared_and_a_restart(tmp_pat
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page = await browser.new_page(viewport=WALL, locale="vi-VN", bypass_csp=True)
             await page.goto(f"{local.base}/giam-sat")
+            assert not await page.is_visible("#conn")  # no empty pill before signing in
             await page.fill("#username", "giam-sat")
             await page.fill("#password", PASSWORD)
             await page.click("#login button[type=submit]")
             await page.wait_for_selector(".conn[data-state=live]")
             await page.wait_for_selector("#counters td:text('Nguyễn Văn An')")
             await shot(page, "normal", tmp_path)
+            # On the wall screen the quiet rows fold away, so the services someone waits
+            # for and the counters at work are all in view without scrolling.
+            assert await page.inner_text("#counters tr.folded") == "Đóng (31): quầy 1–8, 10–32"
+            assert "dịch vụ khác: không có người chờ" in await page.inner_text(
+                "#services tr.folded"
+            )
+            for table in ("#services", "#counters"):
+                box = await page.locator(table).bounding_box()
+                assert box is not None and box["y"] + box["height"] <= WALL["height"], table
 
             # A notice from the board scrolls on the hall screen in a browser.
             hall = await browser.new_page(viewport=WALL, bypass_csp=True)

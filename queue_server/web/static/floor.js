@@ -50,9 +50,15 @@
       tr.append(th);
     }
     const body = el.createTBody();
-    for (const {cells, cls} of rows) {
+    for (const {cells, cls, span} of rows) {
       const row = body.insertRow();
       if (cls) row.className = cls;
+      if (span) {  // one line standing for the quiet rows folded away
+        const td = row.insertCell();
+        td.colSpan = head.length;
+        td.textContent = span;
+        continue;
+      }
       cells.forEach((cell, i) => {
         const td = row.insertCell();
         td.textContent = cell;
@@ -133,20 +139,39 @@
     $("limit-offline").value = board.limits.device_offline_seconds;
   }
 
+  // Counter numbers as ranges: "1–8, 10, 12–32".
+  function ranges(numbers) {
+    const out = [];
+    for (const n of numbers) {
+      const last = out[out.length - 1];
+      if (last && n === last[1] + 1) last[1] = n; else out.push([n, n]);
+    }
+    return out.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(", ");
+  }
+
+  // What a wall screen must show without scrolling: services someone waits for (or that
+  // a counter serves, or that have bookings due) and counters that are not closed; the
+  // quiet ones are folded into one line each.
   function render() {
     renderAlerts();
     renderLimits();
+    const busy = (s) => s.waiting || s.open_counters || s.bookings_next_hour;
+    const quiet = board.services.filter((s) => !busy(s)).length;
     table($("services"), [[T.col_service], [T.floor_col_waiting, 1], [T.floor_col_longest, 1],
                           [T.floor_col_estimate, 1], [T.floor_col_open_counters, 1],
                           [T.floor_col_bookings, 1]],
-          board.services.map((s) => ({
+          board.services.filter(busy).map((s) => ({
             cls: s.waiting && !s.open_counters ? "bad" : (s.open ? "" : "muted"),
             cells: [name(s), s.waiting, s.waiting ? ago(s.oldest_at) : "–",
-                    s.waiting ? `${Math.round(s.estimated_wait / 60)} ${T.floor_min}` : "–",
-                    s.open_counters, s.bookings_next_hour]})));
+                    s.waiting && s.estimated_wait != null
+                      ? `${Math.round(s.estimated_wait / 60)} ${T.floor_min}` : "–",
+                    s.open_counters, s.bookings_next_hour]}))
+            .concat(quiet ? [{cls: "muted folded", span: fmt(T.floor_quiet_services, {n: quiet})}]
+                          : []));
+    const closed = board.counters.filter((c) => c.status === "closed");
     table($("counters"), [[T.col_counter], [T.floor_col_state], [T.col_officer],
                           [T.floor_col_serving], [T.floor_col_served, 1]],
-          board.counters.map((c) => {
+          board.counters.filter((c) => c.status !== "closed").map((c) => {
             const reason = c.pause_reason && board.pause_reasons[c.pause_reason];
             let state = T[`status_${c.status}`] || c.status;
             if (reason) state += ` – ${reason[PAGE.lang === "en" ? 1 : 0]}`;
@@ -154,7 +179,8 @@
             return {cls: c.status === "paused" ? "warn" : (c.status === "closed" ? "muted" : ""),
                     cells: [c.name, state, c.officer_name || c.officer || "–",
                             c.ticket ? `${c.ticket} (${ago(c.ticket_since)})` : "–", c.served]};
-          }));
+          }).concat(closed.length ? [{cls: "muted folded", span: fmt(T.floor_closed_counters,
+            {n: closed.length, list: ranges(closed.map((c) => c.number))})}] : []));
     table($("devices"), [[T.floor_col_device], [T.floor_col_role], [T.floor_col_state],
                          [T.floor_col_printer], [T.floor_col_last_seen], [T.floor_col_version]],
           board.devices.map((d) => {
