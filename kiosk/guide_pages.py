@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QBoxLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QScroller,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from kiosk.guide import amount_text, days_text
 from kiosk.model import KioskModel
 from kiosk.text import tr
-from kiosk.widgets import Keyboard, Tile, TileGrid, button, label
+from kiosk.widgets import Tile, TileGrid, button, label, typing_layout
 
 
 class GuideScreen(QWidget):
@@ -63,26 +62,12 @@ class GuideSearchPage(GuideScreen):
         layout = QVBoxLayout(self)
         layout.setSpacing(16)
         row, self.back, self.title = self._top(model.go_home)
-        self.field = QLineEdit()
-        self.field.setReadOnly(True)
-        self.field.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.status = label(role="body")
         self.grid = TileGrid()
         self.codes: list[str] = []
-        self.keyboard = Keyboard()
-        self.keyboard.typed.connect(lambda ch: model.set_guide_query(model.guide_query + ch))
-        self.keyboard.deleted.connect(lambda: model.set_guide_query(model.guide_query[:-1]))
-        self.keyboard.cleared.connect(lambda: model.set_guide_query(""))
-        results = QVBoxLayout()
-        results.addWidget(self.status)
-        results.addWidget(self.grid, 1)
-        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
-        self.body.setSpacing(24)
-        self.body.addLayout(results, 1)
-        self.body.addWidget(self.keyboard)
-        layout.addLayout(row)
-        layout.addWidget(self.field)
-        layout.addLayout(self.body, 1)
+        self.field, self.keyboard, self.body = typing_layout(
+            layout, row, self.status, self.grid, lambda: model.guide_query, model.set_guide_query
+        )
 
     def refresh(self) -> None:
         m, lang = self.model, self.model.language

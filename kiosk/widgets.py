@@ -7,10 +7,12 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QScroller,
@@ -311,3 +313,34 @@ class NumberPad(QWidget):
 
     def set_language(self, language: str) -> None:
         self.delete.setText("⌫ " + tr("keyboard_delete", language))
+
+
+def typing_layout(
+    layout: QVBoxLayout,
+    row: QLayout,
+    status: QWidget,
+    results: QWidget,
+    query: Callable[[], str],
+    set_query: Callable[[str], None],
+) -> tuple[QLineEdit, Keyboard, QBoxLayout]:
+    """A page where the citizen types on the screen (service search, procedure guides):
+    the header row, what is typed (read-only: only the keys below write it), a status
+    line and the results, then the keyboard; `body` turns to side by side in landscape."""
+    field = QLineEdit()
+    field.setReadOnly(True)
+    field.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    keyboard = Keyboard()
+    keyboard.typed.connect(lambda ch: set_query(query() + ch))
+    keyboard.deleted.connect(lambda: set_query(query()[:-1]))
+    keyboard.cleared.connect(lambda: set_query(""))
+    column = QVBoxLayout()
+    column.addWidget(status)
+    column.addWidget(results, 1)
+    body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+    body.setSpacing(24)
+    body.addLayout(column, 1)
+    body.addWidget(keyboard)
+    layout.addLayout(row)
+    layout.addWidget(field)
+    layout.addLayout(body, 1)
+    return field, keyboard, body

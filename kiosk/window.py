@@ -40,6 +40,7 @@ from kiosk.widgets import (
     button,
     label,
     speaker_icon,
+    typing_layout,
 )
 from printer.draw import qr_matrix
 
@@ -278,25 +279,11 @@ class SearchPage(PageWidget):
         layout = QVBoxLayout(self.inner)
         layout.setSpacing(16)
         row, self.back, self.title = header(model)
-        self.field = QLineEdit()
-        self.field.setReadOnly(True)
-        self.field.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.none = label(role="body")
         self.list = ServiceList(model)
-        self.keyboard = Keyboard()
-        self.keyboard.typed.connect(lambda ch: model.set_query(model.query + ch))
-        self.keyboard.deleted.connect(lambda: model.set_query(model.query[:-1]))
-        self.keyboard.cleared.connect(lambda: model.set_query(""))
-        results = QVBoxLayout()
-        results.addWidget(self.none)
-        results.addWidget(self.list.grid, 1)
-        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
-        self.body.setSpacing(24)
-        self.body.addLayout(results, 1)
-        self.body.addWidget(self.keyboard)
-        layout.addLayout(row)
-        layout.addWidget(self.field)
-        layout.addLayout(self.body, 1)
+        self.field, self.keyboard, self.body = typing_layout(
+            layout, row, self.none, self.list.grid, lambda: model.query, model.set_query
+        )
 
     def refresh(self) -> None:
         m, lang = self.model, self.model.language
