@@ -305,6 +305,8 @@ async def serve(app: web.Application, host: str, port: int) -> None:
         await stop.wait()
     finally:
         await runner.cleanup()
-        for sig in (signal.SIGINT, signal.SIGTERM):  # exiting now: later signals change nothing
-            loop.remove_signal_handler(sig)
+        # Exiting now: later signals change nothing. Ignored in one step: removing the
+        # loop's handler first restored the default action for a moment, and a TERM in
+        # that moment killed the process (exit -15) after its clean-up.
+        for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
