@@ -168,6 +168,11 @@ class DaySimulator:
             getattr(self, "_" + kind)(when, *args)
         return list(self.records.values())
 
+    def run_records(self) -> list[tuple[int, Record]]:
+        """`run()`, each record with its ticket's id."""
+        self.run()
+        return list(self.records.items())
+
     def _open(self, now: float, number: int) -> None:
         self.do(c.OpenCounter(actor=f"officer-{number}", counter=number), now)
         self._serve(now, number)

@@ -49,11 +49,21 @@ class ServiceTimes:
     def __init__(self, window: int, default_seconds: float) -> None:
         self._window = window
         self._default = default_seconds
-        self._samples: dict[str, deque[float]] = {}
+        self._samples: dict[str, deque[float]] = {}  # services finished (the median's)
+        self._calls: dict[str, deque[float]] = {}  # … and calls ended otherwise (the mean's)
 
     def add(self, service: str, seconds: float) -> None:
+        """A service finished after `seconds` at the counter."""
         if seconds > 0:
             self._samples.setdefault(service, deque(maxlen=self._window)).append(seconds)
+            self._calls.setdefault(service, deque(maxlen=self._window)).append(seconds)
+
+    def add_call(self, service: str, seconds: float) -> None:
+        """A call that took the counter `seconds` but ended without a service of
+        `service` (nobody came; transferred to another service): the replay's counters
+        spend a call's time on every ticket they call, whatever its end."""
+        if seconds > 0:
+            self._calls.setdefault(service, deque(maxlen=self._window)).append(seconds)
 
     def median(self, service: str) -> float:
         """The median of the window, or the configured default before any history."""
@@ -64,10 +74,17 @@ class ServiceTimes:
         mid = len(ordered) // 2
         return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
-    def mean(self, service: str) -> float:
-        """The window's mean shrunk toward the default by `PRIOR_SAMPLES`."""
-        samples = self._samples.get(service, ())
-        return (sum(samples) + PRIOR_SAMPLES * self._default) / (len(samples) + PRIOR_SAMPLES)
+    def mean(self, service: str, running: Sequence[float] = ()) -> float:
+        """The mean time a call of `service` takes the counter (the latest calls, nobody
+        coming and transfers included), shrunk toward the default by `PRIOR_SAMPLES`.
+
+        `running`: how long the services of `service` still in progress have lasted so
+        far. They count as time spent without a finish (the "total time on test" of a
+        censored sample): early in the day the finished services are the short ones,
+        and the long ones still running would otherwise be left out."""
+        samples = self._calls.get(service, ())
+        spent = sum(samples) + sum(running) + PRIOR_SAMPLES * self._default
+        return spent / (len(samples) + PRIOR_SAMPLES)
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,8 @@ class CounterOutlook:
     number: int
     free_at: float
     tiers: Sequence[Sequence[str]]
+    # the closed gaps this counter keeps, when not the site's (one serving through lunch)
+    gaps: Sequence[tuple[float, float]] | None = None
 
 
 @dataclass
@@ -139,7 +158,9 @@ def project(
 ) -> Projection:
     """Replay the counters from `now` until every queue is empty or the horizon."""
     out = Projection(at=now)
-    free = [(gap_end(gaps, c.free_at), c.number, c.tiers) for c in counters]
+    counters = list(counters)
+    own = {c.number: gaps if c.gaps is None else c.gaps for c in counters}
+    free = [(gap_end(own[c.number], c.free_at), c.number, c.tiers) for c in counters]
     heapq.heapify(free)
     idle: list[tuple[float, Sequence[Sequence[str]]]] = []  # counters with nothing left
     while free:
@@ -153,7 +174,7 @@ def project(
             continue
         tid, service = taken
         out.call_at[tid] = t
-        heapq.heappush(free, (gap_end(gaps, t + mean(service)), number, tiers))
+        heapq.heappush(free, (gap_end(own[number], t + mean(service)), number, tiers))
     serving: dict[str, int] = {}
     for t, _, tiers in [*free, *((t, 0, tiers) for t, tiers in idle)]:
         for service in {s for tier in tiers for s in tier}:

@@ -347,12 +347,30 @@ class QueueState:
         gaps = self._closed_gaps(now)
         opening = gaps[0][1]
         outlook = []
+        running: dict[str, list[float]] = {}  # service → how long its current ones have lasted
         for number, cs in self.counters.items():
+            current = self.current_ticket(number)
+            if current is not None and current.called_at is not None:
+                running.setdefault(current.service, []).append(max(0.0, now - current.called_at))
+        means = {s: self.service_times.mean(s, r) for s, r in running.items()}
+
+        def mean(service: str) -> float:
+            known = means.get(service)
+            return self.service_times.mean(service) if known is None else known
+
+        lunch = next(((a, b) for a, b in gaps[1:] if a <= now < b), None)
+        for number, cs in self.counters.items():
+            own: list[tuple[float, float]] | None = None
             if cs.status is CounterStatus.OPEN:
                 current = self.current_ticket(number)
                 free = now
                 if current is not None and current.called_at is not None:
-                    free = max(now, current.called_at + self.service_times.mean(current.service))
+                    free = max(now, current.called_at + mean(current.service))
+                if lunch is not None and (
+                    current is None or (current.called_at or 0.0) >= lunch[0]
+                ):
+                    # open and calling inside the gap: this counter serves through it
+                    own = [g for g in gaps if g != lunch]
             elif cs.status is CounterStatus.PAUSED:
                 free = max(now + 60, self._expected_back(cs, now, gaps))
             elif cs.since is not None and cs.since >= gaps[0][0]:
@@ -363,9 +381,9 @@ class QueueState:
                 free = now + LATE_OPENING_MINUTES * 60
             else:
                 continue
-            outlook.append(CounterOutlook(number, free, self.tiers(number)))
+            outlook.append(CounterOutlook(number, free, self.tiers(number), own))
         queues = self.waiting.snapshot(self._ranks)
-        return project(now, outlook, queues, self.service_times.mean, gaps)
+        return project(now, outlook, queues, mean, gaps)
 
     def _expected_back(
         self, cs: CounterState, now: float, gaps: list[tuple[float, float]]
@@ -1068,7 +1086,9 @@ class QueueState:
             self.service_times.add(ticket.service, ev.at - ticket.called_at)
 
     def _on_ticket_no_show(self, ev: e.TicketNoShow) -> None:
-        self._end(ev.ticket_id, TicketStatus.NO_SHOW, ev.at)
+        ticket = self._end(ev.ticket_id, TicketStatus.NO_SHOW, ev.at)
+        if ticket.called_at is not None:  # a call that ended without a service is a call
+            self.service_times.add_call(ticket.service, ev.at - ticket.called_at)
 
     def _on_ticket_voided(self, ev: e.TicketVoided) -> None:
         self._end(ev.ticket_id, TicketStatus.VOIDED, ev.at)
@@ -1078,6 +1098,8 @@ class QueueState:
 
     def _on_ticket_transferred(self, ev: e.TicketTransferred) -> None:
         ticket = self._end(ev.ticket_id, TicketStatus.WAITING, ev.at)
+        if ticket.called_at is not None:  # the first counter's time, spent on this call
+            self.service_times.add_call(ticket.service, ev.at - ticket.called_at)
         ticket.ended_at = ticket.counter = ticket.called_at = None
         ticket.service = ev.to_service
         ticket.transfers += 1
