@@ -5,6 +5,7 @@ will do next, with what is known now (issue 12; measured by `bench/bench_eta.py`
 
 1. every counter that can call gets the time it is expected free:
    - open: now, or when its current citizen is expected done (called at + mean time);
+     open and calling inside a closed gap (lunch): it serves through that gap;
    - paused: when its pause reason's allowance (`[alerts] pause_minutes`) runs out,
      and not before a minute from now;
    - closed and not yet opened today: shortly after opening in the first half hour of
@@ -19,6 +20,9 @@ will do next, with what is known now (issue 12; measured by `bench/bench_eta.py`
    time), and is free again one mean service time later;
 3. a service's mean time is the day's samples shrunk toward the configured default
    (`PRIOR_SAMPLES`), so one quick service does not turn "24 minutes" into "soon";
+   every call counts (one nobody answered, one transferred on: the counter's time
+   went to it), and so does the time the services still running have taken so far
+   (early in the day the finished ones are the short ones);
 4. the replayed wait is lengthened by `JUMP_AHEAD` for those who will arrive later
    and still go first (priority groups, bookings checked in at their slot).
 

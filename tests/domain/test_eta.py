@@ -77,3 +77,72 @@ def test_a_counter_not_open_yet_in_the_morning_is_expected():
     ticket = issue(state, at=T0)
     wait = state.wait_estimate(ticket, T0)
     assert wait is not None and 0 < wait <= 60 * 60
+
+
+def only_counter_1(state):
+    """Counter 1 open; 2 and 3 opened and closed again (not expected back today)."""
+    for n in (1, 2, 3):
+        open_counter(state, n)
+    for n in (2, 3):
+        state.execute(c.CloseCounter(actor="can-bo", counter=n), T0)
+
+
+def test_a_service_still_running_long_counts_toward_the_mean():
+    state = new_state()
+    only_counter_1(state)
+    issue(state, at=T0)
+    call(state, 1, at=T0)  # A001, still at the counter 30 minutes later
+    issue(state, at=T0 + 1)
+    third = issue(state, at=T0 + 2)
+    now = T0 + 30 * 60
+    # the finished services alone say nothing (none yet); the running one has taken
+    # 30 min: (2 × 5 min default + 30 min) / 2 = 20 min a citizen, not the default 5
+    assert state.wait_estimate(third, now) == pytest.approx(20 * 60 * (1 + JUMP_AHEAD))
+
+
+def test_calls_nobody_answered_count_as_the_counters_time():
+    state = new_state()
+    only_counter_1(state)
+    for i in range(2):
+        issue(state, at=T0 + i)
+        call(state, 1, at=T0 + 100 * i)
+        state.execute(c.NoShow(actor="can-bo", counter=1), T0 + 100 * i + 60)
+    issue(state, at=T0 + 300)
+    third = issue(state, at=T0 + 301)
+    call(state, 1, at=T0 + 400)
+    # two calls of 60 s with the default counted twice: (2 × 60 + 2 × 300) / 4 = 180 s
+    assert state.wait_estimate(third, T0 + 400) == pytest.approx(180 * (1 + JUMP_AHEAD))
+    assert state.service_times.median("khai-sinh") == DEFAULT  # the services' own median
+
+
+LUNCH_SITE = {
+    "name": "Thử",
+    "hours": [["07:30", "11:30"], ["13:00", "17:00"]],
+    "open_days": ["mon", "tue", "wed", "thu", "fri"],
+}
+
+
+def test_a_counter_calling_inside_lunch_is_expected_to_serve_through_it():
+    state = new_state(site=LUNCH_SITE)
+    only_counter_1(state)
+    lunch = T0 + 2.5 * 3600  # 11:30
+    issue(state, at=lunch - 600)
+    waiting = [issue(state, at=lunch - 500 + i) for i in range(2)]
+    call(state, 1, at=lunch + 600)  # 11:40: the officer calls during lunch
+    now = lunch + 900
+    # A001 has run 5 min: the mean stays the default (2 × 5 + 5) / 2 = 7.5 min; the
+    # counter serves the two waiting after it, with no lunch break in between
+    assert state.wait_estimate(waiting[1], now) == pytest.approx(
+        (2 * 450 - 300) * (1 + JUMP_AHEAD)
+    )
+
+
+def test_a_counter_still_on_a_citizen_from_before_lunch_is_expected_to_go():
+    state = new_state(site=LUNCH_SITE)
+    only_counter_1(state)
+    lunch = T0 + 2.5 * 3600
+    issue(state, at=lunch - 600)
+    after = issue(state, at=lunch - 500)
+    call(state, 1, at=lunch - 120)  # called before 11:30, still at the counter at 11:31
+    wait = state.wait_estimate(after, lunch + 60)
+    assert wait is not None and wait > 30 * 60  # most of the gap: the counter may go
