@@ -119,6 +119,7 @@ class DaySimulator:
         self.sigma = 0.55
         self.busy: dict[int, bool] = {n: False for n in config.counters}
         self.pause_due: dict[int, tuple[str, float]] = {}  # counter → (reason, length)
+        self.turned_away = 0  # citizens who came after their service's daily cap
 
     # ----- plumbing ------------------------------------------------------------
 
@@ -217,7 +218,14 @@ class DaySimulator:
                 command = c.CheckIn(
                     actor="kiosk-1", code=code, request_id=f"r{tid}", public_id=f"p{tid}"
                 )
-        (event,) = [ev for ev in self.do(command, now) if isinstance(ev, e.TicketIssued)]
+        try:
+            issued = self.do(command, now)
+        except QueueError as err:
+            if err.code != "daily_cap_reached":
+                raise
+            self.turned_away += 1  # the service is full today: the kiosk says so, no ticket
+            return
+        (event,) = [ev for ev in issued if isinstance(ev, e.TicketIssued)]
         ticket = self.state.tickets[event.ticket_id]
         ahead = self.state.ahead(ticket)
         estimates = {

@@ -44,7 +44,7 @@ class _Observed(DaySimulator):
         primary = [n for n in serving if ticket.service in cfg.counters[n].services]
         paused = [n for n in serving if self.state.counters[n].status is CounterStatus.PAUSED]
         closed = [n for n in serving if self.state.counters[n].status is CounterStatus.CLOSED]
-        shown = self.state._replay(now).pace.get(ticket.service, 0) and self.state.service_times.mean(ticket.service)
+        shown = self.state.service_times.mean(ticket.service)
         true = self.median_minutes[ticket.service] * 60 * math.exp(self.sigma**2 / 2)
         ratio = shown / true
         ahead = self.state.ahead(ticket)
@@ -59,7 +59,13 @@ class _Observed(DaySimulator):
             else "1.1-1.4"
             if ratio < 1.4
             else ">= 1.4",
-            "ahead": "0-4" if ahead < 5 else "5-14" if ahead < 15 else "15-29" if ahead < 30 else "30+",
+            "ahead": "0-4"
+            if ahead < 5
+            else "5-14"
+            if ahead < 15
+            else "15-29"
+            if ahead < 30
+            else "30+",
             "service": ticket.service,
             "time": "before 10:00"
             if hour < 10
@@ -96,7 +102,9 @@ def main() -> None:
                 "yes" if record.estimates["ours"] >= HORIZON else "no"
             )
             features["time × plan"] = f"{features['time']} | {features['plan']}"
-            features["time × closed"] = f"{features['time']} | {features['counters serving it closed at issue'][0]} closed"
+            features["time × closed"] = (
+                f"{features['time']} | {features['counters serving it closed at issue'][0]} closed"
+            )
             for key, value in features.items():
                 groups[key][value].append(signed)
     out = {}

@@ -445,6 +445,10 @@ class WorkPage(QWidget):
         self.suggestion.setFont(font(20, bold=True))
         self.suggestion.setStyleSheet("background:#fff1c2; color:#6b4a00; padding:6px 10px;")
         self.suggestion.hide()
+        self.printers = QLabel(wordWrap=True)  # kiosks of these services that cannot print
+        self.printers.setFont(font(20, bold=True))
+        self.printers.setStyleSheet("background:#fde8e8; color:#8a1c1c; padding:6px 10px;")
+        self.printers.hide()
         self.my_day = QLabel()  # this officer's own figures today
         self.my_day.setFont(font(18))
         self.my_day.setStyleSheet("color:#374151")
@@ -510,6 +514,7 @@ class WorkPage(QWidget):
         box.addWidget(self.banner)
         box.addWidget(self.message)
         box.addWidget(self.suggestion)
+        box.addWidget(self.printers)
         box.addLayout(middle, 1)
         box.addWidget(self.my_day)
         box.addLayout(row)
@@ -532,6 +537,8 @@ class WorkPage(QWidget):
         self.status.setStyleSheet(f"background:{colour}; color:white; padding:4px 10px;")
         self.suggestion.setText(m.suggestion or "")
         self.suggestion.setVisible(bool(m.suggestion))
+        self.printers.setText("\n".join(m.printer_lines))
+        self.printers.setVisible(bool(m.printer_lines))
         self.banner.show_state(m.connection, m.ever_connected)
         if m.error:
             self.message.setStyleSheet(f"color:{ALERT}")

@@ -57,6 +57,22 @@ DONE_TEXT = {
 }
 
 
+# What a stopped kiosk printer means, in the supervisor board's words (web/texts/vi.json:
+# role_kiosk, printer_*).
+PRINTER_TEXT = {
+    "paper_out": "hết giấy in",
+    "cover_open": "máy in đang mở nắp",
+    "offline": "máy in mất kết nối",
+}
+
+
+def kiosk_printer_text(kiosk: dict[str, Any]) -> str:
+    """The line for one kiosk, e.g. "Ki-ốt lấy số ở sảnh A hết giấy in – …"."""
+    where = f"ở {kiosk['place']}" if kiosk.get("place") else str(kiosk.get("device", ""))
+    trouble = PRINTER_TEXT.get(kiosk.get("printer") or "", "máy in gặp sự cố")
+    return f"Ki-ốt lấy số {where} {trouble} – chưa in được số thứ tự."
+
+
 class ConsoleModel(LiveModel):
     def __init__(
         self,
@@ -82,6 +98,8 @@ class ConsoleModel(LiveModel):
         self.error: str | None = None
         self.info: str | None = None
         self.my_day: dict[str, Any] | None = None  # this officer's figures today (server's)
+        # kiosks of this counter's services whose printer is stopped (`kiosk_printers`)
+        self.kiosk_printers: list[dict[str, Any]] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- signing in and out ----------------------------------------------------
@@ -237,6 +255,7 @@ class ConsoleModel(LiveModel):
         self.pause_reasons = list(welcome.get("pause_reasons", []))
         self.upcoming = list(self.counter.get("next") or [])
         self.held = list(self.counter.get("held") or [])
+        self.kiosk_printers = list(welcome.get("kiosk_printers") or [])
         self._spawn(self._refresh_my_day(), "console my_day")
 
     def apply_config(self, config: dict[str, Any]) -> None:
@@ -265,6 +284,12 @@ class ConsoleModel(LiveModel):
             # Called from elsewhere (another console of this counter): the details
             # come with the next welcome; the number is already true.
             self.current = {"number": number}
+        return True
+
+    def on_kiosk_printers(self, event: dict[str, Any]) -> bool:
+        if event.get("counter") != self.counter.get("number"):
+            return False
+        self.kiosk_printers = list(event.get("kiosks") or [])
         return True
 
     def on_ticket_called(self, event: dict[str, Any]) -> bool:
@@ -302,6 +327,11 @@ class ConsoleModel(LiveModel):
         if not service:
             return None
         return f"Quầy được đề nghị phục vụ thêm: {self.service_name(service)}"
+
+    @property
+    def printer_lines(self) -> list[str]:
+        """One line per kiosk of this counter's services that cannot print now."""
+        return [kiosk_printer_text(k) for k in self.kiosk_printers]
 
     def waited(self) -> float | None:
         """How long the current citizen waited (issue → call), live until called."""

@@ -13,6 +13,7 @@ from queue_protocol.messages import PROTOCOL_VERSION
 from queue_server.domain import events as e
 from queue_server.domain.eta import rounded
 from queue_server.domain.hours import is_open, opens_at
+from queue_server.domain.kiosk_printers import stopped_for
 from queue_server.domain.state import QueueState, Ticket
 
 EVERYONE = frozenset({"kiosk", "counter", "display", "rating", "public"})
@@ -198,6 +199,8 @@ def welcome(
     if role == "counter" and counter is not None:
         msg["counter"] = counter_view(state, counter, private=True)
         msg["outcomes"] = [_names(o) for o in config.outcomes.values()]
+        # the kiosks whose printer is stopped, of this counter's services (issue 12)
+        msg["kiosk_printers"] = stopped_for(config, devices, counter)
     return msg
 
 

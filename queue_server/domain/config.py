@@ -126,6 +126,16 @@ class Device:
 
 
 @dataclass(frozen=True)
+class KioskPlace:
+    """Where a kiosk stands and whose tickets it issues (`[[kiosks]]`): the officers of
+    those services are told when its printer stops (issue 12)."""
+
+    device: str  # the kiosk's device id
+    place: str  # as the officers say it: "sảnh A", "tầng 2"
+    services: tuple[str, ...] = ()  # the services it issues for; () = every service
+
+
+@dataclass(frozen=True)
 class SlotCapacity:
     """Places per booking slot for a service (or every service) at a time of day."""
 
@@ -244,6 +254,7 @@ class SiteConfig:
     pause_reasons: dict[str, PauseReason]
     rating_scale: tuple[Choice, ...]
     devices: dict[str, Device] = field(default_factory=dict)
+    kiosks: dict[str, KioskPlace] = field(default_factory=dict)  # device id → its place
     default_service_minutes: float = 5.0
     service_time_window: int = 50
     booking: BookingConfig = field(default_factory=BookingConfig)
@@ -311,6 +322,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         pause_reasons=pause_reasons,
         rating_scale=rating_scale,
         devices=_devices(r, data),
+        kiosks=_kiosks(r, data, services),
         default_service_minutes=r.number(queue, "default_service_minutes", "queue", 5.0),
         service_time_window=r.integer(queue, "service_time_window", "queue", default=50, low=1),
         booking=_booking(r, r.table(data, "booking", required=False), services),
@@ -637,6 +649,22 @@ def _devices(r: _Reader, data: dict) -> dict[str, Device]:
     if len(set(tokens)) != len(tokens):
         raise r.fail("devices", "two devices share a token")
     return _unique(r, "devices", devices)
+
+
+def _kiosks(r: _Reader, data: dict, services: dict[str, Service]) -> dict[str, KioskPlace]:
+    kiosks: dict[str, KioskPlace] = {}
+    for path, t in r.tables(data, "kiosks"):
+        device = r.ident(t, "device", path)
+        if device in kiosks:
+            raise r.fail(f"{path}.device", f"kiosk {device!r} is placed twice")
+        ids = t.get("services", [])
+        if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
+            raise r.fail(f"{path}.services", "must be a list of service ids")
+        for i in ids:
+            if i not in services:
+                raise r.fail(f"{path}.services", f"{i!r} is not a configured service")
+        kiosks[device] = KioskPlace(device, r.text(t, "place", path), tuple(ids))
+    return kiosks
 
 
 def _booking(r: _Reader, t: dict, services: dict[str, Service]) -> BookingConfig:

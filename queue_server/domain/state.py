@@ -348,7 +348,7 @@ class QueueState:
         opening = gaps[0][1]
         outlook = []
         running: dict[str, list[float]] = {}  # service → how long its current ones have lasted
-        for number, cs in self.counters.items():
+        for number in self.counters:
             current = self.current_ticket(number)
             if current is not None and current.called_at is not None:
                 running.setdefault(current.service, []).append(max(0.0, now - current.called_at))

@@ -20,6 +20,7 @@ from queue_server.core.context import ServerContext
 from queue_server.core.engine import Outcome
 from queue_server.core.hub import Connection
 from queue_server.domain import commands as c
+from queue_server.ws.kiosk_printers import tell_counters
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class FloorDesk:
         if changed:
             log.info("device %s printer %s %s", conn.actor, printer, message)
             self.ctx.hub.broadcast(encode({"type": "devices", **status}), views.STAFF_AND_SCREENS)
+            tell_counters(self.ctx, conn.actor)
             self.ctx.alerts.poke()
         return {}
 

@@ -9,7 +9,14 @@ import pytest
 
 from tests.counter_display.test_console import COUNTER, MARRIAGE, issue, signed_in_console
 from tests.support.qt import run_scenario, save_shot
-from tests.support.servers import KIOSK_TOKEN, add_officer, login, peer, running_server
+from tests.support.servers import (
+    KIOSK2_TOKEN,
+    KIOSK_TOKEN,
+    add_officer,
+    login,
+    peer,
+    running_server,
+)
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.timeout(90)
@@ -62,5 +69,49 @@ def test_a_suggested_service_shows_on_the_console_and_is_called_there(qtbot, tmp
                 r[0] for r in db.execute("SELECT action FROM audit WHERE actor = 'giam-sat'")
             ]
         assert actions.count("service_suggested") == 2 and "session_ended" in actions
+
+    run_scenario(scenario())
+
+
+def test_a_kiosk_out_of_paper_shows_on_the_console_of_its_services_and_clears(qtbot, tmp_path):
+    """The sample site: kiosk-1 in hall A issues for every service, kiosk-2 in hall B
+    only for driving licences and vehicles (not counter 5's land changes)."""
+
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            await add_officer(server, "an", full_name="Nguyễn Văn An")
+            await add_officer(server, "binh")
+            window = await signed_in_console(qtbot, base)
+            line = window.work.printers
+            hall_a = await peer(base, "kiosk", KIOSK_TOKEN)
+            hall_b = await peer(base, "kiosk", KIOSK2_TOKEN)
+            counter_22 = await peer(base, "counter", await login(base, "binh"), counter=22)
+
+            answer = await hall_b.request("device_status", printer="paper_out", message="")
+            assert answer["ok"], answer
+            # counter 22 (driving licences) is told of hall B; counter 5 is not
+            told = await counter_22.wait_event("kiosk_printers")
+            assert [k["place"] for k in told["kiosks"]] == ["sảnh B"]
+            answer = await hall_a.request("device_status", printer="paper_out", message="")
+            assert answer["ok"], answer
+            await until(lambda: line.isVisible(), what="the paper-out line shown")
+            assert line.text() == "Ki-ốt lấy số ở sảnh A hết giấy in – chưa in được số thứ tự."
+            save_shot(window, "console-kiosk-paper-out.png", tmp_path)
+
+            await hall_a.request("device_status", printer="offline", message="")
+            await until(lambda: "mất kết nối" in line.text(), what="printer offline")
+            assert line.text() == (
+                "Ki-ốt lấy số ở sảnh A máy in mất kết nối – chưa in được số thứ tự."
+            )
+            # a console signing in meanwhile learns it from its welcome
+            late = await peer(base, "counter", await login(base, "an"), counter=COUNTER)
+            assert [k["printer"] for k in late.welcome["kiosk_printers"]] == ["offline"]
+
+            await hall_a.request("device_status", printer="ok", message="")
+            await until(lambda: not line.isVisible(), what="the line cleared")
+            assert window.model.kiosk_printers == []
+            for p in (hall_a, hall_b, counter_22, late):
+                await p.close()
+            await window.model.close()
 
     run_scenario(scenario())

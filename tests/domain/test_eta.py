@@ -132,9 +132,7 @@ def test_a_counter_calling_inside_lunch_is_expected_to_serve_through_it():
     now = lunch + 900
     # A001 has run 5 min: the mean stays the default (2 × 5 + 5) / 2 = 7.5 min; the
     # counter serves the two waiting after it, with no lunch break in between
-    assert state.wait_estimate(waiting[1], now) == pytest.approx(
-        (2 * 450 - 300) * (1 + JUMP_AHEAD)
-    )
+    assert state.wait_estimate(waiting[1], now) == pytest.approx((2 * 450 - 300) * (1 + JUMP_AHEAD))
 
 
 def test_a_counter_still_on_a_citizen_from_before_lunch_is_expected_to_go():
