@@ -74,6 +74,19 @@ def broken(path: list, value) -> dict:
         (["outcomes"], [], "outcomes", "at least one"),
         (["devices", 0, "token"], "short", "devices[0].token", "16 characters"),
         (["devices", 1, "role"], "printer", "devices[1].role", "must be one of"),
+        (["kiosks"], [{"device": "kiosk-1"}], "kiosks[0].place", "missing"),
+        (
+            ["kiosks"],
+            [{"device": "kiosk-1", "place": "sảnh A", "services": ["khong-co"]}],
+            "kiosks[0].services",
+            "not a configured",
+        ),
+        (
+            ["kiosks"],
+            [{"device": "kiosk-1", "place": "A"}, {"device": "kiosk-1", "place": "B"}],
+            "kiosks[1].device",
+            "placed twice",
+        ),
     ],
 )
 def test_each_mistake_names_the_key(path, value, key, words):
