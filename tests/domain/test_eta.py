@@ -115,6 +115,18 @@ def test_calls_nobody_answered_count_as_the_counters_time():
     assert state.service_times.median("khai-sinh") == DEFAULT  # the services' own median
 
 
+def test_a_call_transferred_on_counts_as_the_first_services_time():
+    state = new_state()
+    only_counter_1(state)
+    issue(state, at=T0)
+    call(state, 1, at=T0)
+    state.execute(
+        c.Transfer(actor="can-bo", counter=1, to_service="ket-hon", reason="nham"), T0 + 120
+    )
+    # the 2 minutes counter 1 spent count for khai-sinh's calls: (120 + 2 × 300) / 3
+    assert state.service_times.mean("khai-sinh") == pytest.approx(240)
+
+
 LUNCH_SITE = {
     "name": "Thử",
     "hours": [["07:30", "11:30"], ["13:00", "17:00"]],
