@@ -354,9 +354,11 @@ class QueueState:
                 running.setdefault(current.service, []).append(max(0.0, now - current.called_at))
         means = {s: self.service_times.mean(s, r) for s, r in running.items()}
 
-        def mean(service: str) -> float:
+        def mean(service: str) -> float:  # once per service and replay
             known = means.get(service)
-            return self.service_times.mean(service) if known is None else known
+            if known is None:
+                known = means[service] = self.service_times.mean(service)
+            return known
 
         lunch = next(((a, b) for a, b in gaps[1:] if a <= now < b), None)
         for number, cs in self.counters.items():
