@@ -69,6 +69,8 @@ PRINTER_TEXT = {
 def kiosk_printer_text(kiosk: dict[str, Any]) -> str:
     """The line for one kiosk, e.g. "Ki-ốt lấy số ở sảnh A hết giấy in – …"."""
     where = f"ở {kiosk['place']}" if kiosk.get("place") else str(kiosk.get("device", ""))
+    if kiosk.get("silent"):  # not heard from: the whole kiosk, not only its printer
+        return f"Ki-ốt lấy số {where} mất kết nối – chưa phát được số thứ tự."
     trouble = PRINTER_TEXT.get(kiosk.get("printer") or "", "máy in gặp sự cố")
     return f"Ki-ốt lấy số {where} {trouble} – chưa in được số thứ tự."
 

@@ -38,6 +38,7 @@ from queue_server.ws.board import BoardFeed
 from queue_server.ws.dossiers import DossierCounterDesk
 from queue_server.ws.endpoint import Endpoint
 from queue_server.ws.fanout import FanOut
+from queue_server.ws.kiosk_printers import printer_feed
 from queue_server.ws.lookup import LookupDesk
 from queue_server.ws.requests import Call, Command, FloorDesk, Handler, counter_answer, rated_answer
 from queue_server.ws.supervisor import SupervisorDesk
@@ -244,6 +245,7 @@ def create_app(
     async def edges(_app: web.Application) -> AsyncIterator[None]:
         fanout.start()
         board.start()
+        ctx.engine.subscribe(printer_feed(ctx))  # a kiosk silent too long: its consoles
         ws.start()
         await tracker.start()
         await booking.start()

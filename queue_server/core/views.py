@@ -13,7 +13,7 @@ from queue_protocol.messages import PROTOCOL_VERSION
 from queue_server.domain import events as e
 from queue_server.domain.eta import rounded
 from queue_server.domain.hours import is_open, opens_at
-from queue_server.domain.kiosk_printers import stopped_for
+from queue_server.domain.kiosk_printers import silent, stopped_for
 from queue_server.domain.state import QueueState, Ticket
 
 EVERYONE = frozenset({"kiosk", "counter", "display", "rating", "public"})
@@ -200,7 +200,8 @@ def welcome(
         msg["counter"] = counter_view(state, counter, private=True)
         msg["outcomes"] = [_names(o) for o in config.outcomes.values()]
         # the kiosks whose printer is stopped, of this counter's services (issue 12)
-        msg["kiosk_printers"] = stopped_for(config, devices, counter)
+        quiet = silent(state.alerts.open_alerts())
+        msg["kiosk_printers"] = stopped_for(config, devices, counter, quiet)
     return msg
 
 

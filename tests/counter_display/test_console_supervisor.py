@@ -3,10 +3,13 @@ real Qt widgets offscreen): a service to take on for now, a session ended."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 
 import pytest
 
+from assets import SAMPLE_CONFIG
+from queue_server.core.siteconfig import load_config
 from tests.counter_display.test_console import COUNTER, MARRIAGE, issue, signed_in_console
 from tests.support.qt import run_scenario, save_shot
 from tests.support.servers import (
@@ -112,6 +115,37 @@ def test_a_kiosk_out_of_paper_shows_on_the_console_of_its_services_and_clears(qt
             assert window.model.kiosk_printers == []
             for p in (hall_a, hall_b, counter_22, late):
                 await p.close()
+            await window.model.close()
+
+    run_scenario(scenario())
+
+
+def test_a_kiosk_not_heard_from_shows_on_the_console_until_it_is_back(qtbot, tmp_path):
+    """A kiosk that falls silent (switched off, cable out) cannot print either: once its
+    `offline` alert is raised the console says so; it clears when the kiosk is back."""
+    config = load_config(SAMPLE_CONFIG)
+    quick = dataclasses.replace(config.alerts, device_offline_seconds=1.0, clear_after_seconds=0.5)
+
+    async def scenario():
+        site = dataclasses.replace(config, alerts=quick)
+        async with running_server(tmp_path / "q.db", site) as (base, server):
+            await add_officer(server, "an", full_name="Nguyễn Văn An")
+            window = await signed_in_console(qtbot, base)
+            line = window.work.printers
+            hall_a = await peer(base, "kiosk", KIOSK_TOKEN)
+            assert (await hall_a.request("device_status", printer="ok", message=""))["ok"]
+            await hall_a.close()  # and nothing more from it
+            await until(lambda: line.isVisible(), timeout=20, what="the silent kiosk shown")
+            assert line.text() == "Ki-ốt lấy số ở sảnh A mất kết nối – chưa phát được số thứ tự."
+            back = await peer(base, "kiosk", KIOSK_TOKEN)
+            assert (await back.request("device_status", printer="ok", message=""))["ok"]
+
+            async def report_while_waiting() -> bool:
+                await back.request("device_status", printer="ok", message="")
+                return not line.isVisible()
+
+            await until(report_while_waiting, timeout=20, what="the line cleared")
+            await back.close()
             await window.model.close()
 
     run_scenario(scenario())
