@@ -4,6 +4,7 @@ and a signed-in console on the connections they have: they redraw, nobody reconn
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import aiohttp
 import pytest
@@ -23,6 +24,17 @@ NEW_NAME = "Quầy 5 – Đất đai"
 
 
 async def rename_counter_and_add_an_outcome(base: str) -> None:
+    def change(document: dict) -> None:
+        for counter in document["counters"]:
+            if counter["number"] == COUNTER:
+                counter["name"] = NEW_NAME
+        document["outcomes"].append({"id": "chuyen-tiep", "name": "Chuyển tiếp hồ sơ"})
+
+    await change_config(base, change)
+
+
+async def change_config(base: str, change: Callable[[dict], None]) -> None:
+    """Signed in as the administrator `quan-tri`, `change` the configuration in force."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         async with http.post(
             f"{base}/api/admin/session", json={"username": "quan-tri", "password": PASSWORD}
@@ -31,10 +43,7 @@ async def rename_counter_and_add_an_outcome(base: str) -> None:
         async with http.get(f"{base}/api/admin/config") as resp:
             current = await resp.json()
         document = copy.deepcopy(current["document"])
-        for counter in document["counters"]:
-            if counter["number"] == COUNTER:
-                counter["name"] = NEW_NAME
-        document["outcomes"].append({"id": "chuyen-tiep", "name": "Chuyển tiếp hồ sơ"})
+        change(document)
         async with http.post(
             f"{base}/api/admin/config",
             json={"document": document, "base_version": current["version"]},

@@ -10,7 +10,14 @@ import pytest
 
 from assets import SAMPLE_CONFIG
 from queue_server.core.siteconfig import load_config
-from tests.counter_display.test_console import COUNTER, MARRIAGE, issue, signed_in_console
+from tests.counter_display.test_config_event import change_config
+from tests.counter_display.test_console import (
+    COUNTER,
+    LAND_CHANGES,
+    MARRIAGE,
+    issue,
+    signed_in_console,
+)
 from tests.support.qt import run_scenario, save_shot
 from tests.support.servers import (
     KIOSK2_TOKEN,
@@ -146,6 +153,34 @@ def test_a_kiosk_not_heard_from_shows_on_the_console_until_it_is_back(qtbot, tmp
 
             await until(report_while_waiting, timeout=20, what="the line cleared")
             await back.close()
+            await window.model.close()
+
+    run_scenario(scenario())
+
+
+def test_a_kiosk_placed_anew_for_the_counters_services_shows_at_once(qtbot, tmp_path):
+    """Hall B's kiosk is out of paper: not counter 5's concern until an administrator
+    lets it issue land-change tickets too; then the console shows it, unasked."""
+
+    async def scenario():
+        async with running_server(tmp_path / "q.db") as (base, server):
+            await add_officer(server, "an", full_name="Nguyễn Văn An")
+            await add_officer(server, "quan-tri", "admin")
+            window = await signed_in_console(qtbot, base)
+            line = window.work.printers
+            hall_b = await peer(base, "kiosk", KIOSK2_TOKEN)
+            assert (await hall_b.request("device_status", printer="paper_out", message=""))["ok"]
+            assert window.model.kiosk_printers == [] and not line.isVisible()
+
+            def also_land_changes(document: dict) -> None:
+                for kiosk in document["kiosks"]:
+                    if kiosk["device"] == "kiosk-2":
+                        kiosk["services"].append(LAND_CHANGES)
+
+            await change_config(base, also_land_changes)
+            await until(lambda: line.isVisible(), what="hall B shown after the change")
+            assert line.text() == "Ki-ốt lấy số ở sảnh B hết giấy in – chưa in được số thứ tự."
+            await hall_b.close()
             await window.model.close()
 
     run_scenario(scenario())
