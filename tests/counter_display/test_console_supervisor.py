@@ -144,6 +144,7 @@ def test_a_kiosk_not_heard_from_shows_on_the_console_until_it_is_back(qtbot, tmp
             await hall_a.close()  # and nothing more from it
             await until(lambda: line.isVisible(), timeout=20, what="the silent kiosk shown")
             assert line.text() == "Ki-ốt lấy số ở sảnh A mất kết nối – chưa phát được số thứ tự."
+            save_shot(window, "console-kiosk-silent.png", tmp_path)
             back = await peer(base, "kiosk", KIOSK_TOKEN)
             assert (await back.request("device_status", printer="ok", message=""))["ok"]
 
