@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -149,6 +150,7 @@ class HallWindow(QWidget):
                 QLabel(alignment=Qt.AlignmentFlag.AlignCenter),
                 QLabel(alignment=Qt.AlignmentFlag.AlignCenter),
             )
+            pair[1].setTextFormat(Qt.TextFormat.RichText)  # a zone under the number
             for column, label in enumerate(pair):
                 self.rows.addWidget(label, row, column)
             self.row_labels.append(pair)
@@ -196,22 +198,41 @@ class HallWindow(QWidget):
             )
             self.newest_number.setText("")
         else:
+            zone, zone_en = (html.escape(z) for z in m.zone_of(newest))
             self._captions = (
                 ("Mời công dân có số", "Now calling number"),
-                (f"đến {m.counter_name(newest)}", f"to counter {newest['counter']}"),
+                (
+                    f"đến {m.counter_name(newest)}" + (f", {zone}" if zone else ""),
+                    f"to counter {newest['counter']}" + (f", {zone_en}" if zone_en else ""),
+                ),
             )
             self.newest_number.setText(newest["number"])
         for index, (number, counter) in enumerate(self.row_labels, start=1):
             call = m.calls[index] if index < len(m.calls) else None
             number.setText(call["number"] if call else "")
-            counter.setText(str(call["counter"]) if call else "")
+            counter.setText(self._counter_cell(call) if call else "")
         self._paint_newest()
 
+    def _counter_cell(self, call: dict) -> str:
+        """The counter's number, and its zone under it in smaller type when the site
+        names one ("Khu A · Zone A")."""
+        zone, zone_en = self.model.zone_of(call)
+        if not zone:
+            return str(call["counter"])
+        words = zone if zone_en == zone else f"{zone} · {zone_en}"
+        small = max(18, int(self.row_labels[0][1].font().pixelSize() * 0.45))
+        return (
+            f"{call['counter']}<br><span style='font-size:{small}px; color:{MUTED}'>"
+            f"{html.escape(words)}</span>"
+        )
+
     def _tick(self) -> None:
-        notice = nfc(self.model.current_notice() or self.default_notice)
+        m = self.model
+        # a supervisor's notice while it runs, else the site's ([hall] notice), else ours
+        notice = nfc(m.current_notice() or m.usual_notice() or self.default_notice)
         if notice != self.ticker.text:  # a supervisor's notice, or it expired
             self.ticker.text, self.ticker.offset = notice, 0.0
-        now = datetime.fromtimestamp(self.model.now(), site_zone(self.model.site))
+        now = datetime.fromtimestamp(m.now(), site_zone(m.site))
         date = f"{WEEKDAYS_VI[now.weekday()]}, {now:%d/%m/%Y}"
         self.clock.setText(
             f"<span style='font-size:64px'>{now:%H:%M:%S}</span><br>"
