@@ -60,11 +60,12 @@
         td.textContent = text;
         tr.append(td);
       }
-      const [where, whereEn] = call ? placeOf(call) : ["", ""];
-      if (where) {  // the zone under the counter's number, smaller
+      const [where] = call ? placeOf(call) : [""];
+      if (where) {  // the zone under the counter's number, smaller: the list is a summary,
+        // in Vietnamese (the newest call above says it in both languages, in full)
         const small = document.createElement("span");
         small.className = "zone";
-        small.textContent = whereEn && whereEn !== where ? `${where} · ${whereEn}` : where;
+        small.textContent = where;
         tr.lastChild.append(small);
       }
       body.append(tr);
