@@ -33,8 +33,8 @@ pytestmark = [
     pytest.mark.timeout(120),
 ]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-TABS = ["services", "counters", "priority", "hours", "booking", "lists", "site", "users",
-        "devices", "versions"]  # fmt: skip
+TABS = ["services", "counters", "priority", "hours", "booking", "lists", "site", "hall",
+        "users", "devices", "versions"]  # fmt: skip
 NEW = {
     "id": "trich-luc-ho-tich",
     "name": "Cấp bản sao trích lục hộ tịch",
