@@ -34,6 +34,7 @@ from queue_server.core.ratelimit import RateLimit
 from queue_server.domain import commands as c
 from queue_server.domain.config import ConfigError, SiteConfig, parse_config
 from queue_server.domain.holidays_vn import public_holidays
+from queue_server.domain.reconfigure import ChangeRefused
 from queue_server.outbox.channels.config import build_channels
 from queue_server.web.responses import error_response, json_answer, json_body
 from queue_server.web.voicecheck import voice_style_problem
@@ -290,6 +291,8 @@ class AdminDesk:
                 c.ApplyConfig(actor=who.username, version=version, config=config, document=text)
             )
         except QueueError as err:
+            if isinstance(err, ChangeRefused):
+                return _field_error(err.code, err.key, err.problem, err.problem_vi)
             if err.code == "config_refused" and err.detail:
                 key, _, problem = err.detail.partition(": ")
                 return _field_error(err.code, key, problem)
