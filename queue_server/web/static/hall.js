@@ -162,6 +162,7 @@
 
   function takeConfig(msg) {
     if (msg.hall) hall = msg.hall;
+    if (msg.type === "welcome") zones.clear();  // its calls carry their zones as they are now
     if (msg.counters) {
       zones.clear();
       for (const c of msg.counters) zones.set(c.number, [c.zone || "", c.zone_en || c.zone || ""]);
