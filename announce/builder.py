@@ -10,7 +10,13 @@ import wave
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from announce.numbers import DEFAULT_OPTIONS, ReadingOptions, read_number, read_ticket
+from announce.numbers import (
+    DEFAULT_OPTIONS,
+    ReadingOptions,
+    read_number,
+    read_ticket,
+    style_options,
+)
 from announce.voice import DEFAULT_VOICE_DIR, ClipFormat, ClipFormatError, Manifest, load_manifest
 from vntext import nfc
 
@@ -66,14 +72,18 @@ def build_call_announcement(
     repeat: int = 2,
     options: ReadingOptions = DEFAULT_OPTIONS,
     zone: str = "",
+    style: str | None = None,
 ) -> Announcement:
     """Chime, then "mời công dân có số <ticket> đến quầy số <counter>" ``repeat`` times.
 
     Repeats are separated by the pause clip. The ticket is read per ``options``; the
     counter is always read as a whole number (same regional words). The counter's
     ``zone`` ("Khu A") ends the text and the caption ("… đến quầy số 5, Khu A"); it is
-    not spoken: a zone is free text of the site, with no clip to say it.
+    not spoken: a zone is free text of the site, with no clip to say it. ``style``
+    ("bac", "nam": the site's `[hall] voice`) sets the regional words of ``options``.
     """
+    if style is not None:
+        options = style_options(style, options)
     if repeat < 1:
         raise ValueError("repeat must be >= 1")
     ticket = nfc(ticket_number).strip()

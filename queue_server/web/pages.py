@@ -362,14 +362,9 @@ class Pages:
 def _announcement_wav(number: str, counter: int, voice: str = "bac") -> bytes:
     # Imported on the first call: most servers never build a wave themselves (the
     # hall display does), so the idle server does not carry the builder.
-    from announce import (
-        DEFAULT_VOICE_DIR,
-        build_call_announcement,
-        render_announcement,
-        style_options,
-    )
+    from announce import DEFAULT_VOICE_DIR, build_call_announcement, render_announcement
 
-    call = build_call_announcement(number, counter, options=style_options(voice))
+    call = build_call_announcement(number, counter, style=voice)
     return render_announcement(call, DEFAULT_VOICE_DIR)
 
 

@@ -39,9 +39,7 @@ def test_the_validator_and_the_reader_know_the_same_styles():
 
 def test_the_zone_ends_the_text_and_caption_and_is_not_spoken():
     plain = build_call_announcement("1005", 21, repeat=1, options=style_options("nam"))
-    placed = build_call_announcement(
-        "1005", 21, repeat=1, options=style_options("nam"), zone="Tầng 2"
-    )
+    placed = build_call_announcement("1005", 21, repeat=1, style="nam", zone="Tầng 2")
     assert placed.clips == plain.clips
     assert placed.caption == "Mời công dân có số 1005 đến quầy số 21, Tầng 2"
     assert placed.text.endswith("đến quầy số hai mươi mốt, Tầng 2.")
