@@ -44,8 +44,10 @@ async def test_the_web_hall_follows_notice_voice_and_zone_live(tmp_path):
         await add_officer(server, "quan-tri", "admin")
         await add_officer(server, "an")
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
-        for n in range(4):
-            await kiosk.request("issue", service="giay-phep-lai-xe", request_id=f"r{n}")
+        tickets = [
+            (await kiosk.request("issue", service="giay-phep-lai-xe", request_id=f"r{n}"))["ticket"]
+            for n in range(4)
+        ]
         counter = await peer(base, "counter", await login(base, "an"), counter=21)
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         hall = await browser.new_page(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
@@ -78,7 +80,13 @@ async def test_the_web_hall_follows_notice_voice_and_zone_live(tmp_path):
         async with http.get(f"{base}/api/announcements/1005/21.wav?voice=trung") as resp:
             assert resp.status == 404
 
+        # the citizen's phone, following 1003: the call says where the counter is
+        phone = await browser.new_page(viewport={"width": 390, "height": 844}, bypass_csp=True)
+        await phone.goto(f"{base}/t/{tickets[2]['public_id']}")
+        await phone.wait_for_selector("#conn:not(:has-text('…'))", state="attached")
         await counter.request("call_next")  # 1003: the zone in the list under 21
+        await phone.wait_for_selector("#called:not([hidden])")
+        assert await phone.inner_text("#called-counter") == "21, Tầng 2, khu B"
         await hall.wait_for_function("document.querySelector('#recent .zone') !== null")
         shots = SHOTS if os.environ.get("XEPHANG_SCREENSHOTS") == "1" else tmp_path
         for width, height in ((1920, 1080), (1366, 768)):
