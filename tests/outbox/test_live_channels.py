@@ -99,3 +99,23 @@ async def test_messaging_switched_on_in_the_admin_starts_sending(tmp_path):
             assert gateway.delivered[0].text.startswith("Trung tâm Hành chính công thử nghiệm")
     finally:
         await gateway.close()
+
+
+async def test_a_bad_channel_key_is_refused_before_anything_changes(tmp_path):
+    gateway = SmsGateway()
+    await gateway.start()
+    try:
+        config = messaging_site({"sms": gateway_channel(gateway.url)})
+        async with running_server(tmp_path / "q.db", config) as (base, server):
+            await add_officer(server, "quan-tri", "admin")
+
+            def typo(document: dict) -> None:
+                document["messaging"]["channels"]["sms"]["tiemout"] = 5
+
+            body = await change_config(base, typo, expect=400)
+            error = body["error"]
+            assert error["field"] == "messaging.channels.sms.tiemout"
+            assert (error["problem"], error["problem_vi"]) == ("unknown key", "không có khoá này")
+            assert "tiemout" not in server.config.messaging.channels_table["sms"]
+    finally:
+        await gateway.close()
