@@ -137,6 +137,7 @@ function getPath(doc, path) {
 
 function setPath(doc, path, value) {
   const keys = path.split(".");
+  if (value === undefined && getPath(doc, path) === undefined) return;  // no empty tables
   let node = doc;
   for (const key of keys.slice(0, -1)) node = node[key] = node[key] || {};
   if (value === undefined) delete node[keys[keys.length - 1]];
