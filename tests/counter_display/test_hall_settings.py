@@ -18,11 +18,18 @@ from counter_display.display_model import CounterDisplayModel, HallModel
 from counter_display.hall import DEFAULT_NOTICE, HallWindow
 from queue_protocol.client import QueueClient
 from queue_protocol.urls import server_urls
-from tests.counter_display.test_hall import close_all, officers
+from tests.counter_display.test_hall import close_all
 from tests.support import SHOTS
 from tests.support.admin import change_config, counter_of
 from tests.support.qt import run_scenario, save_shot
-from tests.support.servers import DISPLAY_TOKEN, add_officer, running_server
+from tests.support.servers import (
+    DISPLAY_TOKEN,
+    KIOSK_TOKEN,
+    add_officer,
+    login,
+    peer,
+    running_server,
+)
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.timeout(90)
@@ -46,7 +53,12 @@ def test_notice_voice_and_zone_follow_the_admin_live(qtbot, tmp_path):
     async def scenario():
         async with running_server(tmp_path / "q.db") as (base, server):
             await add_officer(server, "quan-tri", "admin")
-            at = await officers(base, server)
+            await add_officer(server, "an")
+            kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+            for n in range(2):  # numeric series: 1001, 1002
+                await kiosk.request("issue", service="giay-phep-lai-xe", request_id=f"r{n}")
+            await kiosk.close()
+            at = {21: await peer(base, "counter", await login(base, "an"), counter=21)}
             _, ws = server_urls(base)
             announcer = Announcer(RecordingPlayer(), repeat=1)
             hall_client = QueueClient(ws, role="display", token=DISPLAY_TOKEN)

@@ -67,9 +67,12 @@ async def test_the_web_hall_follows_notice_voice_and_zone_live(tmp_path):
             "document.getElementById('to-vi').textContent.endsWith('Tầng 2, khu B')"
         )
         assert await hall.inner_text("#to-en") == "to counter 21, Floor 2, zone B"
-        async with hall.expect_request(lambda r: "/api/announcements/1002/" in r.url) as second:
-            await counter.request("call_next")
-        assert (await second.value).url.endswith("?voice=nam")
+        await counter.request("call_next")  # 1002: queued while 1001 is still being read
+        await hall.wait_for_function(
+            "window.hallAudioQueue.some((u) => u.startsWith('/api/announcements/1002/'))"
+        )
+        queued = await hall.evaluate("window.hallAudioQueue")
+        assert [u for u in queued if "/1002/" in u] == ["/api/announcements/1002/21.wav?voice=nam"]
         # the server reads it the southern way: another wave than the northern one
         waves = {}
         for voice in ("bac", "nam"):
