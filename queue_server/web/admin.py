@@ -28,7 +28,7 @@ from aiohttp import web
 from queue_protocol.errors import QueueError
 from queue_protocol.messages import CLOSE_REFUSED, encode
 from queue_server.core.accounts import ROLES, Officer, verify_password
-from queue_server.core.configbook import canonical, diff, document_of
+from queue_server.core.configbook import canonical, diff, document_of, with_catalogue
 from queue_server.core.context import ServerContext
 from queue_server.core.ratelimit import RateLimit
 from queue_server.domain import commands as c
@@ -280,6 +280,7 @@ class AdminDesk:
         except (TypeError, ValueError) as exc:  # not representable as TOML
             return _field_error("config_invalid", "(document)", str(exc))
         state = ctx.state
+        config = with_catalogue(config, state.config)  # the catalogue read at start
         before, version = canonical(state.config.document), state.config_version + 1
         # the same configuration (a form sends 30.0 back as 30; devices are not versioned)
         same = dataclasses.replace(config, source=state.config.source, devices=state.config.devices)
