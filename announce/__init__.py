@@ -15,7 +15,16 @@ from announce.builder import (
     silence,
     wav_duration,
 )
-from announce.numbers import ReadingOptions, read_digits, read_number, read_ticket, spell_letters
+from announce.numbers import (
+    VOICE_STYLES,
+    ReadingOptions,
+    read_digits,
+    read_number,
+    read_ticket,
+    spell_letters,
+    style_options,
+    style_words,
+)
 from announce.voice import (
     DEFAULT_VOICE_DIR,
     ClipFormatError,
@@ -31,6 +40,7 @@ __all__ = [
     "PAUSE",
     "PHRASE_CALL",
     "PHRASE_COUNTER",
+    "VOICE_STYLES",
     "Announcement",
     "ClipFormatError",
     "MissingClipError",
@@ -46,5 +56,7 @@ __all__ = [
     "render_announcement",
     "silence",
     "spell_letters",
+    "style_options",
+    "style_words",
     "wav_duration",
 ]

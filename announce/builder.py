@@ -10,7 +10,13 @@ import wave
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from announce.numbers import DEFAULT_OPTIONS, ReadingOptions, read_number, read_ticket
+from announce.numbers import (
+    DEFAULT_OPTIONS,
+    ReadingOptions,
+    read_number,
+    read_ticket,
+    style_options,
+)
 from announce.voice import DEFAULT_VOICE_DIR, ClipFormat, ClipFormatError, Manifest, load_manifest
 from vntext import nfc
 
@@ -65,12 +71,19 @@ def build_call_announcement(
     *,
     repeat: int = 2,
     options: ReadingOptions = DEFAULT_OPTIONS,
+    zone: str = "",
+    style: str | None = None,
 ) -> Announcement:
     """Chime, then "mời công dân có số <ticket> đến quầy số <counter>" ``repeat`` times.
 
     Repeats are separated by the pause clip. The ticket is read per ``options``; the
-    counter is always read as a whole number (same regional words).
+    counter is always read as a whole number (same regional words). The counter's
+    ``zone`` ("Khu A") ends the text and the caption ("… đến quầy số 5, Khu A"); it is
+    not spoken: a zone is free text of the site, with no clip to say it. ``style``
+    ("bac", "nam": the site's `[hall] voice`) sets the regional words of ``options``.
     """
+    if style is not None:
+        options = style_options(style, options)
     if repeat < 1:
         raise ValueError("repeat must be >= 1")
     ticket = nfc(ticket_number).strip()
@@ -82,8 +95,9 @@ def build_call_announcement(
     clips: list[str] = [CHIME]
     for index in range(repeat):
         clips += ([PAUSE] if index else []) + sentence
-    text = f"{PHRASE_CALL} {reading.text}, {PHRASE_COUNTER} {' '.join(counter_tokens)}."
-    caption = f"Mời công dân có số {ticket.upper()} đến quầy số {counter_number}"
+    where = f", {nfc(zone.strip())}" if zone.strip() else ""
+    text = f"{PHRASE_CALL} {reading.text}, {PHRASE_COUNTER} {' '.join(counter_tokens)}{where}."
+    caption = f"Mời công dân có số {ticket.upper()} đến quầy số {counter_number}{where}"
     return Announcement(ticket, counter_number, tuple(clips), text[0].upper() + text[1:], caption)
 
 

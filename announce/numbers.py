@@ -24,7 +24,7 @@ in "digits" mode every digit is said ("a, không, một, năm").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from vntext import nfc
@@ -90,6 +90,26 @@ class ReadingOptions:
 
 
 DEFAULT_OPTIONS = ReadingOptions()
+
+# The site's voice style (`[hall] voice`): the regional words of a number. FIELD-NOTES
+# names 105 "linh" (North) / "lẻ" (South); "nghìn" / "ngàn" for a thousand goes with
+# them. 24 stays "hai mươi tư" in both: tư/bốn is a centre's choice, not a region's.
+VOICE_STYLES: dict[str, ReadingOptions] = {
+    "bac": ReadingOptions(zero_tens="linh", thousand="nghìn"),
+    "nam": ReadingOptions(zero_tens="lẻ", thousand="ngàn"),
+}
+
+
+def style_options(style: str, base: ReadingOptions = DEFAULT_OPTIONS) -> ReadingOptions:
+    """`base` (mode, four) with the regional words of `style` ("bac" or "nam")."""
+    words = VOICE_STYLES[style]
+    return replace(base, zero_tens=words.zero_tens, thousand=words.thousand)
+
+
+def style_words(style: str) -> tuple[str, ...]:
+    """The clips a style needs that the other style does not say."""
+    words = VOICE_STYLES[style]
+    return (words.zero_tens, words.thousand)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,10 @@ from announce import (
     ReadingOptions,
     VoiceError,
     build_call_announcement,
+    load_manifest,
     render_announcement,
+    style_options,
+    style_words,
 )
 from announce.player import (  # the shared player, re-exported for the hall's users
     PLAYER_COMMANDS,
@@ -62,12 +65,38 @@ class Announcer:
         self.voice_dir = voice_dir
         self.spoken: list[Announcement] = []  # what went to the player, in order
         self.sound_ok = True
-        self._queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        self.style: str | None = None  # the site's `[hall] voice`, once the server said it
+        self._queue: asyncio.Queue[tuple[str, int, str]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
-    def announce(self, number: str, counter: int) -> None:
+    def announce(self, number: str, counter: int, zone: str = "") -> None:
         """Queue one call; it is said after those queued before it."""
-        self._queue.put_nowait((number, counter))
+        self._queue.put_nowait((number, counter, zone))
+
+    def set_style(self, style: str) -> None:
+        """Read numbers in the site's voice style ("bac", "nam"), from the next call on.
+        A style whose clips this hall's voice lacks falls back to the northern reading,
+        with a warning naming the clip: the TV cannot refuse the site's setting, and a
+        number read the northern way is still understood."""
+        if style == self.style:
+            return
+        wanted = style
+        try:
+            manifest = load_manifest(self.voice_dir)
+            for word in style_words(style):
+                manifest.path_for(word)
+        except KeyError:
+            log.warning("unknown voice style %r; reading the northern way", style)
+            style = "bac"
+        except VoiceError as exc:
+            log.warning(
+                "voice style %r needs a clip this voice lacks (%s); reading the northern way",
+                style,
+                exc,
+            )
+            style = "bac"
+        self.options = style_options(style, self.options)
+        self.style = wanted
 
     @property
     def pending(self) -> int:
@@ -86,10 +115,10 @@ class Announcer:
 
     async def _run(self) -> None:
         while True:
-            number, counter = await self._queue.get()
+            number, counter, zone = await self._queue.get()
             try:
                 announcement = build_call_announcement(
-                    number, counter, repeat=self.repeat, options=self.options
+                    number, counter, repeat=self.repeat, options=self.options, zone=zone
                 )
                 wav = render_announcement(announcement, self.voice_dir)
             except (ValueError, VoiceError) as exc:

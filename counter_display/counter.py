@@ -83,7 +83,10 @@ class CounterWindow(QWidget):
         self.setWindowTitle(f"{m.name} – Xếp hàng")
         self.banner.show_state(m.connection, m.ever_connected)
         self.title.setText(m.name.upper())
-        self.title_en.setText(f"COUNTER {m.number}")
+        zone, zone_en = m.zone
+        # where it is, Vietnamese first: "COUNTER 5  ·  Khu A – Zone A"
+        place = "" if not zone else zone if zone_en == zone else f"{zone} – {zone_en}"
+        self.title_en.setText(f"COUNTER {m.number}" + (f"  ·  {place}" if place else ""))
         name = m.officer_name if m.known else ""
         self.officer.setText(f"Cán bộ: {name}  ·  Officer" if name else "")
         self.officer.setVisible(bool(name))

@@ -60,6 +60,13 @@ class CounterDisplayModel(LiveModel):
         return (self.counter or {}).get("name") or f"Quầy {self.number}"
 
     @property
+    def zone(self) -> tuple[str, str]:
+        """Where the counter is (`zone`, `zone_en`: "Khu A", "Zone A"); ("", "") if unsaid."""
+        counter = self.counter or {}
+        zone = counter.get("zone") or ""
+        return zone, counter.get("zone_en") or zone
+
+    @property
     def status(self) -> str:
         return (self.counter or {}).get("status") or "closed"
 
@@ -139,6 +146,8 @@ class HallModel(LiveModel):
         self.highlight_seconds = highlight_seconds
         self.calls: list[dict[str, Any]] = []
         self.counter_names: dict[int, str] = {}
+        self.zones: dict[int, tuple[str, str]] = {}  # counter → ("Khu A", "Zone A")
+        self.hall: dict[str, str] = {}  # `[hall]`: notice, notice_en, voice
         self._newest_at: float | None = None  # monotonic time of the latest live call
         self._heard_until: float | None = None  # server time up to which calls were heard
         self.notice: dict[str, Any] | None = None  # a supervisor's, from the board
@@ -150,8 +159,20 @@ class HallModel(LiveModel):
             not self.service_filter or call.get("service") in self.service_filter
         )
 
+    def _take_config(self, message: dict[str, Any]) -> None:
+        """Counter names and zones, the notice line and the voice (welcome or `config`)."""
+        counters = message.get("counters", [])
+        self.counter_names = {c["number"]: c["name"] for c in counters}
+        self.zones = {
+            c["number"]: (c.get("zone") or "", c.get("zone_en") or c.get("zone") or "")
+            for c in counters
+        }
+        self.hall = message.get("hall") or {}
+        if self.announcer is not None and self.hall.get("voice"):
+            self.announcer.set_style(self.hall["voice"])
+
     def apply_welcome(self, welcome: dict[str, Any]) -> None:
-        self.counter_names = {c["number"]: c["name"] for c in welcome.get("counters", [])}
+        self._take_config(welcome)
         self.notice = welcome.get("notice")  # a supervisor's notice still running
         self.calls = []
         for call in welcome.get("calls", []):  # newest first; a recall repeats a number
@@ -181,10 +202,27 @@ class HallModel(LiveModel):
 
     def _announce(self, call: dict[str, Any]) -> None:
         if self.announcer is not None:
-            self.announcer.announce(call["number"], call["counter"])
+            self.announcer.announce(call["number"], call["counter"], self.zone_of(call)[0])
 
     def apply_config(self, config: dict[str, Any]) -> None:
-        self.counter_names = {c["number"]: c["name"] for c in config.get("counters", [])}
+        self._take_config(config)
+
+    def usual_notice(self) -> str | None:
+        """The site's notice line (`[hall] notice`, Vietnamese then English), or None:
+        the screen's own."""
+        vi, en = self.hall.get("notice") or "", self.hall.get("notice_en") or ""
+        if not vi:
+            return None
+        return f"{vi}   •   {en}" if en else vi
+
+    def zone_of(self, call: dict[str, Any]) -> tuple[str, str]:
+        """The zone of a call's counter as the screen knows it now (the admin may have
+        just named it), else as the call said."""
+        known = self.zones.get(call.get("counter", 0))
+        if known is not None:
+            return known
+        zone = call.get("zone") or ""
+        return zone, call.get("zone_en") or zone
 
     def on_day_started(self, _event: dict[str, Any]) -> bool:
         self.calls = []

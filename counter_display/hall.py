@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -129,6 +131,9 @@ class HallWindow(QWidget):
         self.newest_counter = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.newest_counter.setTextFormat(Qt.TextFormat.RichText)
         self.newest_counter.setFont(font(84, bold=True))
+        # a long zone ("…, Tầng 2, khu B") shrinks its line to the panel (`_fitting`)
+        # instead of widening the window past the screen
+        self.newest_counter.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         nbox = QVBoxLayout(self.newest)
         nbox.addWidget(self.newest_caption)
         nbox.addWidget(self.newest_number, 1)
@@ -149,6 +154,8 @@ class HallWindow(QWidget):
                 QLabel(alignment=Qt.AlignmentFlag.AlignCenter),
                 QLabel(alignment=Qt.AlignmentFlag.AlignCenter),
             )
+            pair[1].setTextFormat(Qt.TextFormat.RichText)  # a zone under the number
+            pair[1].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             for column, label in enumerate(pair):
                 self.rows.addWidget(label, row, column)
             self.row_labels.append(pair)
@@ -181,6 +188,7 @@ class HallWindow(QWidget):
             for label in pair:
                 label.setFont(font(max(24, pixels), bold=True))
         super().resizeEvent(event)
+        self.refresh()  # the zones and the counter line fit the new widths
 
     def refresh(self) -> None:
         m = self.model
@@ -196,22 +204,48 @@ class HallWindow(QWidget):
             )
             self.newest_number.setText("")
         else:
+            zone, zone_en = (html.escape(z) for z in m.zone_of(newest))
             self._captions = (
                 ("Mời công dân có số", "Now calling number"),
-                (f"đến {m.counter_name(newest)}", f"to counter {newest['counter']}"),
+                (
+                    f"đến {m.counter_name(newest)}" + (f", {zone}" if zone else ""),
+                    f"to counter {newest['counter']}" + (f", {zone_en}" if zone_en else ""),
+                ),
             )
             self.newest_number.setText(newest["number"])
         for index, (number, counter) in enumerate(self.row_labels, start=1):
             call = m.calls[index] if index < len(m.calls) else None
             number.setText(call["number"] if call else "")
-            counter.setText(str(call["counter"]) if call else "")
+            counter.setText(self._counter_cell(call) if call else "")
         self._paint_newest()
 
+    def _counter_cell(self, call: dict) -> str:
+        """The counter's number, and its zone under it in smaller type when the site
+        names one ("Khu A · Zone A")."""
+        zone, _zone_en = self.model.zone_of(call)
+        if not zone:
+            return str(call["counter"])
+        # The list is a summary: the zone in Vietnamese, as small as it must be to fit
+        # its cell (the newest call above says it in both languages, in full).
+        cell = self.row_labels[0][1]
+        small = max(18.0, cell.font().pixelSize() * 0.45)
+        room = max(1, cell.width() - 8)
+        metrics = QFontMetricsF(font(small))
+        if metrics.horizontalAdvance(zone) > room:
+            small = max(14.0, small * room / metrics.horizontalAdvance(zone))
+            zone = QFontMetricsF(font(small)).elidedText(zone, Qt.TextElideMode.ElideRight, room)
+        return (
+            f"{call['counter']}<br><span style='font-size:{int(small)}px; color:{MUTED}'>"
+            f"{html.escape(zone)}</span>"
+        )
+
     def _tick(self) -> None:
-        notice = nfc(self.model.current_notice() or self.default_notice)
+        m = self.model
+        # a supervisor's notice while it runs, else the site's ([hall] notice), else ours
+        notice = nfc(m.current_notice() or m.usual_notice() or self.default_notice)
         if notice != self.ticker.text:  # a supervisor's notice, or it expired
             self.ticker.text, self.ticker.offset = notice, 0.0
-        now = datetime.fromtimestamp(self.model.now(), site_zone(self.model.site))
+        now = datetime.fromtimestamp(m.now(), site_zone(m.site))
         date = f"{WEEKDAYS_VI[now.weekday()]}, {now:%d/%m/%Y}"
         self.clock.setText(
             f"<span style='font-size:64px'>{now:%H:%M:%S}</span><br>"
@@ -230,9 +264,22 @@ class HallWindow(QWidget):
         color, muted = (BACKGROUND, BACKGROUND) if lit else (None, MUTED)
         (caption_vi, caption_en), (counter_vi, counter_en) = self._captions
         self.newest_caption.setText(bilingual(caption_vi, caption_en, 50, color=color, muted=muted))
+        pixels = self._fitting(96, (counter_vi, 1.0), (counter_en, 0.62))
         self.newest_counter.setText(
-            bilingual(counter_vi, counter_en, 96, color=color, muted=muted) if counter_vi else ""
+            bilingual(counter_vi, counter_en, pixels, color=color, muted=muted)
+            if counter_vi
+            else ""
         )
+
+    def _fitting(self, most: float, *lines: tuple[str, float]) -> float:
+        """The largest type size up to `most` pixels at which every (text, scale) line
+        fits the newest call's panel."""
+        room = max(1, self.newest.contentsRect().width() - 40)
+        widest = max(
+            QFontMetricsF(font(most * scale, bold=True)).horizontalAdvance(html.unescape(text))
+            for text, scale in lines
+        )
+        return most if widest <= room else max(24.0, most * room / widest)
 
 
 def csv(kind: Callable[[str], T]) -> Callable[[str], list[T]]:

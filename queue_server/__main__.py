@@ -38,7 +38,7 @@ from queue_server.dossiers.config_file import load_dossier_config
 from queue_server.dossiers.csv_import import CsvError, parse_dossiers_csv
 from queue_server.replication import cli as shipper_cli
 from queue_server.web.proxy import parse_networks
-from queue_server.web.voicecheck import series_warning
+from queue_server.web.voicecheck import series_warning, voice_style_problem
 
 DEFAULT_CONFIG = str(assets.SAMPLE_CONFIG)  # the sample site, wherever installed
 DEFAULT_DB = "var/queue.db"
@@ -92,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     problem = _unwritable(args.db)
     if problem is not None:  # one line, not a traceback looping under Restart=always
         print(problem, file=sys.stderr)
+        return 2
+    voice = voice_style_problem(config.hall.voice)
+    if voice is not None:  # the web hall would read numbers half in silence
+        print(f"error: {config.source}: hall.voice: {voice[0]}", file=sys.stderr)
         return 2
     warn_series(config)
     app = create_app(

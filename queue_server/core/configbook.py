@@ -10,6 +10,7 @@ tokens live hashed in the `devices` table (`core/devicekeys.py`).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import tomllib
 from collections.abc import Mapping
@@ -35,7 +36,21 @@ def config_of(text: str, version: int, given: SiteConfig | None = None) -> SiteC
     file that seeded it: tests hand in a configuration changed after reading)."""
     if given is not None and canonical(given.document) == text:
         return given
-    return read_config(text.encode(), f"version {version}")
+    return with_catalogue(read_config(text.encode(), f"version {version}"), given)
+
+
+def with_catalogue(config: SiteConfig, source: SiteConfig | None) -> SiteConfig:
+    """`config` with the procedure catalogue `source` holds, when both name the same file
+    (`[procedures] catalogue`): a version stores the file's name, not the catalogue read
+    from it at start, so without this a change made in /quan-tri (or a restart after
+    one) would leave the kiosk's guides and the dossier desk without procedures."""
+    if (
+        source is not None
+        and not config.procedures
+        and config.procedures_file == source.procedures_file
+    ):
+        return dataclasses.replace(config, procedures=source.procedures)
+    return config
 
 
 def document_of(text: str) -> dict[str, Any]:

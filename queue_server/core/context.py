@@ -7,6 +7,7 @@ HTTP API, booking, tracking, reports) receive it and nothing else of the app.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from queue_server.core.hub import Hub
 from queue_server.core.metrics import Metrics
 from queue_server.core.store import Store
 from queue_server.domain.config import Device, SiteConfig
+from queue_server.domain.events import ConfigChanged, Event
 from queue_server.domain.procedures import Catalogue
 from queue_server.domain.search import SiteSearch
 from queue_server.domain.state import QueueState
@@ -62,6 +64,7 @@ class ServerContext:
         self.device_tokens = {d.token: d for d in config.devices.values()}
         # the one search of the kiosk, the booking page and /tra-cuu (issues 12, 16)
         self.search = SiteSearch(config)
+        self._rebuilds: set[asyncio.Task[None]] = set()
 
     @property
     def procedures(self) -> Catalogue:
@@ -106,11 +109,35 @@ class ServerContext:
         except BaseException:
             await self.close()
             raise
+        # The search follows the configuration in force (a stored version may have other
+        # synonyms or services than the file); the procedure catalogue is the file's.
+        self.engine.subscribe(self._follow_config)
+        if self.engine.state.config is not self._seed:
+            self.search = SiteSearch(self.engine.state.config, self._seed.procedures)
         self.metrics.registry.register(
             FloorCollector(lambda: self.engine.state, self.device_book, self.clock)
         )
         self.alerts = AlertWatch(self.engine, self.device_book, self.clock)
         self.alerts.start()
+
+    def _follow_config(self, events: list[Event], state: QueueState) -> Any:
+        """After a configuration change (/quan-tri): the search is built again, off the
+        event loop (tens of milliseconds for a province's catalogue), then swapped in."""
+        if not any(isinstance(ev, ConfigChanged) for ev in events):
+            return None
+        config = state.config
+
+        async def rebuild() -> None:
+            search = await asyncio.to_thread(SiteSearch, config, self._seed.procedures)
+            if self.engine.state.config is config:  # not overtaken by a later change
+                self.search = search
+
+        def start() -> None:
+            task = asyncio.create_task(rebuild(), name="search-rebuild")
+            self._rebuilds.add(task)
+            task.add_done_callback(self._rebuilds.discard)
+
+        return start
 
     async def close(self) -> None:
         """Stop the writer (what is queued is refused), then close the database."""

@@ -23,7 +23,9 @@ NOT_KIOSKS = frozenset({"counter", "display", "rating", "public"})
 # Phones get their own ticket's figures (`ticket`), and the web hall shows calls only,
 # so thousands of idle phones are not written to four times a second.
 QUEUE_AUDIENCE = frozenset({"kiosk", "counter", "display", "rating"})
-CONFIG_AUDIENCE = QUEUE_AUDIENCE  # who redraws its catalogue or counters on `config`
+# Who redraws its catalogue or counters on `config`; the web hall ("public") too, for its
+# notice line, voice and counter zones (a change is rare: phones may hear of it).
+CONFIG_AUDIENCE = QUEUE_AUDIENCE | {"public"}
 
 _DONE_STATUS = {
     e.TicketFinished: "done",
@@ -36,6 +38,12 @@ _DONE_STATUS = {
 
 def _names(item: Any) -> dict[str, str]:
     return {"id": item.id, "name": item.name, "name_en": item.name_en}
+
+
+def hall_view(state: QueueState) -> dict[str, str]:
+    """`[hall]`: the screens' usual notice line ("" : their own) and the voice style."""
+    hall = state.config.hall
+    return {"notice": hall.notice, "notice_en": hall.notice_en, "voice": hall.voice}
 
 
 def service_view(state: QueueState, service_id: str, now: float) -> dict[str, Any]:
@@ -67,6 +75,8 @@ def counter_view(state: QueueState, number: int, *, private: bool = False) -> di
     view = {
         "number": number,
         "name": counter.name,
+        "zone": counter.zone,  # "Khu A": where it is, "" if the site does not say
+        "zone_en": counter.zone_en,
         "status": cs.status.value,
         "ticket": ticket.number if ticket else None,
         "pause_reason": cs.pause_reason,
@@ -122,6 +132,8 @@ def call_message(
         "service": ticket.service,
         "counter": counter,
         "counter_name": state.config.counters[counter].name,
+        "zone": state.config.counters[counter].zone,
+        "zone_en": state.config.counters[counter].zone_en,
         "recall": recall,
         "at": at,
     }
@@ -148,6 +160,7 @@ def config_message(state: QueueState, version: int, now: float) -> dict[str, Any
             "name_en": config.site.name_en,
             "timezone": config.site.timezone,
         },
+        "hall": hall_view(state),
         "sectors": [_names(s) for s in config.sectors.values()],
         "services": service_catalogue(state, now),
         "priority_groups": [{**_names(g), "rank": g.rank} for g in config.priority_groups.values()],
@@ -181,6 +194,7 @@ def welcome(
             # the address citizens' phones open: the kiosk's slip QR is built on it
             "public_url": config.site.public_url,
         },
+        "hall": hall_view(state),
         "sectors": [_names(s) for s in config.sectors.values()],
         "services": service_catalogue(state, now),
         "priority_groups": [

@@ -23,10 +23,12 @@ DEVICE_ROLES = ("kiosk", "display", "rating")
 
 
 class ConfigError(Exception):
-    """A configuration problem: `file: key: what is wrong`."""
+    """A configuration problem: `file: key: what is wrong`, in English (logs, /en/admin)
+    and, for the admin screen, in Vietnamese (`problem_vi`; the English one if none)."""
 
-    def __init__(self, source: str, key: str, problem: str) -> None:
+    def __init__(self, source: str, key: str, problem: str, problem_vi: str = "") -> None:
         self.source, self.key, self.problem = source, key, problem
+        self.problem_vi = problem_vi or problem
         super().__init__(f"{source}: {key}: {problem}")
 
 
@@ -82,6 +84,9 @@ class Counter:
     name: str
     services: tuple[str, ...]
     secondary_services: tuple[str, ...] = ()
+    # where the counter is, to help a citizen find it ("Khu A", "Tầng 2"); "" if not said
+    zone: str = ""
+    zone_en: str = ""
 
     @property
     def all_services(self) -> tuple[str, ...]:
@@ -241,6 +246,21 @@ class SearchConfig:
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+VOICE_STYLES = ("bac", "nam")  # northern, southern reading of numbers (announce.style_options)
+NOTICE_MAX = 300  # characters of the hall's notice line, in each language
+ZONE_MAX = 40
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    """`[hall]`: the hall screens' usual notice line (a supervisor's notice from the board
+    runs over it for a while) and the voice style of the announcements."""
+
+    notice: str = ""  # "" : the screens' own default line
+    notice_en: str = ""
+    voice: str = "bac"  # one of VOICE_STYLES
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     source: str
@@ -263,6 +283,7 @@ class SiteConfig:
     # A no-show put back in the queue by its officer: at its original time or at the end.
     no_show_return: str = "end"
     search: SearchConfig = field(default_factory=SearchConfig)
+    hall: HallConfig = field(default_factory=HallConfig)
     # `[procedures] catalogue`: the catalogue file, relative to the config file; read
     # and checked by `core.siteconfig.load_config` into `procedures`.
     procedures_file: str = ""
@@ -330,6 +351,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         messaging=messaging,
         no_show_return=_no_show_return(r, queue),
         search=_search(r, r.table(data, "search", required=False)),
+        hall=_hall(r, r.table(data, "hall", required=False)),
         procedures_file=_procedures_file(r, r.table(data, "procedures", required=False)),
         document=data,
     )
@@ -341,34 +363,51 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(self.source, key, problem)
+    def fail(self, key: str, problem: str, *, vi: str) -> ConfigError:
+        """The error at `key`: `problem` in English, `vi` the same in Vietnamese."""
+        return ConfigError(self.source, key, problem, vi)
 
     def table(self, data: dict, key: str, required: bool = True) -> dict:
         value = data.get(key)
         if value is None and not required:
             return {}
         if not isinstance(value, dict):
-            raise self.fail(key, "is missing" if value is None else "must be a table")
+            raise self.fail(
+                key,
+                "is missing" if value is None else "must be a table",
+                vi="chưa có" if value is None else "phải là một bảng",
+            )
         return value
 
     def tables(self, data: dict, key: str, parent: str = "") -> list[tuple[str, dict]]:
         path = f"{parent}.{key}" if parent else key
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
-            raise self.fail(path, f"must be an array of tables ([[{path}]])")
+            raise self.fail(
+                path,
+                f"must be an array of tables ([[{path}]])",
+                vi=f"phải là một danh sách bảng ([[{path}]])",
+            )
         return [(f"{path}[{i}]", t) for i, t in enumerate(value)]
 
     def text(self, t: dict, key: str, path: str, default: str | None = None) -> str:
         value = t.get(key, default)
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"{path}.{key}", "is missing" if value is None else "must be text")
+            raise self.fail(
+                f"{path}.{key}",
+                "is missing" if value is None else "must be text",
+                vi="chưa điền" if value is None else "phải là chữ",
+            )
         return nfc(value.strip())
 
     def ident(self, t: dict, key: str, path: str) -> str:
         value = self.text(t, key, path)
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
-            raise self.fail(f"{path}.{key}", f"{value!r} must be lower-case a-z, 0-9, '-' or '_'")
+            raise self.fail(
+                f"{path}.{key}",
+                f"{value!r} must be lower-case a-z, 0-9, '-' or '_'",
+                vi=f"{value!r} chỉ được gồm chữ thường a-z, số 0-9, '-' hoặc '_'",
+            )
         return value
 
     def integer(
@@ -383,35 +422,61 @@ class _Reader:
         value = t.get(key, default)
         full = f"{path}.{key}" if path else key
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(full, "is missing" if value is None else "must be a whole number")
+            raise self.fail(
+                full,
+                "is missing" if value is None else "must be a whole number",
+                vi="chưa điền" if value is None else "phải là số nguyên",
+            )
         if (low is not None and value < low) or (high is not None and value > high):
-            raise self.fail(full, f"{value} is out of range [{low}, {high}]")
+            raise self.fail(
+                full,
+                f"{value} is out of range [{low}, {high}]",
+                vi=f"{value} nằm ngoài khoảng cho phép [{low}, {high}]",
+            )
         return value
 
     def number(self, t: dict, key: str, path: str, default: float) -> float:
         value = t.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise self.fail(f"{path}.{key}", "must be a positive number")
+            raise self.fail(f"{path}.{key}", "must be a positive number", vi="phải là số dương")
         return float(value)
 
     def time(self, value: Any, key: str) -> dt.time:
         if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
-            raise self.fail(key, f"{value!r} must be a time written HH:MM")
+            raise self.fail(
+                key,
+                f"{value!r} must be a time written HH:MM",
+                vi=f"{value!r} phải là giờ viết dạng HH:MM (ví dụ 07:30)",
+            )
         try:
             return dt.time.fromisoformat(value)
         except ValueError:
-            raise self.fail(key, f"{value!r} is not a valid time") from None
+            raise self.fail(
+                key, f"{value!r} is not a valid time", vi=f"{value!r} không phải là giờ hợp lệ"
+            ) from None
 
     def hours(self, value: Any, key: str) -> Hours:
         if not isinstance(value, list) or not value:
-            raise self.fail(key, 'must be a list of ["HH:MM", "HH:MM"] pairs')
+            raise self.fail(
+                key,
+                'must be a list of ["HH:MM", "HH:MM"] pairs',
+                vi="phải là các khoảng giờ, ví dụ 07:30-11:30, 13:00-17:00",
+            )
         spans = []
         for i, span in enumerate(value):
             if not isinstance(span, list) or len(span) != 2:
-                raise self.fail(f"{key}[{i}]", 'must be a pair ["HH:MM", "HH:MM"]')
+                raise self.fail(
+                    f"{key}[{i}]",
+                    'must be a pair ["HH:MM", "HH:MM"]',
+                    vi="phải là một khoảng giờ, ví dụ 07:30-11:30",
+                )
             start, end = self.time(span[0], f"{key}[{i}]"), self.time(span[1], f"{key}[{i}]")
             if end <= start:
-                raise self.fail(f"{key}[{i}]", "must end after it starts")
+                raise self.fail(
+                    f"{key}[{i}]",
+                    "must end after it starts",
+                    vi="giờ kết thúc phải sau giờ bắt đầu",
+                )
             spans.append((start, end))
         return tuple(spans)
 
@@ -421,14 +486,26 @@ def _site(r: _Reader, t: dict) -> Site:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise r.fail("site.timezone", f"{tz!r} is not a known time zone") from None
+        raise r.fail(
+            "site.timezone",
+            f"{tz!r} is not a known time zone",
+            vi=f"{tz!r} không phải là múi giờ đã biết",
+        ) from None
     days = t.get("open_days", list(WEEKDAYS[:5]))
     if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
-        raise r.fail("site.open_days", f"must be a list of {', '.join(WEEKDAYS)}")
+        raise r.fail(
+            "site.open_days",
+            f"must be a list of {', '.join(WEEKDAYS)}",
+            vi=f"phải là danh sách các ngày {', '.join(WEEKDAYS)}",
+        )
     holidays = set()
     for i, day in enumerate(t.get("holidays", [])):
         if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
-            raise r.fail(f"site.holidays[{i}]", f"{day!r} must be a date like 2026-09-02")
+            raise r.fail(
+                f"site.holidays[{i}]",
+                f"{day!r} must be a date like 2026-09-02",
+                vi=f"{day!r} phải là ngày, ví dụ 2026-09-02",
+            )
         holidays.add(day)
     return Site(
         name=r.text(t, "name", "site"),
@@ -447,7 +524,11 @@ def _site(r: _Reader, t: dict) -> Site:
 def _public_url(r: _Reader, t: dict, path: str) -> str:
     url = t.get("public_url", "")
     if not isinstance(url, str) or (url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url)):
-        raise r.fail(f"{path}.public_url", f"{url!r} must be an http(s) address")
+        raise r.fail(
+            f"{path}.public_url",
+            f"{url!r} must be an http(s) address",
+            vi=f"{url!r} phải là địa chỉ http(s)",
+        )
     return url.rstrip("/")
 
 
@@ -481,13 +562,16 @@ def _origins(r: _Reader, value: Any) -> tuple[str, ...]:
     """`site.allowed_origins`: web origins as a browser sends them, e.g.
     "https://xephang.binhduong.gov.vn" (scheme, host, optional port; no path)."""
     if not isinstance(value, list):
-        raise r.fail("site.allowed_origins", "must be a list of origins")
+        raise r.fail(
+            "site.allowed_origins", "must be a list of origins", vi="phải là danh sách nguồn web"
+        )
     origins = []
     for i, origin in enumerate(value):
         if not isinstance(origin, str) or not _ORIGIN.fullmatch(origin.lower()):
             raise r.fail(
                 f"site.allowed_origins[{i}]",
                 f"{origin!r} must be an origin like https://xephang.example.vn (no path)",
+                vi=f"{origin!r} phải là nguồn web như https://xephang.example.vn (không đường dẫn)",
             )
         origins.append(origin.lower())
     return tuple(origins)
@@ -504,28 +588,46 @@ def _sector(r: _Reader, t: dict, path: str) -> Sector:
 def _service(r: _Reader, t: dict, path: str, sectors: dict[str, Sector]) -> Service:
     sector = r.text(t, "sector", path)
     if sector not in sectors:
-        raise r.fail(f"{path}.sector", f"{sector!r} is not one of the [[sectors]]")
+        raise r.fail(
+            f"{path}.sector",
+            f"{sector!r} is not one of the [[sectors]]",
+            vi=f"{sector!r} không phải là lĩnh vực đã khai báo",
+        )
     prefix, base = t.get("prefix"), t.get("base")
     if (prefix is None) == (base is None):
-        raise r.fail(path, "needs exactly one of 'prefix' (letter series) or 'base' (numeric)")
+        raise r.fail(
+            path,
+            "needs exactly one of 'prefix' (letter series) or 'base' (numeric)",
+            vi="cần đúng một trong hai: chữ đầu số (dãy chữ) hoặc số bắt đầu (dãy số)",
+        )
     if prefix is not None and (
         not isinstance(prefix, str) or not re.fullmatch(r"[A-Z]{1,2}", prefix)
     ):
-        raise r.fail(f"{path}.prefix", f"{prefix!r} must be one or two capital letters A-Z")
+        raise r.fail(
+            f"{path}.prefix",
+            f"{prefix!r} must be one or two capital letters A-Z",
+            vi=f"{prefix!r} phải là một hoặc hai chữ in hoa A-Z",
+        )
     width = r.integer(t, "width", path, default=3 if prefix else 4, low=1, high=6)
     cap = r.integer(t, "daily_cap", path, default=10**width - 1, low=1)
     if base is not None:
         base = r.integer(t, "base", path, low=0)
         if base + cap >= 10**width:
             raise r.fail(
-                f"{path}.base", f"base {base} + daily_cap {cap} needs more than {width} digits"
+                f"{path}.base",
+                f"base {base} + daily_cap {cap} needs more than {width} digits",
+                vi=f"số bắt đầu {base} cộng số tối đa mỗi ngày {cap} cần nhiều hơn {width} chữ số",
             )
     elif cap >= 10**width:
-        raise r.fail(f"{path}.daily_cap", f"{cap} does not fit in {width} digits")
+        raise r.fail(
+            f"{path}.daily_cap",
+            f"{cap} does not fit in {width} digits",
+            vi=f"{cap} không vừa {width} chữ số",
+        )
     hours = t.get("hours")
     closed = t.get("closed", False)
     if not isinstance(closed, bool):
-        raise r.fail(f"{path}.closed", "must be true or false")
+        raise r.fail(f"{path}.closed", "must be true or false", vi="phải là có hoặc không")
     return Service(
         id=r.ident(t, "id", path),
         name=r.text(t, "name", path),
@@ -549,6 +651,7 @@ def _check_series_unique(r: _Reader, services: dict[str, Service]) -> None:
                 raise r.fail(
                     f"services.{s.id}.prefix",
                     f"{s.prefix!r} is already used by service {other.id!r}",
+                    vi=f"{s.prefix!r} đã được dịch vụ {other.id!r} dùng",
                 )
             if (
                 not s.prefix
@@ -556,7 +659,9 @@ def _check_series_unique(r: _Reader, services: dict[str, Service]) -> None:
                 and (other.base < s.base + s.daily_cap and s.base < other.base + other.daily_cap)
             ):
                 raise r.fail(
-                    f"services.{s.id}.base", f"numbers overlap with those of service {other.id!r}"
+                    f"services.{s.id}.base",
+                    f"numbers overlap with those of service {other.id!r}",
+                    vi=f"dãy số trùng với dãy số của dịch vụ {other.id!r}",
                 )
         seen.append(s)
 
@@ -566,22 +671,40 @@ def _counters(r: _Reader, data: dict, services: dict[str, Service]) -> dict[int,
     for path, t in r.tables(data, "counters"):
         number = r.integer(t, "number", path, low=1, high=9999)
         if number in counters:
-            raise r.fail(f"{path}.number", f"counter {number} is defined twice")
+            raise r.fail(
+                f"{path}.number",
+                f"counter {number} is defined twice",
+                vi=f"quầy {number} được khai báo hai lần",
+            )
         lists = []
         for key in ("services", "secondary_services"):
             ids = t.get(key, [] if key == "secondary_services" else None)
             if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
-                raise r.fail(f"{path}.{key}", "must be a list of service ids")
+                raise r.fail(
+                    f"{path}.{key}",
+                    "must be a list of service ids",
+                    vi="phải là danh sách mã dịch vụ",
+                )
             for i in ids:
                 if i not in services:
-                    raise r.fail(f"{path}.{key}", f"{i!r} is not a configured service")
+                    raise r.fail(
+                        f"{path}.{key}",
+                        f"{i!r} is not a configured service",
+                        vi=f"{i!r} không phải là dịch vụ đã khai báo",
+                    )
             lists.append(tuple(ids))
         if not lists[0]:
-            raise r.fail(f"{path}.services", "must name at least one service")
+            raise r.fail(
+                f"{path}.services",
+                "must name at least one service",
+                vi="phải có ít nhất một dịch vụ",
+            )
         name = r.text(t, "name", path, default=f"Quầy {number}")
-        counters[number] = Counter(number, name, lists[0], lists[1])
+        zone = _short_text(r, t, "zone", path, ZONE_MAX)
+        zone_en = _short_text(r, t, "zone_en", path, ZONE_MAX) or zone
+        counters[number] = Counter(number, name, lists[0], lists[1], zone, zone_en)
     if not counters:
-        raise r.fail("counters", "at least one [[counters]] is needed")
+        raise r.fail("counters", "at least one [[counters]] is needed", vi="cần ít nhất một quầy")
     return counters
 
 
@@ -605,7 +728,7 @@ def _choices(r: _Reader, data: dict, key: str, required: bool = False) -> dict[s
         for p, t in r.tables(data, key)
     ]
     if required and not items:
-        raise r.fail(key, f"at least one [[{key}]] is needed")
+        raise r.fail(key, f"at least one [[{key}]] is needed", vi="cần ít nhất một mục")
     return _unique(r, key, items)
 
 
@@ -619,9 +742,15 @@ def _pause_reasons(r: _Reader, data: dict) -> dict[str, PauseReason]:
             minutes = r.integer(t, "minutes", path, low=1, high=480)
         until = t.get("until_next_session", False)
         if not isinstance(until, bool):
-            raise r.fail(f"{path}.until_next_session", "must be true or false")
+            raise r.fail(
+                f"{path}.until_next_session", "must be true or false", vi="phải là có hoặc không"
+            )
         if until and minutes is not None:
-            raise r.fail(path, "give minutes or until_next_session, not both")
+            raise r.fail(
+                path,
+                "give minutes or until_next_session, not both",
+                vi='chỉ ghi số phút hoặc "đến phiên làm việc sau", không ghi cả hai',
+            )
         reasons.append(PauseReason(choice.id, choice.name, choice.name_en, minutes, until))
     return {reason.id: reason for reason in reasons}
 
@@ -630,7 +759,9 @@ def _no_show_return(r: _Reader, queue: dict) -> str:
     value = queue.get("no_show_return", "end")
     if value not in NO_SHOW_RETURNS:
         raise r.fail(
-            "queue.no_show_return", f"{value!r} must be one of {', '.join(NO_SHOW_RETURNS)}"
+            "queue.no_show_return",
+            f"{value!r} must be one of {', '.join(NO_SHOW_RETURNS)}",
+            vi=f"{value!r} phải là một trong {', '.join(NO_SHOW_RETURNS)}",
         )
     return str(value)
 
@@ -640,14 +771,20 @@ def _devices(r: _Reader, data: dict) -> dict[str, Device]:
     for path, t in r.tables(data, "devices"):
         role = r.text(t, "role", path)
         if role not in DEVICE_ROLES:
-            raise r.fail(f"{path}.role", f"{role!r} must be one of {', '.join(DEVICE_ROLES)}")
+            raise r.fail(
+                f"{path}.role",
+                f"{role!r} must be one of {', '.join(DEVICE_ROLES)}",
+                vi=f"{role!r} phải là một trong {', '.join(DEVICE_ROLES)}",
+            )
         token = r.text(t, "token", path)
         if len(token) < 16:
-            raise r.fail(f"{path}.token", "must be at least 16 characters")
+            raise r.fail(
+                f"{path}.token", "must be at least 16 characters", vi="phải dài ít nhất 16 ký tự"
+            )
         devices.append(Device(r.ident(t, "id", path), role, token))
     tokens = [d.token for d in devices]
     if len(set(tokens)) != len(tokens):
-        raise r.fail("devices", "two devices share a token")
+        raise r.fail("devices", "two devices share a token", vi="hai thiết bị dùng chung một mã")
     return _unique(r, "devices", devices)
 
 
@@ -671,31 +808,47 @@ def _booking(r: _Reader, t: dict, services: dict[str, Service]) -> BookingConfig
     def service_ids(key: str) -> tuple[str, ...]:
         ids = t.get(key, [])
         if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
-            raise r.fail(f"booking.{key}", "must be a list of service ids")
+            raise r.fail(
+                f"booking.{key}", "must be a list of service ids", vi="phải là danh sách mã dịch vụ"
+            )
         for i in ids:
             if i not in services:
-                raise r.fail(f"booking.{key}", f"{i!r} is not a configured service")
+                raise r.fail(
+                    f"booking.{key}",
+                    f"{i!r} is not a configured service",
+                    vi=f"{i!r} không phải là dịch vụ đã khai báo",
+                )
         return tuple(ids)
 
     enabled = t.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise r.fail("booking.enabled", "must be true or false")
+        raise r.fail("booking.enabled", "must be true or false", vi="phải là có hoặc không")
     slot = r.integer(t, "slot_minutes", "booking", default=30, low=5, high=240)
     rules = []
     for path, rule in r.tables(t, "capacity", "booking"):
         service = rule.get("service")
         if service is not None and service not in services:
-            raise r.fail(f"{path}.service", f"{service!r} is not a configured service")
+            raise r.fail(
+                f"{path}.service",
+                f"{service!r} is not a configured service",
+                vi=f"{service!r} không phải là dịch vụ đã khai báo",
+            )
         start = r.time(rule.get("from", "00:00"), f"{path}.from")
         end = r.time(rule["to"], f"{path}.to") if "to" in rule else dt.time(23, 59, 59)
         if end <= start:
-            raise r.fail(f"{path}.to", "must be after 'from'")
+            raise r.fail(
+                f"{path}.to", "must be after 'from'", vi="giờ kết thúc phải sau giờ bắt đầu"
+            )
         rules.append(
             SlotCapacity(r.integer(rule, "places", path, low=0, high=10_000), service, start, end)
         )
     version = t.get("notice_version", "2026-01")
     if not isinstance(version, str) or not version.strip():
-        raise r.fail("booking.notice_version", 'must be text, e.g. "2026-01"')
+        raise r.fail(
+            "booking.notice_version",
+            'must be text, e.g. "2026-01"',
+            vi='phải là chữ, ví dụ "2026-01"',
+        )
     return BookingConfig(
         enabled=enabled,
         horizon_days=r.integer(t, "horizon_days", "booking", default=14, low=1, high=90),
@@ -725,13 +878,25 @@ def _alerts(
 ) -> AlertConfig:
     pauses = t.get("pause_minutes", {})
     if not isinstance(pauses, dict):
-        raise r.fail("alerts.pause_minutes", "must be a table: pause reason = minutes")
+        raise r.fail(
+            "alerts.pause_minutes",
+            "must be a table: pause reason = minutes",
+            vi="phải là các cặp lý do tạm dừng = số phút",
+        )
     for reason in pauses:
         if reason not in reasons:
-            raise r.fail(f"alerts.pause_minutes.{reason}", "is not one of the [[pause_reasons]]")
+            raise r.fail(
+                f"alerts.pause_minutes.{reason}",
+                "is not one of the [[pause_reasons]]",
+                vi="không phải là lý do tạm dừng đã khai báo",
+            )
     complaint = t.get("complaint_rating")
     if complaint is not None and complaint not in {c.id for c in scale}:
-        raise r.fail("alerts.complaint_rating", f"{complaint!r} is not in the [[rating_scale]]")
+        raise r.fail(
+            "alerts.complaint_rating",
+            f"{complaint!r} is not in the [[rating_scale]]",
+            vi=f"{complaint!r} không có trong thang đánh giá",
+        )
     return AlertConfig(
         longest_wait_minutes=r.number(t, "longest_wait_minutes", "alerts", 30.0),
         waiting_count=r.integer(t, "waiting_count", "alerts", default=40, low=1),
@@ -750,12 +915,16 @@ def _messaging(r: _Reader, t: dict) -> MessagingConfig:
     def flag(key: str, default: bool) -> bool:
         value = t.get(key, default)
         if not isinstance(value, bool):
-            raise r.fail(f"messaging.{key}", "must be true or false")
+            raise r.fail(f"messaging.{key}", "must be true or false", vi="phải là có hoặc không")
         return value
 
     def channel(value: Any, key: str) -> str:
         if not isinstance(value, str) or value not in channels:
-            raise r.fail(key, f"{value!r} is not one of the [messaging.channels.<name>]")
+            raise r.fail(
+                key,
+                f"{value!r} is not one of the [messaging.channels.<name>]",
+                vi=f"{value!r} không phải là kênh tin nhắn đã khai báo",
+            )
         return value
 
     route: dict[str, str] = {}
@@ -766,30 +935,51 @@ def _messaging(r: _Reader, t: dict) -> MessagingConfig:
         elif key in MESSAGE_KINDS and isinstance(value, dict):
             for contact, name in value.items():
                 if contact not in CONTACT_TYPES:
-                    raise r.fail(f"messaging.route.{key}.{contact}", "must be phone or email")
+                    raise r.fail(
+                        f"messaging.route.{key}.{contact}",
+                        "must be phone or email",
+                        vi="phải là phone (điện thoại) hoặc email",
+                    )
                 kind_route[(key, contact)] = channel(name, f"messaging.route.{key}.{contact}")
         else:
             raise r.fail(
                 f"messaging.route.{key}",
                 f"must be a contact type ({', '.join(CONTACT_TYPES)}) or a message kind table",
+                vi="phải là loại liên hệ (phone, email) hoặc bảng theo loại tin nhắn",
             )
     kinds = t.get("kinds", list(MESSAGE_KINDS))
     if not isinstance(kinds, list) or any(k not in MESSAGE_KINDS for k in kinds):
-        raise r.fail("messaging.kinds", f"must be a list of {', '.join(MESSAGE_KINDS)}")
+        raise r.fail(
+            "messaging.kinds",
+            f"must be a list of {', '.join(MESSAGE_KINDS)}",
+            vi=f"phải là danh sách trong {', '.join(MESSAGE_KINDS)}",
+        )
     near = t.get("near_thresholds", [3, 5, 10])
     if (
         not isinstance(near, list)
         or not near
         or any(isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 100 for n in near)
     ):
-        raise r.fail("messaging.near_thresholds", "must be a list of whole numbers 1-100")
+        raise r.fail(
+            "messaging.near_thresholds",
+            "must be a list of whole numbers 1-100",
+            vi="phải là danh sách số nguyên từ 1 đến 100",
+        )
     default_near = r.integer(t, "default_near", "messaging", default=near[0], low=1)
     if default_near not in near:
-        raise r.fail("messaging.default_near", f"{default_near} is not one of near_thresholds")
+        raise r.fail(
+            "messaging.default_near",
+            f"{default_near} is not one of near_thresholds",
+            vi=f"{default_near} không có trong danh sách ngưỡng",
+        )
     url = _public_url(r, t, "messaging")  # older sites: [site] public_url is the place now
     enabled = flag("enabled", bool(route))
     if enabled and not route:
-        raise r.fail("messaging.route", "name the channel for phone (and email) messages")
+        raise r.fail(
+            "messaging.route",
+            "name the channel for phone (and email) messages",
+            vi="hãy chọn kênh gửi tin cho điện thoại (và email)",
+        )
     return MessagingConfig(
         enabled=enabled,
         route=route,
@@ -816,7 +1006,11 @@ def _messaging(r: _Reader, t: dict) -> MessagingConfig:
 def _search(r: _Reader, t: dict) -> SearchConfig:
     table = t.get("synonyms", {})
     if not isinstance(table, dict):
-        raise r.fail("search.synonyms", 'must be a table: "everyday words" = "official words"')
+        raise r.fail(
+            "search.synonyms",
+            'must be a table: "everyday words" = "official words"',
+            vi='phải là bảng: "từ thường dùng" = "từ chính thức"',
+        )
     synonyms = []
     for phrase, value in table.items():
         targets = [value] if isinstance(value, str) else value
@@ -826,15 +1020,55 @@ def _search(r: _Reader, t: dict) -> SearchConfig:
             or not targets
             or any(not isinstance(v, str) or not fold(v) for v in targets)
         ):
-            raise r.fail(f"search.synonyms.{phrase}", "must be words, or a list of words")
+            raise r.fail(
+                f"search.synonyms.{phrase}",
+                "must be words, or a list of words",
+                vi="phải là từ ngữ, hoặc danh sách từ ngữ",
+            )
         synonyms.append((nfc(phrase.strip()), tuple(nfc(v.strip()) for v in targets)))
     return SearchConfig(tuple(synonyms))
+
+
+def _short_text(r: _Reader, t: dict, key: str, path: str, most: int) -> str:
+    """An optional line of text for citizens' eyes, at most `most` characters; "" if absent."""
+    value = t.get(key, "")
+    if not isinstance(value, str):
+        raise r.fail(f"{path}.{key}", "must be text", vi="phải là chữ")
+    value = nfc(" ".join(value.split()))  # one line: a notice scrolls, a zone sits in a row
+    if len(value) > most:
+        raise r.fail(
+            f"{path}.{key}",
+            f"is {len(value)} characters long; at most {most}",
+            vi=f"dài {len(value)} ký tự; tối đa {most} ký tự",
+        )
+    return value
+
+
+def _hall(r: _Reader, t: dict) -> HallConfig:
+    voice = t.get("voice", "bac")
+    if voice not in VOICE_STYLES:
+        raise r.fail(
+            "hall.voice",
+            f"{voice!r} must be one of {', '.join(VOICE_STYLES)} (northern, southern)",
+            vi=f"{voice!r} phải là bac (giọng Bắc) hoặc nam (giọng Nam)",
+        )
+    notice = _short_text(r, t, "notice", "hall", NOTICE_MAX)
+    notice_en = _short_text(r, t, "notice_en", "hall", NOTICE_MAX)
+    if notice_en and not notice:
+        raise r.fail(
+            "hall.notice",
+            "is missing: the Vietnamese line comes first, the English one after it",
+            vi="chưa điền: dòng tiếng Việt đứng trước, dòng tiếng Anh sau",
+        )
+    return HallConfig(notice=notice, notice_en=notice_en, voice=str(voice))
 
 
 def _procedures_file(r: _Reader, t: dict) -> str:
     name = t.get("catalogue", "")
     if not isinstance(name, str):
-        raise r.fail("procedures.catalogue", "must be the name of a JSON file")
+        raise r.fail(
+            "procedures.catalogue", "must be the name of a JSON file", vi="phải là tên một tệp JSON"
+        )
     return name.strip()
 
 
@@ -842,6 +1076,6 @@ def _unique(r: _Reader, key: str, items: list) -> dict:
     out: dict = {}
     for item in items:
         if item.id in out:
-            raise r.fail(key, f"id {item.id!r} is used twice")
+            raise r.fail(key, f"id {item.id!r} is used twice", vi=f"mã {item.id!r} bị dùng hai lần")
         out[item.id] = item
     return out

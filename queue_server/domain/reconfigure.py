@@ -44,11 +44,14 @@ def review_change(old: SiteConfig, new: SiteConfig, facts: DayFacts) -> Review:
             raise _refuse(
                 "counters",
                 f"counter {number} has an officer signed in; it can be removed once closed",
+                f"quầy {number} đang có cán bộ đăng nhập; chỉ xoá được sau khi quầy đóng",
             )
     for group in old.priority_groups:
         if group not in new.priority_groups and group in facts.waiting_priorities:
             raise _refuse(
-                "priority.groups", f"tickets of priority group {group!r} are still waiting"
+                "priority.groups",
+                f"tickets of priority group {group!r} are still waiting",
+                f"vẫn còn số thứ tự của nhóm ưu tiên {group!r} đang chờ",
             )
     return Review(above_capacity=above_capacity(new, facts.bookings))
 
@@ -63,9 +66,15 @@ def _services(old: SiteConfig, new: SiteConfig, facts: DayFacts) -> None:
                     "services",
                     f"service {sid!r} has tickets today ({facts.unfinished.get(sid, 0)} "
                     "waiting); close it for new tickets (closed = true) instead of deleting it",
+                    f"dịch vụ {sid!r} đã có số thứ tự hôm nay ({facts.unfinished.get(sid, 0)} "
+                    "đang chờ); hãy đánh dấu Ngừng cấp số thay vì xoá",
                 )
             if any(service == sid for service, _at in facts.bookings):
-                raise _refuse("services", f"service {sid!r} has bookings still to come")
+                raise _refuse(
+                    "services",
+                    f"service {sid!r} has bookings still to come",
+                    f"dịch vụ {sid!r} còn lịch hẹn sắp tới",
+                )
             continue
         if facts.issued.get(sid):
             for key in ("prefix", "base", "width"):
@@ -74,6 +83,8 @@ def _services(old: SiteConfig, new: SiteConfig, facts: DayFacts) -> None:
                         f"services[{index[sid]}].{key}",
                         f"the number series of {sid!r} cannot change in the middle of a day "
                         f"({facts.issued[sid]} tickets issued today); change it after closing",
+                        f"không đổi được dãy số của {sid!r} giữa ngày (hôm nay đã cấp "
+                        f"{facts.issued[sid]} số); hãy đổi sau giờ làm việc",
                     )
 
 
@@ -88,5 +99,14 @@ def above_capacity(config: SiteConfig, bookings: Iterable[tuple[str, float]]) ->
     return excess
 
 
-def _refuse(key: str, problem: str) -> QueueError:
-    return QueueError("config_refused", f"{key}: {problem}")
+class ChangeRefused(QueueError):
+    """`config_refused` naming the field, with the problem in Vietnamese too (the admin
+    screen shows it beside the field; `detail` stays English for the logs)."""
+
+    def __init__(self, key: str, problem: str, problem_vi: str) -> None:
+        super().__init__("config_refused", f"{key}: {problem}")
+        self.key, self.problem, self.problem_vi = key, problem, problem_vi
+
+
+def _refuse(key: str, problem: str, vi: str) -> QueueError:
+    return ChangeRefused(key, problem, vi)

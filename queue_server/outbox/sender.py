@@ -118,6 +118,7 @@ class Sender:
         self._written: list[int] = []
         self._flushed = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
+        self._with_provider: set[asyncio.Task] = set()  # deliveries inside `channel.send`
         self._loop_task: asyncio.Task | None = None
         self._flush_task: asyncio.Task | None = None
 
@@ -151,6 +152,21 @@ class Sender:
                 await channel.close()
             except Exception:
                 log.exception("closing channel %s failed", channel.name)
+
+    async def retire(self) -> None:
+        """Hand over to a new sender (the channels changed): take no more rows; what is
+        in a provider's hands finishes on these channels and is written down; what was
+        only taken (waiting for its lane) stays queued on disk for the next sender; then
+        the channels close. Nothing is lost, nothing is sent twice."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+            self._loop_task = None
+        for task in self._tasks - self._with_provider:
+            task.cancel()
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.stop()  # flushes what became of them, closes the channels
 
     @property
     def sending(self) -> set[int]:
@@ -226,6 +242,9 @@ class Sender:
         async with lane.slots:
             await lane.turn()
             tried = attempts + 1
+            current = asyncio.current_task()
+            if current is not None:
+                self._with_provider.add(current)
             try:
                 result = await lane.channel.send(message)
             except PermanentFailure as exc:
@@ -244,6 +263,9 @@ class Sender:
                     log.exception("channel %s failed unexpectedly", message.channel)
                 self._retry(message, tried, reason)
                 return
+            finally:
+                if current is not None:
+                    self._with_provider.discard(current)
         self._settle(
             _Settle(message.id, "sent", tried, result=result, at=self.clock()),
             message.channel,

@@ -3,13 +3,23 @@
 The composition root opens it after the core (`open`) and closes it before the core
 (`close`). With `[messaging] enabled = false` (or no section) nothing is installed:
 no rows are written and nothing is sent.
+
+It follows the configuration live (`/quan-tri`): after a `ConfigChanged` whose
+`[messaging]` differs, the channel adapters are rebuilt at a safe point — the old
+sender takes no more rows, what it has in a provider's hands finishes on the old
+adapter and is written down, what it had only taken stays queued on disk, and then
+the new sender starts on the queued rows. No message is lost or sent twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 from queue_server.core.context import ServerContext
+from queue_server.domain.config import ConfigError, MessagingConfig, SiteConfig
+from queue_server.domain.events import ConfigChanged, Event
 from queue_server.dossiers.desk import DossierDesk
 from queue_server.outbox.channels.base import Channel
 from queue_server.outbox.channels.config import build_channels
@@ -32,20 +42,84 @@ class Messaging:
         self.lookups: Lookups | None = None
         self.dossiers: DossierDesk | None = None  # "HS <mã hồ sơ>" look-ups (issue 16)
         self.webhooks: dict[str, WebhookSettings] = {}
+        self.policy: MessagingConfig | None = None  # the one the sender was built from
+        self.generation = 0  # senders built so far (the first is 1): a change shows here
+        self._lock = asyncio.Lock()
+        self._changes: set[asyncio.Task[None]] = set()
+        self._subscribed = False
 
     @property
     def enabled(self) -> bool:
         return self.ctx.config.messaging.enabled
 
     async def open(self) -> None:
-        policy = self.ctx.config.messaging
+        if not self._subscribed:  # a site may turn messaging on later, in /quan-tri
+            self.ctx.engine.subscribe(self._on_batch)
+            self._subscribed = True
+        async with self._lock:
+            await self._switch(self.ctx.config)
+
+    async def close(self) -> None:
+        for task in list(self._changes):
+            task.cancel()
+        await asyncio.gather(*self._changes, return_exceptions=True)
+        async with self._lock:
+            self._unhook()
+            sender, self.sender = self.sender, None
+            if sender is not None:
+                await sender.stop()
+
+    def wake(self) -> None:
+        if self.sender is not None:
+            self.sender.wake()
+
+    # ----- following the configuration ----------------------------------------
+
+    def _on_batch(self, events: list[Event], state: Any) -> Any:
+        if not any(isinstance(ev, ConfigChanged) for ev in events):
+            return None
+        config = state.config
+        return lambda: self._spawn(config)
+
+    def _spawn(self, config: SiteConfig) -> None:
+        task = asyncio.create_task(self.reconfigure(config), name="messaging-reconfigure")
+        self._changes.add(task)
+        task.add_done_callback(self._changes.discard)
+
+    async def reconfigure(self, config: SiteConfig) -> None:
+        """Take on `config`'s `[messaging]` if it changed (one change at a time)."""
+        async with self._lock:
+            if config.messaging == self.policy:
+                return
+            try:
+                await self._switch(config)
+            except ConfigError as err:  # the admin screen checks first; a file may not
+                log.error("messaging channels not changed: %s", err)
+            except Exception:
+                log.exception("messaging channels not changed")
+
+    async def _switch(self, config: SiteConfig) -> None:
+        policy = config.messaging
+        channels: dict[str, Channel] = (
+            build_channels(policy.channels_table, config.source) if policy.enabled else {}
+        )
+        old, self.sender = self.sender, None
+        if old is not None:
+            await old.retire()  # what is with a provider finishes on the old adapters
+        self.policy = policy
         if not policy.enabled:
+            self._unhook()
+            self.webhooks = {}
+            if old is not None:
+                log.info("messaging off")
             return
-        channels: dict[str, Channel] = build_channels(policy.channels_table, self.ctx.config.source)
+        if self.lookups is None:
+            self.lookups = Lookups(self.ctx, self.composer, self.wake, self.dossiers)
+        self.lookups.limit.limit = policy.inbound_per_hour
         sender = Sender(self.ctx.store, channels, policy, self.ctx.metrics, clock=self.ctx.clock)
-        self.lookups = Lookups(self.ctx, self.composer, sender.wake, self.dossiers)
         await sender.start(self.lookups.answer)
         self.sender = sender
+        self.generation += 1
         self.webhooks = {
             name: ch.settings.webhook
             for name, ch in channels.items()
@@ -53,19 +127,13 @@ class Messaging:
         }
         engine = self.ctx.engine
         engine.outbox_hook = self.composer
-        engine.outbox_observers.append(sender.wake)
-        sender.wake()  # what was queued before a restart
+        if self.wake not in engine.outbox_observers:
+            engine.outbox_observers.append(self.wake)
+        sender.wake()  # what was queued before a restart, or during the change
         log.info("messaging on: channels %s", ", ".join(channels) or "none")
 
-    async def close(self) -> None:
-        if self.sender is None:
-            return
+    def _unhook(self) -> None:
         engine = self.ctx.engine
         engine.outbox_hook = None
-        engine.outbox_observers.remove(self.sender.wake)
-        await self.sender.stop()
-        self.sender = None
-
-    def wake(self) -> None:
-        if self.sender is not None:
-            self.sender.wake()
+        if self.wake in engine.outbox_observers:
+            engine.outbox_observers.remove(self.wake)

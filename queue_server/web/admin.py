@@ -28,13 +28,16 @@ from aiohttp import web
 from queue_protocol.errors import QueueError
 from queue_protocol.messages import CLOSE_REFUSED, encode
 from queue_server.core.accounts import ROLES, Officer, verify_password
-from queue_server.core.configbook import canonical, diff, document_of
+from queue_server.core.configbook import canonical, diff, document_of, with_catalogue
 from queue_server.core.context import ServerContext
 from queue_server.core.ratelimit import RateLimit
 from queue_server.domain import commands as c
 from queue_server.domain.config import ConfigError, SiteConfig, parse_config
 from queue_server.domain.holidays_vn import public_holidays
+from queue_server.domain.reconfigure import ChangeRefused
+from queue_server.outbox.channels.config import build_channels
 from queue_server.web.responses import error_response, json_answer, json_body
+from queue_server.web.voicecheck import voice_style_problem
 
 COOKIE = "xephang_admin"
 CSRF_HEADER = "X-CSRF-Token"
@@ -47,10 +50,14 @@ def csrf_token(session_token: str) -> str:
     return hmac.new(session_token.encode(), b"xephang-admin-csrf", hashlib.sha256).hexdigest()
 
 
-def _field_error(code: str, key: str, problem: str) -> web.Response:
-    """A refusal that names the form field it concerns."""
+def _field_error(code: str, key: str, problem: str, problem_vi: str = "") -> web.Response:
+    """A refusal that names the form field it concerns: `problem` in English (/en/admin),
+    `problem_vi` in Vietnamese (/quan-tri; the English one where there is none)."""
     err = QueueError(code, f"{key}: {problem}")
-    body = {"error": err.to_dict() | {"field": key, "problem": problem}}
+    body = {
+        "error": err.to_dict()
+        | {"field": key, "problem": problem, "problem_vi": problem_vi or problem}
+    }
     return web.json_response(body, status=err.http_status, dumps=encode)
 
 
@@ -68,11 +75,20 @@ def _from_json(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def _validated(document: dict[str, Any]) -> tuple[str, SiteConfig]:
+def _validated(document: dict[str, Any], voice: str) -> tuple[str, SiteConfig]:
     """The canonical text of `document` and the configuration read back from it, by the
-    start-up validator (what is stored is exactly what was checked)."""
+    start-up validator (what is stored is exactly what was checked); its message
+    channels built as the sender will build them; a new voice style (`voice` is the
+    one in force) only if this server's voice has its clips."""
     text = canonical(document)
-    return text, parse_config(document_of(text), "cấu hình")
+    config = parse_config(document_of(text), "cấu hình")
+    if config.messaging.enabled:  # rebuilt live on the change (outbox/service.py)
+        build_channels(config.messaging.channels_table, "cấu hình")
+    if config.hall.voice != voice:
+        problem = voice_style_problem(config.hall.voice)
+        if problem is not None:
+            raise ConfigError("cấu hình", "hall.voice", *problem)
+    return text, config
 
 
 class AdminDesk:
@@ -256,12 +272,15 @@ class AdminDesk:
         """Validate, weigh against the day, and hand to the writer as the next version."""
         ctx = self.ctx
         try:  # off the event loop: a big site's document takes milliseconds
-            text, config = await asyncio.to_thread(_validated, document)
+            text, config = await asyncio.to_thread(
+                _validated, document, ctx.state.config.hall.voice
+            )
         except ConfigError as err:
-            return _field_error("config_invalid", err.key, err.problem)
+            return _field_error("config_invalid", err.key, err.problem, err.problem_vi)
         except (TypeError, ValueError) as exc:  # not representable as TOML
             return _field_error("config_invalid", "(document)", str(exc))
         state = ctx.state
+        config = with_catalogue(config, state.config)  # the catalogue read at start
         before, version = canonical(state.config.document), state.config_version + 1
         # the same configuration (a form sends 30.0 back as 30; devices are not versioned)
         same = dataclasses.replace(config, source=state.config.source, devices=state.config.devices)
@@ -273,6 +292,8 @@ class AdminDesk:
                 c.ApplyConfig(actor=who.username, version=version, config=config, document=text)
             )
         except QueueError as err:
+            if isinstance(err, ChangeRefused):
+                return _field_error(err.code, err.key, err.problem, err.problem_vi)
             if err.code == "config_refused" and err.detail:
                 key, _, problem = err.detail.partition(": ")
                 return _field_error(err.code, key, problem)

@@ -41,7 +41,7 @@ from queue_server.domain.booking import (
     slots,
 )
 from queue_server.domain.config import SiteConfig
-from queue_server.domain.events import DayStarted, Event
+from queue_server.domain.events import ConfigChanged, DayStarted, Event
 from queue_server.domain.hours import local_time
 from queue_server.web.calendar import booking_ics
 from queue_server.web.responses import error_response, json_answer, json_body
@@ -383,9 +383,18 @@ class BookingDesk:
     # ----- personal data ----------------------------------------------------
 
     def _on_batch(self, events: list[Event], _state) -> Any:
+        if any(isinstance(ev, ConfigChanged) for ev in events):
+            self._follow_limits()
         if any(isinstance(ev, DayStarted) for ev in events):
             return self._purge
         return None
+
+    def _follow_limits(self) -> None:
+        """The rate limits of `[booking]` as the configuration now says (/quan-tri, live);
+        what each address has already used still counts."""
+        booking = self.config.booking
+        self.limit.limit = booking.requests_per_hour
+        self.accepted.limit = booking.bookings_per_address_per_hour
 
     def _purge(self) -> None:
         """Erase the details of bookings older than the retention period (daily reset)."""

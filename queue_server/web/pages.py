@@ -23,7 +23,7 @@ import assets
 from queue_protocol.errors import ERRORS, QueueError
 from queue_server.core.context import ServerContext
 from queue_server.domain.booking import normalize_code
-from queue_server.domain.config import SiteConfig
+from queue_server.domain.config import VOICE_STYLES, SiteConfig
 from queue_server.domain.hours import business_day
 from queue_server.web.booking import BookingDesk
 from queue_server.web.tracking import Tracker
@@ -347,19 +347,25 @@ class Pages:
             raise web.HTTPNotFound() from None
         if not _NUMBER.fullmatch(number) or counter not in self.config.counters:
             raise web.HTTPNotFound()
-        wav = await asyncio.to_thread(_announcement_wav, number, counter)
+        # the voice style is in the address (the hall asks with the site's `[hall] voice`),
+        # so a browser's cached wave of the other style is never played after a change
+        voice = request.query.get("voice") or self.config.hall.voice
+        if voice not in VOICE_STYLES:
+            raise web.HTTPNotFound()
+        wav = await asyncio.to_thread(_announcement_wav, number, counter, voice)
         return web.Response(
             body=wav, content_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"}
         )
 
 
 @functools.lru_cache(maxsize=32)  # ~330 KB each: a recall or a second hall TV hits it
-def _announcement_wav(number: str, counter: int) -> bytes:
+def _announcement_wav(number: str, counter: int, voice: str = "bac") -> bytes:
     # Imported on the first call: most servers never build a wave themselves (the
     # hall display does), so the idle server does not carry the builder.
     from announce import DEFAULT_VOICE_DIR, build_call_announcement, render_announcement
 
-    return render_announcement(build_call_announcement(number, counter), DEFAULT_VOICE_DIR)
+    call = build_call_announcement(number, counter, style=voice)
+    return render_announcement(call, DEFAULT_VOICE_DIR)
 
 
 # Everything from this server; inline <script type="application/json"> data is not code.

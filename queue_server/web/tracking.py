@@ -49,6 +49,9 @@ class Tracker:
             "public_id": ticket.public_id,
             "service_name_en": config.services[ticket.service].name_en,
             "counter_name": counter.name if counter else None,
+            # where that counter is, to find it ("Khu A"; "" if the site does not say)
+            "counter_zone": counter.zone if counter else "",
+            "counter_zone_en": counter.zone_en if counter else "",
             "now_serving": serving.number if serving else None,
             "recalls": ticket.recalls,
             "booked": ticket.booking is not None,

@@ -165,6 +165,7 @@ async def test_the_refusal_rules_of_the_day(tmp_path):
         status, body = await admin.save(document)
         assert status == 409 and body["error"]["code"] == "config_refused"
         assert body["error"]["field"] == "services" and "ket-hon" in body["error"]["problem"]
+        assert body["error"]["problem_vi"].startswith("dịch vụ 'ket-hon' đã có số thứ tự")
         assert "ket-hon" in server.config.services  # nothing changed
 
         # ... but it can be closed for new tickets
@@ -192,6 +193,7 @@ async def test_the_refusal_rules_of_the_day(tmp_path):
         status, body = await admin.save(document)
         assert (status, body["error"]["field"]) == (409, "counters")
         assert "counter 4" in body["error"]["problem"]
+        assert body["error"]["problem_vi"].startswith("quầy 4 đang có cán bộ đăng nhập")
         assert 4 in server.config.counters
 
 

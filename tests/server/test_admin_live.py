@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,8 @@ pytestmark = [
     pytest.mark.timeout(120),
 ]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-TABS = ["services", "counters", "priority", "hours", "booking", "lists", "site", "users",
-        "devices", "versions"]  # fmt: skip
+TABS = ["services", "counters", "priority", "hours", "booking", "lists", "site", "hall",
+        "users", "devices", "versions"]  # fmt: skip
 NEW = {
     "id": "trich-luc-ho-tich",
     "name": "Cấp bản sao trích lục hộ tịch",
@@ -69,7 +70,8 @@ def add_service_in_the_browser(base: str, shots: Path) -> list[str]:
         page.click("#config-form button[type=submit]")
         error = page.locator(f'[data-error-for="services[{rows}].prefix"]')
         error.wait_for(state="visible")
-        messages = [error.inner_text()]
+        # beside the field in Vietnamese; on top, the field as the form names it
+        messages = [error.inner_text() + "\n" + page.inner_text("#error")]
         page.screenshot(path=str(shots / "admin-field-error.png"))
         page.fill(f'[data-path="services[{rows}].prefix"]', NEW["prefix"])
         page.fill("#note", "Thêm dịch vụ chứng thực")
@@ -133,7 +135,9 @@ def test_a_service_added_on_the_admin_screen_is_issued_on_a_running_kiosk(qapp, 
             try:
                 before = model.catalogue_version
                 messages = await asyncio.to_thread(add_service_in_the_browser, server.base, shots)
-                assert "capital letters" in messages[0]
+                beside, top = messages[0].split("\n")
+                assert beside == "'tl' phải là một hoặc hai chữ in hoa A-Z"
+                assert re.search(rf"Dịch vụ, dòng \d+, Chữ đầu số: {re.escape(beside)}", top), top
                 assert '+id = "trich-luc-ho-tich"' in messages[1]
                 token = messages[2].split(": ")[-1].strip()
                 assert token.startswith("kiosk-9-") and "kiosk-9" not in server.server.known_devices

@@ -43,8 +43,10 @@ class _Keys:
         self.source, self.prefix, self.table = source, prefix, table
         self.read: set[str] = set()
 
-    def error(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(self.source, f"{self.prefix}.{key}", problem)
+    def error(self, key: str, problem: str, vi: str = "") -> ConfigError:
+        """`problem` in English; `vi` the same in Vietnamese for the admin screen (the
+        English one is shown where there is none)."""
+        return ConfigError(self.source, f"{self.prefix}.{key}", problem, vi)
 
     def get(self, key: str) -> Any:
         self.read.add(key)
@@ -54,12 +56,16 @@ class _Keys:
         value = self.get(key)
         if value is None:
             if default is None:
-                raise self.error(key, "required")
+                raise self.error(key, "required", "chưa điền")
             return default
         if not isinstance(value, str) or not value.strip():
-            raise self.error(key, "must be a non-empty string")
+            raise self.error(key, "must be a non-empty string", "phải là chữ, không để trống")
         if choices and value not in choices:
-            raise self.error(key, f"must be one of {', '.join(choices)}, not {value!r}")
+            raise self.error(
+                key,
+                f"must be one of {', '.join(choices)}, not {value!r}",
+                f"phải là một trong {', '.join(choices)}, không phải {value!r}",
+            )
         return value
 
     def optional(self, key: str) -> str | None:
@@ -70,7 +76,9 @@ class _Keys:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= minimum:
-            raise self.error(key, f"must be a number greater than {minimum:g}")
+            raise self.error(
+                key, f"must be a number greater than {minimum:g}", f"phải là số lớn hơn {minimum:g}"
+            )
         return float(value)
 
     def whole(self, key: str, default: int, minimum: int = 1) -> int:
@@ -78,7 +86,9 @@ class _Keys:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.error(key, f"must be a whole number ≥ {minimum}")
+            raise self.error(
+                key, f"must be a whole number ≥ {minimum}", f"phải là số nguyên ≥ {minimum}"
+            )
         return value
 
     def flag(self, key: str, default: bool) -> bool:
@@ -86,7 +96,7 @@ class _Keys:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise self.error(key, "must be true or false")
+            raise self.error(key, "must be true or false", "phải là có hoặc không")
         return value
 
     def table_of(self, key: str, kinds: tuple[type, ...] = (str,)) -> dict[str, Any]:
@@ -94,22 +104,28 @@ class _Keys:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            raise self.error(key, "must be a table")
+            raise self.error(key, "must be a table", "phải là một bảng")
         for name, item in value.items():
             if isinstance(item, bool) and bool not in kinds or not isinstance(item, kinds):
-                raise self.error(f"{key}.{name}", "has a value of the wrong type")
+                raise self.error(
+                    f"{key}.{name}", "has a value of the wrong type", "sai kiểu giá trị"
+                )
         return dict(value)
 
     def url(self, key: str, default: str | None = None) -> str:
         value = self.text(key, default)
         if not value.startswith(("http://", "https://")):
-            raise self.error(key, "must start with http:// or https://")
+            raise self.error(
+                key,
+                "must start with http:// or https://",
+                "phải bắt đầu bằng http:// hoặc https://",
+            )
         return value
 
     def finish(self) -> None:
         unknown = sorted(set(self.table) - self.read)
         if unknown:
-            raise self.error(unknown[0], "unknown key")
+            raise self.error(unknown[0], "unknown key", "không có khoá này")
 
 
 def _http_sms(name: str, keys: _Keys) -> HttpSmsChannel:

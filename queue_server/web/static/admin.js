@@ -82,7 +82,8 @@ const TABLES = {
   counters: ["counters", T.admin_counters, [
     ["number", T.admin_col_number, "int"], ["name", T.admin_col_name],
     ["services", T.admin_col_services, "list"],
-    ["secondary_services", T.admin_col_secondary, "list"]]],
+    ["secondary_services", T.admin_col_secondary, "list"],
+    ["zone", T.admin_col_zone], ["zone_en", T.admin_col_zone_en]]],
   groups: ["priority.groups", T.admin_priority_groups, [
     ["id", T.admin_col_id], ["name", T.admin_col_name], ["name_en", T.admin_col_name_en],
     ["rank", T.admin_col_rank, "int"]]],
@@ -106,6 +107,10 @@ const FIELDS = {
   site_name_en: ["site.name_en", T.admin_site_name_en],
   address: ["site.address", T.admin_site_address],
   public_url: ["messaging.public_url", T.admin_public_url],
+  route_phone: ["messaging.route.phone", T.admin_route_phone, "channel"],
+  notice: ["hall.notice", T.admin_hall_notice, "long"],
+  notice_en: ["hall.notice_en", T.admin_hall_notice_en, "long"],
+  voice: ["hall.voice", T.admin_hall_voice, "voice"],
   pause_minutes: ["alerts.pause_minutes", T.admin_pause_minutes, "pairs"],
   default_capacity: ["booking.default_capacity", T.admin_booking_default, "int"],
   slot_minutes: ["booking.slot_minutes", T.admin_booking_slot, "int"],
@@ -113,14 +118,16 @@ const FIELDS = {
   cccd: ["booking.cccd_services", T.admin_booking_cccd, "list"],
 };
 const CONFIG_TABS = {
-  services: [TABLES.sectors, TABLES.services],
+  services: [TABLES.sectors, TABLES.services, "synonyms"],
   counters: [TABLES.counters],
   priority: [TABLES.groups, FIELDS.max_consecutive],
   hours: [FIELDS.open_days, FIELDS.site_hours, FIELDS.daily_reset, "holidays"],
   booking: [FIELDS.default_capacity, FIELDS.slot_minutes, FIELDS.horizon_days, FIELDS.cccd,
     TABLES.capacity],
   lists: [TABLES.pause_reasons, FIELDS.pause_minutes, TABLES.outcomes, TABLES.rating_scale],
-  site: [FIELDS.site_name, FIELDS.site_name_en, FIELDS.address, FIELDS.public_url],
+  site: [FIELDS.site_name, FIELDS.site_name_en, FIELDS.address, FIELDS.public_url,
+    FIELDS.route_phone],
+  hall: [FIELDS.notice, FIELDS.notice_en, FIELDS.voice],
 };
 const OTHER_TABS = {users: renderUsers, devices: renderDevices, versions: renderVersions};
 
@@ -130,6 +137,7 @@ function getPath(doc, path) {
 
 function setPath(doc, path, value) {
   const keys = path.split(".");
+  if (value === undefined && getPath(doc, path) === undefined) return;  // no empty tables
   let node = doc;
   for (const key of keys.slice(0, -1)) node = node[key] = node[key] || {};
   if (value === undefined) delete node[keys[keys.length - 1]];
@@ -160,10 +168,25 @@ function read(text, kind) {  // "" → undefined: the key is left out (its defau
   return text;
 }
 
+// The choices of a select: the voice styles, or the channels the site has configured.
+function choices(kind) {
+  if (kind === "voice") return [["bac", T.admin_voice_bac], ["nam", T.admin_voice_nam]];
+  const channels = Object.keys(getPath(current.document, "messaging.channels") || {});
+  return [["", T.admin_route_none], ...channels.map((name) => [name, name])];
+}
+
 function input(path, value, kind, label) {
   const attrs = {"data-path": path, "data-kind": kind || "text", "aria-label": label};
   if (kind === "bool") {
     return el("input", {...attrs, type: "checkbox", checked: Boolean(value)});
+  }
+  if (kind === "voice" || kind === "channel") {
+    const chosen = value || (kind === "voice" ? "bac" : "");
+    return el("select", attrs, ...choices(kind).map(([v, text]) =>
+      el("option", {value: v, text, selected: v === chosen})));
+  }
+  if (kind === "long") {  // a line for the hall's ticker: at most 300 characters
+    return el("textarea", {...attrs, rows: 2, maxlength: 300, text: show(value, kind)});
   }
   return el("input", {...attrs, value: show(value, kind),
     inputmode: kind === "int" ? "numeric" : undefined});
@@ -253,10 +276,60 @@ function holidayBlock() {
     offered);
 }
 
+/* `[search] synonyms`: everyday words → official words (several: comma separated). */
+function synonymBlock() {
+  const table = el("table", {class: "grid", "data-table": "search.synonyms"});
+  table.append(el("thead", {}, el("tr", {},
+    el("th", {scope: "col", text: T.admin_col_everyday}),
+    el("th", {scope: "col", text: T.admin_col_official}), el("th"))));
+  const body = el("tbody");
+  const addRow = (phrase, targets) => {
+    const words = el("input", {"data-synonym": "phrase", value: phrase,
+      "aria-label": T.admin_col_everyday});
+    const official = el("input", {"data-synonym": "targets", value: targets.join(", "),
+      "aria-label": T.admin_col_official});
+    const error = el("p", {class: "field-error", "data-error-for": `search.synonyms.${phrase}`,
+      hidden: true});
+    words.addEventListener("input", () => {
+      error.dataset.errorFor = `search.synonyms.${words.value.trim()}`;
+      official.dataset.path = `search.synonyms.${words.value.trim()}`;
+    });
+    official.dataset.path = `search.synonyms.${phrase}`;
+    const tr = el("tr", {}, el("td", {}, words), el("td", {}, official, error),
+      el("td", {}, el("button", {type: "button", class: "link", text: T.admin_remove_row,
+        onclick: () => tr.remove()})));
+    body.append(tr);
+  };
+  const table_ = getPath(current.document, "search.synonyms") || {};
+  for (const [phrase, value] of Object.entries(table_)) {
+    addRow(phrase, Array.isArray(value) ? value : [value]);
+  }
+  table.append(body);
+  return el("section", {class: "block"}, el("h2", {text: T.admin_synonyms}),
+    el("p", {class: "hint", text: T.admin_synonyms_hint}),
+    el("div", {class: "scroll"}, table),
+    el("p", {class: "field-error", "data-error-for": "search.synonyms", hidden: true}),
+    el("button", {type: "button", class: "secondary small", text: T.admin_add_row,
+      "data-add": "synonym", onclick: () => addRow("", [])}));
+}
+
+function collectSynonyms(form) {
+  const out = {};
+  for (const tr of form.querySelectorAll('table[data-table="search.synonyms"] tbody tr')) {
+    const phrase = tr.querySelector("[data-synonym=phrase]").value.trim();
+    const targets = tr.querySelector("[data-synonym=targets]").value.split(",")
+      .map((s) => s.trim()).filter(Boolean);
+    if (!phrase && !targets.length) continue;  // an empty row added and left
+    out[phrase] = targets.length === 1 ? targets[0] : targets;
+  }
+  return out;
+}
+
 function renderConfigTab(parts) {
   const pane = el("form", {id: "config-form", novalidate: true});
   for (const part of parts) {
-    if (part === "holidays") pane.append(holidayBlock());
+    if (part === "synonyms") pane.append(synonymBlock());
+    else if (part === "holidays") pane.append(holidayBlock());
     else if (Array.isArray(part[2])) pane.append(tableBlock(part));
     else pane.append(fieldBlock(part));
   }
@@ -271,6 +344,7 @@ function collect(form, parts) {
   const doc = structuredClone(current.document);
   for (const part of parts) {
     if (part === "holidays") { setPath(doc, "site.holidays", [...holidays].sort()); continue; }
+    if (part === "synonyms") { setPath(doc, "search.synonyms", collectSynonyms(form)); continue; }
     if (Array.isArray(part[2])) {
       const [path, , columns] = part;
       const rows = [...form.querySelectorAll(`table[data-table="${path}"] tbody tr`)];
@@ -304,22 +378,34 @@ function clearErrors() {
 function showFieldError(key, problem) {
   let target = key;
   const byId = /^([a-z_.]+)\.([a-z0-9_-]+)\.(\w+)$/.exec(key);
-  if (byId && !document.querySelector(`[data-error-for="${key}"]`)) {
+  if (byId && !document.querySelector(`[data-error-for="${CSS.escape(key)}"]`)) {
     const box = [...document.querySelectorAll(`[data-path^="${byId[1]}["][data-path$="].id"]`)]
       .find((node) => node.value.trim() === byId[2]);
     if (box) target = box.dataset.path.replace(/\.id$/, "." + byId[3]);
   }
   let node = null;
   for (let k = target; k; k = k.replace(/(\[\d+\]|\.[^.[\]]+)$/, "")) {
-    node = document.querySelector(`[data-error-for="${k}"]`);
+    node = document.querySelector(`[data-error-for="${CSS.escape(k)}"]`);
     if (node || !/(\[\d+\]|\.[^.[\]]+)$/.test(k)) break;
   }
   if (!node) return false;
   node.textContent = problem;
   node.hidden = false;
-  const box = document.querySelector(`[data-path="${node.dataset.errorFor}"]`);
+  const box = document.querySelector(`[data-path="${CSS.escape(node.dataset.errorFor)}"]`);
   if (box) { box.setAttribute("aria-invalid", "true"); box.focus(); }
-  return true;
+  return fieldName(box, node);
+}
+
+/* The field as the admin sees it: its label, and the row of a table ("Quầy, dòng 2,
+   Khu vực"); the section's title for a whole table. */
+function fieldName(box, node) {
+  const section = node.closest("section.block");
+  const title = section ? section.querySelector("h2").textContent : "";
+  if (!box) return title || node.dataset.errorFor;
+  const tr = box.closest("tbody tr");
+  if (!tr) return box.getAttribute("aria-label");
+  const row = [...tr.parentNode.children].indexOf(tr) + 1;
+  return `${title}, ${fmt(T.admin_row, {row})}, ${box.getAttribute("aria-label")}`;
 }
 
 async function save(form, parts) {
@@ -336,8 +422,13 @@ function report(answer) {
     const e = answer.error;
     say("error", errorText(e) + " " + (e.detail || ""));
     // shown beside its field, which then has the focus; the line on top points to it
-    if (e.field && showFieldError(e.field, e.problem)) {
-      document.getElementById("error").textContent = errorText(e) + " " + T.admin_fix_fields;
+    const problem = PAGE.lang === "vi" ? (e.problem_vi || e.problem) : e.problem;
+    const shown = e.field && showFieldError(e.field, problem);
+    if (shown) {  // "<the field as the form names it>: <what is wrong>", then the hint
+      document.getElementById("error").textContent =
+        `${errorText(e)} ${shown}: ${problem}. ${T.admin_fix_fields}`;
+    } else if (e.field) {
+      document.getElementById("error").textContent = `${errorText(e)} ${e.field}: ${problem}`;
     }
     return false;
   }
@@ -496,7 +587,7 @@ async function renderVersions(pane) {
 /* ---- tabs ------------------------------------------------------------------------ */
 
 const TAB_NAMES = ["services", "counters", "priority", "hours", "booking", "lists", "site",
-  "users", "devices", "versions"];
+  "hall", "users", "devices", "versions"];
 
 async function render(clear = true) {
   if (clear) { say("error", ""); say("notice", ""); }

@@ -17,6 +17,14 @@
   // old (as counter_display.display_model.missed_calls does for the Qt hall).
   const MISSED_S = 120;
   let calls = [], zone = "Asia/Ho_Chi_Minh", offset = 0, newestAt = 0;
+  // the site's [hall] (notice line, voice style) and its counters' zones, from the
+  // welcome and every `config` event (an administrator's change, live)
+  let hall = {notice: "", notice_en: "", voice: "bac"};
+  const zones = new Map();  // counter → [zone, zone_en] once a `config` event named them
+  const placeOf = (c) => zones.get(c.counter) ||
+    [c.zone || "", c.zone_en || c.zone || ""];
+  const usualNotice = () => hall.notice
+    ? (hall.notice_en ? `${hall.notice}   •   ${hall.notice_en}` : hall.notice) : NOTICE;
   let heardUntil = null;  // server time up to which calls were heard; null: never connected
 
   const wanted = (c) => (!COUNTERS.length || COUNTERS.includes(c.counter)) &&
@@ -38,8 +46,11 @@
     $("caption-vi").textContent = newest ? "Mời công dân có số" : "Xin mời công dân chờ gọi số";
     $("caption-en").textContent = newest ? "Now calling number" : "Please wait for your number";
     $("newest-number").textContent = newest ? newest.number : "";
-    $("to-vi").textContent = newest ? `đến ${newest.counter_name || "Quầy " + newest.counter}` : "";
-    $("to-en").textContent = newest ? `to counter ${newest.counter}` : "";
+    const [where, whereEn] = newest ? placeOf(newest) : ["", ""];
+    $("to-vi").textContent = newest
+      ? `đến ${newest.counter_name || "Quầy " + newest.counter}${where ? ", " + where : ""}` : "";
+    $("to-en").textContent = newest
+      ? `to counter ${newest.counter}${whereEn ? ", " + whereEn : ""}` : "";
     const body = $("recent");
     body.textContent = "";
     for (let i = 1; i < LIMIT; i++) {
@@ -48,6 +59,14 @@
         const td = document.createElement("td");
         td.textContent = text;
         tr.append(td);
+      }
+      const [where] = call ? placeOf(call) : [""];
+      if (where) {  // the zone under the counter's number, smaller: the list is a summary,
+        // in Vietnamese (the newest call above says it in both languages, in full)
+        const small = document.createElement("span");
+        small.className = "zone";
+        small.textContent = where;
+        tr.lastChild.append(small);
       }
       body.append(tr);
     }
@@ -71,7 +90,8 @@
   let playing = false;
   function announce(call) {
     if (!VOICE) return;
-    queue.push(`/api/announcements/${encodeURIComponent(call.number)}/${call.counter}.wav`);
+    queue.push(`/api/announcements/${encodeURIComponent(call.number)}/${call.counter}.wav` +
+               `?voice=${encodeURIComponent(hall.voice || "bac")}`);
     playNext();
   }
   function playNext() {
@@ -108,6 +128,7 @@
           if (wanted(c) && !calls.some((x) => x.number === c.number)) calls.push(c);
         }
         calls = calls.slice(0, LIMIT);
+        takeConfig(msg);
         const missed = missedCalls(msg);
         heardUntil = Math.max(msg.server_time, heardUntil || 0);
         newestAt = missed.length ? Date.now() : 0;  // older calls are not news
@@ -126,6 +147,9 @@
         render();
       } else if (msg.type === "notice") {
         showNotice(msg);
+      } else if (msg.type === "config") {  // an administrator's change: redraw
+        takeConfig(msg);
+        render();
       }
     };
     ws.onclose = () => {
@@ -136,17 +160,38 @@
     };
   }
 
+  function takeConfig(msg) {
+    if (msg.hall) hall = msg.hall;
+    if (msg.type === "welcome") zones.clear();  // its calls carry their zones as they are now
+    if (msg.counters) {
+      zones.clear();
+      for (const c of msg.counters) zones.set(c.number, [c.zone || "", c.zone_en || c.zone || ""]);
+    }
+    if (!supervisorNotice) setNotice(usualNotice());
+  }
+
+  // The line scrolls at one calm speed whatever its length (a long notice is not rushed).
+  function setNotice(text) {
+    const line = $("notice");
+    if (line.textContent === text) return;
+    line.textContent = text;
+    line.style.animationDuration = `${Math.max(40, Math.round(text.length * 0.25))}s`;
+  }
+
   // A supervisor's notice (from the board) scrolls instead of the usual one until it
   // expires; `until: null` takes it down.
-  let noticeTimer = null;
+  let noticeTimer = null, supervisorNotice = false;
   function showNotice(msg) {
     clearTimeout(noticeTimer);
     const left = msg.until === null ? 0 : msg.until * 1000 - (Date.now() + offset);
-    $("notice").textContent = left > 0 ? msg.text : NOTICE;
-    if (left > 0) noticeTimer = setTimeout(() => { $("notice").textContent = NOTICE; }, left);
+    supervisorNotice = left > 0;
+    setNotice(left > 0 ? msg.text : usualNotice());
+    if (left > 0) {
+      noticeTimer = setTimeout(() => { supervisorNotice = false; setNotice(usualNotice()); }, left);
+    }
   }
 
-  $("notice").textContent = NOTICE;
+  setNotice(NOTICE);
   render();
   tick();
   setInterval(tick, 250);

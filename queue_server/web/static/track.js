@@ -60,7 +60,8 @@
   }
 
   function alert_(t) {
-    $("called-counter").textContent = t.counter;
+    const zone = en ? t.counter_zone_en : t.counter_zone;  // where it is, when the site says
+    $("called-counter").textContent = zone ? `${t.counter}, ${zone}` : t.counter;
     $("called-number").textContent = `${T.your_number}: ${t.number}`;
     $("called").hidden = false;
     $("called-ok").focus();
