@@ -56,6 +56,15 @@ from vntext.durations import minutes_text
 TRANSFER_REASONS = ("Nhầm dịch vụ", "Chuyển bộ phận chuyên môn", "Cần giải quyết thêm thủ tục")
 
 
+def wait_cell(waiting: int, estimate: float | None) -> str:
+    """What the console says beside a service's waiting count: the expected wait of
+    the next one to join, "–" when no counter is expected to call, nothing when
+    nobody waits (not "≈ 0 phút")."""
+    if not waiting:
+        return ""
+    return "–" if estimate is None else f"≈ {minutes_text(estimate)}"
+
+
 @dataclass(frozen=True)
 class Key:
     action: str  # a console action, or "pause_resume"
@@ -604,13 +613,14 @@ class WorkPage(QWidget):
         rows = []
         for figures, secondary in self.model.counter_services:
             name = figures.get("name", figures["id"])
-            minutes = round((figures.get("estimated_wait") or 0) / 60)
+            waiting = figures.get("waiting", 0)
+            wait = wait_cell(waiting, figures.get("estimated_wait"))
             extra = " <i>(phụ)</i>" if secondary else ""
             rows.append(
                 f"<tr><td style='padding:4px 12px 4px 0'>{name}{extra}</td>"
                 f"<td align=right style='padding:4px'><b style='font-size:28px'>"
-                f"{figures.get('waiting', 0)}</b></td>"
-                f"<td style='padding:4px; color:#4b5563'>≈ {minutes} phút</td></tr>"
+                f"{waiting}</b></td>"
+                f"<td style='padding:4px; color:#4b5563'>{wait}</td></tr>"
             )
         table = (
             f"<table width='100%'>{''.join(rows)}</table>"

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from counter_display.audio import Announcer, RecordingPlayer
-from counter_display.console import ConsoleWindow
+from counter_display.console import ConsoleWindow, wait_cell
 from counter_display.console_model import ConsoleModel
 from counter_display.counter import CounterWindow
 from counter_display.display_model import CounterDisplayModel, HallModel
@@ -381,3 +381,11 @@ def test_a_disabled_account_is_sent_back_to_the_sign_in_page(qtbot, tmp_path, mo
             await window.model.close()
 
     run_scenario(scenario())
+
+
+def test_the_waiting_column_says_nothing_when_nobody_waits():
+    assert wait_cell(0, 0) == ""
+    assert wait_cell(0, None) == ""
+    assert wait_cell(3, None) == "–"
+    assert wait_cell(3, 14 * 60 + 30) == "≈ 14 phút"
+    assert wait_cell(1, 65 * 60) == "≈ 1 giờ 05 phút"
