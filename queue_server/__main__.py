@@ -21,17 +21,19 @@ import datetime as dt
 import getpass
 import logging
 import os
+import signal
 import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import assets
-from queue_server.app import create_app, serve
+from queue_server.app import CONTEXT_KEY, create_app, serve
 from queue_server.core.accounts import ROLES, Accounts
 from queue_server.core.eventloop import loop_name, run
 from queue_server.core.siteconfig import load_config
 from queue_server.core.store import Store, backup
+from queue_server.core.storekind import SchemaTooNewError, pgstore_wanted
 from queue_server.domain.config import ConfigError, SiteConfig
 from queue_server.dossiers.builtin import BuiltinDossiers
 from queue_server.dossiers.config_file import load_dossier_config
@@ -65,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m queue_server", description="Xếp hàng queue server"
     )
     parser.add_argument("--config", default=DEFAULT_CONFIG, help="site configuration (TOML)")
-    parser.add_argument("--db", default=DEFAULT_DB, help="SQLite database file")
+    parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        help="SQLite database file, or postgresql://… (an active instance and standbys)",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
@@ -89,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    problem = _unwritable(args.db)
+    problem = None if pgstore_wanted(args.db) else _unwritable(args.db)
     if problem is not None:  # one line, not a traceback looping under Restart=always
         print(problem, file=sys.stderr)
         return 2
@@ -103,7 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         dossiers=dossiers,
     )
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
-    run(serve(app, args.host, args.port))
+    # PostgreSQL: an instance that may no longer write stops serving at once (its
+    # supervisor starts it again, as a standby).
+    app[CONTEXT_KEY].lost_observers.append(lambda _reason: os.kill(os.getpid(), signal.SIGTERM))
+    try:
+        run(serve(app, args.host, args.port))
+    except SchemaTooNewError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

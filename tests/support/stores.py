@@ -1,0 +1,31 @@
+"""Either store behind the same writer, for tests parametrised over both (issue 19):
+a SQLite file, or a database on the session's throw-away PostgreSQL cluster opened the
+way a server opens it (the lock taken, the schema migrated, the lease's epoch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from queue_server.core.store import Store
+from queue_server.core.storekind import pgstore_wanted
+
+
+async def open_store(db: str | Path) -> Store:
+    """The store of `db` (a path or a postgresql:// URL); `close_store` closes it."""
+    if not pgstore_wanted(db):
+        return await Store.open(db)
+    from queue_server.core.leader import Leadership
+    from queue_server.core.pgstore import PgStore
+
+    leadership = Leadership(str(db))
+    epoch = await leadership.acquire(lambda _reason: None)
+    store = await PgStore.open_pg(str(db), epoch)
+    store.leadership = leadership  # type: ignore[attr-defined]
+    return store
+
+
+async def close_store(store: Store) -> None:
+    await store.close()
+    leadership = getattr(store, "leadership", None)
+    if leadership is not None:
+        await leadership.release()
