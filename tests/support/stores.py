@@ -29,3 +29,39 @@ async def close_store(store: Store) -> None:
     leadership = getattr(store, "leadership", None)
     if leadership is not None:
         await leadership.release()
+
+
+def issued(db: str | Path) -> list[tuple[int, str, str | None]]:
+    """(ticket id, number, request id) of every `ticket_issued` in the event log, in log
+    order, read straight from the database (a SQLite file or PostgreSQL)."""
+    if pgstore_wanted(db):
+        import psycopg
+
+        with psycopg.connect(str(db)) as conn:
+            rows = conn.execute(
+                "SELECT data::jsonb FROM events WHERE type = 'ticket_issued' ORDER BY id"
+            ).fetchall()
+        data = [row[0] for row in rows]
+    else:
+        import json
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute(
+                "SELECT data FROM events WHERE type = 'ticket_issued' ORDER BY id"
+            ).fetchall()
+        data = [json.loads(row[0]) for row in rows]
+    return [(ev["ticket_id"], ev["number"], ev.get("request_id")) for ev in data]
+
+
+def ticket_rows(db: str | Path) -> dict[int, str]:
+    """ticket id → number, from the tickets table (the projection behind the log)."""
+    if pgstore_wanted(db):
+        import psycopg
+
+        with psycopg.connect(str(db)) as conn:
+            return dict(conn.execute("SELECT id, number FROM tickets").fetchall())
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT id, number FROM tickets").fetchall())
