@@ -44,6 +44,7 @@ class PgStore(sqlite_store.Store):
         self.lease = lease
         self.fenced: str | None = None  # why this instance may no longer write
         self.fence_observers: list[Callable[[str], None]] = []
+        self._closing = False
         self.sql = SqliteLike(dsn, self._check_lease)
         reader = AsyncReader(dsn)
         # `SqliteLike` and `AsyncReader` speak the subset of sqlite3/aiosqlite used.
@@ -108,13 +109,17 @@ class PgStore(sqlite_store.Store):
             sql.rollback()
             raise
 
+    async def close(self) -> None:
+        self._closing = True  # a load waiting for the database gives up
+        await super().close()
+
     def _load_day(self) -> tuple[list[Event], int]:
         deadline = time.monotonic() + RELOAD_WAIT_SECONDS
         while True:
             try:
                 return super()._load_day()
             except psycopg.OperationalError as err:
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or self._closing:
                     raise
                 log.warning("loading the day: database not reachable (%s); retrying", err)
                 time.sleep(0.5)  # the writer thread has nothing else to do meanwhile
