@@ -84,7 +84,7 @@ class ServerContext:
 
     @property
     def role(self) -> str:
-        """"active" (SQLite: always), or on PostgreSQL "standby", "active", "lost"."""
+        """Active (SQLite: always), or on PostgreSQL standby, active, lost, stopped."""
         leadership = getattr(self, "leadership", None)
         return "active" if leadership is None else leadership.role
 
