@@ -24,6 +24,7 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -111,13 +112,28 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
     # PostgreSQL: an instance that may no longer write stops serving at once (its
     # supervisor starts it again, as a standby).
-    app[CONTEXT_KEY].lost_observers.append(lambda _reason: os.kill(os.getpid(), signal.SIGTERM))
+    app[CONTEXT_KEY].lost_observers.append(_stop_serving)
     try:
         run(serve(app, args.host, args.port))
     except SchemaTooNewError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+# An instance that lost its PostgreSQL lock exits within this time even if its clean
+# stop hangs (a writer blocked on a connection to a database it can no longer reach).
+LOST_EXIT_SECONDS = 10.0
+
+
+def _stop_serving(_reason: str) -> None:
+    """This instance may no longer write: stop serving now (the port closes first, so
+    clients and a load balancer turn to the standby), and exit (code 3) if the clean
+    stop takes longer than `LOST_EXIT_SECONDS`."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    timer = threading.Timer(LOST_EXIT_SECONDS, os._exit, (3,))
+    timer.daemon = True
+    timer.start()
 
 
 def warn_series(config: SiteConfig, voice_dir: str | None = None) -> None:

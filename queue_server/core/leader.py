@@ -17,9 +17,15 @@
   hears that it lost the lock. (`pg_try_advisory_xact_lock` in each batch would not
   do: the writer's session is not the one holding the session lock, and a
   transaction-level lock taken per batch would let two instances alternate.)
-- **Stopping.** The lock's session is checked every `WATCH_SECONDS`; when it is gone,
-  the instance is told (`on_lost`): it stops writing at once (its store is fenced)
-  and stops serving, to come back as a standby.
+- **Stopping before the other starts.** The lock's session is checked every
+  `WATCH_SECONDS`; when it has not answered for `LOST_AFTER_SECONDS`, the instance is
+  told (`on_lost`): it stops writing at once (its store is fenced) and stops serving,
+  to come back as a standby. Its last answer came before its session ended, so it
+  stops at most `LOST_AFTER_SECONDS` after the lock was freed; a standby that takes
+  the lock waits `TAKEOVER_GRACE_SECONDS` (longer) before it writes or answers. So the
+  old instance has stopped answering before the new one starts — even when the
+  database frees the lock at once (a real partition takes PostgreSQL's keepalive
+  time, longer still). Only durations on each machine are compared, not clocks.
 - **Migrations** run by the instance holding the lock, after taking it: two instances
   started at once never migrate together. A database of a newer schema is refused
   before waiting, with one line.
@@ -46,7 +52,12 @@ T = TypeVar("T")
 
 LOCK_KEY = 0x58455048  # "XEPH": the site's writer
 POLL_SECONDS = 0.25
-WATCH_SECONDS = 1.0
+WATCH_SECONDS = 0.5  # between checks that the lock's session is alive
+# The active instance stops when its lock's session has not answered for this long…
+LOST_AFTER_SECONDS = 2.0
+# …and a standby that took the lock waits this long before it writes: by then an
+# instance that held the lock until its session ended has stopped (see the docstring).
+TAKEOVER_GRACE_SECONDS = LOST_AFTER_SECONDS + 1.0
 
 
 def instance_name() -> str:
@@ -65,6 +76,8 @@ class Leadership:
         self.became_active_at: float | None = None
         self._conn: psycopg.AsyncConnection | None = None
         self._watch: asyncio.Task | None = None
+        self._last_ok = 0.0
+        self._closing: asyncio.Task | None = None
 
     async def check_schema(self) -> int:
         """Refuse (`SchemaTooNew`) a database a newer server migrated; its version."""
@@ -98,6 +111,10 @@ class Leadership:
                 waited = True
             await asyncio.sleep(POLL_SECONDS)
         try:
+            # The instance that held the lock before may not know yet that it lost it
+            # (a partition): it stops within `LOST_AFTER_SECONDS`; wait that out.
+            log.info("lock taken; taking over in %.1f s", TAKEOVER_GRACE_SECONDS)
+            await asyncio.sleep(TAKEOVER_GRACE_SECONDS)
             await asyncio.to_thread(_with_connection, self.dsn, pgschema.migrate)
             assert self._conn is not None
             # Waits for a batch of the previous instance still in flight (row lock).
@@ -119,18 +136,35 @@ class Leadership:
         return self.epoch
 
     async def _watching(self, on_lost: Callable[[str], None]) -> None:
+        """Lost when the lock's session has not answered for `LOST_AFTER_SECONDS` (a
+        probe that hangs counts from its start: no waiting for a cancellation to reach
+        a database that cannot be reached)."""
+        self._last_ok = time.monotonic()
+        probe = asyncio.create_task(self._probing(), name="leader-probe")
+        try:
+            while True:
+                await asyncio.sleep(WATCH_SECONDS / 4)
+                silent = time.monotonic() - self._last_ok
+                if probe.done() or silent > LOST_AFTER_SECONDS:
+                    error = probe.exception() if probe.done() and not probe.cancelled() else None
+                    why = f"{type(error).__name__}: {error}" if error else f"silent {silent:.1f} s"
+                    break
+        finally:
+            probe.cancel()
+        reason = f"lost the database lock ({why})"
+        log.error("%s; stopping writes", reason)
+        self.role = "lost"
+        on_lost(reason)
+        conn, self._conn = self._conn, None
+        if conn is not None:  # closed in the background: it may hang on a dead link
+            self._closing = asyncio.create_task(_close_quietly(conn))
+
+    async def _probing(self) -> None:
         while True:
+            assert self._conn is not None
+            await self._conn.execute("SELECT 1")
+            self._last_ok = time.monotonic()
             await asyncio.sleep(WATCH_SECONDS)
-            try:
-                assert self._conn is not None
-                await asyncio.wait_for(self._conn.execute("SELECT 1"), 3 * WATCH_SECONDS)
-            except Exception as err:  # the session and its lock are gone (or unknown)
-                reason = f"lost the database lock ({type(err).__name__}: {err})"
-                log.error("%s; stopping writes", reason)
-                self.role = "lost"
-                await self._drop()
-                on_lost(reason)
-                return
 
     async def _drop(self) -> None:
         if self._conn is not None:
@@ -148,6 +182,11 @@ class Leadership:
         await self._drop()
         if self.role == "active":
             self.role = "stopped"
+
+
+async def _close_quietly(conn: psycopg.AsyncConnection) -> None:
+    with contextlib.suppress(Exception):
+        await conn.close()
 
 
 def _with_connection(dsn: str, fn: Callable[[psycopg.Connection], T]) -> T:

@@ -23,13 +23,14 @@ from typing import Any
 
 import psycopg
 
-# libpq's TCP keepalives: a peer gone without a word (a cut cable) is noticed in
-# about 10 s instead of the kernel's two hours.
+# libpq's TCP keepalives and user timeout: a peer gone without a word (a cut cable)
+# is noticed in about 10 s instead of the kernel's two hours.
 KEEPALIVES = {
     "keepalives": 1,
     "keepalives_idle": 4,
     "keepalives_interval": 2,
     "keepalives_count": 3,
+    "tcp_user_timeout": 10000,
     "connect_timeout": 5,
 }
 

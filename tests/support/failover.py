@@ -23,7 +23,7 @@ class Instance:
     """`python -m queue_server --db postgresql://…` as a child process; its log in `log`."""
 
     def __init__(self, dsn: str, folder: Path, name: str) -> None:
-        self.dsn, self.port, self.name = dsn, free_port(), name
+        self.dsn, self.port, self.name = dsn, free_port(), name  # `dsn` may be changed
         self.log = folder / f"{name}.log"
         self.proc: subprocess.Popen | None = None
 
@@ -116,3 +116,58 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         while data := await reader.read(65536):
             writer.write(data)
             await writer.drain()
+
+
+class PartitionableLink:
+    """A TCP relay between one instance and PostgreSQL. `partition()` is a network
+    partition as each side ends up seeing it: the database's side of every connection
+    is closed (PostgreSQL has noticed the peer gone, and freed its locks), while the
+    instance's side stays open and silent — nothing it sends is answered, new
+    connections are accepted and never answered."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self.up = True
+        self._server: asyncio.Server | None = None
+        self._upstream: set[asyncio.StreamWriter] = set()
+        self._held: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._held.add(writer)
+        if not self.up:
+            return  # accepted, never answered
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._upstream.add(up_writer)
+        pumps = [
+            asyncio.create_task(self._pump(reader, up_writer)),
+            asyncio.create_task(self._pump(up_reader, writer)),
+        ]
+        self._tasks.update(pumps)
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while self.up and (data := await reader.read(65536)):
+                if not self.up:
+                    return
+                writer.write(data)
+                await writer.drain()
+
+    def partition(self) -> None:
+        self.up = False
+        for task in self._tasks:
+            task.cancel()
+        for writer in self._upstream:
+            writer.close()
+
+    async def close(self) -> None:
+        self.partition()
+        for writer in self._held:
+            writer.close()
+        if self._server is not None:
+            self._server.close()
