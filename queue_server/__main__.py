@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, force=True, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    refusal = _not_on_postgres(argv)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     if argv[:1] == ["user"]:
         return _user(argv[1:])
     if argv[:1] == ["backup"]:
@@ -121,6 +125,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# What the command line cannot do yet on a PostgreSQL database (issue 19), and why.
+_NOT_ON_POSTGRES = {
+    "backup": "backup on PostgreSQL is not supported: use pg_dump, or the managed "
+    "service's backups",
+    "ship": "shipping a PostgreSQL database's log to the province is not supported yet",
+    "dossiers": "dossiers import on PostgreSQL is not supported yet: import into a SQLite "
+    "file, or through the server",
+}
+
+
+def _not_on_postgres(argv: list[str]) -> str | None:
+    """One line refusing a subcommand given a postgresql:// `--db` it cannot serve."""
+    command = argv[0] if argv else ""
+    if command not in _NOT_ON_POSTGRES:
+        return None
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--db" and i + 1 < len(argv) else arg.removeprefix("--db=")
+        if (arg == "--db" or arg.startswith("--db=")) and pgstore_wanted(value):
+            return f"error: {_NOT_ON_POSTGRES[command]}"
+    return None
+
+
 # An instance that lost its PostgreSQL lock exits within this time even if its clean
 # stop hangs (a writer blocked on a connection to a database it can no longer reach).
 LOST_EXIT_SECONDS = 10.0
@@ -171,7 +197,7 @@ def _user(argv: list[str]) -> int:
             password = getpass.getpass(f"Mật khẩu cho {args.name}: ")
         else:
             password = sys.stdin.readline().rstrip("\n")
-    problem = _unwritable(args.db)
+    problem = None if pgstore_wanted(args.db) else _unwritable(args.db)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
@@ -185,9 +211,14 @@ def _user(argv: list[str]) -> int:
 
 async def _accounts(args: argparse.Namespace, password: str) -> str:
     """Do what `python -m queue_server user …` asked; what to print."""
-    store = await Store.open(args.db)  # migrates a new database
-    await store.close()
-    accounts = await Accounts.open(args.db)
+    if pgstore_wanted(args.db):  # beside a running server: no lock, no lease needed
+        from queue_server.core.pgstore import open_accounts
+
+        accounts = await open_accounts(args.db)
+    else:
+        store = await Store.open(args.db)  # migrates a new database
+        await store.close()
+        accounts = await Accounts.open(args.db)
     try:
         if args.action == "add":
             await accounts.add_user(args.name, args.role, password, full_name=args.full_name)

@@ -23,7 +23,9 @@ from typing import Any, cast
 
 import psycopg
 
+from queue_server.core import pgschema
 from queue_server.core import store as sqlite_store
+from queue_server.core.accounts import Accounts
 from queue_server.core.pgdialect import AsyncReader, SqliteLike
 from queue_server.domain.events import Event
 
@@ -156,3 +158,17 @@ def _pg_sql(insert: sqlite_store._Insert, rows: int) -> str:
     if text is None:
         text = _SQL[key] = insert.sql(rows).replace("?", "%s")
     return text
+
+
+async def open_accounts(dsn: str) -> Accounts:
+    """The accounts of a PostgreSQL database for the command line (`user add|disable|
+    list`), beside a running server: changes in transactions of their own, as on SQLite
+    (a session or a password is not part of the queue's log: no lease is needed). The
+    schema is migrated first (under its own lock), a newer one refused."""
+    await asyncio.to_thread(_migrated, dsn)
+    return Accounts(cast(Any, AsyncReader(dsn)))
+
+
+def _migrated(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        pgschema.migrate(conn)
