@@ -133,9 +133,9 @@ class ServerContext:
 
         dsn = str(self.db_path)
         self.leadership = Leadership(dsn)
-        epoch = await self.leadership.acquire(self._lost)  # a standby waits here
+        await self.leadership.acquire(self._lost)  # a standby waits here
         try:
-            store = await PgStore.open_pg(dsn, epoch)
+            store = await PgStore.open_pg(dsn, self.leadership)
         except BaseException:
             await self.leadership.release()
             raise

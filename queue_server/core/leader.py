@@ -38,6 +38,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -54,7 +55,7 @@ LOCK_KEY = 0x58455048  # "XEPH": the site's writer
 POLL_SECONDS = 0.25
 WATCH_SECONDS = 0.5  # between checks that the lock's session is alive
 # The active instance stops when its lock's session has not answered for this long…
-LOST_AFTER_SECONDS = 2.0
+LOST_AFTER_SECONDS = 3.0
 # …and a standby that took the lock waits this long before it writes: by then an
 # instance that held the lock until its session ended has stopped (see the docstring).
 TAKEOVER_GRACE_SECONDS = LOST_AFTER_SECONDS + 1.0
@@ -66,46 +67,67 @@ def instance_name() -> str:
 
 
 class Leadership:
-    """The advisory lock's session, and the epoch this instance took over with."""
+    """The advisory lock's session, and the epoch this instance took over with.
+
+    The lock's session is a synchronous connection, probed from a thread of its own and
+    judged by another (`_probing`, `_watchdog`): a busy event loop (thousands of tickets
+    a second on a small machine) must neither make a live session look dead nor delay
+    noticing a dead one.
+    """
 
     def __init__(self, dsn: str, name: str | None = None) -> None:
         self.dsn = dsn
         self.name = name or instance_name()
         self.epoch = 0
         self.role = "standby"  # then "active"; "lost" once the lock is gone
+        self.lost: str | None = None  # why, once lost (set on the watchdog's thread)
         self.became_active_at: float | None = None
-        self._conn: psycopg.AsyncConnection | None = None
-        self._watch: asyncio.Task | None = None
+        self._conn: psycopg.Connection | None = None
         self._last_ok = 0.0
-        self._closing: asyncio.Task | None = None
+        self._probe_error: BaseException | None = None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     async def check_schema(self) -> int:
         """Refuse (`SchemaTooNew`) a database a newer server migrated; its version."""
         return await asyncio.to_thread(_with_connection, self.dsn, pgschema.refuse_newer)
 
+    def _try_lock(self) -> bool:
+        try:
+            if self._conn is None or self._conn.closed or self._conn.broken:
+                self._conn = psycopg.connect(
+                    self.dsn,
+                    autocommit=True,
+                    application_name="xephang-lock",
+                    **KEEPALIVES,  # type: ignore[arg-type]
+                )
+            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+            return bool(row and row[0])
+        except psycopg.OperationalError as err:
+            log.warning("standby: database not reachable (%s); retrying", err)
+            self._close()
+            return False
+
+    def _take_lease(self) -> int:
+        assert self._conn is not None
+        # Waits for a batch of the previous instance still in flight (row lock).
+        row = self._conn.execute(
+            "UPDATE lease SET epoch = epoch + 1, holder = %s, since = %s WHERE id = 1"
+            " RETURNING epoch",
+            (self.name, time.time()),
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
     async def acquire(self, on_lost: Callable[[str], None]) -> int:
         """Wait for the lock (standing by), migrate, take the lease; the new epoch.
 
-        `on_lost(reason)` is called once if the lock's session ends afterwards.
+        `on_lost(reason)` is called once, on the event loop, if the lock's session ends
+        afterwards (`lost` is set at once, on the watchdog's thread).
         """
         await self.check_schema()
         waited = False
-        while True:
-            try:
-                if self._conn is None or self._conn.closed or self._conn.broken:
-                    self._conn = await psycopg.AsyncConnection.connect(
-                        self.dsn,
-                        autocommit=True,
-                        application_name="xephang-lock",
-                        **KEEPALIVES,  # type: ignore[arg-type]
-                    )
-                cur = await self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
-                row = await cur.fetchone()
-                if row and row[0]:
-                    break
-            except psycopg.OperationalError as err:
-                log.warning("standby: database not reachable (%s); retrying", err)
-                await self._drop()
+        while not await asyncio.to_thread(self._try_lock):
             if not waited:
                 log.info("standby: another instance is active; waiting for its lock")
                 waited = True
@@ -116,77 +138,71 @@ class Leadership:
             log.info("lock taken; taking over in %.1f s", TAKEOVER_GRACE_SECONDS)
             await asyncio.sleep(TAKEOVER_GRACE_SECONDS)
             await asyncio.to_thread(_with_connection, self.dsn, pgschema.migrate)
-            assert self._conn is not None
-            # Waits for a batch of the previous instance still in flight (row lock).
-            cur = await self._conn.execute(
-                "UPDATE lease SET epoch = epoch + 1, holder = %s, since = %s WHERE id = 1"
-                " RETURNING epoch",
-                (self.name, time.time()),
-            )
-            row = await cur.fetchone()
-            assert row is not None
+            self.epoch = await asyncio.to_thread(self._take_lease)
         except BaseException:
             await self.release()
             raise
-        self.epoch = int(row[0])
         self.role = "active"
         self.became_active_at = time.time()
         log.info("active: lock taken, lease epoch %d (%s)", self.epoch, self.name)
-        self._watch = asyncio.create_task(self._watching(on_lost), name="leader-watch")
+        loop = asyncio.get_running_loop()
+        self._last_ok = time.monotonic()
+        self._threads = [
+            threading.Thread(target=self._probing, name="leader-probe", daemon=True),
+            threading.Thread(
+                target=self._watchdog, args=(loop, on_lost), name="leader-watchdog", daemon=True
+            ),
+        ]
+        for thread in self._threads:
+            thread.start()
         return self.epoch
 
-    async def _watching(self, on_lost: Callable[[str], None]) -> None:
-        """Lost when the lock's session has not answered for `LOST_AFTER_SECONDS` (a
-        probe that hangs counts from its start: no waiting for a cancellation to reach
-        a database that cannot be reached)."""
-        self._last_ok = time.monotonic()
-        probe = asyncio.create_task(self._probing(), name="leader-probe")
+    def _probing(self) -> None:
+        """Ask the lock's session every `WATCH_SECONDS`; note when it last answered."""
+        conn = self._conn
+        assert conn is not None
         try:
-            while True:
-                await asyncio.sleep(WATCH_SECONDS / 4)
-                silent = time.monotonic() - self._last_ok
-                if probe.done() or silent > LOST_AFTER_SECONDS:
-                    error = probe.exception() if probe.done() and not probe.cancelled() else None
-                    why = f"{type(error).__name__}: {error}" if error else f"silent {silent:.1f} s"
-                    break
+            while not self._stop.is_set():
+                conn.execute("SELECT 1")
+                self._last_ok = time.monotonic()
+                self._stop.wait(WATCH_SECONDS)
+        except Exception as err:  # the session (and its lock) is gone
+            self._probe_error = err
         finally:
-            probe.cancel()
-        reason = f"lost the database lock ({why})"
-        log.error("%s; stopping writes", reason)
-        self.role = "lost"
-        on_lost(reason)
+            if self._stop.is_set():
+                self._close()
+
+    def _watchdog(self, loop: asyncio.AbstractEventLoop, on_lost: Callable[[str], None]) -> None:
+        """Lost when the session has not answered for `LOST_AFTER_SECONDS` (a probe that
+        hangs on a dead link counts from its last answer) or its probe failed."""
+        while not self._stop.wait(WATCH_SECONDS / 4):
+            silent = time.monotonic() - self._last_ok
+            error = self._probe_error
+            if error is None and silent <= LOST_AFTER_SECONDS:
+                continue
+            why = f"{type(error).__name__}: {error}" if error else f"silent {silent:.1f} s"
+            self.lost = f"lost the database lock ({why})"
+            self.role = "lost"
+            log.error("%s; stopping writes", self.lost)
+            loop.call_soon_threadsafe(on_lost, self.lost)
+            return
+
+    def _close(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:  # closed in the background: it may hang on a dead link
-            self._closing = asyncio.create_task(_close_quietly(conn))
-
-    async def _probing(self) -> None:
-        while True:
-            assert self._conn is not None
-            await self._conn.execute("SELECT 1")
-            self._last_ok = time.monotonic()
-            await asyncio.sleep(WATCH_SECONDS)
-
-    async def _drop(self) -> None:
-        if self._conn is not None:
+        if conn is not None:
             with contextlib.suppress(Exception):
-                await self._conn.close()
-        self._conn = None
+                conn.close()
 
     async def release(self) -> None:
         """Let the lock go (a clean stop: the standby takes over at once)."""
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
-            self._watch = None
-        await self._drop()
+        self._stop.set()
+        probe = self._threads[0] if self._threads else None
+        if probe is not None:  # it closes the session; not waited for on a dead link
+            await asyncio.to_thread(probe.join, 2 * WATCH_SECONDS)
+        else:
+            await asyncio.to_thread(self._close)
         if self.role == "active":
             self.role = "stopped"
-
-
-async def _close_quietly(conn: psycopg.AsyncConnection) -> None:
-    with contextlib.suppress(Exception):
-        await conn.close()
 
 
 def _with_connection(dsn: str, fn: Callable[[psycopg.Connection], T]) -> T:

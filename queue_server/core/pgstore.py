@@ -26,6 +26,7 @@ import psycopg
 from queue_server.core import pgschema
 from queue_server.core import store as sqlite_store
 from queue_server.core.accounts import Accounts
+from queue_server.core.leader import Leadership
 from queue_server.core.pgdialect import AsyncReader, SqliteLike
 from queue_server.domain.events import Event
 
@@ -42,8 +43,15 @@ class Fenced(Exception):
 class PgStore(sqlite_store.Store):
     """`Store` on PostgreSQL, writing only while its lease epoch is the database's."""
 
-    def __init__(self, dsn: str, loop: asyncio.AbstractEventLoop, lease: int) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        loop: asyncio.AbstractEventLoop,
+        lease: int,
+        leadership: Leadership | None = None,
+    ) -> None:
         self.lease = lease
+        self.leadership = leadership  # its `lost` fences this store at once
         self.fenced: str | None = None  # why this instance may no longer write
         self.fence_observers: list[Callable[[str], None]] = []
         self._closing = False
@@ -53,10 +61,10 @@ class PgStore(sqlite_store.Store):
         super().__init__(dsn, loop, cast(Any, self.sql), cast(Any, reader))
 
     @classmethod
-    async def open_pg(cls, dsn: str, lease: int) -> PgStore:
-        """The store of an instance that holds the lock and took the lease `lease`
+    async def open_pg(cls, dsn: str, leadership: Leadership) -> PgStore:
+        """The store of an instance that holds the lock and took the lease
         (`Leadership.acquire`, which migrated the schema)."""
-        store = cls(dsn, asyncio.get_running_loop(), lease)
+        store = cls(dsn, asyncio.get_running_loop(), leadership.epoch, leadership)
         try:
             await store._run(lambda: store.sql.raw)  # connect now: fail at start, not later
         except BaseException:
@@ -73,6 +81,8 @@ class PgStore(sqlite_store.Store):
 
     def _check_lease(self, conn: psycopg.Connection) -> None:
         """First statement of every transaction (writer thread): still the active one?"""
+        if self.fenced is None and self.leadership is not None:
+            self.fenced = self.leadership.lost  # before the loop hears of it
         if self.fenced is not None:
             raise Fenced(self.fenced)
         cur = conn.execute(

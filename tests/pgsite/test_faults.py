@@ -1,6 +1,6 @@
-"""Faults of a centre on PostgreSQL (issue 19): the database restarting mid-batch,
-an instance that lost the lock without knowing (fencing), a database of a newer
-schema, two instances started at once."""
+"""Faults of a centre on PostgreSQL (issue 19): an instance that lost the lock without
+knowing (fencing), a database of a newer schema, two instances started at once. (The
+database restarting mid-storm: tests/pgsite/test_failover.py.)"""
 
 from __future__ import annotations
 
@@ -32,52 +32,6 @@ def issue(engine, request_id=None, service="khai-sinh"):
             request_id=request_id,
         )
     )
-
-
-async def test_a_database_restart_mid_storm_refuses_batches_and_half_writes_nothing(pg, pg_dsn):
-    engine = Engine(small_site(), await open_store(pg_dsn), clock=FakeClock(WEDNESDAY_9AM))
-    await engine.start()
-    acked: dict[str, str] = {}
-    refused = 0
-    restarted = asyncio.Event()
-
-    async def kiosk(k: int) -> None:
-        nonlocal refused
-        i = after = 0
-        while after < 5:
-            request_id = f"k{k}-{i}"
-            while True:  # retried with the same request id until answered
-                try:
-                    out = await issue(engine, request_id)
-                    break
-                except QueueError as err:
-                    assert err.code == "unavailable"
-                    refused += 1
-                    await asyncio.sleep(0.05)
-            assert request_id not in acked
-            acked[request_id] = out.ticket["number"]
-            after += restarted.is_set()
-            i += 1
-
-    tasks = [asyncio.create_task(kiosk(k)) for k in range(20)]
-    try:
-        await until(lambda: len(acked) >= 200, what="200 tickets before the restart")
-        await asyncio.to_thread(pg.restart, "immediate")  # like a crash of the database
-        restarted.set()
-        await asyncio.wait_for(asyncio.gather(*tasks), 90)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await engine.stop()
-        await close_store(engine.store)
-    assert refused > 0  # batches were in flight when the database went away
-    log = issued(pg_dsn)
-    by_request = {request_id: number for _, number, request_id in log}
-    assert len(by_request) == len(log)  # no request issued twice
-    for request_id, number in acked.items():
-        assert by_request.get(request_id) == number  # the first answer, durable
-    seqs = sorted(int(number[1:]) for _, number, _ in log)
-    assert seqs == list(range(1, len(seqs) + 1))  # nothing half-written, no gap
 
 
 async def test_an_instance_that_lost_the_lock_without_knowing_writes_nothing(pg_dsn):

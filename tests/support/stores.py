@@ -18,8 +18,8 @@ async def open_store(db: str | Path) -> Store:
     from queue_server.core.pgstore import PgStore
 
     leadership = Leadership(str(db))
-    epoch = await leadership.acquire(lambda _reason: None)
-    store = await PgStore.open_pg(str(db), epoch)
+    await leadership.acquire(lambda _reason: None)
+    store = await PgStore.open_pg(str(db), leadership)
     store.leadership = leadership  # type: ignore[attr-defined]
     return store
 
