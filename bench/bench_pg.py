@@ -47,6 +47,7 @@ from bench.bench_server import (
     writer_share,
 )
 from queue_server.core import eventloop
+from queue_server.core.leader import TAKEOVER_GRACE_SECONDS
 from tests.support.postgres import pg_cluster
 
 GOAL_P99_MS_AT_4000 = 25
@@ -161,7 +162,7 @@ def failover(tmp: Path, dsn: str, kills: int) -> dict[str, Any]:
         "seconds_to_serve": [round(t, 2) for t in times],
         "median_s": round(statistics.median(times), 2),
         "max_s": round(max(times), 2),
-        "of_which_takeover_grace_s": 3.0,
+        "of_which_takeover_grace_s": TAKEOVER_GRACE_SECONDS,
     }
 
 
