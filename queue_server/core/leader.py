@@ -75,9 +75,12 @@ class Leadership:
     noticing a dead one.
     """
 
-    def __init__(self, dsn: str, name: str | None = None) -> None:
+    def __init__(
+        self, dsn: str, name: str | None = None, grace: float = TAKEOVER_GRACE_SECONDS
+    ) -> None:
         self.dsn = dsn
         self.name = name or instance_name()
+        self.grace = grace  # the takeover grace; only tests of one instance shorten it
         self.epoch = 0
         self.role = "standby"  # then "active"; "lost" once the lock is gone
         self.lost: str | None = None  # why, once lost (set on the watchdog's thread)
@@ -135,8 +138,8 @@ class Leadership:
         try:
             # The instance that held the lock before may not know yet that it lost it
             # (a partition): it stops within `LOST_AFTER_SECONDS`; wait that out.
-            log.info("lock taken; taking over in %.1f s", TAKEOVER_GRACE_SECONDS)
-            await asyncio.sleep(TAKEOVER_GRACE_SECONDS)
+            log.info("lock taken; taking over in %.1f s", self.grace)
+            await asyncio.sleep(self.grace)
             await asyncio.to_thread(_with_connection, self.dsn, pgschema.migrate)
             self.epoch = await asyncio.to_thread(self._take_lease)
         except BaseException:

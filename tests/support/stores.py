@@ -17,7 +17,8 @@ async def open_store(db: str | Path) -> Store:
     from queue_server.core.leader import Leadership
     from queue_server.core.pgstore import PgStore
 
-    leadership = Leadership(str(db))
+    # No takeover grace: these tests are of the store, not of two servers' timing.
+    leadership = Leadership(str(db), grace=0)
     await leadership.acquire(lambda _reason: None)
     store = await PgStore.open_pg(str(db), leadership)
     store.leadership = leadership  # type: ignore[attr-defined]
