@@ -1,23 +1,7 @@
-"""One throw-away PostgreSQL cluster for these tests (initdb costs seconds); each test
-gets its own database on it; `db` runs a test on a SQLite file and on PostgreSQL."""
+"""A centre on PostgreSQL (issue 19), on the session's throw-away cluster (`pg`,
+`pg_dsn`: tests/conftest.py); `db` runs a test on a SQLite file and on PostgreSQL."""
 
 import pytest
-
-from tests.support.postgres import pg_cluster
-
-
-@pytest.fixture(scope="session")
-def pg():
-    with pg_cluster() as cluster:
-        yield cluster
-
-
-@pytest.fixture
-async def pg_dsn(pg):
-    from tests.support.province import fresh_database
-
-    async with fresh_database(pg) as dsn:
-        yield dsn
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
