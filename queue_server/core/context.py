@@ -52,6 +52,9 @@ class ServerContext:
         self.db_path = db_path
         self.enforce_hours = enforce_hours
         self.clock = clock
+        # Told once when this instance may no longer write (PostgreSQL: another took over,
+        # or the lock's session ended); the command line stops serving.
+        self.lost_observers: list[Callable[[str], None]] = []
         self.hub = Hub()
         self.metrics = Metrics()
         self.known_devices: dict[str, Device] = {}  # registered, not revoked (`device_keys`)
@@ -63,9 +66,6 @@ class ServerContext:
         self.device_tokens = {d.token: d for d in config.devices.values()}
         # the one search of the kiosk, the booking page and /tra-cuu (issues 12, 16)
         self.search = SiteSearch(config)
-        # Told once when this instance may no longer write (PostgreSQL: another took over,
-        # or the lock's session ended); the command line stops serving.
-        self.lost_observers: list[Callable[[str], None]] = []
 
     @property
     def procedures(self) -> Catalogue:
@@ -127,6 +127,17 @@ class ServerContext:
         self.alerts = AlertWatch(self.engine, self.device_book, self.clock)
         self.alerts.start()
 
+    async def close(self) -> None:
+        """Stop the writer (what is queued is refused), then close the database."""
+        if hasattr(self, "alerts"):
+            await self.alerts.stop()
+        if hasattr(self, "engine"):
+            await self.engine.stop()
+        await self.accounts.close()
+        await self.store.close()
+        if getattr(self, "leadership", None) is not None:
+            await self.leadership.release()
+
     async def _open_postgres(self) -> None:
         from queue_server.core.leader import Leadership  # a SQLite site needs no psycopg
         from queue_server.core.pgstore import PgStore
@@ -160,14 +171,3 @@ class ServerContext:
                 observe(reason)
             except Exception:
                 log.exception("lost-lock observer failed")
-
-    async def close(self) -> None:
-        """Stop the writer (what is queued is refused), then close the database."""
-        if hasattr(self, "alerts"):
-            await self.alerts.stop()
-        if hasattr(self, "engine"):
-            await self.engine.stop()
-        await self.accounts.close()
-        await self.store.close()
-        if getattr(self, "leadership", None) is not None:
-            await self.leadership.release()
