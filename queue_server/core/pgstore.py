@@ -148,7 +148,15 @@ class PgStore(sqlite_store.Store):
 
 
 def _insert(conn: psycopg.Connection, insert: sqlite_store._Insert, rows: list[tuple]) -> None:
-    """`_Insert.run` in PostgreSQL's placeholders: many rows a statement, few statements."""
+    """`_Insert.run` on PostgreSQL: a plain INSERT (the event log) as one COPY, an upsert
+    in PostgreSQL's placeholders, many rows a statement, few statements."""
+    if not rows:
+        return
+    if not insert.tail:  # no ON CONFLICT: COPY, several times cheaper for the server
+        with conn.cursor().copy(_copy_sql(insert)) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     i = 0
     for size in insert.CHUNKS:
         while len(rows) - i >= size:
@@ -160,6 +168,10 @@ def _insert(conn: psycopg.Connection, insert: sqlite_store._Insert, rows: list[t
 
 
 _SQL: dict[tuple[int, int], str] = {}
+
+
+def _copy_sql(insert: sqlite_store._Insert) -> str:
+    return f"COPY {insert.table} ({', '.join(insert.columns)}) FROM STDIN"
 
 
 def _pg_sql(insert: sqlite_store._Insert, rows: int) -> str:
