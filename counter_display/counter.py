@@ -24,7 +24,7 @@ from counter_display.ui import (
     show_window,
 )
 from queue_protocol.client import QueueClient
-from queue_protocol.urls import server_urls
+from queue_protocol.urls import server_url_lists
 
 IDLE = {
     "open": ("Mời công dân chờ gọi số", "Please wait for your number"),
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counter", type=int, required=True, help="the counter number")
     parser.add_argument("--token", required=True, help="a display device token")
     args = parser.parse_args(argv)
-    _, ws_url = server_urls(args.server)
+    _, ws_url = server_url_lists(args.server)  # one address, or the active and the standby
 
     async def run(_app: QApplication, closed: asyncio.Event) -> None:
         client = QueueClient(ws_url, role="display", token=args.token)

@@ -49,7 +49,7 @@ from counter_display.ui import (
     show_window,
 )
 from queue_protocol.client import QueueClient
-from queue_protocol.urls import server_urls
+from queue_protocol.urls import server_url_lists
 from vntext import WEEKDAYS_VI, nfc
 
 log = logging.getLogger(__name__)
@@ -334,7 +334,7 @@ def site_zone(site: dict) -> ZoneInfo | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
-    _, ws_url = server_urls(args.server)
+    _, ws_url = server_url_lists(args.server)  # one address, or the active and the standby
     options = ReadingOptions(
         zero_tens=args.zero_tens, four=args.four, mode=args.reading, thousand=args.thousand
     )

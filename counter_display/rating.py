@@ -33,7 +33,7 @@ from counter_display.ui import (
     show_window,
 )
 from queue_protocol.client import QueueClient
-from queue_protocol.urls import server_urls
+from queue_protocol.urls import server_url_lists
 from vntext import nfc
 
 WELCOME = ("Xin kính chào Ông/Bà", "Welcome")
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         help="how long the thanks stays up before the pad is idle again",
     )
     args = parser.parse_args(argv)
-    _, ws_url = server_urls(args.server)
+    _, ws_url = server_url_lists(args.server)  # one address, or the active and the standby
 
     async def run(_app: QApplication, closed: asyncio.Event) -> None:
         client = QueueClient(ws_url, role="rating", token=args.token, counter=args.counter)

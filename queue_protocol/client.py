@@ -24,7 +24,7 @@ import logging
 import random
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import aiohttp
@@ -144,7 +144,7 @@ class QueueClient:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         role: str,
         token: str | None = None,
@@ -155,8 +155,14 @@ class QueueClient:
         backoff_max: float = 5.0,
         alive_seconds: float = ALIVE_SECONDS,
     ) -> None:
-        parse_uri(url)  # a typo in the address fails here, not in the background task
-        self.url = url
+        # One address, or several (issue 19: an active server and its standby): after a
+        # connection that failed, the next one is tried.
+        self.urls = [url] if isinstance(url, str) else list(url)
+        if not self.urls:
+            raise ValueError("no server address")
+        for each in self.urls:
+            parse_uri(each)  # a typo in the address fails here, not in the background task
+        self.url = self.urls[0]
         self.role = role
         self.token = token
         self.counter = counter
@@ -384,6 +390,10 @@ class QueueClient:
             self._set_state("disconnected")
             if not self.reconnect:
                 return
+            if not welcomed and len(self.urls) > 1:  # the other server may be the one up
+                self.url = self.urls[(self.urls.index(self.url) + 1) % len(self.urls)]
+                if self.url != self.urls[0]:
+                    continue  # the whole list is tried before waiting
             attempt = 0 if welcomed else attempt + 1
             delay = min(self.backoff_max, self.backoff_min * 2**attempt)
             # Jitter spreads the reconnects of hundreds of displays after a restart.

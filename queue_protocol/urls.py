@@ -24,3 +24,14 @@ def server_urls(server: str) -> tuple[str, str]:
     base = urlunsplit((scheme, parts.netloc, path, "", ""))
     ws = urlunsplit(("wss" if scheme == "https" else "ws", parts.netloc, path + "/ws", "", ""))
     return base, ws
+
+
+def server_url_lists(server: str) -> tuple[list[str], list[str]]:
+    """`--server` naming one address or several, separated by commas (issue 19: an
+    active server and its standby, `http://a:8765,http://b:8765`) → (HTTP bases,
+    WebSocket URLs), in the order given; `QueueClient` takes the list of WebSocket
+    URLs and connects to whichever answers."""
+    pairs = [server_urls(part) for part in server.split(",") if part.strip()]
+    if not pairs:
+        raise ValueError(f"--server must look like http://host:port, got {server!r}")
+    return [base for base, _ in pairs], [ws for _, ws in pairs]

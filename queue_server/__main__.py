@@ -21,17 +21,20 @@ import datetime as dt
 import getpass
 import logging
 import os
+import signal
 import sqlite3
 import sys
+import threading
 import time
 from pathlib import Path
 
 import assets
-from queue_server.app import create_app, serve
+from queue_server.app import CONTEXT_KEY, create_app, serve
 from queue_server.core.accounts import ROLES, Accounts
 from queue_server.core.eventloop import loop_name, run
 from queue_server.core.siteconfig import load_config
 from queue_server.core.store import Store, backup
+from queue_server.core.storekind import SchemaTooNewError, pgstore_wanted
 from queue_server.domain.config import ConfigError, SiteConfig
 from queue_server.dossiers.builtin import BuiltinDossiers
 from queue_server.dossiers.config_file import load_dossier_config
@@ -49,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, force=True, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    refusal = _not_on_postgres(argv)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     if argv[:1] == ["user"]:
         return _user(argv[1:])
     if argv[:1] == ["backup"]:
@@ -65,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m queue_server", description="Xếp hàng queue server"
     )
     parser.add_argument("--config", default=DEFAULT_CONFIG, help="site configuration (TOML)")
-    parser.add_argument("--db", default=DEFAULT_DB, help="SQLite database file")
+    parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        help="SQLite database file, or postgresql://… (an active instance and standbys)",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
@@ -89,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    problem = _unwritable(args.db)
+    problem = None if pgstore_wanted(args.db) else _unwritable(args.db)
     if problem is not None:  # one line, not a traceback looping under Restart=always
         print(problem, file=sys.stderr)
         return 2
@@ -107,8 +118,52 @@ def main(argv: list[str] | None = None) -> int:
         dossiers=dossiers,
     )
     logging.getLogger("queue_server").info("event loop: %s", loop_name())
-    run(serve(app, args.host, args.port))
+    # PostgreSQL: an instance that may no longer write stops serving at once (its
+    # supervisor starts it again, as a standby).
+    app[CONTEXT_KEY].lost_observers.append(_stop_serving)
+    try:
+        run(serve(app, args.host, args.port))
+    except SchemaTooNewError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
+
+
+# What the command line cannot do yet on a PostgreSQL database (issue 19), and why.
+_NOT_ON_POSTGRES = {
+    "backup": "backup on PostgreSQL is not supported: use pg_dump, or the managed "
+    "service's backups",
+    "ship": "shipping a PostgreSQL database's log to the province is not supported yet",
+    "dossiers": "dossiers import on PostgreSQL is not supported yet: import into a SQLite "
+    "file, or through the server",
+}
+
+
+def _not_on_postgres(argv: list[str]) -> str | None:
+    """One line refusing a subcommand given a postgresql:// `--db` it cannot serve."""
+    command = argv[0] if argv else ""
+    if command not in _NOT_ON_POSTGRES:
+        return None
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--db" and i + 1 < len(argv) else arg.removeprefix("--db=")
+        if (arg == "--db" or arg.startswith("--db=")) and pgstore_wanted(value):
+            return f"error: {_NOT_ON_POSTGRES[command]}"
+    return None
+
+
+# An instance that lost its PostgreSQL lock exits within this time even if its clean
+# stop hangs (a writer blocked on a connection to a database it can no longer reach).
+LOST_EXIT_SECONDS = 10.0
+
+
+def _stop_serving(_reason: str) -> None:
+    """This instance may no longer write: stop serving now (the port closes first, so
+    clients and a load balancer turn to the standby), and exit (code 3) if the clean
+    stop takes longer than `LOST_EXIT_SECONDS`."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    timer = threading.Timer(LOST_EXIT_SECONDS, os._exit, (3,))
+    timer.daemon = True
+    timer.start()
 
 
 def warn_series(config: SiteConfig, voice_dir: str | None = None) -> None:
@@ -146,7 +201,7 @@ def _user(argv: list[str]) -> int:
             password = getpass.getpass(f"Mật khẩu cho {args.name}: ")
         else:
             password = sys.stdin.readline().rstrip("\n")
-    problem = _unwritable(args.db)
+    problem = None if pgstore_wanted(args.db) else _unwritable(args.db)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
@@ -160,9 +215,14 @@ def _user(argv: list[str]) -> int:
 
 async def _accounts(args: argparse.Namespace, password: str) -> str:
     """Do what `python -m queue_server user …` asked; what to print."""
-    store = await Store.open(args.db)  # migrates a new database
-    await store.close()
-    accounts = await Accounts.open(args.db)
+    if pgstore_wanted(args.db):  # beside a running server: no lock, no lease needed
+        from queue_server.core.pgstore import open_accounts
+
+        accounts = await open_accounts(args.db)
+    else:
+        store = await Store.open(args.db)  # migrates a new database
+        await store.close()
+        accounts = await Accounts.open(args.db)
     try:
         if args.action == "add":
             await accounts.add_user(args.name, args.role, password, full_name=args.full_name)

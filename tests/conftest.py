@@ -26,3 +26,22 @@ async def vp(tmp_path):
     """A virtual ESC/POS printer on loopback, 80 mm, keeping its jobs in tmp_path/prints."""
     async with VirtualPrinter(out_dir=tmp_path / "prints", width=576) as printer:
         yield printer
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """One throw-away PostgreSQL cluster for the whole session (initdb costs seconds):
+    the province tests and a centre's on PostgreSQL (issues 17, 19) share it."""
+    from tests.support.postgres import pg_cluster
+
+    with pg_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+async def pg_dsn(pg):
+    """A fresh database of its own on the session's cluster, dropped afterwards."""
+    from tests.support.province import fresh_database
+
+    async with fresh_database(pg) as dsn:
+        yield dsn

@@ -24,6 +24,7 @@ from queue_server.core.floor_metrics import FloorCollector
 from queue_server.core.hub import Hub
 from queue_server.core.metrics import Metrics
 from queue_server.core.store import Store
+from queue_server.core.storekind import pgstore_wanted
 from queue_server.domain.config import Device, SiteConfig
 from queue_server.domain.events import ConfigChanged, Event
 from queue_server.domain.procedures import Catalogue
@@ -53,6 +54,9 @@ class ServerContext:
         self.db_path = db_path
         self.enforce_hours = enforce_hours
         self.clock = clock
+        # Told once when this instance may no longer write (PostgreSQL: another took over,
+        # or the lock's session ended); the command line stops serving.
+        self.lost_observers: list[Callable[[str], None]] = []
         self.hub = Hub()
         self.metrics = Metrics()
         self.known_devices: dict[str, Device] = {}  # registered, not revoked (`device_keys`)
@@ -81,14 +85,24 @@ class ServerContext:
         engine = getattr(self, "engine", None)
         return self._seed if engine is None else engine.state.config
 
+    @property
+    def role(self) -> str:
+        """Active (SQLite: always), or on PostgreSQL standby, active, lost, stopped."""
+        leadership = getattr(self, "leadership", None)
+        return "active" if leadership is None else leadership.role
+
     async def open(self) -> None:
-        """Open the database (migrating it), load the day and start the single writer."""
-        self.store = await Store.open(self.db_path)
-        try:
-            self.accounts = await Accounts.open(self.db_path, writer=self.store.write)
-        except BaseException:
-            await self.store.close()
-            raise
+        """Open the database (migrating it), load the day and start the single writer.
+        On PostgreSQL, first wait to be the active instance (`core/leader.py`)."""
+        if pgstore_wanted(self.db_path):
+            await self._open_postgres()
+        else:
+            self.store = await Store.open(self.db_path)
+            try:
+                self.accounts = await Accounts.open(self.db_path, writer=self.store.write)
+            except BaseException:
+                await self.store.close()
+                raise
         self.config_book = ConfigBook(self.store)
         self.device_keys = DeviceKeys(self.store, self.known_devices)
         try:
@@ -104,6 +118,7 @@ class ServerContext:
         self.engine = Engine(config, self.store, enforce_hours=self.enforce_hours, clock=self.clock)
         self.engine.batch_observers.append(self.metrics.batch_size.observe)
         self.metrics.transactions.set_function(lambda: self.store.transactions)
+        self.metrics.active.set_function(lambda: float(self.role == "active"))
         try:
             await self.engine.start()
         except BaseException:
@@ -147,3 +162,39 @@ class ServerContext:
             await self.engine.stop()
         await self.accounts.close()
         await self.store.close()
+        if getattr(self, "leadership", None) is not None:
+            await self.leadership.release()
+
+    async def _open_postgres(self) -> None:
+        from queue_server.core.leader import Leadership  # a SQLite site needs no psycopg
+        from queue_server.core.pgstore import PgStore
+
+        dsn = str(self.db_path)
+        self.leadership = Leadership(dsn)
+        await self.leadership.acquire(self._lost)  # a standby waits here
+        try:
+            store = await PgStore.open_pg(dsn, self.leadership)
+        except BaseException:
+            await self.leadership.release()
+            raise
+        store.fence_observers.append(self._fenced)
+        self.store = store
+        self.accounts = Accounts(self.store.reader, writer=self.store.write)
+
+    def _lost(self, reason: str) -> None:
+        """The lock's session ended: write nothing more, and say so to the observers."""
+        store = self.store
+        fence = getattr(store, "fence", None)
+        if fence is not None:
+            fence(reason)  # calls `_fenced`
+        else:
+            self._fenced(reason)
+
+    def _fenced(self, reason: str) -> None:
+        if getattr(self, "leadership", None) is not None:
+            self.leadership.role = "lost"
+        for observe in self.lost_observers:
+            try:
+                observe(reason)
+            except Exception:
+                log.exception("lost-lock observer failed")

@@ -39,6 +39,7 @@ MAX_BATCH = 2000
 # busy: a batch of 20 costs little more than a batch of 2.
 BATCH_WINDOW = 0.001
 BUSY_BATCH = 4  # commands in a batch that make the writer wait for the next one
+RELOAD_RETRY_SECONDS = 1.0  # after a failed commit, between attempts to reload the state
 
 
 @dataclass(frozen=True)
@@ -335,7 +336,15 @@ class Engine:
 
     async def _reload(self) -> None:
         try:
-            await self._load()
+            while True:
+                try:
+                    await self._load()
+                    break
+                except Exception:
+                    # Not serving on the lost state meanwhile: a request retried with its
+                    # request id would be answered from a ticket that was never written.
+                    log.exception("reloading the state failed; refusing until it succeeds")
+                    await asyncio.sleep(RELOAD_RETRY_SECONDS)
         finally:
             self._reloading = False
             answers, self._after_reload = self._after_reload, []

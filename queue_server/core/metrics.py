@@ -34,6 +34,13 @@ class Metrics:
             "carries every batch that queued while the one before it was written)",
             registry=self.registry,
         )
+        # issue 19: which instance writes (1: active; 0: standby or lost its lock)
+        self.active = Gauge(
+            "xephang_active",
+            "1 while this instance is the active one (PostgreSQL: holds the lock and "
+            "the lease; SQLite: always)",
+            registry=self.registry,
+        )
         self.messages = Counter(
             "xephang_messages",
             "Messages to citizens handed to a channel, by outcome "

@@ -32,7 +32,7 @@ class Api:
         self.address_login_failures = RateLimit(ADDRESS_LOGIN_FAILURES, LOGIN_FAILURE_SECONDS)
 
     async def healthz(self, _request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "day": self.ctx.state.day})
+        return web.json_response({"ok": True, "day": self.ctx.state.day, "role": self.ctx.role})
 
     async def services(self, _request: web.Request) -> web.Response:
         return json_response(

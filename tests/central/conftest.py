@@ -1,23 +1,7 @@
-"""One throw-away PostgreSQL cluster for the whole test session (initdb costs seconds);
-each test gets its own database on it."""
+"""The province server on the session's throw-away PostgreSQL cluster (`pg`, `pg_dsn`:
+tests/conftest.py); each test gets its own database on it."""
 
 import pytest
-
-from tests.support.postgres import pg_cluster
-
-
-@pytest.fixture(scope="session")
-def pg():
-    with pg_cluster() as cluster:
-        yield cluster
-
-
-@pytest.fixture
-async def pg_dsn(pg):
-    from tests.support.province import fresh_database
-
-    async with fresh_database(pg) as dsn:
-        yield dsn
 
 
 @pytest.fixture

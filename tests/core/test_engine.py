@@ -248,3 +248,50 @@ async def test_batches_queued_behind_a_failed_commit_are_refused_not_half_kept(t
         ]
     assert stored == [*acked, after]  # exactly what was acknowledged, in order
     assert stored == [f"A{i:03d}" for i in range(1, len(stored) + 1)]  # no gap, no repeat
+
+
+async def test_a_failed_reload_keeps_refusing_until_the_state_is_rebuilt(tmp_path, monkeypatch):
+    """After a failed commit the state is reloaded; if that fails too (the database is
+    still away), the writer keeps refusing: a retry of the lost request must not be
+    answered from a ticket that only the lost state holds (issue 19)."""
+    from queue_server.core import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "RELOAD_RETRY_SECONDS", 0.05)
+    db = tmp_path / "q.db"
+    engine = await start_engine(db)
+    await issue(engine, request_id="first")
+    real_write, real_load = engine.store._write, engine.store._load_day
+    loads = 0
+
+    def fails_once(*args):
+        engine.store._write = real_write
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def load_fails_twice():
+        nonlocal loads
+        loads += 1
+        if loads <= 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real_load()
+
+    engine.store._write = fails_once
+    engine.store._load_day = load_fails_twice
+    with pytest.raises(QueueError, match="unavailable"):
+        await issue(engine, request_id="lost")
+    while True:  # the kiosk retries the same tap
+        try:
+            again = await issue(engine, request_id="lost")
+            break
+        except QueueError as err:
+            assert err.code == "unavailable"
+            await asyncio.sleep(0.02)
+    assert loads == 3 and again.ticket["number"] == "A002"
+    await stop_engine(engine)
+    with sqlite3.connect(db) as conn:
+        stored = [
+            n
+            for (n,) in conn.execute(
+                "SELECT json_extract(data, '$.number') FROM events WHERE type = 'ticket_issued'"
+            )
+        ]
+    assert stored == ["A001", "A002"]

@@ -1,7 +1,8 @@
 """Issues tickets as fast as it can and prints each one once it is acknowledged.
 
-Run as `python -m tests.support.crash_worker DB` by tests/core/test_crash_safety.py, which
-kills this process with SIGKILL mid-stream.
+Run as `python -m tests.support.crash_worker DB` by tests/core/test_crash_safety.py (and
+tests/pgsite/test_store_parity.py, DB a postgresql:// URL), which kills this process
+with SIGKILL mid-stream.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ import asyncio
 import sys
 
 from queue_server.core.engine import Engine
-from queue_server.core.store import Store
 from queue_server.domain import commands as c
 from tests.support.siteconfig import small_site
+from tests.support.stores import open_store
 
 
 async def main(db: str) -> None:
-    engine = Engine(small_site(), await Store.open(db), enforce_hours=False)
+    engine = Engine(small_site(), await open_store(db), enforce_hours=False)
     await engine.start()
 
     async def kiosk(k: int) -> None:
