@@ -286,6 +286,11 @@ class QueueClient:
                 await ws.send(frame, text=True)
                 result = await future
         except ConnectionClosed:
+            # The socket is gone although the reader has not seen it yet: say so now, or a
+            # caller that retries on NotConnected finds us "connected" again without ever
+            # yielding, and spins.
+            if self._ws is ws and self.state == "connected":
+                self._set_state("disconnected")
             raise NotConnected("connection closed") from None
         except TimeoutError:
             raise RequestTimeout(f"no answer to {type} in {self.request_timeout} s") from None

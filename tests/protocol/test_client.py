@@ -245,3 +245,26 @@ async def test_timeout_and_no_leaked_tasks(server, no_tracebacks):
     await client.stop()
     assert asyncio.all_tasks() - before == set()
     assert client._pending == {}
+
+
+async def test_a_socket_closed_under_a_retrying_caller_does_not_spin(server, no_tracebacks):
+    """The socket dies; before the reader sees it, a request fails at once. A caller that
+    waits to be connected and retries must then wait, not find the client "connected"
+    again and spin without ever yielding (seen: a kiosk loop grew to 5 GB)."""
+    from websockets.protocol import State
+
+    async with QueueClient(ws_url(server.base), role="kiosk", token=KIOSK_TOKEN) as kiosk:
+        ws = kiosk._ws
+        assert ws is not None
+        ws.transport.abort()
+        while ws.state is not State.CLOSED:
+            await asyncio.sleep(0)
+        spins = 0
+        while spins < 1000:
+            await kiosk.wait_connected(10)
+            try:
+                await kiosk.issue(BIRTH)
+                break
+            except NotConnected:
+                spins += 1
+        assert spins <= 1
