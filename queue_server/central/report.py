@@ -19,7 +19,16 @@ import openpyxl
 from queue_protocol.codec import loads
 from queue_protocol.errors import QueueError
 from queue_server.central.accounts import Leader
-from queue_server.domain.province import COUNTS, GROUPINGS, bookings, figures
+from queue_server.domain.province import (
+    COUNTS,
+    GROUPINGS,
+    HISTOGRAMS,
+    PERCENTILES,
+    SERVICES,
+    WAITS,
+    bookings,
+    figures,
+)
 from queue_server.domain.report import TARGET_MINUTES
 
 MAX_DAYS = 400
@@ -32,20 +41,59 @@ _COLUMN = {
     "counter": "f.counter",
     "officer": "f.officer",
     "hour": "f.hour",
+    "procedure": "f.procedure",
 }
 
 
 def _sums(table: str) -> str:
     cols = [f"sum(f.{c}) AS {c}" for c in COUNTS[table]]
-    if table != "fig_staff":
+    if table in WAITS:
         cols += ["sum(f.waits) AS waits", "sum(f.wait_sum) AS wait_sum"]
         cols += ["max(f.wait_max) AS wait_max"]
         cols += [f"sum(f.within_{m}) AS within_{m}" for m in TARGET_MINUTES]
-    if table != "fig_hour":
+    if table in SERVICES:
         cols += ["sum(f.services) AS services", "sum(f.service_sum) AS service_sum"]
         cols += ["max(f.service_max) AS service_max"]
         cols += ["sum(f.rated) AS rated", "sum(f.satisfied) AS satisfied"]
     return ", ".join(cols)
+
+
+def _grouped(table: str, keys: tuple[str, ...], where: str) -> str:
+    """The rollup's sums for a period, per group of `keys`, with the minute each
+    percentile's rank falls in (`wait_p50_minute`, …) from the rollup's histogram:
+    the histogram's counts added up per group and minute, then the first minute whose
+    running count reaches the rank (nearest rank: ceil(p × count), as the site's
+    `stats`, in the same floating point)."""
+    keyed = ", ".join(f"{_COLUMN[k]} AS {k}" for k in keys)
+    columns = ", ".join(_COLUMN[k] for k in keys)
+    names = ", ".join(keys)
+    kinds = [("wait", "waits")] if table in WAITS else []
+    kinds += [("service", "services")] if table in SERVICES else []
+    per_minute = ", ".join(f"sum(f.{n})::int AS {n}" for _, n in kinds)
+    window = f"PARTITION BY {names}" if keys else ""
+    running = ", ".join(
+        f"sum({n}) OVER ({window} ORDER BY minute) AS {n}_upto, sum({n}) OVER ({window}) AS {n}_all"
+        for _, n in kinds
+    )
+    ranks = ", ".join(
+        f"min(minute) FILTER (WHERE {n}_all > 0 AND {n}_upto >= ceil({p}::float8 * {n}_all)) "
+        f"AS {kind}_{name}_minute"
+        for kind, n in kinds
+        for name, p in PERCENTILES.items()
+    )
+    group = f"GROUP BY {columns}" if keys else ""
+    return (
+        f"WITH sums AS (SELECT {keyed}{', ' if keys else ''}{_sums(table)} FROM {table} f "
+        f"JOIN sites s ON s.id = f.site_id WHERE {where} {group}), "
+        f"h AS (SELECT {keyed}{', ' if keys else ''}f.minute, {per_minute} "
+        f"FROM {HISTOGRAMS[table]} f JOIN sites s ON s.id = f.site_id WHERE {where} "
+        f"GROUP BY {columns}{', ' if keys else ''}f.minute), "
+        f"c AS (SELECT {names}{', ' if keys else ''}minute, {running} FROM h), "
+        f"r AS (SELECT {names}{', ' if keys else ''}{ranks} FROM c "
+        f"{'GROUP BY ' + names if keys else ''}) "
+        f"SELECT * FROM sums "
+        + (f"LEFT JOIN r USING ({names}) ORDER BY {names}" if keys else "LEFT JOIN r ON true")
+    )
 
 
 def period(first: str | None, last: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -68,29 +116,12 @@ async def province_report(
         raise QueueError("bad_request", f"by: one of {', '.join(GROUPINGS)}")
     table, keys = GROUPINGS[by]
     scope, args = leader.where(3)
-    keyed = ", ".join(f"{_COLUMN[k]} AS {k}" for k in keys)
-    columns = ", ".join(_COLUMN[k] for k in keys)
-    nobody = "AND f.officer <> '' " if by == "officer" else ""  # no one signed in
-    sql = (
-        f"SELECT {keyed}, {_sums(table)} FROM {table} f JOIN sites s ON s.id = f.site_id "
-        f"WHERE f.day BETWEEN $1 AND $2 AND {scope} {nobody}"
-        f"GROUP BY {columns} ORDER BY {columns}"
-    )
+    where = f"f.day BETWEEN $1 AND $2 AND {scope}"
+    nobody = " AND f.officer <> ''" if by == "officer" else ""  # no one signed in
     own, own_args = leader.where(1)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
-        rows = await conn.fetch(sql, first, last, *args)
-        if table == "fig_service":  # the totals are the rows added up: no second scan
-            total = _added_up([dict(r) for r in rows])
-        else:
-            total = dict(
-                await conn.fetchrow(
-                    f"SELECT {_sums('fig_service')} FROM fig_service f JOIN sites s "
-                    f"ON s.id = f.site_id WHERE f.day BETWEEN $1 AND $2 AND {scope}",
-                    first,
-                    last,
-                    *args,
-                )
-            )
+        rows = await conn.fetch(_grouped(table, keys, where + nobody), first, last, *args)
+        total = dict(await conn.fetchrow(_grouped("fig_service", (), where), first, last, *args))
         booked = await conn.fetchrow(
             "SELECT coalesce(sum(made), 0) AS made, coalesce(sum(checked_in), 0) AS "
             "checked_in, coalesce(sum(late), 0) AS late, coalesce(sum(cancelled), 0) AS "
@@ -136,24 +167,13 @@ async def province_report(
     }
 
 
-def _added_up(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The sums of `fig_service` over all `rows`: counts and sums added, maxima the max."""
-    out: dict[str, Any] = {}
-    for name in (c.split(" AS ")[1] for c in _sums("fig_service").split(", ")):
-        values = [r[name] for r in rows if r[name] is not None]
-        if name.endswith("_max"):
-            out[name] = max(values, default=None)
-        else:
-            out[name] = sum(values)
-    return out
-
-
 def _zeroed(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (0 if v is None and not k.endswith("_max") else v) for k, v in row.items()}
 
 
 def _labels(sites: list, names: list) -> dict[str, dict[Any, str]]:
     services: dict[Any, str] = {}
+    procedures: dict[Any, str] = {}
     counters: dict[Any, str] = {}
     site_names: dict[Any, str] = {}
     for s in sites:
@@ -161,10 +181,18 @@ def _labels(sites: list, names: list) -> dict[str, dict[Any, str]]:
         site_names[s["id"]] = s["name"]
         for key, names_of in meta.get("services", {}).items():
             services.setdefault(key, names_of.get("name", key))
+        for key, names_of in meta.get("procedures", {}).items():
+            procedures.setdefault(key, names_of.get("name", key))
         for number, name in meta.get("counters", {}).items():
             counters[(s["id"], int(number))] = name
     officers = {(n["site_id"], n["username"]): n["name"] for n in names}
-    return {"service": services, "counter": counters, "site": site_names, "officer": officers}
+    return {
+        "service": services,
+        "procedure": procedures,
+        "counter": counters,
+        "site": site_names,
+        "officer": officers,
+    }
 
 
 def _row(row: dict[str, Any], keys: tuple[str, ...], labels: dict) -> dict[str, Any]:
@@ -177,6 +205,8 @@ def _row(row: dict[str, Any], keys: tuple[str, ...], labels: dict) -> dict[str, 
     if "service" in out:  # "service" is also the service times' figure
         out["service_id"] = out.pop("service")
         out["name"] = labels["service"].get(out["service_id"], out["service_id"])
+    if "procedure" in out:
+        out["name"] = labels["procedure"].get(out["procedure"], out["procedure"])
     if "counter" in out:
         out["name"] = labels["counter"].get((out["site_id"], out["counter"]), "")
     if "officer" in out:
@@ -196,11 +226,15 @@ FIGURE_COLUMNS = (  # (header: Vietnamese first, English second; path into a row
     ("Chuyển / Transferred", ("transferred",)),
     ("Số lượt chờ / Waits", ("wait", "count")),
     ("Chờ TB (giây) / Mean wait (s)", ("wait", "mean")),
+    ("Chờ trung vị (giây) / Median wait (s)", ("wait", "p50")),
+    ("Chờ p90 (giây) / 90th percentile wait (s)", ("wait", "p90")),
     ("Chờ lâu nhất (giây) / Longest wait (s)", ("wait", "max")),
     ("Trong 15 phút / Within 15 min", ("within_15",)),
     ("Trong 30 phút / Within 30 min", ("within_30",)),
     ("Lượt phục vụ / Services", ("service", "count")),
     ("Phục vụ TB (giây) / Mean service (s)", ("service", "mean")),
+    ("Phục vụ trung vị (giây) / Median service (s)", ("service", "p50")),
+    ("Phục vụ p90 (giây) / 90th percentile service (s)", ("service", "p90")),
     ("Lượt đánh giá / Ratings", ("rated",)),
     ("Hài lòng / Satisfied", ("satisfied",)),
 )
@@ -215,6 +249,7 @@ KEY_HEADERS = {
     "officer": "Cán bộ / Officer",
     "name": "Tên / Name",
     "hour": "Giờ / Hour",
+    "procedure": "Thủ tục / Procedure",
 }
 
 
