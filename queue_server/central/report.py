@@ -20,10 +20,11 @@ from queue_protocol.codec import loads
 from queue_protocol.errors import QueueError
 from queue_server.central.accounts import Leader
 from queue_server.domain.province import (
+    BUCKETS,
     COUNTS,
     GROUPINGS,
     HISTOGRAMS,
-    PERCENTILES,
+    PREFIX,
     SERVICES,
     WAITS,
     bookings,
@@ -59,41 +60,25 @@ def _sums(table: str) -> str:
 
 
 def _grouped(table: str, keys: tuple[str, ...], where: str) -> str:
-    """The rollup's sums for a period, per group of `keys`, with the minute each
-    percentile's rank falls in (`wait_p50_minute`, …) from the rollup's histogram:
-    the histogram's counts added up per group and minute, then the first minute whose
-    running count reaches the rank (nearest rank: ceil(p × count), as the site's
-    `stats`, in the same floating point)."""
-    keyed = ", ".join(f"{_COLUMN[k]} AS {k}" for k in keys)
-    columns = ", ".join(_COLUMN[k] for k in keys)
+    """The rollup's sums for a period, per group of `keys`, with the group's histogram
+    (its bucket columns summed the same way, from the rollup's `HISTOGRAMS` table)."""
+    keyed = "".join(f"{_COLUMN[k]} AS {k}, " for k in keys)
+    group = f"GROUP BY {', '.join(_COLUMN[k] for k in keys)}" if keys else ""
+    kinds = [PREFIX["wait"]] if table in WAITS else []
+    kinds += [PREFIX["service"]] if table in SERVICES else []
+    buckets = ", ".join(f"sum(f.{k}{n}) AS {k}{n}" for k in kinds for n in range(len(BUCKETS)))
+    sums = (
+        f"SELECT {keyed}{_sums(table)} FROM {table} f JOIN sites s ON s.id = f.site_id "
+        f"WHERE {where} {group}"
+    )
+    histograms = (
+        f"SELECT {keyed}{buckets} FROM {HISTOGRAMS[table]} f JOIN sites s "
+        f"ON s.id = f.site_id WHERE {where} {group}"
+    )
+    if not keys:
+        return f"SELECT * FROM ({sums}) a CROSS JOIN ({histograms}) b"
     names = ", ".join(keys)
-    kinds = [("wait", "waits")] if table in WAITS else []
-    kinds += [("service", "services")] if table in SERVICES else []
-    per_minute = ", ".join(f"sum(f.{n})::int AS {n}" for _, n in kinds)
-    window = f"PARTITION BY {names}" if keys else ""
-    running = ", ".join(
-        f"sum({n}) OVER ({window} ORDER BY minute) AS {n}_upto, sum({n}) OVER ({window}) AS {n}_all"
-        for _, n in kinds
-    )
-    ranks = ", ".join(
-        f"min(minute) FILTER (WHERE {n}_all > 0 AND {n}_upto >= ceil({p}::float8 * {n}_all)) "
-        f"AS {kind}_{name}_minute"
-        for kind, n in kinds
-        for name, p in PERCENTILES.items()
-    )
-    group = f"GROUP BY {columns}" if keys else ""
-    return (
-        f"WITH sums AS (SELECT {keyed}{', ' if keys else ''}{_sums(table)} FROM {table} f "
-        f"JOIN sites s ON s.id = f.site_id WHERE {where} {group}), "
-        f"h AS (SELECT {keyed}{', ' if keys else ''}f.minute, {per_minute} "
-        f"FROM {HISTOGRAMS[table]} f JOIN sites s ON s.id = f.site_id WHERE {where} "
-        f"GROUP BY {columns}{', ' if keys else ''}f.minute), "
-        f"c AS (SELECT {names}{', ' if keys else ''}minute, {running} FROM h), "
-        f"r AS (SELECT {names}{', ' if keys else ''}{ranks} FROM c "
-        f"{'GROUP BY ' + names if keys else ''}) "
-        f"SELECT * FROM sums "
-        + (f"LEFT JOIN r USING ({names}) ORDER BY {names}" if keys else "LEFT JOIN r ON true")
-    )
+    return f"SELECT * FROM ({sums}) a LEFT JOIN ({histograms}) b USING ({names}) ORDER BY {names}"
 
 
 def period(first: str | None, last: str | None, today: dt.date) -> tuple[dt.date, dt.date]:

@@ -30,6 +30,58 @@ from __future__ import annotations
 
 import asyncpg
 
+from queue_server.domain.province import BUCKETS
+
+# The histograms (issue 17): one row per rollup group, with a column per bucket of
+# `domain/province.BUCKETS` — w0… for waits, s0… for services — so a period's
+# histogram of a group is plain sums, as the rollups' figures are (a row per bucket
+# would make the report read some fifty times more rows).
+_HISTOGRAMS = {  # table → (its key columns, the kinds it counts)
+    "hist_service": ("service text NOT NULL", ("w", "s")),
+    "hist_staff": ("counter integer NOT NULL, officer text NOT NULL", ("s",)),
+    "hist_hour": ("hour smallint NOT NULL", ("w",)),
+    "hist_procedure": ("procedure text NOT NULL", ("s",)),
+}
+
+
+def _bucket_columns(kinds: tuple[str, ...]) -> list[str]:
+    return [f"{k}{n}" for k in kinds for n in range(len(BUCKETS))]
+
+
+def _histogram_tables() -> str:
+    out = []
+    for table, (keys, kinds) in _HISTOGRAMS.items():
+        names = ", ".join(k.split()[0] for k in keys.split(", "))
+        columns = ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in _bucket_columns(kinds))
+        out.append(
+            f"CREATE TABLE {table} (day date NOT NULL, site_id text NOT NULL, {keys}, "
+            f"{columns}, PRIMARY KEY (day, site_id, {names}));"
+        )
+    return "\n".join(out)
+
+
+def _histogram_flush() -> str:
+    """Each delta table (`d_hist_*`: a row per wait or service) pivoted into its
+    histogram's bucket columns and added to the stored rows."""
+    out = []
+    for table, (keys, kinds) in _HISTOGRAMS.items():
+        key = "day, site_id, " + ", ".join(k.split()[0] for k in keys.split(", "))
+        columns = _bucket_columns(kinds)
+        pivot = ", ".join(
+            f"coalesce(sum({c[0]}) FILTER (WHERE bucket = {c[1:]}), 0)" for c in columns
+        )
+        add = ", ".join(f"{c} = f.{c} + excluded.{c}" for c in columns)
+        out.append(
+            f"INSERT INTO {table} AS f ({key}, {', '.join(columns)}) "
+            f"SELECT {key}, {pivot} FROM pg_temp.d_{table} GROUP BY {key} "
+            f"ON CONFLICT ({key}) DO UPDATE SET {add}; DELETE FROM pg_temp.d_{table};"
+        )
+    return "\n".join(out)
+
+
+_HISTOGRAM_TABLES = _histogram_tables()
+_HISTOGRAM_FLUSH = _histogram_flush()
+
 MIGRATIONS: list[str] = [
     # 1: sites, their event logs, leaders' accounts
     """
@@ -465,9 +517,9 @@ MIGRATIONS: list[str] = [
     END;
     $$;
     """,
-    # 4: issue 17 — by procedure, and percentiles from minute histograms
+    # 4: issue 17 — by procedure, and percentiles from histograms
     """
-    -- issue 17: the procedure rollup and the minute histograms (percentiles)
+    -- issue 17: the procedure rollup and the histograms (percentiles)
     ALTER TABLE ticket_state ADD COLUMN procedures text[] NOT NULL DEFAULT '{}';
     CREATE TABLE fig_procedure (
         day date NOT NULL,
@@ -483,46 +535,17 @@ MIGRATIONS: list[str] = [
         satisfied integer NOT NULL DEFAULT 0,
         PRIMARY KEY (day, site_id, procedure)
     );
-    -- How many waits and services ended in each whole minute (`minute` = floor(seconds
-    -- / 60)), per rollup group: a period's percentiles are nearest ranks on the sums.
-    CREATE TABLE hist_service (
-        day date NOT NULL,
-        site_id text NOT NULL,
-        service text NOT NULL,
-        minute smallint NOT NULL,
-        waits integer NOT NULL DEFAULT 0,
-        services integer NOT NULL DEFAULT 0,
-        PRIMARY KEY (day, site_id, service, minute)
-    );
-    CREATE TABLE hist_staff (
-        day date NOT NULL,
-        site_id text NOT NULL,
-        counter integer NOT NULL,
-        officer text NOT NULL,
-        minute smallint NOT NULL,
-        services integer NOT NULL DEFAULT 0,
-        PRIMARY KEY (day, site_id, counter, officer, minute)
-    );
-    CREATE TABLE hist_hour (
-        day date NOT NULL,
-        site_id text NOT NULL,
-        hour smallint NOT NULL,
-        minute smallint NOT NULL,
-        waits integer NOT NULL DEFAULT 0,
-        PRIMARY KEY (day, site_id, hour, minute)
-    );
-    CREATE TABLE hist_procedure (
-        day date NOT NULL,
-        site_id text NOT NULL,
-        procedure text NOT NULL,
-        minute smallint NOT NULL,
-        services integer NOT NULL DEFAULT 0,
-        PRIMARY KEY (day, site_id, procedure, minute)
-    );
-
-    CREATE FUNCTION minute_of(p_seconds double precision) RETURNS smallint
-    LANGUAGE sql IMMUTABLE AS $$ SELECT least(floor(p_seconds / 60), 32767)::smallint $$;
-
+    -- The bucket of a time (domain/province.bucket_of): whole minutes up to an hour,
+    -- 5 minutes up to two hours, a quarter of an hour up to four, then one bucket.
+    CREATE FUNCTION bucket_of(p double precision) RETURNS smallint
+    LANGUAGE sql IMMUTABLE AS $$
+        SELECT (CASE WHEN p < 3600 THEN floor(greatest(p, 0) / 60)
+            WHEN p < 7200 THEN 60 + floor((p - 3600) / 300)
+            WHEN p < 14400 THEN 72 + floor((p - 7200) / 900) ELSE 80 END)::smallint
+    $$;
+    """
+    + _HISTOGRAM_TABLES
+    + """
     CREATE OR REPLACE FUNCTION bump_service(
         p_site text, p_day date, p_service text,
         p_issued int DEFAULT 0, p_served int DEFAULT 0, p_no_show int DEFAULT 0,
@@ -539,12 +562,12 @@ MIGRATIONS: list[str] = [
             p_wait, coalesce((p_wait <= 900)::int, 0), coalesce((p_wait <= 1800)::int, 0),
             (p_spent IS NOT NULL)::int, coalesce(p_spent, 0), p_spent, p_rated, p_satisfied);
         IF p_wait IS NOT NULL THEN
-            INSERT INTO pg_temp.d_hist_service (day, site_id, service, minute, waits)
-            VALUES (p_day, p_site, p_service, minute_of(p_wait), 1);
+            INSERT INTO pg_temp.d_hist_service VALUES (p_day, p_site, p_service,
+                bucket_of(p_wait), 1, 0);
         END IF;
         IF p_spent IS NOT NULL THEN
-            INSERT INTO pg_temp.d_hist_service (day, site_id, service, minute, services)
-            VALUES (p_day, p_site, p_service, minute_of(p_spent), 1);
+            INSERT INTO pg_temp.d_hist_service VALUES (p_day, p_site, p_service,
+                bucket_of(p_spent), 0, 1);
         END IF;
     END;
     $$;
@@ -564,8 +587,8 @@ MIGRATIONS: list[str] = [
             p_transferred, (p_spent IS NOT NULL)::int, coalesce(p_spent, 0), p_spent,
             p_rated, p_satisfied);
         IF p_spent IS NOT NULL THEN
-            INSERT INTO pg_temp.d_hist_staff (day, site_id, counter, officer, minute, services)
-            VALUES (p_day, p_site, p_counter, coalesce(p_officer, ''), minute_of(p_spent), 1);
+            INSERT INTO pg_temp.d_hist_staff VALUES (p_day, p_site, p_counter,
+                coalesce(p_officer, ''), bucket_of(p_spent), 1);
         END IF;
     END;
     $$;
@@ -582,8 +605,7 @@ MIGRATIONS: list[str] = [
         VALUES (p_day, p_site, h, p_issued, (p_wait IS NOT NULL)::int, coalesce(p_wait, 0),
             p_wait, coalesce((p_wait <= 900)::int, 0), coalesce((p_wait <= 1800)::int, 0));
         IF p_wait IS NOT NULL THEN
-            INSERT INTO pg_temp.d_hist_hour (day, site_id, hour, minute, waits)
-            VALUES (p_day, p_site, h, minute_of(p_wait), 1);
+            INSERT INTO pg_temp.d_hist_hour VALUES (p_day, p_site, h, bucket_of(p_wait), 1);
         END IF;
     END;
     $$;
@@ -605,12 +627,13 @@ MIGRATIONS: list[str] = [
             (p_spent IS NOT NULL)::int, coalesce(p_spent, 0), p_spent, p_rated, p_satisfied
         FROM unnest(p_procedures) AS p;
         IF p_spent IS NOT NULL THEN
-            INSERT INTO pg_temp.d_hist_procedure (day, site_id, procedure, minute, services)
-            SELECT p_day, p_site, p, minute_of(p_spent), 1 FROM unnest(p_procedures) AS p;
+            INSERT INTO pg_temp.d_hist_procedure
+            SELECT p_day, p_site, p, bucket_of(p_spent), 1 FROM unnest(p_procedures) AS p;
         END IF;
     END;
     $$;
 
+    -- The slice's procedure rows and histogram counts, added at once (as flush_rollups).
     CREATE FUNCTION flush_histograms() RETURNS void LANGUAGE plpgsql AS $$
     BEGIN
         INSERT INTO fig_procedure AS f (day, site_id, procedure, served, no_show,
@@ -629,29 +652,9 @@ MIGRATIONS: list[str] = [
             rated = f.rated + excluded.rated,
             satisfied = f.satisfied + excluded.satisfied;
         DELETE FROM pg_temp.d_procedure;
-        INSERT INTO hist_service AS f (day, site_id, service, minute, waits, services)
-        SELECT day, site_id, service, minute, sum(waits), sum(services)
-        FROM pg_temp.d_hist_service GROUP BY day, site_id, service, minute
-        ON CONFLICT (day, site_id, service, minute) DO UPDATE SET
-            waits = f.waits + excluded.waits, services = f.services + excluded.services;
-        DELETE FROM pg_temp.d_hist_service;
-        INSERT INTO hist_staff AS f (day, site_id, counter, officer, minute, services)
-        SELECT day, site_id, counter, officer, minute, sum(services)
-        FROM pg_temp.d_hist_staff GROUP BY day, site_id, counter, officer, minute
-        ON CONFLICT (day, site_id, counter, officer, minute) DO UPDATE SET
-            services = f.services + excluded.services;
-        DELETE FROM pg_temp.d_hist_staff;
-        INSERT INTO hist_hour AS f (day, site_id, hour, minute, waits)
-        SELECT day, site_id, hour, minute, sum(waits)
-        FROM pg_temp.d_hist_hour GROUP BY day, site_id, hour, minute
-        ON CONFLICT (day, site_id, hour, minute) DO UPDATE SET waits = f.waits + excluded.waits;
-        DELETE FROM pg_temp.d_hist_hour;
-        INSERT INTO hist_procedure AS f (day, site_id, procedure, minute, services)
-        SELECT day, site_id, procedure, minute, sum(services)
-        FROM pg_temp.d_hist_procedure GROUP BY day, site_id, procedure, minute
-        ON CONFLICT (day, site_id, procedure, minute) DO UPDATE SET
-            services = f.services + excluded.services;
-        DELETE FROM pg_temp.d_hist_procedure;
+    """
+    + _HISTOGRAM_FLUSH
+    + """
     END;
     $$;
 
@@ -674,10 +677,15 @@ MIGRATIONS: list[str] = [
             CREATE TEMP TABLE IF NOT EXISTS d_staff (LIKE fig_staff);
             CREATE TEMP TABLE IF NOT EXISTS d_hour (LIKE fig_hour);
             CREATE TEMP TABLE d_procedure (LIKE fig_procedure INCLUDING DEFAULTS);
-            CREATE TEMP TABLE d_hist_service (LIKE hist_service INCLUDING DEFAULTS);
-            CREATE TEMP TABLE d_hist_staff (LIKE hist_staff INCLUDING DEFAULTS);
-            CREATE TEMP TABLE d_hist_hour (LIKE hist_hour INCLUDING DEFAULTS);
-            CREATE TEMP TABLE d_hist_procedure (LIKE hist_procedure INCLUDING DEFAULTS);
+            -- one row per wait or service: its group, its bucket, which of the two
+            CREATE TEMP TABLE d_hist_service (day date, site_id text, service text,
+                bucket smallint, w int, s int);
+            CREATE TEMP TABLE d_hist_staff (day date, site_id text, counter int,
+                officer text, bucket smallint, s int);
+            CREATE TEMP TABLE d_hist_hour (day date, site_id text, hour smallint,
+                bucket smallint, w int);
+            CREATE TEMP TABLE d_hist_procedure (day date, site_id text, procedure text,
+                bucket smallint, s int);
         END IF;
         SELECT * INTO s FROM sites WHERE id = p_site FOR UPDATE;
         FOR ev IN

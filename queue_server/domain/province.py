@@ -4,14 +4,16 @@ The definitions are the site report's (`queue_server/domain/report.py`): the rol
 hold, per group, how many waits ended and their sum, maximum and how many were within
 each target, and the same for services; a mean here is the site's mean of the same
 values, a share the site's `share`. Percentiles (median, p90) are nearest ranks, as the
-site's, on minute histograms (`HISTOGRAMS`: how many waits and services ended in each
-whole minute, per group): the rank's minute is found exactly, and the figure given is
-the middle of that minute (never more than the group's maximum) — within half a
-minute (`PERCENTILE_RESOLUTION`) of the site report's value.
+site's, on histograms kept per group (`HISTOGRAMS`: how many waits and services ended
+in each bucket of `BUCKETS`: whole minutes up to an hour, 5 minutes up to two hours, a
+quarter of an hour up to four, then one): the rank's bucket is found exactly, and the
+figure given is the bucket's middle (never more than the group's maximum) — within
+half a bucket (`resolution`: 30 s under an hour) of the site report's value.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from queue_server.domain.report import TARGET_MINUTES, share
@@ -46,37 +48,79 @@ HISTOGRAMS = {
     "fig_procedure": "hist_procedure",
 }
 PERCENTILES = {"p50": 0.5, "p90": 0.9}
-BUCKET_SECONDS = 60
-PERCENTILE_RESOLUTION = BUCKET_SECONDS / 2  # at most this far from the exact value
+# The histograms' buckets: (up to, width) in seconds — whole minutes up to an hour, five
+# minutes up to two hours, a quarter of an hour up to four; then one bucket.
+BANDS = ((3600, 60), (7200, 300), (14400, 900))
 
 
-def percentile(minute: int | None, maximum: float | None) -> float | None:
-    """The figure for a rank found in `minute`: the minute's middle, at most the maximum."""
-    if minute is None:
+def _bounds() -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    start = 0.0
+    for upto, width in BANDS:
+        out += [(lower, lower + width) for lower in range(int(start), upto, width)]
+        start = upto
+    return out + [(start, math.inf)]
+
+
+BUCKETS = _bounds()  # bucket n: [lower, upper) seconds
+PREFIX = {"wait": "w", "service": "s"}  # the histogram columns: w0…w80, s0…s80
+
+
+def bucket_of(seconds: float) -> int:
+    """The bucket a time falls in (the database's `bucket_of`)."""
+    start, first = 0.0, 0
+    for upto, width in BANDS:
+        if seconds < upto:
+            return first + int((max(0.0, seconds) - start) // width)
+        first += int((upto - start) // width)
+        start = upto
+    return first
+
+
+def resolution(seconds: float) -> float:
+    """How far a percentile near `seconds` may be from the exact one: half its bucket."""
+    lower, upper = BUCKETS[bucket_of(seconds)]
+    return (upper - lower) / 2
+
+
+def percentile(counts: list[int], p: float, maximum: float | None) -> float | None:
+    """The nearest-rank percentile `p` of a histogram (`counts` per bucket), as the
+    site's `stats` ranks (ceil(p × n)): the middle of the bucket the rank falls in, at
+    most the maximum (the last bucket, unbounded: the maximum)."""
+    n = sum(counts)
+    if not n:
         return None
-    middle = minute * BUCKET_SECONDS + PERCENTILE_RESOLUTION
-    return round(middle if maximum is None else min(middle, maximum), 1)
+    rank, seen = max(1, math.ceil(p * n)), 0
+    for bucket, count in enumerate(counts):
+        seen += count
+        if seen >= rank:
+            lower, upper = BUCKETS[bucket]
+            middle = (lower + upper) / 2
+            if maximum is None:
+                return None if math.isinf(middle) else round(middle, 1)
+            return round(min(middle, maximum), 1)
+    return None
 
 
 def summary(
-    count: int, total: float, maximum: float | None, minutes: dict[str, int | None] | None = None
+    count: int, total: float, maximum: float | None, counts: list[int] | None = None
 ) -> dict[str, Any]:
-    """count, mean, p50, p90 and max, rounded as the site report's `stats`; `minutes`:
-    the minute each percentile's rank falls in."""
+    """count, mean, p50, p90 and max, rounded as the site report's `stats`; `counts`:
+    the group's histogram."""
     if not count:
         return {"count": 0, "mean": None, "p50": None, "p90": None, "max": None}
-    minutes = minutes or {}
     return {
         "count": count,
         "mean": round(total / count, 1),
-        **{p: percentile(minutes.get(p), maximum) for p in PERCENTILES},
+        **{k: percentile(counts or [], p, maximum) for k, p in PERCENTILES.items()},
         "max": None if maximum is None else round(maximum, 1),
     }
 
 
-def ranks_of(row: dict[str, Any], kind: str) -> dict[str, int | None]:
-    """The minutes of `kind`'s (wait, service) percentiles in a row (`{kind}_p50_minute`…)."""
-    return {p: row.get(f"{kind}_{p}_minute") for p in PERCENTILES}
+def histogram(row: dict[str, Any], kind: str) -> list[int]:
+    """A row's histogram of `kind` (wait, service): its columns w0… or s0…, summed."""
+    prefix = PREFIX[kind]
+    return [int(row.get(f"{prefix}{n}") or 0) for n in range(len(BUCKETS))]
 
 
 def figures(row: dict[str, Any]) -> dict[str, Any]:
@@ -88,12 +132,15 @@ def figures(row: dict[str, Any]) -> dict[str, Any]:
     }
     if "waits" in row:
         waits = int(row["waits"])
-        out["wait"] = summary(waits, row["wait_sum"], row["wait_max"], ranks_of(row, "wait"))
+        out["wait"] = summary(waits, row["wait_sum"], row["wait_max"], histogram(row, "wait"))
         for m in TARGET_MINUTES:
             out[f"within_{m}"] = share(int(row[f"within_{m}"]), waits)
     if "services" in row:
         out["service"] = summary(
-            int(row["services"]), row["service_sum"], row["service_max"], ranks_of(row, "service")
+            int(row["services"]),
+            row["service_sum"],
+            row["service_max"],
+            histogram(row, "service"),
         )
     if "rated" in row:
         out["rated"] = int(row["rated"])
