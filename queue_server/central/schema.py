@@ -521,6 +521,8 @@ MIGRATIONS: list[str] = [
     """
     -- issue 17: the procedure rollup and the histograms (percentiles)
     ALTER TABLE ticket_state ADD COLUMN procedures text[] NOT NULL DEFAULT '{}';
+    -- parked at its counter since (a hold is not service time, as at the site)
+    ALTER TABLE ticket_state ADD COLUMN held_at double precision;
     CREATE TABLE fig_procedure (
         day date NOT NULL,
         site_id text NOT NULL,
@@ -785,6 +787,17 @@ MIGRATIONS: list[str] = [
                     queued_at = t.queued_at, called_at = t.called_at, counter = t.counter,
                     officer = t.officer
                 WHERE site_id = p_site AND ticket_id = t.ticket_id;
+            ELSIF ev.type = 'ticket_held' THEN
+                UPDATE ticket_state SET held_at = ev.at
+                WHERE site_id = p_site AND ticket_id = (d->>'ticket_id')::bigint;
+            ELSIF ev.type = 'ticket_resumed' THEN
+                -- the service time leaves the hold out
+                UPDATE ticket_state SET held_at = NULL,
+                    called_at = called_at + (ev.at - held_at)
+                WHERE site_id = p_site AND ticket_id = (d->>'ticket_id')::bigint
+                    AND called_at IS NOT NULL AND held_at IS NOT NULL;
+                UPDATE ticket_state SET held_at = NULL
+                WHERE site_id = p_site AND ticket_id = (d->>'ticket_id')::bigint;
             ELSIF ev.type = 'dossier_received' THEN
                 -- the ticket's service from now on counts for the procedure too
                 UPDATE ticket_state SET procedures = procedures || (d->>'procedure')

@@ -68,6 +68,11 @@ class RatedDay(DaySimulator):
                 actor=officer, counter=number, procedure=procedure, dossier=dossier
             )
             self.do(link, now)
+        if ticket is not None and self.rng.random() < 0.1:  # parked a while: not service
+            called = self.state.tickets[ticket.id].called_at or now
+            if now - called > 120:
+                self.do(c.Hold(actor="", counter=number), called + 30)
+                self.do(c.ResumeHeld(actor="", counter=number, number=ticket.number), now - 60)
         super()._finish(now, number)
         done = ticket is not None and self.state.tickets[ticket.id].status is TicketStatus.DONE
         if ticket is not None and done and self.rng.random() < 0.7:
