@@ -523,6 +523,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE ticket_state ADD COLUMN procedures text[] NOT NULL DEFAULT '{}';
     -- parked at its counter since (a hold is not service time, as at the site)
     ALTER TABLE ticket_state ADD COLUMN held_at double precision;
+    -- the rollups of an older database are folded again from the stored logs, so every
+    -- day has its procedures and histograms (the server folds at start: applied < acked)
+    TRUNCATE fig_service, fig_staff, fig_hour, fig_booking, ticket_state, counter_state,
+        alert_state, booking_state;
+    UPDATE sites SET applied = 0;
     CREATE TABLE fig_procedure (
         day date NOT NULL,
         site_id text NOT NULL,
