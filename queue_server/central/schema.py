@@ -895,4 +895,9 @@ async def migrate(conn: asyncpg.Connection) -> int:
 async def create_pool(dsn: str, size: int = 10) -> asyncpg.Pool:
     """The province server's connections. JIT compilation off: the report's queries are
     short, and compiling them cost more than it saved (hundreds of milliseconds)."""
-    return await asyncpg.create_pool(dsn, min_size=2, max_size=size, server_settings={"jit": "off"})
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=2,
+        max_size=size,
+        server_settings={"jit": "off", "plan_cache_mode": "force_custom_plan"},
+    )
