@@ -14,6 +14,8 @@ half a bucket (`resolution`: 30 s under an hour) of the site report's value.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
+from itertools import accumulate
 from typing import Any
 
 from queue_server.domain.report import TARGET_MINUTES, share
@@ -87,19 +89,15 @@ def percentile(counts: list[int], p: float, maximum: float | None) -> float | No
     """The nearest-rank percentile `p` of a histogram (`counts` per bucket), as the
     site's `stats` ranks (ceil(p × n)): the middle of the bucket the rank falls in, at
     most the maximum (the last bucket, unbounded: the maximum)."""
-    n = sum(counts)
-    if not n:
+    running = list(accumulate(counts))
+    if not running or not running[-1]:
         return None
-    rank, seen = max(1, math.ceil(p * n)), 0
-    for bucket, count in enumerate(counts):
-        seen += count
-        if seen >= rank:
-            lower, upper = BUCKETS[bucket]
-            middle = (lower + upper) / 2
-            if maximum is None:
-                return None if math.isinf(middle) else round(middle, 1)
-            return round(min(middle, maximum), 1)
-    return None
+    rank = max(1, math.ceil(p * running[-1]))
+    lower, upper = BUCKETS[bisect_left(running, rank)]  # the first bucket reaching it
+    middle = (lower + upper) / 2
+    if maximum is None:
+        return None if math.isinf(middle) else round(middle, 1)
+    return round(min(middle, maximum), 1)
 
 
 def summary(
@@ -118,9 +116,9 @@ def summary(
 
 
 def histogram(row: dict[str, Any], kind: str) -> list[int]:
-    """A row's histogram of `kind` (wait, service): its columns w0… or s0…, summed."""
-    prefix = PREFIX[kind]
-    return [int(row.get(f"{prefix}{n}") or 0) for n in range(len(BUCKETS))]
+    """A row's histogram of `kind` (wait, service): its bucket columns (w0… or s0…)
+    summed, as an array `w_hist` or `s_hist`."""
+    return [int(n or 0) for n in row.get(f"{PREFIX[kind]}_hist") or ()]
 
 
 def figures(row: dict[str, Any]) -> dict[str, Any]:
