@@ -14,6 +14,7 @@ import uuid
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from assets import SAMPLE_CONFIG
 from queue_server.domain.replication import site_meta
 from queue_server.replication.shipper import Shipper
 from tests.support import ROOT
@@ -110,8 +111,6 @@ def test_a_bad_config_or_database_stops_the_shipper_with_code_2(tmp_path):
     bad.write_text("[site\nname = ", encoding="utf-8")
     unreadable = tmp_path / "folder.toml"
     unreadable.mkdir()
-    from assets import SAMPLE_CONFIG
-
     for config, db, says in (
         (str(bad), str(site_db), "is not valid TOML"),
         (str(unreadable), str(site_db), "cannot be read"),
