@@ -89,7 +89,11 @@ def percentile(counts: list[int], p: float, maximum: float | None) -> float | No
     """The nearest-rank percentile `p` of a histogram (`counts` per bucket), as the
     site's `stats` ranks (ceil(p × n)): the middle of the bucket the rank falls in, at
     most the maximum (the last bucket, unbounded: the maximum)."""
-    running = list(accumulate(counts))
+    return _ranked(list(accumulate(counts)), p, maximum)
+
+
+def _ranked(running: list[int], p: float, maximum: float | None) -> float | None:
+    """`percentile` on the histogram's running counts."""
     if not running or not running[-1]:
         return None
     rank = max(1, math.ceil(p * running[-1]))
@@ -107,10 +111,11 @@ def summary(
     the group's histogram."""
     if not count:
         return {"count": 0, "mean": None, "p50": None, "p90": None, "max": None}
+    running = list(accumulate(counts or ()))
     return {
         "count": count,
         "mean": round(total / count, 1),
-        **{k: percentile(counts or [], p, maximum) for k, p in PERCENTILES.items()},
+        **{k: _ranked(running, p, maximum) for k, p in PERCENTILES.items()},
         "max": None if maximum is None else round(maximum, 1),
     }
 
@@ -118,7 +123,7 @@ def summary(
 def histogram(row: dict[str, Any], kind: str) -> list[int]:
     """A row's histogram of `kind` (wait, service): its bucket columns (w0… or s0…)
     summed, as an array `w_hist` or `s_hist`."""
-    return [int(n or 0) for n in row.get(f"{PREFIX[kind]}_hist") or ()]
+    return row.get(f"{PREFIX[kind]}_hist") or []  # sums of NOT NULL columns: no None
 
 
 def figures(row: dict[str, Any]) -> dict[str, Any]:
