@@ -8,7 +8,9 @@ expired uncalled 1 %) and its rating (70 % of the served). The variation is draw
 per site (3,000 ± 500 tickets a day, 8–32 counters, a mean wait of 5–25 minutes, a
 mean service of 4½–10½ minutes), per day (± 100 tickets) and per ticket (a skewed
 service mix, arrivals peaking late morning, exponential waits capped at 4 hours and
-service times), seeded: the same arguments make the same tickets.
+service times), seeded (`setseed`): the same arguments and the same query plan make
+the same tickets (a different plan hands the random numbers out in another order: the
+benchmark's runs differ by ~0.2 % in tickets).
 
 Two ways from the same tickets to the rollups:
 
