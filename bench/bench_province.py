@@ -10,15 +10,16 @@ On a throw-away PostgreSQL cluster (Debian's binaries, as the tests use), in one
    (their own rate is reported too); against a bare COPY of the same rows into the
    same `events` table of an empty database (one COPY per site, no HTTP, no checks).
    Goal: ingest ≥ 0.5 × bare COPY.
-2. **The province report.** The rollups of `--days` × `--sites` site-days of
-   `--report-tickets` tickets a day (default 30 × 200 × 3,000, ≈ 70 M events): one
-   real simulated day of that size is shipped and folded by `apply_events`; its rollup
-   rows are then copied for every other site and day (INSERT … SELECT, site and day
-   replaced) — the rows the fold would write for such days, without folding 70 M
-   events on this machine (the fold rate measured in 1. says how long that would
-   take). Every grouping is timed for a 1-day, a 7-day and the full period; then, to
-   show the cost is flat in the days stored, the same 7-day report with 10, 20 and
-   30 days in the database. Goal: every report ≤ 1 s.
+2. **The province report.** First a check (`generator_check`): on 4 sites × 2 days
+   of synthetic tickets (`bench/province_rollups.py`), the rollup and histogram rows
+   written straight from the tickets equal those `apply_events` folds from the same
+   tickets' event logs. Then the full size: `--sites` × `--days` site-days of
+   `--report-tickets` tickets a day (default 200 × 30 × 3,000 ± 500: ≈ 18 M tickets,
+   ≈ 77 M events as logs) made in PostgreSQL and their rows written directly, 10 days
+   at a time; every grouping (procedure and the percentiles included) is timed for a
+   1-day, a 7-day and the full period; and, to show the cost is flat in the days
+   stored, the same 7-day report by site with 10, 20 and 30 days in the database.
+   Goal: every report ≤ 1 s.
 
 Run: .venv/bin/python -m bench.bench_province [--sites 200] [--tickets 300]
      [--days 30] [--report-tickets 3000]
@@ -39,6 +40,7 @@ import asyncpg
 from aiohttp import web
 
 from assets import SAMPLE_CONFIG
+from bench import province_rollups as synth
 from queue_protocol.codec import dumps, dumps_text
 from queue_server.central.accounts import Leader, add_site
 from queue_server.central.app import CENTRAL_KEY, create_central_app
@@ -184,50 +186,82 @@ async def ingest(admin_dsn: str, sites: int, rows: list[list[Any]]) -> dict[str,
     }
 
 
+async def check_generator(admin_dsn: str, tickets: int) -> dict[str, Any]:
+    """Before the full size: on 4 sites × 2 days, the rollups written straight from the
+    synthetic tickets equal the fold (`apply_events`) of the same tickets' event logs."""
+    dsn = await _database(admin_dsn, "generator_check")
+    conn = await asyncpg.connect(dsn)
+    config = load_config(SAMPLE_CONFIG)
+    await migrate(conn)
+    sites = [f"site-{n:03d}" for n in range(4)]
+    await _add_sites(conn, sites, config)
+    made = await synth.make_tickets(conn, config, sites, FIRST, 2, tickets)
+    await synth.write_rollups(conn, FIRST, FIRST + dt.timedelta(days=1))
+    direct = {t: await synth.rollup_rows(conn, t) for t in synth.ROLLUPS}
+    for table in synth.ROLLUPS:
+        await conn.execute(f"DELETE FROM {table}")
+    await synth.write_events(conn)
+    events = await conn.fetchval("SELECT count(*) FROM events")
+    for site in sites:
+        while await conn.fetchval("SELECT apply_events($1, 5000)", site):
+            pass
+    differences = {
+        t: synth.same_rows(direct[t], await synth.rollup_rows(conn, t)) for t in synth.ROLLUPS
+    }
+    await conn.close()
+    return {
+        "site_days": len(sites) * 2,
+        "tickets": made,
+        "events_folded": events,
+        "rows_compared": {t: len(rows) for t, rows in direct.items()},
+        "equal": all(d is None for d in differences.values()),
+        "differences": {t: d for t, d in differences.items() if d is not None},
+    }
+
+
+async def _add_sites(conn: asyncpg.Connection, sites: list[str], config: Any) -> None:
+    meta = site_meta(config)
+    await conn.executemany(
+        "INSERT INTO sites (id, name, province, district, token_hash, meta, satisfied, "
+        "timezone) VALUES ($1, $1, 'Bình Dương', $2, '', $3::jsonb, $4, $5)",
+        [
+            (site, f"d{n % 9}", dumps_text(meta), meta["satisfied"], meta["timezone"])
+            for n, site in enumerate(sites)
+        ],
+    )
+
+
 async def report(admin_dsn: str, sites: int, days: int, tickets: int) -> dict[str, Any]:
+    """The rollups of `sites` × `days` site-days of synthetic tickets (`bench/
+    province_rollups.py`), written directly; then every grouping timed."""
     dsn = await _database(admin_dsn, "report")
     pool = await create_pool(dsn, size=2)
-    conn = await asyncpg.connect(dsn)
-    await migrate(conn)
-    await conn.close()
-    rows = site_rows(tickets, seed=99)
-    meta = site_meta(load_config(SAMPLE_CONFIG))
-    await add_site(pool, "site-000", "site-000", "Bình Dương", "d0")
-    await pool.execute(
-        "UPDATE sites SET meta = $2::jsonb, satisfied = $3, acked = $4 WHERE id = $1",
-        "site-000",
-        dumps_text(meta),
-        meta["satisfied"],
-        len(rows),
-    )
-    await pool.copy_records_to_table(
-        "events",
-        records=[("site-000", r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4]) for r in rows],
-        columns=("site_id", "id", "day", "at", "type", "data"),
-    )
-    start = time.perf_counter()
-    while await pool.fetchval("SELECT apply_events('site-000', 5000)"):
-        pass
-    fold = time.perf_counter() - start
-    await pool.execute(
-        "INSERT INTO sites (id, name, province, district, token_hash, meta, satisfied) "
-        "SELECT 'site-' || lpad(n::text, 3, '0'), 'site-' || n, 'Bình Dương', 'd' || (n % 9), "
-        "'', meta, satisfied FROM sites, generate_series(1, $1 - 1) n WHERE id = 'site-000'",
-        sites,
-    )
-    one_day = {
-        t: await pool.fetchval(f"SELECT count(*) FROM {t}")
-        for t in ("fig_service", "fig_staff", "fig_hour")
-    }
-    leader = Leader("bench", "province", "Bình Dương")
+    config = load_config(SAMPLE_CONFIG)
+    names = [f"site-{n:03d}" for n in range(sites)]
     timings: dict[str, Any] = {}
     flat: dict[int, float] = {}
-    for stored_days in sorted({min(10, days), min(20, days), days}):
-        await _grow(pool, stored_days)
-        await pool.execute("VACUUM ANALYZE")
-        last = FIRST + dt.timedelta(days=stored_days - 1)
-        week = max(FIRST, last - dt.timedelta(days=6))
-        flat[stored_days] = await _timed(pool, leader, week, last, "site")
+    made = represented = 0
+    build = 0.0
+    leader = Leader("bench", "province", "Bình Dương")
+    async with pool.acquire() as conn:
+        await migrate(conn)
+        await _add_sites(conn, names, config)
+        await synth.prepare(conn, config, names, FIRST, days, tickets)
+        have = 0
+        for stored_days in sorted({min(10, days), min(20, days), days}):
+            start = time.perf_counter()
+            chunk = (FIRST + dt.timedelta(days=have), FIRST + dt.timedelta(days=stored_days - 1))
+            made += await synth.add_tickets(conn, config, *chunk)
+            represented += await synth.events_represented(conn)
+            await synth.write_rollups(conn, *chunk)
+            await conn.execute("TRUNCATE synth_tickets")
+            await conn.execute("VACUUM ANALYZE")
+            build += time.perf_counter() - start
+            have = stored_days
+            last = FIRST + dt.timedelta(days=stored_days - 1)
+            week = max(FIRST, last - dt.timedelta(days=6))
+            flat[stored_days] = await _timed(pool, leader, week, last, "site")
+        rows = {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in synth.ROLLUPS}
     last = FIRST + dt.timedelta(days=days - 1)
     for label, first in (
         ("1_day", last),
@@ -235,56 +269,23 @@ async def report(admin_dsn: str, sites: int, days: int, tickets: int) -> dict[st
         (f"{days}_days", FIRST),
     ):
         timings[label] = {by: await _timed(pool, leader, first, last, by) for by in GROUPINGS}
-    events = await pool.fetchval("SELECT count(*) FROM events")
-    issued = await pool.fetchval(
-        "SELECT sum(issued) FROM fig_service WHERE site_id = 'site-000' AND day = $1", FIRST
-    )
     await pool.close()
     worst = max(t for period in timings.values() for t in period.values())
     return {
         "sites": sites,
         "days": days,
-        "tickets_per_site_day": tickets,
-        "tickets_issued_per_site_day": issued,
-        "events_per_site_day": events,
-        "events_represented": events * sites * days,
-        "fold_events_per_s": round(events / fold),
-        "rollup_rows_per_site_day": one_day,
+        "tickets_per_site_day_asked": tickets,
+        "tickets": made,
+        "tickets_per_site_day": round(made / (sites * days)),
+        "events_represented": represented,
+        "rollup_rows": rows,
+        "build_seconds": round(build, 1),
         "report_seconds": timings,
         "worst_report_seconds": worst,
         "goal_report_seconds": 1.0,
         "same_7_day_report_by_site_seconds_with_days_stored": flat,
         "flat_ratio_most_vs_fewest_days": round(flat[max(flat)] / flat[min(flat)], 2),
     }
-
-
-async def _grow(pool: asyncpg.Pool, days: int) -> None:
-    """Copy the one folded site-day's rollup rows to every site and to days 1…days-1."""
-    have = await pool.fetchval("SELECT count(DISTINCT day) FROM fig_service")
-    sites = await pool.fetchval("SELECT count(*) FROM sites")
-    for table, keys in (
-        ("fig_service", "service, issued, served, no_show, voided, expired, transferred, waits, "
-         "wait_sum, wait_max, within_15, within_30, services, service_sum, service_max, rated, "
-         "satisfied"),
-        ("fig_staff", "counter, officer, served, no_show, transferred, services, service_sum, "
-         "service_max, rated, satisfied"),
-        ("fig_hour", "hour, issued, waits, wait_sum, wait_max, within_15, within_30"),
-        ("fig_booking", "made, checked_in, late, cancelled"),
-    ):  # fmt: skip
-        of_f = ", ".join(f"f.{k}" for k in keys.split(", "))
-        if have == 1:  # day 0: every site, like site-000
-            await pool.execute(
-                f"INSERT INTO {table} (day, site_id, {keys}) SELECT f.day, s.id, {of_f} "
-                f"FROM {table} f, sites s WHERE f.site_id = 'site-000' AND s.id <> 'site-000'"
-            )
-        await pool.execute(
-            f"INSERT INTO {table} (day, site_id, {keys}) SELECT f.day + d, f.site_id, {of_f} "
-            f"FROM {table} f, generate_series($1::int, $2::int - 1) d WHERE f.day = $3",
-            have,
-            days,
-            FIRST,
-        )
-    assert sites
 
 
 async def _timed(
@@ -313,6 +314,7 @@ async def main() -> None:
             rows = site_rows(args.tickets, seed=1)
             out["ingest"] = await ingest(admin, args.sites, rows)
         if args.part in ("report", "both"):
+            out["generator_check"] = await check_generator(admin, 300)
             out["report"] = await report(admin, args.sites, args.days, args.report_tickets)
     print(json.dumps(out, indent=2))
 

@@ -2,7 +2,9 @@
 
 A site's token is random and stored only as its SHA-256 (like the sites' own session
 tokens). A leader sees the province, one district or one site (`scope`): every query
-of the report and the floor is limited to the sites of that scope.
+of the report and the floor is limited to the sites of that scope. Signing out ends
+the session in the database. Sign-ins (and refusals), sign-outs and exports are kept
+in `leader_audit`: who, when, from where, what.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
+from queue_protocol.codec import dumps_text
 from queue_protocol.errors import QueueError
 from queue_server.core.accounts import SESSION_SECONDS, hash_password, verify_password
 
@@ -83,12 +87,35 @@ async def add_leader(
     )
 
 
-async def login(pool: asyncpg.Pool, username: str, password: str) -> str:
-    """A session token for a leader whose password matches, or `unauthorized`."""
+async def audit(
+    pool: asyncpg.Pool,
+    username: str,
+    action: str,
+    address: str = "",
+    detail: dict[str, Any] | None = None,
+    at: float | None = None,
+) -> None:
+    """Keep one line of the leaders' audit: sign_in, sign_in_refused, sign_in_limited,
+    sign_out or export (with what was exported in `detail`)."""
+    await pool.execute(
+        "INSERT INTO leader_audit (at, username, action, address, detail) "
+        "VALUES ($1, $2, $3, $4, $5::jsonb)",
+        time.time() if at is None else at,
+        username[:64],
+        action,
+        address,
+        dumps_text(detail or {}),
+    )
+
+
+async def login(pool: asyncpg.Pool, username: str, password: str, address: str = "") -> str:
+    """A session token for a leader whose password matches, or `unauthorized`; either
+    way, a line of the audit."""
     row = await pool.fetchrow(
         "SELECT password_hash FROM leaders WHERE username = $1 AND NOT disabled", username
     )
     if row is None or not verify_password(password, row["password_hash"]):
+        await audit(pool, username, "sign_in_refused", address)
         raise QueueError("unauthorized", "wrong username or password")
     token = secrets.token_urlsafe(32)
     await pool.execute(
@@ -97,7 +124,18 @@ async def login(pool: asyncpg.Pool, username: str, password: str) -> str:
         username,
         time.time() + SESSION_SECONDS,
     )
+    await audit(pool, username, "sign_in", address)
     return token
+
+
+async def logout(pool: asyncpg.Pool, token: str, address: str = "") -> None:
+    """End the session of `token` (any later request with it: `unauthorized`)."""
+    username = await pool.fetchval(
+        "DELETE FROM leader_sessions WHERE token_hash = $1 RETURNING username", token_hash(token)
+    )
+    if username is None:
+        raise QueueError("unauthorized")
+    await audit(pool, username, "sign_out", address)
 
 
 async def session(pool: asyncpg.Pool, token: str) -> Leader:

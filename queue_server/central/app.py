@@ -5,7 +5,8 @@ floor out.
 |---|---|---|
 | `POST /api/replication/batch` | a site (`Bearer` token) | store a batch → `{"acked": id}` |
 | `GET /api/replication/state?site=ID` | a site | `{"acked": id}`: where to go on from |
-| `POST /api/login` | a leader | `{"token": …}` |
+| `POST /api/login` | a leader | `{"token": …}` (failures limited per address and name) |
+| `POST /api/logout` | a leader | the session ended |
 | `GET /api/province/report?from=&to=&by=` | a leader | the figures (`central/report.py`) |
 | `GET /api/province/report.csv` · `.xlsx` | a leader | the same rows for a spreadsheet |
 | `GET /api/province/floor` | a leader | the floor now (`central/floor.py`) |
@@ -30,6 +31,7 @@ from queue_server.central import accounts, report
 from queue_server.central.floor import FloorFeed, floor_now
 from queue_server.central.ingest import Ingest
 from queue_server.central.schema import create_pool, migrate
+from queue_server.core.ratelimit import LoginGuard
 from queue_server.domain.replication import parse_batch
 from queue_server.web.responses import error_response, json_answer, json_body
 
@@ -59,6 +61,7 @@ class Central:
         self.pool: asyncpg.Pool
         self.ingest: Ingest
         self.floor: FloorFeed
+        self.guard = LoginGuard()  # password guessing
 
     async def open(self) -> None:
         conn = await asyncpg.connect(self.dsn)
@@ -116,14 +119,30 @@ class Central:
     # -- leaders -------------------------------------------------------------------
 
     async def login(self, request: web.Request) -> web.Response:
+        address, now = request.remote or "?", time.monotonic()
         try:
             body = await json_body(request)
-            token = await accounts.login(
-                self.pool, str(body.get("username", "")), str(body.get("password", ""))
-            )
+            username = str(body.get("username", ""))
+            if self.guard.blocked(address, username, now):  # guessing passwords: wait
+                await accounts.audit(self.pool, username, "sign_in_limited", address)
+                raise QueueError("too_many_requests")
+            try:
+                token = await accounts.login(
+                    self.pool, username, str(body.get("password", "")), address
+                )
+            except QueueError:
+                self.guard.failed(address, username, now)
+                raise
         except QueueError as err:
             return error_response(err)
         return json_answer({"token": token})
+
+    async def logout(self, request: web.Request) -> web.Response:
+        try:
+            await accounts.logout(self.pool, _bearer(request), request.remote or "?")
+        except QueueError as err:
+            return error_response(err)
+        return json_answer({"ok": True})
 
     async def _leader(self, request: web.Request) -> accounts.Leader:
         token = _bearer(request) or request.query.get("token", "")
@@ -131,8 +150,8 @@ class Central:
             raise QueueError("unauthorized")
         return await accounts.session(self.pool, token)
 
-    async def _report(self, request: web.Request) -> dict:
-        leader = await self._leader(request)
+    async def _report(self, request: web.Request, leader: accounts.Leader | None = None) -> dict:
+        leader = leader or await self._leader(request)
         today = dt.datetime.fromtimestamp(self.clock(), PROVINCE_ZONE).date()
         first, last = report.period(request.query.get("from"), request.query.get("to"), today)
         return await report.province_report(
@@ -148,9 +167,17 @@ class Central:
     async def report_file(self, request: web.Request) -> web.Response:
         kind = request.match_info["kind"]
         try:
-            figures = await self._report(request)
+            leader = await self._leader(request)
+            figures = await self._report(request, leader)
         except QueueError as err:
             return error_response(err)
+        await accounts.audit(  # who took which figures away
+            self.pool,
+            leader.username,
+            "export",
+            request.remote or "?",
+            {"file": kind, "from": figures["from"], "to": figures["to"], "by": figures["by"]},
+        )
         name = f"xep-hang-tinh-{figures['from']}-{figures['to']}-{figures['by']}.{kind}"
         if kind == "csv":
             body, mime = report.to_csv(figures), "text/csv; charset=utf-8"
@@ -211,6 +238,7 @@ def create_central_app(dsn: str, clock: Callable[[], float] = time.time) -> web.
             web.post("/api/replication/batch", central.batch),
             web.get("/api/replication/state", central.state),
             web.post("/api/login", central.login),
+            web.post("/api/logout", central.logout),
             web.get("/api/province/report", central.report_json),
             web.get("/api/province/report.{kind:csv|xlsx}", central.report_file),
             web.get("/api/province/floor", central.floor_json),

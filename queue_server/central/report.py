@@ -19,7 +19,17 @@ import openpyxl
 from queue_protocol.codec import loads
 from queue_protocol.errors import QueueError
 from queue_server.central.accounts import Leader
-from queue_server.domain.province import COUNTS, GROUPINGS, bookings, figures
+from queue_server.domain.province import (
+    BUCKETS,
+    COUNTS,
+    GROUPINGS,
+    HISTOGRAMS,
+    PREFIX,
+    SERVICES,
+    WAITS,
+    bookings,
+    figures,
+)
 from queue_server.domain.report import TARGET_MINUTES
 
 MAX_DAYS = 400
@@ -32,20 +42,46 @@ _COLUMN = {
     "counter": "f.counter",
     "officer": "f.officer",
     "hour": "f.hour",
+    "procedure": "f.procedure",
 }
 
 
 def _sums(table: str) -> str:
     cols = [f"sum(f.{c}) AS {c}" for c in COUNTS[table]]
-    if table != "fig_staff":
+    if table in WAITS:
         cols += ["sum(f.waits) AS waits", "sum(f.wait_sum) AS wait_sum"]
         cols += ["max(f.wait_max) AS wait_max"]
         cols += [f"sum(f.within_{m}) AS within_{m}" for m in TARGET_MINUTES]
-    if table != "fig_hour":
+    if table in SERVICES:
         cols += ["sum(f.services) AS services", "sum(f.service_sum) AS service_sum"]
         cols += ["max(f.service_max) AS service_max"]
         cols += ["sum(f.rated) AS rated", "sum(f.satisfied) AS satisfied"]
     return ", ".join(cols)
+
+
+def _grouped(table: str, keys: tuple[str, ...], where: str) -> str:
+    """The rollup's sums for a period, per group of `keys`, with the group's histogram
+    (its bucket columns summed the same way, from the rollup's `HISTOGRAMS` table)."""
+    keyed = "".join(f"{_COLUMN[k]} AS {k}, " for k in keys)
+    group = f"GROUP BY {', '.join(_COLUMN[k] for k in keys)}" if keys else ""
+    kinds = [PREFIX["wait"]] if table in WAITS else []
+    kinds += [PREFIX["service"]] if table in SERVICES else []
+    buckets = ", ".join(  # one array per kind: decoded in C, not 81 columns in Python
+        f"ARRAY[{', '.join(f'sum(f.{k}{n})' for n in range(len(BUCKETS)))}] AS {k}_hist"
+        for k in kinds
+    )
+    sums = (
+        f"SELECT {keyed}{_sums(table)} FROM {table} f JOIN sites s ON s.id = f.site_id "
+        f"WHERE {where} {group}"
+    )
+    histograms = (
+        f"SELECT {keyed}{buckets} FROM {HISTOGRAMS[table]} f JOIN sites s "
+        f"ON s.id = f.site_id WHERE {where} {group}"
+    )
+    if not keys:
+        return f"SELECT * FROM ({sums}) a CROSS JOIN ({histograms}) b"
+    names = ", ".join(keys)
+    return f"SELECT * FROM ({sums}) a LEFT JOIN ({histograms}) b USING ({names}) ORDER BY {names}"
 
 
 def period(first: str | None, last: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -68,28 +104,16 @@ async def province_report(
         raise QueueError("bad_request", f"by: one of {', '.join(GROUPINGS)}")
     table, keys = GROUPINGS[by]
     scope, args = leader.where(3)
-    keyed = ", ".join(f"{_COLUMN[k]} AS {k}" for k in keys)
-    columns = ", ".join(_COLUMN[k] for k in keys)
-    nobody = "AND f.officer <> '' " if by == "officer" else ""  # no one signed in
-    sql = (
-        f"SELECT {keyed}, {_sums(table)} FROM {table} f JOIN sites s ON s.id = f.site_id "
-        f"WHERE f.day BETWEEN $1 AND $2 AND {scope} {nobody}"
-        f"GROUP BY {columns} ORDER BY {columns}"
-    )
+    where = f"f.day BETWEEN $1 AND $2 AND {scope}"
+    nobody = " AND f.officer <> ''" if by == "officer" else ""  # no one signed in
     own, own_args = leader.where(1)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
-        rows = await conn.fetch(sql, first, last, *args)
-        if table == "fig_service":  # the totals are the rows added up: no second scan
-            total = _added_up([dict(r) for r in rows])
+        rows = await conn.fetch(_grouped(table, keys, where + nobody), first, last, *args)
+        if table == "fig_service" and rows:  # the totals: the rows added up, no second scan
+            total = _added_up([dict(r) for r in rows], keys)
         else:
             total = dict(
-                await conn.fetchrow(
-                    f"SELECT {_sums('fig_service')} FROM fig_service f JOIN sites s "
-                    f"ON s.id = f.site_id WHERE f.day BETWEEN $1 AND $2 AND {scope}",
-                    first,
-                    last,
-                    *args,
-                )
+                await conn.fetchrow(_grouped("fig_service", (), where), first, last, *args)
             )
         booked = await conn.fetchrow(
             "SELECT coalesce(sum(made), 0) AS made, coalesce(sum(checked_in), 0) AS "
@@ -136,12 +160,17 @@ async def province_report(
     }
 
 
-def _added_up(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The sums of `fig_service` over all `rows`: counts and sums added, maxima the max."""
+def _added_up(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The sums of grouped rows (figures and histogram buckets) over all of them:
+    counts and sums added, maxima the max."""
     out: dict[str, Any] = {}
-    for name in (c.split(" AS ")[1] for c in _sums("fig_service").split(", ")):
+    for name in rows[0] if rows else ():
+        if name in keys:
+            continue
         values = [r[name] for r in rows if r[name] is not None]
-        if name.endswith("_max"):
+        if name.endswith("_hist"):  # histograms: added bucket by bucket
+            out[name] = [sum(b or 0 for b in column) for column in zip(*values, strict=True)]
+        elif name.endswith("_max"):
             out[name] = max(values, default=None)
         else:
             out[name] = sum(values)
@@ -154,6 +183,7 @@ def _zeroed(row: dict[str, Any]) -> dict[str, Any]:
 
 def _labels(sites: list, names: list) -> dict[str, dict[Any, str]]:
     services: dict[Any, str] = {}
+    procedures: dict[Any, str] = {}
     counters: dict[Any, str] = {}
     site_names: dict[Any, str] = {}
     for s in sites:
@@ -161,10 +191,18 @@ def _labels(sites: list, names: list) -> dict[str, dict[Any, str]]:
         site_names[s["id"]] = s["name"]
         for key, names_of in meta.get("services", {}).items():
             services.setdefault(key, names_of.get("name", key))
+        for key, names_of in meta.get("procedures", {}).items():
+            procedures.setdefault(key, names_of.get("name", key))
         for number, name in meta.get("counters", {}).items():
             counters[(s["id"], int(number))] = name
     officers = {(n["site_id"], n["username"]): n["name"] for n in names}
-    return {"service": services, "counter": counters, "site": site_names, "officer": officers}
+    return {
+        "service": services,
+        "procedure": procedures,
+        "counter": counters,
+        "site": site_names,
+        "officer": officers,
+    }
 
 
 def _row(row: dict[str, Any], keys: tuple[str, ...], labels: dict) -> dict[str, Any]:
@@ -177,6 +215,8 @@ def _row(row: dict[str, Any], keys: tuple[str, ...], labels: dict) -> dict[str, 
     if "service" in out:  # "service" is also the service times' figure
         out["service_id"] = out.pop("service")
         out["name"] = labels["service"].get(out["service_id"], out["service_id"])
+    if "procedure" in out:
+        out["name"] = labels["procedure"].get(out["procedure"], out["procedure"])
     if "counter" in out:
         out["name"] = labels["counter"].get((out["site_id"], out["counter"]), "")
     if "officer" in out:
@@ -196,11 +236,15 @@ FIGURE_COLUMNS = (  # (header: Vietnamese first, English second; path into a row
     ("Chuyển / Transferred", ("transferred",)),
     ("Số lượt chờ / Waits", ("wait", "count")),
     ("Chờ TB (giây) / Mean wait (s)", ("wait", "mean")),
+    ("Chờ trung vị (giây) / Median wait (s)", ("wait", "p50")),
+    ("Chờ p90 (giây) / 90th percentile wait (s)", ("wait", "p90")),
     ("Chờ lâu nhất (giây) / Longest wait (s)", ("wait", "max")),
     ("Trong 15 phút / Within 15 min", ("within_15",)),
     ("Trong 30 phút / Within 30 min", ("within_30",)),
     ("Lượt phục vụ / Services", ("service", "count")),
     ("Phục vụ TB (giây) / Mean service (s)", ("service", "mean")),
+    ("Phục vụ trung vị (giây) / Median service (s)", ("service", "p50")),
+    ("Phục vụ p90 (giây) / 90th percentile service (s)", ("service", "p90")),
     ("Lượt đánh giá / Ratings", ("rated",)),
     ("Hài lòng / Satisfied", ("satisfied",)),
 )
@@ -215,6 +259,7 @@ KEY_HEADERS = {
     "officer": "Cán bộ / Officer",
     "name": "Tên / Name",
     "hour": "Giờ / Hour",
+    "procedure": "Thủ tục / Procedure",
 }
 
 

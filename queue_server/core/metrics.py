@@ -60,6 +60,33 @@ class Metrics:
             buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1),
             registry=self.registry,
         )
+        # issue 17: the shipper to the province server (core/shipper_status.py)
+        self.shipper_unacked = Gauge(
+            "xephang_shipper_unacknowledged_events",
+            "Events of this site's log the province server has not acknowledged yet",
+            registry=self.registry,
+        )
+        self.shipper_since_ack = Gauge(
+            "xephang_shipper_seconds_since_ack",
+            "Seconds since the province server last acknowledged a batch",
+            registry=self.registry,
+        )
+        self.shipper_status_age = Gauge(
+            "xephang_shipper_status_age_seconds",
+            "Seconds since the shipper last said where it stands (grows: it is not running)",
+            registry=self.registry,
+        )
+        self.shipper_failing = Gauge(
+            "xephang_shipper_failing",
+            "1 while the shipper's last attempt failed (link down, refused), else 0",
+            registry=self.registry,
+        )
+        self.shipper_last_error = Gauge(
+            "xephang_shipper_last_error",
+            "The shipper's last error (label), 1 while it is still failing",
+            ["error"],
+            registry=self.registry,
+        )
         self._timers: dict = {}
 
     def command_timer(self, command: str):
@@ -68,6 +95,16 @@ class Metrics:
         if child is None:
             child = self._timers[command] = self.command_seconds.labels(command)
         return child
+
+    def show_shipper(self, figures: dict) -> None:
+        """The shipper's lag (`core/shipper_status.lag_figures`)."""
+        self.shipper_unacked.set(figures["unacknowledged"])
+        self.shipper_since_ack.set(figures["since_ack"])
+        self.shipper_status_age.set(figures["status_age"])
+        self.shipper_failing.set(figures["failing"])
+        self.shipper_last_error.clear()
+        if figures["last_error"]:
+            self.shipper_last_error.labels(figures["last_error"]).set(figures["failing"])
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

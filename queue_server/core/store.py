@@ -750,6 +750,12 @@ class Store:
                 yield rows
             begin = rows[-1][0] + 1 if len(rows) == page else None
 
+    async def newest_event_id(self) -> int:
+        """The id of the newest committed event (0: none yet)."""
+        async with self.reader.execute("SELECT COALESCE(MAX(id), 0) FROM events") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
     async def booking_counts(self, first: str, last: str) -> dict[tuple[str, bool], int]:
         """(status, late) → how many bookings for the days `first`…`last`."""
         async with self.reader.execute(

@@ -103,5 +103,8 @@ def site_meta(config: SiteConfig) -> dict[str, Any]:
         "timezone": config.site.timezone,
         "services": {k: {"name": v.name, "name_en": v.name_en} for k, v in config.services.items()},
         "counters": {str(k): v.name for k, v in config.counters.items()},
+        "procedures": {  # issue 17: the report by procedure
+            k: {"name": v.name, "name_en": v.name_en} for k, v in config.procedures.items()
+        },
         "satisfied": sorted(satisfied_ratings(config)),
     }

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -52,8 +54,21 @@ def main(argv: list[str], default_config: str, default_db: str) -> int:
     if not Path(args.db).is_file():
         print(f"error: no database at {args.db}", file=sys.stderr)
         return 2
+    if (problem := _not_a_site_log(args.db)) is not None:
+        print(f"error: {args.db}: not a site database ({problem})", file=sys.stderr)
+        return 2
     run(_ship(Shipper(args.db, args.central, args.site, token, meta)))
     return 0
+
+
+def _not_a_site_log(db: str) -> str | None:
+    """Why `db` holds no site event log, or None (read-only: the site server owns it)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            conn.execute("SELECT id, day, at, type, data FROM events LIMIT 1").fetchall()
+    except sqlite3.Error as err:
+        return str(err)
+    return None
 
 
 async def _ship(shipper: Shipper) -> None:

@@ -13,7 +13,8 @@ Link down or province server busy: it waits (`Retry-After`, or backing off up to
 `MAX_BACKOFF`) and tries again; the events wait in the site's database. A refusal it
 cannot cure by waiting (a forged or revoked token, a schema the province server does
 not know yet) is logged as an error once and retried slowly (`REFUSED_RETRY`), the
-backlog kept. `status()` says where it stands: the lag in events and in seconds.
+backlog kept. `status` says where it stands: the lag in events and in seconds; it is
+also written next to the database (`core/shipper_status.py`) for the site's /metrics.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import aiohttp
 import aiosqlite
 
 from queue_protocol.codec import dumps, loads
+from queue_server.core import shipper_status
 from queue_server.core.store import connect
 from queue_server.domain.replication import MAX_EVENTS, SCHEMA_VERSION
 
@@ -53,6 +55,9 @@ class Status:
     first_at: float | None = None  # the time of the first event not yet shipped
     refused: str = ""  # why the province server refuses us ("" when it does not)
     failures: int = 0  # consecutive failed attempts
+    acked_wall: float | None = None  # when (wall clock) the province last acknowledged
+    last_error: str = ""  # the last failure, kept after recovery
+    last_error_at: float | None = None
 
     @property
     def lag_events(self) -> int:
@@ -89,6 +94,11 @@ class Shipper:
         self.meta, self.clock, self.schema = meta, clock, schema
         self.batch = min(batch, MAX_EVENTS)
         self.status = Status()
+        known = shipper_status.read_status(self.db) or {}  # a restarted shipper's last word
+        self._known_acked, self.status.acked_wall = known.get("acked"), known.get("acked_at")
+        self.status.last_error = str(known.get("last_error") or "")
+        self.status.last_error_at = known.get("last_error_at")
+        self._written_at = -1e9
         self._meta_sent = False
         self._reader: aiosqlite.Connection | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -107,10 +117,12 @@ class Shipper:
                     if self.status.refused != str(why):
                         log.error("the province server refuses this site: %s", why)
                     self.status.refused = str(why)
+                    self._failed(f"refused: {why}")
                     await self._pause(REFUSED_RETRY)
                 except (aiohttp.ClientError, OSError, TimeoutError, sqlite3.Error) as err:
                     # the link, the province server, or a site database not made yet
                     self.status.failures += 1
+                    self._failed(f"{type(err).__name__}: {err}")
                     delay = min(MAX_BACKOFF, 0.5 * 2 ** min(self.status.failures, 6))
                     log.warning("cannot ship now (%s); again in %.1f s", err, delay)
                     await self._pause(delay)
@@ -118,6 +130,29 @@ class Shipper:
             await self._http.close()
             if self._reader is not None:
                 await self._reader.close()
+
+    def _failed(self, why: str) -> None:
+        self.status.last_error, self.status.last_error_at = why, time.time()
+        self._write_status(force=True)
+
+    def _write_status(self, force: bool = False) -> None:
+        """Where shipping stands, for the site's /metrics (at most once a second)."""
+        now = time.time()
+        if not force and now - self._written_at < shipper_status.WRITE_SECONDS:
+            return
+        self._written_at = now
+        s = self.status
+        shipper_status.write_status(
+            self.db,
+            {
+                "acked": s.acked if s.acked is not None else self._known_acked,
+                "acked_at": s.acked_wall,
+                "failing": bool(s.failures or s.refused),
+                "last_error": s.last_error,
+                "last_error_at": s.last_error_at,
+                "updated_at": now,
+            },
+        )
 
     def wake(self) -> None:
         """Stop waiting and try now (tests; a link back up)."""
@@ -131,8 +166,10 @@ class Shipper:
     async def _ship(self) -> None:
         if self.status.acked is None:
             self.status.acked = await self._ask_state()
+            self.status.acked_wall = time.time()
         idle_since = time.monotonic()
         while True:
+            self._write_status()
             rows = await self._read(self.status.acked)
             if rows or time.monotonic() - idle_since >= HEARTBEAT_SECONDS or not self._meta_sent:
                 await self._send(rows)
@@ -190,9 +227,11 @@ class Shipper:
             headers={"Content-Type": "application/json"},
         ) as resp:
             answer = await self._answer(resp)
-        self.status.acked = int(answer["acked"])
+        recovered = bool(self.status.failures or self.status.refused)
+        self.status.acked, self.status.acked_wall = int(answer["acked"]), time.time()
         self._meta_sent = True
         self.status.failures, self.status.refused = 0, ""
+        self._write_status(force=recovered)
 
     async def _answer(self, resp: aiohttp.ClientResponse) -> dict[str, Any]:
         """The body of a good answer; what to do about the others."""

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from queue_protocol.errors import QueueError
 from queue_protocol.messages import encode
-from queue_server.core import views
+from queue_server.core import shipper_status, views
 from queue_server.core.context import ServerContext
 from queue_server.core.ratelimit import RateLimit
 from queue_server.web.responses import error_response
@@ -87,6 +87,10 @@ class Api:
         return json_response({"token": token, "role": role, "expires_at": expires})
 
     async def metrics(self, _request: web.Request) -> web.Response:
+        # issue 17: the province link (NaN when no shipper has run for this site)
+        status = shipper_status.read_status(self.ctx.db_path)
+        head = await self.ctx.store.newest_event_id()
+        self.ctx.metrics.show_shipper(shipper_status.lag_figures(status, head, time.time()))
         return web.Response(
             body=self.ctx.metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"}
         )

@@ -1,6 +1,7 @@
 """The province page (/tinh, /en/province) in real headless Chromium: a leader signs in,
 sees the centres of the province, their queues live (a ticket issued at a site shows
-on the page without a reload), and the report of a period grouped by centre.
+on the page without a reload), the report of a period grouped by centre and by
+procedure with medians and p90s, and signs out (the session ended at the server).
 
 Set XEPHANG_SCREENSHOTS=1 to write the page's pictures to docs/screenshots/province*.png.
 """
@@ -34,9 +35,9 @@ LAPTOP = {"width": 1366, "height": 768}
 DAY = dt.date(2026, 3, 2)
 
 
-async def shot(page, name: str, tmp_path: Path) -> None:
+async def shot(page, name: str, tmp_path: Path, full_page: bool = True) -> None:
     target = SHOTS if os.environ.get("XEPHANG_SCREENSHOTS") else tmp_path
-    await page.screenshot(path=str(target / f"{name}.png"), full_page=True)
+    await page.screenshot(path=str(target / f"{name}.png"), full_page=full_page)
 
 
 async def test_a_leader_watches_the_province_live_and_reads_the_report(central, tmp_path):
@@ -80,10 +81,33 @@ async def test_a_leader_watches_the_province_live_and_reads_the_report(central, 
             assert await page.locator("#report tbody tr").count() == 2
             csv = await page.get_attribute("#csv", "href")
             assert csv is not None and "by=site" in csv and "from=2026-03-02" in csv
+            await page.wait_for_selector("#report th:text-is('Chờ trung vị')")
+            median = page.locator("#report tbody tr").first.locator("td:nth-child(6)")
+            assert "phút" in await median.inner_text()  # a figure, not "—"
             await shot(page, "province", tmp_path)
+            await page.select_option("#by", "procedure")  # issue 17: by procedure
+            await page.click("#ask button[type=submit]")
+            await page.wait_for_selector("#report th:text-is('Thủ tục')")
+            first = page.locator("#report tbody tr").first
+            name = await first.locator("td:nth-child(2)").inner_text()
+            codes = {p.code: p.name for p in config.procedures.values()}
+            code = await first.locator("td:nth-child(1)").inner_text()
+            assert codes[code] == name  # the procedure's Vietnamese name, from the site
+            assert "khoảng 1 phút" in await page.inner_text("#board")  # the resolution
+            await page.locator("#report").scroll_into_view_if_needed()
+            await shot(page, "province-procedure", tmp_path, full_page=False)
             await page.goto(f"{central.base}/en/province")
             await page.wait_for_selector("#floor-state:text('Live')")
             await page.wait_for_selector("th:text('Longest wait')")
             await shot(page, "province-en", tmp_path)
+            old = await page.evaluate("sessionStorage.getItem('province-token')")
+            await page.click("#logout")  # sign out: the session ends at the server
+            await page.wait_for_selector("#login-box:not([hidden]) #username")
+            refused = await page.evaluate(
+                "async (t) => (await fetch('/api/province/floor', "
+                "{headers: {Authorization: 'Bearer ' + t}})).status",
+                old,
+            )
+            assert refused == 401
             await browser.close()
         await kiosk.close()

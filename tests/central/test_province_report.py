@@ -12,8 +12,9 @@ import aiohttp
 import openpyxl
 
 from queue_server.core.store import Store
+from queue_server.domain.province import resolution
 from queue_server.domain.replication import site_meta
-from queue_server.domain.report import TARGET_MINUTES
+from queue_server.domain.report import TARGET_MINUTES, stats
 from queue_server.replication.shipper import Shipper
 from queue_server.web.reports import build_report
 from tests.support.province import LEADER_PASSWORD, shipping, simulate, site_head, write_site
@@ -54,6 +55,7 @@ def _same(province: dict, site: dict, what: str) -> None:
         if k in province:
             for figure in ("count", "mean", "max"):
                 assert province[k][figure] == site[k][figure], (what, k, figure)
+            _same_percentiles(province[k], site[k], f"{what} {k}")
     if "wait" in province:
         for m in TARGET_MINUTES:
             assert province[f"within_{m}"] == site[f"within_{m}"], (what, m)
@@ -62,10 +64,22 @@ def _same(province: dict, site: dict, what: str) -> None:
         assert province["satisfied"] == site["satisfied"], what
 
 
+def _same_percentiles(province: dict, site: dict, what: str) -> None:
+    """Median and p90 from histograms: within half a bucket of the exact ones (half a
+    minute under an hour)."""
+    for figure in ("p50", "p90"):
+        if site[figure] is None:
+            assert province[figure] is None, (what, figure)
+        else:
+            gap = abs(province[figure] - site[figure])
+            assert gap <= resolution(site[figure]) + 0.05, (what, figure, gap)
+
+
 async def test_the_province_report_is_the_sum_of_the_sites_reports(central, tmp_path):
     config = sample_site(tmp_path)
     sites = {"tinh": 160, "xa-a": 60, "xa-b": 40}  # tickets a day
     own: dict[str, dict] = {}
+    values: dict[str, list[float]] = {"wait": [], "service": []}  # every site's
     last = FIRST + dt.timedelta(days=DAYS - 1)
     await central.add_leader("tinh", "province", "Bình Dương")
     for seed, (site, tickets) in enumerate(sites.items(), start=1):
@@ -74,9 +88,10 @@ async def test_the_province_report_is_the_sum_of_the_sites_reports(central, tmp_
         await write_site(db, events, bookings)
         store = await Store.open(db)
         try:
-            own[site] = (
-                await build_report(config, store, FIRST.isoformat(), last.isoformat())
-            ).to_dict(0)
+            folded = await build_report(config, store, FIRST.isoformat(), last.isoformat())
+            own[site] = folded.to_dict(0)
+            values["wait"] += folded.totals.waits
+            values["service"] += folded.totals.service_times
         finally:
             await store.close()
         token = await central.add_site(site)
@@ -96,6 +111,9 @@ async def test_the_province_report_is_the_sum_of_the_sites_reports(central, tmp_
     # the province totals: the sum of the sites' counts
     for k in COUNTS:
         assert body["totals"][k] == sum(own[s]["totals"][k] for s in sites), k
+    # the province's percentiles: those of all the sites' waits and services together
+    for kind, of_all in values.items():
+        _same_percentiles(body["totals"][kind], stats(of_all), f"province {kind}")
     assert body["bookings"] == {
         k: sum(own[s]["bookings"][k] for s in sites) for k in body["bookings"]
     }
@@ -127,6 +145,12 @@ async def test_the_province_report_is_the_sum_of_the_sites_reports(central, tmp_
         hours = {h["hour"]: h for h in own[site]["hours"]}
         for r in report["hour"]["rows"]:
             _same(r, hours[r["hour"]], f"{site} hour {r['hour']}")
+        procedures = {p["code"]: p for p in own[site]["procedures"]}
+        assert {r["procedure"] for r in report["procedure"]["rows"]} == set(procedures)
+        assert len(procedures) > 5
+        for r in report["procedure"]["rows"]:
+            _same(r, procedures[r["procedure"]], f"{site} procedure {r['procedure']}")
+            assert r["name"] == procedures[r["procedure"]]["name"]
 
     # the exports carry the same rows
     csv = await _raw(base, token, "/api/province/report.csv", by="site", **span)
@@ -146,7 +170,7 @@ async def _scoped(central, site: str, span: dict) -> dict:
     await central.add_leader(f"ld-{site}", "site", site)
     token = await _login(central.base, f"ld-{site}")
     out = {}
-    for by in ("day", "service", "counter", "officer", "hour"):
+    for by in ("day", "service", "counter", "officer", "hour", "procedure"):
         resp = await _get(central.base, token, "/api/province/report", by=by, **span)
         assert resp.status == 200
         body = await resp.json()

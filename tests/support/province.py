@@ -59,6 +59,20 @@ class RatedDay(DaySimulator):
 
     def _finish(self, now: float, number: int) -> None:
         ticket = self.state.current_ticket(number)
+        procedures = [] if ticket is None else self.config.procedures.for_service(ticket.service)
+        if procedures and self.rng.random() < 0.6:  # a dossier received (issue 16)
+            procedure = self.rng.choice(procedures).code
+            dossier = f"HS-{self.day:%y%m%d}-{ticket.id}"  # type: ignore[union-attr]
+            officer = self.state.counters[number].officer or ""
+            link = c.LinkDossier(
+                actor=officer, counter=number, procedure=procedure, dossier=dossier
+            )
+            self.do(link, now)
+        if ticket is not None and self.rng.random() < 0.1:  # parked a while: not service
+            called = self.state.tickets[ticket.id].called_at or now
+            if now - called > 120:
+                self.do(c.Hold(actor="", counter=number), called + 30)
+                self.do(c.ResumeHeld(actor="", counter=number, number=ticket.number), now - 60)
         super()._finish(now, number)
         done = ticket is not None and self.state.tickets[ticket.id].status is TicketStatus.DONE
         if ticket is not None and done and self.rng.random() < 0.7:
