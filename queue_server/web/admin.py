@@ -30,7 +30,7 @@ from queue_protocol.messages import CLOSE_REFUSED, encode
 from queue_server.core.accounts import ROLES, Officer, verify_password
 from queue_server.core.configbook import canonical, diff, document_of, with_catalogue
 from queue_server.core.context import ServerContext
-from queue_server.core.ratelimit import RateLimit
+from queue_server.core.ratelimit import LoginGuard
 from queue_server.domain import commands as c
 from queue_server.domain.config import ConfigError, SiteConfig, parse_config
 from queue_server.domain.holidays_vn import public_holidays
@@ -41,7 +41,6 @@ from queue_server.web.voicecheck import voice_style_problem
 
 COOKIE = "xephang_admin"
 CSRF_HEADER = "X-CSRF-Token"
-LOGIN_FAILURES, LOGIN_FAILURE_SECONDS = 10, 900.0
 DEVICE_ROLES = ("kiosk", "display", "rating")
 
 
@@ -94,7 +93,7 @@ def _validated(document: dict[str, Any], voice: str) -> tuple[str, SiteConfig]:
 class AdminDesk:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
-        self.login_failures = RateLimit(LOGIN_FAILURES, LOGIN_FAILURE_SECONDS)
+        self.login_guard = LoginGuard()
 
     # ----- who asks ------------------------------------------------------------
 
@@ -125,15 +124,15 @@ class AdminDesk:
             username, password = body.get("username"), body.get("password")
             if not isinstance(username, str) or not isinstance(password, str):
                 raise QueueError("bad_request", "send JSON {username, password}")
-            key = f"{request.remote} {username[:64]}"
-            if self.login_failures.full(key, time.monotonic()):
+            address = request.remote or "?"
+            if self.login_guard.blocked(address, username, time.monotonic()):
                 raise QueueError("too_many_requests")
             try:
                 token, role, expires = await self.ctx.accounts.login(
                     username, password, origin=f"admin {request.remote}"
                 )
             except QueueError:
-                self.login_failures.allow(key, time.monotonic())
+                self.login_guard.failed(address, username, time.monotonic())
                 raise
             if role != "admin":
                 await self.ctx.accounts.end_sessions(username)

@@ -11,14 +11,12 @@ from queue_protocol.errors import QueueError
 from queue_protocol.messages import encode
 from queue_server.core import shipper_status, views
 from queue_server.core.context import ServerContext
-from queue_server.core.ratelimit import RateLimit
+from queue_server.core.ratelimit import LoginGuard
 from queue_server.web.responses import error_response
 
 # Failed logins before one must wait (sliding window): per username from one address,
 # so one officer's typos do not lock out the others behind the centre's one NAT address;
 # and per address, a ceiling for someone trying many usernames.
-LOGIN_FAILURES, LOGIN_FAILURE_SECONDS = 10, 900.0
-ADDRESS_LOGIN_FAILURES = 100
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
@@ -28,8 +26,7 @@ def json_response(data: Any, status: int = 200) -> web.Response:
 class Api:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
-        self.login_failures = RateLimit(LOGIN_FAILURES, LOGIN_FAILURE_SECONDS)
-        self.address_login_failures = RateLimit(ADDRESS_LOGIN_FAILURES, LOGIN_FAILURE_SECONDS)
+        self.login_guard = LoginGuard()
 
     async def healthz(self, _request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "day": self.ctx.state.day, "role": self.ctx.role})
@@ -73,16 +70,12 @@ class Api:
         except (ValueError, KeyError, TypeError):
             return error_response(QueueError("bad_request", "send JSON {username, password}"))
         origin, now = request.remote or "?", time.monotonic()
-        user_key = f"{origin} {username[:64]}"
-        if self.login_failures.full(user_key, now) or self.address_login_failures.full(
-            origin, now
-        ):  # guessing passwords: wait a while
+        if self.login_guard.blocked(origin, username, now):  # guessing passwords: wait a while
             return error_response(QueueError("too_many_requests"))
         try:
             token, role, expires = await self.ctx.accounts.login(username, password, origin=origin)
         except QueueError as err:
-            self.login_failures.allow(user_key, now)  # counts the failure
-            self.address_login_failures.allow(origin, now)
+            self.login_guard.failed(origin, username, now)
             return error_response(err)  # "unauthorized": 401
         return json_response({"token": token, "role": role, "expires_at": expires})
 

@@ -23,10 +23,10 @@ import websockets
 
 from assets import SAMPLE_CONFIG
 from queue_protocol.messages import ProtocolError, parse_hello
+from queue_server.core import ratelimit
 from queue_server.core.logsummary import RepeatFilter
 from queue_server.core.siteconfig import load_config
 from queue_server.domain.config import ConfigError, parse_config
-from queue_server.web import api
 from queue_server.ws.endpoint import LARGEST_FRAME
 from tests.support import ROOT, SHOTS
 from tests.support.servers import (
@@ -142,12 +142,12 @@ async def test_one_officers_typos_do_not_lock_out_the_others_behind_one_address(
     tmp_path, monkeypatch
 ):
     # The per-address ceiling, lowered so the test guesses 15 times, not 100.
-    assert api.ADDRESS_LOGIN_FAILURES > api.LOGIN_FAILURES
-    monkeypatch.setattr(api, "ADDRESS_LOGIN_FAILURES", 15)
+    assert ratelimit.ADDRESS_LOGIN_FAILURES > ratelimit.LOGIN_FAILURES
+    monkeypatch.setattr(ratelimit, "ADDRESS_LOGIN_FAILURES", 15)
     async with running_server(tmp_path / "q.db") as (base, server), aiohttp.ClientSession() as h:
         for name in ("an", "binh", "chi"):
             await add_officer(server, name)
-        for _ in range(api.LOGIN_FAILURES):
+        for _ in range(ratelimit.LOGIN_FAILURES):
             assert (await post_login(h, base, "an", "sai-mat-khau"))[0] == 401
         status, body = await post_login(h, base, "an", PASSWORD)  # an waits now
         assert (status, body["error"]["code"]) == (429, "too_many_requests")
