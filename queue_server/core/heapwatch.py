@@ -1,0 +1,120 @@
+"""A debugging aid: what the server's memory is made of, written as JSON lines.
+
+Off unless the environment asks for it (`XEPHANG_HEAPWATCH=<file>`; every
+`XEPHANG_HEAPWATCH_SECONDS`, 10 by default). Each line has the process's RSS, glibc's
+malloc figures (`mallinfo2`: bytes in use, free but kept, mapped), pymalloc's
+allocated blocks, the collector's generations and frozen count, and the object types
+whose number changed most since the first line. With `XEPHANG_HEAPWATCH_TRACE=1` it
+also starts `tracemalloc` and lists the source lines whose allocations grew most
+since the first line. The soak benchmark turns it on with `--heapwatch` (issue 18).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import ctypes
+import gc
+import json
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from queue_server.core import heap
+
+TOP = 15
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def malloc_figures() -> dict[str, int]:
+    """glibc's view: bytes handed out (`in_use`), free but kept (`free`), mmapped; {} elsewhere."""
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return {"in_use": info.uordblks, "free": info.fordblks, "mmapped": info.hblkhd}
+
+
+def rss() -> int:
+    try:
+        fields = Path("/proc/self/statm").read_text().split()
+    except OSError:
+        return 0
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def type_counts() -> collections.Counter[str]:
+    """Objects the collector tracks, by type, the frozen ones included (re-frozen after)."""
+    frozen = gc.get_freeze_count() > 0
+    gc.unfreeze()
+    counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+    if frozen:
+        gc.freeze()
+    return counts
+
+
+def snapshot_line(
+    start: float, first: collections.Counter[str], counts: collections.Counter[str]
+) -> dict[str, Any]:
+    delta = counts.copy()
+    delta.subtract(first)
+    return {
+        "t": round(time.monotonic() - start, 1),
+        "rss": rss(),
+        "malloc": malloc_figures(),
+        "pymalloc_blocks": sys.getallocatedblocks(),
+        "gc_count": gc.get_count(),
+        "frozen": gc.get_freeze_count(),
+        "last_sweeps_ms": [round(cost * 1000, 1) for cost in heap.sweeps],
+        "objects": sum(counts.values()),
+        "types_grown": delta.most_common(TOP),
+    }
+
+
+async def watch(path: Path, every: float, trace: bool) -> None:
+    if trace:
+        tracemalloc.start(1)
+    start = time.monotonic()
+    first = type_counts()
+    base = tracemalloc.take_snapshot() if trace else None
+    with path.open("a", encoding="utf-8") as out:
+        while True:
+            await asyncio.sleep(every)
+            line = snapshot_line(start, first, type_counts())
+            if base is not None:
+                stats = tracemalloc.take_snapshot().compare_to(base, "lineno")[:TOP]
+                line["traced_grown"] = [[str(s.traceback), s.size_diff, s.count_diff] for s in stats]
+            out.write(json.dumps(line) + "\n")
+            out.flush()
+
+
+def start_from_env() -> asyncio.Task | None:
+    """The watcher's task if `XEPHANG_HEAPWATCH` names a file, else None."""
+    target = os.environ.get("XEPHANG_HEAPWATCH")
+    if not target:
+        return None
+    every = float(os.environ.get("XEPHANG_HEAPWATCH_SECONDS", "10"))
+    trace = os.environ.get("XEPHANG_HEAPWATCH_TRACE") == "1"
+    return asyncio.create_task(watch(Path(target), every, trace), name="heapwatch")
