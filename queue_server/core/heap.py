@@ -38,7 +38,7 @@ MMAP_THRESHOLD = 1 << 20
 FREEZE_SECONDS = 1.0
 SWEEP_MIN_SECONDS = 10.0
 SWEEP_SHARE = 0.001  # of the event loop's time spent on full sweeps, at most
-SWEEP_AFTER_CLOSES = 256  # connections ended since the last sweep that make one due
+SWEEP_AFTER_CLOSES = 512  # connections ended since the last sweep that make one due
 CLOSES_SWEEP_SHARE = 0.02  # of the loop's time, at most, for sweeps due to those
 
 _closed = 0  # connections ended since the last sweep

@@ -18,6 +18,7 @@ import gc
 import json
 import os
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -57,6 +58,31 @@ def malloc_figures() -> dict[str, int]:
     return {"in_use": info.uordblks, "free": info.fordblks, "mmapped": info.hblkhd}
 
 
+def pymalloc_arenas() -> dict[str, int]:
+    """pymalloc's arenas now and at most, read from `sys._debugmallocstats` (which only
+    writes to the C stderr, so it is caught there); {} if unreadable."""
+    figures: dict[str, int] = {}
+    with tempfile.TemporaryFile() as caught:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(caught.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        for line in caught.read().decode(errors="replace").splitlines():
+            for label, key in (
+                ("# arenas allocated current", "arenas"),
+                ("# arenas highwater mark", "arenas_most"),
+                ("# bytes in allocated blocks", "in_blocks"),
+            ):
+                if line.startswith(label):
+                    figures[key] = int(line.rsplit("=", 1)[1].replace(",", ""))
+    return figures
+
+
 def rss() -> int:
     try:
         fields = Path("/proc/self/statm").read_text().split()
@@ -85,6 +111,7 @@ def snapshot_line(
         "rss": rss(),
         "malloc": malloc_figures(),
         "pymalloc_blocks": sys.getallocatedblocks(),
+        "pymalloc": pymalloc_arenas(),
         "gc_count": gc.get_count(),
         "frozen": gc.get_freeze_count(),
         "last_sweeps_ms": [round(cost * 1000, 1) for cost in heap.sweeps],
@@ -105,7 +132,9 @@ async def watch(path: Path, every: float, trace: bool) -> None:
             line = snapshot_line(start, first, type_counts())
             if base is not None:
                 stats = tracemalloc.take_snapshot().compare_to(base, "lineno")[:TOP]
-                line["traced_grown"] = [[str(s.traceback), s.size_diff, s.count_diff] for s in stats]
+                line["traced_grown"] = [
+                    [str(s.traceback), s.size_diff, s.count_diff] for s in stats
+                ]
             out.write(json.dumps(line) + "\n")
             out.flush()
 
