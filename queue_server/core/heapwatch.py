@@ -20,7 +20,6 @@ import os
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +82,21 @@ def pymalloc_arenas() -> dict[str, int]:
     return figures
 
 
+def resident() -> dict[str, int]:
+    """The resident set split as the kernel counts it: anonymous (heaps, arenas, stacks)
+    and file-backed (code and libraries as their pages are first used), in bytes."""
+    figures = {}
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name in ("RssAnon", "RssFile", "RssShmem"):
+            figures[name[3:].lower()] = int(value.split()[0]) * 1024
+    return figures
+
+
 def rss() -> int:
     try:
         fields = Path("/proc/self/statm").read_text().split()
@@ -109,6 +123,7 @@ def snapshot_line(
     return {
         "t": round(time.monotonic() - start, 1),
         "rss": rss(),
+        "resident": resident(),
         "malloc": malloc_figures(),
         "pymalloc_blocks": sys.getallocatedblocks(),
         "pymalloc": pymalloc_arenas(),
@@ -121,6 +136,8 @@ def snapshot_line(
 
 
 async def watch(path: Path, every: float, trace: bool) -> None:
+    import tracemalloc  # only here: the serving process does without
+
     if trace:
         tracemalloc.start(1)
     start = time.monotonic()

@@ -39,5 +39,5 @@ async def test_writes_the_heap_and_the_types_that_grew(tmp_path, monkeypatch):
         gc.unfreeze()
     line = json.loads(out.read_text().splitlines()[-1])
     assert line["rss"] > 0 and line["objects"] > 500
-    assert {"malloc", "pymalloc", "frozen", "gc_count", "last_sweeps_ms"} <= line.keys()
+    assert {"malloc", "pymalloc", "resident", "frozen", "gc_count", "last_sweeps_ms"} <= line.keys()
     assert len(kept) == 501
