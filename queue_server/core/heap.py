@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import sys
 import time
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
@@ -42,7 +43,8 @@ SWEEP_AFTER_CLOSES = 512  # connections ended since the last sweep that make one
 CLOSES_SWEEP_SHARE = 0.02  # of the loop's time, at most, for sweeps due to those
 
 _closed = 0  # connections ended since the last sweep
-sweeps: list[float] = []  # the last sweeps' costs, in seconds (for core/heapwatch.py)
+# The last sweeps (for core/heapwatch.py): seconds each took, pymalloc blocks left after.
+sweeps: list[tuple[float, int]] = []
 
 
 def connection_closed() -> None:
@@ -83,7 +85,7 @@ def sweep() -> float:
     gc.collect()
     trim_malloc()
     cost = time.perf_counter() - started
-    sweeps[:] = [*sweeps[-9:], cost]
+    sweeps[:] = [*sweeps[-9:], (cost, sys.getallocatedblocks())]
     return cost
 
 

@@ -129,7 +129,8 @@ def snapshot_line(
         "pymalloc": pymalloc_arenas(),
         "gc_count": gc.get_count(),
         "frozen": gc.get_freeze_count(),
-        "last_sweeps_ms": [round(cost * 1000, 1) for cost in heap.sweeps],
+        "last_sweeps_ms": [round(cost * 1000, 1) for cost, _ in heap.sweeps],
+        "blocks_after_sweeps": [blocks for _, blocks in heap.sweeps],
         "objects": sum(counts.values()),
         "types_grown": delta.most_common(TOP),
     }
