@@ -380,6 +380,7 @@ def main() -> None:
         os.environ["XEPHANG_HEAPWATCH"] = str(args.heapwatch.resolve())
         os.environ["XEPHANG_HEAPWATCH_SECONDS"] = str(args.heapwatch_seconds)
         os.environ["XEPHANG_HEAPWATCH_TRACE"] = "1" if args.tracemalloc else "0"
+        os.environ["XEPHANG_HEAPWATCH_AFTER"] = str(WARM_UP)  # growth after the warm-up
     with tempfile.TemporaryDirectory() as tmp:
         try:
             figures = asyncio.run(run(args, Path(tmp)))

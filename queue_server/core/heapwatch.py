@@ -6,7 +6,8 @@ malloc figures (`mallinfo2`: bytes in use, free but kept, mapped), pymalloc's
 allocated blocks, the collector's generations and frozen count, and the object types
 whose number changed most since the first line. With `XEPHANG_HEAPWATCH_TRACE=1` it
 also starts `tracemalloc` and lists the source lines whose allocations grew most
-since the first line. The soak benchmark turns it on with `--heapwatch` (issue 18).
+since the first line. Growth is counted from `XEPHANG_HEAPWATCH_AFTER` seconds on
+(0 by default), e.g. once a benchmark's warm-up is over. The soak benchmark turns it on with `--heapwatch` (issue 18).
 """
 
 from __future__ import annotations
@@ -136,12 +137,14 @@ def snapshot_line(
     }
 
 
-async def watch(path: Path, every: float, trace: bool) -> None:
+async def watch(path: Path, every: float, trace: bool, after: float = 0.0) -> None:
+    """Write a line each `every` seconds; growth is counted from `after` seconds on."""
     import tracemalloc  # only here: the serving process does without
 
     if trace:
         tracemalloc.start(1)
     start = time.monotonic()
+    await asyncio.sleep(after)
     first = type_counts()
     base = tracemalloc.take_snapshot() if trace else None
     with path.open("a", encoding="utf-8") as out:
@@ -164,4 +167,5 @@ def start_from_env() -> asyncio.Task | None:
         return None
     every = float(os.environ.get("XEPHANG_HEAPWATCH_SECONDS", "10"))
     trace = os.environ.get("XEPHANG_HEAPWATCH_TRACE") == "1"
-    return asyncio.create_task(watch(Path(target), every, trace), name="heapwatch")
+    after = float(os.environ.get("XEPHANG_HEAPWATCH_AFTER", "0"))
+    return asyncio.create_task(watch(Path(target), every, trace, after), name="heapwatch")
