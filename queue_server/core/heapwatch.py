@@ -7,7 +7,8 @@ allocated blocks, the collector's generations and frozen count, and the object t
 whose number changed most since the first line. With `XEPHANG_HEAPWATCH_TRACE=1` it
 also starts `tracemalloc` and lists the source lines whose allocations grew most
 since the first line. Growth is counted from `XEPHANG_HEAPWATCH_AFTER` seconds on
-(0 by default), e.g. once a benchmark's warm-up is over. The soak benchmark turns it on with `--heapwatch` (issue 18).
+(0 by default), e.g. once a benchmark's warm-up is over. The soak benchmark turns
+it on with `--heapwatch` (issue 18).
 """
 
 from __future__ import annotations
