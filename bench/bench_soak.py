@@ -20,7 +20,7 @@ most 1 % of the starting value per simulated hour; no ERROR line or traceback in
 the server's log; event-loop lag p99 ≤ 20 ms.
 
 Run: .venv/bin/python -m bench.bench_soak [--minutes 6] [--tickets-per-day 3000]
-     [--phones 300]
+     [--phones 300] [--heapwatch FILE [--heapwatch-seconds 10] [--tracemalloc]]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import sys
@@ -369,7 +370,17 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=300)
     parser.add_argument("--kiosks", type=int, default=20)
     parser.add_argument("--counters", type=int, default=30)
+    parser.add_argument(
+        "--heapwatch", type=Path, help="the server writes what its memory is made of here"
+    )
+    parser.add_argument("--heapwatch-seconds", type=float, default=10.0)
+    parser.add_argument("--tracemalloc", action="store_true", help="with --heapwatch: by line")
     args = parser.parse_args()
+    if args.heapwatch:  # the server child inherits the environment (core/heapwatch.py)
+        os.environ["XEPHANG_HEAPWATCH"] = str(args.heapwatch.resolve())
+        os.environ["XEPHANG_HEAPWATCH_SECONDS"] = str(args.heapwatch_seconds)
+        os.environ["XEPHANG_HEAPWATCH_TRACE"] = "1" if args.tracemalloc else "0"
+        os.environ["XEPHANG_HEAPWATCH_AFTER"] = str(WARM_UP)  # growth after the warm-up
     with tempfile.TemporaryDirectory() as tmp:
         try:
             figures = asyncio.run(run(args, Path(tmp)))

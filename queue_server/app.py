@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from queue_server.core import eventloop, heap, logsummary
+from queue_server.core import eventloop, heap, heapwatch, logsummary
 from queue_server.core.context import ServerContext
 from queue_server.domain.config import SiteConfig, public_url_warning
 from queue_server.domain.dossier_config import DossierConfig
@@ -270,9 +270,11 @@ def create_app(
         if tune_gc:  # a process of its own (see core/heap.py)
             heap.pin_mmap_threshold()
             task = asyncio.create_task(heap.freeze_survivors(), name="heap")
+        watcher = heapwatch.start_from_env()  # a debugging aid, off by default
         yield
-        if task is not None:
-            task.cancel()
+        for running in (task, watcher):
+            if running is not None:
+                running.cancel()
 
     logsummary.quiet_http_errors()
     middlewares = [proxy.middleware(trusted_proxies)] if trusted_proxies else []

@@ -13,8 +13,17 @@ each other) are frozen while it is open and become unreachable garbage when it
 closes. Left there, every reconnecting phone would keep ≈ 10 KB until the night.
 So now and then everything is thawed and collected once (`sweep`), paced by its own
 cost: a sweep runs at most `SWEEP_SHARE` of the time and at least
-`SWEEP_MIN_SECONDS` after the last one — every ten seconds or so on a centre's day
-(a few milliseconds each), every couple of minutes on a heap of a million objects.
+`SWEEP_MIN_SECONDS` after the last one — every ten seconds or so on a small heap,
+every couple of minutes on a heap of a million objects.
+
+That pacing alone let a day of reconnecting phones grow the heap (issue 18's soak,
+≈ 100 % of the starting RSS per simulated hour): 300 phones each reconnecting every
+few minutes close ≈ 15 connections a second, nearly all frozen while open, and a
+sweep of a heap whose cost grew with the garbage came only every minute or two. So
+the websocket endpoint also counts the connections that end (`connection_closed`):
+once `SWEEP_AFTER_CLOSES` have ended since the last sweep, a sweep is due as well,
+paced at most `CLOSES_SWEEP_SHARE` of the time. Their garbage stays bounded by
+about `SWEEP_AFTER_CLOSES` connections' worth (≈ 10 KB each), whatever the churn.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import sys
 import time
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
@@ -29,18 +39,34 @@ MMAP_THRESHOLD = 1 << 20
 FREEZE_SECONDS = 1.0
 SWEEP_MIN_SECONDS = 10.0
 SWEEP_SHARE = 0.001  # of the event loop's time spent on full sweeps, at most
+SWEEP_AFTER_CLOSES = 512  # connections ended since the last sweep that make one due
+CLOSES_SWEEP_SHARE = 0.02  # of the loop's time, at most, for sweeps due to those
+
+_closed = 0  # connections ended since the last sweep
+# The last sweeps (for core/heapwatch.py): seconds each took, pymalloc blocks left after.
+sweeps: list[tuple[float, int]] = []
+
+
+def connection_closed() -> None:
+    """A connection ended: its objects may be frozen garbage now (see the module's text)."""
+    global _closed
+    _closed += 1
 
 
 async def freeze_survivors() -> None:
     """Run forever: collect what is not frozen and freeze the survivors, each
     `FREEZE_SECONDS`; sweep everything when its turn comes (see the module's text)."""
     loop = asyncio.get_running_loop()
-    next_sweep = loop.time() + SWEEP_MIN_SECONDS
+    next_sweep = loop.time() + SWEEP_MIN_SECONDS  # whatever happened
+    next_closes_sweep = loop.time()  # when enough connections have ended
     while True:
         await asyncio.sleep(FREEZE_SECONDS)
-        if loop.time() >= next_sweep:
+        now = loop.time()
+        if now >= next_sweep or (_closed >= SWEEP_AFTER_CLOSES and now >= next_closes_sweep):
             cost = sweep()
-            next_sweep = loop.time() + max(SWEEP_MIN_SECONDS, cost / SWEEP_SHARE)
+            now = loop.time()
+            next_sweep = now + max(SWEEP_MIN_SECONDS, cost / SWEEP_SHARE)
+            next_closes_sweep = now + cost / CLOSES_SWEEP_SHARE
         else:
             gc.collect()
         gc.freeze()
@@ -48,11 +74,28 @@ async def freeze_survivors() -> None:
 
 def sweep() -> float:
     """Give frozen objects back to the collector and collect everything; the seconds it
-    took. Also run at the day reset: yesterday's tickets are gone."""
+    took. Also run at the day reset: yesterday's tickets are gone.
+
+    What the collection freed and glibc keeps (free chunks between used ones: 2–5 MB
+    through issue 18's soak) is then given back to the system (`malloc_trim`)."""
+    global _closed
+    _closed = 0
     started = time.perf_counter()
     gc.unfreeze()
     gc.collect()
-    return time.perf_counter() - started
+    trim_malloc()
+    cost = time.perf_counter() - started
+    sweeps[:] = [*sweeps[-9:], (cost, sys.getallocatedblocks())]
+    return cost
+
+
+def trim_malloc() -> bool:
+    """glibc gives the free memory of its heaps back to the system; False elsewhere."""
+    try:
+        malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    return bool(malloc_trim(0))
 
 
 def pin_mmap_threshold(size: int = MMAP_THRESHOLD) -> bool:

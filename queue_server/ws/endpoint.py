@@ -31,7 +31,7 @@ from queue_protocol.messages import (
     result_error,
     result_ok,
 )
-from queue_server.core import views
+from queue_server.core import heap, views
 from queue_server.core.accounts import BOARD_ROLES, COUNTER_ROLES
 from queue_server.core.board import board_view
 from queue_server.core.context import ServerContext
@@ -123,6 +123,7 @@ class Endpoint:
         conn = await self._greet(ws, request.transport, foreign)
         if conn is None:
             _disarm_heartbeat(ws)
+            heap.connection_closed()  # its objects may be frozen garbage now
             return ws
         gauge = self.ctx.metrics.connections.labels(conn.role)
         gauge.inc()
@@ -137,6 +138,7 @@ class Endpoint:
             self.ctx.hub.remove(conn)
             gauge.dec()
             _disarm_heartbeat(ws)
+            heap.connection_closed()
         return ws
 
     # ----- hello -------------------------------------------------------------

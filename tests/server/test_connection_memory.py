@@ -10,13 +10,15 @@ import aiohttp
 from aiohttp import web
 
 from assets import SAMPLE_CONFIG
-from queue_server.app import create_app
+from queue_server.app import CONTEXT_KEY, create_app
 from queue_server.core import heap
 from queue_server.core.siteconfig import load_config
 from tests.support.servers import KIOSK_TOKEN, free_port
 from tests.support.waiting import until
 
 CONNECTIONS = 300
+PHONES = 30  # open at once, frozen while open
+PHONE_ROUNDS = 10
 
 
 async def serve_noting_websockets(tmp_path, **options):
@@ -114,3 +116,51 @@ async def test_a_phone_that_followed_a_ticket_is_forgotten_when_it_hangs_up(tmp_
         await until(all_freed, timeout=10, what="every closed connection freed")
     finally:
         await runner.cleanup()
+
+
+async def test_phones_that_reconnect_all_day_do_not_pile_up_between_sweeps(tmp_path, monkeypatch):
+    """The soak's leak (issue 18): phones that stay a while are frozen while open, die in
+    a cycle when they hang up, and were freed only by the sweep paced by its cost — on a
+    day's heap every minute or two, so 15 hang-ups a second piled up ≈ 10 MB a minute.
+    Here the paced sweep never comes (as on a big heap); the connections that ended
+    must still be swept once `SWEEP_AFTER_CLOSES` of them have, so at most that many
+    closed connections' objects are alive at any time."""
+    monkeypatch.setattr(heap, "FREEZE_SECONDS", 0.02)
+    monkeypatch.setattr(heap, "SWEEP_MIN_SECONDS", 3600.0)  # the paced sweep out of reach
+    monkeypatch.setattr(heap, "SWEEP_SHARE", 1e-6)
+    monkeypatch.setattr(heap, "SWEEP_AFTER_CLOSES", 40)
+    monkeypatch.setattr(heap, "CLOSES_SWEEP_SHARE", 1.0)  # no pacing: the count decides
+    freezes = 0
+    real_freeze = gc.freeze
+
+    def counted_freeze() -> None:
+        nonlocal freezes
+        freezes += 1
+        real_freeze()
+
+    monkeypatch.setattr(gc, "freeze", counted_freeze)
+    runner, url, made = await serve_noting_websockets(tmp_path, tune_gc=True)
+    hub = runner.app[CONTEXT_KEY].hub
+    heap.sweep()  # the count starts here
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _round in range(PHONE_ROUNDS):
+                phones = [await session.ws_connect(url) for _ in range(PHONES)]
+                for phone in phones:
+                    await phone.send_json({"type": "hello", "protocol": 1, "role": "public"})
+                    assert (await phone.receive_json())["type"] == "welcome"
+                seen = freezes
+                await until(lambda seen=seen: freezes > seen, what="a freeze while all are open")
+                for phone in phones:
+                    await phone.close()
+                await until(lambda: not hub.connections, what="every handler ended")
+                seen = freezes
+                await until(lambda seen=seen: freezes > seen + 1, what="freezes after the closes")
+                alive = sum(ref() is not None for ref in made)
+                assert alive <= heap.SWEEP_AFTER_CLOSES, (
+                    f"{alive} closed connections alive after {len(made)} hang-ups"
+                )
+        assert len(made) == PHONE_ROUNDS * PHONES
+    finally:
+        await runner.cleanup()
+        gc.unfreeze()

@@ -1,0 +1,172 @@
+"""A debugging aid: what the server's memory is made of, written as JSON lines.
+
+Off unless the environment asks for it (`XEPHANG_HEAPWATCH=<file>`; every
+`XEPHANG_HEAPWATCH_SECONDS`, 10 by default). Each line has the process's RSS, glibc's
+malloc figures (`mallinfo2`: bytes in use, free but kept, mapped), pymalloc's
+allocated blocks, the collector's generations and frozen count, and the object types
+whose number changed most since the first line. With `XEPHANG_HEAPWATCH_TRACE=1` it
+also starts `tracemalloc` and lists the source lines whose allocations grew most
+since the first line. Growth is counted from `XEPHANG_HEAPWATCH_AFTER` seconds on
+(0 by default), e.g. once a benchmark's warm-up is over. The soak benchmark turns
+it on with `--heapwatch` (issue 18).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import ctypes
+import gc
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from queue_server.core import heap
+
+TOP = 15
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def malloc_figures() -> dict[str, int]:
+    """glibc's view: bytes handed out (`in_use`), free but kept (`free`), mmapped; {} elsewhere."""
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return {"in_use": info.uordblks, "free": info.fordblks, "mmapped": info.hblkhd}
+
+
+def pymalloc_arenas() -> dict[str, int]:
+    """pymalloc's arenas now and at most, read from `sys._debugmallocstats` (which only
+    writes to the C stderr, so it is caught there); {} if unreadable."""
+    figures: dict[str, int] = {}
+    with tempfile.TemporaryFile() as caught:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(caught.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        for line in caught.read().decode(errors="replace").splitlines():
+            for label, key in (
+                ("# arenas allocated current", "arenas"),
+                ("# arenas highwater mark", "arenas_most"),
+                ("# bytes in allocated blocks", "in_blocks"),
+            ):
+                if line.startswith(label):
+                    figures[key] = int(line.rsplit("=", 1)[1].replace(",", ""))
+    return figures
+
+
+def resident() -> dict[str, int]:
+    """The resident set split as the kernel counts it: anonymous (heaps, arenas, stacks)
+    and file-backed (code and libraries as their pages are first used), in bytes."""
+    figures = {}
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name in ("RssAnon", "RssFile", "RssShmem"):
+            figures[name[3:].lower()] = int(value.split()[0]) * 1024
+    return figures
+
+
+def rss() -> int:
+    try:
+        fields = Path("/proc/self/statm").read_text().split()
+    except OSError:
+        return 0
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def type_counts() -> collections.Counter[str]:
+    """Objects the collector tracks, by type, the frozen ones included (re-frozen after)."""
+    frozen = gc.get_freeze_count() > 0
+    gc.unfreeze()
+    counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+    if frozen:
+        gc.freeze()
+    return counts
+
+
+def snapshot_line(
+    start: float, first: collections.Counter[str], counts: collections.Counter[str]
+) -> dict[str, Any]:
+    delta = counts.copy()
+    delta.subtract(first)
+    return {
+        "t": round(time.monotonic() - start, 1),
+        "rss": rss(),
+        "resident": resident(),
+        "malloc": malloc_figures(),
+        "pymalloc_blocks": sys.getallocatedblocks(),
+        "pymalloc": pymalloc_arenas(),
+        "gc_count": gc.get_count(),
+        "frozen": gc.get_freeze_count(),
+        "last_sweeps_ms": [round(cost * 1000, 1) for cost, _ in heap.sweeps],
+        "blocks_after_sweeps": [blocks for _, blocks in heap.sweeps],
+        "objects": sum(counts.values()),
+        "types_grown": delta.most_common(TOP),
+    }
+
+
+async def watch(path: Path, every: float, trace: bool, after: float = 0.0) -> None:
+    """Write a line each `every` seconds; growth is counted from `after` seconds on."""
+    import tracemalloc  # only here: the serving process does without
+
+    if trace:
+        tracemalloc.start(1)
+    start = time.monotonic()
+    await asyncio.sleep(after)
+    first = type_counts()
+    base = tracemalloc.take_snapshot() if trace else None
+    with path.open("a", encoding="utf-8") as out:
+        while True:
+            await asyncio.sleep(every)
+            line = snapshot_line(start, first, type_counts())
+            if base is not None:
+                stats = tracemalloc.take_snapshot().compare_to(base, "lineno")[:TOP]
+                line["traced_grown"] = [
+                    [str(s.traceback), s.size_diff, s.count_diff] for s in stats
+                ]
+            out.write(json.dumps(line) + "\n")
+            out.flush()
+
+
+def start_from_env() -> asyncio.Task | None:
+    """The watcher's task if `XEPHANG_HEAPWATCH` names a file, else None."""
+    target = os.environ.get("XEPHANG_HEAPWATCH")
+    if not target:
+        return None
+    every = float(os.environ.get("XEPHANG_HEAPWATCH_SECONDS", "10"))
+    trace = os.environ.get("XEPHANG_HEAPWATCH_TRACE") == "1"
+    after = float(os.environ.get("XEPHANG_HEAPWATCH_AFTER", "0"))
+    return asyncio.create_task(watch(Path(target), every, trace, after), name="heapwatch")
