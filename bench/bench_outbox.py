@@ -24,6 +24,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from queue_server.core.engine import Engine
@@ -32,7 +33,7 @@ from queue_server.core.store import Store
 from queue_server.domain import commands as c
 from queue_server.domain.booking import booking_days, slots
 from queue_server.domain.config import SiteConfig, parse_config
-from queue_server.outbox.channels.base import Outgoing, SendResult
+from queue_server.outbox.channels.base import ChannelError, Outgoing, SendResult
 from queue_server.outbox.channels.dryrun import DryRunChannel
 from queue_server.outbox.compose import Composer
 from queue_server.outbox.sender import Sender
@@ -81,6 +82,11 @@ class Counted(DryRunChannel):
         self.sent += 1
         return result
 
+    async def send_batch(self, messages: Sequence[Outgoing]) -> list[SendResult | ChannelError]:
+        results = await super().send_batch(messages)
+        self.sent += len(messages)
+        return results
+
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -103,7 +109,7 @@ async def burst(
     if config.messaging.enabled:
         path = Path(config.messaging.channels_table["dryrun"]["path"])
         channel = Counted("dryrun", path, concurrency=16, rate_per_second=rate)
-        sender = Sender(store, {"dryrun": channel}, config.messaging, Metrics())
+        sender = Sender(store, {"dryrun": channel}, config.messaging, Metrics(), busy=engine.busy)
         await sender.start(None)
         engine.outbox_hook = Composer(config)
         engine.outbox_observers.append(sender.wake)

@@ -196,6 +196,11 @@ class Engine:
         self._queue.put_nowait(_Pending(command, future))
         return future
 
+    def busy(self) -> bool:
+        """Commands are waiting for the writer: background work (the outbox's sender)
+        should let the event loop to it first."""
+        return not self._queue.empty()
+
     def new_public_id(self) -> str:
         """12 URL-safe characters (72 random bits), unguessable from the ticket number."""
         if len(self._random) < 9:

@@ -42,7 +42,14 @@ class Messaging:
         if not policy.enabled:
             return
         channels: dict[str, Channel] = build_channels(policy.channels_table, self.ctx.config.source)
-        sender = Sender(self.ctx.store, channels, policy, self.ctx.metrics, clock=self.ctx.clock)
+        sender = Sender(
+            self.ctx.store,
+            channels,
+            policy,
+            self.ctx.metrics,
+            clock=self.ctx.clock,
+            busy=lambda: self.ctx.engine.busy(),  # issuing comes first
+        )
         self.lookups = Lookups(self.ctx, self.composer, sender.wake, self.dossiers)
         await sender.start(self.lookups.answer)
         self.sender = sender
