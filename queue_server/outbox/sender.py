@@ -83,7 +83,7 @@ def backoff(attempt: int, first: float, most: float, rand: Callable[[], float]) 
 @dataclass(eq=False)
 class _Lane:
     """One channel with its limits: `concurrency` sends (or batches) at once, and a
-    token bucket refilled at `rate_per_second`, holding a `BATCH_SECONDS` worth."""
+    token bucket refilled at `rate_per_second`; a batch is `BATCH_SECONDS` worth."""
 
     channel: Channel
     concurrency: int
@@ -106,7 +106,10 @@ class _Lane:
         return callable(getattr(self.channel, "send_batch", None))
 
     def refill(self, now: float) -> None:
-        self.tokens = min(self.size, self.tokens + (now - self.filled_at) * self.rate)
+        # Room for two batches: a lane that waited for a batch's tokens and woke a little
+        # late keeps what it was owed (it would drain below its rate), yet never sends
+        # more than two batches' worth at once after a quiet spell.
+        self.tokens = min(2 * self.size, self.tokens + (now - self.filled_at) * self.rate)
         self.filled_at = now
 
     def wanted(self) -> int:
