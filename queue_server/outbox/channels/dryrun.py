@@ -11,11 +11,11 @@ its line is in the file.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from queue_protocol.codec import dumps_text
 from queue_server.outbox import sms
 from queue_server.outbox.channels.base import (
     ChannelError,
@@ -86,7 +86,7 @@ class DryRunChannel:
             "segments": count,
             "encoding": encoding,
         }
-        return json.dumps(line, ensure_ascii=False) + "\n", count
+        return dumps_text(line) + "\n", count  # orjson: a fifth of json.dumps' time
 
     def _write_batch(self) -> None:
         lines, self._lines = self._lines, []
