@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -201,5 +202,26 @@ async def test_the_engine_is_busy_while_commands_wait_for_the_writer(tmp_path, w
         await asyncio.gather(*futures)
         assert not engine.busy()
     finally:
+        await engine.stop()
+        await store.close()
+
+
+async def test_the_engine_is_busy_until_its_batch_is_durable(tmp_path):
+    store = await Store.open(tmp_path / "q.db")
+    engine = Engine(small_site(), store, enforce_hours=False)
+    await engine.start()
+    held = threading.Event()
+    try:
+        store.write(lambda conn: held.wait(15))  # the writer thread is held: no commit ends
+        future = engine.enqueue(
+            c.IssueTicket(actor="k", service="khai-sinh", public_id="p1", request_id="r1")
+        )
+        await until(lambda: engine._queue.empty())  # the writer took it; the store has it
+        assert engine.busy() and not future.done()
+        held.set()
+        await future
+        assert not engine.busy()
+    finally:
+        held.set()
         await engine.stop()
         await store.close()
