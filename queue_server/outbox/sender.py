@@ -7,8 +7,8 @@ of them in a few batched transactions on the store's writer thread. A lane is on
 task: it takes its waiting messages in batches of what its token bucket allows
 (`BATCH_SECONDS` worth of its rate), handed whole to a channel that takes batches
 (`send_batch`, the dry-run file) or one task per message to the others. Issuing
-comes first: while the writer has commands waiting (`busy`), the lanes and the
-flusher wait their turn (`YIELD_SECONDS`, at most `MAX_YIELD_SECONDS` in a row).
+comes first: while the writer has commands waiting or a batch committing (`busy`),
+the lanes and the flusher wait their turn (`YIELD_SECONDS`, at most `MAX_YIELD_SECONDS` in a row).
 What became of each message:
 
 - sent: the provider took it (its id and the SMS parts are kept);
@@ -57,9 +57,10 @@ IDLE_SECONDS = 1.0  # with nothing due, look again this often (reminders fall du
 # A lane sends what its rate allows in this long at once (its token bucket's size):
 # one turn of the event loop for a batch, not one task and one timer per message.
 BATCH_SECONDS = 0.05
-# Issuing comes first: while the writer has commands waiting, the lanes (and the
-# flusher) look again this soon rather than take the event loop from it, but not for
-# longer than MAX_YIELD_SECONDS in a row, so messages still go out in a long rush.
+# Issuing comes first: while the writer has commands waiting or a batch committing, the
+# lanes (and the flusher) look again this soon rather than take the event loop from it,
+# but not for longer than MAX_YIELD_SECONDS in a row, so messages still go out in a
+# long rush (a batch a second at least).
 YIELD_SECONDS = 0.005
 MAX_YIELD_SECONDS = 1.0
 # Ids first (from the partial index alone), then the rows not already in flight: under
@@ -274,7 +275,8 @@ class Sender:
         task.add_done_callback(self._tasks.discard)
 
     async def _yield_to_issuing(self) -> None:
-        """Wait while the writer has commands waiting (at most `MAX_YIELD_SECONDS`)."""
+        """Wait while issuing is busy (`Engine.busy`: commands waiting, a batch being
+        committed), but not longer than `MAX_YIELD_SECONDS`."""
         if not self.busy():
             return
         self.yields += 1
