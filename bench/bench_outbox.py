@@ -16,6 +16,8 @@ rows). Reported:
 
 Run: .venv/bin/python -m bench.bench_outbox [--messages 10000] [--tickets 20000]
      [--rate 500] [--rounds 2] [--dir DIR]
+     .venv/bin/python -m bench.bench_outbox --drain-only --rate 2000   # the sender alone:
+     CPU time per message while it drains a queued backlog
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ from pathlib import Path
 
 from queue_server.core.engine import Engine
 from queue_server.core.metrics import Metrics
-from queue_server.core.store import Store
+from queue_server.core.store import INSERT_OUTBOX, Store
 from queue_server.domain import commands as c
 from queue_server.domain.booking import booking_days, slots
-from queue_server.domain.config import SiteConfig, parse_config
+from queue_server.domain.config import MessagingConfig, SiteConfig, parse_config
 from queue_server.outbox.channels.base import ChannelError, Outgoing, SendResult
 from queue_server.outbox.channels.dryrun import DryRunChannel
 from queue_server.outbox.compose import Composer
@@ -205,6 +207,36 @@ async def burst(
     }
 
 
+async def drain_only(db: Path, messages: int, rate: float) -> dict:
+    """The sender alone: `messages` rows already queued, drained at `rate`; the process's
+    CPU time per message (what a message costs the event loop and its threads)."""
+    store = await Store.open(db)
+    now = time.time()
+    rows = [
+        (f"called:{n}", "dryrun", "called", f"849{n:08d}", "vi",
+         f"Mời Ông/Bà có số A{n:03d} đến quầy số 1.", None, '{"number":"A001","counter":"1"}',
+         "2026-12-03", None, n, now, now)
+        for n in range(messages)
+    ]  # fmt: skip
+    await store.write(lambda conn: INSERT_OUTBOX.run(conn, rows))
+    channel = Counted("dryrun", db.with_suffix(".jsonl"), concurrency=16, rate_per_second=rate)
+    sender = Sender(store, {"dryrun": channel}, MessagingConfig(enabled=True), Metrics())
+    cpu, t0 = time.process_time(), time.perf_counter()
+    await sender.start(None)
+    sender.wake()
+    while channel.sent < messages:
+        await asyncio.sleep(0.05)
+    await sender.stop()
+    cpu, seconds = time.process_time() - cpu, time.perf_counter() - t0
+    await store.close()
+    return {
+        "messages": messages,
+        "configured_rate": rate,
+        "rate_ratio": round(messages / seconds / rate, 3),
+        "cpu_us_per_message": round(cpu / messages * 1e6, 1),
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=10_000)
@@ -214,7 +246,14 @@ async def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--closed", action="store_true", help="50 + 50 clients flat out")
     parser.add_argument("--ticket-rate", type=float, default=2000.0)
+    parser.add_argument("--drain-only", action="store_true", help="the sender alone")
     args = parser.parse_args()
+    if args.drain_only:
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+            found = [await drain_only(Path(tmp) / f"d{n}.db", args.messages, args.rate)
+                     for n in range(args.rounds)]  # fmt: skip
+        print(json.dumps({"drain_only": found}, indent=2))
+        return
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         runs: dict[str, list[dict]] = {"on": [], "off": []}
         for n in range(args.rounds):  # alternate, so drift of the machine hits both
