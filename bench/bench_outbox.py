@@ -9,11 +9,15 @@ loop and the same writer thread) and with messaging off (the same commands, no
 rows). Reported:
 
 - issue latency p50/p99 in both runs and the ratio on ÷ off (the issue asks ≤ 1.1);
+- the process's CPU time during the burst in both runs, and its ratio on ÷ off (steadier
+  than a p99 made of the machine's stalls: what the messages cost);
 - the sender's rate once the burst is over (messages sent per second while
   draining) ÷ the configured `rate_per_second`.
 
 Run: .venv/bin/python -m bench.bench_outbox [--messages 10000] [--tickets 20000]
      [--rate 500] [--rounds 2] [--dir DIR]
+     .venv/bin/python -m bench.bench_outbox --drain-only --rate 2000   # the sender alone:
+     CPU time per message while it drains a queued backlog
 """
 
 from __future__ import annotations
@@ -24,15 +28,16 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from queue_server.core.engine import Engine
 from queue_server.core.metrics import Metrics
-from queue_server.core.store import Store
+from queue_server.core.store import INSERT_OUTBOX, Store
 from queue_server.domain import commands as c
 from queue_server.domain.booking import booking_days, slots
-from queue_server.domain.config import SiteConfig, parse_config
-from queue_server.outbox.channels.base import Outgoing, SendResult
+from queue_server.domain.config import MessagingConfig, SiteConfig, parse_config
+from queue_server.outbox.channels.base import ChannelError, Outgoing, SendResult
 from queue_server.outbox.channels.dryrun import DryRunChannel
 from queue_server.outbox.compose import Composer
 from queue_server.outbox.sender import Sender
@@ -81,6 +86,11 @@ class Counted(DryRunChannel):
         self.sent += 1
         return result
 
+    async def send_batch(self, messages: Sequence[Outgoing]) -> list[SendResult | ChannelError]:
+        results = await super().send_batch(messages)
+        self.sent += len(messages)
+        return results
+
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -103,7 +113,7 @@ async def burst(
     if config.messaging.enabled:
         path = Path(config.messaging.channels_table["dryrun"]["path"])
         channel = Counted("dryrun", path, concurrency=16, rate_per_second=rate)
-        sender = Sender(store, {"dryrun": channel}, config.messaging, Metrics())
+        sender = Sender(store, {"dryrun": channel}, config.messaging, Metrics(), busy=engine.busy)
         await sender.start(None)
         engine.outbox_hook = Composer(config)
         engine.outbox_observers.append(sender.wake)
@@ -160,7 +170,7 @@ async def burst(
             tasks.append(asyncio.create_task(timed(make(i), due, into)))
         await asyncio.gather(*tasks)
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     if open_loop:
         await asyncio.gather(
             paced(tickets, ticket_rate, ticket, latencies),
@@ -169,6 +179,7 @@ async def burst(
     else:
         await asyncio.gather(*(kiosk() for _ in range(50)), *(citizen() for _ in range(50)))
     burst_seconds = time.perf_counter() - t0
+    burst_cpu = time.process_time() - cpu0  # every thread of the process: loop, writer, reader
     drain: dict = {}
     if sender is not None and channel is not None:
         start_count, start = channel.sent, time.perf_counter()
@@ -189,9 +200,40 @@ async def burst(
     await store.close()
     return {
         "burst_seconds": round(burst_seconds, 2),
+        "burst_cpu_seconds": round(burst_cpu, 2),
         "issue_p50_ms": round(pct(latencies, 0.5) * 1000, 2),
         "issue_p99_ms": round(pct(latencies, 0.99) * 1000, 2),
         **drain,
+    }
+
+
+async def drain_only(db: Path, messages: int, rate: float) -> dict:
+    """The sender alone: `messages` rows already queued, drained at `rate`; the process's
+    CPU time per message (what a message costs the event loop and its threads)."""
+    store = await Store.open(db)
+    now = time.time()
+    rows = [
+        (f"called:{n}", "dryrun", "called", f"849{n:08d}", "vi",
+         f"Mời Ông/Bà có số A{n:03d} đến quầy số 1.", None, '{"number":"A001","counter":"1"}',
+         "2026-12-03", None, n, now, now)
+        for n in range(messages)
+    ]  # fmt: skip
+    await store.write(lambda conn: INSERT_OUTBOX.run(conn, rows))
+    channel = Counted("dryrun", db.with_suffix(".jsonl"), concurrency=16, rate_per_second=rate)
+    sender = Sender(store, {"dryrun": channel}, MessagingConfig(enabled=True), Metrics())
+    cpu, t0 = time.process_time(), time.perf_counter()
+    await sender.start(None)
+    sender.wake()
+    while channel.sent < messages:
+        await asyncio.sleep(0.05)
+    await sender.stop()
+    cpu, seconds = time.process_time() - cpu, time.perf_counter() - t0
+    await store.close()
+    return {
+        "messages": messages,
+        "configured_rate": rate,
+        "rate_ratio": round(messages / seconds / rate, 3),
+        "cpu_us_per_message": round(cpu / messages * 1e6, 1),
     }
 
 
@@ -204,7 +246,14 @@ async def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--closed", action="store_true", help="50 + 50 clients flat out")
     parser.add_argument("--ticket-rate", type=float, default=2000.0)
+    parser.add_argument("--drain-only", action="store_true", help="the sender alone")
     args = parser.parse_args()
+    if args.drain_only:
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+            found = [await drain_only(Path(tmp) / f"d{n}.db", args.messages, args.rate)
+                     for n in range(args.rounds)]  # fmt: skip
+        print(json.dumps({"drain_only": found}, indent=2))
+        return
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         runs: dict[str, list[dict]] = {"on": [], "off": []}
         for n in range(args.rounds):  # alternate, so drift of the machine hits both
@@ -221,6 +270,7 @@ async def main() -> None:
                 )
                 runs[mode].append(result)
         p99 = {mode: statistics.median(r["issue_p99_ms"] for r in runs[mode]) for mode in runs}
+        cpu = {mode: statistics.median(r["burst_cpu_seconds"] for r in runs[mode]) for mode in runs}
         print(
             json.dumps(
                 {
@@ -232,6 +282,8 @@ async def main() -> None:
                     "issue_p99_ms_on": p99["on"],
                     "issue_p99_ms_off": p99["off"],
                     "issue_p99_ratio_on_off": round(p99["on"] / p99["off"], 3),
+                    # Less noisy than the p99: what the messages cost the process.
+                    "burst_cpu_ratio_on_off": round(cpu["on"] / cpu["off"], 3),
                     "drain_rate_ratio": statistics.median(r["rate_ratio"] for r in runs["on"]),
                     "runs": runs,
                 },

@@ -107,6 +107,7 @@ class Engine:
         # the lost batch may show what never became durable.
         self.reload_observers: list[Callable[[], None]] = []
         self.outbox_hook: OutboxHook | None = None
+        self._committing = 0  # batches handed to the store, not yet durable (or refused)
         # Told once a batch that wrote outbox rows is durable (the sender wakes up).
         self.outbox_observers: list[Callable[[], None]] = []
 
@@ -197,6 +198,11 @@ class Engine:
         self._queue.put_nowait(_Pending(command, future))
         return future
 
+    def busy(self) -> bool:
+        """Commands are waiting for the writer, or a batch for its commit: background
+        work (the outbox's sender) should leave the event loop to them first."""
+        return self._committing > 0 or not self._queue.empty()
+
     def new_public_id(self) -> str:
         """12 URL-safe characters (72 random bits), unguessable from the ticket number."""
         if len(self._random) < 9:
@@ -227,6 +233,7 @@ class Engine:
                 applied.bookings.values(),
                 applied.extra,
             )
+            self._committing += 1
             durable.add_done_callback(partial(self._committed, applied))
 
     def _apply(self, batch: list[_Pending]) -> _Applied:
@@ -295,6 +302,7 @@ class Engine:
 
     def _committed(self, applied: _Applied, durable: asyncio.Future) -> None:
         """A batch is durable (or not): answer its callers, then deliver its events."""
+        self._committing -= 1
         for observe in self.batch_observers:
             observe(len(applied.batch))
         error = None if durable.cancelled() else durable.exception()

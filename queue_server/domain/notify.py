@@ -19,8 +19,10 @@ rule that fires twice (after a restart) still sends once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from queue_server.domain import events as e
 from queue_server.domain.booking import Booking
@@ -134,14 +136,21 @@ def _booking_made(
 
 
 def _booking_params(config: SiteConfig, booking: Booking) -> dict[str, str]:
-    local = dt.datetime.fromtimestamp(booking.slot_at, config.site.tz)
+    date, time = _slot_words(booking.slot_at, config.site.timezone)
     return {
         "code": booking.code,
         "service": config.services[booking.service].name,
-        "date": local.strftime("%d/%m/%Y"),
-        "time": local.strftime("%H:%M"),
+        "date": date,
+        "time": time,
         "place": config.site.name,
     }
+
+
+@functools.lru_cache(maxsize=4096)  # many bookings share a slot: on the writer's path
+def _slot_words(slot_at: float, timezone: str) -> tuple[str, str]:
+    """A slot's local date and time as the messages write them: ("29/05/2026", "09:00")."""
+    local = dt.datetime.fromtimestamp(slot_at, ZoneInfo(timezone))
+    return local.strftime("%d/%m/%Y"), local.strftime("%H:%M")
 
 
 def _to_booking(

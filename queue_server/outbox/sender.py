@@ -3,7 +3,13 @@
 Rows were written with the events that caused them (`compose`). The sender reads
 the due ones on the look-up connection, hands each to its channel's lane (so many
 sends at once, so many per second: the provider's limits), and writes what became
-of them in a few batched transactions on the store's writer thread:
+of them in a few batched transactions on the store's writer thread. A lane is one
+task: it takes its waiting messages in batches of what its token bucket allows
+(`BATCH_SECONDS` worth of its rate), handed whole to a channel that takes batches
+(`send_batch`, the dry-run file) or one task per message to the others. Issuing
+comes first: while the writer has commands waiting or a batch committing (`busy`),
+the lanes and the flusher wait their turn (`YIELD_SECONDS`, at most `MAX_YIELD_SECONDS` in a row).
+What became of each message:
 
 - sent: the provider took it (its id and the SMS parts are kept);
 - `TemporaryFailure` (timeout, 5xx, modem unplugged): queued again after an
@@ -19,18 +25,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from queue_protocol.codec import loads
 from queue_server.core.metrics import Metrics
 from queue_server.core.store import Store
 from queue_server.domain.config import MessagingConfig
 from queue_server.outbox.channels.base import (
+    BatchChannel,
     Channel,
     Inbound,
     Outgoing,
@@ -44,6 +54,15 @@ log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 256  # rows taken from the outbox and not yet settled
 FLUSH_SECONDS = 0.05  # delivery states are written at most this late, many per transaction
 IDLE_SECONDS = 1.0  # with nothing due, look again this often (reminders fall due)
+# A lane sends what its rate allows in this long at once (its token bucket's size):
+# one turn of the event loop for a batch, not one task and one timer per message.
+BATCH_SECONDS = 0.05
+# Issuing comes first: while the writer has commands waiting or a batch committing, the
+# lanes (and the flusher) look again this soon rather than take the event loop from it,
+# but not for longer than MAX_YIELD_SECONDS in a row, so messages still go out in a
+# long rush (a batch a second at least).
+YIELD_SECONDS = 0.005
+MAX_YIELD_SECONDS = 1.0
 # Ids first (from the partial index alone), then the rows not already in flight: under
 # a backlog most due ids are in flight, and reading their texts again would be waste.
 _DUE_IDS = (
@@ -62,21 +81,44 @@ def backoff(attempt: int, first: float, most: float, rand: Callable[[], float]) 
     return delay / 2 + rand() * delay / 2
 
 
-@dataclass
+@dataclass(eq=False)
 class _Lane:
-    """One channel with its limits: `concurrency` sends at once, `rate_per_second`."""
+    """One channel with its limits: `concurrency` sends (or batches) at once, and a
+    token bucket refilled at `rate_per_second`; a batch is `BATCH_SECONDS` worth."""
 
     channel: Channel
-    slots: asyncio.Semaphore
-    interval: float
-    next_start: float = 0.0  # monotonic time the next send may start
+    concurrency: int
+    rate: float
+    waiting: deque[tuple[Outgoing, int]] = field(default_factory=deque)  # (message, attempts)
+    busy: int = 0  # sends (or batches) in flight
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    tokens: float = 0.0
+    filled_at: float = field(default_factory=time.monotonic)
 
-    async def turn(self) -> None:
-        now = time.monotonic()
-        start = max(now, self.next_start)
-        self.next_start = start + self.interval
-        if start > now:
-            await asyncio.sleep(start - now)
+    def __post_init__(self) -> None:
+        self.tokens = self.size  # a quiet lane sends its first batch at once
+
+    @property
+    def size(self) -> int:
+        return max(1, int(self.rate * BATCH_SECONDS))
+
+    @property
+    def batched(self) -> bool:
+        return callable(getattr(self.channel, "send_batch", None))
+
+    def refill(self, now: float) -> None:
+        # Room for two batches: a lane that waited for a batch's tokens and woke a little
+        # late keeps what it was owed (it would drain below its rate), yet never sends
+        # more than two batches' worth at once after a quiet spell.
+        self.tokens = min(2 * self.size, self.tokens + (now - self.filled_at) * self.rate)
+        self.filled_at = now
+
+    def wanted(self) -> int:
+        """How many to send in the next batch (0: wait for a send to finish)."""
+        if self.busy >= self.concurrency:
+            return 0
+        room = len(self.waiting) if self.batched else self.concurrency - self.busy
+        return min(self.size, len(self.waiting), room)
 
 
 @dataclass
@@ -102,13 +144,17 @@ class Sender:
         *,
         clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
         self.store, self.policy, self.metrics = store, policy, metrics
         self.channels = dict(channels)
         self.clock, self.rand = clock, rand
+        # True while issuing needs the event loop (the writer has commands waiting).
+        self.busy = busy or (lambda: False)
+        self.yields = 0  # turns given to the writer (benchmarks, tests)
         self.in_flight: set[int] = set()
         self._lanes = {
-            name: _Lane(ch, asyncio.Semaphore(max(1, ch.concurrency)), 1 / ch.rate_per_second)
+            name: _Lane(ch, max(1, ch.concurrency), ch.rate_per_second)
             for name, ch in channels.items()
         }
         self._wake = asyncio.Event()
@@ -134,6 +180,8 @@ class Sender:
             raise
         self._loop_task = asyncio.create_task(self._drain(), name="outbox-sender")
         self._flush_task = asyncio.create_task(self._flusher(), name="outbox-flush")
+        for name, lane in self._lanes.items():
+            self._spawn(self._run_lane(lane), f"outbox-lane-{name}")
 
     async def stop(self) -> None:
         """Stop sending; what is in flight is cancelled and stays queued on disk."""
@@ -232,45 +280,111 @@ class Sender:
             subject=subject,
             params=loads(params) if params else {},
         )
-        task = asyncio.create_task(self._deliver(lane, message, attempts))
+        lane.waiting.append((message, attempts))
+        lane.ready.set()
+
+    def _spawn(self, work: Awaitable[None], name: str | None = None) -> None:
+        task = asyncio.ensure_future(work)
+        if name:
+            task.set_name(name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _yield_to_issuing(self) -> None:
+        """Wait while issuing is busy (`Engine.busy`: commands waiting, a batch being
+        committed), but not longer than `MAX_YIELD_SECONDS`."""
+        if not self.busy():
+            return
+        self.yields += 1
+        until = time.monotonic() + MAX_YIELD_SECONDS
+        while self.busy() and time.monotonic() < until:
+            await asyncio.sleep(YIELD_SECONDS)
+
     # ----- sending -----------------------------------------------------------
 
-    async def _deliver(self, lane: _Lane, message: Outgoing, attempts: int) -> None:
-        async with lane.slots:
-            await lane.turn()
-            tried = attempts + 1
-            current = asyncio.current_task()
-            if current is not None:
-                self._with_provider.add(current)
+    async def _run_lane(self, lane: _Lane) -> None:
+        """Take the lane's waiting messages in batches, as its rate and slots allow."""
+        while True:
+            lane.ready.clear()
+            want = lane.wanted()
+            if want == 0:
+                await lane.ready.wait()
+                continue
+            await self._yield_to_issuing()
+            lane.refill(time.monotonic())
+            want = lane.wanted()  # more may have come meanwhile
+            if lane.tokens < want:
+                await asyncio.sleep((want - lane.tokens) / lane.rate)
+                continue
+            lane.tokens -= want
+            taken = [lane.waiting.popleft() for _ in range(want)]
+            if lane.batched:
+                lane.busy += 1
+                self._spawn(self._send_batch(lane, taken))
+            else:
+                for message, attempts in taken:
+                    lane.busy += 1
+                    self._spawn(self._send_one(lane, message, attempts))
+
+    async def _send_one(self, lane: _Lane, message: Outgoing, attempts: int) -> None:
+        self._hand_to_provider()
+        try:
             try:
-                result = await lane.channel.send(message)
-            except PermanentFailure as exc:
-                log.warning(
-                    "message %d (%s) failed for good: %s", message.id, message.kind, exc.reason
-                )
-                self._settle(
-                    _Settle(message.id, "failed", tried, reason=exc.reason),
-                    message.channel,
-                    "failed",
-                )
-                return
-            except (TemporaryFailure, Exception) as exc:
-                reason = exc.reason if isinstance(exc, TemporaryFailure) else f"error: {exc!r}"
-                if not isinstance(exc, TemporaryFailure):
-                    log.exception("channel %s failed unexpectedly", message.channel)
-                self._retry(message, tried, reason)
-                return
-            finally:
-                if current is not None:
-                    self._with_provider.discard(current)
-        self._settle(
-            _Settle(message.id, "sent", tried, result=result, at=self.clock()),
-            message.channel,
-            "sent",
-        )
+                result: SendResult | Exception = await lane.channel.send(message)
+            except Exception as exc:
+                result = exc
+            self._outcome(message, attempts + 1, result)
+        finally:
+            lane.busy -= 1
+            lane.ready.set()
+
+    async def _send_batch(self, lane: _Lane, taken: list[tuple[Outgoing, int]]) -> None:
+        channel = cast(BatchChannel, lane.channel)
+        self._hand_to_provider()
+        try:
+            results: list[SendResult | Exception]
+            try:
+                answered = await channel.send_batch([message for message, _ in taken])
+                if len(answered) != len(taken):
+                    raise RuntimeError(f"{len(answered)} answers for {len(taken)} messages")
+                results = list(answered)
+            except Exception as exc:  # the whole batch went wrong: each retried
+                results = [exc] * len(taken)
+            for (message, attempts), result in zip(taken, results, strict=True):
+                self._outcome(message, attempts + 1, result)
+        finally:
+            lane.busy -= 1
+            lane.ready.set()
+
+    def _hand_to_provider(self) -> None:
+        """The running task is in a provider's hands from now on: a `retire` lets it
+        finish on these channels rather than cancelling it."""
+        current = asyncio.current_task()
+        if current is not None:
+            self._with_provider.add(current)
+            current.add_done_callback(self._with_provider.discard)
+
+    def _outcome(self, message: Outgoing, tried: int, result: SendResult | Exception) -> None:
+        if isinstance(result, SendResult):
+            self._settle(
+                _Settle(message.id, "sent", tried, result=result, at=self.clock()),
+                message.channel,
+                "sent",
+            )
+        elif isinstance(result, PermanentFailure):
+            log.warning(
+                "message %d (%s) failed for good: %s", message.id, message.kind, result.reason
+            )
+            self._settle(
+                _Settle(message.id, "failed", tried, reason=result.reason),
+                message.channel,
+                "failed",
+            )
+        elif isinstance(result, TemporaryFailure):
+            self._retry(message, tried, result.reason)
+        else:
+            log.error("channel %s failed unexpectedly", message.channel, exc_info=result)
+            self._retry(message, tried, f"error: {result!r}")
 
     def _retry(self, message: Outgoing, tried: int, reason: str) -> None:
         policy = self.policy
@@ -299,6 +413,7 @@ class Sender:
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
             if self._settled:
+                await self._yield_to_issuing()
                 try:
                     await self._flush()
                 except Exception:
@@ -327,29 +442,48 @@ def _write_states(conn: sqlite3.Connection, batch: list[_Settle]) -> None:
         conn.execute("PRAGMA synchronous=FULL")
 
 
+# One statement for many rows: each SQLite step gives the GIL up and takes it back,
+# and on the writer's thread, behind a busy event loop, taking it back costs up to a
+# switch interval (5 ms). An `executemany` of single-row updates did that twice a row;
+# the tickets' commits waited behind it. Chunks of fixed sizes: few distinct statements.
+_CHUNKS = (256, 64, 16, 4, 1)
+_STATE_COLUMNS = 8  # id, state, attempts, next_at, reason, provider_id, segments, sent_at
+
+
+@functools.cache
+def _update_sql(rows: int) -> str:
+    values = ", ".join(["(" + ", ".join("?" * _STATE_COLUMNS) + ")"] * rows)
+    return (
+        "UPDATE outbox SET state = v.column2, attempts = v.column3, "
+        "next_at = COALESCE(v.column4, outbox.next_at), reason = v.column5, "
+        "provider_id = COALESCE(v.column6, outbox.provider_id), "
+        "segments = COALESCE(v.column7, outbox.segments), "
+        "sent_at = CASE WHEN v.column2 = 'sent' THEN v.column8 ELSE outbox.sent_at END "
+        f"FROM (VALUES {values}) AS v WHERE outbox.id = v.column1 AND outbox.state = 'queued'"
+    )
+
+
 def _update_states(conn: sqlite3.Connection, batch: list[_Settle]) -> None:
+    rows = [
+        (
+            s.id,
+            s.state,
+            s.attempts,
+            s.next_at,
+            s.reason,
+            s.result.provider_id,
+            s.result.segments,
+            s.at,
+        )
+        for s in batch
+    ]
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.executemany(
-            "UPDATE outbox SET state = ?, attempts = ?, next_at = COALESCE(?, next_at), "
-            "reason = ?, provider_id = COALESCE(?, provider_id), "
-            "segments = COALESCE(?, segments), sent_at = CASE WHEN ? = 'sent' THEN ? "
-            "ELSE sent_at END WHERE id = ? AND state = 'queued'",
-            [
-                (
-                    s.state,
-                    s.attempts,
-                    s.next_at,
-                    s.reason,
-                    s.result.provider_id,
-                    s.result.segments,
-                    s.state,
-                    s.at,
-                    s.id,
-                )
-                for s in batch
-            ],
-        )
+        i = 0
+        for size in _CHUNKS:
+            while len(rows) - i >= size:
+                conn.execute(_update_sql(size), [v for row in rows[i : i + size] for v in row])
+                i += size
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -116,7 +116,14 @@ class Messaging:
         if self.lookups is None:
             self.lookups = Lookups(self.ctx, self.composer, self.wake, self.dossiers)
         self.lookups.limit.limit = policy.inbound_per_hour
-        sender = Sender(self.ctx.store, channels, policy, self.ctx.metrics, clock=self.ctx.clock)
+        sender = Sender(
+            self.ctx.store,
+            channels,
+            policy,
+            self.ctx.metrics,
+            clock=self.ctx.clock,
+            busy=lambda: self.ctx.engine.busy(),  # issuing comes first
+        )
         await sender.start(self.lookups.answer)
         self.sender = sender
         self.generation += 1

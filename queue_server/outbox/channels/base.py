@@ -7,7 +7,7 @@ backoff) or a `PermanentFailure` (never retry; the reason is kept and shown).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -67,3 +67,14 @@ class Channel(Protocol):
     async def send(self, message: Outgoing) -> SendResult: ...
 
     async def close(self) -> None: ...
+
+
+class BatchChannel(Channel, Protocol):
+    """A channel that takes many messages in one go (one file append, one request).
+
+    The sender hands it a lane's whole batch; it answers each message on its own, in
+    order: a `SendResult`, or the `ChannelError` of that message alone (one bad number
+    does not fail the others). `concurrency` counts batches at once.
+    """
+
+    async def send_batch(self, messages: Sequence[Outgoing]) -> list[SendResult | ChannelError]: ...
