@@ -793,13 +793,25 @@ def _kiosks(r: _Reader, data: dict, services: dict[str, Service]) -> dict[str, K
     for path, t in r.tables(data, "kiosks"):
         device = r.ident(t, "device", path)
         if device in kiosks:
-            raise r.fail(f"{path}.device", f"kiosk {device!r} is placed twice")
+            raise r.fail(
+                f"{path}.device",
+                f"kiosk {device!r} is placed twice",
+                vi=f"ki-ốt {device!r} được khai báo hai lần",
+            )
         ids = t.get("services", [])
         if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
-            raise r.fail(f"{path}.services", "must be a list of service ids")
+            raise r.fail(
+                f"{path}.services",
+                "must be a list of service ids",
+                vi="phải là danh sách mã dịch vụ",
+            )
         for i in ids:
             if i not in services:
-                raise r.fail(f"{path}.services", f"{i!r} is not a configured service")
+                raise r.fail(
+                    f"{path}.services",
+                    f"{i!r} is not a configured service",
+                    vi=f"{i!r} không phải là dịch vụ đã khai báo",
+                )
         kiosks[device] = KioskPlace(device, r.text(t, "place", path), tuple(ids))
     return kiosks
 
