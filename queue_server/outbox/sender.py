@@ -447,12 +447,18 @@ def _write_states(conn: sqlite3.Connection, batch: list[_Settle]) -> None:
 # switch interval (5 ms). An `executemany` of single-row updates did that twice a row;
 # the tickets' commits waited behind it. Chunks of fixed sizes: few distinct statements.
 _CHUNKS = (256, 64, 16, 4, 1)
-_STATE_COLUMNS = 8  # id, state, attempts, next_at, reason, provider_id, segments, sent_at
+# id, state, attempts, next_at, reason, provider_id, segments, sent_at. The first row
+# names their types: PostgreSQL (issue 19) reads untyped VALUES parameters as text.
+_FIRST_ROW = (
+    "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION), "
+    "CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION))"
+)
+_ROW = "(?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 @functools.cache
 def _update_sql(rows: int) -> str:
-    values = ", ".join(["(" + ", ".join("?" * _STATE_COLUMNS) + ")"] * rows)
+    values = ", ".join([_FIRST_ROW] + [_ROW] * (rows - 1))
     return (
         "UPDATE outbox SET state = v.column2, attempts = v.column3, "
         "next_at = COALESCE(v.column4, outbox.next_at), reason = v.column5, "
