@@ -66,9 +66,12 @@ class ServerContext:
         # device id → what it last reported (`device_status`), shown to staff and screens
         self.devices: dict[str, dict[str, Any]] = self.device_book.reports
         self.device_tokens = {d.token: d for d in config.devices.values()}
-        # the one search of the kiosk, the booking page and /tra-cuu (issues 12, 16)
-        self.search = SiteSearch(config)
-        self._rebuilds: set[asyncio.Task[None]] = set()
+        # The one search of the kiosk, the booking page and /tra-cuu (issues 12, 16),
+        # built on a thread when first asked for (`site_search`): an idle server does
+        # not carry its index (issue 18: idle memory).
+        self._search: tuple[SiteConfig, SiteSearch] | None = None
+        self._search_build: tuple[SiteConfig, asyncio.Future[SiteSearch]] | None = None
+        self._rebuilds: set[asyncio.Future[SiteSearch]] = set()
 
     @property
     def procedures(self) -> Catalogue:
@@ -124,31 +127,39 @@ class ServerContext:
         except BaseException:
             await self.close()
             raise
-        # The search follows the configuration in force (a stored version may have other
-        # synonyms or services than the file); the procedure catalogue is the file's.
         self.engine.subscribe(self._follow_config)
-        if self.engine.state.config is not self._seed:
-            self.search = SiteSearch(self.engine.state.config, self._seed.procedures)
         self.metrics.registry.register(
             FloorCollector(lambda: self.engine.state, self.device_book, self.clock)
         )
         self.alerts = AlertWatch(self.engine, self.device_book, self.clock)
         self.alerts.start()
 
-    def _follow_config(self, events: list[Event], state: QueueState) -> Any:
-        """After a configuration change (/quan-tri): the search is built again, off the
-        event loop (tens of milliseconds for a province's catalogue), then swapped in."""
-        if not any(isinstance(ev, ConfigChanged) for ev in events):
-            return None
-        config = state.config
+    async def site_search(self) -> SiteSearch:
+        """The search for the configuration in force (a stored version may have other
+        synonyms or services than the file; the procedure catalogue is the file's),
+        built on a thread at its first use after start or after a change."""
+        config = self.config
+        if self._search is not None and self._search[0] is config:
+            return self._search[1]
+        if self._search_build is None or self._search_build[0] is not config:
+            task = asyncio.ensure_future(
+                asyncio.to_thread(SiteSearch, config, self._seed.procedures)
+            )
+            self._search_build = (config, task)
+        built_for, build = self._search_build
+        search = await asyncio.shield(build)
+        if self._search is None or self._search[0] is not built_for:
+            self._search = (built_for, search)
+        return search
 
-        async def rebuild() -> None:
-            search = await asyncio.to_thread(SiteSearch, config, self._seed.procedures)
-            if self.engine.state.config is config:  # not overtaken by a later change
-                self.search = search
+    def _follow_config(self, events: list[Event], state: QueueState) -> Any:
+        """After a configuration change (/quan-tri): a search in use is built again at
+        once, off the event loop (tens of milliseconds for a province's catalogue)."""
+        if self._search is None or not any(isinstance(ev, ConfigChanged) for ev in events):
+            return None
 
         def start() -> None:
-            task = asyncio.create_task(rebuild(), name="search-rebuild")
+            task = asyncio.ensure_future(self.site_search())
             self._rebuilds.add(task)
             task.add_done_callback(self._rebuilds.discard)
 

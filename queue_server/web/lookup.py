@@ -4,7 +4,7 @@ guide page, and the JSON behind them and the booking page's service search
 
 The pages are rendered here whole (a phone with scripts off still searches: the form
 is a plain GET); `static/lookup.js` then answers as the citizen types. Every answer
-comes from the site's one search (`ctx.search`).
+comes from the site's one search (`ctx.site_search`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ class Lookup:
             limit = clamp_limit(None if raw is None else int(raw) if raw.isdigit() else -1)
         except QueueError as err:
             return error_response(err)
-        return json_response(found_view(self.ctx.search.find(query, limit), self.ctx.config))
+        return json_response(
+            found_view((await self.ctx.site_search()).find(query, limit), self.ctx.config)
+        )
 
     async def api_procedure(self, request: web.Request) -> web.Response:
         p = self.ctx.procedures.get(request.match_info["code"])
@@ -74,7 +76,9 @@ class Lookup:
         lang = _lang(request)
         t, paths = TEXT[lang], PATHS[lang]
         query = request.query.get("q", "")[:200]
-        found = self.ctx.search.find(query, RESULTS).procedures if query.strip() else ()
+        found = (
+            (await self.ctx.site_search()).find(query, RESULTS).procedures if query.strip() else ()
+        )
         items = "".join(self._item(p, lang) for p in found)
         if query.strip():
             count = t["lookup_count"].format(n=len(found)) if found else t["lookup_none"]

@@ -17,4 +17,4 @@ class LookupDesk:
         """`{"type": "search", "query": "khai sinh", "limit": 10}` → services and
         procedures (their guides), best first."""
         query, limit = check_query(fields["query"]), clamp_limit(fields.get("limit"))
-        return found_view(self.ctx.search.find(query, limit), self.ctx.config)
+        return found_view((await self.ctx.site_search()).find(query, limit), self.ctx.config)

@@ -1,6 +1,7 @@
 """Finding 9 of issue 18: the idle server carries only what serving needs. Pillow and
 qrcode (a booking's QR) and the announcement builder (a hall's wave) are imported when
-first used, not at start (`bench/bench_memory.py` measures the RSS)."""
+first used, not at start; so are the mail and modem libraries (only a site that sends
+mail or has a modem needs them) (`bench/bench_memory.py` measures the RSS)."""
 
 import json
 import subprocess
@@ -8,7 +9,7 @@ import sys
 
 from tests.support import ROOT
 
-LAZY = ("PIL", "qrcode", "announce")
+LAZY = ("PIL", "qrcode", "announce", "aiosmtplib", "serial", "serial_asyncio_fast")
 
 PROBE = """
 import json, sys

@@ -54,3 +54,19 @@ async def test_search_and_guides_over_http_and_websocket(tmp_path) -> None:
             assert answer["procedures"][0]["code"] == "1.000894"
         finally:
             await phone.close()
+
+
+async def test_the_index_is_built_at_the_first_search_not_at_start(tmp_path) -> None:
+    """Issue 18, idle memory: a server nobody searches does not carry the index (≈ 2.5 MB
+    for the sample site's catalogue); the first search builds it, later ones reuse it."""
+    async with running_server(tmp_path / "q.db") as (base, server):
+        assert server._search is None and server._search_build is None
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/api/search", params={"q": "khai sinh"}) as res:
+                assert res.status == 200
+                assert "khai-sinh-khai-tu" in [s["id"] for s in (await res.json())["services"]]
+            built = server._search
+            assert built is not None and built[0] is server.config
+            async with http.get(f"{base}/api/search", params={"q": "ket hon"}) as res:
+                assert res.status == 200
+            assert server._search is built

@@ -39,9 +39,6 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-import serial
-import serial_asyncio_fast
-
 from queue_server.outbox import pdu, sms
 from queue_server.outbox.channels.base import (
     Inbound,
@@ -134,6 +131,8 @@ class GsmModemChannel:
         self._drop()
 
     async def _keep_connected(self) -> None:
+        import serial  # only where a modem is configured (issue 18: idle memory)
+
         delay = self.settings.reconnect_min
         while True:
             try:
@@ -149,6 +148,8 @@ class GsmModemChannel:
             delay = min(delay * 2, self.settings.reconnect_max)
 
     async def _connect(self) -> asyncio.Task[None]:
+        import serial_asyncio_fast
+
         reader, self._writer = await serial_asyncio_fast.open_serial_connection(
             url=self.settings.port, baudrate=self.settings.baudrate
         )
@@ -186,6 +187,8 @@ class GsmModemChannel:
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         """Split what the modem says into lines; `+CMTI` is handled, the rest queued."""
+        import serial
+
         buffer = b""
         try:
             while True:

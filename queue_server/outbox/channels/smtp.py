@@ -21,8 +21,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 
-import aiosmtplib
-
 from queue_server.outbox.channels.base import (
     Inbound,
     Outgoing,
@@ -83,6 +81,8 @@ class SmtpChannel:
         return mail
 
     async def send(self, message: Outgoing) -> SendResult:
+        import aiosmtplib  # only where mail is configured (issue 18: idle memory)
+
         s = self.settings
         mail = self.compose(message)
         try:
