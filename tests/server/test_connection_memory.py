@@ -124,7 +124,7 @@ async def test_phones_that_reconnect_all_day_do_not_pile_up_between_sweeps(tmp_p
     day's heap every minute or two, so 15 hang-ups a second piled up ≈ 10 MB a minute.
     Here the paced sweep never comes (as on a big heap); the connections that ended
     must still be swept once `SWEEP_AFTER_CLOSES` of them have, so at most that many
-    closed connections' objects are alive at any time."""
+    closed connections' objects (and one round still ending at a sweep) are alive."""
     monkeypatch.setattr(heap, "FREEZE_SECONDS", 0.02)
     monkeypatch.setattr(heap, "SWEEP_MIN_SECONDS", 3600.0)  # the paced sweep out of reach
     monkeypatch.setattr(heap, "SWEEP_SHARE", 1e-6)
@@ -157,7 +157,10 @@ async def test_phones_that_reconnect_all_day_do_not_pile_up_between_sweeps(tmp_p
                 seen = freezes
                 await until(lambda seen=seen: freezes > seen + 1, what="freezes after the closes")
                 alive = sum(ref() is not None for ref in made)
-                assert alive <= heap.SWEEP_AFTER_CLOSES, (
+                # A sweep may run while this round's handlers are still ending (their
+                # objects still referenced): up to a round survives it and waits for the
+                # next. Without the count, every round piles up (90 alive by round 3).
+                assert alive <= heap.SWEEP_AFTER_CLOSES + PHONES, (
                     f"{alive} closed connections alive after {len(made)} hang-ups"
                 )
         assert len(made) == PHONE_ROUNDS * PHONES
