@@ -367,6 +367,19 @@ class _Reader:
         """The error at `key`: `problem` in English, `vi` the same in Vietnamese."""
         return ConfigError(self.source, key, problem, vi)
 
+    def service_ids(self, ids: Any, key: str, services: Mapping[str, Any]) -> tuple[str, ...]:
+        """`ids` (the value at `key`) as a list of configured services' ids."""
+        if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
+            raise self.fail(key, "must be a list of service ids", vi="phải là danh sách mã dịch vụ")
+        for i in ids:
+            if i not in services:
+                raise self.fail(
+                    key,
+                    f"{i!r} is not a configured service",
+                    vi=f"{i!r} không phải là dịch vụ đã khai báo",
+                )
+        return tuple(ids)
+
     def table(self, data: dict, key: str, required: bool = True) -> dict:
         value = data.get(key)
         if value is None and not required:
@@ -679,20 +692,7 @@ def _counters(r: _Reader, data: dict, services: dict[str, Service]) -> dict[int,
         lists = []
         for key in ("services", "secondary_services"):
             ids = t.get(key, [] if key == "secondary_services" else None)
-            if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
-                raise r.fail(
-                    f"{path}.{key}",
-                    "must be a list of service ids",
-                    vi="phải là danh sách mã dịch vụ",
-                )
-            for i in ids:
-                if i not in services:
-                    raise r.fail(
-                        f"{path}.{key}",
-                        f"{i!r} is not a configured service",
-                        vi=f"{i!r} không phải là dịch vụ đã khai báo",
-                    )
-            lists.append(tuple(ids))
+            lists.append(r.service_ids(ids, f"{path}.{key}", services))
         if not lists[0]:
             raise r.fail(
                 f"{path}.services",
@@ -798,39 +798,14 @@ def _kiosks(r: _Reader, data: dict, services: dict[str, Service]) -> dict[str, K
                 f"kiosk {device!r} is placed twice",
                 vi=f"ki-ốt {device!r} được khai báo hai lần",
             )
-        ids = t.get("services", [])
-        if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
-            raise r.fail(
-                f"{path}.services",
-                "must be a list of service ids",
-                vi="phải là danh sách mã dịch vụ",
-            )
-        for i in ids:
-            if i not in services:
-                raise r.fail(
-                    f"{path}.services",
-                    f"{i!r} is not a configured service",
-                    vi=f"{i!r} không phải là dịch vụ đã khai báo",
-                )
-        kiosks[device] = KioskPlace(device, r.text(t, "place", path), tuple(ids))
+        ids = r.service_ids(t.get("services", []), f"{path}.services", services)
+        kiosks[device] = KioskPlace(device, r.text(t, "place", path), ids)
     return kiosks
 
 
 def _booking(r: _Reader, t: dict, services: dict[str, Service]) -> BookingConfig:
     def service_ids(key: str) -> tuple[str, ...]:
-        ids = t.get(key, [])
-        if not isinstance(ids, list) or any(not isinstance(i, str) for i in ids):
-            raise r.fail(
-                f"booking.{key}", "must be a list of service ids", vi="phải là danh sách mã dịch vụ"
-            )
-        for i in ids:
-            if i not in services:
-                raise r.fail(
-                    f"booking.{key}",
-                    f"{i!r} is not a configured service",
-                    vi=f"{i!r} không phải là dịch vụ đã khai báo",
-                )
-        return tuple(ids)
+        return r.service_ids(t.get(key, []), f"booking.{key}", services)
 
     enabled = t.get("enabled", True)
     if not isinstance(enabled, bool):
