@@ -48,11 +48,15 @@ def test_a_paused_counter_shows_its_reason_and_return_time(qtbot, tmp_path):
                 assert work.status.text().strip() == "Tạm dừng – Nghỉ trưa · đến 13:00"
                 save_shot(screen, "counter-paused-lunch.png", tmp_path)
 
-                # resumed: the return time goes with the pause
+                # resumed: the return time goes with the pause. A key pressed while the
+                # console still waits for the pause's answer is ignored (by design), so
+                # wait for the answer as an officer would see it.
+                await until(lambda: window.model.busy is None, what="the pause answered")
                 qtbot.keyClick(window, Qt.Key.Key_F6)
                 await until(lambda: "Mời công dân" in screen.status.text(), what="resumed")
                 assert screen.back.isHidden()
                 # a meeting has no usual length: the reason alone, no time invented
+                await until(lambda: window.model.busy is None, what="the resume answered")
                 qtbot.keyClick(window, Qt.Key.Key_F6)
                 qtbot.keyClick(work.panel.list, Qt.Key.Key_1)  # "1. Họp"
                 qtbot.keyClick(work.panel.list, Qt.Key.Key_Return)
