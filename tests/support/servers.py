@@ -260,12 +260,15 @@ class ServerProcess:
 
 class CuttableLink:
     """A TCP relay to `target_port`: `cut()` drops every connection and refuses new ones
-    until `restore()` — a network blip between an app and the server."""
+    until `restore()` — a network blip between an app and the server. `mute()` keeps
+    passing what the app sends but drops what the server answers (a request applied, its
+    answer lost on the way)."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.port = 0
         self.up = True
+        self.muted = False
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -286,6 +289,9 @@ class CuttableLink:
     def restore(self) -> None:
         self.up = True
 
+    def mute(self) -> None:
+        self.muted = True
+
     async def stop(self) -> None:
         self.cut()
         if self._server is not None:
@@ -305,14 +311,18 @@ class CuttableLink:
             writer.transport.abort()
             return
         self._writers.update((writer, up_writer))
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(source, sink))
+        for source, sink, back in ((reader, up_writer, False), (up_reader, writer, True)):
+            task = asyncio.create_task(self._pipe(source, sink, back))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, back: bool
+    ) -> None:
         try:
             while data := await source.read(65536):
+                if back and self.muted:  # the server's side, muted
+                    continue
                 sink.write(data)
                 await sink.drain()
         except (ConnectionError, OSError):
