@@ -26,6 +26,7 @@ from tests.support.servers import (
     login,
     peer,
     running_server,
+    sample_site,
 )
 from tests.support.waiting import until
 
@@ -101,8 +102,9 @@ async def test_eight_counters_at_once_call_every_ticket_exactly_once(tmp_path):
         assert len(per_counter) == 8  # all eight really took part
 
 
-async def test_same_request_id_gives_one_ticket_also_across_a_reconnect(tmp_path):
-    async with running_server(tmp_path / "q.db") as (base, server):
+async def test_same_request_id_gives_one_ticket_also_across_a_reconnect(db, tmp_path):
+    """On either store (`db`: a SQLite file, a PostgreSQL database)."""
+    async with running_server(db, sample_site(tmp_path)) as (base, server):
         request_id = rid()
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
         first = await kiosk.request("issue", service=LAND, request_id=request_id)

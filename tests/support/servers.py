@@ -67,7 +67,11 @@ class InProcessServer:
     port and database, as the clients see a real one."""
 
     def __init__(
-        self, db: Path, config: SiteConfig | None = None, port: int | None = None, **options: Any
+        self,
+        db: Path | str,
+        config: SiteConfig | None = None,
+        port: int | None = None,
+        **options: Any,
     ) -> None:
         self.db, self.config, self.port = db, config, port or free_port()
         self.options = {"enforce_hours": False} | options
@@ -84,7 +88,8 @@ class InProcessServer:
         return self._server
 
     async def start(self) -> None:
-        app = create_app(self.config or sample_site(self.db.parent), self.db, **self.options)
+        config = self.config or sample_site(Path(self.db).parent)  # a SQLite file's folder
+        app = create_app(config, self.db, **self.options)
         self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
@@ -116,7 +121,7 @@ class InProcessServer:
 
 @contextlib.asynccontextmanager
 async def running_server(
-    db: Path, config: SiteConfig | None = None, *, port: int | None = None, **options: Any
+    db: Path | str, config: SiteConfig | None = None, *, port: int | None = None, **options: Any
 ) -> AsyncIterator[tuple[str, ServerContext]]:
     """A server in this process; yields its base URL (http://127.0.0.1:PORT) and itself.
     Given the `port` of an earlier one, it is that server restarted."""
@@ -212,9 +217,12 @@ async def peer(
 
 
 class ServerProcess:
-    """`python -m queue_server` as a child process, to be killed for real."""
+    """`python -m queue_server` as a child process, to be killed for real; `db` a SQLite
+    file or a postgresql:// URL."""
 
-    def __init__(self, db: Path, port: int | None = None, config: Path = SAMPLE_CONFIG) -> None:
+    def __init__(
+        self, db: Path | str, port: int | None = None, config: Path = SAMPLE_CONFIG
+    ) -> None:
         self.db, self.port, self.config = db, port or free_port(), config
         self.proc: subprocess.Popen | None = None
 
