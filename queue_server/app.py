@@ -340,11 +340,10 @@ async def serve(app: web.Application, host: str, port: int) -> None:
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     standby: web.AppRunner | None = None
     try:
-        if pgstore_wanted(app[CONTEXT_KEY].db_path):
+        ctx = app.get(CONTEXT_KEY)  # None: the province server (`central`) uses this too
+        if ctx is not None and pgstore_wanted(ctx.db_path):
             sock = listening_socket(host, port)
-            standby = web.AppRunner(
-                standby_app(app[CONTEXT_KEY]), handle_signals=False, access_log=None
-            )
+            standby = web.AppRunner(standby_app(ctx), handle_signals=False, access_log=None)
             await standby.setup()
             standing_by = web.SockSite(standby, sock.dup())  # closing it keeps `sock`
             await standing_by.start()
