@@ -49,7 +49,7 @@ from counter_display.ui import (
     run_app,
     show_window,
 )
-from queue_protocol.urls import server_urls
+from queue_protocol.urls import server_url_lists
 from vntext import fold
 from vntext.durations import minutes_text
 
@@ -791,7 +791,8 @@ def main(argv: list[str] | None = None) -> int:
         "F9 then opens the phiếu hẹn panel",
     )
     args = parser.parse_args(argv)
-    http_base, ws_url = server_urls(args.server)
+    # one address, or the active server and its standby: sign-in and connection alike
+    http_base, ws_url = server_url_lists(args.server)
     slips = load_counter_file(args.counter_printer) if args.counter_printer else None
 
     async def run(_app: QApplication, closed: asyncio.Event) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from counter_display.common import REQUEST_TROUBLE, LiveModel, error_text
@@ -78,8 +78,8 @@ def kiosk_printer_text(kiosk: dict[str, Any]) -> str:
 class ConsoleModel(LiveModel):
     def __init__(
         self,
-        http_base: str,
-        ws_url: str,
+        http_base: str | Sequence[str],
+        ws_url: str | Sequence[str],
         *,
         client_factory: Callable[..., QueueClient] = QueueClient,
     ) -> None:

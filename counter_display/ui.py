@@ -187,8 +187,8 @@ def base_arguments(description: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--server",
         default="http://127.0.0.1:8765",
-        help="the queue server, e.g. http://10.0.0.5:8765 (displays and the rating pad: "
-        "also the active server and its standby, http://10.0.0.5:8765,http://10.0.0.6:8765)",
+        help="the queue server, e.g. http://10.0.0.5:8765, or the active server and its "
+        "standby, http://10.0.0.5:8765,http://10.0.0.6:8765",
     )
     parser.add_argument("--fullscreen", action="store_true", help="fill the whole screen")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""python -m kiosk --server URL --token DEVICE_TOKEN --printer PRINTER_CONFIG [--windowed]
+"""python -m kiosk --server URL[,URL] --token DEVICE_TOKEN --printer PRINTER_CONFIG [--windowed]
 
 Runs the touchscreen kiosk full screen: Qt renders, asyncio (through qasync) talks to
 the queue server and to the printer.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kiosk.config import load_kiosk_file
 from printer.errors import ConfigError
-from queue_protocol.urls import server_urls
+from queue_protocol.urls import server_url_lists
 
 log = logging.getLogger("kiosk")
 
@@ -27,7 +27,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--server", required=True, help="queue server, e.g. http://127.0.0.1:8765 (or ws://…/ws)"
+        "--server",
+        default=None,
+        help="queue server, e.g. http://127.0.0.1:8765 (or ws://…/ws), or the active server "
+        "and its standby, http://10.0.0.5:8765,http://10.0.0.6:8765 (default: [kiosk] servers "
+        "of the --printer file)",
     )
     parser.add_argument("--token", required=True, help="this kiosk's device token")
     parser.add_argument(
@@ -55,6 +59,15 @@ def quiet_escpos(record: logging.LogRecord) -> bool:
     return record.levelno > logging.INFO or "escpos" not in record.pathname
 
 
+def server_setting(flag: str | None, servers: tuple[str, ...]) -> str:
+    """The server addresses to use: `--server`, else the file's `[kiosk] servers`."""
+    if flag:
+        return flag
+    if not servers:
+        raise ValueError('give --server URL, or servers = ["http://host:port", …] in [kiosk]')
+    return ",".join(servers)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(
@@ -66,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         handler.addFilter(quiet_escpos)
     try:
         printer_config, settings = load_kiosk_file(args.printer)
-        http_base, ws_url = server_urls(args.server)
+        http_bases, ws_urls = server_url_lists(server_setting(args.server, settings.servers))
         width, _, height = args.size.partition("x")
         size = (int(width), int(height))
     except (ConfigError, ValueError) as exc:
@@ -90,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     garbage = GuiThreadGarbage()
-    client = QueueClient(ws_url, role="kiosk", token=args.token)
-    model = KioskModel(client, TicketPrinter(printer_config), settings, http_base)
+    client = QueueClient(ws_urls, role="kiosk", token=args.token)
+    model = KioskModel(client, TicketPrinter(printer_config), settings, http_bases)
     window = KioskWindow(model)
     if args.windowed:
         window.resize(*size)
@@ -107,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
 
     async def run() -> None:
         await model.start()
-        log.info("kiosk started: server %s, printer %s", http_base, printer_config.connection)
+        log.info(
+            "kiosk started: server %s, printer %s", ", ".join(http_bases), printer_config.connection
+        )
         try:
             await done.wait()
         finally:

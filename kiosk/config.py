@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from printer.config import PrinterConfig
 from printer.errors import ConfigError
+from queue_protocol.urls import server_urls
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class KioskSettings:
     # (issue 12), instead of pausing the kiosk
     paperless_fallback: bool = True
     staff_pin: str = ""  # the maintenance page's PIN (empty: no maintenance page)
+    # the queue server's addresses: one, or the active server and its standby (issue 19);
+    # `--server` overrides them
+    servers: tuple[str, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -59,6 +63,13 @@ class KioskSettings:
                 )
             values[key] = value
         settings = cls(**values)
+        for address in settings.servers:
+            try:
+                server_urls(address)
+            except ValueError:
+                raise ConfigError(
+                    f"{where} 'servers': {address!r} is not a server address (http://host:port)"
+                ) from None
         try:
             settings.tz  # noqa: B018 - validate now, not at the first ticket
         except (ZoneInfoNotFoundError, ValueError):

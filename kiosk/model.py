@@ -16,7 +16,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -247,12 +247,15 @@ class KioskModel:
         client: QueueClient,
         printer: TicketPrinter,
         settings: KioskSettings,
-        server_base: str,
+        server_base: str | Sequence[str],
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client, self.printer, self.settings = client, printer, settings
-        self.server_base = server_base.rstrip("/")
+        # one HTTP base, or one for each of the client's addresses (issue 19: the active
+        # server and its standby), in the same order
+        bases = [server_base] if isinstance(server_base, str) else list(server_base)
+        self.server_bases = [base.rstrip("/") for base in bases]
         self.public_base = self.server_base  # until the welcome names the public address
         self.clock = clock
         self.layout = SlipLayout(
@@ -318,6 +321,14 @@ class KioskModel:
         client.on_welcome(self._on_welcome)
         client.on_event(self._on_event)
         client.on_state(self._on_state)
+
+    @property
+    def server_base(self) -> str:
+        """The HTTP base of the server the connection uses now (links, the options)."""
+        urls = self.client.urls
+        if len(self.server_bases) == len(urls) and self.client.url in urls:
+            return self.server_bases[urls.index(self.client.url)]
+        return self.server_bases[0]
 
     # -- life cycle ---------------------------------------------------------
 

@@ -518,12 +518,34 @@ class QueueClient:
                 logger.exception("callback %r failed", cb)
 
 
-async def login(http_base_url: str, username: str, password: str) -> str:
+async def login(http_base_url: str | Sequence[str], username: str, password: str) -> str:
     """Log an officer in with `POST /api/login` and return the session token.
 
-    Raises `ClientError` when the server refuses (401 `unauthorized`), `NotConnected`
-    when it cannot be reached.
+    `http_base_url` may list several servers (issue 19: the active one and its standby):
+    each is asked in turn until one answers; a server that cannot be reached or answers
+    `unavailable` (a standby) passes the turn to the next. Raises `ClientError` when the
+    server refuses (401 `unauthorized`), `NotConnected` when none can be reached, the
+    last `unavailable` when every one that answered refused for now.
     """
+    bases = [http_base_url] if isinstance(http_base_url, str) else list(http_base_url)
+    if not bases:
+        raise ValueError("no server address")
+    trouble: ClientError | NotConnected | None = None
+    for base in bases:
+        try:
+            return await _login_at(base, username, password)
+        except NotConnected as exc:
+            trouble = trouble if isinstance(trouble, ClientError) else exc
+        except ClientError as exc:
+            if exc.code != "unavailable":
+                raise
+            trouble = exc
+    assert trouble is not None
+    raise trouble
+
+
+async def _login_at(http_base_url: str, username: str, password: str) -> str:
+    """`login` at one server."""
     url = http_base_url.rstrip("/") + "/api/login"
     try:
         async with (
@@ -545,5 +567,5 @@ async def login(http_base_url: str, username: str, password: str) -> str:
         return body["token"]
     error = body.get("error", body)
     error = error if isinstance(error, dict) else {}
-    default = "unauthorized" if resp.status == 401 else "internal"
+    default = {401: "unauthorized", 503: "unavailable"}.get(resp.status, "internal")
     raise ClientError(error.get("code", default), error.get("message", f"HTTP {resp.status}"))

@@ -19,6 +19,7 @@ MAX_FRAME_BYTES = 64 * 1024
 CLOSE_GOING_AWAY = 1001  # the server is stopping
 CLOSE_RELOADED = 1012  # the server reloaded its state: reconnect for a new snapshot
 CLOSE_TOO_SLOW = 1013  # the client fell too far behind: reconnect later
+CLOSE_STANDBY = 1013  # a standby instance (issue 19): try again later, or the other address
 CLOSE_REFUSED = 4001  # the hello was refused (or the session ended): do not retry as is
 ROLES = ("kiosk", "counter", "display", "rating", "public", "supervisor")
 

@@ -9,8 +9,10 @@ are `cleanup_ctx` steps, so a start that fails half-way undoes what it had opene
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from aiohttp import web
 
 from queue_server.core import eventloop, heap, heapwatch, logsummary
 from queue_server.core.context import ServerContext
+from queue_server.core.storekind import pgstore_wanted
 from queue_server.domain.config import SiteConfig, public_url_warning
 from queue_server.domain.dossier_config import DossierConfig
 from queue_server.dossiers.desk import DossierDesk
@@ -33,7 +36,9 @@ from queue_server.web.dossier_lookup import routes as dossier_routes
 from queue_server.web.messages import MessageDesk, subscribed_answer
 from queue_server.web.pages import FONT_DIR, STATIC_DIR, Pages
 from queue_server.web.reports import ReportDesk
+from queue_server.web.standby import StandbyDesk
 from queue_server.web.tracking import Tracker
+from queue_server.ws import standby as ws_standby
 from queue_server.ws.board import BoardFeed
 from queue_server.ws.dossiers import DossierCounterDesk
 from queue_server.ws.endpoint import Endpoint
@@ -291,26 +296,92 @@ def create_app(
     return app
 
 
+def standby_app(ctx: ServerContext) -> web.Application:
+    """What an instance on PostgreSQL answers while another is active (issue 19): every
+    route refuses at once (`web/standby.py`, `ws/standby.py`)."""
+    desk = StandbyDesk(ctx)
+    app = web.Application(client_max_size=64 * 1024)
+    app.add_routes(
+        [
+            web.get("/ws", ws_standby.refuse),
+            web.get("/healthz", desk.healthz),
+            web.get("/metrics", desk.metrics),
+            web.route("*", "/{anything:.*}", desk.refuse),
+        ]
+    )
+    return app
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's port, bound and listening, to hand from the standby's answers to the
+    full app with no moment in between when a connection would be refused."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family, backlog=1024)
+    sock.setblocking(False)
+    return sock
+
+
 async def serve(app: web.Application, host: str, port: int) -> None:
     """Serve until SIGINT or SIGTERM, then stop cleanly however many more signals come.
 
     aiohttp's `run_app` raises on every signal, so a second TERM (from a supervisor
     or a shell trap) arriving during the clean-up cut it short and left the process
     waiting on the database threads. Here a signal only sets an event.
+
+    On PostgreSQL the port listens from the start: while the instance stands by (waiting
+    for the lock, `core/leader.py`) it answers as a standby (`standby_app`); once it is
+    active, the same listening socket serves the full app. A signal while standing by
+    stops it at once.
     """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
+    standby: web.AppRunner | None = None
     try:
-        await web.TCPSite(runner, host, port).start()
+        ctx = app.get(CONTEXT_KEY)  # None: the province server (`central`) uses this too
+        if ctx is not None and pgstore_wanted(ctx.db_path):
+            sock = listening_socket(host, port)
+            standby = web.AppRunner(standby_app(ctx), handle_signals=False, access_log=None)
+            await standby.setup()
+            standing_by = web.SockSite(standby, sock.dup())  # closing it keeps `sock`
+            await standing_by.start()
+            if not await _set_up_unless_stopped(runner, stop):
+                return
+            await standing_by.stop()  # new connections wait in the backlog meanwhile
+            await web.SockSite(runner, sock).start()
+        else:
+            await runner.setup()
+            await web.TCPSite(runner, host, port).start()
+        if standby is not None:
+            await standby.cleanup()  # its connections (a keep-alive health check) end
+            standby = None
         await stop.wait()
     finally:
+        if standby is not None:
+            await standby.cleanup()
         await runner.cleanup()
         # Exiting now: later signals change nothing. Ignored in one step: removing the
         # loop's handler first restored the default action for a moment, and a TERM in
         # that moment killed the process (exit -15) after its clean-up.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
+
+
+async def _set_up_unless_stopped(runner: web.AppRunner, stop: asyncio.Event) -> bool:
+    """`runner.setup()` (a standby waits there for the lock), given up if `stop` is set
+    first; whether it was set up."""
+    setup = asyncio.ensure_future(runner.setup())
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({setup, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if setup.done():
+        setup.result()  # a start that failed (a newer schema, say) raises here
+        return True
+    setup.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await setup
+    return False

@@ -45,3 +45,16 @@ async def pg_dsn(pg):
 
     async with fresh_database(pg) as dsn:
         yield dsn
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request, tmp_path):
+    """Where the store lives, for a test that runs on both (issue 19): a SQLite file, or a
+    fresh PostgreSQL database on the session's cluster."""
+    if request.param == "sqlite":
+        yield tmp_path / "q.db"
+        return
+    from tests.support.province import fresh_database
+
+    async with fresh_database(request.getfixturevalue("pg")) as dsn:
+        yield dsn

@@ -168,12 +168,12 @@ class Accounts:
         """A new role or full name for an existing account."""
         if role is not None and role not in ROLES:
             raise QueueError("bad_request", f"role: must be one of {', '.join(ROLES)}")
-        cur = await self.db.execute(
+        changed = await self._write(
             "UPDATE users SET role = COALESCE(?, role), full_name = COALESCE(?, full_name)"
             " WHERE username = ?",
             (role, None if full_name is None else nfc(" ".join(full_name.split())), username),
         )
-        if cur.rowcount == 0:
+        if changed == 0:
             raise QueueError("bad_request", f"username: no account named {username!r}")
         await self.audit(actor, "user_update", f"{username}: role={role} name={full_name}")
 
@@ -191,10 +191,10 @@ class Accounts:
     async def end_session_by_id(self, session_id: str, *, actor: str) -> None:
         if len(session_id) != 16:
             raise QueueError("bad_request", "id: not a session id")
-        cur = await self.db.execute(
+        ended = await self._write(
             "DELETE FROM sessions WHERE substr(token_hash, 1, 16) = ?", (session_id,)
         )
-        if cur.rowcount == 0:
+        if ended == 0:
             raise QueueError("bad_request", "id: no such session")
         await self.audit(actor, "session_ended", session_id)
 

@@ -59,6 +59,7 @@ class ServerContext:
         self.lost_observers: list[Callable[[str], None]] = []
         self.hub = Hub()
         self.metrics = Metrics()
+        self.metrics.active.set_function(lambda: float(self.role == "active"))
         self.known_devices: dict[str, Device] = {}  # registered, not revoked (`device_keys`)
         self.device_book = DeviceBook(self.known_devices)
         # the supervisor's notice on the hall screens (`notice`), for screens that join later
@@ -92,7 +93,9 @@ class ServerContext:
     def role(self) -> str:
         """Active (SQLite: always), or on PostgreSQL standby, active, lost, stopped."""
         leadership = getattr(self, "leadership", None)
-        return "active" if leadership is None else leadership.role
+        if leadership is None:  # PostgreSQL: standing by until the lock is taken
+            return "standby" if pgstore_wanted(self.db_path) else "active"
+        return leadership.role
 
     async def open(self) -> None:
         """Open the database (migrating it), load the day and start the single writer.
@@ -121,7 +124,6 @@ class ServerContext:
         self.engine = Engine(config, self.store, enforce_hours=self.enforce_hours, clock=self.clock)
         self.engine.batch_observers.append(self.metrics.batch_size.observe)
         self.metrics.transactions.set_function(lambda: self.store.transactions)
-        self.metrics.active.set_function(lambda: float(self.role == "active"))
         try:
             await self.engine.start()
         except BaseException:

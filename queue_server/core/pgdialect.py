@@ -177,10 +177,16 @@ class _Query:
 
 
 class AsyncReader:
-    """The look-up connection of the HTTP edge (autocommit), reopened after a failure."""
+    """The look-up connection of the HTTP edge (autocommit), reopened after a failure.
 
-    def __init__(self, dsn: str) -> None:
+    It is not fenced, so in the server it only reads: a change sent here is refused
+    (`writes=False`); changes go through `Store.write`, fenced on the lease. The command
+    line's accounts (`pgstore.open_accounts`, beside a running server) may write.
+    """
+
+    def __init__(self, dsn: str, *, writes: bool = False) -> None:
         self.dsn = dsn
+        self.writes = writes
         self._conn: psycopg.AsyncConnection | None = None
 
     async def _connection(self) -> psycopg.AsyncConnection:
@@ -197,7 +203,7 @@ class AsyncReader:
 
     async def _run(self, sql: str, params: Sequence[Any]) -> psycopg.AsyncCursor:
         text = translate(sql, bool(params))
-        if text is None or text == "BEGIN":
+        if text is None or text == "BEGIN" or not (self.writes or _reads(text)):
             raise ValueError(f"not a look-up: {sql[:40]!r}")
         conn = await self._connection()
         return await conn.execute(text, params or None)

@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import psycopg
 
+from queue_protocol.errors import QueueError
 from queue_server.core import pgschema
 from queue_server.core import store as sqlite_store
 from queue_server.core.accounts import Accounts
@@ -36,8 +37,13 @@ log = logging.getLogger(__name__)
 RELOAD_WAIT_SECONDS = 60.0
 
 
-class Fenced(Exception):
-    """This instance is no longer the active one: it may not write."""
+class Fenced(QueueError):
+    """This instance is no longer the active one: it may not write. Its callers (the
+    writer's batches, `Store.write` of the accounts or the admin screen) answer
+    `unavailable`: the clients try again, on the active instance."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("unavailable", reason)
 
 
 class PgStore(sqlite_store.Store):
@@ -188,7 +194,7 @@ async def open_accounts(dsn: str) -> Accounts:
     (a session or a password is not part of the queue's log: no lease is needed). The
     schema is migrated first (under its own lock), a newer one refused."""
     await asyncio.to_thread(_migrated, dsn)
-    return Accounts(cast(Any, AsyncReader(dsn)))
+    return Accounts(cast(Any, AsyncReader(dsn, writes=True)))
 
 
 def _migrated(dsn: str) -> None:

@@ -29,7 +29,13 @@ class Api:
         self.login_guard = LoginGuard()
 
     async def healthz(self, _request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "day": self.ctx.state.day, "role": self.ctx.role})
+        """200 while this instance is the active one; 503 once it lost its lock (it is
+        stopping: a load balancer's HTTP check turns to the other at once)."""
+        role = self.ctx.role
+        active = role == "active"
+        return web.json_response(
+            {"ok": active, "day": self.ctx.state.day, "role": role}, status=200 if active else 503
+        )
 
     async def services(self, _request: web.Request) -> web.Response:
         return json_response(

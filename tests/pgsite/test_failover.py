@@ -36,7 +36,7 @@ async def storm(first: Instance, second: Instance, fail: Callable[[], None]) -> 
     against what was acknowledged; returns the seconds from the failure to the standby
     serving."""
     await asyncio.to_thread(first.start)
-    second.start(wait=False)  # stands by: waits for the lock, does not listen
+    second.start(wait=False)  # stands by: waits for the lock, refuses every request
     balancer = FirstAnswering([first.port, second.port])
     await balancer.start()
     acked: dict[str, tuple[int, str, bool]] = {}  # request id → (ticket id, number, after)

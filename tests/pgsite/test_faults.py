@@ -107,3 +107,32 @@ async def test_two_instances_started_at_once_one_serves_the_other_stands_by(pg_d
     finally:
         a.kill()
         b.kill()
+
+
+async def test_a_deposed_instance_changes_no_account(pg_dsn):
+    """The accounts' changes beside the log (a role, a session ended from /quan-tri) are
+    fenced as the batches are: refused with `unavailable`, nothing written."""
+    from queue_server.core.accounts import Accounts
+
+    store = await open_store(pg_dsn)
+    accounts = Accounts(store.reader, writer=store.write)  # as the server makes them
+    try:
+        await accounts.add_user("an", "officer", "mat-khau-du-dai", actor="test")
+        await accounts.login("an", "mat-khau-du-dai")
+        (session,) = await accounts.session_list()
+        # Another instance takes over (its takeover moves the lease's epoch); this one
+        # has not heard of it.
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute("UPDATE lease SET epoch = epoch + 1")
+        with pytest.raises(QueueError, match="unavailable"):
+            await accounts.update_user("an", role="admin", full_name="Lê Văn An", actor="x")
+        with pytest.raises(QueueError, match="unavailable"):
+            await accounts.end_session_by_id(session["id"], actor="x")
+        with psycopg.connect(pg_dsn) as conn:  # nothing written
+            assert conn.execute("SELECT role, full_name FROM users").fetchall() == [("officer", "")]
+            assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (1,)
+            assert conn.execute("SELECT count(*) FROM audit WHERE actor = 'x'").fetchone() == (0,)
+        with pytest.raises(ValueError, match="not a look-up"):  # nor through the reader
+            await store.reader.execute("UPDATE users SET role = 'admin'")
+    finally:
+        await close_store(store)

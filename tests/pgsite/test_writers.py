@@ -110,5 +110,10 @@ async def test_a_centre_on_postgresql_beyond_the_queue(pg_dsn, gateway):
                 assert (await resp.json())["role"] == "active"
             async with http.get(f"{base}/metrics") as resp:
                 assert "xephang_active 1.0" in await resp.text()
+            srv.leadership.role = "lost"  # as when its lock's session ends: it is stopping
+            async with http.get(f"{base}/healthz") as resp:
+                assert resp.status == 503 and (await resp.json())["role"] == "lost"
+            async with http.get(f"{base}/metrics") as resp:
+                assert "xephang_active 0.0" in await resp.text()
         for p in (kiosk, counter):
             await p.close()

@@ -136,8 +136,10 @@ async def test_not_connected_fails_at_once(no_tracebacks):
     assert client.state == "stopped"
 
 
-async def test_reconnects_by_itself_after_a_server_restart(tmp_path, no_tracebacks):
-    proc = ServerProcess(tmp_path / "q.db")
+@pytest.mark.timeout(60)  # on PostgreSQL each start waits out the takeover grace (4 s)
+async def test_reconnects_by_itself_after_a_server_restart(db, no_tracebacks):
+    """On either store (`db`: a SQLite file, a PostgreSQL database)."""
+    proc = ServerProcess(db)
     proc.start()
     states: list[str] = []
     welcomes: list[dict] = []

@@ -12,7 +12,6 @@ from collections import defaultdict
 
 import pytest
 
-from queue_server.core.siteconfig import load_config
 from queue_server.domain.config import Counter
 from queue_server.web.proxy import client_address, parse_networks
 from tests.support.servers import (
@@ -21,11 +20,11 @@ from tests.support.servers import (
     KIOSK_TOKEN,
     PASSWORD,
     RATING_TOKEN,
-    SAMPLE_CONFIG,
     add_officer,
     login,
     peer,
     running_server,
+    sample_site,
 )
 from tests.support.waiting import until
 
@@ -66,12 +65,13 @@ async def test_thousand_concurrent_issues_over_twenty_connections(tmp_path):
             await k.close()
 
 
-async def test_eight_counters_at_once_call_every_ticket_exactly_once(tmp_path):
-    config = load_config(SAMPLE_CONFIG)
+async def test_eight_counters_at_once_call_every_ticket_exactly_once(db, tmp_path):
+    """On either store (`db`: a SQLite file, a PostgreSQL database)."""
+    config = sample_site(tmp_path)
     config = dataclasses.replace(
         config, counters={n: Counter(n, f"Quầy {n}", ("giay-phep-lai-xe",)) for n in range(1, 9)}
     )
-    async with running_server(tmp_path / "q.db", config) as (base, server):
+    async with running_server(db, config) as (base, server):
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
         for _ in range(400):
             assert (await kiosk.request("issue", service="giay-phep-lai-xe", request_id=rid()))[
@@ -101,8 +101,9 @@ async def test_eight_counters_at_once_call_every_ticket_exactly_once(tmp_path):
         assert len(per_counter) == 8  # all eight really took part
 
 
-async def test_same_request_id_gives_one_ticket_also_across_a_reconnect(tmp_path):
-    async with running_server(tmp_path / "q.db") as (base, server):
+async def test_same_request_id_gives_one_ticket_also_across_a_reconnect(db, tmp_path):
+    """On either store (`db`: a SQLite file, a PostgreSQL database)."""
+    async with running_server(db, sample_site(tmp_path)) as (base, server):
         request_id = rid()
         kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
         first = await kiosk.request("issue", service=LAND, request_id=request_id)

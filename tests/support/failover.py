@@ -70,7 +70,8 @@ class Instance:
 
 class FirstAnswering:
     """A TCP relay: each connection goes to the first of `ports` that accepts it (a load
-    balancer with a TCP check; a standby does not listen until it is active)."""
+    balancer with a TCP check; a standby listens too, and refuses every request with
+    `unavailable`, so the clients try again and reach the active one)."""
 
     def __init__(self, ports: list[int]) -> None:
         self.ports = ports

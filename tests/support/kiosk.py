@@ -11,7 +11,7 @@ from printer.config import PrinterConfig
 from printer.device import TicketPrinter
 from printer.virtual import VirtualPrinter
 from queue_protocol.client import QueueClient
-from queue_protocol.urls import server_urls
+from queue_protocol.urls import server_url_lists
 from tests.support.servers import KIOSK_TOKEN
 from tests.support.waiting import until
 
@@ -32,7 +32,8 @@ def printer_config(vp: VirtualPrinter) -> PrinterConfig:
 
 
 def kiosk_model(base: str, vp: VirtualPrinter, **settings: object) -> KioskModel:
-    http, ws = server_urls(base)
+    """`base`: one server's address, or several separated by commas (as `--server`)."""
+    http, ws = server_url_lists(base)
     client = QueueClient(ws, role="kiosk", token=KIOSK_TOKEN, backoff_min=0.05, backoff_max=0.3)
     defaults: dict[str, object] = {"printer_poll_seconds": 0.2, "issue_retry_seconds": 8.0}
     return KioskModel(

@@ -67,7 +67,11 @@ class InProcessServer:
     port and database, as the clients see a real one."""
 
     def __init__(
-        self, db: Path, config: SiteConfig | None = None, port: int | None = None, **options: Any
+        self,
+        db: Path | str,
+        config: SiteConfig | None = None,
+        port: int | None = None,
+        **options: Any,
     ) -> None:
         self.db, self.config, self.port = db, config, port or free_port()
         self.options = {"enforce_hours": False} | options
@@ -84,7 +88,8 @@ class InProcessServer:
         return self._server
 
     async def start(self) -> None:
-        app = create_app(self.config or sample_site(self.db.parent), self.db, **self.options)
+        config = self.config or sample_site(Path(self.db).parent)  # a SQLite file's folder
+        app = create_app(config, self.db, **self.options)
         self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
@@ -116,7 +121,7 @@ class InProcessServer:
 
 @contextlib.asynccontextmanager
 async def running_server(
-    db: Path, config: SiteConfig | None = None, *, port: int | None = None, **options: Any
+    db: Path | str, config: SiteConfig | None = None, *, port: int | None = None, **options: Any
 ) -> AsyncIterator[tuple[str, ServerContext]]:
     """A server in this process; yields its base URL (http://127.0.0.1:PORT) and itself.
     Given the `port` of an earlier one, it is that server restarted."""
@@ -212,9 +217,12 @@ async def peer(
 
 
 class ServerProcess:
-    """`python -m queue_server` as a child process, to be killed for real."""
+    """`python -m queue_server` as a child process, to be killed for real; `db` a SQLite
+    file or a postgresql:// URL."""
 
-    def __init__(self, db: Path, port: int | None = None, config: Path = SAMPLE_CONFIG) -> None:
+    def __init__(
+        self, db: Path | str, port: int | None = None, config: Path = SAMPLE_CONFIG
+    ) -> None:
         self.db, self.port, self.config = db, port or free_port(), config
         self.proc: subprocess.Popen | None = None
 
@@ -260,12 +268,15 @@ class ServerProcess:
 
 class CuttableLink:
     """A TCP relay to `target_port`: `cut()` drops every connection and refuses new ones
-    until `restore()` — a network blip between an app and the server."""
+    until `restore()` — a network blip between an app and the server. `mute()` keeps
+    passing what the app sends but drops what the server answers (a request applied, its
+    answer lost on the way)."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.port = 0
         self.up = True
+        self.muted = False
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -286,6 +297,9 @@ class CuttableLink:
     def restore(self) -> None:
         self.up = True
 
+    def mute(self) -> None:
+        self.muted = True
+
     async def stop(self) -> None:
         self.cut()
         if self._server is not None:
@@ -305,14 +319,18 @@ class CuttableLink:
             writer.transport.abort()
             return
         self._writers.update((writer, up_writer))
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(source, sink))
+        for source, sink, back in ((reader, up_writer, False), (up_reader, writer, True)):
+            task = asyncio.create_task(self._pipe(source, sink, back))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, back: bool
+    ) -> None:
         try:
             while data := await source.read(65536):
+                if back and self.muted:  # the server's side, muted
+                    continue
                 sink.write(data)
                 await sink.drain()
         except (ConnectionError, OSError):
