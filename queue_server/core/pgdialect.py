@@ -68,14 +68,22 @@ def connect(dsn: str) -> psycopg.Connection:
 class SqliteLike:
     """The writer thread's PostgreSQL connection, as `Store.write` callers expect it.
 
-    `fence(conn)` runs first in every transaction; it raises when this instance may no
-    longer write. A broken connection (the database restarted) is replaced at the next
-    statement outside a transaction.
+    `fence(conn)` sends the first statement of every transaction, in the same round trip
+    as its `BEGIN` (a pipeline); it raises when this instance may no longer write, and
+    `fenced(error)` turns the database's refusal of that statement into the exception
+    to raise (None: another error). A broken connection (the database restarted) is
+    replaced at the next statement outside a transaction.
     """
 
-    def __init__(self, dsn: str, fence: Callable[[psycopg.Connection], None]) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        fence: Callable[[psycopg.Connection], None],
+        fenced: Callable[[psycopg.Error], BaseException | None],
+    ) -> None:
         self.dsn = dsn
         self._fence = fence
+        self.fenced = fenced
         self._conn: psycopg.Connection | None = None
 
     @property
@@ -96,10 +104,37 @@ class SqliteLike:
         return conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
     def begin(self) -> None:
+        """`BEGIN` and the fence, in one round trip; the transaction stays open."""
+        self._pipelined(None, durable=True)
+
+    def transaction(
+        self, body: Callable[[psycopg.Connection], None], *, durable: bool = True
+    ) -> None:
+        """A whole transaction in one round trip: `BEGIN`, the fence, the statements
+        `body(conn)` sends (in pipeline mode: no results until the end) and `COMMIT`.
+        Not `durable`: committed without waiting for its WAL to reach the disk (the
+        next durable commit's flush covers it); for what the log can rebuild."""
+        self._pipelined(body, durable=durable)
+
+    def _pipelined(
+        self, body: Callable[[psycopg.Connection], None] | None, *, durable: bool
+    ) -> None:
         conn = self.raw
-        conn.execute("BEGIN")
         try:
-            self._fence(conn)
+            with conn.pipeline():
+                conn.execute("BEGIN")
+                if not durable:
+                    conn.execute("SET LOCAL synchronous_commit = off")
+                self._fence(conn)
+                if body is not None:
+                    body(conn)
+                    conn.execute("COMMIT")
+        except psycopg.Error as err:
+            self.rollback()
+            refusal = self.fenced(err)
+            if refusal is not None:
+                raise refusal from err
+            raise
         except BaseException:
             self.rollback()
             raise

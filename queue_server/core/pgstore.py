@@ -16,13 +16,16 @@ reloads the day, which waits here until the database answers again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import psycopg
 
+from queue_protocol.codec import dumps_text
 from queue_server.core import pgschema
 from queue_server.core import store as sqlite_store
 from queue_server.core.accounts import Accounts
@@ -55,7 +58,7 @@ class PgStore(sqlite_store.Store):
         self.fenced: str | None = None  # why this instance may no longer write
         self.fence_observers: list[Callable[[str], None]] = []
         self._closing = False
-        self.sql = SqliteLike(dsn, self._check_lease)
+        self.sql = SqliteLike(dsn, self._check_lease, self._refusal)
         reader = AsyncReader(dsn)
         # `SqliteLike` and `AsyncReader` speak the subset of sqlite3/aiosqlite used.
         super().__init__(dsn, loop, cast(Any, self.sql), cast(Any, reader))
@@ -80,19 +83,23 @@ class PgStore(sqlite_store.Store):
                 observe(reason)
 
     def _check_lease(self, conn: psycopg.Connection) -> None:
-        """First statement of every transaction (writer thread): still the active one?"""
+        """First statement of every transaction (writer thread, in pipeline mode: the
+        database's refusal comes at the end of the round trip, `_refusal`)."""
         if self.fenced is None and self.leadership is not None:
             self.fenced = self.leadership.lost  # before the loop hears of it
         if self.fenced is not None:
             raise Fenced(self.fenced)
-        cur = conn.execute(
-            "UPDATE lease SET beat = %s WHERE id = 1 AND epoch = %s", (time.time(), self.lease)
-        )
-        if cur.rowcount != 1:
-            reason = f"another instance took over (lease epoch {self.lease} is no longer current)"
+        conn.execute("SELECT xephang_fence(%s, %s)", (self.lease, time.time()))
+
+    def _refusal(self, err: psycopg.Error) -> Fenced | None:
+        """`Fenced` if the database refused the lease check (None: another error)."""
+        if err.sqlstate != pgschema.FENCED_SQLSTATE:
+            return None
+        reason = f"another instance took over (lease epoch {self.lease} is no longer current)"
+        if self.fenced is None:
             self.fenced = reason
             self._loop.call_soon_threadsafe(self._tell_fenced, reason)
-            raise Fenced(reason)
+        return Fenced(reason)
 
     def _tell_fenced(self, reason: str) -> None:
         log.error("%s; stopping writes", reason)
@@ -103,11 +110,13 @@ class PgStore(sqlite_store.Store):
         self,
         work: tuple[tuple[sqlite_store._Insert, list[tuple]], ...],
         withdrawn: Sequence[str] = (),
+        durable: bool = True,
     ) -> None:
-        sql = self.sql
-        sql.begin()  # fenced
-        try:
-            conn = sql.raw
+        """One round trip (a pipeline): BEGIN, the lease check, one statement per table,
+        the withdrawals, COMMIT. `synchronous_commit` stays on for every durable
+        transaction; only the tickets table (`durable=False`) commits without waiting."""
+
+        def body(conn: psycopg.Connection) -> None:
             for insert, table_rows in work:
                 _insert(conn, insert, table_rows)
             if withdrawn:
@@ -116,10 +125,8 @@ class PgStore(sqlite_store.Store):
                         "UPDATE outbox SET state = 'withdrawn' WHERE key = %s AND state = 'queued'",
                         [(k,) for k in withdrawn],
                     )
-            conn.execute("COMMIT")
-        except BaseException:
-            sql.rollback()
-            raise
+
+        self.sql.transaction(body, durable=durable)
 
     async def close(self) -> None:
         self._closing = True  # a load waiting for the database gives up
@@ -148,38 +155,37 @@ class PgStore(sqlite_store.Store):
 
 
 def _insert(conn: psycopg.Connection, insert: sqlite_store._Insert, rows: list[tuple]) -> None:
-    """`_Insert.run` on PostgreSQL: a plain INSERT (the event log) as one COPY, an upsert
-    in PostgreSQL's placeholders, many rows a statement, few statements."""
+    """`_Insert.run` on PostgreSQL: all the rows as one JSON parameter of one statement
+    (`_json_sql`), whatever their number — one prepared statement per table, cheap to
+    send in a pipeline (COPY cannot be). An upsert keeps the newest row of a key: one
+    statement may not update a row twice."""
     if not rows:
         return
-    if not insert.tail:  # no ON CONFLICT: COPY, several times cheaper for the server
-        with conn.cursor().copy(_copy_sql(insert)) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    i = 0
-    for size in insert.CHUNKS:
-        while len(rows) - i >= size:
-            conn.execute(
-                _pg_sql(insert, size),
-                [v for row in rows[i : i + size] for v in row],
-            )
-            i += size
+    key = _upsert_key(insert)
+    if key is not None and len(rows) > 1:
+        rows = list({row[key]: row for row in rows}.values())
+    columns = insert.columns
+    document = dumps_text([dict(zip(columns, row, strict=True)) for row in rows])
+    conn.execute(_json_sql(insert), (document,))
 
 
-_SQL: dict[tuple[int, int], str] = {}
+@functools.cache
+def _json_sql(insert: sqlite_store._Insert) -> str:
+    """INSERT … SELECT from the rows of a JSON array of objects, typed by the table's own
+    row type, in the array's order (the event log's ids follow it)."""
+    columns = ", ".join(insert.columns)
+    return (
+        f"INSERT INTO {insert.table} ({columns}) SELECT {columns} "
+        f"FROM json_populate_recordset(NULL::{insert.table}, %s::json) WITH ORDINALITY "
+        f"ORDER BY ordinality{insert.tail}"
+    )
 
 
-def _copy_sql(insert: sqlite_store._Insert) -> str:
-    return f"COPY {insert.table} ({', '.join(insert.columns)}) FROM STDIN"
-
-
-def _pg_sql(insert: sqlite_store._Insert, rows: int) -> str:
-    key = (id(insert), rows)
-    text = _SQL.get(key)
-    if text is None:
-        text = _SQL[key] = insert.sql(rows).replace("?", "%s")
-    return text
+@functools.cache
+def _upsert_key(insert: sqlite_store._Insert) -> int | None:
+    """The position of the conflict column of an `ON CONFLICT(c) DO UPDATE` (None: none)."""
+    found = re.match(r"\s*ON CONFLICT\((\w+)\) DO UPDATE", insert.tail)
+    return None if found is None else insert.columns.index(found[1])
 
 
 async def open_accounts(dsn: str) -> Accounts:
