@@ -227,9 +227,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--kiosks", type=int, default=200)
     parser.add_argument("--procs", type=int, default=3, help="load processes")
-    parser.add_argument(
-        "--stores", default="sqlite,postgresql", help="which stores, in this order"
-    )
+    parser.add_argument("--stores", default="sqlite,postgresql", help="which stores, in this order")
     parser.add_argument("--kills", type=int, default=10, help="failovers to time (0: none)")
     parser.add_argument("--keep", metavar="DIR", help="keep the servers' logs in DIR")
     args = parser.parse_args()
