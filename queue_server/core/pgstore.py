@@ -30,7 +30,7 @@ from queue_server.core import pgschema
 from queue_server.core import store as sqlite_store
 from queue_server.core.accounts import Accounts
 from queue_server.core.leader import Leadership
-from queue_server.core.pgdialect import AsyncReader, SqliteLike
+from queue_server.core.pgdialect import AsyncReader, SqliteLike, Statement
 from queue_server.domain.events import Event
 
 log = logging.getLogger(__name__)
@@ -82,14 +82,14 @@ class PgStore(sqlite_store.Store):
             for observe in self.fence_observers:
                 observe(reason)
 
-    def _check_lease(self, conn: psycopg.Connection) -> None:
-        """First statement of every transaction (writer thread, in pipeline mode: the
-        database's refusal comes at the end of the round trip, `_refusal`)."""
+    def _check_lease(self) -> Statement:
+        """The first statement of every transaction (writer thread): still the active
+        one? The database's refusal arrives with the transaction's answer (`_refusal`)."""
         if self.fenced is None and self.leadership is not None:
             self.fenced = self.leadership.lost  # before the loop hears of it
         if self.fenced is not None:
             raise Fenced(self.fenced)
-        conn.execute("SELECT xephang_fence(%s, %s)", (self.lease, time.time()))
+        return ("SELECT xephang_fence(%s, %s)", (self.lease, time.time()))
 
     def _refusal(self, err: psycopg.Error) -> Fenced | None:
         """`Fenced` if the database refused the lease check (None: another error)."""
@@ -112,21 +112,16 @@ class PgStore(sqlite_store.Store):
         withdrawn: Sequence[str] = (),
         durable: bool = True,
     ) -> None:
-        """One round trip (a pipeline): BEGIN, the lease check, one statement per table,
-        the withdrawals, COMMIT. `synchronous_commit` stays on for every durable
-        transaction; only the tickets table (`durable=False`) commits without waiting."""
-
-        def body(conn: psycopg.Connection) -> None:
-            for insert, table_rows in work:
-                _insert(conn, insert, table_rows)
-            if withdrawn:
-                with conn.cursor() as cur:
-                    cur.executemany(
-                        "UPDATE outbox SET state = 'withdrawn' WHERE key = %s AND state = 'queued'",
-                        [(k,) for k in withdrawn],
-                    )
-
-        self.sql.transaction(body, durable=durable)
+        """One round trip: BEGIN, the lease check, one statement per table, the
+        withdrawals, COMMIT (`SqliteLike.transaction`). `synchronous_commit` stays on
+        for every durable transaction; only the tickets table (`durable=False`)
+        commits without waiting for its WAL flush."""
+        statements = [_insert(insert, rows) for insert, rows in work if rows]
+        statements += [
+            ("UPDATE outbox SET state = 'withdrawn' WHERE key = %s AND state = 'queued'", (k,))
+            for k in withdrawn
+        ]
+        self.sql.transaction(statements, durable=durable)
 
     async def close(self) -> None:
         self._closing = True  # a load waiting for the database gives up
@@ -154,19 +149,15 @@ class PgStore(sqlite_store.Store):
         return None if row is None else (row[0], row[1])
 
 
-def _insert(conn: psycopg.Connection, insert: sqlite_store._Insert, rows: list[tuple]) -> None:
+def _insert(insert: sqlite_store._Insert, rows: list[tuple]) -> Statement:
     """`_Insert.run` on PostgreSQL: all the rows as one JSON parameter of one statement
-    (`_json_sql`), whatever their number — one prepared statement per table, cheap to
-    send in a pipeline (COPY cannot be). An upsert keeps the newest row of a key: one
+    (`_json_sql`), whatever their number. An upsert keeps the newest row of a key: one
     statement may not update a row twice."""
-    if not rows:
-        return
     key = _upsert_key(insert)
     if key is not None and len(rows) > 1:
         rows = list({row[key]: row for row in rows}.values())
     columns = insert.columns
-    document = dumps_text([dict(zip(columns, row, strict=True)) for row in rows])
-    conn.execute(_json_sql(insert), (document,))
+    return (_json_sql(insert), (dumps_text([dict(zip(columns, r, strict=True)) for r in rows]),))
 
 
 @functools.cache
