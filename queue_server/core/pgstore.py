@@ -19,6 +19,7 @@ import asyncio
 import functools
 import logging
 import re
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -37,6 +38,12 @@ log = logging.getLogger(__name__)
 
 # How long loading the day waits for a database that is restarting.
 RELOAD_WAIT_SECONDS = 60.0
+# The interpreter's GIL switch interval in a server on PostgreSQL (Python's default is
+# 5 ms). The writer thread gives the GIL up at every call into the database and waits,
+# to take it back, for the busy event loop's thread to reach the switch interval: at
+# 4,000 tickets/s on 2 cores a transaction took ≈ 60–110 ms at 5 ms and ≈ 4–9 ms at
+# 1 ms (docs/performance.md, issue 19). SQLite's writer did not gain from it.
+SWITCH_INTERVAL_SECONDS = 0.001
 
 
 class Fenced(Exception):
@@ -67,6 +74,7 @@ class PgStore(sqlite_store.Store):
     async def open_pg(cls, dsn: str, leadership: Leadership) -> PgStore:
         """The store of an instance that holds the lock and took the lease
         (`Leadership.acquire`, which migrated the schema)."""
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         store = cls(dsn, asyncio.get_running_loop(), leadership.epoch, leadership)
         try:
             await store._run(lambda: store.sql.raw)  # connect now: fail at start, not later
