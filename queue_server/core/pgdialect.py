@@ -110,14 +110,25 @@ class SqliteLike:
         """`BEGIN` and the fence, in one round trip; the transaction stays open."""
         self._send((), durable=True, commit=False)
 
-    def transaction(self, statements: Iterable[Statement], *, durable: bool = True) -> None:
+    def transaction(
+        self, statements: Iterable[Statement], *, durable: bool = True, fence_last: bool = False
+    ) -> None:
         """A whole transaction in one round trip: `BEGIN`, the fence, `statements` and
         `COMMIT`, as one query. Not `durable`: committed without waiting for its WAL to
         reach the disk (the next durable commit's flush covers it); for what the log
-        can rebuild."""
-        self._send(statements, durable=durable, commit=True)
+        can rebuild. `fence_last`: the fence just before `COMMIT` — as safe (refused,
+        nothing is committed; the row it locks is held until the commit), and another
+        transaction's fence waits only for this one's commit, not for its statements."""
+        self._send(statements, durable=durable, commit=True, fence_last=fence_last)
 
-    def _send(self, statements: Iterable[Statement], *, durable: bool, commit: bool) -> None:
+    def _send(
+        self,
+        statements: Iterable[Statement],
+        *,
+        durable: bool,
+        commit: bool,
+        fence_last: bool = False,
+    ) -> None:
         # One string of several statements, the parameters bound here (PostgreSQL's
         # simple query protocol): one send and one wait. Each call into the database
         # gives the GIL up, and taking it back from a busy event loop costs up to a
@@ -128,7 +139,8 @@ class SqliteLike:
         parts = ["BEGIN"]
         if not durable:
             parts.append("SET LOCAL synchronous_commit = off")
-        parts += [bind(sql, params) for sql, params in (fence, *statements)]
+        ordered = (*statements, fence) if fence_last else (fence, *statements)
+        parts += [bind(sql, params) for sql, params in ordered]
         if commit:
             parts.append("COMMIT")
         try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import re
 import sys
@@ -32,6 +33,7 @@ from queue_server.core import store as sqlite_store
 from queue_server.core.accounts import Accounts
 from queue_server.core.leader import Leadership
 from queue_server.core.pgdialect import AsyncReader, SqliteLike, Statement
+from queue_server.core.pgprojection import Projector
 from queue_server.domain.events import Event
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,16 @@ class PgStore(sqlite_store.Store):
         self.sql = SqliteLike(dsn, self._check_lease, self._refusal)
         reader = AsyncReader(dsn)
         # `SqliteLike` and `AsyncReader` speak the subset of sqlite3/aiosqlite used.
+        # The tickets table on a connection and thread of its own (`core/pgprojection.py`),
+        # there before the writer thread starts.
+        projection_sql = SqliteLike(dsn, self._check_lease, self._refusal)
+        self._projector = Projector(
+            lambda rows: projection_sql.transaction(
+                [_insert(sqlite_store._UPSERT_TICKET, rows)], durable=False, fence_last=True
+            ),
+            Fenced,
+        )
+        self._projection_sql = projection_sql
         super().__init__(dsn, loop, cast(Any, self.sql), cast(Any, reader))
 
     @classmethod
@@ -131,9 +143,25 @@ class PgStore(sqlite_store.Store):
         ]
         self.sql.transaction(statements, durable=durable)
 
+    def _project_slice(self) -> bool:
+        """Hand the oldest pending ticket rows to the projection thread (writer thread)."""
+        self._projected_at = time.monotonic()
+        ids = list(itertools.islice(self._projection, sqlite_store.PROJECTION_SLICE))
+        if ids:
+            self._projector.put([self._projection.pop(i) for i in ids])
+        return True
+
+    def _project(self) -> None:
+        """Bring the tickets table up to the events written so far (writer thread)."""
+        while self._projection:
+            self._project_slice()
+        self._projector.drain()
+
     async def close(self) -> None:
         self._closing = True  # a load waiting for the database gives up
         await super().close()
+        await asyncio.to_thread(self._projector.close)
+        self._projection_sql.close()
 
     def _load_day(self) -> tuple[list[Event], int]:
         deadline = time.monotonic() + RELOAD_WAIT_SECONDS
