@@ -43,8 +43,9 @@ RELOAD_WAIT_SECONDS = 60.0
 # The interpreter's GIL switch interval in a server on PostgreSQL (Python's default is
 # 5 ms). The writer thread gives the GIL up at every call into the database and waits,
 # to take it back, for the busy event loop's thread to reach the switch interval: at
-# 4,000 tickets/s on 2 cores a transaction took ≈ 60–110 ms at 5 ms and ≈ 4–9 ms at
-# 1 ms (docs/performance.md, issue 19). SQLite's writer did not gain from it.
+# 4,000 tickets/s on 2 cores a transaction took ≈ 15–85 ms at 5 ms and ≈ 4–11 ms at
+# 1 ms in the runs where the server got its share of the cores (docs/performance.md,
+# issue 19; a busy machine made both slow). SQLite's writer did not gain from it.
 SWITCH_INTERVAL_SECONDS = 0.001
 
 
@@ -103,8 +104,9 @@ class PgStore(sqlite_store.Store):
                 observe(reason)
 
     def _check_lease(self) -> Statement:
-        """The first statement of every transaction (writer thread): still the active
-        one? The database's refusal arrives with the transaction's answer (`_refusal`)."""
+        """The lease check of every transaction (writer and projection threads): still
+        the active one? The database's refusal arrives with the transaction's answer
+        (`_refusal`)."""
         if self.fenced is None and self.leadership is not None:
             self.fenced = self.leadership.lost  # before the loop hears of it
         if self.fenced is not None:
