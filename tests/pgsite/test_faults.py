@@ -5,6 +5,7 @@ database restarting mid-storm: tests/pgsite/test_failover.py.)"""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import subprocess
 import sys
 
@@ -109,3 +110,30 @@ async def test_two_instances_started_at_once_one_serves_the_other_stands_by(pg_d
     finally:
         a.kill()
         b.kill()
+
+
+async def test_the_tickets_table_of_an_instance_that_lost_the_lock_is_not_written(pg_dsn):
+    """The tickets table behind the log is written on a thread of its own, its lease check
+    just before its commit (`core/pgprojection.py`): refused too once another took over."""
+    old = Engine(small_site(), await open_store(pg_dsn), clock=FakeClock(WEDNESDAY_9AM))
+    await old.start()
+    new = None
+    try:
+        await issue(old)
+        await old.store.sync_tickets([])  # the table has caught up: counter NULL
+        await old.store.leadership.release()  # a partition, unnoticed by the old instance
+        new = Engine(small_site(), await open_store(pg_dsn), clock=FakeClock(WEDNESDAY_9AM))
+        await new.start()
+        (ticket,) = old.state.tickets.values()
+        await old.store.sync_tickets([dataclasses.replace(ticket, counter=7)])
+        with psycopg.connect(pg_dsn) as conn:
+            assert conn.execute("SELECT number, counter FROM tickets").fetchall() == [
+                ("A001", None)
+            ]
+        assert old.store.fenced is not None
+    finally:
+        await old.stop()
+        await close_store(old.store)
+        if new is not None:
+            await new.stop()
+            await close_store(new.store)
