@@ -180,7 +180,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     with pg_cluster() as cluster:
         admin = cluster.dsn()
         for rate in rates:
-            for label in ("sqlite", "postgresql"):
+            for label in args.stores.split(","):
                 if label == "sqlite":
                     db = str(tmp / f"bench-{int(rate)}.db")
                 else:
@@ -198,6 +198,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 def compare(stores: dict[str, Any], rates: list[float]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if set(stores) != {"sqlite", "postgresql"}:
+        return out
     for rate in rates:
         key = str(int(rate))
         sq, pg = stores["sqlite"][key], stores["postgresql"][key]
@@ -225,6 +227,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--kiosks", type=int, default=200)
     parser.add_argument("--procs", type=int, default=3, help="load processes")
+    parser.add_argument("--stores", default="sqlite,postgresql", help="which stores, in this order")
     parser.add_argument("--kills", type=int, default=10, help="failovers to time (0: none)")
     parser.add_argument("--keep", metavar="DIR", help="keep the servers' logs in DIR")
     args = parser.parse_args()

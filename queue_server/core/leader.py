@@ -9,7 +9,8 @@
   without knowing (a partition) from writing: its writer's connection is another
   session. So the new active instance, holding the lock, increments `lease.epoch`
   (one row), and every transaction of the writer starts with
-  `UPDATE lease … WHERE epoch = <mine>` (`PgStore._check_lease`). That UPDATE and the
+  `UPDATE lease … WHERE epoch = <mine>` (the function `xephang_fence`, which refuses
+  the transaction when no row matched; `PgStore._check_lease`). That UPDATE and the
   takeover's increment lock the same row: the increment waits for a batch of the old
   instance in flight to commit (it is then in the log the new one loads), and every
   later batch of the old instance finds the epoch moved, touches no row, and rolls

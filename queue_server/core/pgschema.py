@@ -193,7 +193,27 @@ MIGRATIONS: list[str] = [
         revoked_at double precision
     );
     """,
+    """
+    -- issue 19: the lease check as one statement that fails by itself (SQLSTATE XF001),
+    -- so that a whole transaction (BEGIN, the check, the rows, COMMIT) can go to the
+    -- database in one round trip (`PgStore._transaction`); it locks the lease row as
+    -- the UPDATE it replaces did, so a takeover still waits for a batch in flight
+    CREATE FUNCTION xephang_fence(mine bigint, beat_at double precision) RETURNS void
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE lease SET beat = beat_at WHERE id = 1 AND epoch = mine;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'lease epoch % is no longer current', mine
+                USING ERRCODE = 'XF001';
+        END IF;
+    END
+    $$;
+    """,
 ]
+
+# The SQLSTATE of `xephang_fence` when this instance's lease epoch is no longer the
+# database's: another instance took over.
+FENCED_SQLSTATE = "XF001"
 
 
 class SchemaTooNew(SchemaTooNewError):

@@ -16,25 +16,38 @@ reloads the day, which waits here until the database answers again.
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 import logging
+import re
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import psycopg
 
+from queue_protocol.codec import dumps_text
 from queue_protocol.errors import QueueError
 from queue_server.core import pgschema
 from queue_server.core import store as sqlite_store
 from queue_server.core.accounts import Accounts
 from queue_server.core.leader import Leadership
-from queue_server.core.pgdialect import AsyncReader, SqliteLike
+from queue_server.core.pgdialect import AsyncReader, SqliteLike, Statement
+from queue_server.core.pgprojection import Projector
 from queue_server.domain.events import Event
 
 log = logging.getLogger(__name__)
 
 # How long loading the day waits for a database that is restarting.
 RELOAD_WAIT_SECONDS = 60.0
+# The interpreter's GIL switch interval in a server on PostgreSQL (Python's default is
+# 5 ms). The writer thread gives the GIL up at every call into the database and waits,
+# to take it back, for the busy event loop's thread to reach the switch interval: at
+# 4,000 tickets/s on 2 cores a transaction took ≈ 15–85 ms at 5 ms and ≈ 4–11 ms at
+# 1 ms in the runs where the server got its share of the cores (docs/performance.md,
+# issue 19; a busy machine made both slow). SQLite's writer did not gain from it.
+SWITCH_INTERVAL_SECONDS = 0.001
 
 
 class Fenced(QueueError):
@@ -61,15 +74,26 @@ class PgStore(sqlite_store.Store):
         self.fenced: str | None = None  # why this instance may no longer write
         self.fence_observers: list[Callable[[str], None]] = []
         self._closing = False
-        self.sql = SqliteLike(dsn, self._check_lease)
+        self.sql = SqliteLike(dsn, self._check_lease, self._refusal)
         reader = AsyncReader(dsn)
         # `SqliteLike` and `AsyncReader` speak the subset of sqlite3/aiosqlite used.
+        # The tickets table on a connection and thread of its own (`core/pgprojection.py`),
+        # there before the writer thread starts.
+        projection_sql = SqliteLike(dsn, self._check_lease, self._refusal)
+        self._projector = Projector(
+            lambda rows: projection_sql.transaction(
+                [_insert(sqlite_store._UPSERT_TICKET, rows)], durable=False, fence_last=True
+            ),
+            Fenced,
+        )
+        self._projection_sql = projection_sql
         super().__init__(dsn, loop, cast(Any, self.sql), cast(Any, reader))
 
     @classmethod
     async def open_pg(cls, dsn: str, leadership: Leadership) -> PgStore:
         """The store of an instance that holds the lock and took the lease
         (`Leadership.acquire`, which migrated the schema)."""
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         store = cls(dsn, asyncio.get_running_loop(), leadership.epoch, leadership)
         try:
             await store._run(lambda: store.sql.raw)  # connect now: fail at start, not later
@@ -85,20 +109,25 @@ class PgStore(sqlite_store.Store):
             for observe in self.fence_observers:
                 observe(reason)
 
-    def _check_lease(self, conn: psycopg.Connection) -> None:
-        """First statement of every transaction (writer thread): still the active one?"""
+    def _check_lease(self) -> Statement:
+        """The lease check of every transaction (writer and projection threads): still
+        the active one? The database's refusal arrives with the transaction's answer
+        (`_refusal`)."""
         if self.fenced is None and self.leadership is not None:
             self.fenced = self.leadership.lost  # before the loop hears of it
         if self.fenced is not None:
             raise Fenced(self.fenced)
-        cur = conn.execute(
-            "UPDATE lease SET beat = %s WHERE id = 1 AND epoch = %s", (time.time(), self.lease)
-        )
-        if cur.rowcount != 1:
-            reason = f"another instance took over (lease epoch {self.lease} is no longer current)"
+        return ("SELECT xephang_fence(%s, %s)", (self.lease, time.time()))
+
+    def _refusal(self, err: psycopg.Error) -> Fenced | None:
+        """`Fenced` if the database refused the lease check (None: another error)."""
+        if err.sqlstate != pgschema.FENCED_SQLSTATE:
+            return None
+        reason = f"another instance took over (lease epoch {self.lease} is no longer current)"
+        if self.fenced is None:
             self.fenced = reason
             self._loop.call_soon_threadsafe(self._tell_fenced, reason)
-            raise Fenced(reason)
+        return Fenced(reason)
 
     def _tell_fenced(self, reason: str) -> None:
         log.error("%s; stopping writes", reason)
@@ -109,27 +138,38 @@ class PgStore(sqlite_store.Store):
         self,
         work: tuple[tuple[sqlite_store._Insert, list[tuple]], ...],
         withdrawn: Sequence[str] = (),
+        durable: bool = True,
     ) -> None:
-        sql = self.sql
-        sql.begin()  # fenced
-        try:
-            conn = sql.raw
-            for insert, table_rows in work:
-                _insert(conn, insert, table_rows)
-            if withdrawn:
-                with conn.cursor() as cur:
-                    cur.executemany(
-                        "UPDATE outbox SET state = 'withdrawn' WHERE key = %s AND state = 'queued'",
-                        [(k,) for k in withdrawn],
-                    )
-            conn.execute("COMMIT")
-        except BaseException:
-            sql.rollback()
-            raise
+        """One round trip: BEGIN, the lease check, one statement per table, the
+        withdrawals, COMMIT (`SqliteLike.transaction`). `synchronous_commit` stays on
+        for every durable transaction; only the tickets table (`durable=False`)
+        commits without waiting for its WAL flush."""
+        statements = [_insert(insert, rows) for insert, rows in work if rows]
+        statements += [
+            ("UPDATE outbox SET state = 'withdrawn' WHERE key = %s AND state = 'queued'", (k,))
+            for k in withdrawn
+        ]
+        self.sql.transaction(statements, durable=durable)
+
+    def _project_slice(self) -> bool:
+        """Hand the oldest pending ticket rows to the projection thread (writer thread)."""
+        self._projected_at = time.monotonic()
+        ids = list(itertools.islice(self._projection, sqlite_store.PROJECTION_SLICE))
+        if ids:
+            self._projector.put([self._projection.pop(i) for i in ids])
+        return True
+
+    def _project(self) -> None:
+        """Bring the tickets table up to the events written so far (writer thread)."""
+        while self._projection:
+            self._project_slice()
+        self._projector.drain()
 
     async def close(self) -> None:
         self._closing = True  # a load waiting for the database gives up
         await super().close()
+        await asyncio.to_thread(self._projector.close)
+        self._projection_sql.close()
 
     def _load_day(self) -> tuple[list[Event], int]:
         deadline = time.monotonic() + RELOAD_WAIT_SECONDS
@@ -153,39 +193,34 @@ class PgStore(sqlite_store.Store):
         return None if row is None else (row[0], row[1])
 
 
-def _insert(conn: psycopg.Connection, insert: sqlite_store._Insert, rows: list[tuple]) -> None:
-    """`_Insert.run` on PostgreSQL: a plain INSERT (the event log) as one COPY, an upsert
-    in PostgreSQL's placeholders, many rows a statement, few statements."""
-    if not rows:
-        return
-    if not insert.tail:  # no ON CONFLICT: COPY, several times cheaper for the server
-        with conn.cursor().copy(_copy_sql(insert)) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    i = 0
-    for size in insert.CHUNKS:
-        while len(rows) - i >= size:
-            conn.execute(
-                _pg_sql(insert, size),
-                [v for row in rows[i : i + size] for v in row],
-            )
-            i += size
+def _insert(insert: sqlite_store._Insert, rows: list[tuple]) -> Statement:
+    """`_Insert.run` on PostgreSQL: all the rows as one JSON parameter of one statement
+    (`_json_sql`), whatever their number. An upsert keeps the newest row of a key: one
+    statement may not update a row twice."""
+    key = _upsert_key(insert)
+    if key is not None and len(rows) > 1:
+        rows = list({row[key]: row for row in rows}.values())
+    columns = insert.columns
+    return (_json_sql(insert), (dumps_text([dict(zip(columns, r, strict=True)) for r in rows]),))
 
 
-_SQL: dict[tuple[int, int], str] = {}
+@functools.cache
+def _json_sql(insert: sqlite_store._Insert) -> str:
+    """INSERT … SELECT from the rows of a JSON array of objects, typed by the table's own
+    row type, in the array's order (the event log's ids follow it)."""
+    columns = ", ".join(insert.columns)
+    return (
+        f"INSERT INTO {insert.table} ({columns}) SELECT {columns} "
+        f"FROM json_populate_recordset(NULL::{insert.table}, %s::json) WITH ORDINALITY "
+        f"ORDER BY ordinality{insert.tail}"
+    )
 
 
-def _copy_sql(insert: sqlite_store._Insert) -> str:
-    return f"COPY {insert.table} ({', '.join(insert.columns)}) FROM STDIN"
-
-
-def _pg_sql(insert: sqlite_store._Insert, rows: int) -> str:
-    key = (id(insert), rows)
-    text = _SQL.get(key)
-    if text is None:
-        text = _SQL[key] = insert.sql(rows).replace("?", "%s")
-    return text
+@functools.cache
+def _upsert_key(insert: sqlite_store._Insert) -> int | None:
+    """The position of the conflict column of an `ON CONFLICT(c) DO UPDATE` (None: none)."""
+    found = re.match(r"\s*ON CONFLICT\((\w+)\) DO UPDATE", insert.tail)
+    return None if found is None else insert.columns.index(found[1])
 
 
 async def open_accounts(dsn: str) -> Accounts:

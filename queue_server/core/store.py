@@ -691,24 +691,41 @@ class Store:
         ids = list(itertools.islice(self._projection, PROJECTION_SLICE))
         if not ids:
             return True
-        # No fsync of its own: the log can rebuild it, and the next durable commit's
-        # fsync covers these pages of the write-ahead log too.
-        self._conn.execute("PRAGMA synchronous=NORMAL")
         try:
-            self._transaction(((_UPSERT_TICKET, [self._projection[i] for i in ids]),))
+            self._transaction(
+                ((_UPSERT_TICKET, [self._projection[i] for i in ids]),), durable=False
+            )
         except Exception:  # the events are safe; try again next time
             log.exception("tickets table not updated; will retry")
             return False
-        finally:
-            self._conn.execute("PRAGMA synchronous=FULL")
         for i in ids:
             del self._projection[i]
         return True
 
     def _transaction(
-        self, work: tuple[tuple[_Insert, list[tuple]], ...], withdrawn: Sequence[str] = ()
+        self,
+        work: tuple[tuple[_Insert, list[tuple]], ...],
+        withdrawn: Sequence[str] = (),
+        durable: bool = True,
     ) -> None:
+        """One transaction. Not `durable` (the tickets table): no fsync of its own — the
+        log can rebuild it, and the next durable commit's fsync covers these pages of
+        the write-ahead log too."""
         conn = self._conn
+        if not durable:
+            conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            self._transaction_on(conn, work, withdrawn)
+        finally:
+            if not durable:
+                conn.execute("PRAGMA synchronous=FULL")
+
+    @staticmethod
+    def _transaction_on(
+        conn: sqlite3.Connection,
+        work: tuple[tuple[_Insert, list[tuple]], ...],
+        withdrawn: Sequence[str],
+    ) -> None:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for insert, table_rows in work:

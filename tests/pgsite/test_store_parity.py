@@ -4,10 +4,14 @@ file and on a real PostgreSQL database (`db`), through the same `Engine`."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import defaultdict
 
 from queue_server.core.engine import Engine
 from queue_server.domain import commands as c
+from queue_server.domain.booking import Booking, BookingStatus
+from queue_server.domain.lifecycle import CounterStatus
+from queue_server.domain.state import CounterState
 from tests.core.test_crash_safety import run_and_kill
 from tests.support.clock import FakeClock
 from tests.support.siteconfig import WEDNESDAY_9AM, small_site
@@ -113,3 +117,50 @@ async def test_sigkill_while_issuing_keeps_every_acknowledged_ticket(db):
             assert out.ticket["number"] == f"{prefix}{len(seqs) + 1:03d}"
     finally:
         await stop_engine(engine)
+
+
+async def test_batches_of_one_transaction_may_change_the_same_counter_and_booking(db):
+    """Several batches in one transaction (the writer held up meanwhile), each changing
+    counter 1 and booking B1: the newest state of each is stored. (On PostgreSQL one
+    `INSERT … ON CONFLICT DO UPDATE` may not change a row twice.)"""
+    store = await open_store(db)
+    try:
+        gate = threading.Event()
+        held = store.write(lambda _conn: gate.wait(30))  # the writer waits; batches queue
+        batches = [
+            store.commit_batch(
+                [],
+                [],
+                [CounterState(1, CounterStatus.OPEN, officer=f"officer-{i}")],
+                [booking(checked_in_at=WEDNESDAY_9AM + i)],
+            )
+            for i in range(6)
+        ]
+        transactions = store.transactions
+        gate.set()
+        await held
+        await asyncio.gather(*batches)
+        assert store.transactions == transactions + 1  # all six in one transaction
+        async with store.reader.execute("SELECT number, officer FROM counters") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [(1, "officer-5")]
+        async with store.reader.execute("SELECT code, checked_in_at FROM bookings") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [("B1", WEDNESDAY_9AM + 5)]
+    finally:
+        await close_store(store)
+
+
+def booking(checked_in_at: float) -> Booking:
+    return Booking(
+        code="B1",
+        service="khai-sinh",
+        day="2026-12-02",
+        slot_at=WEDNESDAY_9AM,
+        created_at=WEDNESDAY_9AM,
+        notice_version="1",
+        name="Nguyễn Văn A",
+        phone=None,
+        cccd=None,
+        cancel_hash="x",
+        status=BookingStatus.CHECKED_IN,
+        checked_in_at=checked_in_at,
+    )
