@@ -59,25 +59,24 @@ async def test_the_paced_sweep_waits_for_what_a_sweep_of_the_frozen_heap_costs(m
     gc.freeze()
     monkeypatch.setattr(heap, "FREEZE_SECONDS", 0.005)
     monkeypatch.setattr(heap, "SWEEP_MIN_SECONDS", 0.01)
-    monkeypatch.setattr(heap, "_per_object", 100e-9)  # 200,000 objects: a 20 ms sweep
-    monkeypatch.setattr(heap, "SWEEP_SHARE", 0.001)  # … every 20 s at most
+    monkeypatch.setattr(heap, "_per_block", 100e-9)  # 600,000 blocks or more: ≥ 60 ms
+    monkeypatch.setattr(heap, "SWEEP_SHARE", 0.001)  # … every minute at most
     assert heap.sweep_interval() >= 20.0
     assert await _sweeps_while_freezing(monkeypatch, 30) == 0  # 30 × 5 ms ≫ 10 ms
-    monkeypatch.setattr(heap, "SWEEP_SHARE", 1.0)  # the same heap at a 100 % share: 20 ms
+    monkeypatch.setattr(heap, "SWEEP_SHARE", 100.0)  # the same heap at a share of 100×: 1 ms
     assert heap.sweep_interval() < 0.1
     assert await _sweeps_while_freezing(monkeypatch, 30) >= 1
     assert kept[-1] == [199_999]
     heap.sweep()
 
 
-def test_a_sweep_learns_its_cost_per_frozen_object(monkeypatch):
+def test_a_sweep_learns_its_cost_per_block(monkeypatch):
     gc.unfreeze()
     kept = [[i] for i in range(50_000)]
     gc.collect()
     gc.freeze()
-    frozen = gc.get_freeze_count()
-    monkeypatch.setattr(heap, "_per_object", 1.0)  # absurd: a sweep must replace it
+    monkeypatch.setattr(heap, "_per_block", 1.0)  # absurd: a sweep must replace it
     cost = heap.sweep()
-    assert heap._per_object == cost / frozen
-    assert heap._per_object < 10e-6  # tens of nanoseconds an object, not a second
+    assert 0 < heap._per_block < 10e-6  # tens of nanoseconds a block, not a second
+    assert cost / heap._per_block >= 50_000  # the blocks it was measured over
     assert kept[0] == [0]
