@@ -14,7 +14,15 @@ closes. Left there, every reconnecting phone would keep ≈ 10 KB until the nigh
 So now and then everything is thawed and collected once (`sweep`), paced by its own
 cost: a sweep runs at most `SWEEP_SHARE` of the time and at least
 `SWEEP_MIN_SECONDS` after the last one — every ten seconds or so on a small heap,
-every couple of minutes on a heap of a million objects.
+every couple of minutes on a heap of a million objects. Its cost is known only after a
+sweep, so the next one is paced by an estimate: the heap's size now (pymalloc's blocks
+in use: `gc.get_freeze_count` walks the frozen list, ≈ 20 ms a million objects) times
+the seconds per block the last sweep took (`SWEEP_SECONDS_PER_BLOCK` before the first),
+looked at no more often than every `SWEEP_MIN_SECONDS`.
+Otherwise the first sweep came `SWEEP_MIN_SECONDS` after start-up whatever the heap —
+during a morning rush, 15,000 tickets in, a pause of ≈ 100 ms (issue 15's benchmark
+saw it land in the second of a configuration change) — and a heap that grew tenfold
+since a cheap sweep was swept as often as the small one was.
 
 That pacing alone let a day of reconnecting phones grow the heap (issue 18's soak,
 ≈ 100 % of the starting RSS per simulated hour): 300 phones each reconnecting every
@@ -39,6 +47,7 @@ MMAP_THRESHOLD = 1 << 20
 FREEZE_SECONDS = 1.0
 SWEEP_MIN_SECONDS = 10.0
 SWEEP_SHARE = 0.001  # of the event loop's time spent on full sweeps, at most
+SWEEP_SECONDS_PER_BLOCK = 40e-9  # a sweep's cost per pymalloc block, until one is measured
 SWEEP_AFTER_CLOSES = 512  # connections ended since the last sweep that make one due
 CLOSES_SWEEP_SHARE = 0.02  # of the loop's time, at most, for sweeps due to those
 
@@ -57,19 +66,33 @@ async def freeze_survivors() -> None:
     """Run forever: collect what is not frozen and freeze the survivors, each
     `FREEZE_SECONDS`; sweep everything when its turn comes (see the module's text)."""
     loop = asyncio.get_running_loop()
-    next_sweep = loop.time() + SWEEP_MIN_SECONDS  # whatever happened
+    next_look = loop.time() + SWEEP_MIN_SECONDS  # the process's start counts as a sweep
+    last_sweep = loop.time()
     next_closes_sweep = loop.time()  # when enough connections have ended
     while True:
         await asyncio.sleep(FREEZE_SECONDS)
         now = loop.time()
-        if now >= next_sweep or (_closed >= SWEEP_AFTER_CLOSES and now >= next_closes_sweep):
+        paced = False
+        if now >= next_look:  # the heap only grew since: the sweep's turn only moved later
+            next_look = last_sweep + sweep_interval()
+            paced = now >= next_look
+        if paced or (_closed >= SWEEP_AFTER_CLOSES and now >= next_closes_sweep):
             cost = sweep()
-            now = loop.time()
-            next_sweep = now + max(SWEEP_MIN_SECONDS, cost / SWEEP_SHARE)
+            now = last_sweep = loop.time()
+            next_look = now + SWEEP_MIN_SECONDS
             next_closes_sweep = now + cost / CLOSES_SWEEP_SHARE
         else:
             gc.collect()
         gc.freeze()
+
+
+def sweep_interval() -> float:
+    """Seconds from one paced sweep to the next: what a sweep of the heap as it is now is
+    expected to cost ÷ `SWEEP_SHARE`, and at least `SWEEP_MIN_SECONDS`."""
+    return max(SWEEP_MIN_SECONDS, sys.getallocatedblocks() * _per_block / SWEEP_SHARE)
+
+
+_per_block = SWEEP_SECONDS_PER_BLOCK  # the seconds per pymalloc block the last sweep took
 
 
 def sweep() -> float:
@@ -78,13 +101,16 @@ def sweep() -> float:
 
     What the collection freed and glibc keeps (free chunks between used ones: 2–5 MB
     through issue 18's soak) is then given back to the system (`malloc_trim`)."""
-    global _closed
+    global _closed, _per_block
     _closed = 0
+    blocks = sys.getallocatedblocks()
     started = time.perf_counter()
     gc.unfreeze()
     gc.collect()
     trim_malloc()
     cost = time.perf_counter() - started
+    if blocks >= 40_000:  # a small heap's cost is mostly the fixed part: it says little
+        _per_block = cost / blocks
     sweeps[:] = [*sweeps[-9:], (cost, sys.getallocatedblocks())]
     return cost
 

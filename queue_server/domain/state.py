@@ -29,7 +29,7 @@ from queue_server.domain.booking import (
     checkin_window,
     find_slot,
 )
-from queue_server.domain.config import Service, SiteConfig
+from queue_server.domain.config import AlertConfig, Service, SiteConfig
 from queue_server.domain.eta import (
     FIRST_HALF_HOUR,
     LATE_OPENING_MINUTES,
@@ -142,6 +142,21 @@ _NOT_ABOUT_WAITING = frozenset(
         "alert_limits_changed",
     }
 )
+
+
+def _replay_inputs(config: SiteConfig, limits: AlertConfig) -> tuple:
+    """What of a configuration the waiting-time replay reads (`QueueState._replay`): the
+    counters and the services each calls, the priority ranks, the site's clock and hours,
+    the pauses' allowances. A `ConfigChanged` that leaves these alone (a name, a new
+    service no counter calls yet, a booking capacity, a hall notice) keeps the replay."""
+    return (
+        tuple((n, c.services, c.secondary_services) for n, c in config.counters.items()),
+        tuple(sorted((g.id, g.rank) for g in config.priority_groups.values())),
+        config.site.timezone,
+        config.site.hours,
+        limits.pause_minutes,
+        limits.default_pause_minutes,
+    )
 
 
 @functools.cache
@@ -469,8 +484,8 @@ class QueueState:
     def apply(self, event: e.Event) -> None:
         getattr(self, f"_on_{event.type}")(event)
         self.last_at = max(self.last_at, event.at)
-        if event.type in _NOT_ABOUT_WAITING:
-            return
+        if event.type in _NOT_ABOUT_WAITING or event.type == "config_changed":
+            return  # a configuration change judges for itself (`_on_config_changed`)
         p = self._projection
         if event.type in _FLOW:
             self._replay_due = max(self._replay_due, _Replay.SOON)
@@ -1011,9 +1026,12 @@ class QueueState:
     # ----- event appliers: the only code that changes the state -----------
 
     def _on_config_changed(self, ev: e.ConfigChanged) -> None:
+        before = _replay_inputs(self.config, self.alert_limits)
         self._configure(self.known_configs[ev.version])
         self.config_version = ev.version
         self.alert_limits = self.config.alerts
+        if _replay_inputs(self.config, self.alert_limits) != before:
+            self._replay_due = _Replay.NOW
 
     def _on_day_started(self, ev: e.DayStarted) -> None:
         self.day = ev.day

@@ -57,3 +57,85 @@ def test_a_change_keeps_the_open_counters_and_takes_new_ones_closed():
     assert state.execute(c.CallNext(actor="an", counter=5), NOW)[0].type == "ticket_called"
     with pytest.raises(QueueError):  # not newer than the version in force
         apply(state, more, version=2)
+
+
+def counting_replays(state: QueueState, monkeypatch) -> list[float]:
+    """The times `state` replays the waiting estimates at (`domain/eta.py`) from now on."""
+    replays: list[float] = []
+    real = state._replay
+
+    def counted(now: float):
+        replays.append(now)
+        return real(now)
+
+    monkeypatch.setattr(state, "_replay", counted)
+    return replays
+
+
+def waiting_day() -> QueueState:
+    """Counter 1 open; ten citizens wait for khai-sinh, counter 2 is closed (not expected
+    yet: nine o'clock is past the first half hour of a 7:30 opening)."""
+    state = day()
+    state.execute(c.OpenCounter(actor="an", counter=1), NOW)
+    for n in range(10):
+        state.execute(c.IssueTicket(actor="k", service="khai-sinh", public_id=f"p{n}"), NOW)
+    return state
+
+
+def estimates(state: QueueState) -> list[float | None]:
+    tickets = sorted(state.tickets.values(), key=lambda t: t.id)
+    return [state.wait_estimate(t, NOW + 60) for t in tickets] + [
+        state.wait_for_new(s, NOW + 60) for s in ("khai-sinh", "ket-hon", "moi")
+    ]
+
+
+def test_a_change_the_estimates_do_not_read_keeps_them_without_a_replay(monkeypatch):
+    """Issue 15: a change applied while 10,000 wait replayed every estimate in the
+    change's second. A new name, a new service no counter calls yet and another booking
+    capacity leave the counters, ranks, hours and pauses alone: the replay stays."""
+    state = waiting_day()
+    before = estimates(state)
+    replays = counting_replays(state, monkeypatch)
+    data = changed(
+        site={**SMALL_SITE["site"], "name": "Trung tâm (đã đổi)"},
+        services=[*SMALL_SITE["services"], {"id": "moi", "sector": "ho-tich", "name": "Mới"}],
+    )
+    data["services"][-1]["prefix"] = "Z"
+    apply(state, data)
+    assert state.config.site.name == "Trung tâm (đã đổi)" and "moi" in state.config.services
+    assert estimates(state) == before
+    assert replays == []
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "counter 4 takes khai-sinh first",
+        "a longer pause allowance",
+        "a break in the opening hours",
+    ],
+)
+def test_a_change_the_estimates_read_replays_them_at_once(monkeypatch, edit):
+    state = waiting_day()
+    state.execute(c.OpenCounter(actor="hoa", counter=4), NOW)
+    state.execute(c.PauseCounter(actor="hoa", counter=4, reason="nghi-trua"), NOW)
+    before = estimates(state)
+    replays = counting_replays(state, monkeypatch)
+    data = changed()
+    if edit == "counter 4 takes khai-sinh first":  # a second counter for the queue
+        data["counters"] = [dict(k) for k in SMALL_SITE["counters"]]
+        data["counters"][3] = {"number": 4, "services": ["khai-sinh", "dat-dai"]}
+    elif edit == "a longer pause allowance":  # counter 4 is expected back later
+        data["counters"] = [dict(k) for k in SMALL_SITE["counters"]]
+        data["counters"][3] = {"number": 4, "services": ["khai-sinh", "dat-dai"]}
+        apply(state, data)
+        before = estimates(state)
+        replays.clear()
+        data = copy.deepcopy(data)
+        data["alerts"] = {"pause_minutes": {"nghi-trua": 90}}
+    else:  # closed from 9:10 to 13:00: the later tickets wait through it
+        data["site"] = {**SMALL_SITE["site"], "hours": [["07:30", "09:10"], ["13:00", "17:00"]]}
+    apply(state, data, version=3)
+    after = estimates(state)
+    assert len(replays) == 1  # once, at the first estimate after the change
+    assert after != before
