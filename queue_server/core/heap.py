@@ -57,7 +57,7 @@ async def freeze_survivors() -> None:
     """Run forever: collect what is not frozen and freeze the survivors, each
     `FREEZE_SECONDS`; sweep everything when its turn comes (see the module's text)."""
     loop = asyncio.get_running_loop()
-    next_sweep = loop.time() + SWEEP_MIN_SECONDS  # whatever happened
+    next_sweep = loop.time()  # the first turn sweeps: start-up's garbage goes at once
     next_closes_sweep = loop.time()  # when enough connections have ended
     while True:
         await asyncio.sleep(FREEZE_SECONDS)
