@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 
 import assets
+from queue_server.core import tls  # noqa: F401  (first: aiohttp without the CA bundle read)
+
+# isort: split
 from queue_server.app import CONTEXT_KEY, create_app, serve
 from queue_server.core.accounts import ROLES, Accounts
 from queue_server.core.eventloop import loop_name, run

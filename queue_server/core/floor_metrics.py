@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
-
 from queue_server.core.devices import DeviceBook
+from queue_server.core.exposition import Family, GaugeFamily
 from queue_server.domain.lifecycle import CounterStatus
 from queue_server.domain.state import QueueState
 
@@ -27,7 +25,7 @@ ALERT_KINDS = (
 )
 
 
-class FloorCollector(Collector):
+class FloorCollector:
     def __init__(
         self,
         state: Callable[[], QueueState],
@@ -36,24 +34,22 @@ class FloorCollector(Collector):
     ) -> None:
         self.state, self.devices, self.clock = state, devices, clock
 
-    def collect(self) -> Iterator[Metric]:
+    def collect(self) -> Iterator[Family]:
         state, now = self.state(), self.clock()
         yield from self._services(state, now)
         yield from self._counters(state)
         yield from self._devices(state, now)
         open_by_kind = Tally(a.kind for a in state.alerts.open_alerts())
-        alerts = GaugeMetricFamily(
+        alerts = GaugeFamily(
             "xephang_alerts_open", "Alerts raised and not yet cleared", labels=["kind"]
         )
         for kind in ALERT_KINDS:
             alerts.add_metric([kind], open_by_kind[kind])
         yield alerts
 
-    def _services(self, state: QueueState, now: float) -> Iterator[Metric]:
-        waiting = GaugeMetricFamily(
-            "xephang_service_waiting", "Tickets waiting now", labels=["service"]
-        )
-        longest = GaugeMetricFamily(
+    def _services(self, state: QueueState, now: float) -> Iterator[Family]:
+        waiting = GaugeFamily("xephang_service_waiting", "Tickets waiting now", labels=["service"])
+        longest = GaugeFamily(
             "xephang_service_longest_wait_seconds",
             "How long the oldest waiting ticket has waited (0 when none waits)",
             labels=["service"],
@@ -65,13 +61,13 @@ class FloorCollector(Collector):
         yield waiting
         yield longest
 
-    def _counters(self, state: QueueState) -> Iterator[Metric]:
-        status = GaugeMetricFamily(
+    def _counters(self, state: QueueState) -> Iterator[Family]:
+        status = GaugeFamily(
             "xephang_counter_state",
             "1 for the state each counter is in (open, paused, closed)",
             labels=["counter", "state"],
         )
-        served = GaugeMetricFamily(
+        served = GaugeFamily(
             "xephang_counter_served_today", "Tickets finished today", labels=["counter"]
         )
         for number, cs in state.counters.items():
@@ -81,19 +77,19 @@ class FloorCollector(Collector):
         yield status
         yield served
 
-    def _devices(self, state: QueueState, now: float) -> Iterator[Metric]:
+    def _devices(self, state: QueueState, now: float) -> Iterator[Family]:
         limit = state.alert_limits.device_offline_seconds
-        up = GaugeMetricFamily(
+        up = GaugeFamily(
             "xephang_device_up",
             "1 if the device was heard within [alerts] device_offline_seconds",
             labels=["device", "role"],
         )
-        seen = GaugeMetricFamily(
+        seen = GaugeFamily(
             "xephang_device_last_seen_timestamp_seconds",
             "When the device was last heard (Unix time; absent if never since start)",
             labels=["device", "role"],
         )
-        printer = GaugeMetricFamily(
+        printer = GaugeFamily(
             "xephang_device_printer",
             "1 for a kiosk's reported printer state",
             labels=["device", "state"],

@@ -66,8 +66,8 @@ async def freeze_survivors() -> None:
     """Run forever: collect what is not frozen and freeze the survivors, each
     `FREEZE_SECONDS`; sweep everything when its turn comes (see the module's text)."""
     loop = asyncio.get_running_loop()
-    next_look = loop.time() + SWEEP_MIN_SECONDS  # the process's start counts as a sweep
-    last_sweep = loop.time()
+    # The first turn sweeps: start-up's garbage goes at once (issue 18's idle memory).
+    next_look = last_sweep = loop.time() - SWEEP_MIN_SECONDS
     next_closes_sweep = loop.time()  # when enough connections have ended
     while True:
         await asyncio.sleep(FREEZE_SECONDS)

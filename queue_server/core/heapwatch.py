@@ -2,7 +2,8 @@
 
 Off unless the environment asks for it (`XEPHANG_HEAPWATCH=<file>`; every
 `XEPHANG_HEAPWATCH_SECONDS`, 10 by default). Each line has the process's RSS, glibc's
-malloc figures (`mallinfo2`: bytes in use, free but kept, mapped), pymalloc's
+malloc figures (`mallinfo2`: bytes in use, free but kept, mapped), SQLite's own
+(its page caches: part of glibc's bytes in use), pymalloc's
 allocated blocks, the collector's generations and frozen count, and the object types
 whose number changed most since the first line. With `XEPHANG_HEAPWATCH_TRACE=1` it
 also starts `tracemalloc` and lists the source lines whose allocations grew most
@@ -84,6 +85,18 @@ def pymalloc_arenas() -> dict[str, int]:
     return figures
 
 
+def sqlite_memory() -> int | None:
+    """Bytes SQLite has allocated in this process (page caches of every connection,
+    statements), asked of the system's libsqlite3 (the one Python's `sqlite3` links to
+    on Debian; a copy of its own would say 0); None if there is none."""
+    try:
+        used = ctypes.CDLL("libsqlite3.so.0").sqlite3_memory_used
+    except (OSError, AttributeError):
+        return None
+    used.restype = ctypes.c_int64
+    return int(used())
+
+
 def resident() -> dict[str, int]:
     """The resident set split as the kernel counts it: anonymous (heaps, arenas, stacks)
     and file-backed (code and libraries as their pages are first used), in bytes."""
@@ -127,6 +140,7 @@ def snapshot_line(
         "rss": rss(),
         "resident": resident(),
         "malloc": malloc_figures(),
+        "sqlite": sqlite_memory(),
         "pymalloc_blocks": sys.getallocatedblocks(),
         "pymalloc": pymalloc_arenas(),
         "gc_count": gc.get_count(),

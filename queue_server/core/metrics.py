@@ -1,13 +1,13 @@
-"""Prometheus figures for one server, in a registry of its own."""
+"""Prometheus figures for one server, in a registry of its own (the text: `exposition.py`)."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from queue_server.core.exposition import Counter, Gauge, Histogram, Registry
 
 
 class Metrics:
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.registry = Registry()
         self.connections = Gauge(
             "xephang_connections", "Open WebSocket connections", ["role"], registry=self.registry
         )
@@ -107,4 +107,4 @@ class Metrics:
             self.shipper_last_error.labels(figures["last_error"]).set(figures["failing"])
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        return self.registry.render()

@@ -52,7 +52,7 @@ from queue_server.domain.policy import NORMAL_RANK, WaitingQueues
 from queue_server.domain.reconfigure import DayFacts, Review, review_change
 
 
-@dataclass
+@dataclass(slots=True)  # a day holds thousands: no __dict__ each (issue 18's soak)
 class Ticket:
     id: int
     public_id: str

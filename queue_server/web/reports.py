@@ -15,9 +15,11 @@ fold it on a worker thread, so the queue never waits for a report. Without `from
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import datetime as dt
 import io
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -69,33 +71,50 @@ class ReportDesk:
     async def my_day(self, conn: Connection, _fields: dict[str, Any]) -> dict[str, Any]:
         """The `my_day` request of a counter: the signed-in officer's own figures today,
         by the report's definitions."""
-        report = await self._today_report()
-        figures = report.officers.get(conn.actor, Figures()).to_dict(report.satisfied)
-        return {"day": report.day, "officer": conn.actor, "figures": figures}
+        async with self._today_report() as report:
+            figures = report.officers.get(conn.actor, Figures()).to_dict(report.satisfied)
+            return {"day": report.day, "officer": conn.actor, "figures": figures}
 
-    async def _today_report(self) -> Report:
-        async with self._today_lock:  # one fold at a time; the next reuses it
-            today = business_day(self.ctx.config.site, self.ctx.clock())
-            if self._today is None or self._today.day not in ("", today):
-                self._today, self._today_last_id = Report(self.ctx.config), 0
+    @contextlib.asynccontextmanager
+    async def _today_report(self) -> AsyncIterator[Report]:
+        """Today's report, brought up to date with the events since its last use, and
+        held (no fold runs meanwhile) while the caller reads it. Kept between requests
+        so that a fetch folds only what happened since: folding the whole day at every
+        fetch made a peak that grew with the day (issue 18's soak)."""
+        async with self._today_lock:
+            config = self.ctx.config
+            today = business_day(config.site, self.ctx.clock())
+            report = self._today
+            if report is None or report.config is not config or report.day not in ("", today):
+                report = self._today = Report(config)
+                self._today_last_id = 0
             async for page in self.ctx.store.events_of_days(
                 today, today, after=self._today_last_id
             ):
-                await asyncio.to_thread(_fold, self._today, page)
+                await asyncio.to_thread(_fold, report, page)
                 self._today_last_id = page[-1][0]
-            return self._today
+            yield report
 
     async def figures(self, request: web.Request) -> web.Response:
         try:
             _, first, last = await self._ask(request)
         except QueueError as err:
             return error_response(err)
-        report = await self._report(first, last)
+        if first == last == business_day(self.ctx.config.site, self.ctx.clock()):
+            async with self._today_report() as report:
+                counts = await self.ctx.store.booking_counts(first, last)
+                report.bookings = booking_figures(counts)
+                body = self._figures(report, first, last)
+        else:
+            body = self._figures(await self._report(first, last), first, last)
+        return web.json_response(body, dumps=dumps_text)
+
+    def _figures(self, report: Report, first: str, last: str) -> dict[str, Any]:
         now = self.ctx.clock()
         body = {"from": first, "to": last, "generated_at": now, **report.to_dict(now)}
         if last >= business_day(self.ctx.config.site, now):  # the floor right now
             body["counters_now"] = self._counters_now()
-        return web.json_response(body, dumps=dumps_text)
+        return body
 
     def _counters_now(self) -> list[dict[str, Any]]:
         """Every counter as the screens see it, with its pause reason's name."""

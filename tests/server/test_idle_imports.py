@@ -1,7 +1,9 @@
 """Finding 9 of issue 18: the idle server carries only what serving needs. Pillow and
 qrcode (a booking's QR) and the announcement builder (a hall's wave) are imported when
 first used, not at start; so are the mail and modem libraries (only a site that sends
-mail or has a modem needs them) (`bench/bench_memory.py` measures the RSS)."""
+mail or has a modem needs them) (`bench/bench_memory.py` measures the RSS). /metrics is
+written without prometheus_client (`core/exposition.py`), whose package brings its own
+HTTP servers."""
 
 import json
 import subprocess
@@ -9,7 +11,15 @@ import sys
 
 from tests.support import ROOT
 
-LAZY = ("PIL", "qrcode", "announce", "aiosmtplib", "serial", "serial_asyncio_fast")
+LAZY = (
+    "PIL",
+    "qrcode",
+    "announce",
+    "aiosmtplib",
+    "serial",
+    "serial_asyncio_fast",
+    "prometheus_client",
+)
 
 PROBE = """
 import json, sys

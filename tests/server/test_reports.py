@@ -13,6 +13,7 @@ import pytest
 
 from queue_server.domain import events as e
 from queue_server.domain.report import Report, stats
+from queue_server.web import reports
 from queue_server.web.reports import build_report
 from tests.support.booking import TODAY, post, request, site
 from tests.support.clock import FakeClock
@@ -438,3 +439,57 @@ def test_a_takeover_during_a_pause_splits_the_time_between_the_officers() -> Non
         1200,
         0.0,
     )
+
+
+async def test_todays_figures_fold_only_what_is_new_and_equal_a_fresh_fold(tmp_path, monkeypatch):
+    """Issue 18's soak: folding the whole day at every fetch made a peak that grew with
+    the day. Today's report is kept and brought up to date; its figures are those of a
+    report folded afresh."""
+    folded: list[int] = []
+    fold = reports._fold
+
+    def counted(report, page):
+        folded.append(len(page))
+        fold(report, page)
+
+    monkeypatch.setattr(reports, "_fold", counted)
+    clock = FakeClock(T0)
+    async with (
+        running_server(tmp_path / "q.db", clock=clock) as (base, server),
+        aiohttp.ClientSession() as http,
+    ):
+        await add_officer(server, "an")
+        await add_officer(server, "lanh-dao", role="leader")
+        officer = await peer(base, "counter", await login(base, "an"), counter=9)
+        kiosk = await peer(base, "kiosk", KIOSK_TOKEN)
+        leader = {"Authorization": f"Bearer {await login(base, 'lanh-dao')}"}
+
+        async def issue_and_serve(n: int) -> None:
+            for _ in range(n):
+                clock.now += MIN
+                await kiosk.request(
+                    "issue", service="khai-sinh-khai-tu", request_id=str(uuid.uuid4())
+                )
+            assert (await officer.request("call_next"))["ok"]
+            clock.now += MIN
+            assert (await officer.request("finish"))["ok"]
+
+        async def figures() -> dict:
+            async with http.get(f"{base}/api/reports", headers=leader) as resp:
+                assert resp.status == 200
+                return await resp.json()
+
+        await issue_and_serve(3)
+        first = await figures()
+        folded_first, folded[:] = sum(folded), []
+        await issue_and_serve(2)
+        second = await figures()
+        folded_second, folded[:] = sum(folded), []
+        day = second["from"]
+        fresh = await reports.build_report(server.config, server.store, day, day)
+        everything = sum(folded)
+    assert first["totals"]["issued"] == 3 and second["totals"]["issued"] == 5
+    assert 0 < folded_second < everything  # only what happened since the first fetch
+    assert folded_first + folded_second == everything
+    expected = json.loads(json.dumps(fresh.to_dict(clock.now)))
+    assert {key: second[key] for key in expected} == expected
