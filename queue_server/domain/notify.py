@@ -82,7 +82,9 @@ def notices(
         elif isinstance(event, e.TicketSubscribed):
             subscribed.add(event.ticket_id)
         elif isinstance(event, e.TicketCalled | e.TicketFinished):
-            ticket = state.tickets[event.ticket_id]
+            ticket = state.tickets.get(event.ticket_id)
+            if ticket is None:  # of a day already closed (the batch spans the day reset)
+                continue
             touched.add(ticket.service)
             sub = state.subscriptions.get(event.ticket_id)
             if sub is None:
@@ -97,7 +99,8 @@ def notices(
                     out, config, state, sub, "rate_link", {"number": ticket.number, "link": link}
                 )
         elif isinstance(event, e.TicketIssued | e.TicketNoShow | e.TicketVoided | e.TicketExpired):
-            touched.add(state.tickets[event.ticket_id].service)
+            if (moved := state.tickets.get(event.ticket_id)) is not None:  # else: of a day
+                touched.add(moved.service)  # already closed (the batch spans the reset)
         elif isinstance(event, e.TicketTransferred):
             touched.add(event.from_service)
     for sub in state.subscriptions.values():
