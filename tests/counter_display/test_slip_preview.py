@@ -76,7 +76,7 @@ def test_receive_preview_print_and_reprint(qtbot, tmp_path):
             await until(lambda: panel.print_button.isEnabled(), what="the preview")
             slip = desk.slip
             assert slip is not None and slip.kind == "phieu_hen"
-            today = dt.date.today()
+            today = dt.datetime.now(SITE.site.tz).date()  # the site's day, not UTC's
             assert slip.received_on == today
             assert slip.due_on == return_date(today, PROCEDURE.processing_days, SITE.site.holidays)
             assert slip.officer == "Nguyễn Văn An" and slip.counter == COUNTER
