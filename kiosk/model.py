@@ -1062,7 +1062,7 @@ class KioskModel:
                 was_ready
                 and not self.printer_ready
                 and self._intent is None
-                and self.page is not Page.STAFF
+                and not self._keeps_page()
             ):
                 self._reset()
             self._changed()
@@ -1183,11 +1183,22 @@ class KioskModel:
         self._changed()
 
     def _on_state(self, state: str) -> None:
-        if state != "connected" and self._intent is None and self.page is not Page.STAFF:
-            self._reset()  # (the staff re-registering keep their page)
+        if state != "connected" and self._intent is None and not self._keeps_page():
+            self._reset()
         self._changed()
 
     # -- helpers --------------------------------------------------------------
+
+    def _outcome_showing(self) -> bool:
+        """The outcome of a tap is on screen: a number, a notice, the sign-up's thanks."""
+        return self.page in (Page.TICKET, Page.NOTICE) or (
+            self.page is Page.NOTIFY and self.notify is not None and self.notify.done
+        )
+
+    def _keeps_page(self) -> bool:
+        """A blip of the server or the printer leaves this page as it is: the staff
+        re-registering, and a citizen reading an outcome (the idle timer ends it)."""
+        return self.page is Page.STAFF or self._outcome_showing()
 
     def _navigate(self, page: Page, **changes: Any) -> None:
         if self._intent is not None:
@@ -1217,10 +1228,7 @@ class KioskModel:
         if self._idle:
             self._idle.cancel()
         delay = (
-            self.settings.ticket_seconds
-            if self.page in (Page.TICKET, Page.NOTICE)
-            or (self.page is Page.NOTIFY and self.notify is not None and self.notify.done)
-            else self.settings.idle_seconds
+            self.settings.ticket_seconds if self._outcome_showing() else self.settings.idle_seconds
         )
         with contextlib.suppress(RuntimeError):  # no loop yet: nothing to time
             self._idle = asyncio.get_running_loop().call_later(delay, self._on_idle)

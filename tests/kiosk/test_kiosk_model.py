@@ -254,6 +254,30 @@ async def test_server_down_then_back_without_restart(kiosk: KioskModel, server, 
     assert kiosk.ticket is not None and [t.number for t in server.tickets()] == ["D001"]
 
 
+async def test_a_ticket_on_screen_stays_through_a_server_blip(kiosk: KioskModel, server, vp):
+    """The citizen is reading their number when the server goes: the number stays until
+    the idle timer; then the kiosk shows it is out of service."""
+    await kiosk.take_ticket(BIRTH)
+    assert kiosk.screen is Page.TICKET
+    await server.stop()
+    await until(lambda: kiosk.client.state not in ("connected", "connecting"), what="server gone")
+    assert kiosk.screen is Page.TICKET and kiosk.ticket is not None
+    kiosk._on_idle()
+    assert kiosk.screen is Page.OUT_OF_SERVICE
+
+
+async def test_a_ticket_on_screen_stays_when_the_paper_runs_out(server, vp):
+    """The last ticket of the roll is printed and shown; the roll ends: the number stays."""
+    async with running_kiosk(server.base, vp, paperless_fallback=False) as kiosk:
+        await kiosk.take_ticket(BIRTH)
+        assert kiosk.screen is Page.TICKET
+        vp.set_state(paper="out")
+        await until(lambda: kiosk.printer_health.state == "paper_out", what="paper out seen")
+        assert kiosk.screen is Page.TICKET and kiosk.ticket is not None
+        kiosk._on_idle()
+        assert kiosk.screen is Page.OUT_OF_SERVICE
+
+
 def restart_server_while_issuing(kiosk: KioskModel, server) -> list[asyncio.Task]:
     """Stop and restart the server once, the moment the kiosk has sent its request."""
     restarting: list[asyncio.Task] = []
