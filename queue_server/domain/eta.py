@@ -56,6 +56,14 @@ class ServiceTimes:
         self._samples: dict[str, deque[float]] = {}  # services finished (the median's)
         self._calls: dict[str, deque[float]] = {}  # … and calls ended otherwise (the mean's)
 
+    def reconfigure(self, window: int, default_seconds: float) -> None:
+        """A new window or default (a configuration change): the newest samples stay."""
+        if window != self._window:
+            for kept in (self._samples, self._calls):
+                for service, samples in kept.items():
+                    kept[service] = deque(samples, maxlen=window)
+        self._window, self._default = window, default_seconds
+
     def add(self, service: str, seconds: float) -> None:
         """A service finished after `seconds` at the counter."""
         if seconds > 0:

@@ -147,9 +147,12 @@ _NOT_ABOUT_WAITING = frozenset(
 def _replay_inputs(config: SiteConfig, limits: AlertConfig) -> tuple:
     """What of a configuration the waiting-time replay reads (`QueueState._replay`): the
     counters and the services each calls, the priority ranks, the site's clock and hours,
-    the pauses' allowances. A `ConfigChanged` that leaves these alone (a name, a new
-    service no counter calls yet, a booking capacity, a hall notice) keeps the replay."""
+    the pauses' allowances, the service times' window and default. A `ConfigChanged`
+    that leaves these alone (a name, a new service no counter calls yet, a booking
+    capacity, a hall notice) keeps the replay."""
     return (
+        config.default_service_minutes,
+        config.service_time_window,
         tuple((n, c.services, c.secondary_services) for n, c in config.counters.items()),
         tuple(sorted((g.id, g.rank) for g in config.priority_groups.values())),
         config.site.timezone,
@@ -1030,6 +1033,9 @@ class QueueState:
         self._configure(self.known_configs[ev.version])
         self.config_version = ev.version
         self.alert_limits = self.config.alerts
+        self.service_times.reconfigure(
+            self.config.service_time_window, self.config.default_service_minutes * 60
+        )
         if _replay_inputs(self.config, self.alert_limits) != before:
             self._replay_due = _Replay.NOW
 

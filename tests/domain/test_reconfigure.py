@@ -113,6 +113,7 @@ def test_a_change_the_estimates_do_not_read_keeps_them_without_a_replay(monkeypa
         "counter 4 takes khai-sinh first",
         "a longer pause allowance",
         "a break in the opening hours",
+        "a longer default service time",
     ],
 )
 def test_a_change_the_estimates_read_replays_them_at_once(monkeypatch, edit):
@@ -133,9 +134,21 @@ def test_a_change_the_estimates_read_replays_them_at_once(monkeypatch, edit):
         replays.clear()
         data = copy.deepcopy(data)
         data["alerts"] = {"pause_minutes": {"nghi-trua": 90}}
+    elif edit == "a longer default service time":  # no service finished yet: the default
+        data["queue"] = {"default_service_minutes": 12}
     else:  # closed from 9:10 to 13:00: the later tickets wait through it
         data["site"] = {**SMALL_SITE["site"], "hours": [["07:30", "09:10"], ["13:00", "17:00"]]}
     apply(state, data, version=3)
     after = estimates(state)
     assert len(replays) == 1  # once, at the first estimate after the change
     assert after != before
+
+
+def test_a_shorter_service_time_window_keeps_the_newest_services():
+    """`[queue] service_time_window` applies at once: the median is of the newest services."""
+    state = day()
+    for minutes in (2, 2, 2, 9, 9):  # five services of khai-sinh, the newest the longest
+        state.service_times.add("khai-sinh", minutes * 60)
+    assert state.service_times.median("khai-sinh") == 2 * 60
+    apply(state, changed(queue={"default_service_minutes": 5, "service_time_window": 2}))
+    assert state.service_times.median("khai-sinh") == 9 * 60
