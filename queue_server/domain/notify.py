@@ -53,10 +53,6 @@ class Notices:
     withdrawn: list[str] = field(default_factory=list)  # keys of scheduled ones not wanted now
 
 
-# Events that move a queue and concern no one by themselves.
-_MOVES = frozenset({e.TicketIssued, e.TicketNoShow, e.TicketVoided, e.TicketExpired})
-
-
 def reminder_keys(code: str) -> list[str]:
     return [f"reminder_day:{code}", f"reminder_hour:{code}"]
 
@@ -78,7 +74,8 @@ def notices(
     # burst of issuing, on the writer's path).
     watching = bool(state.subscriptions)
     for event in events:
-        if type(event) in _MOVES:  # the most frequent events first (no subclasses)
+        # The most frequent events first: moves of a queue that concern no one by themselves.
+        if isinstance(event, e.TicketIssued | e.TicketNoShow | e.TicketVoided | e.TicketExpired):
             # A ticket not found is of a day already closed (the batch spans the reset).
             if watching and (moved := state.tickets.get(event.ticket_id)) is not None:
                 touched.add(moved.service)
