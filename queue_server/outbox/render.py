@@ -2,9 +2,10 @@
 
 The writer stores a message as its template key (`kind`) and parameters only
 (`compose`): fewer bytes in the durable commit that issuing waits on, and no
-rendering on the writer's path. The sender renders each message as it takes it from
-the outbox, the supervisors' view as it shows it — from the catalogue, in the
-citizen's language, SMS folded as the channel and the site's `unaccented` say.
+rendering on the writer's path. The sender renders each message as its channel's
+lane sends it, the supervisors' view as it shows it — from the catalogue, in the
+citizen's language, SMS folded as the channel and the site's `unaccented` say (the
+settings in force when it is sent).
 
 A row that carries its text (written before the templates were stored, or a texted
 look-up's reply, whose words are not a catalogue template) is sent as it is stored.

@@ -4,13 +4,13 @@ Rows were written with the events that caused them (`compose`), as a template ke
 and its parameters. The sender reads the due ones on the look-up connection, hands
 each to its channel's lane (so many sends at once, so many per second: the
 provider's limits), which renders its text as it sends it (`render`; a row stored
-with its text is sent as stored), and writes what became of them in a few batched transactions on
-the store's writer thread. A lane is one task: it takes its waiting messages in
-batches of what its token bucket allows (`BATCH_SECONDS` worth of its rate), handed
-whole to a channel that takes batches (`send_batch`, the dry-run file) or one task
-per message to the others. Issuing comes first: while the writer has commands
-waiting or a batch committing (`busy`), the lanes and the flusher wait their turn
-(`YIELD_SECONDS`, at most `MAX_YIELD_SECONDS` in a row).
+with its text is sent as stored), and writes what became of them in a few batched
+transactions on the store's writer thread. A lane is one task: it takes its waiting
+messages in batches of what its token bucket allows (`BATCH_SECONDS` worth of its
+rate), handed whole to a channel that takes batches (`send_batch`, the dry-run file)
+or one task per message to the others. Issuing comes first: while the writer has
+commands waiting or a batch committing (`busy`), the lanes and the flusher wait their
+turn (`YIELD_SECONDS`, at most `MAX_YIELD_SECONDS` in a row).
 What became of each message:
 
 - sent: the provider took it (its id and the SMS parts are kept);
