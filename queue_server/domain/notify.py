@@ -70,7 +70,16 @@ def notices(
         return out
     touched: set[str] = set()  # services whose queue moved
     subscribed: set[int] = set()
+    # No one asked to hear about a ticket: its moves tell no one (the common case of a
+    # burst of issuing, on the writer's path).
+    watching = bool(state.subscriptions)
     for event in events:
+        # The most frequent events first: moves of a queue that concern no one by themselves.
+        if isinstance(event, e.TicketIssued | e.TicketNoShow | e.TicketVoided | e.TicketExpired):
+            # A ticket not found is of a day already closed (the batch spans the reset).
+            if watching and (moved := state.tickets.get(event.ticket_id)) is not None:
+                touched.add(moved.service)
+            continue
         if isinstance(event, e.BookingMade):
             _booking_made(out, state, config, event, now)
         elif isinstance(event, e.BookingCancelled | e.BookingCheckedIn):
@@ -81,7 +90,7 @@ def notices(
                 _to_booking(out, config, booking, "booking_cancelled", now, params)
         elif isinstance(event, e.TicketSubscribed):
             subscribed.add(event.ticket_id)
-        elif isinstance(event, e.TicketCalled | e.TicketFinished):
+        elif watching and isinstance(event, e.TicketCalled | e.TicketFinished):
             ticket = state.tickets.get(event.ticket_id)
             if ticket is None:  # of a day already closed (the batch spans the day reset)
                 continue
@@ -98,9 +107,6 @@ def notices(
                 _to_ticket(
                     out, config, state, sub, "rate_link", {"number": ticket.number, "link": link}
                 )
-        elif isinstance(event, e.TicketIssued | e.TicketNoShow | e.TicketVoided | e.TicketExpired):
-            if (moved := state.tickets.get(event.ticket_id)) is not None:  # else: of a day
-                touched.add(moved.service)  # already closed (the batch spans the reset)
         elif isinstance(event, e.TicketTransferred):
             touched.add(event.from_service)
     for sub in state.subscriptions.values():

@@ -1,13 +1,17 @@
 """The writer's outbox hook: a batch's events → outbox rows, in the batch's transaction.
 
 `Composer` is installed as `Engine.outbox_hook`. It asks the pure rules
-(`domain.notify`) which messages the events cause, renders each from the catalogue
-and returns the rows the store writes with the events, so a message exists exactly
-when the event that caused it is durable. It runs on the writer's path: no I/O.
+(`domain.notify`) which messages the events cause and returns the rows the store
+writes with the events, so a message exists exactly when the event that caused it is
+durable. It runs on the writer's path: no I/O, and no rendering — a row carries its
+template key (`kind`) and parameters; the text (and an e-mail's subject) is rendered
+when the message is sent or shown (`render`), so the durable commit that issuing
+waits on carries fewer bytes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,10 +21,11 @@ from queue_server.domain import notify
 from queue_server.domain.config import SiteConfig
 from queue_server.domain.events import DayStarted, Event
 from queue_server.domain.state import QueueState
-from queue_server.outbox import catalogue, sms
+from queue_server.outbox import render
 from queue_server.outbox.channels.webhook import international
 
-SMS_TYPES = frozenset({"http_sms", "gsm_modem", "dryrun"})
+# What `booking.normalize_phone` leaves: written as 84xxxxxxxxx without its regex work.
+_LOCAL_MOBILE = re.compile(r"0[35789]\d{8}")
 
 
 class Composer:
@@ -36,25 +41,35 @@ class Composer:
             self.near_sent.clear()
         found = notify.notices(events, state, self.config, now, self.near_sent)
         rows = []
+        # A booking's reminders share its parameters: each dumped once a batch.
+        dumped: dict[int, str] = {}
         for notice in found.new:
             if notice.kind == "near" and notice.ticket_id is not None:
                 self.near_sent.add(notice.ticket_id)
-            rows.append(self.row(notice, now))
+            rows.append(self.row(notice, now, dumped))
         return Durable(outbox=rows, withdrawn=found.withdrawn)
 
-    def row(self, notice: notify.Notice, now: float) -> tuple:
-        """The outbox row (`store.OUTBOX_COLUMNS`) of one notice."""
-        text = self.text(notice.channel, notice.kind, notice.lang, notice.params)
-        email = "@" in notice.contact
+    def row(self, notice: notify.Notice, now: float, dumped: dict[int, str] | None = None) -> tuple:
+        """The outbox row (`store.OUTBOX_COLUMNS`) of one notice: no text, no subject
+        (rendered at send time from `kind`, `lang` and `params`). `dumped`: parameters
+        already serialised, by the id of their dict (alive for the batch)."""
+        to = notice.contact
+        if "@" not in to:  # as booked or signed up: 0xxxxxxxxx, checked already
+            to = "84" + to[1:] if _LOCAL_MOBILE.fullmatch(to) else international(to)
+        params = dumped.get(id(notice.params)) if dumped is not None else None
+        if params is None:
+            params = dumps_text(notice.params)
+            if dumped is not None:
+                dumped[id(notice.params)] = params
         return (
             notice.key,
             notice.channel,
             notice.kind,
-            notice.contact if email else international(notice.contact),
+            to,
             notice.lang,
-            text,
-            catalogue.subject(notice.kind, notice.lang, notice.params) if email else None,
-            dumps_text(notice.params),
+            None,
+            None,
+            params,
             notice.day,
             notice.booking,
             notice.ticket_id,
@@ -64,8 +79,4 @@ class Composer:
 
     def text(self, channel: str, text_id: str, lang: str, params: Mapping[str, Any]) -> str:
         """A catalogue text as `channel` sends it (SMS folded when the site says so)."""
-        text = catalogue.render(text_id, lang, params)
-        kind = self.config.messaging.channels_table.get(channel, {}).get("type")
-        if kind in SMS_TYPES:
-            text = sms.sms_text(text, self.config.messaging.unaccented)
-        return text
+        return render.text(self.config.messaging, channel, text_id, lang, params)

@@ -1,14 +1,16 @@
 """The sender: drains the outbox through the channels, off the writer's path.
 
-Rows were written with the events that caused them (`compose`). The sender reads
-the due ones on the look-up connection, hands each to its channel's lane (so many
-sends at once, so many per second: the provider's limits), and writes what became
-of them in a few batched transactions on the store's writer thread. A lane is one
-task: it takes its waiting messages in batches of what its token bucket allows
-(`BATCH_SECONDS` worth of its rate), handed whole to a channel that takes batches
-(`send_batch`, the dry-run file) or one task per message to the others. Issuing
-comes first: while the writer has commands waiting or a batch committing (`busy`),
-the lanes and the flusher wait their turn (`YIELD_SECONDS`, at most `MAX_YIELD_SECONDS` in a row).
+Rows were written with the events that caused them (`compose`), as a template key
+and its parameters. The sender reads the due ones on the look-up connection, hands
+each to its channel's lane (so many sends at once, so many per second: the
+provider's limits), which renders its text as it sends it (`render`; a row stored
+with its text is sent as stored), and writes what became of them in a few batched
+transactions on the store's writer thread. A lane is one task: it takes its waiting
+messages in batches of what its token bucket allows (`BATCH_SECONDS` worth of its
+rate), handed whole to a channel that takes batches (`send_batch`, the dry-run file)
+or one task per message to the others. Issuing comes first: while the writer has
+commands waiting or a batch committing (`busy`), the lanes and the flusher wait their
+turn (`YIELD_SECONDS`, at most `MAX_YIELD_SECONDS` in a row).
 What became of each message:
 
 - sent: the provider took it (its id and the SMS parts are kept);
@@ -35,10 +37,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
-from queue_protocol.codec import loads
 from queue_server.core.metrics import Metrics
 from queue_server.core.store import Store
 from queue_server.domain.config import MessagingConfig
+from queue_server.outbox import render
 from queue_server.outbox.channels.base import (
     BatchChannel,
     Channel,
@@ -89,7 +91,7 @@ class _Lane:
     channel: Channel
     concurrency: int
     rate: float
-    waiting: deque[tuple[Outgoing, int]] = field(default_factory=deque)  # (message, attempts)
+    waiting: deque[tuple[tuple, int]] = field(default_factory=deque)  # (outbox row, attempts)
     busy: int = 0  # sends (or batches) in flight
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     tokens: float = 0.0
@@ -262,14 +264,30 @@ class Sender:
         return sorted(rows, key=lambda r: order[r[0]])
 
     def _begin(self, row: tuple) -> None:
-        row_id, key, channel, recipient, kind, lang, text, subject, params, attempts = row
+        row_id, _key, channel, recipient, _kind, _lang, _text, _subject, _params, attempts = row
         self.in_flight.add(row_id)
         lane = self._lanes.get(channel)
-        if lane is None or recipient is None or text is None:
+        if lane is None or recipient is None:
             reason = "unknown channel " + channel if lane is None else "no recipient (purged)"
             self._settle(_Settle(row_id, "failed", attempts, reason=reason), channel, "failed")
             return
-        message = Outgoing(
+        lane.waiting.append((row, attempts))  # rendered when its lane takes it
+        lane.ready.set()
+
+    def _message(self, row: tuple) -> Outgoing | None:
+        """The message of a row as it goes out: a row stored with its text is sent as
+        stored, others rendered now (in the lane's batch, not the whole refill at once)."""
+        row_id, key, channel, recipient, kind, lang, text, subject, params, attempts = row
+        try:
+            text, subject, values = render.message(
+                self.policy, channel, kind, recipient, lang, text, subject, params
+            )
+        except Exception as exc:  # a template the catalogue no longer has, bad parameters
+            log.warning("message %d (%s) cannot be rendered: %r", row_id, kind, exc)
+            reason = f"cannot render: {exc!r}"[:200]
+            self._settle(_Settle(row_id, "failed", attempts, reason=reason), channel, "failed")
+            return None
+        return Outgoing(
             id=row_id,
             key=key,
             channel=channel,
@@ -278,10 +296,8 @@ class Sender:
             lang=lang,
             text=text,
             subject=subject,
-            params=loads(params) if params else {},
+            params=values,
         )
-        lane.waiting.append((message, attempts))
-        lane.ready.set()
 
     def _spawn(self, work: Awaitable[None], name: str | None = None) -> None:
         task = asyncio.ensure_future(work)
@@ -317,7 +333,13 @@ class Sender:
                 await asyncio.sleep((want - lane.tokens) / lane.rate)
                 continue
             lane.tokens -= want
-            taken = [lane.waiting.popleft() for _ in range(want)]
+            taken = []
+            for _ in range(want):
+                row, attempts = lane.waiting.popleft()
+                if (message := self._message(row)) is not None:
+                    taken.append((message, attempts))
+            if not taken:
+                continue
             if lane.batched:
                 lane.busy += 1
                 self._spawn(self._send_batch(lane, taken))

@@ -26,7 +26,9 @@ from queue_server.core.context import ServerContext
 from queue_server.core.hub import Connection
 from queue_server.domain import commands as c
 from queue_server.domain.booking import normalize_phone
+from queue_server.domain.config import MessagingConfig
 from queue_server.domain.lifecycle import TicketStatus
+from queue_server.outbox import render
 from queue_server.outbox.channels.webhook import parse_inbound
 from queue_server.outbox.service import Messaging
 from queue_server.web.responses import error_response, json_answer, json_body
@@ -156,7 +158,7 @@ class MessageDesk:
         reader = self.ctx.store.reader
         async with reader.execute(
             "SELECT id, kind, channel, recipient, lang, text, state, attempts, reason, "
-            f"provider_id, segments, created_at, next_at, sent_at FROM outbox {where} "
+            f"provider_id, segments, created_at, next_at, sent_at, params FROM outbox {where} "
             "ORDER BY id DESC LIMIT ?",
             (*args, limit),
         ) as cur:
@@ -170,8 +172,11 @@ class MessageDesk:
             *("provider_id", "segments", "created_at", "next_at", "sent_at"),
         )
         messages = []
-        for row in rows:
+        policy = self.ctx.config.messaging
+        for *row, params in rows:
             item = dict(zip(keys, row, strict=True))
+            if item["text"] is None and item["to"] is not None:  # stored as its template
+                item["text"] = _rendered(policy, item, params)
             item["to"] = _mask(item["to"])
             if item["id"] in in_flight and item["state"] == "queued":
                 item["state"] = "sending"
@@ -265,6 +270,18 @@ def _requeue(conn: sqlite3.Connection, row_id: int, now: float) -> bool | None:
         (now, row_id),
     )
     return cur.rowcount == 1
+
+
+def _rendered(policy: MessagingConfig, item: dict[str, Any], params: str | None) -> str | None:
+    """The text of a row stored as its template, as the sender renders it."""
+    try:
+        text, _, _ = render.message(
+            policy, item["channel"], item["kind"], item["to"], item["lang"], None, None, params
+        )
+    except Exception:  # the sender fails such a row with the reason; the view shows none
+        log.warning("message %d (%s) cannot be rendered", item["id"], item["kind"])
+        return None
+    return text
 
 
 def _mask(to: str | None) -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from queue_server.domain import commands as c
 from queue_server.domain import events as e
 from queue_server.domain import notify
+from queue_server.domain.config import SiteConfig
 from queue_server.domain.state import QueueState
 from tests.support.messaging import gateway_channel, messaging_site
 from tests.support.siteconfig import WEDNESDAY_9AM
@@ -24,3 +26,52 @@ def test_events_of_tickets_from_a_day_already_closed_cause_no_message_and_no_err
     ]
     found = notify.notices(batch, state, config, at)
     assert found.new == [] and found.withdrawn == []
+
+
+def _run(state: QueueState, command: c.Command, at: float) -> list[e.Event]:
+    return state.execute(command, at)
+
+
+def _today(config: SiteConfig) -> QueueState:
+    state = QueueState(config)
+    state.execute(c.StartDay(actor="system", day="2026-05-27"), WEDNESDAY_9AM)
+    return state
+
+
+def test_a_ticket_ahead_leaving_without_a_call_brings_the_near_message():
+    """Not only calls move a queue: a ticket ahead voided (or expired, or passed over)
+    tells the subscriber their turn is near, once few enough are ahead."""
+    config = messaging_site({"sms": gateway_channel("http://127.0.0.1:9/send")})
+    state = _today(config)
+    at = WEDNESDAY_9AM
+    issued = [
+        _run(state, c.IssueTicket(actor="k", service="khai-sinh", public_id=f"p{n}"), at)[0]
+        for n in range(4)
+    ]
+    ids = [ev.ticket_id for ev in issued]
+    events = _run(
+        state, c.Subscribe(actor="k", public_id="p3", phone="0912345678", ahead=1, lang="vi"), at
+    )
+    assert notify.notices(events, state, config, at).new == []  # three ahead
+    events = _run(state, c.VoidTicket(actor="s", ticket_id=ids[0], reason="x"), at)
+    assert notify.notices(events, state, config, at).new == []  # two ahead
+    events = _run(state, c.VoidTicket(actor="s", ticket_id=ids[1], reason="x"), at)
+    found = notify.notices(events, state, config, at).new
+    assert [(n.kind, n.params) for n in found] == [("near", {"number": "A004", "ahead": "1"})]
+    # Issuing behind it tells no one anything new; and no one watching: nothing at all.
+    events = _run(state, c.IssueTicket(actor="k", service="khai-sinh", public_id="p9"), at)
+    assert notify.notices(events, state, config, at, {ids[3]}).new == []
+
+
+def test_a_call_tells_the_subscriber_of_the_ticket_called():
+    config = messaging_site({"sms": gateway_channel("http://127.0.0.1:9/send")})
+    state = _today(config)
+    at = WEDNESDAY_9AM
+    _run(state, c.IssueTicket(actor="k", service="khai-sinh", public_id="p0"), at)
+    _run(state, c.Subscribe(actor="k", public_id="p0", phone="0912345678", ahead=0, lang="en"), at)
+    _run(state, c.OpenCounter(actor="o", counter=1), at)
+    events = _run(state, c.CallNext(actor="o", counter=1), at)
+    found = notify.notices(events, state, config, at, near_sent={1}).new
+    assert [(n.kind, n.lang, n.params) for n in found] == [
+        ("called", "en", {"number": "A001", "counter": "1"})
+    ]

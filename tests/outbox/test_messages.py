@@ -199,6 +199,11 @@ async def test_permanent_failure_is_kept_with_its_reason_and_resent_on_request(t
             assert r.status == 200
         await sent(db, 2)
         assert len(gateway.delivered) == 2
+        # Rows carry their template, not their text: the view renders what was sent.
+        assert [r["text"] for r in outbox_rows(db)] == [None, None]
+        async with http.get(f"{base}/api/outbox", headers=headers) as resp:
+            shown = [m["text"] for m in (await resp.json())["messages"]]
+        assert sorted(shown) == sorted(texts(gateway))
         with sqlite3.connect(db) as conn:
             assert conn.execute(
                 "SELECT actor, detail FROM audit WHERE action = 'message_resend'"
