@@ -42,6 +42,13 @@ import gc
 import sys
 import time
 
+# Between two turns CPython collects the young generation itself every 700 allocations
+# of tracked objects (and the middle one every tenth time), walking the same young
+# objects the next turn collects anyway: at 4,000 tickets/s ≈ 17 collections a second of
+# ≈ 0.7 ms and a middle one of 4–20 ms — ≈ 1.7 % of the loop's time, in pauses that land
+# on requests (docs/performance.md, issue 19). While turns run, that happens only every
+# `YOUNG_THRESHOLD` allocations: the young garbage waits for the turn, a second at most.
+YOUNG_THRESHOLD = 20_000
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 MMAP_THRESHOLD = 1 << 20
 FREEZE_SECONDS = 1.0
@@ -69,21 +76,26 @@ async def freeze_survivors() -> None:
     # The first turn sweeps: start-up's garbage goes at once (issue 18's idle memory).
     next_look = last_sweep = loop.time() - SWEEP_MIN_SECONDS
     next_closes_sweep = loop.time()  # when enough connections have ended
-    while True:
-        await asyncio.sleep(FREEZE_SECONDS)
-        now = loop.time()
-        paced = False
-        if now >= next_look:  # the heap only grew since: the sweep's turn only moved later
-            next_look = last_sweep + sweep_interval()
-            paced = now >= next_look
-        if paced or (_closed >= SWEEP_AFTER_CLOSES and now >= next_closes_sweep):
-            cost = sweep()
-            now = last_sweep = loop.time()
-            next_look = now + SWEEP_MIN_SECONDS
-            next_closes_sweep = now + cost / CLOSES_SWEEP_SHARE
-        else:
-            gc.collect()
-        gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
+    try:
+        while True:
+            await asyncio.sleep(FREEZE_SECONDS)
+            now = loop.time()
+            paced = False
+            if now >= next_look:  # the heap only grew since: the sweep's turn only moved later
+                next_look = last_sweep + sweep_interval()
+                paced = now >= next_look
+            if paced or (_closed >= SWEEP_AFTER_CLOSES and now >= next_closes_sweep):
+                cost = sweep()
+                now = last_sweep = loop.time()
+                next_look = now + SWEEP_MIN_SECONDS
+                next_closes_sweep = now + cost / CLOSES_SWEEP_SHARE
+            else:
+                gc.collect()
+            gc.freeze()
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def sweep_interval() -> float:

@@ -80,3 +80,25 @@ def test_a_sweep_learns_its_cost_per_block(monkeypatch):
     assert 0 < heap._per_block < 10e-6  # tens of nanoseconds a block, not a second
     assert cost / heap._per_block >= 50_000  # the blocks it was measured over
     assert kept[0] == [0]
+
+
+async def test_young_collections_wait_for_the_turn_while_turns_run(monkeypatch):
+    """Between turns CPython's own collections of the young generation would walk what the
+    next turn collects anyway (at 4,000 tickets/s ≈ 17 pauses a second); while
+    `freeze_survivors` runs they come every `YOUNG_THRESHOLD` allocations, and the
+    thresholds are as before once it stops."""
+    monkeypatch.setattr(heap, "FREEZE_SECONDS", 60.0)  # no turn during the test
+    before = gc.get_threshold()
+    task = asyncio.create_task(heap.freeze_survivors())
+    await asyncio.sleep(0)  # it starts
+    try:
+        young = gc.get_stats()[0]["collections"]
+        kept = [[i] for i in range(100_000)]  # 100,000 allocations of tracked objects
+        collections = gc.get_stats()[0]["collections"] - young
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert len(kept) == 100_000
+    # 700 allocations apart (CPython's default) would be ≈ 140 collections.
+    assert collections <= 100_000 // heap.YOUNG_THRESHOLD + 1
+    assert gc.get_threshold() == before
