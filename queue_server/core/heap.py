@@ -39,11 +39,14 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import os
 import sys
 import time
 
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters
+M_ARENA_MAX = -8
 MMAP_THRESHOLD = 1 << 20
+MALLOC_ARENAS = 2  # glibc's arenas at most (the main thread's and one for the others)
 FREEZE_SECONDS = 1.0
 SWEEP_MIN_SECONDS = 10.0
 SWEEP_SHARE = 0.001  # of the event loop's time spent on full sweeps, at most
@@ -137,3 +140,25 @@ def pin_mmap_threshold(size: int = MMAP_THRESHOLD) -> bool:
     except (OSError, AttributeError):
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, size))
+
+
+def limit_malloc_arenas(count: int = MALLOC_ARENAS) -> bool:
+    """glibc makes at most `count` malloc arenas; call before threads start.
+
+    By default every thread that mallocs gets an arena of its own (up to 8 per core):
+    the writer, SQLite's reader thread, each executor thread (sign-ins, reports). Each
+    keeps its free fragments and its high-water mark apart, so RSS crept up with the
+    number of threads that had ever been busy (issue 18's soak). With a limit the
+    threads share arenas, and what one frees another reuses. An operator's
+    `MALLOC_ARENA_MAX` or `GLIBC_TUNABLES` is left to decide. True when the C library
+    took the limit (glibc).
+    """
+    if "MALLOC_ARENA_MAX" in os.environ or "glibc.malloc.arena_max" in os.environ.get(
+        "GLIBC_TUNABLES", ""
+    ):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_ARENA_MAX, count))
