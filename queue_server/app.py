@@ -207,6 +207,8 @@ def create_app(
     """The server's aiohttp app; `trusted_proxies` may tell it the client's address in
     `X-Forwarded-For` (`queue_server.web.proxy`); `dossiers` is the site's `[dossiers]`
     (the built-in store when None)."""
+    if tune_gc:  # a process of its own, no thread started yet (see core/heap.py)
+        heap.limit_malloc_arenas()
     warning = public_url_warning(config)
     if warning is not None:  # the links citizens get would not open on their phones
         logging.getLogger(__name__).warning("%s", warning)

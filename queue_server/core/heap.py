@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import os
 import sys
 import time
 
@@ -49,8 +50,10 @@ import time
 # on requests (docs/performance.md, issue 19). While turns run, that happens only every
 # `YOUNG_THRESHOLD` allocations: the young garbage waits for the turn, a second at most.
 YOUNG_THRESHOLD = 20_000
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters
+M_ARENA_MAX = -8
 MMAP_THRESHOLD = 1 << 20
+MALLOC_ARENAS = 2  # glibc's arenas at most (the main thread's and one for the others)
 FREEZE_SECONDS = 1.0
 SWEEP_MIN_SECONDS = 10.0
 SWEEP_SHARE = 0.001  # of the event loop's time spent on full sweeps, at most
@@ -149,3 +152,25 @@ def pin_mmap_threshold(size: int = MMAP_THRESHOLD) -> bool:
     except (OSError, AttributeError):
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, size))
+
+
+def limit_malloc_arenas(count: int = MALLOC_ARENAS) -> bool:
+    """glibc makes at most `count` malloc arenas; call before threads start.
+
+    By default every thread that mallocs gets an arena of its own (up to 8 per core):
+    the writer, SQLite's reader thread, each executor thread (sign-ins, reports). Each
+    keeps its free fragments and its high-water mark apart, so RSS crept up with the
+    number of threads that had ever been busy (issue 18's soak). With a limit the
+    threads share arenas, and what one frees another reuses. An operator's
+    `MALLOC_ARENA_MAX` or `GLIBC_TUNABLES` is left to decide. True when the C library
+    took the limit (glibc).
+    """
+    if "MALLOC_ARENA_MAX" in os.environ or "glibc.malloc.arena_max" in os.environ.get(
+        "GLIBC_TUNABLES", ""
+    ):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_ARENA_MAX, count))

@@ -20,6 +20,7 @@ import ctypes
 import gc
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -60,6 +61,42 @@ def malloc_figures() -> dict[str, int]:
     return {"in_use": info.uordblks, "free": info.fordblks, "mmapped": info.hblkhd}
 
 
+_HEAP = re.compile(r'<heap nr="(\d+)">(.*?)</heap>', re.S)
+_FIGURE = re.compile(r'<(total|system) type="(fast|rest|current)" (?:count="\d+" )?size="(\d+)"/>')
+
+
+def malloc_arenas() -> list[dict[str, int]]:
+    """glibc's arenas one by one (`malloc_info`): the main one first, then one per set of
+    threads that got its own — bytes taken from the system (`system`) and free in it
+    (`free`: fast bins and the rest); [] elsewhere."""
+    try:
+        libc = ctypes.CDLL(None)
+        open_memstream, malloc_info = libc.open_memstream, libc.malloc_info
+    except (OSError, AttributeError):
+        return []
+    open_memstream.restype = ctypes.c_void_p
+    malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    libc.fclose.argtypes = [ctypes.c_void_p]
+    libc.free.argtypes = [ctypes.c_void_p]
+    buffer, size = ctypes.c_void_p(), ctypes.c_size_t()
+    stream = open_memstream(ctypes.byref(buffer), ctypes.byref(size))
+    if not stream:
+        return []
+    malloc_info(0, stream)
+    libc.fclose(stream)
+    try:
+        text = ctypes.string_at(buffer.value or 0, size.value).decode(errors="replace")
+    finally:
+        libc.free(buffer)
+    arenas = []
+    for _, body in _HEAP.findall(text):
+        figures = {"system": 0, "free": 0}
+        for kind, _, value in _FIGURE.findall(body):
+            figures["system" if kind == "system" else "free"] += int(value)
+        arenas.append(figures)
+    return arenas
+
+
 def pymalloc_arenas() -> dict[str, int]:
     """pymalloc's arenas now and at most, read from `sys._debugmallocstats` (which only
     writes to the C stderr, so it is caught there); {} if unreadable."""
@@ -83,6 +120,21 @@ def pymalloc_arenas() -> dict[str, int]:
                 if line.startswith(label):
                     figures[key] = int(line.rsplit("=", 1)[1].replace(",", ""))
     return figures
+
+
+SQLITE_STATUS_PAGECACHE_OVERFLOW = 2  # sqlite3_status64: page caches' bytes from malloc
+
+
+def sqlite_page_caches() -> int | None:
+    """Of `sqlite_memory`, the bytes the page caches of every connection hold; None if
+    there is no system libsqlite3."""
+    try:
+        status = ctypes.CDLL("libsqlite3.so.0").sqlite3_status64
+    except (OSError, AttributeError):
+        return None
+    now, most = ctypes.c_int64(), ctypes.c_int64()
+    status(SQLITE_STATUS_PAGECACHE_OVERFLOW, ctypes.byref(now), ctypes.byref(most), 0)
+    return int(now.value)
 
 
 def sqlite_memory() -> int | None:
@@ -112,6 +164,59 @@ def resident() -> dict[str, int]:
     return figures
 
 
+GLIBC_HEAP = 64 << 20  # a thread arena's heap: reserved at this alignment, used from its start
+
+
+def anonymous_maps() -> dict[str, int]:
+    """Resident anonymous memory by what holds it (`/proc/self/smaps`), in bytes: glibc's
+    main heap (`brk`), its thread arenas' heaps (a mapping at a 64 MiB boundary, the
+    rest of the 64 MiB reserved behind it), thread stacks (8 MiB behind a guard page),
+    and the rest (pymalloc's 1 MiB arenas, glibc's own maps of big blocks, libraries'
+    data); with the number of thread heaps and stacks. {} if unreadable."""
+    try:
+        text = Path("/proc/self/smaps").read_text()
+    except OSError:
+        return {}
+    maps: list[tuple[int, int, str, str, int]] = []  # start, end, perms, name, resident
+    for line in text.splitlines():
+        head = line.split(maxsplit=5)
+        if len(head) >= 5 and "-" in head[0] and not head[0].endswith(":"):
+            start, end = (int(x, 16) for x in head[0].split("-"))
+            maps.append((start, end, head[1], head[5] if len(head) > 5 else "", 0))
+        elif head and head[0] == "Rss:" and maps:
+            start, end, perms, name, _ = maps[-1]
+            maps[-1] = (start, end, perms, name, int(head[1]) * 1024)
+    out = dict.fromkeys(("brk", "thread_heaps", "stacks", "other"), 0)
+    out |= {"thread_heap_count": 0, "stack_count": 0}
+    for i, (start, end, perms, name, resident) in enumerate(maps):
+        after = maps[i + 1] if i + 1 < len(maps) else None
+        before = maps[i - 1] if i else None
+        if name == "[heap]":
+            out["brk"] += resident
+        elif name or not perms.startswith("rw"):
+            continue
+        elif (
+            start % GLIBC_HEAP == 0
+            and after is not None
+            and after[0] == end
+            and after[2].startswith("---")
+            and after[1] == start + GLIBC_HEAP
+        ):
+            out["thread_heaps"] += resident
+            out["thread_heap_count"] += 1
+        elif (
+            end - start == 8 << 20
+            and before is not None
+            and before[1] == start
+            and before[2].startswith("---")
+        ):
+            out["stacks"] += resident
+            out["stack_count"] += 1
+        else:
+            out["other"] += resident
+    return out
+
+
 def rss() -> int:
     try:
         fields = Path("/proc/self/statm").read_text().split()
@@ -139,8 +244,11 @@ def snapshot_line(
         "t": round(time.monotonic() - start, 1),
         "rss": rss(),
         "resident": resident(),
+        "anonymous": anonymous_maps(),
         "malloc": malloc_figures(),
+        "malloc_arenas": malloc_arenas(),
         "sqlite": sqlite_memory(),
+        "sqlite_page_caches": sqlite_page_caches(),
         "pymalloc_blocks": sys.getallocatedblocks(),
         "pymalloc": pymalloc_arenas(),
         "gc_count": gc.get_count(),
