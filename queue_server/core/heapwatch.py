@@ -1,9 +1,11 @@
 """A debugging aid: what the server's memory is made of, written as JSON lines.
 
 Off unless the environment asks for it (`XEPHANG_HEAPWATCH=<file>`; every
-`XEPHANG_HEAPWATCH_SECONDS`, 10 by default). Each line has the process's RSS, glibc's
-malloc figures (`mallinfo2`: bytes in use, free but kept, mapped), SQLite's own
-(its page caches: part of glibc's bytes in use), pymalloc's
+`XEPHANG_HEAPWATCH_SECONDS`, 10 by default). Each line has the process's RSS (and its
+anonymous part by what holds it: glibc's main heap, its thread arenas, thread stacks,
+the rest), glibc's malloc figures (`mallinfo2`: bytes in use, free but kept, mapped;
+and each arena's), SQLite's own (its page caches apart: part of glibc's bytes in
+use), pymalloc's
 allocated blocks, the collector's generations and frozen count, and the object types
 whose number changed most since the first line. With `XEPHANG_HEAPWATCH_TRACE=1` it
 also starts `tracemalloc` and lists the source lines whose allocations grew most
