@@ -13,9 +13,7 @@ import aiohttp
 import pytest
 
 from queue_server.core import heap, heapwatch
-from queue_server.core.accounts import Accounts
-from queue_server.core.store import Store
-from tests.support.servers import ServerProcess
+from tests.support.servers import ServerProcess, database_with_officers
 from tests.support.waiting import until
 
 PASSWORD = "mat-khau-dang-nhap-01"
@@ -30,11 +28,7 @@ async def test_the_servers_threads_share_a_few_malloc_arenas(tmp_path, monkeypat
     monkeypatch.setenv("XEPHANG_HEAPWATCH", str(watch))  # the child inherits it
     monkeypatch.setenv("XEPHANG_HEAPWATCH_SECONDS", "0.2")
     db = tmp_path / "q.db"
-    await (await Store.open(db)).close()
-    accounts = await Accounts.open(db)
-    for n in range(OFFICERS):
-        await accounts.add_user(f"can-bo-{n}", "officer", PASSWORD)
-    await accounts.close()
+    await database_with_officers(db, OFFICERS, PASSWORD)
     server = ServerProcess(db)
     server.start()
     try:

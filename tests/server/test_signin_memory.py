@@ -18,10 +18,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from queue_server.core.accounts import Accounts
-from queue_server.core.store import Store
 from tests.support.servers import PASSWORD as SERVER_PASSWORD
-from tests.support.servers import ServerProcess, add_officer, running_server
+from tests.support.servers import ServerProcess, add_officer, database_with_officers, running_server
 
 OFFICERS = 16
 PASSWORD = "mat-khau-dang-nhap-01"
@@ -38,11 +36,7 @@ def rss(pid: int) -> int:
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
 async def test_officers_signing_in_together_leave_no_memory_behind(tmp_path):
     db = tmp_path / "q.db"
-    await (await Store.open(db)).close()
-    accounts = await Accounts.open(db)
-    for n in range(OFFICERS):
-        await accounts.add_user(f"can-bo-{n}", "officer", PASSWORD)
-    await accounts.close()
+    await database_with_officers(db, OFFICERS, PASSWORD)
     server = ServerProcess(db)
     server.start()
     try:

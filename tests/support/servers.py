@@ -25,8 +25,10 @@ from websockets.asyncio.client import ClientConnection
 
 from assets import SAMPLE_CONFIG
 from queue_server.app import CONTEXT_KEY, create_app
+from queue_server.core.accounts import Accounts
 from queue_server.core.context import ServerContext
 from queue_server.core.siteconfig import load_config
+from queue_server.core.store import Store
 from queue_server.domain.config import SiteConfig
 from tests.support import ROOT
 from tests.support.waiting import answers, until_up
@@ -133,6 +135,15 @@ async def add_officer(
     server: ServerContext, name: str, role: str = "officer", full_name: str = ""
 ) -> None:
     await server.accounts.add_user(name, role, PASSWORD, full_name=full_name, actor="test")
+
+
+async def database_with_officers(db: Path, count: int, password: str) -> None:
+    """A new database (for a `ServerProcess`) with officers `can-bo-0` … `can-bo-{count-1}`."""
+    await (await Store.open(db)).close()
+    accounts = await Accounts.open(db)
+    for n in range(count):
+        await accounts.add_user(f"can-bo-{n}", "officer", password)
+    await accounts.close()
 
 
 async def login(base: str, name: str, password: str = PASSWORD) -> str:
