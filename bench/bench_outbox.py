@@ -1,8 +1,9 @@
 """Outbox benchmark: prints JSON figures, never passes or fails on time.
 
 A burst of issuing (kiosks taking tickets as fast as the writer answers) while
-10,000 online bookings arrive, each causing a confirmation message (and two
-scheduled reminders) written in the booking's transaction. Run twice on fresh
+10,000 online bookings arrive, each causing a confirmation message written in the
+booking's transaction (its two reminders are planned in memory and written when they
+fall due, days later: `domain.notify.Reminders`). Run twice on fresh
 databases, in one process: with messaging on (the outbox rows, and the sender
 draining them through the dry-run channel at its configured rate, on the same event
 loop and the same writer thread) and with messaging off (the same commands, no

@@ -279,17 +279,19 @@ class Engine:
                         (event.version, now, event.actor, command.note, command.document)
                     )
             applied.results.append(Outcome(events, self._snapshot(pending.command, ticket)))
-        if applied.logged:
-            # Messages are built now, from the state these events made; sent once durable.
-            events = [event for _, event in applied.logged]
-            if self.outbox_hook is not None:
-                try:
-                    more = self.outbox_hook(events, self.state, now)
-                except Exception:  # messages must never stop the queue
-                    log.exception("outbox rules failed")
-                else:
-                    applied.extra.outbox.extend(more.outbox)
-                    applied.extra.withdrawn.extend(more.withdrawn)
+        # Messages are built now, from the state these events made (or, at a `Tick`, the
+        # reminders due by now); written with the batch, sent once durable.
+        events = [event for _, event in applied.logged]
+        ticked = not events and any(isinstance(p.command, c.Tick) for p in batch)
+        if self.outbox_hook is not None and (events or ticked):
+            try:
+                more = self.outbox_hook(events, self.state, now)
+            except Exception:  # messages must never stop the queue
+                log.exception("outbox rules failed")
+            else:
+                applied.extra.outbox.extend(more.outbox)
+                applied.extra.withdrawn.extend(more.withdrawn)
+        if events:
             for prepare in self._subscribers:
                 try:
                     send = prepare(events, self.state)

@@ -639,7 +639,9 @@ class Store:
         stale = self._failed_epoch  # batches of this epoch or older rest on lost state
         live = [job for job in commits if job.epoch > stale]
         error: BaseException | None = None
-        if any(job.rows or job.counter_rows or job.booking_rows for job in live):
+        if any(
+            job.rows or job.counter_rows or job.booking_rows or job.extra.outbox for job in live
+        ):
             try:
                 self._write(
                     [r for job in live for r in job.rows],

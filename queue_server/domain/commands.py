@@ -17,6 +17,12 @@ class Command:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Tick(Command):
+    """Time passed: the rules that fall due on the clock (a booking's reminders) run in
+    this batch. Changes nothing and causes no event."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class StartDay(Command):
     day: str
 

@@ -6,9 +6,14 @@ transaction as the events (`queue_server.outbox.compose`). Each notice has a key
 that names it for good (`near:<ticket id>`): the outbox keeps one row per key, so a
 rule that fires twice (after a restart) still sends once.
 
+A booking's reminders are not written with the booking: `Reminders` keeps when each
+falls due and writes it then (the writer runs a `Tick` when one is due), if the booking
+still stands — so a burst of bookings writes one row each, and a booking cancelled or
+checked in before its reminder leaves nothing to withdraw.
+
 | event | message (to the booking's phone, or the ticket's subscriber) |
 |---|---|
-| `BookingMade` (the citizen ticked "messages") | booking_made now; the reminders at their time |
+| `BookingMade` (the citizen ticked "messages") | booking_made now; reminders when due |
 | `BookingCancelled` by the centre | booking_cancelled (the reminders withdrawn), to every booking |
 | `BookingCancelled` by the citizen, `BookingCheckedIn` | the reminders withdrawn |
 | `TicketSubscribed`, any move of its queue | near, once, when few enough are ahead |
@@ -20,13 +25,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
+import math
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from queue_server.domain import events as e
-from queue_server.domain.booking import Booking
-from queue_server.domain.config import SiteConfig
+from queue_server.domain.booking import Booking, BookingStatus
+from queue_server.domain.config import MessagingConfig, SiteConfig
+from queue_server.domain.hours import local_time
 from queue_server.domain.lifecycle import TicketStatus
 from queue_server.domain.state import QueueState, Subscription
 
@@ -63,8 +71,10 @@ def notices(
     config: SiteConfig,
     now: float,
     near_sent: Container[int] = (),
+    reminders: Reminders | None = None,
 ) -> Notices:
-    """The messages a batch of events causes (`near_sent`: tickets already told)."""
+    """The messages a batch of events causes (`near_sent`: tickets already told); a
+    booking made is planned in `reminders`."""
     out = Notices()
     if not config.messaging.enabled:
         return out
@@ -81,7 +91,7 @@ def notices(
                 touched.add(moved.service)
             continue
         if isinstance(event, e.BookingMade):
-            _booking_made(out, state, config, event, now)
+            _booking_made(out, state, config, event, now, reminders)
         elif isinstance(event, e.BookingCancelled | e.BookingCheckedIn):
             out.withdrawn += reminder_keys(event.code)
             booking = state.bookings.get(event.code)
@@ -125,7 +135,12 @@ def notices(
 
 
 def _booking_made(
-    out: Notices, state: QueueState, config: SiteConfig, event: e.BookingMade, now: float
+    out: Notices,
+    state: QueueState,
+    config: SiteConfig,
+    event: e.BookingMade,
+    now: float,
+    reminders: Reminders | None,
 ) -> None:
     booking = state.bookings.get(event.code)
     if booking is None or not booking.messages:  # the citizen did not ask for them
@@ -135,13 +150,85 @@ def _booking_made(
         link = f"{config.messaging.public_url}/dat-lich/huy/{event.code}#k={event.cancel_key}"
     params = _booking_params(config, booking)
     _to_booking(out, config, booking, "booking_made", now, params | {"cancel_link": link})
-    policy = config.messaging
-    for kind, before in (
-        ("reminder_day", policy.reminder_day_hours * 3600),
-        ("reminder_hour", policy.reminder_hour_minutes * 60),
-    ):
-        if booking.slot_at - before > now:
-            _to_booking(out, config, booking, kind, booking.slot_at - before, params)
+    if reminders is not None:
+        reminders.plan(booking, config.messaging)
+
+
+def _reminder_times(booking: Booking, policy: MessagingConfig) -> list[tuple[float, str]]:
+    """When a booking's reminders fall due: those that fall after it was made."""
+    return [
+        (booking.slot_at - before, kind)
+        for kind, before in (
+            ("reminder_day", policy.reminder_day_hours * 3600),
+            ("reminder_hour", policy.reminder_hour_minutes * 60),
+        )
+        if booking.slot_at - before > booking.created_at
+    ]
+
+
+class Reminders:
+    """The reminders not yet due, earliest first; `due` turns those due into notices.
+
+    Rebuilt from the bookings at the first batch, at a new day and after a change of
+    configuration (its reminder times may have changed); a booking made in between is
+    `plan`ned. Held in memory only: after a restart the bookings rebuild it, and a
+    reminder written before the restart is not written twice (its outbox key).
+    """
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, str, str]] = []  # (when, code, kind)
+        self.built = False
+
+    def rebuild(self, state: QueueState, config: SiteConfig) -> None:
+        self._due = [
+            (at, booking.code, kind)
+            for booking in state.bookings.by_code.values()
+            if booking.messages and booking.status is BookingStatus.ACTIVE
+            for at, kind in _reminder_times(booking, config.messaging)
+        ]
+        heapq.heapify(self._due)
+        self.built = True
+
+    def forget(self) -> None:
+        """Rebuild at the next batch (the state was reloaded: a batch that wrote some
+        reminders may not have become durable)."""
+        self.built = False
+
+    def plan(self, booking: Booking, policy: MessagingConfig) -> None:
+        for at, kind in _reminder_times(booking, policy):
+            heapq.heappush(self._due, (at, booking.code, kind))
+
+    def next_due(self) -> float:
+        """When the next reminder falls due (-inf: not built yet, a batch should build it)."""
+        if not self.built:
+            return -math.inf
+        return self._due[0][0] if self._due else math.inf
+
+    def due(self, state: QueueState, config: SiteConfig, now: float) -> Notices:
+        """The reminders due at `now`, for bookings that still stand and are still ahead.
+
+        The day-before one is dropped when it comes on a later date than it fell due (the
+        server was down at its time: its "ngày mai" would be wrong) or once the hour-before
+        one is due: one reminder, not two at once."""
+        out = Notices()
+        hour_before = config.messaging.reminder_hour_minutes * 60
+        while self._due and self._due[0][0] <= now:
+            at, code, kind = heapq.heappop(self._due)
+            booking = state.bookings.get(code)
+            if (
+                booking is None
+                or not booking.messages
+                or booking.status is not BookingStatus.ACTIVE
+                or booking.slot_at <= now
+            ):
+                continue
+            if kind == "reminder_day" and (
+                now >= booking.slot_at - hour_before
+                or local_time(config.site, now).date() != local_time(config.site, at).date()
+            ):
+                continue
+            _to_booking(out, config, booking, kind, now, _booking_params(config, booking))
+        return out
 
 
 def _booking_params(config: SiteConfig, booking: Booking) -> dict[str, str]:

@@ -203,6 +203,7 @@ class QueueState:
         self._replay_due = _Replay.NOW  # whether the queues or counters changed since
         self._handlers: dict[type, Callable[..., list[e.Event]]] = {
             c.StartDay: self._start_day,
+            c.Tick: lambda command, now: [],
             c.IssueTicket: self._issue,
             c.VoidTicket: self._void,
             c.OpenCounter: self._open,

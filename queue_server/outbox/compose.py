@@ -19,7 +19,7 @@ from queue_protocol.codec import dumps_text
 from queue_server.core.store import Durable
 from queue_server.domain import notify
 from queue_server.domain.config import SiteConfig
-from queue_server.domain.events import DayStarted, Event
+from queue_server.domain.events import ConfigChanged, DayStarted, Event
 from queue_server.domain.state import QueueState
 from queue_server.outbox import render
 from queue_server.outbox.channels.webhook import international
@@ -34,12 +34,24 @@ class Composer:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self.near_sent: set[int] = set()  # a restart forgets: the outbox's unique key does not
+        self.reminders = notify.Reminders()  # rebuilt from the bookings at the first batch
 
     def __call__(self, events: list[Event], state: QueueState, now: float) -> Durable:
+        """The rows of a batch: what its events cause, and the reminders due by now (a
+        batch without events is the writer's `Tick`)."""
         self.config = state.config  # the one in force: it changes live (/quan-tri)
-        if any(isinstance(ev, DayStarted) for ev in events):
+        turns = [ev for ev in events if isinstance(ev, DayStarted | ConfigChanged)]
+        if any(isinstance(ev, DayStarted) for ev in turns):
             self.near_sent.clear()
-        found = notify.notices(events, state, self.config, now, self.near_sent)
+        found = (
+            notify.notices(events, state, self.config, now, self.near_sent, self.reminders)
+            if events
+            else notify.Notices()
+        )
+        if turns or not self.reminders.built:  # a change may move the reminders' times
+            self.reminders.rebuild(state, self.config)  # (bookings just made among them)
+        if self.reminders.next_due() <= now:
+            found.new += self.reminders.due(state, self.config, now).new
         rows = []
         # A booking's reminders share its parameters: each dumped once a batch.
         dumped: dict[int, str] = {}

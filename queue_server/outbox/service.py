@@ -17,7 +17,9 @@ import asyncio
 import logging
 from typing import Any
 
+from queue_protocol.errors import QueueError
 from queue_server.core.context import ServerContext
+from queue_server.domain.commands import Tick
 from queue_server.domain.config import ConfigError, MessagingConfig, SiteConfig
 from queue_server.domain.events import ConfigChanged, Event
 from queue_server.dossiers.desk import DossierDesk
@@ -30,6 +32,8 @@ from queue_server.outbox.inbound import Lookups
 from queue_server.outbox.sender import Sender
 
 log = logging.getLogger(__name__)
+
+REMINDER_LOOK_SECONDS = 1.0  # a reminder is written at most this late
 
 
 class Messaging:
@@ -47,6 +51,7 @@ class Messaging:
         self._lock = asyncio.Lock()
         self._changes: set[asyncio.Task[None]] = set()
         self._subscribed = False
+        self._ticker: asyncio.Task[None] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -55,14 +60,20 @@ class Messaging:
     async def open(self) -> None:
         if not self._subscribed:  # a site may turn messaging on later, in /quan-tri
             self.ctx.engine.subscribe(self._on_batch)
+            # A lost commit may have taken reminders with it: plan again from the bookings.
+            self.ctx.engine.reload_observers.append(self.composer.reminders.forget)
             self._subscribed = True
         async with self._lock:
             await self._switch(self.ctx.config)
+        if self._ticker is None:
+            self._ticker = asyncio.create_task(self._remind(), name="messaging-reminders")
 
     async def close(self) -> None:
-        for task in list(self._changes):
+        tasks = [*self._changes, *([self._ticker] if self._ticker is not None else [])]
+        self._ticker = None
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._changes, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         async with self._lock:
             self._unhook()
             sender, self.sender = self.sender, None
@@ -72,6 +83,23 @@ class Messaging:
     def wake(self) -> None:
         if self.sender is not None:
             self.sender.wake()
+
+    async def _remind(self) -> None:
+        """A `Tick` to the writer when a booking's reminder falls due: the composer writes
+        it in that batch (`domain.notify.Reminders`). Looks once a second, as the sender
+        looks for due rows."""
+        engine, composer = self.ctx.engine, self.composer
+        while True:
+            await asyncio.sleep(REMINDER_LOOK_SECONDS)
+            due = composer.reminders.next_due()
+            if engine.outbox_hook is not composer or due > self.ctx.clock():
+                continue
+            try:
+                await engine.submit(Tick(actor="system"))
+            except QueueError as err:  # refused (the writer reloading): the next look retries
+                log.warning("reminders not written now: %s", err.code)
+            except Exception:  # messages must never stop: look again in a second
+                log.exception("reminders not written now")
 
     # ----- following the configuration ----------------------------------------
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
 from queue_server.domain import commands as c
 from queue_server.domain import events as e
 from queue_server.domain import notify
+from queue_server.domain.booking import slots
 from queue_server.domain.config import SiteConfig
 from queue_server.domain.state import QueueState
 from tests.support.messaging import gateway_channel, messaging_site
@@ -75,3 +79,80 @@ def test_a_call_tells_the_subscriber_of_the_ticket_called():
     assert [(n.kind, n.lang, n.params) for n in found] == [
         ("called", "en", {"number": "A001", "counter": "1"})
     ]
+
+
+# ----- a booking's reminders: written when they fall due -------------------------------
+
+FRIDAY_9 = WEDNESDAY_9AM + 2 * 86400  # 2026-05-29 09:00 +07:00
+
+
+def _book(state: QueueState, config: SiteConfig, code: str, messages: bool = True) -> list:
+    friday = dt.date(2026, 5, 29)
+    (slot,) = [s for s in slots(config, "khai-sinh", friday) if s.start == FRIDAY_9]
+    command = c.BookSlot(
+        actor="web",
+        code=code,
+        service="khai-sinh",
+        day=friday.isoformat(),
+        slot_at=slot.start,
+        name="Nguyễn Văn An",
+        phone=f"09{len(state.bookings.by_code):08d}",
+        cccd=None,
+        notice_version="2026-01",
+        cancel_hash="h-" + code,
+        messages=messages,
+    )
+    return _run(state, command, WEDNESDAY_9AM)
+
+
+def _due(reminders: notify.Reminders, state: QueueState, config: SiteConfig, at: float) -> list:
+    return [(n.kind, n.booking) for n in reminders.due(state, config, at).new]
+
+
+def test_reminders_fall_due_at_their_times_for_bookings_that_still_stand():
+    config = messaging_site({"sms": gateway_channel("http://127.0.0.1:9/send")})
+    state = _today(config)
+    reminders = notify.Reminders()
+    reminders.rebuild(state, config)
+    for code, messages in (("KEPT01", True), ("GONE01", True), ("MUTE01", False)):
+        found = notify.notices(_book(state, config, code, messages), state, config,
+                               WEDNESDAY_9AM, reminders=reminders)  # fmt: skip
+        # Only the confirmation now, to those who asked for messages.
+        assert [n.kind for n in found.new] == (["booking_made"] if messages else [])
+    _run(state, c.CancelBooking(actor="web", code="GONE01", cancel_hash="h-GONE01"), WEDNESDAY_9AM)
+    assert reminders.next_due() == FRIDAY_9 - 86400
+    assert _due(reminders, state, config, FRIDAY_9 - 86400 - 1) == []
+    assert _due(reminders, state, config, FRIDAY_9 - 86400) == [("reminder_day", "KEPT01")]
+    assert _due(reminders, state, config, FRIDAY_9 - 86400) == []  # once
+    assert _due(reminders, state, config, FRIDAY_9 - 3600) == [("reminder_hour", "KEPT01")]
+    assert reminders.next_due() == math.inf
+
+
+def test_the_day_before_reminder_is_dropped_when_it_comes_on_a_later_date():
+    """The server was down at the day-before reminder's time and starts on the slot's
+    day: "ngày mai" would be wrong, so only the hour-before one goes, at its time."""
+    config = messaging_site({"sms": gateway_channel("http://127.0.0.1:9/send")})
+    state = _today(config)
+    _book(state, config, "LATE01")
+    reminders = notify.Reminders()
+    reminders.rebuild(state, config)  # as after a restart: from the bookings
+    friday_7_30 = FRIDAY_9 - 90 * 60
+    assert _due(reminders, state, config, friday_7_30) == []
+    assert _due(reminders, state, config, FRIDAY_9 - 3600) == [("reminder_hour", "LATE01")]
+
+
+def test_a_change_of_the_reminder_times_moves_the_reminders():
+    config = messaging_site({"sms": gateway_channel("http://127.0.0.1:9/send")})
+    state = _today(config)
+    _book(state, config, "MOVE01")
+    reminders = notify.Reminders()
+    reminders.rebuild(state, config)
+    later = messaging_site(
+        {"sms": gateway_channel("http://127.0.0.1:9/send")},
+        reminder_day_hours=30,
+        reminder_hour_minutes=120,
+    )
+    reminders.rebuild(state, later)
+    assert reminders.next_due() == FRIDAY_9 - 30 * 3600
+    assert _due(reminders, state, later, FRIDAY_9 - 30 * 3600) == [("reminder_day", "MOVE01")]
+    assert _due(reminders, state, later, FRIDAY_9 - 7200) == [("reminder_hour", "MOVE01")]

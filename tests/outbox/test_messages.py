@@ -9,6 +9,7 @@ import time
 import aiohttp
 import pytest
 
+from queue_server.domain.commands import Tick
 from queue_server.outbox.standins.sms_gateway import SmsGateway, post_inbound
 from tests.support.booking import post, request
 from tests.support.clock import FakeClock
@@ -36,6 +37,11 @@ def serve(tmp_path, gateway, clock=time.time, **policy):
 async def sent(db, n: int) -> None:
     """Until `n` messages are recorded as sent (states are written a moment later)."""
     await until(lambda: len(outbox_rows(db, "state = 'sent'")) == n, what=f"{n} sent")
+
+
+async def tick(srv) -> None:
+    """What the server's look at the clock does, now: the reminders due are written."""
+    await srv.engine.submit(Tick(actor="system"))
 
 
 def texts(gateway) -> list[str]:
@@ -230,13 +236,14 @@ async def test_booking_confirmation_reminders_and_the_centre_cancelling_the_day(
             f"09:00 ngày 29/05/2026, mã {code}. Huỷ lịch: "
             f"https://xephang.example.vn/dat-lich/huy/{code}#k={key}"
         ]
-        reminders = outbox_rows(db, "kind LIKE 'reminder%'")
-        assert [(r["kind"], r["state"], r["next_at"]) for r in reminders] == [
-            ("reminder_day", "queued", friday_9 - 86400),
-            ("reminder_hour", "queued", friday_9 - 3600),
-        ]
+        await tick(srv)  # not due yet: written when due, not with the booking
+        assert outbox_rows(db, "kind LIKE 'reminder%'") == []
         clock.now = friday_9 - 86400  # Thursday 09:00: the day before
+        # Written by the server's own look at the clock (no tick from the test).
         await until(lambda: len(gateway.delivered) == 2, what="the reminder the day before")
+        assert [(r["kind"], r["next_at"]) for r in outbox_rows(db, "kind LIKE 'reminder%'")] == [
+            ("reminder_day", friday_9 - 86400)
+        ]
         assert texts(gateway)[1] == (
             f"Nhắc lịch hẹn: ngày mai 29/05/2026 lúc 09:00, Đăng ký khai sinh, mã {code}. "
             "Mời Ông/Bà đến đúng giờ."
@@ -259,12 +266,13 @@ async def test_booking_confirmation_reminders_and_the_centre_cancelling_the_day(
             f"Trung tâm xin lỗi Ông/Bà: lịch hẹn {code} (Đăng ký khai sinh, 09:00 ngày "
             "29/05/2026) đã bị huỷ. Lý do: mất điện. Mời Ông/Bà đặt lịch ngày khác."
         )
-        assert outbox_rows(db, "kind = 'reminder_hour'")[0]["state"] == "withdrawn"
         await sent(db, 3)
-        clock.now = friday_9 - 3600  # the hour before: nothing more is sent
+        clock.now = friday_9 - 3600  # the hour before: the booking is cancelled, no reminder
+        await tick(srv)
+        assert outbox_rows(db, "kind = 'reminder_hour'") == []
         async with http.get(f"{base}/api/outbox", headers=headers) as resp:
             counts = (await resp.json())["counts"]
-        assert counts == {"sent": 3, "withdrawn": 1}
+        assert counts == {"sent": 3}
     assert len(gateway.delivered) == 3
     with sqlite3.connect(db) as conn:
         (detail,) = conn.execute(
@@ -273,17 +281,80 @@ async def test_booking_confirmation_reminders_and_the_centre_cancelling_the_day(
     assert detail.startswith("khai-sinh 2026-05-29: 1 bookings")
 
 
-async def test_a_citizen_cancelling_withdraws_the_reminders(tmp_path, gateway):
+async def test_a_citizen_who_cancelled_gets_no_reminders(tmp_path, gateway):
     db = tmp_path / "q.db"
+    clock = FakeClock(WEDNESDAY_9AM)
+    friday_9 = WEDNESDAY_9AM + 2 * 86400
     async with (
-        serve(tmp_path, gateway, clock=FakeClock(WEDNESDAY_9AM)) as (base, _),
+        serve(tmp_path, gateway, clock=clock) as (base, srv),
         aiohttp.ClientSession() as http,
     ):
         _, made = await post(http, base, "/api/bookings", request(day="2026-05-29", messages=True))
         code = made["booking"]["code"]
+        other = request(day="2026-05-29", phone="0987654321", messages=True)
+        _, kept = await post(http, base, "/api/bookings", other)
         await post(http, base, f"/api/bookings/{code}/cancel", {"key": made["cancel_key"]})
-        states = {r["kind"]: r["state"] for r in outbox_rows(db)}
-    assert states["reminder_day"] == states["reminder_hour"] == "withdrawn"
+        for clock.now in (friday_9 - 86400, friday_9 - 3600):  # each reminder's time
+            await tick(srv)
+        reminders = outbox_rows(db, "kind LIKE 'reminder%'")
+    # The booking that stands is reminded twice; the cancelled one never.
+    assert [(r["kind"], r["booking"]) for r in reminders] == [
+        ("reminder_day", kept["booking"]["code"]),
+        ("reminder_hour", kept["booking"]["code"]),
+    ]
+
+
+async def test_a_reminder_written_before_a_restart_is_not_written_again(tmp_path, gateway):
+    """After a restart the reminders are planned again from the bookings; the one already
+    written (and sent) keeps its outbox key, so it is not written or sent twice."""
+    db, clock = tmp_path / "q.db", FakeClock(WEDNESDAY_9AM)
+    friday_9 = WEDNESDAY_9AM + 2 * 86400
+    async with (
+        serve(tmp_path, gateway, clock=clock) as (base, srv),
+        aiohttp.ClientSession() as http,
+    ):
+        await post(http, base, "/api/bookings", request(day="2026-05-29", messages=True))
+        clock.now = friday_9 - 86400
+        await tick(srv)
+        await sent(db, 2)
+    clock.now = friday_9 - 86400 + 600  # restarted ten minutes later, the same day
+    async with serve(tmp_path, gateway, clock=clock) as (_, srv):
+        await tick(srv)
+        assert [r["kind"] for r in outbox_rows(db)] == ["booking_made", "reminder_day"]
+        clock.now = friday_9 - 3600
+        await tick(srv)
+        await sent(db, 3)
+    assert [d.text.split(":")[0] for d in gateway.delivered] == [
+        "Trung tâm Hành chính công thử nghiệm",
+        "Nhắc lịch hẹn",
+        "Nhắc lịch hẹn",
+    ]
+
+
+async def test_a_reminder_lost_with_a_failed_commit_is_written_again(tmp_path, gateway):
+    """The batch that wrote the day-before reminder did not become durable (disk full):
+    the reminders are planned again from the reloaded bookings and it still goes, once."""
+    db, clock = tmp_path / "q.db", FakeClock(WEDNESDAY_9AM)
+    async with (
+        serve(tmp_path, gateway, clock=clock) as (base, srv),
+        aiohttp.ClientSession() as http,
+    ):
+        await post(http, base, "/api/bookings", request(day="2026-05-29", messages=True))
+        await sent(db, 1)
+        real_write, failed = srv.store._write, []
+
+        def disk_full_once(*args):  # on the store's thread
+            if not failed:
+                failed.append(args)
+                raise sqlite3.OperationalError("database or disk is full")
+            real_write(*args)
+
+        srv.store._write = disk_full_once
+        clock.now = WEDNESDAY_9AM + 86400  # Thursday 09:00: the server's own look writes it
+        await until(lambda: failed, what="the failed commit")
+        assert [row[2] for row in failed[0][3].outbox] == ["reminder_day"]  # lost with it
+        await until(lambda: len(gateway.delivered) == 2, what="the reminder, written again")
+        assert [r["kind"] for r in outbox_rows(db)] == ["booking_made", "reminder_day"]
 
 
 async def test_rating_link_rates_once_like_the_pad(tmp_path, gateway):
@@ -420,12 +491,12 @@ async def test_the_reminder_an_hour_before(tmp_path, gateway):
         )
         code = made["booking"]["code"]
         await sent(tmp_path / "q.db", 1)  # the confirmation; no "day before" (it is today)
+        clock.now = WEDNESDAY_9AM + 3600  # 10:00
+        await sent(tmp_path / "q.db", 2)
         assert [r["kind"] for r in outbox_rows(tmp_path / "q.db")] == [
             "booking_made",
             "reminder_hour",
         ]
-        clock.now = WEDNESDAY_9AM + 3600  # 10:00
-        await sent(tmp_path / "q.db", 2)
     assert texts(gateway)[1] == (
         f"Nhắc lịch hẹn: hôm nay lúc 11:00, Đăng ký khai sinh, mã {code}. "
         "Ông/Bà nhập mã tại kiosk để lấy số."
