@@ -110,6 +110,10 @@ def notices(
                 continue
             if isinstance(event, e.TicketCalled) and not event.recall:
                 params = {"number": ticket.number, "counter": str(event.counter)}
+                counter = config.counters.get(event.counter)
+                zone = counter and (counter.zone_en if sub.lang == "en" else counter.zone)
+                if zone:  # "… đến quầy số 5, Khu A": as the hall's caption says it
+                    params["zone"] = zone
                 _to_ticket(out, config, state, sub, "called", params, f":{event.counter}")
             elif isinstance(event, e.TicketFinished) and config.messaging.public_url:
                 path = "/en/rating/" if sub.lang == "en" else "/danh-gia/"

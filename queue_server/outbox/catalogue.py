@@ -44,8 +44,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Number {number}: you are next. Please come back to the waiting area.",
     ),
     "called": (
-        "Mời Ông/Bà có số {number} đến quầy số {counter}.",
-        "Number {number}, please go to counter {counter}.",
+        "Mời Ông/Bà có số {number} đến quầy số {counter}{where}.",
+        "Number {number}, please go to counter {counter}{where}.",
     ),
     "rate_link": (
         "Cảm ơn Ông/Bà. Mời Ông/Bà đánh giá sự phục vụ (số {number}): {link}",
@@ -56,8 +56,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Number {number} ({service}): waiting, {ahead} people ahead of you.",
     ),
     "lookup_called": (
-        "Số {number}: đã được mời đến quầy số {counter}.",
-        "Number {number}: called to counter {counter}.",
+        "Số {number}: đã được mời đến quầy số {counter}{where}.",
+        "Number {number}: called to counter {counter}{where}.",
     ),
     "lookup_ended": (
         "Số {number}: đã kết thúc lượt phục vụ.",
@@ -105,10 +105,10 @@ BUDGET: dict[str, tuple[int, int]] = {
     "reminder_hour": (3, 1),
     "near": (1, 1),
     "near_next": (1, 1),
-    "called": (1, 1),
+    "called": (2, 1),  # one without a zone; a long zone takes a second UCS-2 part
     "rate_link": (2, 1),
     "lookup_waiting": (2, 1),
-    "lookup_called": (1, 1),
+    "lookup_called": (2, 1),
     "lookup_ended": (1, 1),
     "lookup_booking": (2, 1),
     "lookup_help": (2, 1),
@@ -127,6 +127,8 @@ def render(text_id: str, lang: str, params: Mapping[str, str]) -> str:
     if text_id == "booking_made":
         link = values.get("cancel_link", "")
         values["cancel"] = render("cancel_link", lang, values) if link else ""
+    if text_id in ("called", "lookup_called"):  # the counter's zone, if any ("…, Khu A")
+        values["where"] = f", {values['zone']}" if values.get("zone") else ""
     if text_id == "booking_cancelled" and not values.get("reason"):
         values["reason"] = "dịch vụ tạm ngừng" if lang != "en" else "service suspended"
     return nfc((en if lang == "en" else vi).format_map(values))

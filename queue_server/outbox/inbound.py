@@ -135,7 +135,9 @@ class Lookups:
         if ticket.status is TicketStatus.WAITING:
             return "lookup_waiting", {**params, "ahead": str(state.ahead(ticket))}
         if ticket.status is TicketStatus.CALLED and ticket.counter is not None:
-            return "lookup_called", {**params, "counter": str(ticket.counter)}
+            counter = self.ctx.config.counters.get(ticket.counter)
+            zone = counter.zone if counter is not None else ""
+            return "lookup_called", {**params, "counter": str(ticket.counter), "zone": zone}
         return "lookup_ended", params
 
     def _booking(self, booking: Booking) -> tuple[str, dict[str, str]]:

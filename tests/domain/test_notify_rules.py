@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 
@@ -9,10 +10,12 @@ from queue_server.domain import commands as c
 from queue_server.domain import events as e
 from queue_server.domain import notify
 from queue_server.domain.booking import slots
-from queue_server.domain.config import SiteConfig
+from queue_server.domain.config import SiteConfig, parse_config
 from queue_server.domain.state import QueueState
-from tests.support.messaging import gateway_channel, messaging_site
-from tests.support.siteconfig import WEDNESDAY_9AM
+from queue_server.outbox import catalogue
+from tests.support.booking import BOOKING
+from tests.support.messaging import POLICY, gateway_channel, messaging_site
+from tests.support.siteconfig import SMALL_SITE, WEDNESDAY_9AM
 
 
 def test_events_of_tickets_from_a_day_already_closed_cause_no_message_and_no_error():
@@ -156,3 +159,27 @@ def test_a_change_of_the_reminder_times_moves_the_reminders():
     assert reminders.next_due() == FRIDAY_9 - 30 * 3600
     assert _due(reminders, state, later, FRIDAY_9 - 30 * 3600) == [("reminder_day", "MOVE01")]
     assert _due(reminders, state, later, FRIDAY_9 - 7200) == [("reminder_hour", "MOVE01")]
+
+
+def test_the_call_message_names_the_counters_zone_in_the_subscribers_language():
+    data = copy.deepcopy(SMALL_SITE)
+    data["counters"][0] |= {"zone": "Khu A, tầng 2", "zone_en": "Zone A, floor 2"}
+    data["booking"] = BOOKING
+    data["messaging"] = POLICY | {"channels": {"sms": gateway_channel("http://x:9/send")}}
+    config = parse_config(data, "tests/zones")
+    state = _today(config)
+    at = WEDNESDAY_9AM
+    _run(state, c.OpenCounter(actor="o", counter=1), at)
+    said = []
+    for n, lang in enumerate(("vi", "en")):
+        _run(state, c.IssueTicket(actor="k", service="khai-sinh", public_id=f"z{n}"), at)
+        _run(state, c.Subscribe(actor="k", public_id=f"z{n}", phone="0912345678", ahead=0,
+                                lang=lang), at)  # fmt: skip
+        events = _run(state, c.CallNext(actor="o", counter=1), at)
+        found = notify.notices(events, state, config, at, near_sent={1, 2}).new
+        (called,) = [n for n in found if n.kind == "called"]  # (A001's rating link besides)
+        said.append(catalogue.render(called.kind, called.lang, called.params))
+    assert said == [
+        "Mời Ông/Bà có số A001 đến quầy số 1, Khu A, tầng 2.",
+        "Number A002, please go to counter 1, Zone A, floor 2.",
+    ]

@@ -26,6 +26,7 @@ WORST = {
     "link": "https://dichvucong.binhduong.gov.vn/danh-gia/" + "x" * 12,
     "reason": "mất điện cả tòa nhà",
     "status": "còn hiệu lực",
+    "zone": "Khu B, tầng 2, dãy nhà hành chính số 3",  # a counter's zone: up to 40 letters
     # a dossier look-up: a long procedure, the longest state (issue 16)
     "procedure": "Đăng ký khai sinh có yếu tố nước ngoài kết hợp nhận cha, mẹ, con",
 }
