@@ -22,6 +22,7 @@ from aiohttp import web
 from queue_server.central import accounts
 from queue_server.central.app import create_central_app
 from queue_server.central.schema import migrate
+from queue_server.core import heap
 from queue_server.core.eventloop import run
 
 DEFAULT_PORT = 8800
@@ -40,6 +41,7 @@ def main(
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)
+    heap.limit_malloc_arenas()  # a process of its own, no thread yet: as a site's server
     run(serve(create_central_app(args.pg), args.host, args.port))
     return 0
 
