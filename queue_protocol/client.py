@@ -366,6 +366,7 @@ class QueueClient:
 
     async def _run(self) -> None:
         attempt = 0
+        told = False  # this outage is in the log: the next failures (other servers) go to debug
         while not self._stopping:
             self._set_state("connecting")
             try:
@@ -376,14 +377,17 @@ class QueueClient:
                     logger.warning("%s refused by %s: %s", self.role, self.url, exc)
                     self._set_state("refused")
                     return
-                logger.warning("hello refused by %s: %s; retrying", self.url, exc)
-                welcomed = False
+                (logger.debug if told else logger.warning)(
+                    "hello refused by %s: %s; retrying", self.url, exc
+                )
+                welcomed, told = False, True
             except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
                 # The server is down, restarting or unreachable: expected, no traceback.
                 self.last_error = exc
-                log = logger.warning if attempt == 0 else logger.debug
-                log("cannot reach %s: %s", self.url, exc or type(exc).__name__)
-                welcomed = False
+                (logger.debug if told else logger.warning)(
+                    "cannot reach %s: %s", self.url, exc or type(exc).__name__
+                )
+                welcomed, told = False, True
             except Exception as exc:
                 self.last_error = exc
                 logger.exception("unexpected error in the connection to %s", self.url)
@@ -399,6 +403,8 @@ class QueueClient:
                 self.url = self.urls[(self.urls.index(self.url) + 1) % len(self.urls)]
                 if self.url != self.urls[0]:
                     continue  # the whole list is tried before waiting
+            if welcomed:
+                told = False
             attempt = 0 if welcomed else attempt + 1
             delay = min(self.backoff_max, self.backoff_min * 2**attempt)
             # Jitter spreads the reconnects of hundreds of displays after a restart.

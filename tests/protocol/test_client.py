@@ -136,6 +136,20 @@ async def test_not_connected_fails_at_once(no_tracebacks):
     assert client.state == "stopped"
 
 
+async def test_an_outage_of_every_server_is_one_warning_not_one_per_attempt(caplog):
+    """A kiosk given two addresses (active and standby) tries each in turn while both are
+    down: the outage is told once, the further attempts go to the debug log."""
+    caplog.set_level(logging.DEBUG, logger="queue_protocol.client")
+    urls = [f"ws://127.0.0.1:{free_port()}/ws" for _ in range(2)]  # nobody listens
+    client = QueueClient(urls, role="kiosk", token=KIOSK_TOKEN, backoff_min=0.01, backoff_max=0.02)
+    await client.start()
+    attempts = lambda: [r for r in caplog.records if "cannot reach" in r.getMessage()]  # noqa: E731
+    await until(lambda: len(attempts()) >= 6, what="three rounds of both addresses")
+    await client.stop()
+    assert {r.getMessage().split()[2].rstrip(":") for r in attempts()} == set(urls)  # both tried
+    assert [r.levelno for r in attempts()].count(logging.WARNING) == 1
+
+
 @pytest.mark.timeout(60)  # on PostgreSQL each start waits out the takeover grace (4 s)
 async def test_reconnects_by_itself_after_a_server_restart(db, no_tracebacks):
     """On either store (`db`: a SQLite file, a PostgreSQL database)."""
