@@ -52,6 +52,7 @@ class Messaging:
         self._changes: set[asyncio.Task[None]] = set()
         self._subscribed = False
         self._ticker: asyncio.Task[None] | None = None
+        self._in_force: SiteConfig | None = None  # the configuration the sender last started on
 
     @property
     def enabled(self) -> bool:
@@ -123,8 +124,22 @@ class Messaging:
                 await self._switch(config)
             except ConfigError as err:  # the admin screen checks first; a file may not
                 log.error("messaging channels not changed: %s", err)
-            except Exception:
+            except Exception:  # a new channel did not start (its file, its port…)
                 log.exception("messaging channels not changed")
+                await self._restore()
+
+    async def _restore(self) -> None:
+        """After a change whose channels did not start: the ones in force before go on
+        (the old sender was already retired), rather than nothing sending at all."""
+        before = self._in_force
+        if self.sender is not None or before is None or not before.messaging.enabled:
+            return
+        try:
+            await self._switch(before)
+        except Exception:
+            log.exception("messaging stopped: the channels before the change did not start")
+        else:
+            log.warning("messaging goes on with the channels in force before the change")
 
     async def _switch(self, config: SiteConfig) -> None:
         policy = config.messaging
@@ -165,6 +180,7 @@ class Messaging:
         if self.wake not in engine.outbox_observers:
             engine.outbox_observers.append(self.wake)
         sender.wake()  # what was queued before a restart, or during the change
+        self._in_force = config
         log.info("messaging on: channels %s", ", ".join(channels) or "none")
 
     def _unhook(self) -> None:

@@ -119,3 +119,37 @@ async def test_a_bad_channel_key_is_refused_before_anything_changes(tmp_path):
             assert "tiemout" not in server.config.messaging.channels_table["sms"]
     finally:
         await gateway.close()
+
+
+async def test_a_new_channel_that_cannot_start_leaves_the_old_one_sending(tmp_path):
+    """The change is valid but its channel cannot start (the dry-run file's folder is a
+    file): the channels in force before go on, rather than nothing sending."""
+    gateway = SmsGateway()
+    await gateway.start()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    try:
+        config = messaging_site({"sms": gateway_channel(gateway.url)})
+        async with (
+            running_server(tmp_path / "q.db", config, clock=FakeClock(WEDNESDAY_9AM)) as (
+                base,
+                server,
+            ),
+            aiohttp.ClientSession() as http,
+        ):
+            await add_officer(server, "quan-tri", "admin")
+
+            def to_a_broken_file(document: dict) -> None:
+                document["messaging"]["channels"]["sms"] = {
+                    "type": "dryrun",
+                    "path": str(blocker / "messages.jsonl"),
+                }
+
+            await change_config(base, to_a_broken_file)
+            await until(lambda: server.config.messaging.channels_table["sms"]["type"] == "dryrun",
+                        what="the change in force")  # fmt: skip
+            status, body = await post(http, base, "/api/bookings", request(messages=True))
+            assert status == 201, body
+            await until(lambda: len(gateway.delivered) == 1, what="the message, on the old channel")
+    finally:
+        await gateway.close()
